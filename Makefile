@@ -1,0 +1,153 @@
+# wenda -- build, run and test.
+#
+#   make            build build/wenda and build/libwenda.a
+#   make run        install missing packages, build, serve on 127.0.0.1:8080
+#   make test       install missing packages, build, run every test
+#   make lint       clang-tidy, cppcheck and the banned-function check
+#   make asan       the whole test suite under ASan+UBSan
+#   make eval       search quality against the public query set
+#
+# Dependencies come from Debian's packages through pkg-config; `make deps`
+# installs the missing ones (apt-get, with sudo when not root).
+
+CC      ?= cc
+BUILD   ?= build
+PREFIX  ?= /usr/local
+
+PKGS      := libmicrohttpd sqlite3 jansson libsodium yaml-0.1 libutf8proc \
+             opencc icu-i18n icu-uc
+TEST_PKGS := criterion libcurl
+
+# Debian packages: what building, testing and linting need.  Keep this list,
+# .ci/run and the Dockerfile in step.
+APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
+             libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
+             libopencc-dev libopencc-data libicu-dev libstemmer-dev
+APT_TEST  := libcriterion-dev libcurl4-openssl-dev
+APT_LINT  := clang clang-tidy cppcheck
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
+        -Wformat=2
+ifneq ($(WERROR),)
+WARN += -Werror
+endif
+
+OPT      ?= -O2 -g
+SAN      ?=
+CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP
+CFLAGS   += -std=c17 $(OPT) $(SAN) $(WARN) -fno-strict-aliasing
+DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread
+TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+
+CORE_SRC := service/err.c service/buf.c service/content.c service/store.c
+APP_SRC  := service/api.c service/http.c service/main.c
+MIGRATIONS := $(sort $(wildcard migrations/*.sql))
+
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
+TEST_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(E2E_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all run test check-tests lint asan deps deps-lint clean eval
+all: $(BUILD)/wenda $(BUILD)/libwenda.a
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEP_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEP_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
+
+# Migrations are compiled into the binary, so that it never depends on the
+# working directory to find its schema.
+$(BUILD)/gen/migrations.c: $(MIGRATIONS) Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* generated from migrations/ by the Makefile */'; \
+	   echo '#include "migrations.h"'; \
+	   for f in $(MIGRATIONS); do \
+	     n=$$(basename $$f .sql); \
+	     echo "static const char m_$${n%%_*}[] = {"; \
+	     od -An -v -tx1 $$f | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	     echo '0};'; \
+	   done; \
+	   echo 'const struct wenda_migration wenda_migrations[] = {'; \
+	   for f in $(MIGRATIONS); do \
+	     n=$$(basename $$f .sql); \
+	     echo "  {$$((10#$${n%%_*})), \"$$n\", m_$${n%%_*}},"; \
+	   done; \
+	   echo '};'; \
+	   echo 'const int wenda_migration_count = $(words $(MIGRATIONS));'; \
+	} > $@
+
+$(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libwenda.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(BUILD)/libwenda.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
+
+# ---- the README's two commands --------------------------------------------
+
+run: deps all
+	@mkdir -p data
+	exec ./$(BUILD)/wenda serve --bind 127.0.0.1 --port 8080 \
+	    --db data/wenda.db --content content
+
+test: deps all $(BUILD)/tests/wenda-tests
+	WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
+
+# ---- checks -----------------------------------------------------------------
+
+BANNED := sprintf|strcat|strncat|gets
+lint: deps deps-lint $(BUILD)/gen/migrations.c
+	@echo "banned functions ($(BANNED)):"
+	@! grep -nE '(^|[^a-z_])($(BANNED))[[:space:]]*\(' service/*.c \
+	    service/*.h include/wenda/*.h tests/*/*.c tests/*/*.h
+	clang-tidy --quiet $(CORE_SRC) $(APP_SRC) -- $(CPPFLAGS) -std=c17 \
+	    $(DEP_CFLAGS)
+	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	    --inline-suppr --std=c11 -Iinclude -Iservice -I$(BUILD)/gen \
+	    -D__GNUC__ $(CORE_SRC) $(APP_SRC)
+
+asan:
+	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+
+# ---- packages ---------------------------------------------------------------
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+define apt_install
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | \
+	    grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+	    --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call apt_install,$(APT_BUILD) $(APT_TEST))
+
+deps-lint:
+	$(call apt_install,$(APT_LINT))
+
+clean:
+	rm -rf build build-asan build-tsan
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,148 @@
+/*
+ * content.h -- topics as files: front matter (YAML) plus a Markdown answer.
+ *
+ * A content directory holds categories.yml and one file per topic at
+ * <category>/<slug>.md.  A topic file is
+ *
+ *     ---
+ *     title: "死锁"
+ *     title_en: "Deadlock"
+ *     slug: "deadlock"
+ *     category: "concurrency"
+ *     order: 35
+ *     tags: ["lock", "thread"]
+ *     aliases: ["deadlock", "死结"]
+ *     ---
+ *     Markdown answer...
+ *
+ * The front matter is parsed with libyaml and written back with libyaml's
+ * emitter in exactly that canonical shape, so that load followed by write
+ * reproduces a canonical directory byte for byte.  The answer is kept as
+ * the bytes that follow the closing "---" line.
+ */
+#ifndef WENDA_CONTENT_H
+#define WENDA_CONTENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wenda/err.h"
+
+/* Limits every topic must respect, whatever its source. */
+#define WENDA_CONTENT_MAX_SLUG 64
+#define WENDA_CONTENT_MAX_TITLE 200
+#define WENDA_CONTENT_MAX_TAGS 10
+#define WENDA_CONTENT_MAX_TAG 32
+#define WENDA_CONTENT_MAX_ALIASES 32
+#define WENDA_CONTENT_MAX_ALIAS 100
+#define WENDA_CONTENT_MAX_ANSWER (256 * 1024)
+#define WENDA_CONTENT_MAX_FILE (WENDA_CONTENT_MAX_ANSWER + 16 * 1024)
+
+struct wenda_strv {
+    char **v;  /* n owned, NUL-terminated strings */
+    size_t n;
+};
+
+struct wenda_topic {
+    int64_t id;         /* 0 until stored */
+    char *slug;
+    char *title;
+    char *title_en;     /* "" when absent */
+    char *category;     /* a category slug */
+    int64_t order;
+    struct wenda_strv tags;
+    struct wenda_strv aliases;
+    char *answer;       /* Markdown */
+    int64_t version;    /* 0 until stored */
+    char *updated_at;   /* RFC 3339 UTC, NULL until stored */
+};
+
+struct wenda_category {
+    char *slug;
+    char *name;
+    char *name_en;
+    int64_t count;      /* topics in it; filled by the store only */
+};
+
+struct wenda_content {
+    struct wenda_category *cats;
+    size_t ncats;
+    struct wenda_topic *topics;
+    size_t ntopics;
+};
+
+/*
+ * Receives one problem found while reading content: the file (as given),
+ * the 1-based line (0 when the problem concerns the whole file) and a
+ * message.  The strings are borrowed for the duration of the call.
+ */
+typedef void (*wenda_diag_fn)(void *ctx, const char *file, unsigned long line,
+                              const char *message);
+
+/* Frees what *t owns and zeroes it; NULL and zeroed topics are fine. */
+void wenda_topic_cleanup(struct wenda_topic *t);
+
+/* Frees what *c owns (categories and topics) and zeroes it. */
+void wenda_content_cleanup(struct wenda_content *c);
+
+/* Frees the strings of *sv and zeroes it. */
+void wenda_strv_cleanup(struct wenda_strv *sv);
+
+/*
+ * Returns 1 when s[0..n) is valid UTF-8 without NUL bytes, else 0, and
+ * stores the byte offset of the first bad byte in *bad (when bad != NULL).
+ */
+int wenda_utf8_valid(const char *s, size_t n, size_t *bad);
+
+/* Returns 1 when s is a valid slug: [a-z0-9]+(-[a-z0-9]+)*, at most
+ * WENDA_CONTENT_MAX_SLUG bytes; tags and category slugs follow the same rule
+ * (tags at most WENDA_CONTENT_MAX_TAG bytes). */
+int wenda_slug_valid(const char *s, size_t max);
+
+/*
+ * Parses one topic file held in buf[0..len) into *out (which the caller
+ * then owns and releases with wenda_topic_cleanup).  Every problem is
+ * reported through diag with file as its name; the result is WENDA_OK when
+ * there was none, WENDA_ERR_UTF8 or WENDA_ERR_PARSE otherwise, in which case
+ * *out is left zeroed.
+ */
+enum wenda_err wenda_content_parse_topic(const char *file, const char *buf,
+                                         size_t len, struct wenda_topic *out,
+                                         wenda_diag_fn diag, void *ctx);
+
+/*
+ * Checks the fields of a topic against the limits above (required fields,
+ * slug pattern, lengths, UTF-8).  On the first problem, stores a message
+ * naming the field in msg (at most msgcap bytes) and returns
+ * WENDA_ERR_INVALID.
+ */
+enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
+                                    size_t msgcap);
+
+/*
+ * Writes t as a canonical topic file.  On success *out is a new malloc'ed
+ * buffer of *outlen bytes (NUL-terminated too) that the caller frees.
+ */
+enum wenda_err wenda_content_format_topic(const struct wenda_topic *t,
+                                          char **out, size_t *outlen);
+
+/*
+ * Loads the content directory dir: categories.yml and every
+ * <category>/<slug>.md below it, topics sorted by order then slug.  All
+ * problems are reported through diag (file and line); duplicate slugs,
+ * unknown categories and files whose path does not match their slug and
+ * category count as problems.  Returns WENDA_OK only when there was none;
+ * otherwise *out is left zeroed.  The caller owns *out on success.
+ */
+enum wenda_err wenda_content_load(const char *dir, struct wenda_content *out,
+                                  wenda_diag_fn diag, void *ctx);
+
+/*
+ * Writes c to the directory dir (created if needed) in canonical form:
+ * categories.yml and <category>/<slug>.md for every topic.  Existing files
+ * of the same names are replaced; others are left alone.
+ */
+enum wenda_err wenda_content_write(const char *dir,
+                                   const struct wenda_content *c);
+
+#endif /* WENDA_CONTENT_H */

@@ -1,0 +1,134 @@
+/*
+ * store.h -- the SQLite database behind wenda.
+ *
+ * A struct wenda_store is one SQLite connection with its prepared
+ * statements.  It is not thread-safe: the server gives every I/O thread a
+ * read-only store of its own, so that the read path takes no lock, and one
+ * writable store to the writer.  The schema lives in migrations/ and is
+ * applied by wenda_store_open() on writable stores; a database whose schema
+ * is newer than this binary is refused.
+ */
+#ifndef WENDA_STORE_H
+#define WENDA_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wenda/content.h"
+#include "wenda/err.h"
+
+struct wenda_store;
+
+/* Open flags. */
+#define WENDA_STORE_READONLY 0x1  /* no writes, no migrations */
+#define WENDA_STORE_CREATE 0x2    /* create the file when absent */
+
+/* A list request: topics with id > after_id, in id order. */
+struct wenda_topic_filter {
+    const char *category;  /* NULL for any */
+    const char *tag;       /* NULL for any */
+    int64_t after_id;      /* 0 from the start */
+    unsigned int limit;    /* 1..100 */
+};
+
+struct wenda_tag_count {
+    char *tag;
+    int64_t count;
+};
+
+/*
+ * Opens the database at path.  A writable store is put in WAL mode with
+ * synchronous=FULL and migrated to the newest schema this binary knows,
+ * each migration in its own transaction.  A read-only store only checks
+ * that the schema is the one this binary knows.  On failure *out is NULL
+ * and a message for the operator is written to msg (msgcap bytes);
+ * WENDA_ERR_DB_TOO_NEW when the schema is newer than this binary.
+ * Close with wenda_store_close().
+ */
+enum wenda_err wenda_store_open(const char *path, int flags,
+                                struct wenda_store **out, char *msg,
+                                size_t msgcap);
+
+/* Finalizes the statements and closes the connection; NULL is fine. */
+void wenda_store_close(struct wenda_store *st);
+
+/* Returns the schema version this binary migrates to. */
+int wenda_store_schema_version(void);
+
+/*
+ * Replaces everything in the store with c, in one transaction: either all
+ * of c is stored or nothing changes.  Topics get ids 1, 2, ... in the order
+ * of c, version 1 and the current time as updated_at.
+ */
+enum wenda_err wenda_store_import(struct wenda_store *st,
+                                  const struct wenda_content *c);
+
+/*
+ * Reads the whole store back into *out (categories in their order, topics
+ * by order then slug), which the caller releases with
+ * wenda_content_cleanup().
+ */
+enum wenda_err wenda_store_dump(struct wenda_store *st,
+                                struct wenda_content *out);
+
+/* Returns the number of topics in *count. */
+enum wenda_err wenda_store_topic_count(struct wenda_store *st,
+                                       int64_t *count);
+
+/*
+ * Reads one topic by id (when slug is NULL) or by slug into *out, which
+ * the caller releases with wenda_topic_cleanup().  WENDA_ERR_NOT_FOUND
+ * when there is none.
+ */
+enum wenda_err wenda_store_topic_get(struct wenda_store *st, int64_t id,
+                                     const char *slug,
+                                     struct wenda_topic *out);
+
+/*
+ * Lists up to f->limit topics matching f into a new array *items of *n
+ * topics (without their answers: answer is NULL), which the caller
+ * releases with wenda_topics_free().  *more is set to 1 when more topics
+ * follow the last one returned.
+ */
+enum wenda_err wenda_store_topic_list(struct wenda_store *st,
+                                      const struct wenda_topic_filter *f,
+                                      struct wenda_topic **items, size_t *n,
+                                      int *more);
+
+/*
+ * Picks one topic, of category when not NULL, using pick (any random
+ * number) to choose among them, into *out.  WENDA_ERR_NOT_FOUND when there
+ * is no topic to pick from.
+ */
+enum wenda_err wenda_store_topic_random(struct wenda_store *st,
+                                        const char *category, uint32_t pick,
+                                        struct wenda_topic *out);
+
+/* Releases an array of n topics from wenda_store_topic_list(). */
+void wenda_topics_free(struct wenda_topic *items, size_t n);
+
+/*
+ * Reads the categories in their order, each with the number of topics in
+ * it, into a new array (release with wenda_categories_free()).
+ */
+enum wenda_err wenda_store_categories(struct wenda_store *st,
+                                      struct wenda_category **cats,
+                                      size_t *n);
+
+/* Releases an array of n categories. */
+void wenda_categories_free(struct wenda_category *cats, size_t n);
+
+/*
+ * Reads every tag with its number of topics, by count descending then tag,
+ * into a new array (release with wenda_tags_free()).
+ */
+enum wenda_err wenda_store_tags(struct wenda_store *st,
+                                struct wenda_tag_count **tags, size_t *n);
+
+/* Releases an array of n tag counts. */
+void wenda_tags_free(struct wenda_tag_count *tags, size_t n);
+
+/* Returns 1 when a category with this slug exists, else 0. */
+int wenda_store_category_exists(struct wenda_store *st, const char *slug);
+
+#endif /* WENDA_STORE_H */

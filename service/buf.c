@@ -1,0 +1,119 @@
+/*
+ * buf.c -- a growable byte buffer; see buf.h.
+ */
+#include "buf.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int
+grow(struct buf *b, size_t need)
+{
+    size_t cap;
+    char *p;
+
+    if (b->failed)
+        return -1;
+    if (need < b->cap)
+        return 0;
+    cap = b->cap ? b->cap : 256;
+    while (cap <= need) {
+        if (cap > ((size_t)-1) / 2) {
+            b->failed = 1;
+            return -1;
+        }
+        cap *= 2;
+    }
+    p = realloc(b->p, cap);
+    if (p == NULL) {
+        b->failed = 1;
+        return -1;
+    }
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void
+buf_add(struct buf *b, const void *s, size_t n)
+{
+    if (grow(b, b->n + n) != 0)
+        return;
+    if (n > 0)
+        memcpy(b->p + b->n, s, n);
+    b->n += n;
+    b->p[b->n] = '\0';
+}
+
+void
+buf_adds(struct buf *b, const char *s)
+{
+    buf_add(b, s, strlen(s));
+}
+
+void
+buf_addf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    int len;
+
+    va_start(ap, fmt);
+    len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (len < 0) {
+        b->failed = 1;
+        return;
+    }
+    if (grow(b, b->n + (size_t)len) != 0)
+        return;
+    va_start(ap, fmt);
+    (void)vsnprintf(b->p + b->n, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    b->n += (size_t)len;
+}
+
+int
+buf_failed(const struct buf *b)
+{
+    return b->failed;
+}
+
+void
+buf_reset(struct buf *b)
+{
+    b->n = 0;
+    b->failed = 0;
+    if (b->p != NULL)
+        b->p[0] = '\0';
+}
+
+char *
+buf_take(struct buf *b, size_t *len)
+{
+    char *p;
+
+    if (b->failed) {
+        buf_cleanup(b);
+        if (len != NULL)
+            *len = 0;
+        return NULL;
+    }
+    if (b->p == NULL && grow(b, 0) == 0)
+        b->p[0] = '\0';
+    p = b->p;
+    if (len != NULL)
+        *len = b->n;
+    b->p = NULL;
+    b->n = b->cap = 0;
+    return p;
+}
+
+void
+buf_cleanup(struct buf *b)
+{
+    free(b->p);
+    b->p = NULL;
+    b->n = b->cap = 0;
+    b->failed = 0;
+}

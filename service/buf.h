@@ -1,0 +1,45 @@
+/*
+ * buf.h -- a growable byte buffer (private to the wenda core).
+ *
+ * The buffer is always NUL-terminated once anything has been appended, so
+ * its bytes can be handed to APIs that want a C string.  Appends are sticky:
+ * after the first allocation failure every later append is a no-op and
+ * buf_failed() is true, so a builder can append freely and check once.
+ */
+#ifndef WENDA_BUF_H
+#define WENDA_BUF_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+struct buf {
+    char *p;
+    size_t n;
+    size_t cap;
+    int failed;
+};
+
+/* Appends n bytes of s. */
+void buf_add(struct buf *b, const void *s, size_t n);
+
+/* Appends the C string s. */
+void buf_adds(struct buf *b, const char *s);
+
+/* Appends printf-style formatted text. */
+void buf_addf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Returns 1 when an append has failed since the last buf_reset(). */
+int buf_failed(const struct buf *b);
+
+/* Empties b, keeping its storage. */
+void buf_reset(struct buf *b);
+
+/* Hands the bytes over: returns them (the caller frees; never NULL unless
+ * an append failed) and leaves b empty. */
+char *buf_take(struct buf *b, size_t *len);
+
+/* Frees the storage of b and zeroes it. */
+void buf_cleanup(struct buf *b);
+
+#endif /* WENDA_BUF_H */
