@@ -79,11 +79,12 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) Makefile
 	   echo 'const struct wenda_migration wenda_migrations[] = {'; \
 	   for f in $(MIGRATIONS); do \
 	     n=$$(basename $$f .sql); \
-	     echo "  {$$((10#$${n%%_*})), \"$$n\", m_$${n%%_*}},"; \
+	     num=$$(echo $${n%%_*} | sed 's/^0*//'); \
+	     echo "  {$$num, \"$$n\", m_$${n%%_*}},"; \
 	   done; \
 	   echo '};'; \
 	   echo 'const int wenda_migration_count = $(words $(MIGRATIONS));'; \
-	} > $@
+	} > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/migrations.o: $(BUILD)/gen/migrations.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@

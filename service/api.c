@@ -1,0 +1,544 @@
+/*
+ * api.c -- routing table, parameter checks and JSON for every endpoint.
+ *
+ * A request is matched against the route table by path first and method
+ * second, so that a known path with a wrong method is a 405 that lists the
+ * allowed methods, and an unknown path a 404.  Handlers check every
+ * parameter before they touch the store and answer a bad one with a 400
+ * that names it.  JSON is built with jansson ("_new" setters throughout, so
+ * every value built is owned by its parent) and written compact, UTF-8.
+ */
+#include "api.h"
+
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wenda/content.h"
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define PROBLEM_TYPE "application/problem+json; charset=utf-8"
+#define LIST_DEFAULT 20
+#define LIST_MAX 100
+
+typedef void (*handler_fn)(const struct api_request *req, const char *key,
+                           struct api_response *res);
+
+struct route {
+    const char *pattern;   /* "*" matches one segment, given as key */
+    const char *allow;     /* the Allow header */
+    handler_fn fn;
+};
+
+static void h_healthz(const struct api_request *, const char *,
+                      struct api_response *);
+static void h_topics(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_topic(const struct api_request *, const char *,
+                    struct api_response *);
+static void h_categories(const struct api_request *, const char *,
+                         struct api_response *);
+static void h_tags(const struct api_request *, const char *,
+                   struct api_response *);
+static void h_random(const struct api_request *, const char *,
+                     struct api_response *);
+
+static const struct route routes[] = {
+    {"/healthz", "GET, HEAD", h_healthz},
+    {"/v1/topics", "GET, HEAD", h_topics},
+    {"/v1/topics/*", "GET, HEAD", h_topic},
+    {"/v1/categories", "GET, HEAD", h_categories},
+    {"/v1/tags", "GET, HEAD", h_tags},
+    {"/v1/random", "GET, HEAD", h_random},
+};
+
+/* ---- responses --------------------------------------------------------- */
+
+static void
+add_header(struct api_response *res, const char *name, char *value)
+{
+    if (value == NULL)
+        return;
+    if (res->nheaders == API_MAX_HEADERS) {
+        free(value);
+        return;
+    }
+    res->headers[res->nheaders].name = name;
+    res->headers[res->nheaders].value = value;
+    res->nheaders++;
+}
+
+void
+api_response_cleanup(struct api_response *res)
+{
+    size_t i;
+
+    free(res->body);
+    for (i = 0; i < res->nheaders; i++)
+        free(res->headers[i].value);
+    memset(res, 0, sizeof(*res));
+}
+
+/* Takes the reference to v and writes it as the body. */
+static void
+reply_json(struct api_response *res, unsigned int status, json_t *v)
+{
+    char *s = v ? json_dumps(v, JSON_COMPACT) : NULL;
+
+    json_decref(v);
+    if (s == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, "out of memory", NULL);
+        return;
+    }
+    res->status = status;
+    res->content_type = JSON_TYPE;
+    res->body = s;
+    res->len = strlen(s);
+}
+
+void
+api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
+            const char *param)
+{
+    static const char fallback[] =
+        "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
+        "\"status\":503,\"detail\":\"out of memory\"}";
+    unsigned int status = wenda_err_http_status(rc);
+    char type[64];
+    json_t *o;
+    char *s;
+
+    (void)snprintf(type, sizeof(type), "/problems/%s", wenda_err_name(rc));
+    o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
+                  wenda_err_title(rc), "status", (int)status, "detail",
+                  detail ? detail : wenda_err_title(rc));
+    if (o != NULL && param != NULL)
+        json_object_set_new(o, "parameter", json_string(param));
+    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    free(res->body);
+    res->status = status;
+    res->content_type = PROBLEM_TYPE;
+    if (s == NULL) {
+        s = strdup(fallback);
+        res->status = 503;
+    }
+    res->body = s;
+    res->len = s ? strlen(s) : 0;
+}
+
+/* Answers a parameter that failed its check. */
+static void
+bad_param(struct api_response *res, const char *param, const char *why)
+{
+    char detail[256];
+
+    (void)snprintf(detail, sizeof(detail), "query parameter '%s' %s", param,
+                   why);
+    api_problem(res, WENDA_ERR_INVALID, detail, param);
+}
+
+/* ---- JSON shapes ------------------------------------------------------- */
+
+static json_t *
+strv_json(const struct wenda_strv *sv)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+/* Returns a new reference to the JSON of t; with its answer and aliases
+ * when full. */
+static json_t *
+topic_json(const struct wenda_topic *t, int full)
+{
+    json_t *o = json_object();
+
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(t->id));
+    json_object_set_new(o, "slug", json_string(t->slug));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "title_en", json_string(t->title_en));
+    json_object_set_new(o, "category", json_string(t->category));
+    json_object_set_new(o, "tags", strv_json(&t->tags));
+    json_object_set_new(o, "order", json_integer(t->order));
+    if (full) {
+        json_object_set_new(o, "aliases", strv_json(&t->aliases));
+        json_object_set_new(o, "answer", json_string(t->answer));
+    }
+    json_object_set_new(o, "version", json_integer(t->version));
+    json_object_set_new(o, "updated_at", json_string(t->updated_at));
+    return o;
+}
+
+/* ---- parameters -------------------------------------------------------- */
+
+/*
+ * Reads optional parameter name into *out (NULL when absent).  Returns 0,
+ * or -1 after answering 400 when it is present but not valid UTF-8 text.
+ */
+static int
+text_param(const struct api_request *req, const char *name, const char **out,
+           struct api_response *res)
+{
+    const char *v;
+    size_t n;
+
+    *out = NULL;
+    if (!req->arg(req->arg_ctx, name, &v, &n))
+        return 0;
+    if (v == NULL)
+        v = "";
+    if (!wenda_utf8_valid(v, n, NULL) || strlen(v) != n) {
+        bad_param(res, name, "is not valid UTF-8 text");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* Reads an optional slug-shaped parameter (category, tag). */
+static int
+slug_param(const struct api_request *req, const char *name, size_t max,
+           const char **out, struct api_response *res)
+{
+    if (text_param(req, name, out, res) != 0)
+        return -1;
+    if (*out != NULL && !wenda_slug_valid(*out, max)) {
+        bad_param(res, name, "must be lower-case letters, digits and single "
+                  "hyphens");
+        return -1;
+    }
+    return 0;
+}
+
+/* Parses s as a decimal integer in [min, max]; returns 0 on success. */
+static int
+parse_int(const char *s, long long min, long long max, long long *out)
+{
+    long long v = 0;
+    size_t i;
+
+    if (s == NULL || s[0] == '\0' || strlen(s) > 18)
+        return -1;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Encodes a list position as an opaque cursor (base64url of "i:<id>"). */
+static char *
+cursor_encode(int64_t after_id)
+{
+    char raw[32];
+    char *out;
+    int n = snprintf(raw, sizeof(raw), "i:%lld", (long long)after_id);
+    size_t cap = sodium_base64_ENCODED_LEN(
+        (size_t)n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+
+    out = malloc(cap);
+    if (out != NULL)
+        sodium_bin2base64(out, cap, (const unsigned char *)raw, (size_t)n,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+static int
+cursor_decode(const char *s, int64_t *after_id)
+{
+    unsigned char raw[32];
+    size_t n;
+    long long v;
+
+    if (strlen(s) > 40 ||
+        sodium_base642bin(raw, sizeof(raw) - 1, s, strlen(s), NULL, &n, NULL,
+                          sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+        return -1;
+    raw[n] = '\0';
+    if (n < 3 || raw[0] != 'i' || raw[1] != ':' ||
+        parse_int((const char *)raw + 2, 1, INT64_MAX, &v) != 0)
+        return -1;
+    *after_id = v;
+    return 0;
+}
+
+/* ---- handlers ---------------------------------------------------------- */
+
+static void
+h_healthz(const struct api_request *req, const char *key,
+          struct api_response *res)
+{
+    (void)req;
+    (void)key;
+    reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void
+store_error(struct api_response *res, enum wenda_err rc)
+{
+    api_problem(res, rc, rc == WENDA_ERR_NOT_FOUND ? "no such topic" : NULL,
+                NULL);
+}
+
+static void
+h_topics(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_topic_filter f = {NULL, NULL, 0, LIST_DEFAULT};
+    struct wenda_topic *items = NULL;
+    const char *limit, *cursor;
+    size_t n = 0, i;
+    long long lim;
+    int more = 0;
+    json_t *o, *a;
+    enum wenda_err rc;
+
+    (void)key;
+    if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &f.category,
+                   res) ||
+        slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &f.tag, res) ||
+        text_param(req, "limit", &limit, res) ||
+        text_param(req, "cursor", &cursor, res))
+        return;
+    if (limit != NULL) {
+        if (parse_int(limit, 1, LIST_MAX, &lim) != 0) {
+            bad_param(res, "limit", "must be an integer from 1 to 100");
+            return;
+        }
+        f.limit = (unsigned int)lim;
+    }
+    if (cursor != NULL && cursor_decode(cursor, &f.after_id) != 0) {
+        bad_param(res, "cursor", "is not a cursor this server gave out");
+        return;
+    }
+    rc = wenda_store_topic_list(req->store, &f, &items, &n, &more);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    o = json_object();
+    a = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append_new(a, topic_json(&items[i], 0));
+    json_object_set_new(o, "items", a);
+    if (more && n > 0) {
+        char *next = cursor_encode(items[n - 1].id);
+        char link[512];
+
+        json_object_set_new(o, "next", next ? json_string(next) : json_null());
+        if (next != NULL) {
+            (void)snprintf(link, sizeof(link),
+                           "</v1/topics?limit=%u%s%s%s%s&cursor=%s>; "
+                           "rel=\"next\"",
+                           f.limit, f.category ? "&category=" : "",
+                           f.category ? f.category : "",
+                           f.tag ? "&tag=" : "", f.tag ? f.tag : "", next);
+            add_header(res, "Link", strdup(link));
+        }
+        free(next);
+    } else {
+        json_object_set_new(o, "next", json_null());
+    }
+    wenda_topics_free(items, n);
+    reply_json(res, 200, o);
+}
+
+/* Resolves {id or slug}: all digits is an id, a slug otherwise. */
+static void
+h_topic(const struct api_request *req, const char *key,
+        struct api_response *res)
+{
+    struct wenda_topic t;
+    enum wenda_err rc;
+    long long id = 0;
+
+    if (key[0] >= '0' && key[0] <= '9') {
+        if (parse_int(key, 1, INT64_MAX, &id) != 0) {
+            api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic", NULL);
+            return;
+        }
+        rc = wenda_store_topic_get(req->store, id, NULL, &t);
+    } else if (wenda_slug_valid(key, WENDA_CONTENT_MAX_SLUG)) {
+        rc = wenda_store_topic_get(req->store, 0, key, &t);
+    } else {
+        rc = WENDA_ERR_NOT_FOUND;
+    }
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    reply_json(res, 200, topic_json(&t, 1));
+    wenda_topic_cleanup(&t);
+}
+
+static void
+h_categories(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    struct wenda_category *cats;
+    size_t n, i;
+    enum wenda_err rc;
+    json_t *a;
+
+    (void)key;
+    rc = wenda_store_categories(req->store, &cats, &n);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    a = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:I}", "slug", cats[i].slug, "name",
+                         cats[i].name, "name_en", cats[i].name_en, "count",
+                         (json_int_t)cats[i].count));
+    wenda_categories_free(cats, n);
+    reply_json(res, 200, json_pack("{s:o}", "items", a));
+}
+
+static void
+h_tags(const struct api_request *req, const char *key,
+       struct api_response *res)
+{
+    struct wenda_tag_count *tags;
+    size_t n, i;
+    enum wenda_err rc;
+    json_t *a;
+
+    (void)key;
+    rc = wenda_store_tags(req->store, &tags, &n);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    a = json_array();
+    for (i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:I}", "tag", tags[i].tag,
+                                           "count",
+                                           (json_int_t)tags[i].count));
+    wenda_tags_free(tags, n);
+    reply_json(res, 200, json_pack("{s:o}", "items", a));
+}
+
+static void
+h_random(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_topic t;
+    const char *category;
+    enum wenda_err rc;
+
+    (void)key;
+    if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category, res))
+        return;
+    rc = wenda_store_topic_random(req->store, category, randombytes_random(),
+                                  &t);
+    if (rc == WENDA_ERR_NOT_FOUND) {
+        api_problem(res, rc, category ? "no topic in that category"
+                                      : "there are no topics", NULL);
+        return;
+    }
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    reply_json(res, 200, topic_json(&t, 1));
+    wenda_topic_cleanup(&t);
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+/*
+ * Matches path against pattern; on a match returns 1 and copies the
+ * segment matched by "*" (if any) into key.
+ */
+static int
+match(const char *pattern, const char *path, char *key, size_t keycap)
+{
+    while (*pattern != '\0') {
+        if (*pattern == '*') {
+            size_t n = strcspn(path, "/");
+
+            if (n == 0 || n >= keycap)
+                return 0;
+            memcpy(key, path, n);
+            key[n] = '\0';
+            path += n;
+            pattern++;
+            continue;
+        }
+        if (*pattern != *path)
+            return 0;
+        pattern++;
+        path++;
+    }
+    return *path == '\0';
+}
+
+/* Returns 1 when path has an empty, "." or ".." segment. */
+static int
+has_dot_segment(const char *path)
+{
+    const char *p = path;
+
+    while ((p = strchr(p, '/')) != NULL) {
+        size_t n;
+
+        p++;
+        n = strcspn(p, "/");
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+void
+api_handle(const struct api_request *req, struct api_response *res)
+{
+    char key[WENDA_CONTENT_MAX_SLUG + 8];
+    size_t i;
+
+    memset(res, 0, sizeof(*res));
+    if (!wenda_utf8_valid(req->path, req->path_len, NULL)) {
+        api_problem(res, WENDA_ERR_UTF8, "the request path is not valid "
+                    "UTF-8", NULL);
+        return;
+    }
+    if (req->path[0] != '/' || has_dot_segment(req->path)) {
+        api_problem(res, WENDA_ERR_INVALID, "the request path must be "
+                    "absolute, without '.' or '..' segments", NULL);
+        return;
+    }
+    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *r = &routes[i];
+
+        if (!match(r->pattern, req->path, key, sizeof(key)))
+            continue;
+        if (strcmp(req->method, "GET") != 0 &&
+            strcmp(req->method, "HEAD") != 0) {
+            char detail[128];
+
+            (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
+                           "here; allowed: %s", req->method, r->allow);
+            api_problem(res, WENDA_ERR_METHOD, detail, NULL);
+            add_header(res, "Allow", strdup(r->allow));
+            return;
+        }
+        r->fn(req, key, res);
+        return;
+    }
+    api_problem(res, WENDA_ERR_NOT_FOUND, "no such resource", NULL);
+}

@@ -1,0 +1,67 @@
+/*
+ * api.h -- the HTTP API of wenda, independent of the HTTP library.
+ *
+ * The http module turns a libmicrohttpd request into a struct api_request,
+ * calls api_handle(), and sends the struct api_response it gets back.  The
+ * routing table, the parameter checks and the JSON shapes all live in
+ * api.c, so that a reader finds the whole request path in http.c, api.c and
+ * the core module a handler calls.
+ */
+#ifndef WENDA_API_H
+#define WENDA_API_H
+
+#include <stddef.h>
+
+#include "wenda/store.h"
+
+#define API_MAX_HEADERS 4
+
+/*
+ * Looks up query parameter name.  Returns 1 and sets *value and *len when the
+ * parameter is present (value may be "" and, for "?name" without "=",
+ * NULL), 0 when it is absent.
+ */
+typedef int (*api_arg_fn)(void *ctx, const char *name, const char **value,
+                          size_t *len);
+
+struct api_request {
+    const char *method;     /* "GET", ... */
+    const char *path;       /* percent-decoded path, without the query */
+    size_t path_len;        /* bytes in path (it may hold a NUL byte) */
+    api_arg_fn arg;
+    void *arg_ctx;
+    struct wenda_store *store;  /* the calling thread's read-only store */
+};
+
+struct api_header {
+    const char *name;       /* static */
+    char *value;            /* owned by the response */
+};
+
+struct api_response {
+    unsigned int status;
+    const char *content_type;   /* static */
+    char *body;                 /* malloc'ed, owned; NULL for no body */
+    size_t len;
+    struct api_header headers[API_MAX_HEADERS];
+    size_t nheaders;
+};
+
+/*
+ * Answers one request into *res, which the caller releases with
+ * api_response_cleanup().  Never fails: errors are answered as
+ * application/problem+json with the status of their enum wenda_err.
+ */
+void api_handle(const struct api_request *req, struct api_response *res);
+
+/* Frees what *res owns and zeroes it. */
+void api_response_cleanup(struct api_response *res);
+
+/*
+ * Fills *res with an RFC 9457 problem for rc, with detail (may be NULL)
+ * and, when param is not NULL, a "parameter" member naming it.
+ */
+void api_problem(struct api_response *res, enum wenda_err rc,
+                 const char *detail, const char *param);
+
+#endif /* WENDA_API_H */

@@ -1,0 +1,31 @@
+/*
+ * http.h -- the libmicrohttpd server that answers the API.
+ */
+#ifndef WENDA_HTTP_H
+#define WENDA_HTTP_H
+
+#include <stddef.h>
+
+struct http_config {
+    const char *bind;           /* IPv4 or IPv6 address to listen on */
+    unsigned int port;          /* 1..65535 */
+    const char *db_path;        /* migrated database file */
+    unsigned int threads;       /* I/O threads; 0 = one per core */
+    unsigned int max_connections;
+    unsigned int idle_timeout;  /* seconds a connection may stay idle */
+    size_t max_body;            /* largest request body accepted */
+};
+
+/*
+ * Serves the API until SIGTERM or SIGINT, then stops accepting, lets the
+ * requests in flight finish, closes every database connection and returns
+ * 0.  Returns 1 after printing a message to stderr when the server cannot
+ * start.  The caller must have blocked SIGTERM, SIGINT, SIGHUP and SIGPIPE
+ * in every thread (http_block_signals()) before any thread was created.
+ */
+int http_serve(const struct http_config *cfg);
+
+/* Blocks the signals http_serve() waits for in the calling thread. */
+void http_block_signals(void);
+
+#endif /* WENDA_HTTP_H */

@@ -1,0 +1,419 @@
+/*
+ * main.c -- the wenda command line: serve, import, export, check.
+ *
+ * Every setting of "serve" comes from a flag, else from its WENDA_*
+ * environment variable, else from its default; every value is checked here,
+ * before anything is opened, and a bad one ends the program with a message
+ * naming it and exit status 2.  Runtime failures exit with status 1.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "wenda/content.h"
+#include "wenda/store.h"
+
+#define EXIT_USAGE 2
+
+#define DEFAULT_DB "data/wenda.db"
+#define DEFAULT_CONTENT "content"
+
+struct command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+};
+
+static int cmd_serve(int argc, char **argv);
+static int cmd_import(int argc, char **argv);
+static int cmd_export(int argc, char **argv);
+static int cmd_check(int argc, char **argv);
+
+static const struct command commands[] = {
+    {"serve", cmd_serve, "serve the HTTP API"},
+    {"import", cmd_import, "build the database from a content directory"},
+    {"export", cmd_export, "write the database back as a content directory"},
+    {"check", cmd_check, "validate a content directory"},
+};
+
+static void
+usage(FILE *f)
+{
+    size_t i;
+
+    fputs("usage: wenda COMMAND [OPTIONS]\n\ncommands:\n", f);
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fputs("\n'wenda COMMAND --help' describes a command.\n", f);
+}
+
+static int bad_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+bad_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "wenda %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\ntry 'wenda %s --help'\n", cmd);
+    return EXIT_USAGE;
+}
+
+/* Parses s as an unsigned decimal in [min, max]; returns 0 on success. */
+static int
+parse_uint(const char *s, unsigned long min, unsigned long max,
+           unsigned long *out)
+{
+    char *end;
+    unsigned long v;
+
+    if (s == NULL || s[0] < '0' || s[0] > '9')
+        return -1;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static const char *
+env_or(const char *name, const char *fallback)
+{
+    const char *v = getenv(name);
+
+    return v != NULL && v[0] != '\0' ? v : fallback;
+}
+
+static void
+print_diag(void *ctx, const char *file, unsigned long line, const char *msg)
+{
+    int *count = ctx;
+
+    (*count)++;
+    if (line > 0)
+        fprintf(stderr, "%s:%lu: %s\n", file, line, msg);
+    else
+        fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+/* Loads dir and imports it into the store at db (created when absent). */
+static int
+import_dir(const char *dir, const char *db, size_t *ntopics)
+{
+    struct wenda_content c;
+    struct wenda_store *st;
+    enum wenda_err rc;
+    char msg[512];
+    int problems = 0;
+
+    rc = wenda_content_load(dir, &c, print_diag, &problems);
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s: %d problem%s, nothing imported\n", dir,
+                problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    rc = wenda_store_open(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        wenda_content_cleanup(&c);
+        return 1;
+    }
+    rc = wenda_store_import(st, &c);
+    wenda_store_close(st);
+    *ntopics = c.ntopics;
+    wenda_content_cleanup(&c);
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: import into %s failed: %s\n", db,
+                wenda_err_title(rc));
+        return 1;
+    }
+    return 0;
+}
+
+/* Creates the parent directory of path when it is missing (one level). */
+static void
+make_parent(const char *path)
+{
+    char dir[4096];
+    char *slash;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return;
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return;
+    *slash = '\0';
+    (void)mkdir(dir, 0755);
+}
+
+static const char serve_help[] =
+    "usage: wenda serve [--port N] [--bind ADDR] [--db PATH] [--content DIR]\n"
+    "                   [--threads N] [--max-connections N]\n"
+    "                   [--idle-timeout SECONDS] [--max-body BYTES]\n"
+    "\n"
+    "Serves the HTTP API.  When the database file does not exist it is\n"
+    "created and the content directory imported into it first.\n"
+    "\n"
+    "  --port N             port to listen on (WENDA_PORT, default 8080)\n"
+    "  --bind ADDR          address to listen on (WENDA_BIND, default "
+    "127.0.0.1)\n"
+    "  --db PATH            database file (WENDA_DB, default " DEFAULT_DB ")\n"
+    "  --content DIR        content to import into a new database\n"
+    "                       (WENDA_CONTENT, default " DEFAULT_CONTENT ")\n"
+    "  --threads N          I/O threads, 0 = one per core (WENDA_THREADS, "
+    "default 0)\n"
+    "  --max-connections N  open connections at most (WENDA_MAX_CONNECTIONS,\n"
+    "                       default 1024)\n"
+    "  --idle-timeout S     close a connection idle this long "
+    "(WENDA_IDLE_TIMEOUT,\n"
+    "                       default 30)\n"
+    "  --max-body BYTES     largest request body (WENDA_MAX_BODY, default "
+    "1048576)\n";
+
+static int
+cmd_serve(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"port", required_argument, NULL, 'p'},
+        {"bind", required_argument, NULL, 'b'},
+        {"db", required_argument, NULL, 'd'},
+        {"content", required_argument, NULL, 'c'},
+        {"threads", required_argument, NULL, 't'},
+        {"max-connections", required_argument, NULL, 'm'},
+        {"idle-timeout", required_argument, NULL, 'i'},
+        {"max-body", required_argument, NULL, 'B'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct http_config cfg;
+    const char *port = env_or("WENDA_PORT", "8080");
+    const char *threads = env_or("WENDA_THREADS", "0");
+    const char *maxconn = env_or("WENDA_MAX_CONNECTIONS", "1024");
+    const char *idle = env_or("WENDA_IDLE_TIMEOUT", "30");
+    const char *maxbody = env_or("WENDA_MAX_BODY", "1048576");
+    const char *content = env_or("WENDA_CONTENT", DEFAULT_CONTENT);
+    unsigned long v;
+    struct stat sb;
+    int c;
+
+    cfg.bind = env_or("WENDA_BIND", "127.0.0.1");
+    cfg.db_path = env_or("WENDA_DB", DEFAULT_DB);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'p': port = optarg; break;
+        case 'b': cfg.bind = optarg; break;
+        case 'd': cfg.db_path = optarg; break;
+        case 'c': content = optarg; break;
+        case 't': threads = optarg; break;
+        case 'm': maxconn = optarg; break;
+        case 'i': idle = optarg; break;
+        case 'B': maxbody = optarg; break;
+        case 'h': fputs(serve_help, stdout); return 0;
+        default: return bad_usage("serve", "%s", "bad option");
+        }
+    }
+    if (optind < argc)
+        return bad_usage("serve", "unexpected argument '%s'", argv[optind]);
+    if (parse_uint(port, 1, 65535, &v) != 0)
+        return bad_usage("serve", "--port: '%s' is not a port number "
+                         "(1-65535)", port);
+    cfg.port = (unsigned int)v;
+    if (parse_uint(threads, 0, 256, &v) != 0)
+        return bad_usage("serve", "--threads: '%s' is not a number from 0 to "
+                         "256", threads);
+    cfg.threads = (unsigned int)v;
+    if (parse_uint(maxconn, 1, 100000, &v) != 0)
+        return bad_usage("serve", "--max-connections: '%s' is not a number "
+                         "from 1 to 100000", maxconn);
+    cfg.max_connections = (unsigned int)v;
+    if (parse_uint(idle, 1, 86400, &v) != 0)
+        return bad_usage("serve", "--idle-timeout: '%s' is not a number of "
+                         "seconds from 1 to 86400", idle);
+    cfg.idle_timeout = (unsigned int)v;
+    if (parse_uint(maxbody, 0, 1UL << 30, &v) != 0)
+        return bad_usage("serve", "--max-body: '%s' is not a byte count up "
+                         "to 1073741824", maxbody);
+    cfg.max_body = (size_t)v;
+    if (cfg.db_path[0] == '\0')
+        return bad_usage("serve", "--db: %s", "must not be empty");
+
+    if (stat(cfg.db_path, &sb) != 0) {
+        size_t n = 0;
+
+        make_parent(cfg.db_path);
+        if (import_dir(content, cfg.db_path, &n) != 0) {
+            (void)unlink(cfg.db_path);
+            return 1;
+        }
+        fprintf(stderr, "wenda: created %s with %zu topics from %s\n",
+                cfg.db_path, n, content);
+    } else {
+        struct wenda_store *st;
+        char msg[512];
+
+        /* Migrate an existing database before the readers open it. */
+        if (wenda_store_open(cfg.db_path, 0, &st, msg, sizeof(msg)) !=
+            WENDA_OK) {
+            fprintf(stderr, "wenda: %s\n", msg);
+            return 1;
+        }
+        wenda_store_close(st);
+    }
+    http_block_signals();
+    return http_serve(&cfg);
+}
+
+/* Parses the options shared by import and export: --db and --help. */
+static int
+db_command(const char *cmd, const char *help, int argc, char **argv,
+           const char **db, const char **dir)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    *db = env_or("WENDA_DB", DEFAULT_DB);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': *db = optarg; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return bad_usage(cmd, "%s", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return bad_usage(cmd, "%s", "needs exactly one directory argument");
+    *dir = argv[optind];
+    return 0;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda import [--db PATH] DIR\n"
+        "\n"
+        "Checks the content directory DIR and, when it has no problem,\n"
+        "replaces everything in the database with it, in one transaction.\n"
+        "  --db PATH   database file, created when absent (WENDA_DB, default "
+        DEFAULT_DB ")\n";
+    const char *db, *dir;
+    size_t n = 0;
+    int rc = db_command("import", help, argc, argv, &db, &dir);
+
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    make_parent(db);
+    if (import_dir(dir, db, &n) != 0)
+        return 1;
+    printf("imported %zu topics from %s into %s\n", n, dir, db);
+    return 0;
+}
+
+static int
+cmd_export(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda export [--db PATH] DIR\n"
+        "\n"
+        "Writes every category and topic of the database to DIR as content\n"
+        "files, in the form 'wenda import' reads.\n"
+        "  --db PATH   database file (WENDA_DB, default " DEFAULT_DB ")\n";
+    const char *db, *dir;
+    struct wenda_content c;
+    struct wenda_store *st;
+    enum wenda_err rc;
+    char msg[512];
+    int r = db_command("export", help, argc, argv, &db, &dir);
+
+    if (r != 0)
+        return r < 0 ? 0 : r;
+    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return 1;
+    }
+    rc = wenda_store_dump(st, &c);
+    wenda_store_close(st);
+    if (rc == WENDA_OK)
+        rc = wenda_content_write(dir, &c);
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: export to %s failed: %s\n", dir,
+                wenda_err_title(rc));
+        wenda_content_cleanup(&c);
+        return 1;
+    }
+    printf("exported %zu topics to %s\n", c.ntopics, dir);
+    wenda_content_cleanup(&c);
+    return 0;
+}
+
+static int
+cmd_check(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda check DIR\n"
+        "\n"
+        "Validates the content directory DIR and prints every problem as\n"
+        "FILE:LINE: MESSAGE; exits 1 when there is any.\n";
+    struct wenda_content c;
+    int problems = 0;
+
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
+                      strcmp(argv[1], "-h") == 0)) {
+        fputs(help, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        return bad_usage("check", "%s", "needs exactly one directory "
+                         "argument");
+    if (wenda_content_load(argv[1], &c, print_diag, &problems) != WENDA_OK) {
+        fprintf(stderr, "%s: %d problem%s\n", argv[1], problems,
+                problems == 1 ? "" : "s");
+        return 1;
+    }
+    printf("%s: %zu topics in %zu categories, no problems\n", argv[1],
+           c.ntopics, c.ncats);
+    wenda_content_cleanup(&c);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    size_t i;
+
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (sodium_init() < 0) {
+        fputs("wenda: libsodium failed to initialise\n", stderr);
+        return 1;
+    }
+    for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "wenda: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

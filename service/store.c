@@ -1,0 +1,756 @@
+/*
+ * store.c -- SQLite: schema migrations, import, and the reads of the API.
+ *
+ * Statements are prepared once per connection, on first use, with
+ * SQLITE_PREPARE_PERSISTENT, and kept in an array indexed by enum stmt_id;
+ * a call resets what it used before returning.  Tags and aliases travel as
+ * JSON arrays (jansson) between the topics table and struct wenda_strv.
+ */
+#include "wenda/store.h"
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "migrations.h"
+
+enum stmt_id {
+    S_GET_BY_ID,
+    S_GET_BY_SLUG,
+    S_LIST,
+    S_LIST_CATEGORY,
+    S_LIST_TAG,
+    S_LIST_CATEGORY_TAG,
+    S_COUNT,
+    S_COUNT_CATEGORY,
+    S_NTH,
+    S_NTH_CATEGORY,
+    S_CATEGORIES,
+    S_TAGS,
+    S_CATEGORY_EXISTS,
+    S_DUMP_CATEGORIES,
+    S_DUMP_TOPICS,
+    S__COUNT
+};
+
+#define TOPIC_COLS \
+    "id, slug, title, title_en, category, ord, tags, aliases, version, " \
+    "updated_at"
+
+static const char *const stmt_sql[S__COUNT] = {
+    [S_GET_BY_ID] = "SELECT " TOPIC_COLS ", answer FROM topics WHERE id = ?1",
+    [S_GET_BY_SLUG] =
+        "SELECT " TOPIC_COLS ", answer FROM topics WHERE slug = ?1",
+    [S_LIST] = "SELECT " TOPIC_COLS " FROM topics WHERE id > ?1 "
+               "ORDER BY id LIMIT ?2",
+    [S_LIST_CATEGORY] = "SELECT " TOPIC_COLS " FROM topics "
+                        "WHERE category = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
+    [S_LIST_TAG] = "SELECT " TOPIC_COLS " FROM topics WHERE id IN "
+                   "(SELECT topic_id FROM topic_tags WHERE tag = ?4 "
+                   "AND topic_id > ?1 ORDER BY topic_id LIMIT ?2) ORDER BY id",
+    [S_LIST_CATEGORY_TAG] =
+        "SELECT " TOPIC_COLS " FROM topics WHERE category = ?3 AND id IN "
+        "(SELECT topic_id FROM topic_tags WHERE tag = ?4 AND topic_id > ?1) "
+        "ORDER BY id LIMIT ?2",
+    [S_COUNT] = "SELECT count(*) FROM topics",
+    [S_COUNT_CATEGORY] = "SELECT count(*) FROM topics WHERE category = ?1",
+    [S_NTH] = "SELECT id FROM topics ORDER BY id LIMIT 1 OFFSET ?1",
+    [S_NTH_CATEGORY] = "SELECT id FROM topics WHERE category = ?2 "
+                       "ORDER BY id LIMIT 1 OFFSET ?1",
+    [S_CATEGORIES] = "SELECT c.slug, c.name, c.name_en, "
+                     "(SELECT count(*) FROM topics t WHERE t.category = c.slug) "
+                     "FROM categories c ORDER BY c.ord, c.slug",
+    [S_TAGS] = "SELECT tag, count(*) AS n FROM topic_tags GROUP BY tag "
+               "ORDER BY n DESC, tag",
+    [S_CATEGORY_EXISTS] = "SELECT 1 FROM categories WHERE slug = ?1",
+    [S_DUMP_CATEGORIES] =
+        "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
+    [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer FROM topics "
+                      "ORDER BY ord, slug",
+};
+
+struct wenda_store {
+    sqlite3 *db;
+    int readonly;
+    sqlite3_stmt *stmt[S__COUNT];
+};
+
+static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
+                              sqlite3_stmt **out);
+static enum wenda_err strv_from_json(const char *s, struct wenda_strv *out);
+static char *strv_to_json(const struct wenda_strv *sv);
+static enum wenda_err row_to_topic(sqlite3_stmt *s, int with_answer,
+                                   struct wenda_topic *t);
+static char *dup_col(sqlite3_stmt *s, int col);
+
+int
+wenda_store_schema_version(void)
+{
+    return wenda_migration_count > 0
+               ? wenda_migrations[wenda_migration_count - 1].number
+               : 0;
+}
+
+static int
+user_version(sqlite3 *db, int *v)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    rc = sqlite3_step(s);
+    if (rc == SQLITE_ROW) {
+        *v = sqlite3_column_int(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Applies the migrations past the current user_version, each in its own
+ * transaction together with the user_version bump. */
+static enum wenda_err
+migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
+{
+    int i;
+
+    for (i = 0; i < wenda_migration_count; i++) {
+        const struct wenda_migration *m = &wenda_migrations[i];
+        char bump[64];
+        char *err = NULL;
+
+        if (m->number <= from)
+            continue;
+        (void)snprintf(bump, sizeof(bump), "PRAGMA user_version = %d",
+                       m->number);
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
+                SQLITE_OK ||
+            sqlite3_exec(db, m->sql, NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, bump, NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
+            (void)snprintf(msg, msgcap, "migration %s failed: %s", m->name,
+                           err ? err : sqlite3_errmsg(db));
+            sqlite3_free(err);
+            (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+            return WENDA_ERR_DB;
+        }
+    }
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_store_open(const char *path, int flags, struct wenda_store **out,
+                 char *msg, size_t msgcap)
+{
+    struct wenda_store *st;
+    int oflags, version = 0, want = wenda_store_schema_version();
+    enum wenda_err rc = WENDA_ERR_DB;
+
+    *out = NULL;
+    msg[0] = '\0';
+    st = calloc(1, sizeof(*st));
+    if (st == NULL)
+        return WENDA_ERR_NOMEM;
+    st->readonly = (flags & WENDA_STORE_READONLY) != 0;
+    oflags = SQLITE_OPEN_NOMUTEX |
+             (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
+    if (!st->readonly && (flags & WENDA_STORE_CREATE))
+        oflags |= SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &st->db, oflags, NULL) != SQLITE_OK) {
+        (void)snprintf(msg, msgcap, "cannot open database %s: %s", path,
+                       st->db ? sqlite3_errmsg(st->db) : "out of memory");
+        goto fail;
+    }
+    (void)sqlite3_extended_result_codes(st->db, 1);
+    (void)sqlite3_busy_timeout(st->db, 5000);
+    if (user_version(st->db, &version) != SQLITE_OK) {
+        (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
+                       sqlite3_errmsg(st->db));
+        goto fail;
+    }
+    if (version > want) {
+        (void)snprintf(msg, msgcap,
+                       "database %s has schema version %d, newer than the %d "
+                       "this wenda knows; use a newer wenda", path, version,
+                       want);
+        rc = WENDA_ERR_DB_TOO_NEW;
+        goto fail;
+    }
+    if (st->readonly) {
+        if (version != want) {
+            (void)snprintf(msg, msgcap, "database %s has schema version %d, "
+                           "not %d; open it writable once to migrate", path,
+                           version, want);
+            goto fail;
+        }
+    } else {
+        char *err = NULL;
+
+        if (sqlite3_exec(st->db,
+                         "PRAGMA journal_mode = WAL;"
+                         "PRAGMA synchronous = FULL;"
+                         "PRAGMA foreign_keys = ON;",
+                         NULL, NULL, &err) != SQLITE_OK) {
+            (void)snprintf(msg, msgcap, "cannot set up database %s: %s", path,
+                           err ? err : "?");
+            sqlite3_free(err);
+            goto fail;
+        }
+        rc = migrate(st->db, version, msg, msgcap);
+        if (rc != WENDA_OK)
+            goto fail;
+    }
+    *out = st;
+    return WENDA_OK;
+fail:
+    wenda_store_close(st);
+    return rc;
+}
+
+void
+wenda_store_close(struct wenda_store *st)
+{
+    int i;
+
+    if (st == NULL)
+        return;
+    for (i = 0; i < S__COUNT; i++)
+        sqlite3_finalize(st->stmt[i]);
+    (void)sqlite3_close(st->db);
+    free(st);
+}
+
+static enum wenda_err
+prepare(struct wenda_store *st, enum stmt_id id, sqlite3_stmt **out)
+{
+    if (st->stmt[id] == NULL &&
+        sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
+                           SQLITE_PREPARE_PERSISTENT, &st->stmt[id],
+                           NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    *out = st->stmt[id];
+    return WENDA_OK;
+}
+
+/* Resets s and clears its bindings, ready for the next call. */
+static void
+done(sqlite3_stmt *s)
+{
+    (void)sqlite3_reset(s);
+    (void)sqlite3_clear_bindings(s);
+}
+
+static char *
+dup_col(sqlite3_stmt *s, int col)
+{
+    const unsigned char *v = sqlite3_column_text(s, col);
+    int n = sqlite3_column_bytes(s, col);
+    char *p = malloc((size_t)n + 1);
+
+    if (p == NULL)
+        return NULL;
+    if (n > 0 && v != NULL)
+        memcpy(p, v, (size_t)n);
+    p[n] = '\0';
+    return p;
+}
+
+static enum wenda_err
+strv_from_json(const char *s, struct wenda_strv *out)
+{
+    json_t *a = json_loads(s, 0, NULL);
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (a == NULL || !json_is_array(a)) {
+        json_decref(a);
+        return WENDA_ERR_DB;
+    }
+    out->v = calloc(json_array_size(a) + 1, sizeof(char *));
+    if (out->v == NULL) {
+        json_decref(a);
+        return WENDA_ERR_NOMEM;
+    }
+    for (i = 0; i < json_array_size(a); i++) {
+        const char *v = json_string_value(json_array_get(a, i));
+
+        out->v[out->n] = strdup(v ? v : "");
+        if (out->v[out->n] == NULL) {
+            json_decref(a);
+            wenda_strv_cleanup(out);
+            return WENDA_ERR_NOMEM;
+        }
+        out->n++;
+    }
+    json_decref(a);
+    return WENDA_OK;
+}
+
+/* Returns a new malloc'ed JSON array text of sv, or NULL. */
+static char *
+strv_to_json(const struct wenda_strv *sv)
+{
+    json_t *a = json_array();
+    char *s;
+    size_t i;
+
+    if (a == NULL)
+        return NULL;
+    for (i = 0; i < sv->n; i++)
+        if (json_array_append_new(a, json_string(sv->v[i])) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    s = json_dumps(a, JSON_COMPACT);
+    json_decref(a);
+    return s;
+}
+
+static enum wenda_err
+row_to_topic(sqlite3_stmt *s, int with_answer, struct wenda_topic *t)
+{
+    enum wenda_err rc;
+
+    memset(t, 0, sizeof(*t));
+    t->id = sqlite3_column_int64(s, 0);
+    t->slug = dup_col(s, 1);
+    t->title = dup_col(s, 2);
+    t->title_en = dup_col(s, 3);
+    t->category = dup_col(s, 4);
+    t->order = sqlite3_column_int64(s, 5);
+    t->version = sqlite3_column_int64(s, 8);
+    t->updated_at = dup_col(s, 9);
+    if (with_answer)
+        t->answer = dup_col(s, 10);
+    if (t->slug == NULL || t->title == NULL || t->title_en == NULL ||
+        t->category == NULL || t->updated_at == NULL ||
+        (with_answer && t->answer == NULL)) {
+        wenda_topic_cleanup(t);
+        return WENDA_ERR_NOMEM;
+    }
+    rc = strv_from_json((const char *)sqlite3_column_text(s, 6), &t->tags);
+    if (rc == WENDA_OK)
+        rc = strv_from_json((const char *)sqlite3_column_text(s, 7),
+                            &t->aliases);
+    if (rc != WENDA_OK)
+        wenda_topic_cleanup(t);
+    return rc;
+}
+
+static void
+now_rfc3339(char *out, size_t cap)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    (void)gmtime_r(&now, &tm);
+    (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+enum wenda_err
+wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
+{
+    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL;
+    char stamp[32];
+    enum wenda_err rc = WENDA_ERR_DB;
+    size_t i, j;
+
+    if (st->readonly)
+        return WENDA_ERR_INVALID;
+    now_rfc3339(stamp, sizeof(stamp));
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    if (sqlite3_exec(st->db,
+                     "DELETE FROM topic_tags; DELETE FROM topics; "
+                     "DELETE FROM categories;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO categories(slug, name, name_en, ord) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           -1, &cat, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO topics(id, slug, title, title_en, "
+                           "category, ord, tags, aliases, answer, version, "
+                           "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
+                           "?8, ?9, 1, ?10)",
+                           -1, &top, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO topic_tags(tag, topic_id) "
+                           "VALUES (?1, ?2)",
+                           -1, &tag, NULL) != SQLITE_OK)
+        goto cleanup;
+    for (i = 0; i < c->ncats; i++) {
+        sqlite3_bind_text(cat, 1, c->cats[i].slug, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cat, 2, c->cats[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(cat, 3, c->cats[i].name_en, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(cat, 4, (sqlite3_int64)i + 1);
+        if (sqlite3_step(cat) != SQLITE_DONE)
+            goto cleanup;
+        sqlite3_reset(cat);
+    }
+    for (i = 0; i < c->ntopics; i++) {
+        const struct wenda_topic *t = &c->topics[i];
+        char *tags = strv_to_json(&t->tags);
+        char *aliases = strv_to_json(&t->aliases);
+        int step;
+
+        if (tags == NULL || aliases == NULL) {
+            free(tags);
+            free(aliases);
+            rc = WENDA_ERR_NOMEM;
+            goto cleanup;
+        }
+        sqlite3_bind_int64(top, 1, (sqlite3_int64)i + 1);
+        sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
+        sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
+        sqlite3_bind_text(top, 4, t->title_en ? t->title_en : "", -1,
+                          SQLITE_STATIC);
+        sqlite3_bind_text(top, 5, t->category, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(top, 6, t->order);
+        sqlite3_bind_text(top, 7, tags, -1, free);
+        sqlite3_bind_text(top, 8, aliases, -1, free);
+        sqlite3_bind_text(top, 9, t->answer, -1, SQLITE_STATIC);
+        sqlite3_bind_text(top, 10, stamp, -1, SQLITE_STATIC);
+        step = sqlite3_step(top);
+        sqlite3_reset(top);
+        if (step != SQLITE_DONE) {
+            rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
+                                                    : WENDA_ERR_DB;
+            goto cleanup;
+        }
+        for (j = 0; j < t->tags.n; j++) {
+            sqlite3_bind_text(tag, 1, t->tags.v[j], -1, SQLITE_STATIC);
+            sqlite3_bind_int64(tag, 2, (sqlite3_int64)i + 1);
+            step = sqlite3_step(tag);
+            sqlite3_reset(tag);
+            if (step != SQLITE_DONE)
+                goto cleanup;
+        }
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+        rc = WENDA_OK;
+cleanup:
+    sqlite3_finalize(cat);
+    sqlite3_finalize(top);
+    sqlite3_finalize(tag);
+    if (rc != WENDA_OK)
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
+
+static enum wenda_err
+read_categories(struct wenda_store *st, enum stmt_id id,
+                struct wenda_category **cats, size_t *n)
+{
+    struct wenda_category *v = NULL;
+    size_t cap = 0;
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int step;
+
+    *cats = NULL;
+    *n = 0;
+    rc = prepare(st, id, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct wenda_category *k;
+
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            k = realloc(v, cap * sizeof(*v));
+            if (k == NULL) {
+                rc = WENDA_ERR_NOMEM;
+                break;
+            }
+            v = k;
+        }
+        k = &v[*n];
+        k->slug = dup_col(s, 0);
+        k->name = dup_col(s, 1);
+        k->name_en = dup_col(s, 2);
+        k->count = sqlite3_column_int64(s, 3);
+        (*n)++;
+        if (k->slug == NULL || k->name == NULL || k->name_en == NULL) {
+            rc = WENDA_ERR_NOMEM;
+            break;
+        }
+    }
+    if (rc == WENDA_OK && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
+    done(s);
+    if (rc != WENDA_OK) {
+        wenda_categories_free(v, *n);
+        *n = 0;
+        return rc;
+    }
+    *cats = v;
+    return WENDA_OK;
+}
+
+/* Collects the rows of a topic statement already bound. */
+static enum wenda_err
+read_topics(sqlite3_stmt *s, int with_answer, size_t limit,
+            struct wenda_topic **items, size_t *n, int *more)
+{
+    struct wenda_topic *v = NULL;
+    size_t cap = 0;
+    enum wenda_err rc = WENDA_OK;
+    int step;
+
+    *items = NULL;
+    *n = 0;
+    *more = 0;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == limit) {
+            *more = 1;
+            break;
+        }
+        if (*n == cap) {
+            struct wenda_topic *k;
+
+            cap = cap ? cap * 2 : 32;
+            k = realloc(v, cap * sizeof(*v));
+            if (k == NULL) {
+                rc = WENDA_ERR_NOMEM;
+                break;
+            }
+            v = k;
+        }
+        rc = row_to_topic(s, with_answer, &v[*n]);
+        if (rc != WENDA_OK)
+            break;
+        (*n)++;
+    }
+    if (rc == WENDA_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+        rc = WENDA_ERR_DB;
+    done(s);
+    if (rc != WENDA_OK) {
+        wenda_topics_free(v, *n);
+        *n = 0;
+        return rc;
+    }
+    *items = v;
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_store_dump(struct wenda_store *st, struct wenda_content *out)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int more;
+
+    memset(out, 0, sizeof(*out));
+    rc = read_categories(st, S_DUMP_CATEGORIES, &out->cats, &out->ncats);
+    if (rc == WENDA_OK)
+        rc = prepare(st, S_DUMP_TOPICS, &s);
+    if (rc == WENDA_OK)
+        rc = read_topics(s, 1, (size_t)-1, &out->topics, &out->ntopics,
+                         &more);
+    if (rc != WENDA_OK)
+        wenda_content_cleanup(out);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_topic_count(struct wenda_store *st, int64_t *count)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = prepare(st, S_COUNT, &s);
+
+    if (rc != WENDA_OK)
+        return rc;
+    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_DB;
+    *count = sqlite3_column_int64(s, 0);
+    done(s);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_topic_get(struct wenda_store *st, int64_t id, const char *slug,
+                      struct wenda_topic *out)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int step;
+
+    memset(out, 0, sizeof(*out));
+    rc = prepare(st, slug ? S_GET_BY_SLUG : S_GET_BY_ID, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    if (slug != NULL)
+        sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        rc = row_to_topic(s, 1, out);
+    else
+        rc = step == SQLITE_DONE ? WENDA_ERR_NOT_FOUND : WENDA_ERR_DB;
+    done(s);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_topic_list(struct wenda_store *st,
+                       const struct wenda_topic_filter *f,
+                       struct wenda_topic **items, size_t *n, int *more)
+{
+    enum stmt_id id = f->category && f->tag ? S_LIST_CATEGORY_TAG
+                      : f->category         ? S_LIST_CATEGORY
+                      : f->tag              ? S_LIST_TAG
+                                            : S_LIST;
+    sqlite3_stmt *s;
+    enum wenda_err rc = prepare(st, id, &s);
+
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, f->after_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)f->limit + 1);
+    if (f->category != NULL)
+        sqlite3_bind_text(s, 3, f->category, -1, SQLITE_STATIC);
+    if (f->tag != NULL)
+        sqlite3_bind_text(s, 4, f->tag, -1, SQLITE_STATIC);
+    return read_topics(s, 0, f->limit, items, n, more);
+}
+
+enum wenda_err
+wenda_store_topic_random(struct wenda_store *st, const char *category,
+                         uint32_t pick, struct wenda_topic *out)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int64_t count, id;
+
+    memset(out, 0, sizeof(*out));
+    rc = prepare(st, category ? S_COUNT_CATEGORY : S_COUNT, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    if (category != NULL)
+        sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_DB;
+    count = sqlite3_column_int64(s, 0);
+    done(s);
+    if (rc != WENDA_OK)
+        return rc;
+    if (count == 0)
+        return WENDA_ERR_NOT_FOUND;
+    rc = prepare(st, category ? S_NTH_CATEGORY : S_NTH, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, (sqlite3_int64)(pick % (uint64_t)count));
+    if (category != NULL)
+        sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_NOT_FOUND;
+    id = sqlite3_column_int64(s, 0);
+    done(s);
+    if (rc != WENDA_OK)
+        return rc;
+    return wenda_store_topic_get(st, id, NULL, out);
+}
+
+void
+wenda_topics_free(struct wenda_topic *items, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        wenda_topic_cleanup(&items[i]);
+    free(items);
+}
+
+enum wenda_err
+wenda_store_categories(struct wenda_store *st, struct wenda_category **cats,
+                       size_t *n)
+{
+    return read_categories(st, S_CATEGORIES, cats, n);
+}
+
+void
+wenda_categories_free(struct wenda_category *cats, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        free(cats[i].slug);
+        free(cats[i].name);
+        free(cats[i].name_en);
+    }
+    free(cats);
+}
+
+enum wenda_err
+wenda_store_tags(struct wenda_store *st, struct wenda_tag_count **tags,
+                 size_t *n)
+{
+    struct wenda_tag_count *v = NULL;
+    size_t cap = 0;
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int step;
+
+    *tags = NULL;
+    *n = 0;
+    rc = prepare(st, S_TAGS, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            struct wenda_tag_count *k;
+
+            cap = cap ? cap * 2 : 64;
+            k = realloc(v, cap * sizeof(*v));
+            if (k == NULL) {
+                rc = WENDA_ERR_NOMEM;
+                break;
+            }
+            v = k;
+        }
+        v[*n].tag = dup_col(s, 0);
+        v[*n].count = sqlite3_column_int64(s, 1);
+        if (v[(*n)++].tag == NULL) {
+            rc = WENDA_ERR_NOMEM;
+            break;
+        }
+    }
+    if (rc == WENDA_OK && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
+    done(s);
+    if (rc != WENDA_OK) {
+        wenda_tags_free(v, *n);
+        *n = 0;
+        return rc;
+    }
+    *tags = v;
+    return WENDA_OK;
+}
+
+void
+wenda_tags_free(struct wenda_tag_count *tags, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        free(tags[i].tag);
+    free(tags);
+}
+
+int
+wenda_store_category_exists(struct wenda_store *st, const char *slug)
+{
+    sqlite3_stmt *s;
+    int found;
+
+    if (prepare(st, S_CATEGORY_EXISTS, &s) != WENDA_OK)
+        return 0;
+    sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+    found = sqlite3_step(s) == SQLITE_ROW;
+    done(s);
+    return found;
+}

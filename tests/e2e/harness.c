@@ -1,0 +1,941 @@
+/*
+ * harness.c -- fork the wenda binary, wait for it to be healthy, talk to it.
+ *
+ * Everything here is deliberately plain POSIX plus libcurl: the harness must
+ * be simpler than the server it checks.  Waiting is always bounded (10 s for
+ * startup, 5 s for shutdown, 2 s for a raw socket read) so that a hung server
+ * fails one test instead of stalling the suite, and every child is tracked
+ * in a small registry that an atexit() handler sweeps, so that a test which
+ * fails before its .fini runs does not leave a server behind.
+ */
+#define _XOPEN_SOURCE 700
+
+#include "harness.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include <criterion/criterion.h>
+
+#define STARTUP_TIMEOUT_S 10.0
+#define STARTUP_ATTEMPTS 3
+#define POLL_INTERVAL_MS 10
+#define STOP_TIMEOUT_S 5.0
+#define RAW_TIMEOUT_MS 2000
+#define MAX_LIVE 32
+
+/* A growable byte buffer that is always NUL-terminated once non-empty. */
+struct buf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+static double now_s(void);
+static void sleep_ms(long ms);
+static int pick_port(unsigned short *port);
+static int make_temp_dir(char *out, size_t cap, const char *what);
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw);
+static void remove_dir(const char *dir);
+static char **build_argv(const char *bin, const char *const *fixed,
+                         const char *const *extra);
+static void free_argv(char **argv);
+static pid_t spawn(char **argv, const char *out_path, const char *err_path,
+                   const char *workdir);
+static int decode_status(int wstatus);
+static int wait_bounded(pid_t pid, double timeout_s, int *wstatus);
+static void kill_and_reap(pid_t pid);
+static void track(pid_t pid);
+static void untrack(pid_t pid);
+static void sweep_children(void);
+static int start_once(struct wenda_server *srv, const char *bin,
+                      const char *const *extra_args, int *exited_early);
+static char *slurp(const char *path);
+static int buf_append(struct buf *b, const char *data, size_t n);
+static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
+static size_t on_header(char *ptr, size_t size, size_t nmemb,
+                       void *userdata);
+static int raw_complete(const char *buf, size_t len);
+
+static pid_t live[MAX_LIVE];
+static int sweep_registered;
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+sleep_ms(long ms)
+{
+    struct timespec ts;
+
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Asks the kernel for a free loopback port by binding port 0. */
+static int
+pick_port(unsigned short *port)
+{
+    struct sockaddr_in addr;
+    socklen_t addr_len = sizeof addr;
+    int fd;
+
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = 0;
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0) {
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    *port = ntohs(addr.sin_port);
+    return 0;
+}
+
+static int
+make_temp_dir(char *out, size_t cap, const char *what)
+{
+    const char *base = getenv("TMPDIR");
+    int n;
+
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    n = snprintf(out, cap, "%s/wenda-%s-XXXXXX", base, what);
+    if (n < 0 || (size_t)n >= cap)
+        return -1;
+    return mkdtemp(out) != NULL ? 0 : -1;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void
+remove_dir(const char *dir)
+{
+    if (dir[0] == '\0' || getenv("WENDA_KEEP_TMP") != NULL)
+        return;
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * Returns a heap argv: bin, the fixed arguments, then the extra ones, then
+ * NULL.  Strings are copied so that execv() gets mutable storage without a
+ * cast.  Free with free_argv().
+ */
+static char **
+build_argv(const char *bin, const char *const *fixed, const char *const *extra)
+{
+    size_t n = 1, i = 0, k;
+    char **argv;
+
+    for (k = 0; fixed != NULL && fixed[k] != NULL; k++)
+        n++;
+    for (k = 0; extra != NULL && extra[k] != NULL; k++)
+        n++;
+    argv = calloc(n + 1, sizeof *argv);
+    if (argv == NULL)
+        return NULL;
+    argv[i++] = strdup(bin);
+    for (k = 0; fixed != NULL && fixed[k] != NULL; k++)
+        argv[i++] = strdup(fixed[k]);
+    for (k = 0; extra != NULL && extra[k] != NULL; k++)
+        argv[i++] = strdup(extra[k]);
+    for (k = 0; k < n; k++) {
+        if (argv[k] == NULL) {
+            for (k = 0; k < n; k++)
+                free(argv[k]);
+            free(argv);
+            return NULL;
+        }
+    }
+    return argv;
+}
+
+static void
+free_argv(char **argv)
+{
+    size_t k;
+
+    if (argv == NULL)
+        return;
+    for (k = 0; argv[k] != NULL; k++)
+        free(argv[k]);
+    free(argv);
+}
+
+/*
+ * Forks and execs argv[0] with stdin from /dev/null and stdout/stderr
+ * appended to the given files (err_path may equal out_path), in workdir or,
+ * if that is NULL, in the current directory.  The child asks to be killed
+ * when its parent dies.  Returns the pid or -1.
+ */
+static pid_t
+spawn(char **argv, const char *out_path, const char *err_path,
+      const char *workdir)
+{
+    int same = strcmp(out_path, err_path) == 0;
+    pid_t parent = getpid();
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    if (pid != 0)
+        return pid;
+
+    /* Child: only async-signal-safe calls from here on. */
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+#else
+    (void)parent;
+#endif
+    {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int err = same ? out
+                       : open(err_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+
+        if (in < 0 || out < 0 || err < 0)
+            _exit(126);
+        if (workdir != NULL && chdir(workdir) != 0)
+            _exit(126);
+        dup2(in, STDIN_FILENO);
+        dup2(out, STDOUT_FILENO);
+        dup2(err, STDERR_FILENO);
+        execv(argv[0], argv);
+        {
+            static const char msg[] = "harness: execv failed\n";
+            ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
+            (void)ignored;
+        }
+        _exit(127);
+    }
+}
+
+static int
+decode_status(int wstatus)
+{
+    if (WIFEXITED(wstatus))
+        return WEXITSTATUS(wstatus);
+    if (WIFSIGNALED(wstatus))
+        return 128 + WTERMSIG(wstatus);
+    return -1;
+}
+
+/* Waits for pid for at most timeout_s; returns 1 if it ended, 0 if not. */
+static int
+wait_bounded(pid_t pid, double timeout_s, int *wstatus)
+{
+    double deadline = now_s() + timeout_s;
+
+    for (;;) {
+        pid_t w = waitpid(pid, wstatus, WNOHANG);
+
+        if (w == pid)
+            return 1;
+        if (w < 0 && errno != EINTR) {
+            *wstatus = 0;
+            return 1; /* not our child any more: nothing to wait for */
+        }
+        if (now_s() >= deadline)
+            return 0;
+        sleep_ms(POLL_INTERVAL_MS);
+    }
+}
+
+static void
+kill_and_reap(pid_t pid)
+{
+    int wstatus;
+
+    kill(pid, SIGKILL);
+    while (waitpid(pid, &wstatus, 0) < 0 && errno == EINTR)
+        ;
+    untrack(pid);
+}
+
+static void
+track(pid_t pid)
+{
+    size_t i;
+
+    if (!sweep_registered) {
+        atexit(sweep_children);
+        sweep_registered = 1;
+    }
+    for (i = 0; i < MAX_LIVE; i++) {
+        if (live[i] == 0) {
+            live[i] = pid;
+            return;
+        }
+    }
+}
+
+static void
+untrack(pid_t pid)
+{
+    size_t i;
+
+    for (i = 0; i < MAX_LIVE; i++) {
+        if (live[i] == pid)
+            live[i] = 0;
+    }
+}
+
+/* atexit(): kill whatever a failed or aborted test left running. */
+static void
+sweep_children(void)
+{
+    size_t i;
+
+    for (i = 0; i < MAX_LIVE; i++) {
+        if (live[i] != 0)
+            kill_and_reap(live[i]);
+    }
+}
+
+const char *
+harness_binary(void)
+{
+    const char *bin = getenv("WENDA_BIN");
+
+    return bin != NULL && bin[0] != '\0' ? bin : "build/wenda";
+}
+
+void
+harness_log_tail(const struct wenda_server *srv, char *buf, size_t cap)
+{
+    struct stat st;
+    ssize_t n;
+    off_t from;
+    int fd;
+
+    if (cap == 0)
+        return;
+    buf[0] = '\0';
+    fd = open(srv->log_path, O_RDONLY);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        snprintf(buf, cap, "(cannot read %s: %s)", srv->log_path,
+                 strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    from = st.st_size > (off_t)(cap - 1) ? st.st_size - (off_t)(cap - 1) : 0;
+    n = pread(fd, buf, cap - 1, from);
+    buf[n > 0 ? (size_t)n : 0] = '\0';
+    if (n <= 0)
+        snprintf(buf, cap, "(server log is empty)");
+    close(fd);
+}
+
+/*
+ * One start attempt.  Returns 0 when healthy; otherwise -1 with srv->why set
+ * and *exited_early telling whether the child died on its own (worth a retry
+ * on another port) rather than hanging.
+ */
+static int
+start_once(struct wenda_server *srv, const char *bin,
+           const char *const *extra_args, int *exited_early)
+{
+    char port_text[16], db_path[HARNESS_PATH_MAX + 16], tail[1400];
+    const char *fixed[12];
+    char **argv;
+    double deadline;
+    int wstatus;
+    pid_t pid;
+
+    *exited_early = 0;
+    if (pick_port(&srv->port) != 0) {
+        snprintf(srv->why, sizeof srv->why, "no free port: %s",
+                 strerror(errno));
+        return -1;
+    }
+    snprintf(port_text, sizeof port_text, "%u", (unsigned)srv->port);
+    snprintf(db_path, sizeof db_path, "%s/wenda.db", srv->dir);
+    snprintf(srv->base_url, sizeof srv->base_url, "http://127.0.0.1:%u",
+             (unsigned)srv->port);
+
+    fixed[0] = "serve";
+    fixed[1] = "--bind";
+    fixed[2] = "127.0.0.1";
+    fixed[3] = "--port";
+    fixed[4] = port_text;
+    fixed[5] = "--db";
+    fixed[6] = db_path;
+    fixed[7] = "--content";
+    fixed[8] = "content";
+    fixed[9] = NULL;
+    argv = build_argv(bin, fixed, extra_args);
+    if (argv == NULL) {
+        snprintf(srv->why, sizeof srv->why, "out of memory");
+        return -1;
+    }
+    pid = spawn(argv, srv->log_path, srv->log_path, NULL);
+    free_argv(argv);
+    if (pid < 0) {
+        snprintf(srv->why, sizeof srv->why, "fork: %s", strerror(errno));
+        return -1;
+    }
+    track(pid);
+    srv->pid = pid;
+
+    deadline = now_s() + STARTUP_TIMEOUT_S;
+    for (;;) {
+        struct http_reply r;
+        long status;
+
+        if (waitpid(pid, &wstatus, WNOHANG) == pid) {
+            untrack(pid);
+            srv->pid = 0;
+            *exited_early = 1;
+            harness_log_tail(srv, tail, sizeof tail);
+            snprintf(srv->why, sizeof srv->why,
+                     "%s exited during startup with status %d on port %u; "
+                     "log tail:\n%s",
+                     bin, decode_status(wstatus), (unsigned)srv->port, tail);
+            return -1;
+        }
+        http_request(srv, "GET", "/healthz", NULL, NULL, 0, &r);
+        status = r.status;
+        http_reply_cleanup(&r);
+        if (status == 200)
+            return 0;
+        if (now_s() >= deadline)
+            break;
+        sleep_ms(POLL_INTERVAL_MS);
+    }
+    kill_and_reap(pid);
+    srv->pid = 0;
+    harness_log_tail(srv, tail, sizeof tail);
+    snprintf(srv->why, sizeof srv->why,
+             "GET /healthz did not answer 200 within %.0f s on port %u; "
+             "log tail:\n%s",
+             STARTUP_TIMEOUT_S, (unsigned)srv->port, tail);
+    return -1;
+}
+
+int
+harness_start(struct wenda_server *srv, const char *const *extra_args)
+{
+    char bin[PATH_MAX];
+    int attempt, early = 0, rc = -1;
+    int n;
+
+    memset(srv, 0, sizeof *srv);
+    if (realpath(harness_binary(), bin) == NULL) {
+        snprintf(srv->why, sizeof srv->why,
+                 "wenda binary '%s' not usable: %s (set WENDA_BIN)",
+                 harness_binary(), strerror(errno));
+        return -1;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    for (attempt = 0; attempt < STARTUP_ATTEMPTS; attempt++) {
+        if (make_temp_dir(srv->dir, sizeof srv->dir, "e2e") != 0) {
+            snprintf(srv->why, sizeof srv->why, "mkdtemp: %s",
+                     strerror(errno));
+            return -1;
+        }
+        n = snprintf(srv->log_path, sizeof srv->log_path, "%s/server.log",
+                     srv->dir);
+        if (n < 0 || (size_t)n >= sizeof srv->log_path) {
+            snprintf(srv->why, sizeof srv->why, "temp path too long");
+            remove_dir(srv->dir);
+            return -1;
+        }
+        rc = start_once(srv, bin, extra_args, &early);
+        if (rc == 0)
+            return 0;
+        remove_dir(srv->dir);
+        if (!early)
+            break;
+    }
+    return rc;
+}
+
+int
+harness_stop(struct wenda_server *srv)
+{
+    int wstatus = 0, code;
+
+    if (srv->pid <= 0)
+        return -1;
+    kill(srv->pid, SIGTERM);
+    if (wait_bounded(srv->pid, STOP_TIMEOUT_S, &wstatus)) {
+        code = decode_status(wstatus);
+        untrack(srv->pid);
+    } else {
+        kill_and_reap(srv->pid);
+        code = 128 + SIGKILL;
+    }
+    srv->pid = 0;
+    remove_dir(srv->dir);
+    return code;
+}
+
+/* Reads a whole file into a new NUL-terminated string, or NULL. */
+static char *
+slurp(const char *path)
+{
+    struct buf b = {NULL, 0, 0};
+    char chunk[4096];
+    ssize_t n;
+    int fd = open(path, O_RDONLY);
+
+    if (fd < 0)
+        return NULL;
+    while ((n = read(fd, chunk, sizeof chunk)) > 0) {
+        if (buf_append(&b, chunk, (size_t)n) != 0)
+            break;
+    }
+    close(fd);
+    if (b.data == NULL)
+        b.data = calloc(1, 1);
+    return b.data;
+}
+
+int
+harness_run(const char *const *args, double timeout_s,
+            struct harness_run_result *out)
+{
+    char dir[HARNESS_PATH_MAX], out_path[HARNESS_PATH_MAX + 8],
+        err_path[HARNESS_PATH_MAX + 8], bin[PATH_MAX];
+    char **argv;
+    double started;
+    int wstatus;
+    pid_t pid;
+
+    memset(out, 0, sizeof *out);
+    if (realpath(harness_binary(), bin) == NULL)
+        return -1;
+    if (make_temp_dir(dir, sizeof dir, "cli") != 0)
+        return -1;
+    snprintf(out_path, sizeof out_path, "%s/stdout", dir);
+    snprintf(err_path, sizeof err_path, "%s/stderr", dir);
+    argv = build_argv(bin, args, NULL);
+    if (argv == NULL) {
+        remove_dir(dir);
+        return -1;
+    }
+    started = now_s();
+    pid = spawn(argv, out_path, err_path, dir);
+    free_argv(argv);
+    if (pid < 0) {
+        remove_dir(dir);
+        return -1;
+    }
+    track(pid);
+    if (wait_bounded(pid, timeout_s, &wstatus)) {
+        out->status = decode_status(wstatus);
+        untrack(pid);
+    } else {
+        kill_and_reap(pid);
+        out->status = -1;
+    }
+    out->seconds = now_s() - started;
+    out->out = slurp(out_path);
+    out->err = slurp(err_path);
+    if (out->out == NULL)
+        out->out = calloc(1, 1);
+    if (out->err == NULL)
+        out->err = calloc(1, 1);
+    remove_dir(dir);
+    return 0;
+}
+
+void
+harness_run_cleanup(struct harness_run_result *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof *r);
+}
+
+static int
+buf_append(struct buf *b, const char *data, size_t n)
+{
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 1024;
+        char *grown;
+
+        while (cap < b->len + n + 1)
+            cap *= 2;
+        grown = realloc(b->data, cap);
+        if (grown == NULL)
+            return -1;
+        b->data = grown;
+        b->cap = cap;
+    }
+    memcpy(b->data + b->len, data, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct buf *b = userdata;
+
+    return buf_append(b, ptr, size * nmemb) == 0 ? size * nmemb : 0;
+}
+
+/* Keeps the header lines of the last response only (1xx replies come first). */
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+    struct http_reply *out = userdata;
+    size_t n = size * nmemb, len = n;
+    struct curl_slist *grown;
+    char *line;
+
+    if (n >= 5 && memcmp(ptr, "HTTP/", 5) == 0) {
+        curl_slist_free_all(out->headers);
+        out->headers = NULL;
+        return n;
+    }
+    while (len > 0 && (ptr[len - 1] == '\r' || ptr[len - 1] == '\n'))
+        len--;
+    if (len == 0)
+        return n;
+    line = malloc(len + 1);
+    if (line == NULL)
+        return 0;
+    memcpy(line, ptr, len);
+    line[len] = '\0';
+    grown = curl_slist_append(out->headers, line);
+    free(line);
+    if (grown == NULL)
+        return 0;
+    out->headers = grown;
+    return n;
+}
+
+int
+http_request_on(CURL *easy, const struct wenda_server *srv,
+                const char *method, const char *path_and_query,
+                const char *const *req_headers, const char *body,
+                size_t body_len, struct http_reply *out)
+{
+    struct curl_slist *hdrs = NULL, *grown;
+    struct buf b = {NULL, 0, 0};
+    size_t url_len, k;
+    CURLcode rc;
+    char *url;
+
+    memset(out, 0, sizeof *out);
+    url_len = strlen(srv->base_url) + strlen(path_and_query) + 1;
+    url = malloc(url_len);
+    if (url == NULL)
+        return CURLE_OUT_OF_MEMORY;
+    snprintf(url, url_len, "%s%s", srv->base_url, path_and_query);
+
+    for (k = 0; req_headers != NULL && req_headers[k] != NULL; k++) {
+        grown = curl_slist_append(hdrs, req_headers[k]);
+        if (grown == NULL) {
+            rc = CURLE_OUT_OF_MEMORY;
+            goto cleanup;
+        }
+        hdrs = grown;
+    }
+    grown = curl_slist_append(hdrs, "Expect:");
+    if (grown == NULL) {
+        rc = CURLE_OUT_OF_MEMORY;
+        goto cleanup;
+    }
+    hdrs = grown;
+
+    curl_easy_reset(easy);
+    curl_easy_setopt(easy, CURLOPT_URL, url);
+    curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, out);
+    if (strcmp(method, "GET") == 0) {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    } else {
+        if (body != NULL || strcmp(method, "POST") == 0 ||
+            strcmp(method, "PUT") == 0 || strcmp(method, "PATCH") == 0) {
+            curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE,
+                             (curl_off_t)(body != NULL ? body_len : 0));
+            curl_easy_setopt(easy, CURLOPT_POSTFIELDS,
+                             body != NULL ? body : "");
+        }
+        curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
+    }
+
+    rc = curl_easy_perform(easy);
+    curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &out->status);
+    curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &out->num_connects);
+
+cleanup:
+    /* The handle must not keep pointers into storage freed below. */
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+    curl_slist_free_all(hdrs);
+    free(url);
+    if (b.data == NULL)
+        b.data = calloc(1, 1);
+    out->body = b.data;
+    out->len = b.len;
+    return (int)rc;
+}
+
+int
+http_request(const struct wenda_server *srv, const char *method,
+             const char *path_and_query, const char *const *req_headers,
+             const char *body, size_t body_len, struct http_reply *out)
+{
+    CURL *easy = curl_easy_init();
+    int rc;
+
+    if (easy == NULL) {
+        memset(out, 0, sizeof *out);
+        return CURLE_FAILED_INIT;
+    }
+    rc = http_request_on(easy, srv, method, path_and_query, req_headers,
+                         body, body_len, out);
+    curl_easy_cleanup(easy);
+    return rc;
+}
+
+const char *
+http_header(const struct http_reply *r, const char *name)
+{
+    size_t name_len = strlen(name);
+    const struct curl_slist *h;
+
+    for (h = r->headers; h != NULL; h = h->next) {
+        const char *colon = strchr(h->data, ':');
+        const char *value;
+
+        if (colon == NULL || (size_t)(colon - h->data) != name_len ||
+            strncasecmp(h->data, name, name_len) != 0)
+            continue;
+        value = colon + 1;
+        while (*value == ' ' || *value == '\t')
+            value++;
+        return value;
+    }
+    return NULL;
+}
+
+void
+http_reply_cleanup(struct http_reply *r)
+{
+    free(r->body);
+    curl_slist_free_all(r->headers);
+    memset(r, 0, sizeof *r);
+}
+
+json_t *
+http_json(const struct http_reply *r)
+{
+    json_error_t err;
+    json_t *doc;
+
+    doc = json_loadb(r->body != NULL ? r->body : "", r->len, 0, &err);
+    if (doc == NULL) {
+        cr_assert_fail("response (status %ld) is not valid JSON: %s at "
+                       "line %d, column %d; body starts: %.300s",
+                       r->status, err.text, err.line, err.column,
+                       r->body != NULL ? r->body : "");
+    }
+    return doc;
+}
+
+/*
+ * Tells whether buf holds a complete response: headers plus a body of the
+ * announced Content-Length, or a chunked body up to its last chunk.
+ */
+static int
+raw_complete(const char *buf, size_t len)
+{
+    const char *body = http_raw_body(buf);
+    char value[64];
+
+    if (body == NULL)
+        return 0;
+    if (http_raw_header(buf, "Content-Length", value, sizeof value)) {
+        char *end;
+        unsigned long want = strtoul(value, &end, 10);
+
+        return end != value && (size_t)(buf + len - body) >= want;
+    }
+    if (http_raw_header(buf, "Transfer-Encoding", value, sizeof value) &&
+        strstr(value, "chunked") != NULL)
+        return strstr(body, "0\r\n\r\n") != NULL;
+    return 0;
+}
+
+long
+http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
+         size_t cap)
+{
+    struct sockaddr_in addr;
+    size_t want = strlen(raw_request), sent = 0, got = 0;
+    double deadline;
+    int fd;
+
+    if (cap == 0)
+        return -1;
+    buf[0] = '\0';
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(srv->port);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
+        close(fd);
+        return -1;
+    }
+    while (sent < want) {
+        ssize_t n = send(fd, raw_request + sent, want - sent, MSG_NOSIGNAL);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            close(fd);
+            return -1;
+        }
+        sent += (size_t)n;
+    }
+
+    deadline = now_s() + RAW_TIMEOUT_MS / 1000.0;
+    while (got + 1 < cap) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int left_ms = (int)((deadline - now_s()) * 1000.0);
+        ssize_t n;
+
+        if (left_ms <= 0)
+            break;
+        int ready = poll(&p, 1, left_ms);
+
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
+            break;
+        n = recv(fd, buf + got, cap - 1 - got, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break; /* closed, or reset after the reply */
+        got += (size_t)n;
+        buf[got] = '\0';
+        if (raw_complete(buf, got))
+            break;
+    }
+    close(fd);
+    buf[got] = '\0';
+    return (long)got;
+}
+
+int
+http_raw_status(const char *buf)
+{
+    const char *sp;
+    int code = 0, k;
+
+    if (strncmp(buf, "HTTP/", 5) != 0)
+        return 0;
+    sp = strchr(buf, ' ');
+    if (sp == NULL)
+        return 0;
+    for (k = 1; k <= 3; k++) {
+        if (sp[k] < '0' || sp[k] > '9')
+            return 0;
+        code = code * 10 + (sp[k] - '0');
+    }
+    return code;
+}
+
+const char *
+http_raw_body(const char *buf)
+{
+    const char *end = strstr(buf, "\r\n\r\n");
+
+    return end != NULL ? end + 4 : NULL;
+}
+
+const char *
+http_raw_header(const char *buf, const char *name, char *out, size_t cap)
+{
+    size_t name_len = strlen(name);
+    const char *line = strstr(buf, "\r\n");
+
+    while (line != NULL) {
+        const char *next;
+
+        line += 2;
+        if (strncmp(line, "\r\n", 2) == 0 || line[0] == '\0')
+            return NULL; /* end of headers */
+        next = strstr(line, "\r\n");
+        if (strncasecmp(line, name, name_len) == 0 && line[name_len] == ':') {
+            const char *value = line + name_len + 1;
+            size_t len;
+
+            while (*value == ' ' || *value == '\t')
+                value++;
+            len = next != NULL ? (size_t)(next - value) : strlen(value);
+            if (cap == 0)
+                return NULL;
+            if (len >= cap)
+                len = cap - 1;
+            memcpy(out, value, len);
+            out[len] = '\0';
+            return out;
+        }
+        line = next;
+    }
+    return NULL;
+}

@@ -1,0 +1,188 @@
+/*
+ * harness.h -- start the real wenda binary and talk HTTP to it.
+ *
+ * The end-to-end tests treat wenda as a black box, the way kcgi's regress
+ * suite does: each test forks the built binary on 127.0.0.1 with a private
+ * temporary directory (database and log), waits for GET /healthz to answer
+ * 200, and drives it with libcurl.  Requests that libcurl would normalize
+ * (dot segments, raw non-UTF-8 bytes) go through http_raw(), which writes
+ * bytes on a plain TCP socket.
+ *
+ * Criterion runs every test in its own worker process, so a suite's .init
+ * and .fini start and stop one server per test.  A server never outlives the
+ * test that started it: harness_stop() is bounded, an atexit() handler kills
+ * any server still registered, and the server itself is asked by the kernel
+ * to die with its parent (PR_SET_PDEATHSIG) should the worker crash.
+ *
+ * The binary is named by the environment variable WENDA_BIN (default
+ * "build/wenda"), relative to the current directory, which is the repository
+ * root when the tests run.
+ */
+#ifndef WENDA_TESTS_E2E_HARNESS_H
+#define WENDA_TESTS_E2E_HARNESS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#define HARNESS_PATH_MAX 4096
+
+/* A running (or stopped) wenda server owned by one test. */
+struct wenda_server {
+    pid_t pid;                        /* 0 when not running */
+    unsigned short port;              /* TCP port on 127.0.0.1 */
+    char dir[HARNESS_PATH_MAX];       /* private temporary directory */
+    char log_path[HARNESS_PATH_MAX];  /* dir/server.log: stdout and stderr */
+    char base_url[64];                /* "http://127.0.0.1:PORT" */
+    char why[2048];                   /* why harness_start() failed */
+};
+
+/* One HTTP response as seen by libcurl. */
+struct http_reply {
+    long status;                  /* HTTP status, 0 if none was received */
+    char *body;                   /* len bytes plus a NUL; never NULL after a
+                                     successful request */
+    size_t len;                   /* body length in bytes */
+    struct curl_slist *headers;   /* "Name: value" lines of the final
+                                     response, CR LF stripped */
+    long num_connects;            /* new connections libcurl opened */
+};
+
+/* The outcome of running the binary as a command (see harness_run()). */
+struct harness_run_result {
+    int status;       /* exit code, 128 + signal number, or -1 on timeout */
+    char *out;        /* everything written to stdout, NUL-terminated */
+    char *err;        /* everything written to stderr, NUL-terminated */
+    double seconds;   /* wall-clock time until the process ended */
+};
+
+/*
+ * Returns the path of the wenda binary: $WENDA_BIN or "build/wenda".  The
+ * string is borrowed (environment or static storage).
+ */
+const char *harness_binary(void);
+
+/*
+ * Starts "wenda serve --bind 127.0.0.1 --port P --db DIR/wenda.db --content
+ * content" followed by extra_args (a NULL-terminated array, or NULL for none)
+ * on a free port P, in a fresh temporary directory DIR made under $TMPDIR or
+ * /tmp, with stdout and stderr going to DIR/server.log.  Polls GET /healthz
+ * every 10 ms until it answers 200, for at most 10 s.
+ *
+ * Returns 0 when the server is healthy; *srv then describes it and must be
+ * given to harness_stop().  Returns -1 if the server could not be started,
+ * exited early or never became healthy; the child is then killed and reaped,
+ * the temporary directory removed, and srv->why holds the reason with the
+ * tail of the server log.  A server that exits during startup is retried on
+ * a fresh port up to three times, since another test may have taken the port
+ * between our probe and the server's bind().
+ */
+int harness_start(struct wenda_server *srv, const char *const *extra_args);
+
+/*
+ * Stops the server: sends SIGTERM, waits up to 5 s, then sends SIGKILL and
+ * reaps it.  Removes the temporary directory unless the environment variable
+ * WENDA_KEEP_TMP is set.  Returns the exit code if the server exited, 128 +
+ * the signal number if a signal ended it, or -1 if srv was not running.
+ * Calling it again on a stopped server returns -1 and does nothing.
+ */
+int harness_stop(struct wenda_server *srv);
+
+/*
+ * Copies the last cap - 1 bytes (at most) of the server's log into buf and
+ * NUL-terminates it.  Never fails; an unreadable log gives a note saying so.
+ */
+void harness_log_tail(const struct wenda_server *srv, char *buf, size_t cap);
+
+/*
+ * Runs the binary with the NULL-terminated argument list args (not counting
+ * argv[0]) in a fresh temporary directory (so that a command which wrongly
+ * starts working leaves no files behind; it is removed afterwards), stdin
+ * from /dev/null, and waits at most
+ * timeout_s seconds; a process still running then is killed with SIGKILL and
+ * reported with status -1.  Returns 0 and fills *out on success, whose
+ * buffers the caller frees with harness_run_cleanup(); returns -1 if the
+ * process could not be started.
+ */
+int harness_run(const char *const *args, double timeout_s,
+                struct harness_run_result *out);
+
+/* Frees the buffers of r and zeroes it; r may already be clean. */
+void harness_run_cleanup(struct harness_run_result *r);
+
+/*
+ * Sends method path_and_query to srv with libcurl on a new easy handle and
+ * stores the response in *out, which the caller releases with
+ * http_reply_cleanup().  path_and_query is sent exactly as given (dot
+ * segments are kept, percent-escapes are not decoded), so it must already be
+ * percent-encoded.  req_headers is a NULL-terminated array of "Name: value"
+ * strings or NULL.  body (body_len bytes) is sent when non-NULL; POST, PUT
+ * and PATCH without a body send an empty one.  HEAD reads no body.
+ *
+ * Returns CURLE_OK (0) when a response was received, whatever its status,
+ * or the libcurl error code otherwise; *out is valid to clean up either way.
+ */
+int http_request(const struct wenda_server *srv, const char *method,
+                 const char *path_and_query, const char *const *req_headers,
+                 const char *body, size_t body_len, struct http_reply *out);
+
+/*
+ * Like http_request(), but on the caller's easy handle, so that consecutive
+ * requests can share a connection.  The handle's options are reset first;
+ * its connection cache is kept.
+ */
+int http_request_on(CURL *easy, const struct wenda_server *srv,
+                    const char *method, const char *path_and_query,
+                    const char *const *req_headers, const char *body,
+                    size_t body_len, struct http_reply *out);
+
+/*
+ * Returns the value of the first response header called name (compared
+ * case-insensitively), with leading blanks removed, or NULL if there is none.
+ * The string is borrowed from r.
+ */
+const char *http_header(const struct http_reply *r, const char *name);
+
+/* Frees everything r holds and zeroes it; r may already be clean. */
+void http_reply_cleanup(struct http_reply *r);
+
+/*
+ * Parses r's body as JSON and returns a new reference.  Fails the current
+ * test (Criterion assertion) when the body is not valid JSON.
+ */
+json_t *http_json(const struct http_reply *r);
+
+/*
+ * Opens a TCP connection to srv, writes the raw_request bytes (up to their
+ * terminating NUL) unchanged, and reads the reply into buf until the server
+ * closes, until a response with a complete Content-Length body has arrived,
+ * or until 2 s have passed.  buf is NUL-terminated.  Returns the number of
+ * bytes read, or -1 if the connection or the write failed.
+ */
+long http_raw(const struct wenda_server *srv, const char *raw_request,
+              char *buf, size_t cap);
+
+/*
+ * Returns the status code of the raw response in buf ("HTTP/1.1 404 ..."),
+ * or 0 if buf does not start with an HTTP status line.
+ */
+int http_raw_status(const char *buf);
+
+/*
+ * Returns a pointer to the body of the raw response in buf (just past the
+ * blank line ending the headers), or NULL if the headers are incomplete.
+ * The pointer is borrowed from buf.
+ */
+const char *http_raw_body(const char *buf);
+
+/*
+ * Returns the value of header name in the raw response in buf, copied into
+ * out (cap bytes, NUL-terminated, CR LF stripped), or NULL if there is no
+ * such header among the response's headers.
+ */
+const char *http_raw_header(const char *buf, const char *name, char *out,
+                            size_t cap);
+
+#endif /* WENDA_TESTS_E2E_HARNESS_H */
