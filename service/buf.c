@@ -15,7 +15,7 @@ grow(struct buf *b, size_t need)
 
     if (b->failed)
         return -1;
-    if (need < b->cap)
+    if (b->p != NULL && need < b->cap)
         return 0;
     cap = b->cap ? b->cap : 256;
     while (cap <= need) {
@@ -99,8 +99,11 @@ buf_take(struct buf *b, size_t *len)
             *len = 0;
         return NULL;
     }
-    if (b->p == NULL && grow(b, 0) == 0)
+    if (b->p == NULL) {
+        if (grow(b, 0) != 0)
+            return NULL;
         b->p[0] = '\0';
+    }
     p = b->p;
     if (len != NULL)
         *len = b->n;

@@ -80,7 +80,7 @@ store_for_thread(struct server *srv)
     if (srv->nstores == srv->capstores) {
         size_t cap = srv->capstores ? srv->capstores * 2 : 8;
 
-        v = realloc(srv->stores, cap * sizeof(*v));
+        v = realloc(srv->stores, cap * sizeof(struct wenda_store *));
         if (v == NULL) {
             pthread_mutex_unlock(&srv->lock);
             wenda_store_close(st);

@@ -35,8 +35,8 @@
 #define WENDA_CONTENT_MAX_TAG 32
 #define WENDA_CONTENT_MAX_ALIASES 32
 #define WENDA_CONTENT_MAX_ALIAS 100
-#define WENDA_CONTENT_MAX_ANSWER (256 * 1024)
-#define WENDA_CONTENT_MAX_FILE (WENDA_CONTENT_MAX_ANSWER + 16 * 1024)
+#define WENDA_CONTENT_MAX_ANSWER ((size_t)256 * 1024)
+#define WENDA_CONTENT_MAX_FILE (WENDA_CONTENT_MAX_ANSWER + (size_t)16 * 1024)
 
 struct wenda_strv {
     char **v;  /* n owned, NUL-terminated strings */
