@@ -42,7 +42,8 @@ DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-CORE_SRC := service/err.c service/buf.c service/content.c service/store.c
+CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
+            service/tokenize.c service/search.c
 APP_SRC  := service/api.c service/http.c service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
@@ -99,6 +100,9 @@ $(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
 $(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(BUILD)/libwenda.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
+$(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 # ---- the README's two commands --------------------------------------------
 
 run: deps all
@@ -106,8 +110,17 @@ run: deps all
 	exec ./$(BUILD)/wenda serve --bind 127.0.0.1 --port 8080 \
 	    --db data/wenda.db --content content
 
-test: deps all $(BUILD)/tests/wenda-tests
+# Search quality first (it fails below EVAL_MIN), then every test; the
+# Criterion summary is the last thing printed.
+EVAL_MIN ?= 0.9
+test: deps all $(BUILD)/tests/wenda-tests $(BUILD)/tests/wenda-eval
+	./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content \
+	    tests/data/queries.public.tsv
 	WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
+
+eval: deps all $(BUILD)/tests/wenda-eval
+	./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content \
+	    tests/data/queries.public.tsv
 
 # ---- checks -----------------------------------------------------------------
 

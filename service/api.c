@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "wenda/content.h"
+#include "wenda/search.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define PROBLEM_TYPE "application/problem+json; charset=utf-8"
@@ -44,6 +45,8 @@ static void h_tags(const struct api_request *, const char *,
                    struct api_response *);
 static void h_random(const struct api_request *, const char *,
                      struct api_response *);
+static void h_search(const struct api_request *, const char *,
+                     struct api_response *);
 
 static const struct route routes[] = {
     {"/healthz", "GET, HEAD", h_healthz},
@@ -52,6 +55,7 @@ static const struct route routes[] = {
     {"/v1/categories", "GET, HEAD", h_categories},
     {"/v1/tags", "GET, HEAD", h_tags},
     {"/v1/random", "GET, HEAD", h_random},
+    {"/v1/search", "GET, HEAD", h_search},
 };
 
 /* ---- responses --------------------------------------------------------- */
@@ -457,6 +461,64 @@ h_random(const struct api_request *req, const char *key,
     }
     reply_json(res, 200, topic_json(&t, 1));
     wenda_topic_cleanup(&t);
+}
+
+#define SEARCH_DEFAULT 10
+
+static void
+h_search(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_search_query q = {NULL, NULL, NULL, SEARCH_DEFAULT};
+    struct wenda_search_result r;
+    const char *limit;
+    char msg[256];
+    long long lim;
+    enum wenda_err rc;
+    json_t *a;
+    size_t i;
+
+    (void)key;
+    if (text_param(req, "q", &q.q, res) ||
+        slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &q.category,
+                   res) ||
+        slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &q.tag, res) ||
+        text_param(req, "limit", &limit, res))
+        return;
+    if (q.q == NULL || q.q[strspn(q.q, " \t\r\n")] == '\0') {
+        bad_param(res, "q", "is required and must not be blank");
+        return;
+    }
+    if (limit != NULL) {
+        if (parse_int(limit, 1, WENDA_SEARCH_MAX_LIMIT, &lim) != 0) {
+            bad_param(res, "limit", "must be an integer from 1 to 50");
+            return;
+        }
+        q.limit = (unsigned int)lim;
+    }
+    rc = wenda_search_run(req->store, &q, &r, msg, sizeof(msg));
+    if (rc == WENDA_ERR_INVALID) {
+        api_problem(res, rc, msg, "q");
+        return;
+    }
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    a = json_array();
+    for (i = 0; i < r.n; i++) {
+        const struct wenda_search_hit *h = &r.hits[i];
+
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:f, s:s}", "id",
+                         (json_int_t)h->id, "slug", h->slug, "title",
+                         h->title, "title_en", h->title_en, "category",
+                         h->category, "score", h->score, "snippet",
+                         h->snippet));
+    }
+    reply_json(res, 200, json_pack("{s:s, s:I, s:o}", "query", q.q, "total",
+                                   (json_int_t)r.total, "items", a));
+    wenda_search_result_cleanup(&r);
 }
 
 /* ---- routing ----------------------------------------------------------- */

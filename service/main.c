@@ -18,6 +18,7 @@
 
 #include "http.h"
 #include "wenda/content.h"
+#include "wenda/search.h"
 #include "wenda/store.h"
 
 #define EXIT_USAGE 2
@@ -35,12 +36,14 @@ static int cmd_serve(int argc, char **argv);
 static int cmd_import(int argc, char **argv);
 static int cmd_export(int argc, char **argv);
 static int cmd_check(int argc, char **argv);
+static int cmd_search(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
     {"import", cmd_import, "build the database from a content directory"},
     {"export", cmd_export, "write the database back as a content directory"},
     {"check", cmd_check, "validate a content directory"},
+    {"search", cmd_search, "search the database from the command line"},
 };
 
 static void
@@ -391,6 +394,109 @@ cmd_check(int argc, char **argv)
     printf("%s: %zu topics in %zu categories, no problems\n", argv[1],
            c.ntopics, c.ncats);
     wenda_content_cleanup(&c);
+    return 0;
+}
+
+/* Prints an HTML snippet as plain text, matches in 【】. */
+static void
+print_snippet(const char *s)
+{
+    static const struct {
+        const char *from, *to;
+    } map[] = {
+        {"<mark>", "\xe3\x80\x90"}, {"</mark>", "\xe3\x80\x91"},
+        {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""},
+        {"&#39;", "'"},
+    };
+    size_t i;
+
+    while (*s != '\0') {
+        for (i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+            size_t n = strlen(map[i].from);
+
+            if (strncmp(s, map[i].from, n) == 0) {
+                fputs(map[i].to, stdout);
+                s += n;
+                break;
+            }
+        }
+        if (i == sizeof(map) / sizeof(map[0]))
+            putchar(*s++);
+    }
+}
+
+static int
+cmd_search(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda search [--db PATH] [--limit N] [--category C] "
+        "[--tag T] QUERY\n"
+        "\n"
+        "Searches the database directly, without a server, and prints the\n"
+        "best topics with a snippet (matches in 【】).\n"
+        "  --db PATH      database file (WENDA_DB, default " DEFAULT_DB ")\n"
+        "  --limit N      hits to print, 1-50 (default 10)\n"
+        "  --category C   only topics of category C\n"
+        "  --tag T        only topics with tag T\n";
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"limit", required_argument, NULL, 'l'},
+        {"category", required_argument, NULL, 'c'},
+        {"tag", required_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    struct wenda_search_query q = {NULL, NULL, NULL, 10};
+    struct wenda_search_result r;
+    struct wenda_store *st;
+    const char *db = env_or("WENDA_DB", DEFAULT_DB);
+    enum wenda_err rc;
+    char msg[512];
+    unsigned long v;
+    size_t i;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'l':
+            if (parse_uint(optarg, 1, WENDA_SEARCH_MAX_LIMIT, &v) != 0)
+                return bad_usage("search", "--limit: '%s' is not a number "
+                                 "from 1 to 50", optarg);
+            q.limit = (unsigned int)v;
+            break;
+        case 'c': q.category = optarg; break;
+        case 't': q.tag = optarg; break;
+        case 'h': fputs(help, stdout); return 0;
+        default: return bad_usage("search", "%s", "bad option");
+        }
+    }
+    if (argc - optind != 1)
+        return bad_usage("search", "%s", "needs exactly one QUERY argument "
+                         "(quote it when it has spaces)");
+    q.q = argv[optind];
+    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return 1;
+    }
+    rc = wenda_search_run(st, &q, &r, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        wenda_store_close(st);
+        fprintf(stderr, "wenda search: %s\n",
+                rc == WENDA_ERR_INVALID ? msg : wenda_err_title(rc));
+        return rc == WENDA_ERR_INVALID ? EXIT_USAGE : 1;
+    }
+    printf("%lld topic%s match\n", (long long)r.total,
+           r.total == 1 ? "" : "s");
+    for (i = 0; i < r.n; i++) {
+        printf("%2zu. %s  (%s, #%lld %s)\n    ", i + 1, r.hits[i].title,
+               r.hits[i].title_en, (long long)r.hits[i].id, r.hits[i].slug);
+        print_snippet(r.hits[i].snippet);
+        putchar('\n');
+    }
+    wenda_search_result_cleanup(&r);
+    wenda_store_close(st);
     return 0;
 }
 

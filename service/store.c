@@ -15,7 +15,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "migrations.h"
+#include "wenda/tokenize.h"
 
 enum stmt_id {
     S_GET_BY_ID,
@@ -74,6 +76,7 @@ static const char *const stmt_sql[S__COUNT] = {
 
 struct wenda_store {
     sqlite3 *db;
+    struct wenda_tokenizer *tk;   /* created on first use */
     int readonly;
     sqlite3_stmt *stmt[S__COUNT];
 };
@@ -168,6 +171,12 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     }
     (void)sqlite3_extended_result_codes(st->db, 1);
     (void)sqlite3_busy_timeout(st->db, 5000);
+    /* The index uses it: register before any statement touches it. */
+    if (wenda_tokenize_register(st->db) != WENDA_OK) {
+        (void)snprintf(msg, msgcap, "cannot register the search tokenizer "
+                       "on %s", path);
+        goto fail;
+    }
     if (user_version(st->db, &version) != SQLITE_OK) {
         (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
                        sqlite3_errmsg(st->db));
@@ -222,7 +231,22 @@ wenda_store_close(struct wenda_store *st)
     for (i = 0; i < S__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     (void)sqlite3_close(st->db);
+    wenda_tokenizer_free(st->tk);
     free(st);
+}
+
+sqlite3 *
+wenda_store_db(struct wenda_store *st)
+{
+    return st->db;
+}
+
+struct wenda_tokenizer *
+wenda_store_tokenizer(struct wenda_store *st)
+{
+    if (st->tk == NULL && wenda_tokenizer_new(&st->tk) != WENDA_OK)
+        st->tk = NULL;
+    return st->tk;
 }
 
 static enum wenda_err
@@ -352,22 +376,92 @@ now_rfc3339(char *out, size_t cap)
     (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* Joins sv with sep into b. */
+static void
+join(struct buf *b, const struct wenda_strv *sv, const char *sep)
+{
+    size_t i;
+
+    for (i = 0; i < sv->n; i++) {
+        if (i > 0)
+            buf_adds(b, sep);
+        buf_adds(b, sv->v[i]);
+    }
+}
+
+/*
+ * Writes the search-index row of topic t (id) with the prepared insert
+ * fts: titles, aliases, pinyin of titles and aliases, tags, answer.
+ */
+static enum wenda_err
+index_topic(sqlite3_stmt *fts, struct wenda_tokenizer *tk, int64_t id,
+            const struct wenda_topic *t)
+{
+    struct buf title = {0}, aliases = {0}, tags = {0};
+    char *pinyin = NULL;
+    enum wenda_err rc;
+    int step;
+
+    buf_adds(&title, t->title);
+    if (t->title_en != NULL && t->title_en[0] != '\0') {
+        buf_adds(&title, " / ");
+        buf_adds(&title, t->title_en);
+    }
+    join(&aliases, &t->aliases, " ; ");
+    join(&tags, &t->tags, " ");
+    if (buf_failed(&title) || buf_failed(&aliases) || buf_failed(&tags)) {
+        rc = WENDA_ERR_NOMEM;
+        goto cleanup;
+    }
+    {
+        struct buf src = {0};
+
+        buf_adds(&src, t->title);
+        buf_adds(&src, " ; ");
+        buf_add(&src, aliases.p ? aliases.p : "", aliases.n);
+        rc = buf_failed(&src) ? WENDA_ERR_NOMEM
+                              : wenda_tokenizer_pinyin(tk, src.p, src.n,
+                                                       &pinyin);
+        buf_cleanup(&src);
+        if (rc != WENDA_OK)
+            goto cleanup;
+    }
+    sqlite3_bind_int64(fts, 1, id);
+    sqlite3_bind_text(fts, 2, title.p ? title.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(fts, 3, aliases.p ? aliases.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(fts, 4, pinyin, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fts, 5, tags.p ? tags.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(fts, 6, t->answer, -1, SQLITE_STATIC);
+    step = sqlite3_step(fts);
+    sqlite3_reset(fts);
+    rc = step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+cleanup:
+    buf_cleanup(&title);
+    buf_cleanup(&aliases);
+    buf_cleanup(&tags);
+    free(pinyin);
+    return rc;
+}
+
 enum wenda_err
 wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
 {
-    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL;
+    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL, *fts = NULL;
+    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
     char stamp[32];
     enum wenda_err rc = WENDA_ERR_DB;
     size_t i, j;
 
     if (st->readonly)
         return WENDA_ERR_INVALID;
+    if (tk == NULL)
+        return WENDA_ERR_INTERNAL;
     now_rfc3339(stamp, sizeof(stamp));
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     if (sqlite3_exec(st->db,
                      "DELETE FROM topic_tags; DELETE FROM topics; "
-                     "DELETE FROM categories;",
+                     "DELETE FROM categories; DELETE FROM topics_fts;",
                      NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO categories(slug, name, name_en, ord) "
@@ -382,7 +476,12 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
                            "VALUES (?1, ?2)",
-                           -1, &tag, NULL) != SQLITE_OK)
+                           -1, &tag, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(st->db,
+                           "INSERT INTO topics_fts(rowid, title, aliases, "
+                           "pinyin, tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, "
+                           "?6)",
+                           -1, &fts, NULL) != SQLITE_OK)
         goto cleanup;
     for (i = 0; i < c->ncats; i++) {
         sqlite3_bind_text(cat, 1, c->cats[i].slug, -1, SQLITE_STATIC);
@@ -431,6 +530,10 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
             if (step != SQLITE_DONE)
                 goto cleanup;
         }
+        rc = index_topic(fts, tk, (int64_t)i + 1, t);
+        if (rc != WENDA_OK)
+            goto cleanup;
+        rc = WENDA_ERR_DB;
     }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
         rc = WENDA_OK;
@@ -438,6 +541,7 @@ cleanup:
     sqlite3_finalize(cat);
     sqlite3_finalize(top);
     sqlite3_finalize(tag);
+    sqlite3_finalize(fts);
     if (rc != WENDA_OK)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;

@@ -128,6 +128,19 @@ enum wenda_err wenda_store_tags(struct wenda_store *st,
 /* Releases an array of n tag counts. */
 void wenda_tags_free(struct wenda_tag_count *tags, size_t n);
 
+/*
+ * For modules built on the store (search): the store's SQLite connection,
+ * borrowed for as long as the store is open.
+ */
+struct sqlite3 *wenda_store_db(struct wenda_store *st);
+
+/*
+ * Returns the store's own tokenizer (created on first use; borrowed), or
+ * NULL when it cannot be created.  Like the store, it belongs to one
+ * thread at a time.
+ */
+struct wenda_tokenizer *wenda_store_tokenizer(struct wenda_store *st);
+
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
 

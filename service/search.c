@@ -1,0 +1,484 @@
+/*
+ * search.c -- the safe query builder, ranking and snippets.
+ *
+ * Safety comes from never letting user text be FTS5 syntax: the query is
+ * cut into chunks of letters, digits and Han characters (anything else
+ * separates chunks and is dropped), and each chunk is written as an FTS5
+ * string in double quotes.  FTS5 passes the string to wenda's tokenizer,
+ * which turns it into the same tokens the index holds, so a chunk matches
+ * as a phrase: "进程间通信" must appear as such, not as five characters
+ * anywhere.  Chunks are split where Latin letters meet Han characters
+ * ("Django优点" is "Django" and "优点"), since mixed text seldom keeps its
+ * exact spacing.
+ *
+ * A search tries the strict form first (every chunk), and falls back to
+ * any token of the query only when nothing matched, so that a long or
+ * partly wrong query still finds something.  Topics whose title, aliases
+ * or pinyin hold the whole query are ranked first, then bm25 decides.
+ *
+ * Snippets come from FTS5's snippet() with two private-use characters as
+ * markers; the text is then HTML-escaped and the markers become <mark>
+ * tags, so a front end can insert the snippet as HTML.
+ */
+#include "wenda/search.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "wenda/content.h"
+#include "wenda/tokenize.h"
+
+/* Markers for snippet(): U+E000 and U+E001 in UTF-8. */
+#define MARK_OPEN "\xee\x80\x80"
+#define MARK_CLOSE "\xee\x80\x81"
+
+#define SNIPPET_TOKENS 32
+
+enum cls { C_SEP, C_LATIN, C_HAN, C_NEUTRAL };
+
+static int
+is_han(utf8proc_int32_t c)
+{
+    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
+           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F) ||
+           c == 0x3007;
+}
+
+static enum cls
+classify(utf8proc_int32_t c)
+{
+    utf8proc_category_t cat;
+
+    if (is_han(c))
+        return C_HAN;
+    cat = utf8proc_category(c);
+    switch (cat) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return C_LATIN;
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+        return C_NEUTRAL;
+    default:
+        return C_SEP;
+    }
+}
+
+struct chunk {
+    size_t start, end;
+    int latin_only;   /* letters and digits, no Han: may be a prefix */
+};
+
+struct chunk_list {
+    struct chunk v[WENDA_SEARCH_MAX_CHUNKS];
+    size_t n;
+};
+
+/* Cuts q into chunks; returns -1 when there are too many. */
+static int
+cut(const char *q, size_t n, struct chunk_list *out)
+{
+    size_t i = 0, start = 0;
+    enum cls run = C_SEP;   /* class of the current chunk's letters */
+    int in_chunk = 0, has_han = 0;
+
+    out->n = 0;
+    while (i <= n) {
+        utf8proc_int32_t c = -1;
+        utf8proc_ssize_t len = 1;
+        enum cls k = C_SEP;
+
+        if (i < n) {
+            len = utf8proc_iterate((const utf8proc_uint8_t *)q + i,
+                                   (utf8proc_ssize_t)(n - i), &c);
+            if (len <= 0) {
+                len = 1;
+                c = -1;
+            }
+            k = c < 0 ? C_SEP : classify(c);
+        }
+        if (in_chunk && (k == C_SEP || (k != C_NEUTRAL && run != C_SEP &&
+                                        k != run))) {
+            if (out->n == WENDA_SEARCH_MAX_CHUNKS)
+                return -1;
+            out->v[out->n].start = start;
+            out->v[out->n].end = i;
+            out->v[out->n].latin_only = !has_han;
+            out->n++;
+            in_chunk = 0;
+        }
+        if (k != C_SEP) {
+            if (!in_chunk) {
+                in_chunk = 1;
+                start = i;
+                run = C_SEP;
+                has_han = 0;
+            }
+            if (k != C_NEUTRAL)
+                run = k;
+            if (k == C_HAN)
+                has_han = 1;
+        }
+        i += (size_t)len;
+    }
+    return 0;
+}
+
+struct count_ctx {
+    int n;
+};
+
+static int
+count_token(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    struct count_ctx *c = ctx;
+
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    (void)start;
+    (void)end;
+    c->n++;
+    return 0;
+}
+
+/* Appends s[0..n) as an FTS5 string: in double quotes, quotes doubled. */
+static void
+add_quoted(struct buf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    buf_add(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
+            buf_add(b, "\"", 1);
+        buf_add(b, s + i, 1);
+    }
+    buf_add(b, "\"", 1);
+}
+
+struct any_ctx {
+    const char *q;
+    struct buf *b;
+    struct wenda_strv seen;   /* spans already written, to skip twins */
+    size_t cap;
+    int failed;
+};
+
+static int
+add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
+              int end)
+{
+    struct any_ctx *a = vctx;
+    size_t i, n = (size_t)(end - start);
+    char *span;
+
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    for (i = 0; i < a->seen.n; i++)
+        if (strlen(a->seen.v[i]) == n &&
+            memcmp(a->seen.v[i], a->q + start, n) == 0)
+            return 0;
+    if (a->seen.n == a->cap) {
+        char **v;
+
+        a->cap = a->cap ? a->cap * 2 : 16;
+        v = realloc(a->seen.v, a->cap * sizeof(char *));
+        if (v == NULL) {
+            a->failed = 1;
+            return 1;
+        }
+        a->seen.v = v;
+    }
+    span = strndup(a->q + start, n);
+    if (span == NULL) {
+        a->failed = 1;
+        return 1;
+    }
+    a->seen.v[a->seen.n++] = span;
+    if (a->b->n > 0)
+        buf_adds(a->b, " OR ");
+    add_quoted(a->b, a->q + start, n);
+    return 0;
+}
+
+enum wenda_err
+wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
+                   enum wenda_search_level level, char **match, char *msg,
+                   size_t msgcap)
+{
+    struct chunk_list chunks;
+    struct buf b = {0};
+    size_t i, kept = 0, last = 0;
+    enum wenda_err rc;
+
+    *match = NULL;
+    if (n > WENDA_SEARCH_MAX_QUERY) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
+                       "bytes", WENDA_SEARCH_MAX_QUERY);
+        return WENDA_ERR_INVALID;
+    }
+    if (!wenda_utf8_valid(q, n, NULL)) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' is not valid "
+                       "UTF-8 text");
+        return WENDA_ERR_INVALID;
+    }
+    if (cut(q, n, &chunks) != 0) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' has more than %d "
+                       "words", WENDA_SEARCH_MAX_CHUNKS);
+        return WENDA_ERR_INVALID;
+    }
+    /* Keep the chunks that hold at least one token. */
+    for (i = 0; i < chunks.n; i++) {
+        struct count_ctx cc = {0};
+
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q + chunks.v[i].start,
+                            (int)(chunks.v[i].end - chunks.v[i].start),
+                            count_token, &cc, NULL);
+        if (rc != WENDA_OK)
+            return rc;
+        if (cc.n > 0) {
+            chunks.v[kept++] = chunks.v[i];
+            last = kept - 1;
+        }
+    }
+    chunks.n = kept;
+    if (chunks.n == 0) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' must contain at "
+                       "least one word");
+        return WENDA_ERR_INVALID;
+    }
+    if (level == WENDA_SEARCH_ANY) {
+        struct any_ctx a = {q, &b, {NULL, 0}, 0, 0};
+
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q, (int)n,
+                            add_any_token, &a, NULL);
+        wenda_strv_cleanup(&a.seen);
+        if (rc == WENDA_OK && a.failed)
+            rc = WENDA_ERR_NOMEM;
+        if (rc != WENDA_OK) {
+            buf_cleanup(&b);
+            return rc;
+        }
+    } else {
+        if (level == WENDA_SEARCH_TITLE)
+            buf_adds(&b, "{title aliases pinyin} : (");
+        for (i = 0; i < chunks.n; i++) {
+            const struct chunk *c = &chunks.v[i];
+
+            if (i > 0)
+                buf_adds(&b, " AND ");
+            if (i == last && c->latin_only) {
+                buf_adds(&b, "(");
+                add_quoted(&b, q + c->start, c->end - c->start);
+                buf_adds(&b, " OR ");
+                add_quoted(&b, q + c->start, c->end - c->start);
+                buf_adds(&b, "*)");
+            } else {
+                add_quoted(&b, q + c->start, c->end - c->start);
+            }
+        }
+        if (level == WENDA_SEARCH_TITLE)
+            buf_adds(&b, ")");
+    }
+    *match = buf_take(&b, NULL);
+    return *match ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+/* Appends s with HTML escaped and the snippet markers as <mark> tags. */
+static void
+add_snippet_html(struct buf *b, const char *s)
+{
+    while (*s != '\0') {
+        if (strncmp(s, MARK_OPEN, 3) == 0) {
+            buf_adds(b, "<mark>");
+            s += 3;
+            continue;
+        }
+        if (strncmp(s, MARK_CLOSE, 3) == 0) {
+            buf_adds(b, "</mark>");
+            s += 3;
+            continue;
+        }
+        switch (*s) {
+        case '&': buf_adds(b, "&amp;"); break;
+        case '<': buf_adds(b, "&lt;"); break;
+        case '>': buf_adds(b, "&gt;"); break;
+        case '"': buf_adds(b, "&quot;"); break;
+        case '\'': buf_adds(b, "&#39;"); break;
+        case '\n': buf_adds(b, " "); break;
+        default: buf_add(b, s, 1); break;
+        }
+        s++;
+    }
+}
+
+static char *
+col_dup(sqlite3_stmt *s, int col)
+{
+    const char *v = (const char *)sqlite3_column_text(s, col);
+
+    return strdup(v ? v : "");
+}
+
+static const char search_sql[] =
+    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
+    "  snippet(topics_fts, 4, ?6, ?7, '…', ?8), "
+    "  bm25(topics_fts, 10.0, 8.0, 5.0, 3.0, 1.0) AS score, "
+    "  (topics_fts.rowid IN (SELECT rowid FROM topics_fts "
+    "                        WHERE topics_fts MATCH ?2)) AS in_title "
+    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "WHERE topics_fts MATCH ?1 "
+    "  AND (?3 IS NULL OR t.category = ?3) "
+    "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
+    "                             WHERE g.tag = ?4 AND g.topic_id = t.id)) "
+    "ORDER BY in_title DESC, score "
+    "LIMIT ?5";
+
+static const char count_sql[] =
+    "SELECT count(*) FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "WHERE topics_fts MATCH ?1 "
+    "  AND (?3 IS NULL OR t.category = ?3) "
+    "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
+    "                             WHERE g.tag = ?4 AND g.topic_id = t.id))";
+
+static void
+bind_common(sqlite3_stmt *s, const char *match,
+            const struct wenda_search_query *query)
+{
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    if (query->category != NULL)
+        sqlite3_bind_text(s, 3, query->category, -1, SQLITE_STATIC);
+    if (query->tag != NULL)
+        sqlite3_bind_text(s, 4, query->tag, -1, SQLITE_STATIC);
+}
+
+static enum wenda_err
+run_level(struct wenda_store *st, const struct wenda_search_query *query,
+          const char *match, const char *title_match,
+          struct wenda_search_result *out)
+{
+    sqlite3 *db = wenda_store_db(st);
+    sqlite3_stmt *s = NULL, *c = NULL;
+    enum wenda_err rc = WENDA_ERR_DB;
+    size_t cap = query->limit;
+    int step;
+
+    if (sqlite3_prepare_v3(db, count_sql, -1, SQLITE_PREPARE_PERSISTENT, &c,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v3(db, search_sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
+                           NULL) != SQLITE_OK)
+        goto cleanup;
+    bind_common(c, match, query);
+    if (sqlite3_step(c) != SQLITE_ROW)
+        goto cleanup;
+    out->total = sqlite3_column_int64(c, 0);
+    if (out->total == 0) {
+        rc = WENDA_OK;
+        goto cleanup;
+    }
+    out->hits = calloc(cap, sizeof(*out->hits));
+    if (out->hits == NULL) {
+        rc = WENDA_ERR_NOMEM;
+        goto cleanup;
+    }
+    bind_common(s, match, query);
+    sqlite3_bind_text(s, 2, title_match, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, (int)query->limit);
+    sqlite3_bind_text(s, 6, MARK_OPEN, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, MARK_CLOSE, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 8, SNIPPET_TOKENS);
+    while (out->n < cap && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct wenda_search_hit *h = &out->hits[out->n++];
+        const char *snip = (const char *)sqlite3_column_text(s, 5);
+        struct buf b = {0};
+
+        h->id = sqlite3_column_int64(s, 0);
+        h->slug = col_dup(s, 1);
+        h->title = col_dup(s, 2);
+        h->title_en = col_dup(s, 3);
+        h->category = col_dup(s, 4);
+        add_snippet_html(&b, snip ? snip : "");
+        h->snippet = buf_take(&b, NULL);
+        h->score = -sqlite3_column_double(s, 6);
+        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+            h->category == NULL || h->snippet == NULL) {
+            rc = WENDA_ERR_NOMEM;
+            goto cleanup;
+        }
+    }
+    rc = WENDA_OK;
+cleanup:
+    sqlite3_finalize(s);
+    sqlite3_finalize(c);
+    return rc;
+}
+
+enum wenda_err
+wenda_search_run(struct wenda_store *st,
+                 const struct wenda_search_query *query,
+                 struct wenda_search_result *out, char *msg, size_t msgcap)
+{
+    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
+    char *all = NULL, *any = NULL, *title = NULL;
+    size_t n = strlen(query->q);
+    enum wenda_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (tk == NULL)
+        return WENDA_ERR_INTERNAL;
+    if (query->limit == 0 || query->limit > WENDA_SEARCH_MAX_LIMIT) {
+        (void)snprintf(msg, msgcap, "limit must be from 1 to %d",
+                       WENDA_SEARCH_MAX_LIMIT);
+        return WENDA_ERR_INVALID;
+    }
+    rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ALL, &all, msg,
+                            msgcap);
+    if (rc == WENDA_OK)
+        rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_TITLE, &title,
+                                msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = run_level(st, query, all, title, out);
+    if (rc == WENDA_OK && out->total == 0) {
+        rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ANY, &any, msg,
+                                msgcap);
+        if (rc == WENDA_OK)
+            rc = run_level(st, query, any, title, out);
+    }
+    free(all);
+    free(any);
+    free(title);
+    if (rc != WENDA_OK)
+        wenda_search_result_cleanup(out);
+    return rc;
+}
+
+void
+wenda_search_result_cleanup(struct wenda_search_result *r)
+{
+    size_t i;
+
+    if (r == NULL)
+        return;
+    for (i = 0; i < r->n; i++) {
+        free(r->hits[i].slug);
+        free(r->hits[i].title);
+        free(r->hits[i].title_en);
+        free(r->hits[i].category);
+        free(r->hits[i].snippet);
+    }
+    free(r->hits);
+    memset(r, 0, sizeof(*r));
+}

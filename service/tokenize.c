@@ -1,0 +1,1200 @@
+/*
+ * tokenize.c -- the "wenda" FTS5 tokenizer: Chinese and English text to
+ * search tokens, with byte offsets into the original text.
+ *
+ * Documents and queries go through the same three passes, so a query
+ * always produces tokens the document side produced for the same text:
+ *
+ *   1. normalize: the text is decoded into code points; each grapheme
+ *      cluster is put through NFKC + case folding (utf8proc, dropping
+ *      default-ignorable code points, as Unicode's NFKC_Casefold does), and
+ *      every code point it yields keeps the cluster's byte span in the
+ *      original.  ASCII and CJK Unified Ideographs, almost all of our text,
+ *      skip utf8proc.  Invalid UTF-8 bytes become separators.
+ *   2. numerals: a run of one or two ASCII digits next to a Han character,
+ *      spaces between allowed ("3 次握手", "OSI7 层"), is read as Chinese
+ *      numerals (7 -> 七, 10 -> 十, 21 -> 二十一, 05 -> 〇五) that join the
+ *      Han run, so "4次挥手" finds 四次挥手.  The document side also keeps the
+ *      digits as a colocated token, so "7" alone still matches.
+ *   3. emit: Latin and other letter/digit words are split at letter<->digit
+ *      boundaries ("pep8" -> "pep" "8"), cut to 64 bytes and stemmed with
+ *      Snowball english (not for prefix queries).  A Han run is converted
+ *      to simplified with OpenCC tw2sp (執行緒 -> 线程) and then gives one
+ *      position per overlapping bigram; ICU dictionary words of three or
+ *      more characters are colocated at their first bigram (two-character
+ *      words are the bigram itself), and documents colocate each single
+ *      character, so one-character queries match; queries do not, because
+ *      single characters would make phrases match loosely.  A run of one
+ *      character is just that character.  Everything else separates.
+ *
+ * Only runs holding a traditional-only character (one that OpenCC's t2s
+ * changes on its own: 鎖, 這, 麼) go through tw2sp.  That is not only
+ * faster (OpenCC costs about 0.7 us per character): tw2sp rewrites
+ * mainland text with Taiwan meanings -- 程序 -> 进程, 文件 -> 文档,
+ * 建立 -> 创建, 什么 -> 什幺 -- which would merge "program" into "process".
+ * The table of traditional-only characters is built once per process by
+ * asking t2s about every Han code point.  When tw2sp changes the length
+ * of a run (執行緒 -> 线程), unchanged characters at either end keep their
+ * own offsets and the changed middle maps to the span of the original
+ * middle, so snippet() still highlights what the reader typed.
+ *
+ * Positions: bigram p covers characters p and p+1 and is the first token
+ * at its position, which is what FTS5's highlight() uses for offsets; the
+ * last character is colocated with the last bigram.  A phrase of Han text
+ * is therefore a chain of bigrams, and "间通信" matches inside "进程间通信".
+ *
+ * All buffers live in the tokenizer and only grow, so the hot path does no
+ * allocation once they are warm, apart from OpenCC's own for the few runs
+ * that need converting.
+ */
+#include "wenda/tokenize.h"
+
+#include <assert.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include <libstemmer.h>
+#include <opencc/opencc.h>
+#include <unicode/ubrk.h>
+#include <unicode/utf16.h>
+#include <unicode/utrans.h>
+#include <unicode/ustring.h>
+#include <utf8proc.h>
+
+static_assert(WENDA_TOKEN_COLOCATED == FTS5_TOKEN_COLOCATED,
+              "WENDA_TOKEN_COLOCATED must equal FTS5_TOKEN_COLOCATED");
+
+/* Longest Latin word kept, in bytes; longer ones are cut at a character. */
+#define MAX_WORD 64
+/* Longest dictionary word emitted, in bytes. */
+#define MAX_DICT_WORD 64
+/* Code points below this are covered by the traditional-only table. */
+#define TRAD_LIMIT 0x32400
+
+/* NFKC_Casefold as utf8proc spells it. */
+#define NORM_OPTIONS                                                          \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |                   \
+     UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
+
+enum cls {
+    CLS_SEP,    /* punctuation, symbols, controls, invalid bytes */
+    CLS_SPACE,  /* space or tab: may sit between a numeral and Han */
+    CLS_HAN,    /* a Han character */
+    CLS_LETTER, /* any other letter, or a combining mark */
+    CLS_DIGIT,  /* a decimal digit */
+};
+
+/* One normalized code point and the original bytes it came from. */
+struct nchar {
+    int32_t cp;
+    int start, end;
+    unsigned char cls;     /* enum cls */
+    unsigned char numeral; /* ASCII digit read as a numeral: JOIN_* bits */
+};
+
+/* Sides a numeral joins across spaces; either bit makes it a numeral. */
+#define JOIN_LEFT 1
+#define JOIN_RIGHT 2
+
+/* One character of a Han run, before or after conversion. */
+struct hchar {
+    int32_t cp;
+    int start, end;
+};
+
+/* Digits read as numerals: emitted as a colocated token in documents. */
+struct numgroup {
+    int at; /* index of its first character in the run, then in conv */
+    int ndigits;
+    char digits[2];
+};
+
+/* An ICU dictionary word of three or more characters in the run. */
+struct dictword {
+    int at, len; /* in characters of the converted run */
+};
+
+struct wenda_tokenizer {
+    opencc_t cc;                /* tw2sp.json */
+    UBreakIterator *brk;        /* word break iterator, locale zh */
+    struct sb_stemmer *stemmer; /* english, UTF-8 */
+    UTransliterator *translit;  /* Han-Latin; Latin-ASCII, opened lazily */
+
+    struct nchar *nc; /* the normalized text */
+    size_t nnc, cap_nc;
+    int32_t *norm; /* utf8proc's scratch for one cluster */
+    size_t cap_norm;
+    struct hchar *run; /* the current Han run as written */
+    size_t nrun, cap_run;
+    struct hchar *conv; /* the current Han run converted */
+    size_t nconv, cap_conv;
+    const struct hchar *cur; /* run or conv: what gets emitted */
+    size_t ncur;
+    struct numgroup *grp; /* numerals of the current run */
+    size_t ngrp, cap_grp;
+    struct dictword *words; /* dictionary words of the current run */
+    size_t nwords, cap_words;
+    char *u8; /* UTF-8 scratch: OpenCC input */
+    size_t cap_u8;
+    UChar *u16; /* UTF-16 scratch: ICU input */
+    size_t cap_u16;
+    int *slot; /* alignment scratch: per run char, conv index */
+    size_t cap_slot;
+
+    /* State of the current wenda_tokenize() call. */
+    int mode;
+    wenda_token_fn fn;
+    void *ctx;
+    int fn_rc;          /* non-zero: fn asked to stop */
+    enum wenda_err err; /* non-zero: we failed */
+};
+
+static int reserve(void *pptr, size_t *cap, size_t need, size_t size);
+static void build_trad_table(void);
+static int is_trad(int32_t cp);
+static int is_han(int32_t cp);
+static enum cls classify(int32_t cp);
+static int fail(struct wenda_tokenizer *tk, enum wenda_err err);
+static int push_nchar(struct wenda_tokenizer *tk, int32_t cp, int start,
+                      int end);
+static int push_cluster(struct wenda_tokenizer *tk, const unsigned char *s,
+                        int start, int end, int32_t first, int single);
+static int normalize(struct wenda_tokenizer *tk, const unsigned char *s,
+                     int n);
+static int han_beside(const struct wenda_tokenizer *tk, size_t i, size_t j,
+                      int before);
+static void mark_numerals(struct wenda_tokenizer *tk);
+static int push_run(struct wenda_tokenizer *tk, int32_t cp, int start,
+                    int end);
+static int push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j);
+static size_t collect_run(struct wenda_tokenizer *tk, size_t i);
+static int encode_run(struct wenda_tokenizer *tk, const struct hchar *h,
+                      size_t n, int separate);
+static int decode_conv(struct wenda_tokenizer *tk, const char *s);
+static void align_conv(struct wenda_tokenizer *tk, const char *singles);
+static int convert_run(struct wenda_tokenizer *tk);
+static int find_words(struct wenda_tokenizer *tk);
+static int emit(struct wenda_tokenizer *tk, int flags, const char *tok,
+                int ntok, int start, int end);
+static int emit_chars(struct wenda_tokenizer *tk, int flags, size_t at,
+                      size_t len);
+static int emit_run(struct wenda_tokenizer *tk);
+static size_t emit_word(struct wenda_tokenizer *tk, size_t i);
+static int append(char **buf, size_t *len, size_t *cap, const char *s,
+                  size_t n);
+static int is_ascii_letter(UChar u);
+static int pinyin_run(struct wenda_tokenizer *tk, char **buf, size_t *len,
+                      size_t *cap);
+static int fts5_create(void *user, const char **argv, int argc,
+                       Fts5Tokenizer **out);
+static void fts5_delete(Fts5Tokenizer *tok);
+static int fts5_tokenize(Fts5Tokenizer *tok, void *ctx, int flags,
+                         const char *text, int ntext,
+                         int (*xToken)(void *, int, const char *, int, int,
+                                       int));
+
+/* Traditional-only characters: bit set when t2s changes the character. */
+static unsigned char trad_table[TRAD_LIMIT / 8];
+static once_flag trad_once = ONCE_FLAG_INIT;
+static enum wenda_err trad_status = WENDA_ERR_INTERNAL;
+
+/* 0-9 as Chinese numerals, and 十. */
+static const int32_t numeral_cp[10] = {0x3007, 0x4E00, 0x4E8C, 0x4E09,
+                                       0x56DB, 0x4E94, 0x516D, 0x4E03,
+                                       0x516B, 0x4E5D};
+#define TEN_CP 0x5341
+
+/*
+ * Grows the array *pptr (elements of size bytes, capacity *cap) to hold
+ * need elements.  Returns 0, or -1 with the array untouched.
+ */
+static int
+reserve(void *pptr, size_t *cap, size_t need, size_t size)
+{
+    void *p;
+    size_t ncap;
+
+    if (need <= *cap)
+        return 0;
+    ncap = *cap ? *cap : 64;
+    while (ncap < need) {
+        if (ncap > SIZE_MAX / 2 / size)
+            return -1;
+        ncap *= 2;
+    }
+    memcpy(&p, pptr, sizeof p);
+    p = realloc(p, ncap * size);
+    if (p == NULL)
+        return -1;
+    memcpy(pptr, &p, sizeof p);
+    *cap = ncap;
+    return 0;
+}
+
+/*
+ * Fills trad_table by converting every Han code point with t2s.json, one
+ * per line, in a single call.  Sets trad_status.
+ */
+static void
+build_trad_table(void)
+{
+    static const int32_t ranges[][2] = {{0x2E80, 0x9FFF},
+                                        {0x20000, TRAD_LIMIT - 1}};
+    opencc_t cc;
+    char *in = NULL, *out = NULL;
+    const char *p, *q, *pe, *qe;
+    size_t n = 0, cap = 0;
+    int32_t cp;
+
+    cc = opencc_open("t2s.json");
+    if (cc == (opencc_t)-1)
+        return;
+    cap = 5 * (size_t)(0x9FFF - 0x2E80 + 1 + TRAD_LIMIT - 0x20000);
+    in = malloc(cap + 1);
+    if (in == NULL)
+        goto cleanup;
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        for (cp = ranges[r][0]; cp <= ranges[r][1]; cp++) {
+            n += (size_t)utf8proc_encode_char(cp, (utf8proc_uint8_t *)in + n);
+            in[n++] = '\n';
+        }
+    }
+    in[n] = '\0';
+    out = opencc_convert_utf8(cc, in, n);
+    if (out == NULL)
+        goto cleanup;
+    for (p = in, q = out; *p != '\0'; p = pe + 1, q = qe + 1) {
+        pe = strchr(p, '\n');
+        qe = strchr(q, '\n');
+        if (qe == NULL)
+            goto cleanup; /* lines lost: do not trust the table */
+        if (pe - p != qe - q || memcmp(p, q, (size_t)(pe - p)) != 0) {
+            utf8proc_iterate((const utf8proc_uint8_t *)p, pe - p, &cp);
+            if (cp >= 0 && cp < TRAD_LIMIT)
+                trad_table[cp / 8] |= (unsigned char)(1u << (cp % 8));
+        }
+    }
+    trad_status = WENDA_OK;
+
+cleanup:
+    if (out != NULL)
+        opencc_convert_utf8_free(out);
+    free(in);
+    opencc_close(cc);
+}
+
+static int
+is_trad(int32_t cp)
+{
+    return cp < TRAD_LIMIT && (trad_table[cp / 8] >> (cp % 8) & 1);
+}
+
+/* Script=Han, roughly: ideographs, radicals, 々 〇 and Hangzhou numerals. */
+static int
+is_han(int32_t cp)
+{
+    if (cp >= 0x4E00 && cp <= 0x9FFF)
+        return 1;
+    if (cp < 0x2E80)
+        return 0;
+    return (cp <= 0x2FD5 && cp != 0x2E9A && !(cp > 0x2EF3 && cp < 0x2F00)) ||
+           cp == 0x3005 || cp == 0x3007 || (cp >= 0x3021 && cp <= 0x3029) ||
+           (cp >= 0x3038 && cp <= 0x303B) || (cp >= 0x3400 && cp <= 0x4DBF) ||
+           (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x323AF);
+}
+
+static enum cls
+classify(int32_t cp)
+{
+    if (cp < 0x80) {
+        if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z'))
+            return CLS_LETTER;
+        if (cp >= '0' && cp <= '9')
+            return CLS_DIGIT;
+        return cp == ' ' || cp == '\t' ? CLS_SPACE : CLS_SEP;
+    }
+    if (is_han(cp))
+        return CLS_HAN;
+    switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+        return CLS_LETTER;
+    case UTF8PROC_CATEGORY_ND:
+        return CLS_DIGIT;
+    default:
+        return CLS_SEP;
+    }
+}
+
+/* Records err (the first one wins) and returns -1 for "stop". */
+static int
+fail(struct wenda_tokenizer *tk, enum wenda_err err)
+{
+    if (tk->err == WENDA_OK)
+        tk->err = err;
+    return -1;
+}
+
+static int
+push_nchar(struct wenda_tokenizer *tk, int32_t cp, int start, int end)
+{
+    struct nchar *c;
+
+    if (reserve(&tk->nc, &tk->cap_nc, tk->nnc + 1, sizeof *tk->nc))
+        return fail(tk, WENDA_ERR_NOMEM);
+    c = &tk->nc[tk->nnc++];
+    c->cp = cp;
+    c->start = start;
+    c->end = end;
+    c->cls = (unsigned char)classify(cp);
+    c->numeral = 0;
+    return 0;
+}
+
+/*
+ * Appends the normalization of the grapheme cluster s[start..end), whose
+ * first code point is first; single says it has no other.
+ */
+static int
+push_cluster(struct wenda_tokenizer *tk, const unsigned char *s, int start,
+             int end, int32_t first, int single)
+{
+    utf8proc_ssize_t n;
+
+    if (single && first < 0x80) {
+        if (first >= 'A' && first <= 'Z')
+            first += 'a' - 'A';
+        return push_nchar(tk, first, start, end);
+    }
+    if (single && first >= 0x4E00 && first <= 0x9FFF)
+        return push_nchar(tk, first, start, end);
+    for (;;) {
+        n = utf8proc_decompose(s + start, end - start, tk->norm,
+                               (utf8proc_ssize_t)tk->cap_norm, NORM_OPTIONS);
+        if (n < 0)
+            return push_nchar(tk, 0xFFFD, start, end); /* cannot happen */
+        if ((size_t)n <= tk->cap_norm)
+            break;
+        if (reserve(&tk->norm, &tk->cap_norm, (size_t)n, sizeof *tk->norm))
+            return fail(tk, WENDA_ERR_NOMEM);
+    }
+    n = utf8proc_normalize_utf32(tk->norm, n, NORM_OPTIONS);
+    for (utf8proc_ssize_t k = 0; k < n; k++) {
+        if (push_nchar(tk, tk->norm[k], start, end))
+            return -1;
+    }
+    return 0;
+}
+
+/*
+ * Pass 1: fills tk->nc with the normalized text of s[0..n).  A cluster
+ * only continues past a byte of 0xCC or more (U+0300 and up), so ASCII and
+ * Latin-1 never ask utf8proc about grapheme breaks.
+ */
+static int
+normalize(struct wenda_tokenizer *tk, const unsigned char *s, int n)
+{
+    int i = 0, j, single;
+    utf8proc_ssize_t len;
+    int32_t cp, last, next, state;
+
+    tk->nnc = 0;
+    if (reserve(&tk->nc, &tk->cap_nc, (size_t)n + 1, sizeof *tk->nc))
+        return fail(tk, WENDA_ERR_NOMEM);
+    while (i < n) {
+        len = utf8proc_iterate(s + i, n - i, &cp);
+        if (len < 0) {
+            if (push_nchar(tk, 0xFFFD, i, i + 1)) /* a separator */
+                return -1;
+            i++;
+            continue;
+        }
+        j = i + (int)len;
+        last = cp;
+        state = 0;
+        single = 1;
+        while (j < n && s[j] >= 0xCC) {
+            len = utf8proc_iterate(s + j, n - j, &next);
+            if (len < 0 || utf8proc_grapheme_break_stateful(last, next, &state))
+                break;
+            last = next;
+            j += (int)len;
+            single = 0;
+        }
+        if (push_cluster(tk, s, i, j, cp, single))
+            return -1;
+        i = j;
+    }
+    return 0;
+}
+
+/*
+ * Looks for Han next to the digits nc[i..j): before i when before is set,
+ * else from j on, past spaces.  Returns 0 if there is none, 1 if it is
+ * attached, 2 if spaces come between.
+ */
+static int
+han_beside(const struct wenda_tokenizer *tk, size_t i, size_t j, int before)
+{
+    size_t k = before ? i : j;
+    int gap = 0;
+
+    if (before) {
+        for (; k > 0 && tk->nc[k - 1].cls == CLS_SPACE; k--)
+            gap = 1;
+        return k > 0 && tk->nc[k - 1].cls == CLS_HAN ? 1 + gap : 0;
+    }
+    for (; k < tk->nnc && tk->nc[k].cls == CLS_SPACE; k++)
+        gap = 1;
+    return k < tk->nnc && tk->nc[k].cls == CLS_HAN ? 1 + gap : 0;
+}
+
+/*
+ * Pass 2: marks each run of one or two ASCII digits next to Han as a
+ * numeral, and which side it joins: an attached side always; a side
+ * across spaces unless the other side is attached ("次 10个" joins 个
+ * only, "共 3 次" both).  Decided on the classes of pass 1 alone, so a
+ * digit run never depends on how a neighbouring one was read.
+ */
+static void
+mark_numerals(struct wenda_tokenizer *tk)
+{
+    size_t i = 0, j;
+    int left, right, join;
+
+    while (i < tk->nnc) {
+        if (tk->nc[i].cls != CLS_DIGIT || tk->nc[i].cp > '9') {
+            i++;
+            continue;
+        }
+        for (j = i; j < tk->nnc && tk->nc[j].cls == CLS_DIGIT &&
+                    tk->nc[j].cp <= '9';
+             j++)
+            ;
+        left = han_beside(tk, i, j, 1);
+        right = han_beside(tk, i, j, 0);
+        if (j - i <= 2 && (left || right)) {
+            join = 0;
+            if (left == 1 || (left == 2 && right != 1))
+                join |= JOIN_LEFT;
+            if (right == 1 || (right == 2 && left != 1))
+                join |= JOIN_RIGHT;
+            for (size_t k = i; k < j; k++)
+                tk->nc[k].numeral = (unsigned char)join;
+        }
+        i = j;
+    }
+}
+
+static int
+push_run(struct wenda_tokenizer *tk, int32_t cp, int start, int end)
+{
+    struct hchar *h;
+
+    if (reserve(&tk->run, &tk->cap_run, tk->nrun + 1, sizeof *tk->run))
+        return fail(tk, WENDA_ERR_NOMEM);
+    h = &tk->run[tk->nrun++];
+    h->cp = cp;
+    h->start = start;
+    h->end = end;
+    return 0;
+}
+
+/*
+ * Appends the digits nc[i..j) to the run as Chinese numerals, each with
+ * the span of all the digits, and records them as a numeral group.
+ */
+static int
+push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j)
+{
+    struct numgroup *g;
+    int start = tk->nc[i].start, end = tk->nc[j - 1].end;
+    int d0 = tk->nc[i].cp - '0', d1;
+    int rc = 0;
+
+    if (reserve(&tk->grp, &tk->cap_grp, tk->ngrp + 1, sizeof *tk->grp))
+        return fail(tk, WENDA_ERR_NOMEM);
+    g = &tk->grp[tk->ngrp++];
+    g->at = (int)tk->nrun;
+    g->ndigits = (int)(j - i);
+    g->digits[0] = (char)tk->nc[i].cp;
+    g->digits[1] = j - i == 2 ? (char)tk->nc[i + 1].cp : '\0';
+    if (j - i == 1)
+        return push_run(tk, numeral_cp[d0], start, end);
+    d1 = tk->nc[i + 1].cp - '0';
+    if (d0 == 0) /* "05": read digit by digit */
+        rc = push_run(tk, numeral_cp[0], start, end);
+    else if (d0 > 1)
+        rc = push_run(tk, numeral_cp[d0], start, end);
+    if (rc == 0 && d0 != 0)
+        rc = push_run(tk, TEN_CP, start, end);
+    if (rc == 0 && (d1 != 0 || d0 == 0))
+        rc = push_run(tk, numeral_cp[d1], start, end);
+    return rc;
+}
+
+/*
+ * Collects the Han run starting at nc[i] (a Han character or a numeral)
+ * into tk->run and its numerals into tk->grp.  Spaces are skipped only
+ * on a side a numeral joins.  Returns the index after the run; check
+ * tk->err.
+ */
+static size_t
+collect_run(struct wenda_tokenizer *tk, size_t i)
+{
+    const struct nchar *nc = tk->nc;
+    size_t j = i, k;
+
+    tk->nrun = 0;
+    tk->ngrp = 0;
+    while (j < tk->nnc) {
+        if (nc[j].numeral) {
+            for (k = j; k < tk->nnc && nc[k].numeral; k++)
+                ;
+            if (push_numeral(tk, j, k))
+                return k;
+            j = k;
+        } else if (nc[j].cls == CLS_HAN) {
+            if (push_run(tk, nc[j].cp, nc[j].start, nc[j].end))
+                return j + 1;
+            j++;
+        } else if (nc[j].cls == CLS_SPACE) {
+            for (k = j; k < tk->nnc && nc[k].cls == CLS_SPACE; k++)
+                ;
+            if (k == tk->nnc || !((nc[j - 1].numeral & JOIN_RIGHT &&
+                                   (nc[k].cls == CLS_HAN || nc[k].numeral)) ||
+                                  nc[k].numeral & JOIN_LEFT))
+                break;
+            j = k;
+        } else {
+            break;
+        }
+    }
+    return j;
+}
+
+/*
+ * Writes the UTF-8 of h[0..n) to tk->u8, NUL-terminated, with a newline
+ * after each character when separate is set.  Returns the length, or -1.
+ */
+static int
+encode_run(struct wenda_tokenizer *tk, const struct hchar *h, size_t n,
+           int separate)
+{
+    size_t len = 0;
+
+    if (reserve(&tk->u8, &tk->cap_u8, 5 * n + 1, 1))
+        return fail(tk, WENDA_ERR_NOMEM);
+    for (size_t k = 0; k < n; k++) {
+        len += (size_t)utf8proc_encode_char(h[k].cp,
+                                            (utf8proc_uint8_t *)tk->u8 + len);
+        if (separate)
+            tk->u8[len++] = '\n';
+    }
+    tk->u8[len] = '\0';
+    return len > INT_MAX ? fail(tk, WENDA_ERR_TOO_LARGE) : (int)len;
+}
+
+/* Decodes OpenCC's output s into tk->conv, spans still unset. */
+static int
+decode_conv(struct wenda_tokenizer *tk, const char *s)
+{
+    const utf8proc_uint8_t *p = (const utf8proc_uint8_t *)s;
+    size_t n = strlen(s);
+    utf8proc_ssize_t len;
+    int32_t cp;
+
+    tk->nconv = 0;
+    if (reserve(&tk->conv, &tk->cap_conv, n, sizeof *tk->conv))
+        return fail(tk, WENDA_ERR_NOMEM);
+    while (n > 0) {
+        len = utf8proc_iterate(p, (utf8proc_ssize_t)n, &cp);
+        if (len < 0) {
+            len = 1; /* OpenCC gives valid UTF-8; skip if not */
+        } else {
+            tk->conv[tk->nconv].cp = cp;
+            tk->conv[tk->nconv].start = 0;
+            tk->conv[tk->nconv].end = 0;
+            tk->nconv++;
+        }
+        p += len;
+        n -= (size_t)len;
+    }
+    return 0;
+}
+
+/*
+ * Gives each converted character a span when tw2sp changed the run's
+ * length.  singles is the run converted one character per line (NULL if
+ * that failed).  Characters at either end that convert alone to what the
+ * run gave keep their own spans; the middle gets the middle's span.
+ * tk->slot[r] is set to the conv index carrying run character r.
+ */
+static void
+align_conv(struct wenda_tokenizer *tk, const char *singles)
+{
+    size_t n = tk->nrun, m = tk->nconv, pre = 0, suf = 0, lim, r;
+    int32_t *one = tk->norm; /* single conversions; cap_norm >= n */
+    const char *p = singles, *e;
+    int mstart, mend;
+
+    for (r = 0; r < n; r++)
+        one[r] = -1;
+    for (r = 0; p != NULL && r < n; r++, p = e + 1) {
+        int32_t cp;
+        utf8proc_ssize_t len;
+
+        e = strchr(p, '\n');
+        if (e == NULL)
+            break;
+        len = utf8proc_iterate((const utf8proc_uint8_t *)p, e - p, &cp);
+        if (len == e - p)
+            one[r] = cp;
+    }
+    lim = n < m ? n : m;
+    while (pre < lim && one[pre] == tk->conv[pre].cp)
+        pre++;
+    while (suf < lim - pre && one[n - 1 - suf] == tk->conv[m - 1 - suf].cp)
+        suf++;
+    for (r = 0; r < pre; r++) {
+        tk->conv[r].start = tk->run[r].start;
+        tk->conv[r].end = tk->run[r].end;
+        tk->slot[r] = (int)r;
+    }
+    for (r = 0; r < suf; r++) {
+        tk->conv[m - 1 - r].start = tk->run[n - 1 - r].start;
+        tk->conv[m - 1 - r].end = tk->run[n - 1 - r].end;
+        tk->slot[n - 1 - r] = (int)(m - 1 - r);
+    }
+    if (pre + suf < n) {
+        mstart = tk->run[pre].start;
+        mend = tk->run[n - 1 - suf].end;
+    } else { /* only insertions: borrow a neighbour's span */
+        r = pre > 0 ? pre - 1 : pre;
+        mstart = tk->run[r].start;
+        mend = tk->run[r].end;
+    }
+    for (r = pre; r < m - suf; r++) {
+        tk->conv[r].start = mstart;
+        tk->conv[r].end = mend;
+    }
+    for (r = pre; r < n - suf; r++)
+        tk->slot[r] = (int)(pre < m - suf ? pre : (pre > 0 ? pre - 1 : 0));
+}
+
+/*
+ * Converts tk->run to simplified when it holds a traditional-only
+ * character, and points tk->cur at what should be emitted.  Numeral
+ * groups are moved to the converted indices.
+ */
+static int
+convert_run(struct wenda_tokenizer *tk)
+{
+    char *out = NULL, *singles = NULL;
+    size_t r, n = tk->nrun;
+    int len, need = 0;
+
+    tk->cur = tk->run;
+    tk->ncur = n;
+    for (r = 0; r < n && !need; r++)
+        need = is_trad(tk->run[r].cp);
+    if (!need)
+        return 0;
+    if ((len = encode_run(tk, tk->run, n, 0)) < 0)
+        return -1;
+    out = opencc_convert_utf8(tk->cc, tk->u8, (size_t)len);
+    if (out == NULL)
+        return fail(tk, WENDA_ERR_INTERNAL);
+    if (decode_conv(tk, out))
+        goto cleanup;
+    tk->cur = tk->conv;
+    tk->ncur = tk->nconv;
+    if (tk->nconv == n) {
+        for (r = 0; r < n; r++) {
+            tk->conv[r].start = tk->run[r].start;
+            tk->conv[r].end = tk->run[r].end;
+        }
+        goto cleanup;
+    }
+    if (tk->nconv == 0)
+        goto cleanup;
+    if (reserve(&tk->slot, &tk->cap_slot, n, sizeof *tk->slot) ||
+        reserve(&tk->norm, &tk->cap_norm, n, sizeof *tk->norm)) {
+        fail(tk, WENDA_ERR_NOMEM);
+        goto cleanup;
+    }
+    if ((len = encode_run(tk, tk->run, n, 1)) < 0)
+        goto cleanup;
+    singles = opencc_convert_utf8(tk->cc, tk->u8, (size_t)len);
+    align_conv(tk, singles); /* NULL singles: the whole run's span */
+    for (r = 0; r < tk->ngrp; r++)
+        tk->grp[r].at = tk->slot[tk->grp[r].at];
+
+cleanup:
+    if (singles != NULL)
+        opencc_convert_utf8_free(singles);
+    opencc_convert_utf8_free(out);
+    return tk->err ? -1 : 0;
+}
+
+/*
+ * Fills tk->words with the dictionary words of three or more characters
+ * that ICU's word break iterator finds in tk->cur.
+ */
+static int
+find_words(struct wenda_tokenizer *tk)
+{
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t len = 0, b, u = 0;
+    int ch = 0, first;
+
+    tk->nwords = 0;
+    if (tk->ncur < 3)
+        return 0;
+    if (tk->ncur > INT32_MAX / 2 ||
+        reserve(&tk->u16, &tk->cap_u16, 2 * tk->ncur, sizeof *tk->u16))
+        return fail(tk, WENDA_ERR_NOMEM);
+    for (size_t k = 0; k < tk->ncur; k++)
+        U16_APPEND_UNSAFE(tk->u16, len, tk->cur[k].cp);
+    ubrk_setText(tk->brk, tk->u16, len, &status);
+    if (U_FAILURE(status))
+        return fail(tk, WENDA_ERR_INTERNAL);
+    ubrk_first(tk->brk);
+    while ((b = ubrk_next(tk->brk)) != UBRK_DONE) {
+        /* walk u from a to b, counting characters */
+        first = ch;
+        while (u < b) {
+            u += U16_IS_LEAD(tk->u16[u]) && u + 1 < len ? 2 : 1;
+            ch++;
+        }
+        if (ch - first >= 3) {
+            if (reserve(&tk->words, &tk->cap_words, tk->nwords + 1,
+                        sizeof *tk->words))
+                return fail(tk, WENDA_ERR_NOMEM);
+            tk->words[tk->nwords].at = first;
+            tk->words[tk->nwords].len = ch - first;
+            tk->nwords++;
+        }
+    }
+    return 0;
+}
+
+/* Passes one token to the caller; returns non-zero once we must stop. */
+static int
+emit(struct wenda_tokenizer *tk, int flags, const char *tok, int ntok,
+     int start, int end)
+{
+    int rc;
+
+    assert(start >= 0 && start < end);
+    rc = tk->fn(tk->ctx, flags, tok, ntok, start, end);
+    if (rc != 0) {
+        tk->fn_rc = rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* Emits tk->cur[at..at+len) as one token; longer than 64 bytes: nothing. */
+static int
+emit_chars(struct wenda_tokenizer *tk, int flags, size_t at, size_t len)
+{
+    char buf[MAX_DICT_WORD + 4];
+    int n = 0;
+
+    for (size_t k = at; k < at + len; k++) {
+        if (n > MAX_DICT_WORD)
+            return 0;
+        n += (int)utf8proc_encode_char(tk->cur[k].cp,
+                                       (utf8proc_uint8_t *)buf + n);
+    }
+    if (n > MAX_DICT_WORD)
+        return 0;
+    return emit(tk, flags, buf, n, tk->cur[at].start,
+                tk->cur[at + len - 1].end);
+}
+
+/*
+ * Emits the converted run tk->cur: per position p, the bigram p, then
+ * colocated the dictionary words starting at p, and in documents the
+ * character p and the digits of numerals starting at p; the last
+ * character and its numerals go with the last position.
+ */
+static int
+emit_run(struct wenda_tokenizer *tk)
+{
+    const int coloc = WENDA_TOKEN_COLOCATED;
+    const int doc = !(tk->mode & WENDA_TOKENIZE_QUERY);
+    size_t m = tk->ncur, w = 0, g = 0, p, c;
+
+    if (m == 0)
+        return 0;
+    if (m == 1)
+        return emit_chars(tk, 0, 0, 1);
+    if (find_words(tk))
+        return -1;
+    for (p = 0; p + 1 < m; p++) {
+        if (emit_chars(tk, 0, p, 2))
+            return -1;
+        for (; w < tk->nwords && tk->words[w].at == (int)p; w++) {
+            if (emit_chars(tk, coloc, p, (size_t)tk->words[w].len))
+                return -1;
+        }
+        if (!doc)
+            continue;
+        for (c = p; c <= (p + 2 == m ? p + 1 : p); c++) {
+            if (emit_chars(tk, coloc, c, 1))
+                return -1;
+            for (; g < tk->ngrp && tk->grp[g].at == (int)c; g++) {
+                if (emit(tk, coloc, tk->grp[g].digits, tk->grp[g].ndigits,
+                         tk->cur[c].start, tk->cur[c].end))
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/*
+ * Emits the letter or digit word starting at nc[i]: it ends where the
+ * class changes, so letters and digits part.  Returns the index after it;
+ * check tk->err and tk->fn_rc.
+ */
+static size_t
+emit_word(struct wenda_tokenizer *tk, size_t i)
+{
+    const struct nchar *nc = tk->nc;
+    unsigned char cls = nc[i].cls;
+    char buf[MAX_WORD + 4];
+    const sb_symbol *stem;
+    int n = 0, clen;
+    size_t j;
+
+    for (j = i; j < tk->nnc && nc[j].cls == cls && !nc[j].numeral; j++) {
+        clen = (int)utf8proc_encode_char(nc[j].cp,
+                                         (utf8proc_uint8_t *)buf + n);
+        if (n + clen > MAX_WORD)
+            break;
+        n += clen;
+    }
+    while (j < tk->nnc && nc[j].cls == cls && !nc[j].numeral)
+        j++; /* the truncated rest */
+    if (cls == CLS_LETTER && !(tk->mode & WENDA_TOKENIZE_PREFIX)) {
+        stem = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)buf, n);
+        if (stem == NULL) {
+            fail(tk, WENDA_ERR_NOMEM);
+            return j;
+        }
+        clen = sb_stemmer_length(tk->stemmer);
+        if (clen > 0 && clen <= MAX_WORD) {
+            memcpy(buf, stem, (size_t)clen);
+            n = clen;
+        }
+    }
+    if (n > 0)
+        emit(tk, 0, buf, n, nc[i].start, nc[j - 1].end);
+    return j;
+}
+
+enum wenda_err
+wenda_tokenizer_new(struct wenda_tokenizer **out)
+{
+    struct wenda_tokenizer *tk;
+    UErrorCode status = U_ZERO_ERROR;
+    enum wenda_err rc = WENDA_ERR_INTERNAL;
+
+    if (out == NULL)
+        return WENDA_ERR_INVALID;
+    *out = NULL;
+    call_once(&trad_once, build_trad_table);
+    if (trad_status != WENDA_OK)
+        return trad_status;
+    tk = calloc(1, sizeof *tk);
+    if (tk == NULL)
+        return WENDA_ERR_NOMEM;
+    tk->cc = opencc_open("tw2sp.json");
+    if (tk->cc == (opencc_t)-1) {
+        tk->cc = NULL;
+        goto cleanup;
+    }
+    tk->brk = ubrk_open(UBRK_WORD, "zh", NULL, 0, &status);
+    if (U_FAILURE(status)) {
+        tk->brk = NULL;
+        goto cleanup;
+    }
+    tk->stemmer = sb_stemmer_new("english", "UTF_8");
+    if (tk->stemmer == NULL)
+        goto cleanup;
+    *out = tk;
+    return WENDA_OK;
+
+cleanup:
+    wenda_tokenizer_free(tk);
+    return rc;
+}
+
+void
+wenda_tokenizer_free(struct wenda_tokenizer *tk)
+{
+    if (tk == NULL)
+        return;
+    if (tk->cc != NULL)
+        opencc_close(tk->cc);
+    if (tk->brk != NULL)
+        ubrk_close(tk->brk);
+    sb_stemmer_delete(tk->stemmer);
+    if (tk->translit != NULL)
+        utrans_close(tk->translit);
+    free(tk->nc);
+    free(tk->norm);
+    free(tk->run);
+    free(tk->conv);
+    free(tk->grp);
+    free(tk->words);
+    free(tk->u8);
+    free(tk->u16);
+    free(tk->slot);
+    free(tk);
+}
+
+enum wenda_err
+wenda_tokenize(struct wenda_tokenizer *tk, int mode, const char *text,
+               int ntext, wenda_token_fn fn, void *ctx, int *fn_rc)
+{
+    const int modes = WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX;
+    const struct nchar *c;
+    size_t i = 0;
+
+    if (fn_rc != NULL)
+        *fn_rc = 0;
+    if (tk == NULL || fn == NULL || ntext < 0 || (text == NULL && ntext > 0) ||
+        (mode & ~modes) != 0)
+        return WENDA_ERR_INVALID;
+    if (mode & WENDA_TOKENIZE_PREFIX)
+        mode |= WENDA_TOKENIZE_QUERY;
+    tk->mode = mode;
+    tk->fn = fn;
+    tk->ctx = ctx;
+    tk->fn_rc = 0;
+    tk->err = WENDA_OK;
+    if (normalize(tk, (const unsigned char *)text, ntext))
+        return tk->err;
+    mark_numerals(tk);
+    while (i < tk->nnc && tk->err == WENDA_OK && tk->fn_rc == 0) {
+        c = &tk->nc[i];
+        if (c->cls == CLS_HAN || c->numeral) {
+            i = collect_run(tk, i);
+            if (tk->err == WENDA_OK && convert_run(tk) == 0)
+                emit_run(tk);
+        } else if (c->cls == CLS_LETTER || c->cls == CLS_DIGIT) {
+            i = emit_word(tk, i);
+        } else {
+            i++;
+        }
+    }
+    if (fn_rc != NULL)
+        *fn_rc = tk->fn_rc;
+    return tk->err;
+}
+
+/* Appends s[0..n) to the malloc'ed string *buf, keeping it NUL-terminated. */
+static int
+append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
+{
+    if (reserve(buf, cap, *len + n + 1, 1))
+        return -1;
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+static int
+is_ascii_letter(UChar u)
+{
+    return (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z');
+}
+
+/*
+ * Appends the pinyin of the converted run tk->cur to *buf, after a space
+ * if *buf is not empty: the syllables (runs of ASCII letters in ICU's
+ * transliteration) joined, then, if there are several, each after a space.
+ */
+static int
+pinyin_run(struct wenda_tokenizer *tk, char **buf, size_t *len, size_t *cap)
+{
+    UErrorCode status;
+    int32_t n, limit, u;
+    size_t need = 16 * tk->ncur + 16, k, start, nsyl = 0;
+    char c;
+
+    for (;;) {
+        if (need > INT32_MAX ||
+            reserve(&tk->u16, &tk->cap_u16, need, sizeof *tk->u16))
+            return fail(tk, WENDA_ERR_NOMEM);
+        n = 0;
+        for (k = 0; k < tk->ncur; k++)
+            U16_APPEND_UNSAFE(tk->u16, n, tk->cur[k].cp);
+        limit = n;
+        status = U_ZERO_ERROR;
+        utrans_transUChars(tk->translit, tk->u16, &n, (int32_t)tk->cap_u16, 0,
+                           &limit, &status);
+        if (status != U_BUFFER_OVERFLOW_ERROR)
+            break;
+        need = 2 * tk->cap_u16;
+    }
+    if (U_FAILURE(status))
+        return fail(tk, WENDA_ERR_INTERNAL);
+    if (*len > 0 && append(buf, len, cap, " ", 1))
+        return fail(tk, WENDA_ERR_NOMEM);
+    start = *len;
+    for (u = 0; u < n; u++) {
+        if (!is_ascii_letter(tk->u16[u]))
+            continue;
+        if (u == 0 || !is_ascii_letter(tk->u16[u - 1]))
+            nsyl++;
+        c = (char)(tk->u16[u] | 0x20);
+        if (append(buf, len, cap, &c, 1))
+            return fail(tk, WENDA_ERR_NOMEM);
+    }
+    if (nsyl == 0 && start > 0) /* no reading: take the space back */
+        (*buf)[--*len] = '\0';
+    if (nsyl < 2)
+        return 0;
+    for (u = 0; u < n; u++) {
+        if (!is_ascii_letter(tk->u16[u]))
+            continue;
+        if ((u == 0 || !is_ascii_letter(tk->u16[u - 1])) &&
+            append(buf, len, cap, " ", 1))
+            return fail(tk, WENDA_ERR_NOMEM);
+        c = (char)(tk->u16[u] | 0x20);
+        if (append(buf, len, cap, &c, 1))
+            return fail(tk, WENDA_ERR_NOMEM);
+    }
+    return 0;
+}
+
+enum wenda_err
+wenda_tokenizer_pinyin(struct wenda_tokenizer *tk, const char *text,
+                       size_t ntext, char **out)
+{
+    static const UChar id[] = u"Han-Latin; Latin-ASCII";
+    UErrorCode status = U_ZERO_ERROR;
+    char *buf = NULL;
+    size_t len = 0, cap = 0, i = 0;
+
+    if (out != NULL)
+        *out = NULL;
+    if (tk == NULL || out == NULL || (text == NULL && ntext > 0))
+        return WENDA_ERR_INVALID;
+    if (ntext > INT_MAX)
+        return WENDA_ERR_TOO_LARGE;
+    if (tk->translit == NULL) {
+        tk->translit = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL,
+                                    &status);
+        if (U_FAILURE(status)) {
+            tk->translit = NULL;
+            return status == U_MEMORY_ALLOCATION_ERROR ? WENDA_ERR_NOMEM
+                                                       : WENDA_ERR_INTERNAL;
+        }
+    }
+    tk->err = WENDA_OK;
+    tk->fn_rc = 0;
+    if (append(&buf, &len, &cap, "", 0))
+        return WENDA_ERR_NOMEM;
+    if (normalize(tk, (const unsigned char *)text, (int)ntext))
+        goto cleanup;
+    mark_numerals(tk);
+    while (i < tk->nnc && tk->err == WENDA_OK) {
+        if (tk->nc[i].cls != CLS_HAN && !tk->nc[i].numeral) {
+            i++;
+            continue;
+        }
+        i = collect_run(tk, i);
+        if (tk->err == WENDA_OK && convert_run(tk) == 0)
+            pinyin_run(tk, &buf, &len, &cap);
+    }
+
+cleanup:
+    if (tk->err != WENDA_OK) {
+        free(buf);
+        return tk->err;
+    }
+    *out = buf;
+    return WENDA_OK;
+}
+
+static int
+fts5_create(void *user, const char **argv, int argc, Fts5Tokenizer **out)
+{
+    struct wenda_tokenizer *tk;
+    enum wenda_err rc;
+
+    (void)user;
+    (void)argv;
+    *out = NULL;
+    if (argc != 0)
+        return SQLITE_ERROR; /* the wenda tokenizer takes no options */
+    rc = wenda_tokenizer_new(&tk);
+    if (rc != WENDA_OK)
+        return rc == WENDA_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    *out = (Fts5Tokenizer *)tk;
+    return SQLITE_OK;
+}
+
+static void
+fts5_delete(Fts5Tokenizer *tok)
+{
+    wenda_tokenizer_free((struct wenda_tokenizer *)tok);
+}
+
+static int
+fts5_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text,
+              int ntext,
+              int (*xToken)(void *, int, const char *, int, int, int))
+{
+    int mode = WENDA_TOKENIZE_DOCUMENT, fn_rc = 0;
+    enum wenda_err rc;
+
+    if (flags & FTS5_TOKENIZE_QUERY)
+        mode = WENDA_TOKENIZE_QUERY;
+    if (flags & FTS5_TOKENIZE_PREFIX)
+        mode = WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX;
+    rc = wenda_tokenize((struct wenda_tokenizer *)tok, mode, text, ntext,
+                        xToken, ctx, &fn_rc);
+    if (rc != WENDA_OK)
+        return rc == WENDA_ERR_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+    return fn_rc;
+}
+
+enum wenda_err
+wenda_tokenize_register(sqlite3 *db)
+{
+    static fts5_tokenizer methods = {fts5_create, fts5_delete,
+                                     fts5_tokenize};
+    sqlite3_stmt *stmt = NULL;
+    fts5_api *api = NULL;
+    int rc;
+
+    if (db == NULL)
+        return WENDA_ERR_INVALID;
+    rc = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return WENDA_ERR_DB; /* no FTS5 in this SQLite */
+    sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+    sqlite3_step(stmt);
+    sqlite3_finalize(stmt);
+    if (api == NULL || api->iVersion < 2)
+        return WENDA_ERR_DB;
+    rc = api->xCreateTokenizer(api, "wenda", NULL, &methods, NULL);
+    return rc == SQLITE_OK ? WENDA_OK : WENDA_ERR_DB;
+}
