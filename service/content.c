@@ -398,8 +398,9 @@ take_scalar(struct diag *d, unsigned long line, const char *key,
 }
 
 static int
-take_strv(struct diag *d, yaml_document_t *doc, unsigned long line,
-          const char *key, yaml_node_t *node, struct wenda_strv *dst)
+take_strv(struct diag *d, yaml_document_t *doc, unsigned long ybase,
+          unsigned long line, const char *key, yaml_node_t *node,
+          struct wenda_strv *dst)
 {
     yaml_node_item_t *it;
     size_t n;
@@ -418,7 +419,7 @@ take_strv(struct diag *d, yaml_document_t *doc, unsigned long line,
         yaml_node_t *item = yaml_document_get_node(doc, *it);
 
         if (item == NULL || item->type != YAML_SCALAR_NODE) {
-            report(d, item ? item->start_mark.line + line - 0 : line,
+            report(d, item ? ybase + item->start_mark.line : line,
                    "%s must be a list of strings", key);
             return -1;
         }
@@ -520,9 +521,9 @@ read_front_matter(struct diag *d, yaml_document_t *doc, unsigned long ybase,
         else if (slot == &lines->order)
             rc = have_order = take_int(d, line, key, v, &t->order) == 0;
         else if (slot == &lines->tags)
-            rc = take_strv(d, doc, ybase, key, v, &t->tags);
+            rc = take_strv(d, doc, ybase, line, key, v, &t->tags);
         else
-            rc = take_strv(d, doc, ybase, key, v, &t->aliases);
+            rc = take_strv(d, doc, ybase, line, key, v, &t->aliases);
         (void)rc;
     }
     if (lines->order == 0)
@@ -596,7 +597,14 @@ wenda_content_parse_topic(const char *file, const char *buf, size_t len,
     yaml_parser_set_input_string(&parser, (const unsigned char *)ystart,
                                  (size_t)(yend - ystart));
     if (!yaml_parser_load(&parser, &doc)) {
-        report(&d, 2 + parser.problem_mark.line, "bad YAML: %s%s%s",
+        /* A scanner problem ("while scanning a quoted scalar") is best
+         * located where that scalar began, not where the text ran out. */
+        report(&d,
+               2 + (parser.error == YAML_SCANNER_ERROR &&
+                            parser.context != NULL
+                        ? parser.context_mark.line
+                        : parser.problem_mark.line),
+               "bad YAML: %s%s%s",
                parser.problem ? parser.problem : "syntax error",
                parser.context ? " " : "",
                parser.context ? parser.context : "");

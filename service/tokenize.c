@@ -34,9 +34,10 @@
  * 建立 -> 创建, 什么 -> 什幺 -- which would merge "program" into "process".
  * The table of traditional-only characters is built once per process by
  * asking t2s about every Han code point.  When tw2sp changes the length
- * of a run (執行緒 -> 线程), unchanged characters at either end keep their
- * own offsets and the changed middle maps to the span of the original
- * middle, so snippet() still highlights what the reader typed.
+ * of a run (執行緒 -> 线程), the characters that convert on their own to
+ * what the run gave keep their offsets and each changed stretch maps to
+ * the span of the original stretch, so snippet() still highlights what
+ * the reader wrote.
  *
  * Positions: bigram p covers characters p and p+1 and is the first token
  * at its position, which is what FTS5's highlight() uses for offsets; the
@@ -71,6 +72,8 @@ static_assert(WENDA_TOKEN_COLOCATED == FTS5_TOKEN_COLOCATED,
 #define MAX_WORD 64
 /* Longest dictionary word emitted, in bytes. */
 #define MAX_DICT_WORD 64
+/* How far align_conv() looks for the end of a stretch tw2sp changed. */
+#define ALIGN_WINDOW 8
 /* Code points below this are covered by the traditional-only table. */
 #define TRAD_LIMIT 0x32400
 
@@ -174,6 +177,8 @@ static size_t collect_run(struct wenda_tokenizer *tk, size_t i);
 static int encode_run(struct wenda_tokenizer *tk, const struct hchar *h,
                       size_t n, int separate);
 static int decode_conv(struct wenda_tokenizer *tk, const char *s);
+static void map_stretch(struct wenda_tokenizer *tk, size_t r, size_t dr,
+                        size_t c, size_t dc);
 static void align_conv(struct wenda_tokenizer *tk, const char *singles);
 static int convert_run(struct wenda_tokenizer *tk);
 static int find_words(struct wenda_tokenizer *tk);
@@ -633,19 +638,53 @@ decode_conv(struct wenda_tokenizer *tk, const char *s)
 }
 
 /*
+ * Maps run[r..r+dr) to conv[c..c+dc), a stretch tw2sp changed: the
+ * converted characters get the span of the whole original stretch.  An
+ * insertion borrows the span of the original character that follows it
+ * (or precedes it, at the end); a deletion widens its neighbour.
+ */
+static void
+map_stretch(struct wenda_tokenizer *tk, size_t r, size_t dr, size_t c,
+            size_t dc)
+{
+    const struct hchar *run = tk->run;
+    size_t n = tk->nrun, m = tk->nconv, k;
+    int start, end;
+
+    if (dr > 0) {
+        start = run[r].start;
+        end = run[r + dr - 1].end;
+    } else {
+        k = r < n ? r : n - 1;
+        start = run[k].start;
+        end = run[k].end;
+    }
+    for (k = c; k < c + dc; k++) {
+        tk->conv[k].start = start;
+        tk->conv[k].end = end;
+    }
+    if (dc == 0 && c > 0 && tk->conv[c - 1].end < end)
+        tk->conv[c - 1].end = end;
+    for (k = r; k < r + dr; k++)
+        tk->slot[k] = (int)(c < m ? c : m - 1);
+}
+
+/*
  * Gives each converted character a span when tw2sp changed the run's
  * length.  singles is the run converted one character per line (NULL if
- * that failed).  Characters at either end that convert alone to what the
- * run gave keep their own spans; the middle gets the middle's span.
- * tk->slot[r] is set to the conv index carrying run character r.
+ * that failed).  Characters that convert alone to what the run gave keep
+ * their own spans; in between, the converted stretch up to the next such
+ * character (looked for within ALIGN_WINDOW on either side) gets the span
+ * of the original stretch.  tk->slot[r] is set to the conv index that
+ * carries run character r.
  */
 static void
 align_conv(struct wenda_tokenizer *tk, const char *singles)
 {
-    size_t n = tk->nrun, m = tk->nconv, pre = 0, suf = 0, lim, r;
+    size_t n = tk->nrun, m = tk->nconv, r, c, dr = 0, dc = 0, sum;
     int32_t *one = tk->norm; /* single conversions; cap_norm >= n */
     const char *p = singles, *e;
-    int mstart, mend;
+    int found;
 
     for (r = 0; r < n; r++)
         one[r] = -1;
@@ -660,35 +699,35 @@ align_conv(struct wenda_tokenizer *tk, const char *singles)
         if (len == e - p)
             one[r] = cp;
     }
-    lim = n < m ? n : m;
-    while (pre < lim && one[pre] == tk->conv[pre].cp)
-        pre++;
-    while (suf < lim - pre && one[n - 1 - suf] == tk->conv[m - 1 - suf].cp)
-        suf++;
-    for (r = 0; r < pre; r++) {
-        tk->conv[r].start = tk->run[r].start;
-        tk->conv[r].end = tk->run[r].end;
-        tk->slot[r] = (int)r;
+    r = c = 0;
+    while (r < n && c < m) {
+        if (one[r] == tk->conv[c].cp) {
+            map_stretch(tk, r++, 1, c++, 1);
+            continue;
+        }
+        found = 0;
+        for (sum = 1; sum <= 2 * ALIGN_WINDOW && !found; sum++) {
+            for (dr = 0; dr <= sum && !found; dr++) {
+                dc = sum - dr;
+                found = dr <= ALIGN_WINDOW && dc <= ALIGN_WINDOW &&
+                        r + dr < n && c + dc < m &&
+                        one[r + dr] == tk->conv[c + dc].cp;
+            }
+        }
+        if (found) {
+            dr--; /* the loops went one past */
+        } else {
+            dr = n - r;
+            dc = m - c;
+        }
+        map_stretch(tk, r, dr, c, dc);
+        r += dr;
+        c += dc;
     }
-    for (r = 0; r < suf; r++) {
-        tk->conv[m - 1 - r].start = tk->run[n - 1 - r].start;
-        tk->conv[m - 1 - r].end = tk->run[n - 1 - r].end;
-        tk->slot[n - 1 - r] = (int)(m - 1 - r);
-    }
-    if (pre + suf < n) {
-        mstart = tk->run[pre].start;
-        mend = tk->run[n - 1 - suf].end;
-    } else { /* only insertions: borrow a neighbour's span */
-        r = pre > 0 ? pre - 1 : pre;
-        mstart = tk->run[r].start;
-        mend = tk->run[r].end;
-    }
-    for (r = pre; r < m - suf; r++) {
-        tk->conv[r].start = mstart;
-        tk->conv[r].end = mend;
-    }
-    for (r = pre; r < n - suf; r++)
-        tk->slot[r] = (int)(pre < m - suf ? pre : (pre > 0 ? pre - 1 : 0));
+    if (r < n || c < m)
+        map_stretch(tk, r, n - r, c, m - c);
+    if (tk->conv[0].start > tk->run[0].start) /* a leading deletion */
+        tk->conv[0].start = tk->run[0].start;
 }
 
 /*

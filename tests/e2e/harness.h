@@ -36,7 +36,7 @@ struct wenda_server {
     char dir[HARNESS_PATH_MAX];       /* private temporary directory */
     char log_path[HARNESS_PATH_MAX];  /* dir/server.log: stdout and stderr */
     char base_url[64];                /* "http://127.0.0.1:PORT" */
-    char why[2048];                   /* why harness_start() failed */
+    char why[8192];                   /* why harness_start() failed */
 };
 
 /* One HTTP response as seen by libcurl. */

@@ -8,7 +8,10 @@
  * two known topics ("deadlock" and "django-advantages"); every other slug
  * and tag is discovered from the list endpoints.
  */
-#define _XOPEN_SOURCE 700
+/* The Makefile passes -D_GNU_SOURCE; this covers a build by hand. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* NOLINT(bugprone-reserved-identifier): feature macro */
+#endif
 
 #include <ctype.h>
 #include <stdio.h>
@@ -86,10 +89,10 @@ fetch(const char *method, const char *path, struct http_reply *r)
 }
 
 /*
- * GETs path, checks the status and the Content-Type (JSON for 2xx, problem
- * JSON otherwise) and returns the parsed body as a new reference.  If keep
- * is non-NULL the reply is handed to the caller there; otherwise it is
- * released.
+ * GETs path, checks the status (and, for a 2xx status, the JSON
+ * Content-Type) and returns the parsed body as a new reference.  If keep is
+ * non-NULL the reply is handed to the caller there, to be released with
+ * http_reply_cleanup(); otherwise it is released here.
  */
 static json_t *
 get_json(const char *path, long want_status, struct http_reply *keep)
@@ -495,9 +498,9 @@ contains_nocase(const char *haystack, const char *needle)
 /* Health                                                                   */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(health, .init = start_server, .fini = stop_server);
+TestSuite(e2e_health, .init = start_server, .fini = stop_server);
 
-Test(health, answers_ok_with_a_json_status)
+Test(e2e_health, answers_ok_with_a_json_status)
 {
     json_t *doc = get_json("/healthz", 200, NULL);
 
@@ -510,9 +513,9 @@ Test(health, answers_ok_with_a_json_status)
 /* Listing topics                                                           */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(topics, .init = start_server, .fini = stop_server);
+TestSuite(e2e_topics, .init = start_server, .fini = stop_server);
 
-Test(topics, lists_twenty_topics_by_default_with_a_next_cursor)
+Test(e2e_topics, lists_twenty_topics_by_default_with_a_next_cursor)
 {
     struct http_reply r;
     json_t *doc = get_json("/v1/topics", 200, &r);
@@ -538,7 +541,7 @@ Test(topics, lists_twenty_topics_by_default_with_a_next_cursor)
     http_reply_cleanup(&r);
 }
 
-Test(topics, gives_list_items_every_summary_field_but_no_answer)
+Test(e2e_topics, gives_list_items_every_summary_field_but_no_answer)
 {
     json_t *items = all_topics();
     size_t k;
@@ -552,7 +555,7 @@ Test(topics, gives_list_items_every_summary_field_but_no_answer)
     json_decref(items);
 }
 
-Test(topics, numbers_the_topics_one_to_sixty_four_in_ascending_order)
+Test(e2e_topics, numbers_the_topics_one_to_sixty_four_in_ascending_order)
 {
     json_t *items = all_topics();
     size_t k;
@@ -564,7 +567,7 @@ Test(topics, numbers_the_topics_one_to_sixty_four_in_ascending_order)
     json_decref(items);
 }
 
-Test(topics, gives_every_topic_a_distinct_slug)
+Test(e2e_topics, gives_every_topic_a_distinct_slug)
 {
     json_t *items = all_topics();
     size_t i, j;
@@ -582,7 +585,7 @@ Test(topics, gives_every_topic_a_distinct_slug)
     json_decref(items);
 }
 
-Test(topics, visits_all_topics_once_by_following_link_headers)
+Test(e2e_topics, visits_all_topics_once_by_following_link_headers)
 {
     char *path = strdup("/v1/topics?limit=7");
     int seen[TOPIC_COUNT + 1] = {0};
@@ -643,7 +646,7 @@ Test(topics, visits_all_topics_once_by_following_link_headers)
     cr_assert_eq(pages, 10, "visited %d pages of 7, want 10", pages);
 }
 
-Test(topics, serves_the_same_page_for_the_next_cursor_and_the_link)
+Test(e2e_topics, serves_the_same_page_for_the_next_cursor_and_the_link)
 {
     char path[1024] = "/v1/topics?limit=7";
     int pages = 0, total = 0;
@@ -684,7 +687,7 @@ Test(topics, serves_the_same_page_for_the_next_cursor_and_the_link)
     cr_assert_eq(total, TOPIC_COUNT, "cursors visited %d topics", total);
 }
 
-Test(topics, ends_with_a_null_next_and_no_link_when_everything_fits)
+Test(e2e_topics, ends_with_a_null_next_and_no_link_when_everything_fits)
 {
     struct http_reply r;
     json_t *doc = get_json("/v1/topics?limit=100", 200, &r);
@@ -698,7 +701,7 @@ Test(topics, ends_with_a_null_next_and_no_link_when_everything_fits)
     http_reply_cleanup(&r);
 }
 
-Test(topics, returns_one_topic_for_a_limit_of_one)
+Test(e2e_topics, returns_one_topic_for_a_limit_of_one)
 {
     json_t *doc = get_json("/v1/topics?limit=1", 200, NULL);
 
@@ -710,7 +713,7 @@ Test(topics, returns_one_topic_for_a_limit_of_one)
     json_decref(doc);
 }
 
-Test(topics, filters_by_category)
+Test(e2e_topics, filters_by_category)
 {
     json_t *doc = get_json("/v1/topics?category=concurrency&limit=100", 200,
                            NULL);
@@ -727,7 +730,7 @@ Test(topics, filters_by_category)
     json_decref(doc);
 }
 
-Test(topics, keeps_the_category_and_limit_when_following_links)
+Test(e2e_topics, keeps_the_category_and_limit_when_following_links)
 {
     json_t *doc = get_json("/v1/categories", 200, NULL);
     json_t *cat = find_by_key(json_object_get(doc, "items"), "slug",
@@ -739,27 +742,27 @@ Test(topics, keeps_the_category_and_limit_when_following_links)
 
     cr_assert_not_null(cat, "no concurrency category");
     want = (long long)json_integer_value(json_object_get(cat, "count"));
-    cr_assert_gt(want, 2, "too few concurrency topics to paginate");
+    cr_assert_geq(want, 2, "too few concurrency topics to paginate");
 
-    first = get_json("/v1/topics?category=concurrency&limit=2", 200, &r);
+    first = get_json("/v1/topics?category=concurrency&limit=1", 200, &r);
     link = next_link(&r);
-    cr_assert_not_null(link, "first page of 2 has no Link header");
+    cr_assert_not_null(link, "first page of 1 has no Link header");
     cr_assert(strstr(link, "category=concurrency") != NULL,
               "Link '%s' drops the category", link);
-    cr_assert(strstr(link, "limit=2") != NULL, "Link '%s' drops the limit",
+    cr_assert(strstr(link, "limit=1") != NULL, "Link '%s' drops the limit",
               link);
     free(link);
     json_decref(first);
     http_reply_cleanup(&r);
 
-    got = count_following_links("/v1/topics?category=concurrency&limit=2",
-                                "category", "concurrency", 2);
+    got = count_following_links("/v1/topics?category=concurrency&limit=1",
+                                "category", "concurrency", 1);
     cr_assert_eq(got, want, "pages held %lld concurrency topics, want %lld",
                  got, want);
     json_decref(doc);
 }
 
-Test(topics, filters_by_tag_and_keeps_the_tag_when_following_links)
+Test(e2e_topics, filters_by_tag_and_keeps_the_tag_when_following_links)
 {
     json_t *tags = get_json("/v1/tags", 200, NULL);
     json_t *top = json_array_get(json_object_get(tags, "items"), 0);
@@ -772,8 +775,9 @@ Test(topics, filters_by_tag_and_keeps_the_tag_when_following_links)
     tag = json_string_value(json_object_get(top, "tag"));
     want = (long long)json_integer_value(json_object_get(top, "count"));
     cr_assert_not_null(tag, "first tag has no name");
-    cr_assert_geq(want, 2, "the most used tag '%s' has count %lld", tag,
-                  want);
+    if (want < 2)
+        cr_log_warn("the most used tag '%s' has count %lld; the filter is "
+                    "checked but pagination is not", tag, want);
     tag_q = escaped(tag);
     snprintf(path, sizeof path, "/v1/topics?tag=%s&limit=1", tag_q);
     curl_free(tag_q);
@@ -783,7 +787,7 @@ Test(topics, filters_by_tag_and_keeps_the_tag_when_following_links)
     json_decref(tags);
 }
 
-Test(topics, answers_an_empty_list_for_an_unknown_category)
+Test(e2e_topics, answers_an_empty_list_for_an_unknown_category)
 {
     struct http_reply r;
     json_t *doc = get_json("/v1/topics?category=no-such-category", 200, &r);
@@ -797,7 +801,7 @@ Test(topics, answers_an_empty_list_for_an_unknown_category)
     http_reply_cleanup(&r);
 }
 
-Test(topics, ignores_unknown_query_parameters)
+Test(e2e_topics, ignores_unknown_query_parameters)
 {
     json_t *plain = get_json("/v1/topics", 200, NULL);
     json_t *extra = get_json("/v1/topics?foo=bar&foo=baz&x", 200, NULL);
@@ -808,43 +812,44 @@ Test(topics, ignores_unknown_query_parameters)
     json_decref(extra);
 }
 
-Test(topics, rejects_a_limit_of_zero)
+Test(e2e_topics, rejects_a_limit_of_zero)
 {
     assert_bad_parameter("/v1/topics?limit=0", "limit");
 }
 
-Test(topics, rejects_a_limit_above_one_hundred)
+Test(e2e_topics, rejects_a_limit_above_one_hundred)
 {
     assert_bad_parameter("/v1/topics?limit=101", "limit");
+    assert_bad_parameter("/v1/topics?limit=99999999999999999999", "limit");
 }
 
-Test(topics, rejects_a_limit_that_is_not_a_number)
+Test(e2e_topics, rejects_a_limit_that_is_not_a_number)
 {
     assert_bad_parameter("/v1/topics?limit=abc", "limit");
     assert_bad_parameter("/v1/topics?limit=5x", "limit");
 }
 
-Test(topics, rejects_a_negative_limit)
+Test(e2e_topics, rejects_a_negative_limit)
 {
     assert_bad_parameter("/v1/topics?limit=-1", "limit");
 }
 
-Test(topics, rejects_an_empty_limit)
+Test(e2e_topics, rejects_an_empty_limit)
 {
     assert_bad_parameter("/v1/topics?limit=", "limit");
 }
 
-Test(topics, rejects_a_garbage_cursor)
+Test(e2e_topics, rejects_a_garbage_cursor)
 {
     assert_bad_parameter("/v1/topics?cursor=garbage", "cursor");
 }
 
-Test(topics, rejects_a_cursor_that_is_not_utf8)
+Test(e2e_topics, rejects_a_cursor_that_is_not_utf8)
 {
     assert_bad_parameter("/v1/topics?cursor=%FF", "cursor");
 }
 
-Test(topics, rejects_a_malformed_category)
+Test(e2e_topics, rejects_a_malformed_category)
 {
     assert_bad_parameter("/v1/topics?category=Bad%20Value%21", "category");
 }
@@ -853,9 +858,9 @@ Test(topics, rejects_a_malformed_category)
 /* One topic                                                                */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(topic, .init = start_server, .fini = stop_server);
+TestSuite(e2e_topic, .init = start_server, .fini = stop_server);
 
-Test(topic, returns_the_same_object_by_id_and_by_slug)
+Test(e2e_topic, returns_the_same_object_by_id_and_by_slug)
 {
     json_t *by_id = get_json("/v1/topics/1", 200, NULL);
     const char *slug = json_string_value(json_object_get(by_id, "slug"));
@@ -874,7 +879,7 @@ Test(topic, returns_the_same_object_by_id_and_by_slug)
     json_decref(by_slug);
 }
 
-Test(topic, finds_deadlock_by_slug)
+Test(e2e_topic, finds_deadlock_by_slug)
 {
     json_t *t = get_json("/v1/topics/deadlock", 200, NULL);
 
@@ -887,7 +892,7 @@ Test(topic, finds_deadlock_by_slug)
     json_decref(t);
 }
 
-Test(topic, finds_django_advantages_by_slug)
+Test(e2e_topic, finds_django_advantages_by_slug)
 {
     json_t *t = get_json("/v1/topics/django-advantages", 200, NULL);
 
@@ -899,7 +904,7 @@ Test(topic, finds_django_advantages_by_slug)
     json_decref(t);
 }
 
-Test(topic, serves_every_listed_topic_by_id_and_slug_with_matching_fields)
+Test(e2e_topic, serves_every_listed_topic_by_id_and_slug_with_matching_fields)
 {
     json_t *items = all_topics();
     size_t k;
@@ -931,25 +936,25 @@ Test(topic, serves_every_listed_topic_by_id_and_slug_with_matching_fields)
     json_decref(items);
 }
 
-Test(topic, answers_not_found_for_an_unknown_id)
+Test(e2e_topic, answers_not_found_for_an_unknown_id)
 {
     assert_not_found("/v1/topics/9999");
     assert_not_found("/v1/topics/65");
 }
 
-Test(topic, answers_not_found_for_an_unknown_slug)
+Test(e2e_topic, answers_not_found_for_an_unknown_slug)
 {
     assert_not_found("/v1/topics/no-such-topic");
 }
 
-Test(topic, answers_not_found_for_zero_negative_and_huge_ids)
+Test(e2e_topic, answers_not_found_for_zero_negative_and_huge_ids)
 {
     assert_not_found("/v1/topics/0");
     assert_not_found("/v1/topics/-1");
     assert_not_found("/v1/topics/99999999999999999999");
 }
 
-Test(topic, rejects_a_path_that_is_not_utf8)
+Test(e2e_topic, rejects_a_path_that_is_not_utf8)
 {
     struct http_reply r;
 
@@ -958,7 +963,7 @@ Test(topic, rejects_a_path_that_is_not_utf8)
     http_reply_cleanup(&r);
 }
 
-Test(topic, rejects_raw_non_utf8_bytes_in_the_path)
+Test(e2e_topic, rejects_raw_non_utf8_bytes_in_the_path)
 {
     char buf[8192];
     int status = raw_status_of("GET /v1/topics/\xFF\xFE HTTP/1.1\r\n"
@@ -969,7 +974,7 @@ Test(topic, rejects_raw_non_utf8_bytes_in_the_path)
     cr_assert_eq(status, 400, "raw 0xFF 0xFE path gave: %.300s", buf);
 }
 
-Test(topic, never_resolves_dot_dot_segments_to_another_resource)
+Test(e2e_topic, never_resolves_dot_dot_segments_to_another_resource)
 {
     static const char *const targets[] = {
         "/v1/topics/../topics/1", "/v1/../healthz", "/v1/topics/1/..",
@@ -998,7 +1003,7 @@ Test(topic, never_resolves_dot_dot_segments_to_another_resource)
     }
 }
 
-Test(topic, answers_head_with_no_body)
+Test(e2e_topic, answers_head_with_no_body)
 {
     struct http_reply r;
     char buf[8192];
@@ -1023,9 +1028,9 @@ Test(topic, answers_head_with_no_body)
 /* Categories and tags                                                      */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(categories, .init = start_server, .fini = stop_server);
+TestSuite(e2e_categories, .init = start_server, .fini = stop_server);
 
-Test(categories, lists_the_seven_categories_with_counts_summing_to_64)
+Test(e2e_categories, lists_the_seven_categories_with_counts_summing_to_64)
 {
     json_t *doc = get_json("/v1/categories", 200, NULL);
     json_t *items = json_object_get(doc, "items");
@@ -1054,7 +1059,7 @@ Test(categories, lists_the_seven_categories_with_counts_summing_to_64)
     json_decref(doc);
 }
 
-Test(categories, count_as_many_topics_as_the_filtered_list_returns)
+Test(e2e_categories, count_as_many_topics_as_the_filtered_list_returns)
 {
     json_t *doc = get_json("/v1/categories", 200, NULL);
     json_t *items = json_object_get(doc, "items");
@@ -1079,9 +1084,9 @@ Test(categories, count_as_many_topics_as_the_filtered_list_returns)
     json_decref(doc);
 }
 
-TestSuite(tags, .init = start_server, .fini = stop_server);
+TestSuite(e2e_tags, .init = start_server, .fini = stop_server);
 
-Test(tags, orders_tags_by_count_then_by_name)
+Test(e2e_tags, orders_tags_by_count_then_by_name)
 {
     json_t *doc = get_json("/v1/tags", 200, NULL);
     json_t *items = json_object_get(doc, "items");
@@ -1113,7 +1118,7 @@ Test(tags, orders_tags_by_count_then_by_name)
     json_decref(doc);
 }
 
-Test(tags, count_as_many_topics_as_the_filtered_list_returns)
+Test(e2e_tags, count_as_many_topics_as_the_filtered_list_returns)
 {
     json_t *doc = get_json("/v1/tags", 200, NULL);
     json_t *items = json_object_get(doc, "items");
@@ -1145,7 +1150,7 @@ Test(tags, count_as_many_topics_as_the_filtered_list_returns)
     json_decref(doc);
 }
 
-Test(tags, list_every_tag_some_topic_carries)
+Test(e2e_tags, list_every_tag_some_topic_carries)
 {
     json_t *doc = get_json("/v1/tags", 200, NULL);
     json_t *items = json_object_get(doc, "items");
@@ -1171,9 +1176,9 @@ Test(tags, list_every_tag_some_topic_carries)
 /* Random                                                                   */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(random, .init = start_server, .fini = stop_server);
+TestSuite(e2e_random, .init = start_server, .fini = stop_server);
 
-Test(random, returns_a_full_topic)
+Test(e2e_random, returns_a_full_topic)
 {
     json_t *t = get_json("/v1/random", 200, NULL);
 
@@ -1181,7 +1186,7 @@ Test(random, returns_a_full_topic)
     json_decref(t);
 }
 
-Test(random, picks_only_from_the_requested_category)
+Test(e2e_random, picks_only_from_the_requested_category)
 {
     int k;
 
@@ -1195,12 +1200,12 @@ Test(random, picks_only_from_the_requested_category)
     }
 }
 
-Test(random, answers_not_found_for_an_unknown_category)
+Test(e2e_random, answers_not_found_for_an_unknown_category)
 {
     assert_not_found("/v1/random?category=nope");
 }
 
-Test(random, rejects_a_malformed_category)
+Test(e2e_random, rejects_a_malformed_category)
 {
     assert_bad_parameter("/v1/random?category=BAD%21", "category");
 }
@@ -1209,16 +1214,16 @@ Test(random, rejects_a_malformed_category)
 /* Routing, methods and connections                                         */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(routing, .init = start_server, .fini = stop_server);
+TestSuite(e2e_routing, .init = start_server, .fini = stop_server);
 
-Test(routing, answers_not_found_for_unknown_paths)
+Test(e2e_routing, answers_not_found_for_unknown_paths)
 {
     assert_not_found("/nope");
     assert_not_found("/v1");
     assert_not_found("/v1/topicsx");
 }
 
-Test(routing, answers_method_not_allowed_with_an_allow_header)
+Test(e2e_routing, answers_method_not_allowed_with_an_allow_header)
 {
     static const char *const paths[] = {"/v1/categories", "/healthz",
                                         "/v1/topics/1"};
@@ -1243,7 +1248,7 @@ Test(routing, answers_method_not_allowed_with_an_allow_header)
     }
 }
 
-Test(routing, allows_head_where_get_is_allowed)
+Test(e2e_routing, allows_head_where_get_is_allowed)
 {
     static const char *const paths[] = {"/v1/categories", "/healthz",
                                         "/v1/topics/1"};
@@ -1259,7 +1264,7 @@ Test(routing, allows_head_where_get_is_allowed)
     }
 }
 
-Test(routing, reuses_one_connection_for_two_requests)
+Test(e2e_routing, reuses_one_connection_for_two_requests)
 {
     CURL *easy = curl_easy_init();
     struct http_reply first, second;
@@ -1283,26 +1288,61 @@ Test(routing, reuses_one_connection_for_two_requests)
     curl_easy_cleanup(easy);
 }
 
+Test(e2e_routing, keeps_the_connection_open_after_error_replies)
+{
+    static const char body[] = "{\"title\":\"x\"}";
+    CURL *easy = curl_easy_init();
+    struct http_reply r;
+
+    cr_assert_not_null(easy);
+    cr_assert_eq(http_request_on(easy, &srv, "GET", "/nope", NULL, NULL, 0,
+                                 &r),
+                 CURLE_OK, "GET /nope failed");
+    cr_assert_eq(r.status, 404);
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request_on(easy, &srv, "POST", "/v1/categories", NULL,
+                                 body, sizeof body - 1, &r),
+                 CURLE_OK, "POST /v1/categories failed");
+    cr_assert_eq(r.status, 405);
+    cr_assert_eq(r.num_connects, 0,
+                 "the 404 reply closed the connection");
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request_on(easy, &srv, "GET", "/v1/topics/1", NULL,
+                                 NULL, 0, &r),
+                 CURLE_OK, "GET /v1/topics/1 failed");
+    cr_assert_eq(r.status, 200);
+    cr_assert_eq(r.num_connects, 0,
+                 "the 405 reply to a request with a body closed the "
+                 "connection");
+    http_reply_cleanup(&r);
+    curl_easy_cleanup(easy);
+}
+
 /* ------------------------------------------------------------------------ */
 /* Process lifecycle and command line                                       */
 /* ------------------------------------------------------------------------ */
 
-TestSuite(lifecycle, .fini = stop_server);
+TestSuite(e2e_lifecycle, .fini = stop_server);
 
-Test(lifecycle, exits_with_status_zero_after_sigterm)
+Test(e2e_lifecycle, exits_with_status_zero_after_sigterm)
 {
     json_t *doc;
+
+    int code;
 
     start_server();
     doc = get_json("/v1/topics/1", 200, NULL);
     json_decref(doc);
-    cr_assert_eq(harness_stop(&srv), 0, "exit status after SIGTERM");
+    code = harness_stop(&srv);
+    cr_assert_eq(code, 0, "exit status %d after SIGTERM (137: still running "
+                 "after 5 s, killed)", code);
 }
 
-Test(lifecycle, exits_with_status_zero_after_sigterm_with_an_idle_client)
+Test(e2e_lifecycle, exits_with_status_zero_after_sigterm_with_an_idle_client)
 {
     CURL *easy = curl_easy_init();
     struct http_reply r;
+    int code;
 
     start_server();
     cr_assert_not_null(easy);
@@ -1311,14 +1351,19 @@ Test(lifecycle, exits_with_status_zero_after_sigterm_with_an_idle_client)
                  CURLE_OK);
     http_reply_cleanup(&r);
     /* The keep-alive connection stays open while the server shuts down. */
-    cr_assert_eq(harness_stop(&srv), 0,
-                 "exit status after SIGTERM with an open connection");
+    code = harness_stop(&srv);
+    cr_assert_eq(code, 0, "exit status %d after SIGTERM with an open "
+                 "connection (137: still running after 5 s, killed)", code);
     curl_easy_cleanup(easy);
 }
 
-TestSuite(cli);
+TestSuite(e2e_cli);
 
-/* Runs the binary with args; fails unless it ended within 5 s. */
+/*
+ * Runs the binary with args and fails unless it ended within 2 s, which is
+ * ample for parsing a command line ("promptly").  The caller releases *res
+ * with harness_run_cleanup().
+ */
 static void
 run_cli(const char *const *args, struct harness_run_result *res)
 {
@@ -1326,9 +1371,11 @@ run_cli(const char *const *args, struct harness_run_result *res)
                  harness_binary());
     cr_assert_neq(res->status, -1, "%s %s did not exit within 5 s",
                   harness_binary(), args[0]);
+    cr_assert_lt(res->seconds, 2.0, "%s %s took %.2f s to exit",
+                 harness_binary(), args[0], res->seconds);
 }
 
-Test(cli, rejects_a_port_that_is_not_a_number)
+Test(e2e_cli, rejects_a_port_that_is_not_a_number)
 {
     static const char *const args[] = {"serve", "--port", "abc", NULL};
     struct harness_run_result res;
@@ -1340,7 +1387,7 @@ Test(cli, rejects_a_port_that_is_not_a_number)
     harness_run_cleanup(&res);
 }
 
-Test(cli, rejects_a_port_above_65535)
+Test(e2e_cli, rejects_a_port_above_65535)
 {
     static const char *const args[] = {"serve", "--port", "70000", NULL};
     struct harness_run_result res;
@@ -1352,7 +1399,7 @@ Test(cli, rejects_a_port_above_65535)
     harness_run_cleanup(&res);
 }
 
-Test(cli, rejects_an_unknown_command)
+Test(e2e_cli, rejects_an_unknown_command)
 {
     static const char *const args[] = {"nosuchcommand", NULL};
     struct harness_run_result res;
@@ -1364,7 +1411,7 @@ Test(cli, rejects_an_unknown_command)
     harness_run_cleanup(&res);
 }
 
-Test(cli, prints_usage_to_stdout_for_help)
+Test(e2e_cli, prints_usage_to_stdout_for_help)
 {
     static const char *const args[] = {"--help", NULL};
     struct harness_run_result res;
@@ -1379,7 +1426,7 @@ Test(cli, prints_usage_to_stdout_for_help)
     harness_run_cleanup(&res);
 }
 
-Test(cli, prints_serve_usage_to_stdout_for_serve_help)
+Test(e2e_cli, prints_serve_usage_to_stdout_for_serve_help)
 {
     static const char *const args[] = {"serve", "--help", NULL};
     struct harness_run_result res;

@@ -1,0 +1,137 @@
+/*
+ * test_err.c -- the one error table: names, titles and HTTP statuses.
+ *
+ * The names end up in the "type" of every problem document the API sends,
+ * so they must be distinct, non-empty and kebab-case; the statuses are what
+ * a client sees, so each documented mapping is pinned here.  Values outside
+ * the enum (a bad cast, memory corruption) must fall back to "internal"
+ * rather than read past the table.
+ */
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include "wenda/err.h"
+
+/* Returns 1 when s is [a-z0-9]+(-[a-z0-9]+)*. */
+static int
+is_kebab(const char *s)
+{
+    size_t i, n = strlen(s);
+
+    if (n == 0 || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (c == '-') {
+            if (s[i + 1] == '-')
+                return 0;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+Test(err, gives_every_code_a_kebab_case_name)
+{
+    int i;
+
+    for (i = 0; i < WENDA_ERR__COUNT; i++) {
+        const char *name = wenda_err_name((enum wenda_err)i);
+
+        cr_assert_not_null(name, "code %d has no name", i);
+        cr_assert(name[0] != '\0', "code %d has an empty name", i);
+        cr_assert(is_kebab(name), "name of code %d is not kebab-case: '%s'",
+                  i, name);
+    }
+}
+
+Test(err, gives_every_code_a_distinct_name)
+{
+    int i, j;
+
+    for (i = 0; i < WENDA_ERR__COUNT; i++)
+        for (j = 0; j < i; j++)
+            cr_assert_str_neq(wenda_err_name((enum wenda_err)i),
+                              wenda_err_name((enum wenda_err)j),
+                              "codes %d and %d share the name '%s'", i, j,
+                              wenda_err_name((enum wenda_err)i));
+}
+
+Test(err, gives_every_code_a_title)
+{
+    int i;
+
+    for (i = 0; i < WENDA_ERR__COUNT; i++) {
+        const char *title = wenda_err_title((enum wenda_err)i);
+
+        cr_assert_not_null(title, "code %d has no title", i);
+        cr_assert(title[0] != '\0', "code %d has an empty title", i);
+    }
+}
+
+Test(err, names_the_codes_the_api_documents)
+{
+    cr_assert_str_eq(wenda_err_name(WENDA_ERR_NOT_FOUND), "not-found");
+    cr_assert_str_eq(wenda_err_name(WENDA_ERR_INTERNAL), "internal");
+    cr_assert_str_eq(wenda_err_title(WENDA_ERR_NOT_FOUND), "Not Found");
+}
+
+Test(err, maps_each_code_to_its_http_status)
+{
+    static const struct {
+        enum wenda_err rc;
+        unsigned int status;
+    } cases[] = {
+        {WENDA_OK, 200},
+        {WENDA_ERR_NOT_FOUND, 404},
+        {WENDA_ERR_INVALID, 400},
+        {WENDA_ERR_UTF8, 400},
+        {WENDA_ERR_METHOD, 405},
+        {WENDA_ERR_CONFLICT, 409},
+        {WENDA_ERR_TOO_LARGE, 413},
+        {WENDA_ERR_UNAVAILABLE, 503},
+        {WENDA_ERR_DB, 500},
+        {WENDA_ERR_INTERNAL, 500},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_assert_eq(wenda_err_http_status(cases[i].rc), cases[i].status,
+                     "%s maps to %u, not %u", wenda_err_name(cases[i].rc),
+                     wenda_err_http_status(cases[i].rc), cases[i].status);
+}
+
+Test(err, answers_every_error_code_with_an_error_status)
+{
+    int i;
+
+    for (i = 1; i < WENDA_ERR__COUNT; i++) {
+        unsigned int s = wenda_err_http_status((enum wenda_err)i);
+
+        cr_assert(s >= 400 && s <= 599, "%s maps to %u, not an error status",
+                  wenda_err_name((enum wenda_err)i), s);
+    }
+}
+
+Test(err, treats_out_of_range_codes_as_internal)
+{
+    const enum wenda_err bad[] = {
+        WENDA_ERR__COUNT,
+        (enum wenda_err)(WENDA_ERR__COUNT + 1),
+        (enum wenda_err)1000,
+        (enum wenda_err)-1,
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        cr_assert_str_eq(wenda_err_name(bad[i]), "internal",
+                         "value %d is not named internal", (int)bad[i]);
+        cr_assert_str_eq(wenda_err_title(bad[i]),
+                         wenda_err_title(WENDA_ERR_INTERNAL));
+        cr_assert_eq(wenda_err_http_status(bad[i]),
+                     wenda_err_http_status(WENDA_ERR_INTERNAL));
+    }
+}

@@ -1,0 +1,320 @@
+/*
+ * test_search.c -- the query builder with hostile input, and search over
+ * the real content: ranking, filters, snippets.
+ */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "wenda/content.h"
+#include "wenda/search.h"
+#include "wenda/store.h"
+#include "wenda/tokenize.h"
+
+static struct wenda_tokenizer *tk;
+static struct wenda_store *st;
+static char dir[] = "/tmp/wenda-search-XXXXXX";
+static char db[128];
+
+static void
+setup_tokenizer(void)
+{
+    cr_assert_eq(wenda_tokenizer_new(&tk), WENDA_OK);
+}
+
+static void
+teardown_tokenizer(void)
+{
+    wenda_tokenizer_free(tk);
+}
+
+static void
+setup_store(void)
+{
+    struct wenda_content c;
+    char msg[256];
+
+    cr_assert_not_null(mkdtemp(dir));
+    (void)snprintf(db, sizeof(db), "%s/search.db", dir);
+    cr_assert_eq(wenda_content_load("content", &c, NULL, NULL), WENDA_OK);
+    cr_assert_eq(wenda_store_open(db, WENDA_STORE_CREATE, &st, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import(st, &c), WENDA_OK);
+    wenda_content_cleanup(&c);
+}
+
+static void
+teardown_store(void)
+{
+    char path[160];
+
+    wenda_store_close(st);
+    (void)unlink(db);
+    (void)snprintf(path, sizeof(path), "%s-wal", db);
+    (void)unlink(path);
+    (void)snprintf(path, sizeof(path), "%s-shm", db);
+    (void)unlink(path);
+    (void)rmdir(dir);
+}
+
+TestSuite(query_builder, .init = setup_tokenizer, .fini = teardown_tokenizer);
+
+static char *
+build(const char *q, enum wenda_search_level level, enum wenda_err *rc)
+{
+    char *match = NULL;
+    char msg[256];
+
+    *rc = wenda_search_build(tk, q, strlen(q), level, &match, msg,
+                             sizeof(msg));
+    return match;
+}
+
+Test(query_builder, quotes_every_chunk_and_joins_them_with_and)
+{
+    enum wenda_err rc;
+    char *m = build("进程 通信", WENDA_SEARCH_ALL, &rc);
+
+    cr_assert_eq(rc, WENDA_OK);
+    cr_assert_str_eq(m, "\"进程\" AND \"通信\"");
+    free(m);
+}
+
+Test(query_builder, splits_where_latin_meets_han)
+{
+    enum wenda_err rc;
+    char *m = build("Django优点", WENDA_SEARCH_ALL, &rc);
+
+    cr_assert_eq(rc, WENDA_OK);
+    cr_assert_str_eq(m, "\"Django\" AND \"优点\"");
+    free(m);
+}
+
+Test(query_builder, makes_a_trailing_latin_word_a_prefix_too)
+{
+    enum wenda_err rc;
+    char *m = build("gi", WENDA_SEARCH_ALL, &rc);
+
+    cr_assert_eq(rc, WENDA_OK);
+    cr_assert_str_eq(m, "(\"gi\" OR \"gi\"*)");
+    free(m);
+}
+
+Test(query_builder, turns_fts5_syntax_into_plain_words)
+{
+    static const char *hostile[] = {
+        "\"", "\"\"\"", "a\"b", "*", "gil*", "NEAR(a b)", "a AND b",
+        "a OR b", "NOT a", "title:gil", "^gil", "(gil", "gil)", "{title}: x",
+        "a + b", "-gil", "a\"* OR \"b", "'; DROP TABLE topics; --",
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        enum wenda_err rc;
+        char *m = build(hostile[i], WENDA_SEARCH_ALL, &rc);
+        int quotes = 0;
+
+        if (rc != WENDA_OK) {
+            cr_assert_eq(rc, WENDA_ERR_INVALID, "%s", hostile[i]);
+            continue;
+        }
+        /* Only the builder's own quotes: balanced, and no user quote. */
+        for (j = 0; m[j] != '\0'; j++)
+            if (m[j] == '"')
+                quotes++;
+        cr_assert_eq(quotes % 2, 0, "%s -> %s", hostile[i], m);
+        cr_assert_null(strstr(m, "\"\""), "%s -> %s", hostile[i], m);
+        cr_assert_null(strchr(m, ':'), "%s -> %s", hostile[i], m);
+        cr_assert_null(strchr(m, '^'), "%s -> %s", hostile[i], m);
+        free(m);
+    }
+}
+
+Test(query_builder, rejects_queries_without_words)
+{
+    static const char *empty[] = {"", "   ", "\t\n", "!!!", "\"\"", "()",
+                                  "\xe3\x80\x80"};
+    size_t i;
+
+    for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
+        enum wenda_err rc;
+        char *m = build(empty[i], WENDA_SEARCH_ALL, &rc);
+
+        cr_assert_eq(rc, WENDA_ERR_INVALID, "'%s'", empty[i]);
+        cr_assert_null(m);
+    }
+}
+
+Test(query_builder, rejects_invalid_utf8_and_overlong_queries)
+{
+    char big[10 * 1024];
+    enum wenda_err rc;
+    char *m;
+
+    m = build("\xff\xfe", WENDA_SEARCH_ALL, &rc);
+    cr_assert_eq(rc, WENDA_ERR_INVALID);
+    cr_assert_null(m);
+    memset(big, 'a', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    m = build(big, WENDA_SEARCH_ALL, &rc);
+    cr_assert_eq(rc, WENDA_ERR_INVALID);
+    cr_assert_null(m);
+}
+
+Test(query_builder, rejects_too_many_words)
+{
+    enum wenda_err rc;
+    char *m = build("a b c d e f g h i j k l m n o p q r", WENDA_SEARCH_ALL,
+                    &rc);
+
+    cr_assert_eq(rc, WENDA_ERR_INVALID);
+    cr_assert_null(m);
+}
+
+Test(query_builder, any_level_ors_the_tokens)
+{
+    enum wenda_err rc;
+    char *m = build("tcp udp", WENDA_SEARCH_ANY, &rc);
+
+    cr_assert_eq(rc, WENDA_OK);
+    cr_assert_str_eq(m, "\"tcp\" OR \"udp\"");
+    free(m);
+}
+
+Test(query_builder, title_level_filters_columns)
+{
+    enum wenda_err rc;
+    char *m = build("死锁", WENDA_SEARCH_TITLE, &rc);
+
+    cr_assert_eq(rc, WENDA_OK);
+    cr_assert_str_eq(m, "{title aliases pinyin} : (\"死锁\")");
+    free(m);
+}
+
+TestSuite(search, .init = setup_store, .fini = teardown_store);
+
+/* Runs q and returns the slug of the first hit ("" when none). */
+static void
+first_slug(const char *q, char *out, size_t cap)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 10};
+    struct wenda_search_result r;
+    char msg[256];
+
+    cr_assert_eq(wenda_search_run(st, &query, &r, msg, sizeof(msg)),
+                 WENDA_OK, "%s: %s", q, msg);
+    (void)snprintf(out, cap, "%s", r.n > 0 ? r.hits[0].slug : "");
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, finds_the_topic_in_every_script)
+{
+    static const struct {
+        const char *q, *slug;
+    } cases[] = {
+        {"死锁", "deadlock"},       {"死鎖", "deadlock"},
+        {"deadlock", "deadlock"},   {"sisuo", "deadlock"},
+        {"GIL", "gil"},             {"ＧＩＬ", "gil"},
+        {"gil", "gil"},             {"4次挥手", "tcp-four-way-wave"},
+        {"七层模型", "osi-seven-layer-model"},
+        {"PEP 8", "pep8"},          {"pep8", "pep8"},
+        {"遞歸鎖", "recursive-lock"}, {"xinhaoliang", "semaphore"},
+        {"monkey patch", "monkey-patch"},
+    };
+    char slug[80];
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        first_slug(cases[i].q, slug, sizeof(slug));
+        cr_expect_str_eq(slug, cases[i].slug, "query %s", cases[i].q);
+    }
+}
+
+Test(search, answers_hostile_queries_without_error)
+{
+    static const char *hostile[] = {
+        "\"", "NEAR(gil tcp)", "gil AND", "OR", "title:gil", "^死锁",
+        "(((", "*", "gil*", "a\"b\"c",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        struct wenda_search_query q = {hostile[i], NULL, NULL, 10};
+        struct wenda_search_result r;
+        char msg[256];
+        enum wenda_err rc = wenda_search_run(st, &q, &r, msg, sizeof(msg));
+
+        cr_assert(rc == WENDA_OK || rc == WENDA_ERR_INVALID, "%s: %d",
+                  hostile[i], rc);
+        wenda_search_result_cleanup(&r);
+    }
+}
+
+Test(search, wraps_matches_in_mark_and_escapes_the_rest)
+{
+    struct wenda_search_query q = {"不相等操作符", NULL, NULL, 5};
+    struct wenda_search_result r;
+    char msg[256];
+
+    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].slug, "python2-vs-python3");
+    cr_assert_not_null(strstr(r.hits[0].snippet, "<mark>"));
+    /* The notes' "<>" operator must arrive escaped. */
+    cr_assert_not_null(strstr(r.hits[0].snippet, "&lt;&gt;"), "%s",
+                       r.hits[0].snippet);
+    cr_assert_null(strstr(r.hits[0].snippet, "\"<>\""));
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, filters_by_category_and_tag)
+{
+    struct wenda_search_query q = {"锁", "concurrency", NULL, 50};
+    struct wenda_search_result r;
+    char msg[256];
+    size_t i;
+
+    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    cr_assert_gt(r.n, 1);
+    for (i = 0; i < r.n; i++)
+        cr_assert_str_eq(r.hits[i].category, "concurrency");
+    wenda_search_result_cleanup(&r);
+
+    q.category = NULL;
+    q.tag = "no-such-tag";
+    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    cr_assert_eq(r.n, 0);
+    cr_assert_eq(r.total, 0);
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, ranks_whole_title_matches_first_and_counts_the_total)
+{
+    struct wenda_search_query q = {"协程", NULL, NULL, 3};
+    struct wenda_search_result r;
+    char msg[256];
+    size_t i;
+
+    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    cr_assert_eq(r.n, 3);
+    cr_assert_geq(r.total, 3);
+    for (i = 0; i < r.n; i++)
+        cr_assert_not_null(strstr(r.hits[i].title, "协程"), "%s",
+                           r.hits[i].title);
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, falls_back_to_any_word_when_no_topic_has_all)
+{
+    struct wenda_search_query q = {"死锁 zzzqqq", NULL, NULL, 5};
+    struct wenda_search_result r;
+    char msg[256];
+
+    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].slug, "deadlock");
+    wenda_search_result_cleanup(&r);
+}

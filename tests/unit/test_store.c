@@ -1,0 +1,902 @@
+/*
+ * test_store.c -- the SQLite store: opening and migrating, import, the reads
+ * of the API, and dump.
+ *
+ * Every test gets a private temporary directory (the suite's .init) holding
+ * its database, and the shipped content/ loaded into memory, so that the
+ * expected answers are computed from the files rather than written down
+ * twice.  The schema and journal mode are checked with the sqlite3 API on
+ * the file itself, not through the store, so that the store cannot vouch
+ * for itself.  Tests run from the repository root.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include "wenda/content.h"
+#include "wenda/store.h"
+
+#define CONTENT_DIR "content"
+#define PATH_CAP 4096
+
+static char tmp_dir[PATH_CAP];   /* private temporary directory */
+static char db_path[PATH_CAP];   /* tmp_dir/wenda.db */
+static struct wenda_content content;  /* content/ as loaded from disk */
+static struct wenda_store *store;     /* opened by open_imported() */
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+             struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static void
+join(char *out, size_t cap, const char *a, const char *b)
+{
+    int w = snprintf(out, cap, "%s/%s", a, b);
+
+    cr_assert(w > 0 && (size_t)w < cap, "path too long: %s/%s", a, b);
+}
+
+static void
+setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    int w;
+
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    w = snprintf(tmp_dir, sizeof(tmp_dir), "%s/wenda-store-XXXXXX", base);
+    cr_assert(w > 0 && (size_t)w < sizeof(tmp_dir));
+    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp: %s", strerror(errno));
+    join(db_path, sizeof(db_path), tmp_dir, "wenda.db");
+    cr_assert_eq(wenda_content_load(CONTENT_DIR, &content, NULL, NULL),
+                 WENDA_OK, "content/ does not load (run from the repository "
+                 "root)");
+    cr_assert_eq(content.ntopics, 64);
+}
+
+static void
+teardown(void)
+{
+    wenda_store_close(store);
+    store = NULL;
+    wenda_content_cleanup(&content);
+    if (tmp_dir[0] != '\0')
+        (void)nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Opens db_path (created) into store and imports content/ into it. */
+static void
+open_imported(void)
+{
+    char msg[512];
+    enum wenda_err rc;
+
+    rc = wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                          sizeof(msg));
+    cr_assert_eq(rc, WENDA_OK, "open: %s: %s", wenda_err_name(rc), msg);
+    rc = wenda_store_import(store, &content);
+    cr_assert_eq(rc, WENDA_OK, "import: %s", wenda_err_name(rc));
+}
+
+/* Runs a one-value query on the database file with plain sqlite3. */
+static void
+query_text(const char *path, const char *sql, char *out, size_t cap)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                 SQLITE_OK, "sqlite3 cannot open %s", path);
+    cr_assert_eq(sqlite3_prepare_v2(db, sql, -1, &s, NULL), SQLITE_OK,
+                 "%s: %s", sql, sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW, "%s gave no row", sql);
+    (void)snprintf(out, cap, "%s", (const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+}
+
+static long
+query_int(const char *path, const char *sql)
+{
+    char buf[64];
+
+    query_text(path, sql, buf, sizeof(buf));
+    return strtol(buf, NULL, 10);
+}
+
+/* Creates an SQLite file at path whose user_version is v. */
+static void
+make_db_with_version(const char *path, int v)
+{
+    sqlite3 *db = NULL;
+    char sql[64];
+
+    (void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "CREATE TABLE t(x)", NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    cr_assert_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+static int
+strv_has(const struct wenda_strv *sv, const char *s)
+{
+    size_t i;
+
+    for (i = 0; i < sv->n; i++)
+        if (strcmp(sv->v[i], s) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+assert_strv_eq(const struct wenda_strv *a, const struct wenda_strv *b,
+               const char *what, const char *slug)
+{
+    size_t i;
+
+    cr_assert_eq(a->n, b->n, "%s: %s count %zu vs %zu", slug, what, a->n,
+                 b->n);
+    for (i = 0; i < a->n; i++)
+        cr_assert_str_eq(a->v[i], b->v[i], "%s: %s[%zu] differs", slug, what,
+                         i);
+}
+
+/* Asserts that the content fields of a and b match; answers too when
+ * with_answer. */
+static void
+assert_topic_eq(const struct wenda_topic *a, const struct wenda_topic *b,
+                int with_answer)
+{
+    const char *s = a->slug ? a->slug : "?";
+
+    cr_assert_str_eq(a->slug, b->slug);
+    cr_assert_str_eq(a->title, b->title, "%s: title differs", s);
+    cr_assert_str_eq(a->title_en, b->title_en, "%s: title_en differs", s);
+    cr_assert_str_eq(a->category, b->category, "%s: category differs", s);
+    cr_assert_eq(a->order, b->order, "%s: order differs", s);
+    assert_strv_eq(&a->tags, &b->tags, "tags", s);
+    assert_strv_eq(&a->aliases, &b->aliases, "aliases", s);
+    if (with_answer)
+        cr_assert_str_eq(a->answer, b->answer, "%s: answer differs", s);
+}
+
+/* Lists every topic matching category and tag, limit at a time, into
+ * seen[id] (counts); returns how many were returned. */
+static size_t
+list_all(const char *category, const char *tag, unsigned int limit,
+         int seen[65])
+{
+    struct wenda_topic_filter f = {category, tag, 0, limit};
+    size_t total = 0;
+    int pages = 0;
+
+    for (;;) {
+        struct wenda_topic *items;
+        size_t n, i;
+        int more;
+        enum wenda_err rc;
+
+        rc = wenda_store_topic_list(store, &f, &items, &n, &more);
+        cr_assert_eq(rc, WENDA_OK, "list: %s", wenda_err_name(rc));
+        cr_assert_leq(n, limit, "a page holds %zu topics, limit %u", n, limit);
+        cr_assert(more == 0 || n == limit,
+                  "a page of %zu < %u topics says more follow", n, limit);
+        for (i = 0; i < n; i++) {
+            const struct wenda_topic *t = &items[i];
+
+            cr_assert(t->id > f.after_id, "id %lld is not after %lld",
+                      (long long)t->id, (long long)f.after_id);
+            cr_assert(i == 0 || t->id > items[i - 1].id,
+                      "ids are not ascending within a page");
+            cr_assert(t->id >= 1 && t->id <= 64, "id %lld", (long long)t->id);
+            cr_assert_null(t->answer, "list items carry an answer");
+            if (category != NULL)
+                cr_assert_str_eq(t->category, category,
+                                 "%s is listed under %s", t->slug, category);
+            if (tag != NULL)
+                cr_assert(strv_has(&t->tags, tag),
+                          "%s is listed under tag %s", t->slug, tag);
+            seen[t->id]++;
+        }
+        total += n;
+        pages++;
+        cr_assert_lt(pages, 200, "paging does not end");
+        if (n > 0)
+            f.after_id = items[n - 1].id;
+        wenda_topics_free(items, n);
+        if (!more)
+            break;
+        cr_assert_gt(n, 0, "an empty page says more follow");
+    }
+    return total;
+}
+
+static size_t
+count_in_content(const char *category, const char *tag)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < content.ntopics; i++) {
+        const struct wenda_topic *t = &content.topics[i];
+
+        if ((category == NULL || strcmp(t->category, category) == 0) &&
+            (tag == NULL || strv_has(&t->tags, tag)))
+            n++;
+    }
+    return n;
+}
+
+TestSuite(store, .init = setup, .fini = teardown);
+
+/* ---- opening ---------------------------------------------------------- */
+
+Test(store, creates_and_migrates_a_new_database_in_wal_mode)
+{
+    char msg[512], mode[32];
+
+    cr_assert_gt(wenda_store_schema_version(), 0);
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_not_null(store);
+    wenda_store_close(store);
+    store = NULL;
+    cr_assert_eq(query_int(db_path, "PRAGMA user_version"),
+                 wenda_store_schema_version());
+    query_text(db_path, "PRAGMA journal_mode", mode, sizeof(mode));
+    cr_assert_str_eq(mode, "wal");
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM sqlite_master "
+                                    "WHERE name = 'topics'"),
+                 1);
+}
+
+Test(store, reopens_a_migrated_database_without_changing_it)
+{
+    char msg[512];
+
+    open_imported();
+    wenda_store_close(store);
+    store = NULL;
+    cr_assert_eq(wenda_store_open(db_path, 0, &store, msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    wenda_store_close(store);
+    store = NULL;
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_READONLY, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM topics"), 64);
+}
+
+Test(store, refuses_a_database_newer_than_the_binary)
+{
+    static const int flags[] = {0, WENDA_STORE_CREATE, WENDA_STORE_READONLY};
+    int newer = wenda_store_schema_version() + 1;
+    size_t i;
+
+    make_db_with_version(db_path, newer);
+    for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+        char msg[512] = "";
+        enum wenda_err rc;
+
+        store = (struct wenda_store *)&msg;  /* must be set to NULL */
+        rc = wenda_store_open(db_path, flags[i], &store, msg, sizeof(msg));
+        cr_assert_eq(rc, WENDA_ERR_DB_TOO_NEW, "flags %d gave %s", flags[i],
+                     wenda_err_name(rc));
+        cr_assert_null(store, "a refused open left *out set");
+        cr_assert_not_null(strstr(msg, "newer"),
+                           "message does not say newer: '%s'", msg);
+    }
+    cr_assert_eq(query_int(db_path, "PRAGMA user_version"), newer,
+                 "the refused database was changed");
+}
+
+Test(store, refuses_to_open_a_missing_file_read_only)
+{
+    char msg[512] = "";
+    enum wenda_err rc;
+
+    rc = wenda_store_open(db_path, WENDA_STORE_READONLY, &store, msg,
+                          sizeof(msg));
+    cr_assert_neq(rc, WENDA_OK);
+    cr_assert_null(store);
+    cr_assert(msg[0] != '\0', "no message for the operator");
+    cr_assert_neq(access(db_path, F_OK), 0, "a read-only open created %s",
+                  db_path);
+    rc = wenda_store_open(db_path, WENDA_STORE_READONLY | WENDA_STORE_CREATE,
+                          &store, msg, sizeof(msg));
+    cr_assert_neq(rc, WENDA_OK, "READONLY|CREATE opened a missing file");
+    cr_assert_neq(access(db_path, F_OK), 0);
+}
+
+Test(store, refuses_to_create_a_missing_file_without_the_create_flag)
+{
+    char msg[512] = "";
+
+    cr_assert_neq(wenda_store_open(db_path, 0, &store, msg, sizeof(msg)),
+                  WENDA_OK);
+    cr_assert_null(store);
+    cr_assert(msg[0] != '\0');
+    cr_assert_neq(access(db_path, F_OK), 0, "open without CREATE created it");
+}
+
+Test(store, refuses_an_unmigrated_database_read_only)
+{
+    char msg[512] = "";
+
+    make_db_with_version(db_path, 0);
+    cr_assert_neq(wenda_store_open(db_path, WENDA_STORE_READONLY, &store, msg,
+                                   sizeof(msg)),
+                  WENDA_OK);
+    cr_assert_null(store);
+    cr_assert(msg[0] != '\0');
+    cr_assert_eq(query_int(db_path, "PRAGMA user_version"), 0,
+                 "a read-only open migrated the database");
+}
+
+/* ---- import and reads ------------------------------------------------- */
+
+Test(store, imports_the_content_as_topics_one_to_sixty_four_in_order)
+{
+    int64_t count = -1;
+    int64_t id;
+
+    open_imported();
+    cr_assert_eq(wenda_store_topic_count(store, &count), WENDA_OK);
+    cr_assert_eq(count, 64);
+    for (id = 1; id <= 64; id++) {
+        const struct wenda_topic *want = &content.topics[id - 1];
+        struct wenda_topic t;
+
+        cr_assert_eq(wenda_store_topic_get(store, id, NULL, &t), WENDA_OK,
+                     "no topic %lld", (long long)id);
+        cr_assert_eq(t.id, id);
+        assert_topic_eq(want, &t, 1);
+        cr_assert_eq(t.version, 1, "%s has version %lld", t.slug,
+                     (long long)t.version);
+        cr_assert_not_null(t.updated_at);
+        cr_assert_eq(strlen(t.updated_at), 20, "updated_at '%s'",
+                     t.updated_at);
+        cr_assert_eq(t.updated_at[10], 'T', "updated_at '%s'", t.updated_at);
+        cr_assert_eq(t.updated_at[19], 'Z', "updated_at '%s'", t.updated_at);
+        wenda_topic_cleanup(&t);
+    }
+}
+
+Test(store, gets_the_same_topic_by_id_and_by_slug)
+{
+    int64_t id;
+
+    open_imported();
+    for (id = 1; id <= 64; id++) {
+        struct wenda_topic a, b;
+
+        cr_assert_eq(wenda_store_topic_get(store, id, NULL, &a), WENDA_OK);
+        cr_assert_eq(wenda_store_topic_get(store, 0, a.slug, &b), WENDA_OK,
+                     "slug %s not found", a.slug);
+        cr_assert_eq(a.id, b.id);
+        assert_topic_eq(&a, &b, 1);
+        cr_assert_eq(a.version, b.version);
+        cr_assert_str_eq(a.updated_at, b.updated_at);
+        wenda_topic_cleanup(&a);
+        wenda_topic_cleanup(&b);
+    }
+}
+
+Test(store, answers_not_found_for_an_unknown_id_or_slug)
+{
+    static const int64_t ids[] = {0, -1, 65, 1000000};
+    static const char *const slugs[] = {"no-such-topic", "", "Deadlock",
+                                        "deadlock ", "%"};
+    struct wenda_topic t;
+    size_t i;
+
+    open_imported();
+    for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        cr_assert_eq(wenda_store_topic_get(store, ids[i], NULL, &t),
+                     WENDA_ERR_NOT_FOUND, "id %lld", (long long)ids[i]);
+        cr_assert_null(t.slug);
+    }
+    for (i = 0; i < sizeof(slugs) / sizeof(slugs[0]); i++)
+        cr_assert_eq(wenda_store_topic_get(store, 0, slugs[i], &t),
+                     WENDA_ERR_NOT_FOUND, "slug '%s'", slugs[i]);
+}
+
+Test(store, pages_through_every_topic_once_seven_at_a_time)
+{
+    struct wenda_topic_filter f = {NULL, NULL, 0, 7};
+    int seen[65] = {0};
+    int pages = 0, id;
+
+    open_imported();
+    for (;;) {
+        struct wenda_topic *items;
+        size_t n, i;
+        int more;
+
+        cr_assert_eq(wenda_store_topic_list(store, &f, &items, &n, &more),
+                     WENDA_OK);
+        pages++;
+        cr_assert_lt(pages, 20, "paging does not end");
+        for (i = 0; i < n; i++) {
+            cr_assert(items[i].id > f.after_id);
+            cr_assert_null(items[i].answer);
+            cr_assert_not_null(items[i].title);
+            seen[items[i].id]++;
+        }
+        if (pages < 10) {
+            cr_assert_eq(n, 7, "page %d has %zu topics", pages, n);
+            cr_assert_eq(more, 1, "page %d of 10 says nothing follows",
+                         pages);
+        } else {
+            cr_assert_eq(n, 1, "the last page has %zu topics", n);
+            cr_assert_eq(more, 0, "the last page says more follow");
+        }
+        if (n > 0)
+            f.after_id = items[n - 1].id;
+        wenda_topics_free(items, n);
+        if (!more)
+            break;
+    }
+    cr_assert_eq(pages, 10);
+    for (id = 1; id <= 64; id++)
+        cr_assert_eq(seen[id], 1, "topic %d seen %d times", id, seen[id]);
+}
+
+Test(store, says_nothing_follows_when_a_page_ends_exactly_at_the_end)
+{
+    struct wenda_topic_filter f = {NULL, NULL, 56, 8};
+    struct wenda_topic *items;
+    size_t n;
+    int more;
+
+    open_imported();
+    cr_assert_eq(wenda_store_topic_list(store, &f, &items, &n, &more),
+                 WENDA_OK);
+    cr_assert_eq(n, 8);
+    cr_assert_eq(more, 0);
+    cr_assert_eq(items[7].id, 64);
+    wenda_topics_free(items, n);
+    f.after_id = 64;
+    cr_assert_eq(wenda_store_topic_list(store, &f, &items, &n, &more),
+                 WENDA_OK);
+    cr_assert_eq(n, 0);
+    cr_assert_eq(more, 0);
+    wenda_topics_free(items, n);
+}
+
+Test(store, filters_by_category_with_counts_that_agree)
+{
+    struct wenda_category *cats;
+    size_t ncats, i;
+    int64_t sum = 0;
+
+    open_imported();
+    cr_assert_eq(wenda_store_categories(store, &cats, &ncats), WENDA_OK);
+    cr_assert_eq(ncats, content.ncats);
+    for (i = 0; i < ncats; i++) {
+        int seen[65] = {0};
+        size_t listed, paged;
+        int seen7[65] = {0};
+
+        cr_assert_str_eq(cats[i].slug, content.cats[i].slug,
+                         "categories are not in their file order");
+        cr_assert_str_eq(cats[i].name, content.cats[i].name);
+        cr_assert_str_eq(cats[i].name_en, content.cats[i].name_en);
+        listed = list_all(cats[i].slug, NULL, 100, seen);
+        paged = list_all(cats[i].slug, NULL, 3, seen7);
+        cr_assert_eq((int64_t)listed, cats[i].count,
+                     "%s: %zu listed, count says %lld", cats[i].slug, listed,
+                     (long long)cats[i].count);
+        cr_assert_eq(paged, listed, "%s: paging by 3 gives %zu, not %zu",
+                     cats[i].slug, paged, listed);
+        cr_assert_eq(listed, count_in_content(cats[i].slug, NULL),
+                     "%s: %zu listed", cats[i].slug, listed);
+        cr_assert(wenda_store_category_exists(store, cats[i].slug));
+        sum += cats[i].count;
+    }
+    cr_assert_eq(sum, 64);
+    cr_assert_eq(wenda_store_category_exists(store, "no-such-category"), 0);
+    wenda_categories_free(cats, ncats);
+}
+
+Test(store, lists_nothing_for_an_unknown_category_or_tag)
+{
+    int seen[65] = {0};
+
+    open_imported();
+    cr_assert_eq(list_all("no-such-category", NULL, 10, seen), 0);
+    cr_assert_eq(list_all(NULL, "no-such-tag", 10, seen), 0);
+}
+
+Test(store, filters_by_tag_with_counts_that_agree)
+{
+    struct wenda_tag_count *tags;
+    size_t ntags, i;
+
+    open_imported();
+    cr_assert_eq(wenda_store_tags(store, &tags, &ntags), WENDA_OK);
+    cr_assert_gt(ntags, 0);
+    for (i = 0; i < ntags; i++) {
+        int seen[65] = {0}, seen2[65] = {0};
+        size_t listed = list_all(NULL, tags[i].tag, 100, seen);
+        size_t paged = list_all(NULL, tags[i].tag, 2, seen2);
+
+        cr_assert_eq((int64_t)listed, tags[i].count,
+                     "tag %s: %zu listed, count says %lld", tags[i].tag,
+                     listed, (long long)tags[i].count);
+        cr_assert_eq(paged, listed, "tag %s: paging by 2 gives %zu, not %zu",
+                     tags[i].tag, paged, listed);
+        cr_assert_eq(listed, count_in_content(NULL, tags[i].tag),
+                     "tag %s", tags[i].tag);
+    }
+    wenda_tags_free(tags, ntags);
+}
+
+Test(store, filters_by_category_and_tag_together)
+{
+    struct wenda_tag_count *tags;
+    size_t ntags, i, k, nonempty = 0;
+
+    open_imported();
+    cr_assert_eq(wenda_store_tags(store, &tags, &ntags), WENDA_OK);
+    for (k = 0; k < content.ncats; k++) {
+        for (i = 0; i < ntags; i++) {
+            const char *cat = content.cats[k].slug;
+            int seen[65] = {0}, seen2[65] = {0};
+            size_t want = count_in_content(cat, tags[i].tag);
+            size_t listed = list_all(cat, tags[i].tag, 100, seen);
+
+            cr_assert_eq(listed, want, "%s + %s: %zu listed, not %zu", cat,
+                         tags[i].tag, listed, want);
+            cr_assert_eq(list_all(cat, tags[i].tag, 1, seen2), want,
+                         "%s + %s: paging by 1 differs", cat, tags[i].tag);
+            nonempty += want > 0;
+        }
+    }
+    cr_assert_gt(nonempty, 0);
+    wenda_tags_free(tags, ntags);
+}
+
+Test(store, orders_tags_by_count_then_name_and_counts_every_tag)
+{
+    struct wenda_tag_count *tags;
+    size_t ntags, i, k, sum_tags = 0, distinct = 0;
+    int64_t sum = 0;
+
+    open_imported();
+    cr_assert_eq(wenda_store_tags(store, &tags, &ntags), WENDA_OK);
+    for (i = 0; i < ntags; i++) {
+        sum += tags[i].count;
+        if (i == 0)
+            continue;
+        cr_assert(tags[i - 1].count > tags[i].count ||
+                      (tags[i - 1].count == tags[i].count &&
+                       strcmp(tags[i - 1].tag, tags[i].tag) < 0),
+                  "%s (%lld) comes before %s (%lld)", tags[i - 1].tag,
+                  (long long)tags[i - 1].count, tags[i].tag,
+                  (long long)tags[i].count);
+    }
+    /* Every tag of content/ appears once. */
+    for (i = 0; i < content.ntopics; i++) {
+        const struct wenda_topic *t = &content.topics[i];
+
+        sum_tags += t->tags.n;
+        for (k = 0; k < t->tags.n; k++) {
+            size_t j;
+            int first = 1;
+
+            for (j = 0; j < i && first; j++)
+                if (strv_has(&content.topics[j].tags, t->tags.v[k]))
+                    first = 0;
+            distinct += first;
+        }
+    }
+    cr_assert_eq(ntags, distinct, "%zu tags listed, content/ has %zu", ntags,
+                 distinct);
+    cr_assert_eq(sum, (int64_t)sum_tags);
+    wenda_tags_free(tags, ntags);
+}
+
+Test(store, picks_random_topics_from_the_requested_category)
+{
+    size_t k;
+    uint32_t i;
+
+    open_imported();
+    for (k = 0; k < content.ncats; k++) {
+        const char *cat = content.cats[k].slug;
+        size_t want = count_in_content(cat, NULL);
+        int seen[65] = {0};
+        size_t distinct = 0;
+        int id;
+
+        for (i = 0; i < 256; i++) {
+            struct wenda_topic t;
+            uint32_t pick = i * 2654435761u;
+            enum wenda_err rc = wenda_store_topic_random(store, cat, pick, &t);
+
+            cr_assert_eq(rc, WENDA_OK, "%s: %s", cat, wenda_err_name(rc));
+            cr_assert_str_eq(t.category, cat, "pick %u in %s gave %s (%s)",
+                             pick, cat, t.slug, t.category);
+            cr_assert_not_null(t.answer, "a random topic has no answer");
+            seen[t.id]++;
+            wenda_topic_cleanup(&t);
+        }
+        for (id = 1; id <= 64; id++)
+            distinct += seen[id] > 0;
+        cr_assert_geq(distinct, want < 2 ? want : 2,
+                      "%s: 256 picks gave only %zu of %zu topics", cat,
+                      distinct, want);
+    }
+}
+
+Test(store, picks_many_different_topics_for_different_picks)
+{
+    int seen[65] = {0};
+    size_t distinct = 0;
+    uint32_t i;
+    int id;
+
+    open_imported();
+    for (i = 0; i < 256; i++) {
+        struct wenda_topic t;
+
+        cr_assert_eq(wenda_store_topic_random(store, NULL, i * 2654435761u,
+                                              &t),
+                     WENDA_OK);
+        cr_assert(t.id >= 1 && t.id <= 64);
+        seen[t.id]++;
+        wenda_topic_cleanup(&t);
+    }
+    for (id = 1; id <= 64; id++)
+        distinct += seen[id] > 0;
+    cr_assert_geq(distinct, 16, "256 picks gave only %zu distinct topics",
+                  distinct);
+}
+
+Test(store, answers_not_found_for_a_random_topic_of_an_unknown_category)
+{
+    struct wenda_topic t;
+
+    open_imported();
+    cr_assert_eq(wenda_store_topic_random(store, "no-such-category", 7, &t),
+                 WENDA_ERR_NOT_FOUND);
+    cr_assert_null(t.slug);
+}
+
+Test(store, answers_not_found_for_a_random_topic_of_an_empty_store)
+{
+    char msg[512];
+    struct wenda_topic t;
+
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_topic_random(store, NULL, 3, &t),
+                 WENDA_ERR_NOT_FOUND);
+}
+
+/* Asserts that store still holds exactly the topics of content/. */
+static void
+assert_store_holds_content(void)
+{
+    int64_t count = -1, id;
+
+    cr_assert_eq(wenda_store_topic_count(store, &count), WENDA_OK);
+    cr_assert_eq(count, 64, "the store holds %lld topics", (long long)count);
+    for (id = 1; id <= 64; id++) {
+        struct wenda_topic t;
+
+        cr_assert_eq(wenda_store_topic_get(store, id, NULL, &t), WENDA_OK);
+        assert_topic_eq(&content.topics[id - 1], &t, 1);
+        wenda_topic_cleanup(&t);
+    }
+}
+
+Test(store, keeps_the_previous_topics_when_an_import_has_a_duplicate_slug)
+{
+    char *saved;
+    enum wenda_err rc;
+
+    open_imported();
+    /* Topic 11 takes the slug of topic 4; the rest is fine. */
+    saved = content.topics[10].slug;
+    content.topics[10].slug = content.topics[3].slug;
+    rc = wenda_store_import(store, &content);
+    content.topics[10].slug = saved;
+    cr_assert_eq(rc, WENDA_ERR_CONFLICT, "duplicate slug import gave %s",
+                 wenda_err_name(rc));
+    assert_store_holds_content();
+    /* The store is still usable after the failed call. */
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    assert_store_holds_content();
+}
+
+Test(store, keeps_the_previous_topics_when_an_import_names_an_unknown_category)
+{
+    char *saved;
+    char bogus[] = "no-such-category";
+    struct wenda_content half = content;
+    enum wenda_err rc;
+
+    open_imported();
+    /* The first half is fine; the last topic fails. */
+    half.ntopics = 40;
+    saved = half.topics[39].category;
+    half.topics[39].category = bogus;
+    rc = wenda_store_import(store, &half);
+    half.topics[39].category = saved;
+    cr_assert_neq(rc, WENDA_OK, "a topic of an unknown category imported");
+    assert_store_holds_content();
+}
+
+Test(store, replaces_everything_on_a_second_import)
+{
+    struct wenda_content part = content;
+    int64_t count = -1;
+    struct wenda_topic t;
+
+    open_imported();
+    part.ntopics = 10;
+    cr_assert_eq(wenda_store_import(store, &part), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_count(store, &count), WENDA_OK);
+    cr_assert_eq(count, 10);
+    cr_assert_eq(wenda_store_topic_get(store, 0, content.topics[20].slug, &t),
+                 WENDA_ERR_NOT_FOUND, "a topic of the first import is left");
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    assert_store_holds_content();
+}
+
+Test(store, refuses_to_import_into_a_read_only_store)
+{
+    char msg[512];
+    struct wenda_content part = content;
+
+    open_imported();
+    wenda_store_close(store);
+    store = NULL;
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_READONLY, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    part.ntopics = 3;
+    cr_assert_neq(wenda_store_import(store, &part), WENDA_OK);
+    assert_store_holds_content();
+}
+
+/* ---- dump ------------------------------------------------------------- */
+
+static int
+is_file(const char *path)
+{
+    struct stat sb;
+
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* Reads the whole file at path; the caller frees. */
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    long n;
+
+    cr_assert_not_null(f, "cannot read %s: %s", path, strerror(errno));
+    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+    n = ftell(f);
+    cr_assert_geq(n, 0);
+    rewind(f);
+    p = malloc((size_t)n + 1);
+    cr_assert_not_null(p);
+    cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
+    (void)fclose(f);
+    p[n] = '\0';
+    *len = (size_t)n;
+    return p;
+}
+
+static void
+assert_same_file(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *da = slurp(a, &la), *db = slurp(b, &lb);
+
+    cr_assert(la == lb && memcmp(da, db, la) == 0, "%s and %s differ", a, b);
+    free(da);
+    free(db);
+}
+
+/* Counts the regular files below dir (two levels: content's shape). */
+static size_t
+count_files(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    struct dirent *de;
+    size_t n = 0;
+
+    cr_assert_not_null(dp, "cannot open %s", dir);
+    while ((de = readdir(dp)) != NULL) {
+        char path[PATH_CAP];
+        struct stat sb;
+
+        if (de->d_name[0] == '.')
+            continue;
+        join(path, sizeof(path), dir, de->d_name);
+        cr_assert_eq(stat(path, &sb), 0);
+        n += S_ISDIR(sb.st_mode) ? count_files(path) : 1;
+    }
+    (void)closedir(dp);
+    return n;
+}
+
+Test(store, dumps_content_that_writes_back_to_the_same_bytes)
+{
+    struct wenda_content dump;
+    char out[PATH_CAP];
+    size_t i;
+
+    open_imported();
+    cr_assert_eq(wenda_store_dump(store, &dump), WENDA_OK);
+    cr_assert_eq(dump.ncats, content.ncats);
+    cr_assert_eq(dump.ntopics, content.ntopics);
+    for (i = 0; i < dump.ncats; i++)
+        cr_assert_str_eq(dump.cats[i].slug, content.cats[i].slug);
+    for (i = 0; i < dump.ntopics; i++)
+        assert_topic_eq(&content.topics[i], &dump.topics[i], 1);
+    join(out, sizeof(out), tmp_dir, "out");
+    cr_assert_eq(wenda_content_write(out, &dump), WENDA_OK);
+    wenda_content_cleanup(&dump);
+
+    cr_assert_eq(count_files(out), count_files(CONTENT_DIR),
+                 "dump wrote %zu files, content/ has %zu", count_files(out),
+                 count_files(CONTENT_DIR));
+    {
+        char a[PATH_CAP], b[PATH_CAP];
+
+        join(a, sizeof(a), CONTENT_DIR, "categories.yml");
+        join(b, sizeof(b), out, "categories.yml");
+        assert_same_file(a, b);
+    }
+    for (i = 0; i < content.ntopics; i++) {
+        const struct wenda_topic *t = &content.topics[i];
+        char rel[PATH_CAP], a[PATH_CAP], b[PATH_CAP];
+
+        (void)snprintf(rel, sizeof(rel), "%s/%s.md", t->category, t->slug);
+        join(a, sizeof(a), CONTENT_DIR, rel);
+        join(b, sizeof(b), out, rel);
+        cr_assert(is_file(b), "dump did not write %s", rel);
+        assert_same_file(a, b);
+    }
+}
+
+Test(store, dumps_an_empty_store_as_empty_content)
+{
+    struct wenda_content dump;
+    char msg[512];
+
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_dump(store, &dump), WENDA_OK);
+    cr_assert_eq(dump.ntopics, 0);
+    cr_assert_eq(dump.ncats, 0);
+    wenda_content_cleanup(&dump);
+}
