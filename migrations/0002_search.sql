@@ -10,3 +10,13 @@ CREATE VIRTUAL TABLE topics_fts USING fts5(
     title, aliases, pinyin, tags, answer,
     tokenize = 'wenda'
 );
+
+-- Whole-title keys: the normalized token string of a topic's title, English
+-- title and title pinyin (weight 2) and of each alias (weight 1).  A query
+-- equal to a key ranks that topic above every partial match.
+CREATE TABLE title_keys (
+    key      TEXT NOT NULL,
+    topic_id INTEGER NOT NULL REFERENCES topics(id) ON DELETE CASCADE,
+    weight   INTEGER NOT NULL,
+    PRIMARY KEY (key, topic_id)
+) WITHOUT ROWID;

@@ -990,7 +990,9 @@ load_topic_file(const char *path, const char *cat, const char *name,
     struct diag d = {path, fn, ctx, 0};
     struct wenda_topic t;
     char *buf;
+    const char *at;
     size_t len, i, n = strlen(name);
+    unsigned long slug_line = 0, category_line = 0;
 
     if (read_file(path, &buf, &len) != 0) {
         report(&d, 0, "cannot read: %s", strerror(errno));
@@ -1000,19 +1002,25 @@ load_topic_file(const char *path, const char *cat, const char *name,
         free(buf);
         return 1;
     }
+    /* Parsing succeeded, so both fields are in the front matter. */
+    at = strstr(buf, "\nslug:");
+    slug_line = at ? line_of(buf, (size_t)(at - buf)) + 1 : 0;
+    at = strstr(buf, "\ncategory:");
+    category_line = at ? line_of(buf, (size_t)(at - buf)) + 1 : 0;
     free(buf);
     if (t.slug == NULL || t.category == NULL) {  /* parse guarantees both */
         wenda_topic_cleanup(&t);
         return 1;
     }
     if (strlen(t.slug) + 3 != n || strncmp(name, t.slug, n - 3) != 0)
-        report(&d, 0, "file name must be the slug: %s.md", t.slug);
+        report(&d, slug_line, "file name must be the slug: %s.md", t.slug);
     if (strcmp(cat, t.category) != 0)
-        report(&d, 0, "file is in '%s/' but its category is '%s'", cat,
-               t.category);
+        report(&d, category_line, "file is in '%s/' but its category is "
+               "'%s'", cat, t.category);
     for (i = 0; i < c->ntopics; i++)
         if (strcmp(c->topics[i].slug, t.slug) == 0)
-            report(&d, 0, "duplicate slug '%s' (also in %s/%s.md)", t.slug,
+            report(&d, slug_line, "duplicate slug '%s' (also in %s/%s.md)",
+                   t.slug,
                    c->topics[i].category, c->topics[i].slug);
     c->topics[c->ntopics++] = t;
     return d.count;

@@ -297,6 +297,241 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
     return *match ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
+/* ---- whole-title keys ------------------------------------------------- */
+
+static int
+add_key_token(void *ctx, int flags, const char *tok, int ntok, int start,
+              int end)
+{
+    struct buf *b = ctx;
+
+    (void)start;
+    (void)end;
+    if (flags & WENDA_TOKEN_COLOCATED)
+        return 0;
+    if (b->n > 0)
+        buf_add(b, " ", 1);
+    buf_add(b, tok, (size_t)ntok);
+    return 0;
+}
+
+/*
+ * Writes the key of text to out: its tokens (as a query sees them, without
+ * colocated alternatives) joined by spaces, so that "ＧＩＬ 锁", "gil锁"
+ * and "GIL 鎖" share one key.
+ */
+static enum wenda_err
+key_of(struct wenda_tokenizer *tk, const char *text, size_t n,
+       struct buf *out)
+{
+    enum wenda_err rc;
+
+    buf_reset(out);
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text, (int)n,
+                        add_key_token, out, NULL);
+    if (rc == WENDA_OK && buf_failed(out))
+        rc = WENDA_ERR_NOMEM;
+    return rc;
+}
+
+/* ---- the pinyin column ------------------------------------------------- */
+
+/*
+ * Appends to col the pinyin of every Han run of text: each syllable, and
+ * every concatenation of two to four consecutive syllables and of the whole
+ * run, so that "lajihuishou" finds 垃圾回收 inside 中的垃圾回收机制.  When
+ * whole is not NULL, the run concatenations are also appended to it
+ * without spaces (the title's pinyin key).
+ */
+static enum wenda_err
+add_pinyin(struct wenda_tokenizer *tk, const char *text, struct buf *col,
+           struct buf *whole)
+{
+    size_t i = 0, n = strlen(text);
+
+    while (i < n) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t len;
+        size_t start = i, k, j, nsyl = 0;
+        char *py = NULL, *save = NULL, *tok;
+        char *syl[256];
+        enum wenda_err rc;
+
+        len = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+                               (utf8proc_ssize_t)(n - i), &c);
+        if (len <= 0 || !is_han(c)) {
+            i += len <= 0 ? 1 : (size_t)len;
+            continue;
+        }
+        while (i < n && (len = utf8proc_iterate(
+                             (const utf8proc_uint8_t *)text + i,
+                             (utf8proc_ssize_t)(n - i), &c)) > 0 &&
+               is_han(c))
+            i += (size_t)len;
+        rc = wenda_tokenizer_pinyin(tk, text + start, i - start, &py);
+        if (rc != WENDA_OK)
+            return rc;
+        /* "joined s1 s2 ..." for several syllables, "s" for one. */
+        for (tok = strtok_r(py, " ", &save); tok != NULL && nsyl < 256;
+             tok = strtok_r(NULL, " ", &save))
+            syl[nsyl++] = tok;
+        if (nsyl > 1) {
+            memmove(syl, syl + 1, (nsyl - 1) * sizeof(char *));
+            nsyl--;
+        }
+        for (k = 0; k < nsyl; k++) {
+            for (j = k; j < nsyl && (j - k < 4 || (k == 0 && j == nsyl - 1));
+                 j++) {
+                size_t m;
+
+                if (j - k >= 4 && !(k == 0 && j == nsyl - 1))
+                    continue;
+                if (col->n > 0)
+                    buf_add(col, " ", 1);
+                for (m = k; m <= j; m++)
+                    buf_adds(col, syl[m]);
+            }
+            if (whole != NULL)
+                buf_adds(whole, syl[k]);
+        }
+        free(py);
+    }
+    return buf_failed(col) || (whole && buf_failed(whole)) ? WENDA_ERR_NOMEM
+                                                          : WENDA_OK;
+}
+
+/* ---- writing the index ------------------------------------------------- */
+
+static enum wenda_err
+exec_bound(sqlite3 *db, const char *sql, int64_t id, const char *text,
+           int weight)
+{
+    sqlite3_stmt *s;
+    int step;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    if (text != NULL)
+        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
+    if (weight > 0)
+        sqlite3_bind_int(s, 3, weight);
+    step = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
+static enum wenda_err
+add_key(struct wenda_store *st, int64_t id, const char *text, int weight,
+        struct buf *key)
+{
+    enum wenda_err rc;
+
+    if (text == NULL || text[0] == '\0')
+        return WENDA_OK;
+    rc = key_of(wenda_store_tokenizer(st), text, strlen(text), key);
+    if (rc != WENDA_OK || key->n == 0)
+        return rc;
+    return exec_bound(wenda_store_db(st),
+                      "INSERT INTO title_keys(topic_id, key, weight) "
+                      "VALUES (?1, ?2, ?3) ON CONFLICT(key, topic_id) "
+                      "DO UPDATE SET weight = max(weight, excluded.weight)",
+                      id, key->p, weight);
+}
+
+enum wenda_err
+wenda_search_index(struct wenda_store *st, int64_t id,
+                   const struct wenda_topic *t)
+{
+    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
+    struct buf title = {0}, aliases = {0}, tags = {0}, pinyin = {0};
+    struct buf whole = {0}, key = {0};
+    sqlite3_stmt *s = NULL;
+    enum wenda_err rc;
+    size_t i;
+
+    if (tk == NULL)
+        return WENDA_ERR_INTERNAL;
+    buf_adds(&title, t->title);
+    if (t->title_en != NULL && t->title_en[0] != '\0') {
+        buf_adds(&title, " / ");
+        buf_adds(&title, t->title_en);
+    }
+    for (i = 0; i < t->aliases.n; i++) {
+        if (i > 0)
+            buf_adds(&aliases, " ; ");
+        buf_adds(&aliases, t->aliases.v[i]);
+    }
+    for (i = 0; i < t->tags.n; i++) {
+        if (i > 0)
+            buf_adds(&tags, " ");
+        buf_adds(&tags, t->tags.v[i]);
+    }
+    rc = add_pinyin(tk, t->title, &pinyin, &whole);
+    for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
+        rc = add_pinyin(tk, t->aliases.v[i], &pinyin, NULL);
+    if (rc == WENDA_OK && (buf_failed(&title) || buf_failed(&aliases) ||
+                           buf_failed(&tags)))
+        rc = WENDA_ERR_NOMEM;
+    if (rc != WENDA_OK)
+        goto cleanup;
+    rc = WENDA_ERR_DB;
+    if (sqlite3_prepare_v2(wenda_store_db(st),
+                           "INSERT INTO topics_fts(rowid, title, aliases, "
+                           "pinyin, tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, "
+                           "?6)",
+                           -1, &s, NULL) != SQLITE_OK)
+        goto cleanup;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, title.p ? title.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, aliases.p ? aliases.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, pinyin.p ? pinyin.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, tags.p ? tags.p : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, t->answer ? t->answer : "", -1, SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE)
+        goto cleanup;
+    rc = add_key(st, id, t->title, 2, &key);
+    if (rc == WENDA_OK)
+        rc = add_key(st, id, t->title_en, 2, &key);
+    if (rc == WENDA_OK)
+        rc = add_key(st, id, whole.p, 2, &key);
+    for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
+        rc = add_key(st, id, t->aliases.v[i], 1, &key);
+cleanup:
+    sqlite3_finalize(s);
+    buf_cleanup(&title);
+    buf_cleanup(&aliases);
+    buf_cleanup(&tags);
+    buf_cleanup(&pinyin);
+    buf_cleanup(&whole);
+    buf_cleanup(&key);
+    return rc;
+}
+
+enum wenda_err
+wenda_search_unindex(struct wenda_store *st, int64_t id)
+{
+    enum wenda_err rc = exec_bound(wenda_store_db(st),
+                                   "DELETE FROM topics_fts WHERE rowid = ?1",
+                                   id, NULL, 0);
+
+    if (rc == WENDA_OK)
+        rc = exec_bound(wenda_store_db(st),
+                        "DELETE FROM title_keys WHERE topic_id = ?1", id,
+                        NULL, 0);
+    return rc;
+}
+
+enum wenda_err
+wenda_search_index_clear(struct wenda_store *st)
+{
+    return sqlite3_exec(wenda_store_db(st),
+                        "DELETE FROM topics_fts; DELETE FROM title_keys;",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? WENDA_OK
+               : WENDA_ERR_DB;
+}
+
 /* Appends s with HTML escaped and the snippet markers as <mark> tags. */
 static void
 add_snippet_html(struct buf *b, const char *s)
@@ -338,13 +573,15 @@ static const char search_sql[] =
     "  snippet(topics_fts, 4, ?6, ?7, '…', ?8), "
     "  bm25(topics_fts, 10.0, 8.0, 5.0, 3.0, 1.0) AS score, "
     "  (topics_fts.rowid IN (SELECT rowid FROM topics_fts "
-    "                        WHERE topics_fts MATCH ?2)) AS in_title "
+    "                        WHERE topics_fts MATCH ?2)) AS in_title, "
+    "  coalesce((SELECT max(k.weight) FROM title_keys k "
+    "            WHERE k.key = ?9 AND k.topic_id = t.id), 0) AS exact "
     "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
     "WHERE topics_fts MATCH ?1 "
     "  AND (?3 IS NULL OR t.category = ?3) "
     "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
     "                             WHERE g.tag = ?4 AND g.topic_id = t.id)) "
-    "ORDER BY in_title DESC, score "
+    "ORDER BY exact DESC, in_title DESC, score "
     "LIMIT ?5";
 
 static const char count_sql[] =
@@ -367,7 +604,7 @@ bind_common(sqlite3_stmt *s, const char *match,
 
 static enum wenda_err
 run_level(struct wenda_store *st, const struct wenda_search_query *query,
-          const char *match, const char *title_match,
+          const char *match, const char *title_match, const char *key,
           struct wenda_search_result *out)
 {
     sqlite3 *db = wenda_store_db(st);
@@ -400,6 +637,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     sqlite3_bind_text(s, 6, MARK_OPEN, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, MARK_CLOSE, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 8, SNIPPET_TOKENS);
+    sqlite3_bind_text(s, 9, key, -1, SQLITE_STATIC);
     while (out->n < cap && (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
         const char *snip = (const char *)sqlite3_column_text(s, 5);
@@ -433,6 +671,7 @@ wenda_search_run(struct wenda_store *st,
 {
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
     char *all = NULL, *any = NULL, *title = NULL;
+    struct buf key = {0};
     size_t n = strlen(query->q);
     enum wenda_err rc;
 
@@ -450,13 +689,16 @@ wenda_search_run(struct wenda_store *st,
         rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_TITLE, &title,
                                 msg, msgcap);
     if (rc == WENDA_OK)
-        rc = run_level(st, query, all, title, out);
+        rc = key_of(tk, query->q, n, &key);
+    if (rc == WENDA_OK)
+        rc = run_level(st, query, all, title, key.p ? key.p : "", out);
     if (rc == WENDA_OK && out->total == 0) {
         rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ANY, &any, msg,
                                 msgcap);
         if (rc == WENDA_OK)
-            rc = run_level(st, query, any, title, out);
+            rc = run_level(st, query, any, title, key.p ? key.p : "", out);
     }
+    buf_cleanup(&key);
     free(all);
     free(any);
     free(title);

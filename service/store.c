@@ -15,8 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "buf.h"
 #include "migrations.h"
+#include "wenda/search.h"
 #include "wenda/tokenize.h"
 
 enum stmt_id {
@@ -376,92 +376,22 @@ now_rfc3339(char *out, size_t cap)
     (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-/* Joins sv with sep into b. */
-static void
-join(struct buf *b, const struct wenda_strv *sv, const char *sep)
-{
-    size_t i;
-
-    for (i = 0; i < sv->n; i++) {
-        if (i > 0)
-            buf_adds(b, sep);
-        buf_adds(b, sv->v[i]);
-    }
-}
-
-/*
- * Writes the search-index row of topic t (id) with the prepared insert
- * fts: titles, aliases, pinyin of titles and aliases, tags, answer.
- */
-static enum wenda_err
-index_topic(sqlite3_stmt *fts, struct wenda_tokenizer *tk, int64_t id,
-            const struct wenda_topic *t)
-{
-    struct buf title = {0}, aliases = {0}, tags = {0};
-    char *pinyin = NULL;
-    enum wenda_err rc;
-    int step;
-
-    buf_adds(&title, t->title);
-    if (t->title_en != NULL && t->title_en[0] != '\0') {
-        buf_adds(&title, " / ");
-        buf_adds(&title, t->title_en);
-    }
-    join(&aliases, &t->aliases, " ; ");
-    join(&tags, &t->tags, " ");
-    if (buf_failed(&title) || buf_failed(&aliases) || buf_failed(&tags)) {
-        rc = WENDA_ERR_NOMEM;
-        goto cleanup;
-    }
-    {
-        struct buf src = {0};
-
-        buf_adds(&src, t->title);
-        buf_adds(&src, " ; ");
-        buf_add(&src, aliases.p ? aliases.p : "", aliases.n);
-        rc = buf_failed(&src) ? WENDA_ERR_NOMEM
-                              : wenda_tokenizer_pinyin(tk, src.p, src.n,
-                                                       &pinyin);
-        buf_cleanup(&src);
-        if (rc != WENDA_OK)
-            goto cleanup;
-    }
-    sqlite3_bind_int64(fts, 1, id);
-    sqlite3_bind_text(fts, 2, title.p ? title.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(fts, 3, aliases.p ? aliases.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(fts, 4, pinyin, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fts, 5, tags.p ? tags.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(fts, 6, t->answer, -1, SQLITE_STATIC);
-    step = sqlite3_step(fts);
-    sqlite3_reset(fts);
-    rc = step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
-cleanup:
-    buf_cleanup(&title);
-    buf_cleanup(&aliases);
-    buf_cleanup(&tags);
-    free(pinyin);
-    return rc;
-}
-
 enum wenda_err
 wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
 {
-    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL, *fts = NULL;
-    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
+    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL;
     char stamp[32];
     enum wenda_err rc = WENDA_ERR_DB;
     size_t i, j;
 
     if (st->readonly)
         return WENDA_ERR_INVALID;
-    if (tk == NULL)
-        return WENDA_ERR_INTERNAL;
     now_rfc3339(stamp, sizeof(stamp));
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     if (sqlite3_exec(st->db,
                      "DELETE FROM topic_tags; DELETE FROM topics; "
-                     "DELETE FROM categories; DELETE FROM topics_fts;",
+                     "DELETE FROM categories;",
                      NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO categories(slug, name, name_en, ord) "
@@ -476,13 +406,12 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
                            "VALUES (?1, ?2)",
-                           -1, &tag, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "INSERT INTO topics_fts(rowid, title, aliases, "
-                           "pinyin, tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, "
-                           "?6)",
-                           -1, &fts, NULL) != SQLITE_OK)
+                           -1, &tag, NULL) != SQLITE_OK)
         goto cleanup;
+    rc = wenda_search_index_clear(st);
+    if (rc != WENDA_OK)
+        goto cleanup;
+    rc = WENDA_ERR_DB;
     for (i = 0; i < c->ncats; i++) {
         sqlite3_bind_text(cat, 1, c->cats[i].slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(cat, 2, c->cats[i].name, -1, SQLITE_STATIC);
@@ -530,7 +459,7 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
             if (step != SQLITE_DONE)
                 goto cleanup;
         }
-        rc = index_topic(fts, tk, (int64_t)i + 1, t);
+        rc = wenda_search_index(st, (int64_t)i + 1, t);
         if (rc != WENDA_OK)
             goto cleanup;
         rc = WENDA_ERR_DB;
@@ -541,7 +470,6 @@ cleanup:
     sqlite3_finalize(cat);
     sqlite3_finalize(top);
     sqlite3_finalize(tag);
-    sqlite3_finalize(fts);
     if (rc != WENDA_OK)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     return rc;

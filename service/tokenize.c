@@ -73,13 +73,13 @@ static_assert(WENDA_TOKEN_COLOCATED == FTS5_TOKEN_COLOCATED,
 /* Longest dictionary word emitted, in bytes. */
 #define MAX_DICT_WORD 64
 /* How far align_conv() looks for the end of a stretch tw2sp changed. */
-#define ALIGN_WINDOW 8
+#define ALIGN_WINDOW ((size_t)8)
 /* Code points below this are covered by the traditional-only table. */
 #define TRAD_LIMIT 0x32400
 
 /* NFKC_Casefold as utf8proc spells it. */
-#define NORM_OPTIONS                                                          \
-    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |                   \
+#define NORM_OPTIONS                                                           \
+    (UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT |                    \
      UTF8PROC_CASEFOLD | UTF8PROC_IGNORE)
 
 enum cls {
@@ -165,13 +165,11 @@ static int push_nchar(struct wenda_tokenizer *tk, int32_t cp, int start,
                       int end);
 static int push_cluster(struct wenda_tokenizer *tk, const unsigned char *s,
                         int start, int end, int32_t first, int single);
-static int normalize(struct wenda_tokenizer *tk, const unsigned char *s,
-                     int n);
+static int normalize(struct wenda_tokenizer *tk, const unsigned char *s, int n);
 static int han_beside(const struct wenda_tokenizer *tk, size_t i, size_t j,
                       int before);
 static void mark_numerals(struct wenda_tokenizer *tk);
-static int push_run(struct wenda_tokenizer *tk, int32_t cp, int start,
-                    int end);
+static int push_run(struct wenda_tokenizer *tk, int32_t cp, int start, int end);
 static int push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j);
 static size_t collect_run(struct wenda_tokenizer *tk, size_t i);
 static int encode_run(struct wenda_tokenizer *tk, const struct hchar *h,
@@ -207,9 +205,8 @@ static once_flag trad_once = ONCE_FLAG_INIT;
 static enum wenda_err trad_status = WENDA_ERR_INTERNAL;
 
 /* 0-9 as Chinese numerals, and 十. */
-static const int32_t numeral_cp[10] = {0x3007, 0x4E00, 0x4E8C, 0x4E09,
-                                       0x56DB, 0x4E94, 0x516D, 0x4E03,
-                                       0x516B, 0x4E5D};
+static const int32_t numeral_cp[10] = {0x3007, 0x4E00, 0x4E8C, 0x4E09, 0x56DB,
+                                       0x4E94, 0x516D, 0x4E03, 0x516B, 0x4E5D};
 #define TEN_CP 0x5341
 
 /*
@@ -219,7 +216,7 @@ static const int32_t numeral_cp[10] = {0x3007, 0x4E00, 0x4E8C, 0x4E09,
 static int
 reserve(void *pptr, size_t *cap, size_t need, size_t size)
 {
-    void *p;
+    void *old, *p;
     size_t ncap;
 
     if (need <= *cap)
@@ -230,8 +227,8 @@ reserve(void *pptr, size_t *cap, size_t need, size_t size)
             return -1;
         ncap *= 2;
     }
-    memcpy(&p, pptr, sizeof p);
-    p = realloc(p, ncap * size);
+    memcpy(&old, pptr, sizeof old);
+    p = realloc(old, ncap * size);
     if (p == NULL)
         return -1;
     memcpy(pptr, &p, sizeof p);
@@ -331,12 +328,9 @@ classify(int32_t cp)
     case UTF8PROC_CATEGORY_LO:
     case UTF8PROC_CATEGORY_MN:
     case UTF8PROC_CATEGORY_MC:
-    case UTF8PROC_CATEGORY_ME:
-        return CLS_LETTER;
-    case UTF8PROC_CATEGORY_ND:
-        return CLS_DIGIT;
-    default:
-        return CLS_SEP;
+    case UTF8PROC_CATEGORY_ME: return CLS_LETTER;
+    case UTF8PROC_CATEGORY_ND: return CLS_DIGIT;
+    default: return CLS_SEP;
     }
 }
 
@@ -481,8 +475,8 @@ mark_numerals(struct wenda_tokenizer *tk)
             i++;
             continue;
         }
-        for (j = i; j < tk->nnc && tk->nc[j].cls == CLS_DIGIT &&
-                    tk->nc[j].cp <= '9';
+        for (j = i;
+             j < tk->nnc && tk->nc[j].cls == CLS_DIGIT && tk->nc[j].cp <= '9';
              j++)
             ;
         left = han_beside(tk, i, j, 1);
@@ -532,7 +526,7 @@ push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j)
     g->at = (int)tk->nrun;
     g->ndigits = (int)(j - i);
     g->digits[0] = (char)tk->nc[i].cp;
-    g->digits[1] = j - i == 2 ? (char)tk->nc[i + 1].cp : '\0';
+    g->digits[1] = (char)(j - i == 2 ? tk->nc[i + 1].cp : 0);
     if (j - i == 1)
         return push_run(tk, numeral_cp[d0], start, end);
     d1 = tk->nc[i + 1].cp - '0';
@@ -919,8 +913,7 @@ emit_word(struct wenda_tokenizer *tk, size_t i)
     size_t j;
 
     for (j = i; j < tk->nnc && nc[j].cls == cls && !nc[j].numeral; j++) {
-        clen = (int)utf8proc_encode_char(nc[j].cp,
-                                         (utf8proc_uint8_t *)buf + n);
+        clen = (int)utf8proc_encode_char(nc[j].cp, (utf8proc_uint8_t *)buf + n);
         if (n + clen > MAX_WORD)
             break;
         n += clen;
@@ -1138,8 +1131,8 @@ wenda_tokenizer_pinyin(struct wenda_tokenizer *tk, const char *text,
     if (ntext > INT_MAX)
         return WENDA_ERR_TOO_LARGE;
     if (tk->translit == NULL) {
-        tk->translit = utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL,
-                                    &status);
+        tk->translit =
+            utrans_openU(id, -1, UTRANS_FORWARD, NULL, 0, NULL, &status);
         if (U_FAILURE(status)) {
             tk->translit = NULL;
             return status == U_MEMORY_ALLOCATION_ERROR ? WENDA_ERR_NOMEM
@@ -1218,8 +1211,7 @@ fts5_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text,
 enum wenda_err
 wenda_tokenize_register(sqlite3 *db)
 {
-    static fts5_tokenizer methods = {fts5_create, fts5_delete,
-                                     fts5_tokenize};
+    static fts5_tokenizer methods = {fts5_create, fts5_delete, fts5_tokenize};
     sqlite3_stmt *stmt = NULL;
     fts5_api *api = NULL;
     int rc;

@@ -82,6 +82,21 @@ enum wenda_err wenda_search_run(struct wenda_store *st,
                                 struct wenda_search_result *out, char *msg,
                                 size_t msgcap);
 
+/*
+ * Writes the search index of topic t, stored under id: its full-text row
+ * (titles, aliases, pinyin of titles and aliases, tags, answer) and its
+ * whole-title keys.  The store calls it inside its write transaction;
+ * callers replacing a topic call wenda_search_unindex() first.
+ */
+enum wenda_err wenda_search_index(struct wenda_store *st, int64_t id,
+                                  const struct wenda_topic *t);
+
+/* Removes the index of topic id. */
+enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
+
+/* Empties the whole index (before a full import). */
+enum wenda_err wenda_search_index_clear(struct wenda_store *st);
+
 /* Frees what *r owns and zeroes it. */
 void wenda_search_result_cleanup(struct wenda_search_result *r);
 

@@ -294,13 +294,13 @@ Test(store, refuses_a_database_newer_than_the_binary)
     make_db_with_version(db_path, newer);
     for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
         char msg[512] = "";
+        struct wenda_store *st = (struct wenda_store *)msg;
         enum wenda_err rc;
 
-        store = (struct wenda_store *)&msg;  /* must be set to NULL */
-        rc = wenda_store_open(db_path, flags[i], &store, msg, sizeof(msg));
+        rc = wenda_store_open(db_path, flags[i], &st, msg, sizeof(msg));
         cr_assert_eq(rc, WENDA_ERR_DB_TOO_NEW, "flags %d gave %s", flags[i],
                      wenda_err_name(rc));
-        cr_assert_null(store, "a refused open left *out set");
+        cr_assert_null(st, "a refused open left *out set");
         cr_assert_not_null(strstr(msg, "newer"),
                            "message does not say newer: '%s'", msg);
     }

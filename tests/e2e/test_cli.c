@@ -1,0 +1,873 @@
+/*
+ * test_cli.c -- the wenda command line as an operator meets it: exit
+ * statuses, "FILE:LINE: message" diagnostics, import/export round trips,
+ * and the refusal of bad flags and too-new databases.
+ *
+ * Each test runs the real binary ($WENDA_BIN, default build/wenda, resolved
+ * from the repository root where the tests run) with fork and execv, in a
+ * private temporary directory that is also its working directory, so that
+ * a command which wrongly falls back to a default path (data/wenda.db)
+ * leaves nothing in the repository.  stdout and stderr go to files in that
+ * directory; the wait is bounded (10 s, then SIGKILL) so that a command
+ * that hangs fails one test instead of the suite.  The WENDA_* variables
+ * are cleared in the child so that the caller's environment cannot change
+ * a default behind a test's back.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#define PATH_CAP 4096
+#define RUN_TIMEOUT_S 10
+
+static char tmp_dir[PATH_CAP];      /* private directory and child's cwd */
+static char bin_path[PATH_CAP];     /* absolute path of the binary */
+static char content_path[PATH_CAP]; /* absolute path of content/ */
+static int run_seq;                 /* numbers the output files */
+
+/* The outcome of one run of the binary. */
+struct run {
+    int status;  /* exit code, 128 + signal, or -1 when killed on timeout */
+    char *out;   /* stdout, NUL-terminated */
+    char *err;   /* stderr, NUL-terminated */
+};
+
+/* ---- helpers ---------------------------------------------------------- */
+
+static void
+join(char *out, size_t cap, const char *a, const char *b)
+{
+    int w = snprintf(out, cap, "%s/%s", a, b);
+
+    cr_assert(w > 0 && (size_t)w < cap, "path too long: %s/%s", a, b);
+}
+
+/* tmp_dir/rel into out. */
+static void
+in_tmp(char *out, size_t cap, const char *rel)
+{
+    join(out, cap, tmp_dir, rel);
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *p = NULL;
+    size_t n = 0, cap = 0, r;
+
+    if (f == NULL)
+        return NULL;
+    for (;;) {
+        if (cap - n < 4096) {
+            char *q = realloc(p, cap + 65536 + 1);
+
+            cr_assert_not_null(q);
+            p = q;
+            cap += 65536;
+        }
+        r = fread(p + n, 1, cap - n, f);
+        n += r;
+        if (r == 0)
+            break;
+    }
+    (void)fclose(f);
+    p[n] = '\0';
+    if (len != NULL)
+        *len = n;
+    return p;
+}
+
+static void
+spit(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+
+    cr_assert_not_null(f, "cannot write %s: %s", path, strerror(errno));
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+/* Replaces the first occurrence of from by to in the file at path. */
+static void
+edit_file(const char *path, const char *from, const char *to)
+{
+    size_t len, pre, flen = strlen(from), tlen = strlen(to);
+    char *data = slurp(path, &len);
+    char *hit, *out;
+
+    cr_assert_not_null(data, "cannot read %s", path);
+    hit = strstr(data, from);
+    cr_assert_not_null(hit, "'%s' is not in %s", from, path);
+    pre = (size_t)(hit - data);
+    out = malloc(len - flen + tlen + 1);
+    cr_assert_not_null(out);
+    memcpy(out, data, pre);
+    memcpy(out + pre, to, tlen);
+    memcpy(out + pre + tlen, hit + flen, len - pre - flen);
+    spit(path, out, len - flen + tlen);
+    free(out);
+    free(data);
+}
+
+/* Appends data to the file at path. */
+static void
+append_file(const char *path, const char *data)
+{
+    FILE *f = fopen(path, "ab");
+
+    cr_assert_not_null(f, "cannot append to %s", path);
+    cr_assert_eq(fputs(data, f) >= 0, 1);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void
+copy_tree(const char *src, const char *dst)
+{
+    DIR *dp = opendir(src);
+    struct dirent *de;
+
+    cr_assert_not_null(dp, "cannot open %s: %s", src, strerror(errno));
+    cr_assert(mkdir(dst, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", dst,
+              strerror(errno));
+    while ((de = readdir(dp)) != NULL) {
+        char s[PATH_CAP], t[PATH_CAP];
+        struct stat sb;
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        join(s, sizeof(s), src, de->d_name);
+        join(t, sizeof(t), dst, de->d_name);
+        cr_assert_eq(stat(s, &sb), 0, "stat %s", s);
+        if (S_ISDIR(sb.st_mode)) {
+            copy_tree(s, t);
+        } else {
+            size_t len;
+            char *data = slurp(s, &len);
+
+            cr_assert_not_null(data, "cannot read %s", s);
+            spit(t, data, len);
+            free(data);
+        }
+    }
+    (void)closedir(dp);
+}
+
+/* Copies content/ to tmp_dir/name and returns its path in out. */
+static void
+copy_content(char *out, size_t cap, const char *name)
+{
+    in_tmp(out, cap, name);
+    copy_tree(content_path, out);
+}
+
+struct file_list {
+    char **v;
+    size_t n, cap;
+};
+
+static int
+cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the regular files below dir/rel to fl as paths relative to dir. */
+static void
+list_files(const char *dir, const char *rel, struct file_list *fl)
+{
+    char path[PATH_CAP];
+    DIR *dp;
+    struct dirent *de;
+
+    if (rel[0] == '\0')
+        (void)snprintf(path, sizeof(path), "%s", dir);
+    else
+        join(path, sizeof(path), dir, rel);
+    dp = opendir(path);
+    cr_assert_not_null(dp, "cannot open %s: %s", path, strerror(errno));
+    while ((de = readdir(dp)) != NULL) {
+        char sub[PATH_CAP], full[PATH_CAP];
+        struct stat sb;
+
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (rel[0] == '\0')
+            (void)snprintf(sub, sizeof(sub), "%s", de->d_name);
+        else
+            join(sub, sizeof(sub), rel, de->d_name);
+        join(full, sizeof(full), dir, sub);
+        cr_assert_eq(stat(full, &sb), 0, "stat %s", full);
+        if (S_ISDIR(sb.st_mode)) {
+            list_files(dir, sub, fl);
+            continue;
+        }
+        if (fl->n == fl->cap) {
+            char **v;
+
+            fl->cap = fl->cap ? fl->cap * 2 : 128;
+            v = realloc(fl->v, fl->cap * sizeof(char *));
+            cr_assert_not_null(v);
+            fl->v = v;
+        }
+        fl->v[fl->n] = strdup(sub);
+        cr_assert_not_null(fl->v[fl->n]);
+        fl->n++;
+    }
+    (void)closedir(dp);
+    if (rel[0] == '\0' && fl->n > 0)
+        qsort(fl->v, fl->n, sizeof(char *), cmp_str);
+}
+
+static void
+file_list_cleanup(struct file_list *fl)
+{
+    size_t i;
+
+    for (i = 0; i < fl->n; i++)
+        free(fl->v[i]);
+    free(fl->v);
+    memset(fl, 0, sizeof(*fl));
+}
+
+/* Asserts that directories a and b hold the same files, byte for byte. */
+static void
+assert_same_tree(const char *a, const char *b)
+{
+    struct file_list fa = {0}, fb = {0};
+    size_t i;
+
+    list_files(a, "", &fa);
+    list_files(b, "", &fb);
+    for (i = 0; i < fa.n || i < fb.n; i++) {
+        cr_assert(i < fa.n, "%s has %s, %s does not", b, fb.v[i], a);
+        cr_assert(i < fb.n, "%s has %s, %s does not", a, fa.v[i], b);
+        cr_assert_str_eq(fa.v[i], fb.v[i], "file sets differ at %s vs %s",
+                         fa.v[i], fb.v[i]);
+    }
+    cr_assert_gt(fa.n, 0, "%s is empty", a);
+    for (i = 0; i < fa.n; i++) {
+        char pa[PATH_CAP], pb[PATH_CAP];
+        size_t la, lb;
+        char *da, *db;
+
+        join(pa, sizeof(pa), a, fa.v[i]);
+        join(pb, sizeof(pb), b, fb.v[i]);
+        da = slurp(pa, &la);
+        db = slurp(pb, &lb);
+        cr_assert_not_null(da, "cannot read %s", pa);
+        cr_assert_not_null(db, "cannot read %s", pb);
+        cr_assert(la == lb && memcmp(da, db, la) == 0,
+                  "%s differs (%zu vs %zu bytes)", fa.v[i], la, lb);
+        free(da);
+        free(db);
+    }
+    file_list_cleanup(&fa);
+    file_list_cleanup(&fb);
+}
+
+static int
+remove_entry(const char *path, const struct stat *sb, int flag,
+             struct FTW *ftw)
+{
+    (void)sb;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static double
+now_s(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Runs the binary with the NULL-terminated args (argv[1] on) in tmp_dir,
+ * stdin from /dev/null, and waits at most RUN_TIMEOUT_S seconds.  The
+ * caller frees r with run_cleanup().
+ */
+static void
+run_wenda(struct run *r, const char *const *args)
+{
+    static const char *const env_vars[] = {
+        "WENDA_PORT",    "WENDA_BIND",         "WENDA_DB",
+        "WENDA_CONTENT", "WENDA_THREADS",      "WENDA_MAX_CONNECTIONS",
+        "WENDA_IDLE_TIMEOUT", "WENDA_MAX_BODY",
+    };
+    char out_path[PATH_CAP], err_path[PATH_CAP], name[64];
+    char *argv[32];
+    size_t argc = 0, i;
+    double deadline;
+    int wstatus = 0, seq = ++run_seq;
+    pid_t pid, w;
+
+    argv[argc++] = bin_path;
+    for (i = 0; args[i] != NULL; i++) {
+        cr_assert_lt(argc, sizeof(argv) / sizeof(argv[0]) - 1);
+        argv[argc++] = (char *)(uintptr_t)args[i];
+    }
+    argv[argc] = NULL;
+    (void)snprintf(name, sizeof(name), "run%d.out", seq);
+    in_tmp(out_path, sizeof(out_path), name);
+    (void)snprintf(name, sizeof(name), "run%d.err", seq);
+    in_tmp(err_path, sizeof(err_path), name);
+
+    pid = fork();
+    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        int in = open("/dev/null", O_RDONLY);
+        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+        if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 ||
+            dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(tmp_dir) != 0)
+            _exit(126);
+        for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
+            (void)unsetenv(env_vars[i]);
+        execv(bin_path, argv);
+        _exit(127);
+    }
+    deadline = now_s() + RUN_TIMEOUT_S;
+    for (;;) {
+        struct timespec nap = {0, 5 * 1000 * 1000};
+
+        w = waitpid(pid, &wstatus, WNOHANG);
+        if (w == pid || (w < 0 && errno != EINTR))
+            break;
+        if (now_s() > deadline) {
+            (void)kill(pid, SIGKILL);
+            (void)waitpid(pid, &wstatus, 0);
+            w = 0;
+            break;
+        }
+        (void)nanosleep(&nap, NULL);
+    }
+    if (w == 0)
+        r->status = -1;
+    else if (WIFEXITED(wstatus))
+        r->status = WEXITSTATUS(wstatus);
+    else if (WIFSIGNALED(wstatus))
+        r->status = 128 + WTERMSIG(wstatus);
+    else
+        r->status = -2;
+    r->out = slurp(out_path, NULL);
+    r->err = slurp(err_path, NULL);
+    cr_assert_not_null(r->out);
+    cr_assert_not_null(r->err);
+    cr_assert_neq(r->status, 126, "the child could not set up its files");
+    cr_assert_neq(r->status, 127, "cannot execute %s", bin_path);
+    cr_assert_neq(r->status, -1, "%s %s did not end within %d s", bin_path,
+                  args[0] ? args[0] : "", RUN_TIMEOUT_S);
+}
+
+static void
+run_cleanup(struct run *r)
+{
+    free(r->out);
+    free(r->err);
+    memset(r, 0, sizeof(*r));
+}
+
+/*
+ * Looks for a stderr line "FILE:LINE: message" whose FILE is file; returns
+ * its LINE and copies the whole line to found (cap bytes).  Returns 0 for a
+ * "FILE: message" line without a number, -1 when file is not named at the
+ * start of any line.  A line with a number wins over one without.
+ */
+static long
+diag_line_for(const char *err, const char *file, char *found, size_t cap)
+{
+    size_t flen = strlen(file);
+    const char *line = err;
+    long best = -1;
+
+    while (*line != '\0') {
+        const char *eol = strchr(line, '\n');
+        size_t n = eol ? (size_t)(eol - line) : strlen(line);
+
+        if (n > flen && strncmp(line, file, flen) == 0 && line[flen] == ':') {
+            const char *p = line + flen + 1;
+            char *end;
+            long v = strtol(p, &end, 10);
+
+            if (end != p && *end == ':' && v > 0) {
+                (void)snprintf(found, cap, "%.*s", (int)n, line);
+                return v;
+            }
+            if (best < 0) {
+                (void)snprintf(found, cap, "%.*s", (int)n, line);
+                best = 0;
+            }
+        }
+        line += n + (eol != NULL);
+    }
+    return best;
+}
+
+/* Returns 1 when value occurs in s as a whole token (not inside a longer
+ * run of letters, digits or hyphens). */
+static int
+names_token(const char *s, const char *value)
+{
+    size_t n = strlen(value);
+    const char *p = s;
+
+    while ((p = strstr(p, value)) != NULL) {
+        char before = p == s ? ' ' : p[-1], after = p[n];
+        int wb = (before >= 'a' && before <= 'z') ||
+                 (before >= '0' && before <= '9') || before == '-';
+        int wa = (after >= 'a' && after <= 'z') ||
+                 (after >= '0' && after <= '9');
+
+        if (!wb && !wa)
+            return 1;
+        p++;
+    }
+    return 0;
+}
+
+static long
+db_user_version(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *s = NULL;
+    long v;
+
+    cr_assert_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+                 SQLITE_OK, "sqlite3 cannot open %s", path);
+    cr_assert_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(db);
+    return v;
+}
+
+static void
+setup(void)
+{
+    const char *base = getenv("TMPDIR");
+    const char *bin = getenv("WENDA_BIN");
+    char *real;
+    int w;
+
+    if (base == NULL || base[0] == '\0')
+        base = "/tmp";
+    if (bin == NULL || bin[0] == '\0')
+        bin = "build/wenda";
+    w = snprintf(tmp_dir, sizeof(tmp_dir), "%s/wenda-cli-XXXXXX", base);
+    cr_assert(w > 0 && (size_t)w < sizeof(tmp_dir));
+    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp: %s", strerror(errno));
+    real = realpath(bin, NULL);
+    cr_assert_not_null(real, "no wenda binary at %s (set WENDA_BIN, run from "
+                       "the repository root)", bin);
+    (void)snprintf(bin_path, sizeof(bin_path), "%s", real);
+    free(real);
+    cr_assert_eq(access(bin_path, X_OK), 0, "%s is not executable", bin_path);
+    real = realpath("content", NULL);
+    cr_assert_not_null(real, "no content/ (run from the repository root)");
+    (void)snprintf(content_path, sizeof(content_path), "%s", real);
+    free(real);
+}
+
+static void
+teardown(void)
+{
+    if (tmp_dir[0] != '\0')
+        (void)nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(command, .init = setup, .fini = teardown);
+
+/* ---- check ------------------------------------------------------------ */
+
+Test(command, check_accepts_the_shipped_content)
+{
+    const char *const args[] = {"check", content_path, NULL};
+    struct run r;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 0, "check content exited %d:\n%s", r.status,
+                 r.err);
+    cr_assert_str_empty(r.err, "a clean check printed problems:\n%s", r.err);
+    cr_assert(names_token(r.out, "64"), "check does not count 64 topics: %s",
+              r.out);
+    run_cleanup(&r);
+}
+
+/* Runs "check dir", expects status 1 and a FILE:LINE diagnostic for file
+ * (relative to dir) at a line in [lo, hi] whose text holds word. */
+static void
+expect_check_problem(const char *dir, const char *rel, long lo, long hi,
+                     const char *word)
+{
+    const char *const args[] = {"check", dir, NULL};
+    char file[PATH_CAP], found[2048] = "";
+    struct run r;
+    long line;
+
+    join(file, sizeof(file), dir, rel);
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 1, "check of a broken directory exited %d:\n%s",
+                 r.status, r.err);
+    line = diag_line_for(r.err, file, found, sizeof(found));
+    cr_assert_neq(line, -1, "%s is not named at the start of a line:\n%s",
+                  file, r.err);
+    cr_assert(line >= lo && line <= hi,
+              "%s: expected FILE:LINE with LINE in %ld..%ld; got: %s", rel,
+              lo, hi, found);
+    if (word != NULL)
+        cr_assert_not_null(strstr(found, word), "'%s' not in: %s", word,
+                           found);
+    run_cleanup(&r);
+}
+
+Test(command, check_reports_a_missing_field_with_file_and_line)
+{
+    char dir[PATH_CAP], path[PATH_CAP];
+
+    copy_content(dir, sizeof(dir), "c");
+    join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    edit_file(path, "tags: [\"lock\", \"thread\", \"process\"]\n", "");
+    /* The front matter now spans lines 1..8. */
+    expect_check_problem(dir, "concurrency/deadlock.md", 1, 8, "tags");
+}
+
+Test(command, check_reports_a_duplicate_slug_at_its_line_naming_both_files)
+{
+    const char *args[] = {"check", NULL, NULL};
+    char dir[PATH_CAP], src[PATH_CAP], dst[PATH_CAP], first[PATH_CAP];
+    char found[2048] = "", found2[2048] = "";
+    struct run r;
+    long line, line2;
+    size_t len;
+    char *data;
+
+    copy_content(dir, sizeof(dir), "c");
+    join(src, sizeof(src), dir, "concurrency/deadlock.md");
+    join(dst, sizeof(dst), dir, "http/deadlock.md");
+    data = slurp(src, &len);
+    cr_assert_not_null(data);
+    spit(dst, data, len);
+    free(data);
+    edit_file(dst, "category: \"concurrency\"", "category: \"http\"");
+    args[1] = dir;
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 1, "check exited %d:\n%s", r.status, r.err);
+    /* Whichever file is read second is reported, naming the first. */
+    join(first, sizeof(first), dir, "concurrency/deadlock.md");
+    line = diag_line_for(r.err, dst, found, sizeof(found));
+    line2 = diag_line_for(r.err, first, found2, sizeof(found2));
+    if (line < 0 || strstr(found, "concurrency/deadlock") == NULL) {
+        line = line2;
+        memcpy(found, found2, sizeof(found));
+        cr_assert_not_null(strstr(found, "http/deadlock"),
+                           "no line names both files:\n%s", r.err);
+    }
+    cr_assert_neq(line, -1, "no line names both files:\n%s", r.err);
+    /* slug: is line 4 of deadlock.md. */
+    cr_assert_eq(line, 4, "expected FILE:4: (the slug line); got: %s", found);
+    run_cleanup(&r);
+}
+
+Test(command, check_reports_bad_yaml_with_file_and_line)
+{
+    char dir[PATH_CAP], path[PATH_CAP];
+
+    copy_content(dir, sizeof(dir), "c");
+    join(path, sizeof(path), dir, "http/http-vs-https.md");
+    edit_file(path, "order: ", "order: [");
+    /* order: is line 6; the parser may notice at the next line. */
+    expect_check_problem(dir, "http/http-vs-https.md", 6, 7, NULL);
+}
+
+Test(command, check_reports_invalid_utf8_with_file_and_line)
+{
+    char dir[PATH_CAP], path[PATH_CAP];
+
+    copy_content(dir, sizeof(dir), "c");
+    join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    /* The file has 10 lines, each ending with a newline. */
+    append_file(path, "第十一行 \xff 坏字节\n");
+    expect_check_problem(dir, "concurrency/deadlock.md", 11, 11, NULL);
+}
+
+Test(command, check_reports_a_directory_that_does_not_exist)
+{
+    char dir[PATH_CAP];
+    const char *args[] = {"check", NULL, NULL};
+    struct run r;
+
+    in_tmp(dir, sizeof(dir), "no-such-dir");
+    args[1] = dir;
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 1, "exited %d", r.status);
+    cr_assert_not_null(strstr(r.err, "no-such-dir"), "stderr: %s", r.err);
+    run_cleanup(&r);
+}
+
+Test(command, check_without_a_directory_is_a_usage_error)
+{
+    const char *const args[] = {"check", NULL};
+    struct run r;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 2, "exited %d", r.status);
+    cr_assert_str_not_empty(r.err);
+    run_cleanup(&r);
+}
+
+/* ---- import and export ------------------------------------------------ */
+
+/* Runs "import --db db dir" and expects status want. */
+static void
+import_expect(const char *db, const char *dir, int want, struct run *r)
+{
+    const char *args[] = {"import", "--db", NULL, NULL, NULL};
+
+    args[2] = db;
+    args[3] = dir;
+    run_wenda(r, args);
+    cr_assert_eq(r->status, want, "import exited %d, not %d:\n%s", r->status,
+                 want, r->err);
+}
+
+static void
+export_expect(const char *db, const char *dir, int want, struct run *r)
+{
+    const char *args[] = {"export", "--db", NULL, NULL, NULL};
+
+    args[2] = db;
+    args[3] = dir;
+    run_wenda(r, args);
+    cr_assert_eq(r->status, want, "export exited %d, not %d:\n%s", r->status,
+                 want, r->err);
+}
+
+Test(command, exports_an_imported_database_as_the_same_files)
+{
+    char db[PATH_CAP], out[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "wenda.db");
+    in_tmp(out, sizeof(out), "exported");
+    import_expect(db, content_path, 0, &r);
+    cr_assert(names_token(r.out, "64"), "import does not say 64: %s", r.out);
+    run_cleanup(&r);
+    export_expect(db, out, 0, &r);
+    run_cleanup(&r);
+    assert_same_tree(content_path, out);
+}
+
+Test(command, leaves_the_database_unchanged_when_an_import_fails)
+{
+    char db[PATH_CAP], dir[PATH_CAP], path[PATH_CAP], out[PATH_CAP];
+    char file[PATH_CAP], found[2048];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "wenda.db");
+    in_tmp(out, sizeof(out), "exported");
+    import_expect(db, content_path, 0, &r);
+    run_cleanup(&r);
+
+    /* A directory that differs a lot, with one broken file. */
+    copy_content(dir, sizeof(dir), "broken");
+    join(path, sizeof(path), dir, "tools/code-review.md");
+    cr_assert_eq(unlink(path), 0);
+    join(path, sizeof(path), dir, "tools/git-fork.md");
+    cr_assert_eq(unlink(path), 0);
+    join(path, sizeof(path), dir, "python/pep8.md");
+    edit_file(path, "title: ", "titel: ");
+    join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    edit_file(path, "title: \"死锁\"", "title: \"改过的\"");
+    import_expect(db, dir, 1, &r);
+    join(file, sizeof(file), dir, "python/pep8.md");
+    cr_assert_geq(diag_line_for(r.err, file, found, sizeof(found)), 0,
+                  "the broken file is not named:\n%s", r.err);
+    run_cleanup(&r);
+
+    cr_assert_eq(db_user_version(db) > 0, 1);
+    export_expect(db, out, 0, &r);
+    run_cleanup(&r);
+    assert_same_tree(content_path, out);
+}
+
+Test(command, export_of_a_missing_database_fails_with_a_message)
+{
+    char db[PATH_CAP], out[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "missing.db");
+    in_tmp(out, sizeof(out), "exported");
+    export_expect(db, out, 1, &r);
+    cr_assert_not_null(strstr(r.err, "missing.db"),
+                       "the message does not name the database: %s", r.err);
+    cr_assert_neq(access(db, F_OK), 0, "export created %s", db);
+    run_cleanup(&r);
+}
+
+Test(command, import_without_a_directory_is_a_usage_error)
+{
+    const char *const bare[] = {"import", NULL};
+    const char *with_db[] = {"import", "--db", NULL, NULL};
+    char db[PATH_CAP], dflt[PATH_CAP];
+    struct run r;
+
+    run_wenda(&r, bare);
+    cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
+    cr_assert_str_not_empty(r.err);
+    run_cleanup(&r);
+    in_tmp(db, sizeof(db), "x.db");
+    with_db[2] = db;
+    run_wenda(&r, with_db);
+    cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
+    run_cleanup(&r);
+    cr_assert_neq(access(db, F_OK), 0, "a usage error created %s", db);
+    in_tmp(dflt, sizeof(dflt), "data/wenda.db");
+    cr_assert_neq(access(dflt, F_OK), 0, "a usage error created %s", dflt);
+}
+
+/* ---- serve: bad flags and databases ----------------------------------- */
+
+/* Runs "serve" with a private --db and --content plus extra, and expects
+ * status 2 with both words on stderr and no database created. */
+static void
+serve_rejects(const char *opt, const char *value, const char *word)
+{
+    const char *args[12];
+    char db[PATH_CAP];
+    struct run r;
+    size_t n = 0;
+
+    in_tmp(db, sizeof(db), "serve.db");
+    args[n++] = "serve";
+    args[n++] = "--bind";
+    args[n++] = "127.0.0.1";
+    args[n++] = "--db";
+    args[n++] = db;
+    args[n++] = "--content";
+    args[n++] = content_path;
+    args[n++] = opt;
+    if (value != NULL)
+        args[n++] = value;
+    args[n] = NULL;
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 2, "serve %s %s exited %d:\n%s", opt,
+                 value ? value : "", r.status, r.err);
+    cr_assert(names_token(r.err, word), "stderr does not name '%s':\n%s",
+              word, r.err);
+    cr_assert_not_null(strstr(r.err, opt), "stderr does not name %s:\n%s",
+                       opt, r.err);
+    cr_assert_neq(access(db, F_OK), 0, "a bad flag still created %s", db);
+    run_cleanup(&r);
+}
+
+Test(command, serve_rejects_a_port_that_is_not_a_number)
+{
+    serve_rejects("--port", "abc", "abc");
+}
+
+Test(command, serve_rejects_port_zero)
+{
+    serve_rejects("--port", "0", "0");
+}
+
+Test(command, serve_rejects_a_port_above_65535)
+{
+    serve_rejects("--port", "70000", "70000");
+}
+
+Test(command, serve_rejects_a_thread_count_that_is_not_a_number)
+{
+    serve_rejects("--threads", "x", "x");
+}
+
+Test(command, serve_rejects_an_unknown_option)
+{
+    serve_rejects("--bogus", NULL, "--bogus");
+}
+
+Test(command, serve_refuses_a_database_newer_than_the_binary)
+{
+    const char *args[] = {"serve", "--bind", "127.0.0.1", "--port", "1",
+                          "--db", NULL, "--content", NULL, NULL};
+    char db[PATH_CAP];
+    sqlite3 *h = NULL;
+    struct run r;
+
+    in_tmp(db, sizeof(db), "future.db");
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "CREATE TABLE t(x); PRAGMA user_version = "
+                                 "999;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_close(h), SQLITE_OK);
+    args[6] = db;
+    args[8] = content_path;
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 1, "serve on a too-new database exited %d:\n%s",
+                 r.status, r.err);
+    cr_assert_not_null(strstr(r.err, "newer"),
+                       "the message does not say newer: %s", r.err);
+    cr_assert_eq(db_user_version(db), 999, "the database was changed");
+    run_cleanup(&r);
+}
+
+/* ---- top level -------------------------------------------------------- */
+
+Test(command, help_exits_zero_and_lists_the_commands)
+{
+    const char *const args[] = {"--help", NULL};
+    static const char *const cmds[] = {"serve", "import", "export", "check"};
+    struct run r;
+    size_t i;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 0, "--help exited %d", r.status);
+    for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+        cr_assert(names_token(r.out, cmds[i]), "usage does not list %s:\n%s",
+                  cmds[i], r.out);
+    run_cleanup(&r);
+}
+
+Test(command, an_unknown_command_is_a_usage_error)
+{
+    const char *const args[] = {"bogus", NULL};
+    struct run r;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 2, "exited %d", r.status);
+    cr_assert(names_token(r.err, "bogus"), "stderr does not name it:\n%s",
+              r.err);
+    run_cleanup(&r);
+}
+
+Test(command, no_command_is_a_usage_error)
+{
+    const char *const args[] = {NULL};
+    struct run r;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 2, "exited %d", r.status);
+    cr_assert_str_not_empty(r.err);
+    run_cleanup(&r);
+}
