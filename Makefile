@@ -25,6 +25,7 @@ APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
              libopencc-dev libopencc-data libicu-dev libstemmer-dev
 APT_TEST  := libcriterion-dev libcurl4-openssl-dev
 APT_LINT  := clang clang-tidy cppcheck
+APT_BENCH := wrk curl nginx-light
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
@@ -54,7 +55,7 @@ UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
 E2E_SRC  := $(sort $(wildcard tests/e2e/*.c))
 TEST_OBJ := $(UNIT_SRC:%.c=$(BUILD)/%.o) $(E2E_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all run test check-tests lint asan deps deps-lint clean eval
+.PHONY: all run test lint asan deps deps-lint deps-bench clean eval bench
 all: $(BUILD)/wenda $(BUILD)/libwenda.a
 
 $(BUILD)/%.o: %.c
@@ -125,6 +126,18 @@ eval: deps all $(BUILD)/tests/wenda-eval
 	  ./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content $$set || exit 1; \
 	done
 
+# ---- benchmarks (never run by the tests) -------------------------------------
+
+$(BUILD)/tests/bench-fixed: tests/bench/fixed.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEP_CFLAGS) -o $@ $< $(DEP_LIBS)
+
+$(BUILD)/tests/bench-queries: $(BUILD)/tests/bench/queries.o $(BUILD)/libwenda.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+bench: deps deps-bench all $(BUILD)/tests/bench-fixed $(BUILD)/tests/bench-queries
+	BUILD=$(BUILD) tests/bench/run.sh
+
 # ---- checks -----------------------------------------------------------------
 
 BANNED := sprintf|strcat|strncat|gets
@@ -163,6 +176,9 @@ deps:
 
 deps-lint:
 	$(call apt_install,$(APT_LINT))
+
+deps-bench:
+	$(call apt_install,$(APT_BENCH))
 
 clean:
 	rm -rf build build-asan build-tsan

@@ -568,32 +568,58 @@ col_dup(sqlite3_stmt *s, int col)
     return strdup(v ? v : "");
 }
 
-static const char search_sql[] =
-    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
-    "  snippet(topics_fts, 4, ?6, ?7, '…', ?8), "
+/*
+ * Ranking and snippets are two statements: the first orders every match
+ * and keeps the best rows, without snippets (SQLite would compute a
+ * snippet for every matching row before sorting); the second makes the
+ * snippet of each row kept.
+ */
+enum { SLOT_RANK, SLOT_COUNT, SLOT_HIT };
+
+static const char rank_sql[] =
+    "SELECT topics_fts.rowid, "
     "  bm25(topics_fts, 10.0, 8.0, 5.0, 3.0, 1.0) AS score, "
     "  (topics_fts.rowid IN (SELECT rowid FROM topics_fts "
     "                        WHERE topics_fts MATCH ?2)) AS in_title, "
     "  coalesce((SELECT max(k.weight) FROM title_keys k "
-    "            WHERE k.key = ?9 AND k.topic_id = t.id), 0) AS exact "
-    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "            WHERE k.key = ?6 AND k.topic_id = topics_fts.rowid), 0) "
+    "    AS exact "
+    "FROM topics_fts "
     "WHERE topics_fts MATCH ?1 "
-    "  AND (?3 IS NULL OR t.category = ?3) "
+    "  AND (?3 IS NULL OR EXISTS (SELECT 1 FROM topics t "
+    "       WHERE t.id = topics_fts.rowid AND t.category = ?3)) "
     "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "                             WHERE g.tag = ?4 AND g.topic_id = t.id)) "
+    "       WHERE g.tag = ?4 AND g.topic_id = topics_fts.rowid)) "
     "ORDER BY exact DESC, in_title DESC, score "
     "LIMIT ?5";
 
 static const char count_sql[] =
-    "SELECT count(*) FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "SELECT count(*) FROM topics_fts "
     "WHERE topics_fts MATCH ?1 "
-    "  AND (?3 IS NULL OR t.category = ?3) "
+    "  AND (?3 IS NULL OR EXISTS (SELECT 1 FROM topics t "
+    "       WHERE t.id = topics_fts.rowid AND t.category = ?3)) "
     "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "                             WHERE g.tag = ?4 AND g.topic_id = t.id))";
+    "       WHERE g.tag = ?4 AND g.topic_id = topics_fts.rowid))";
+
+static const char hit_sql[] =
+    "SELECT t.slug, t.title, t.title_en, t.category, "
+    "  snippet(topics_fts, 4, ?2, ?3, '…', ?4) "
+    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "WHERE topics_fts MATCH ?1 AND topics_fts.rowid = ?5";
+
+/* Resets a cached statement for its next use. */
+static void
+reset(sqlite3_stmt *s)
+{
+    if (s != NULL) {
+        (void)sqlite3_reset(s);
+        (void)sqlite3_clear_bindings(s);
+    }
+}
 
 static void
-bind_common(sqlite3_stmt *s, const char *match,
-            const struct wenda_search_query *query)
+bind_filters(sqlite3_stmt *s, const char *match,
+             const struct wenda_search_query *query)
 {
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     if (query->category != NULL)
@@ -602,66 +628,82 @@ bind_common(sqlite3_stmt *s, const char *match,
         sqlite3_bind_text(s, 4, query->tag, -1, SQLITE_STATIC);
 }
 
+/* Fills in hit h (whose id is set) from the snippet statement. */
+static enum wenda_err
+fill_hit(sqlite3_stmt *s, const char *match, struct wenda_search_hit *h)
+{
+    struct buf b = {0};
+    const char *snip;
+    enum wenda_err rc = WENDA_OK;
+
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, MARK_OPEN, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, MARK_CLOSE, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 4, SNIPPET_TOKENS);
+    sqlite3_bind_int64(s, 5, h->id);
+    if (sqlite3_step(s) != SQLITE_ROW) {
+        reset(s);
+        return WENDA_ERR_DB;
+    }
+    h->slug = col_dup(s, 0);
+    h->title = col_dup(s, 1);
+    h->title_en = col_dup(s, 2);
+    h->category = col_dup(s, 3);
+    snip = (const char *)sqlite3_column_text(s, 4);
+    add_snippet_html(&b, snip ? snip : "");
+    h->snippet = buf_take(&b, NULL);
+    if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+        h->category == NULL || h->snippet == NULL)
+        rc = WENDA_ERR_NOMEM;
+    reset(s);
+    return rc;
+}
+
 static enum wenda_err
 run_level(struct wenda_store *st, const struct wenda_search_query *query,
           const char *match, const char *title_match, const char *key,
           struct wenda_search_result *out)
 {
-    sqlite3 *db = wenda_store_db(st);
-    sqlite3_stmt *s = NULL, *c = NULL;
-    enum wenda_err rc = WENDA_ERR_DB;
-    size_t cap = query->limit;
+    sqlite3_stmt *rank, *count, *hit;
+    enum wenda_err rc;
+    size_t i;
     int step;
 
-    if (sqlite3_prepare_v3(db, count_sql, -1, SQLITE_PREPARE_PERSISTENT, &c,
-                           NULL) != SQLITE_OK ||
-        sqlite3_prepare_v3(db, search_sql, -1, SQLITE_PREPARE_PERSISTENT, &s,
-                           NULL) != SQLITE_OK)
-        goto cleanup;
-    bind_common(c, match, query);
-    if (sqlite3_step(c) != SQLITE_ROW)
-        goto cleanup;
-    out->total = sqlite3_column_int64(c, 0);
-    if (out->total == 0) {
-        rc = WENDA_OK;
-        goto cleanup;
-    }
-    out->hits = calloc(cap, sizeof(*out->hits));
-    if (out->hits == NULL) {
-        rc = WENDA_ERR_NOMEM;
-        goto cleanup;
-    }
-    bind_common(s, match, query);
-    sqlite3_bind_text(s, 2, title_match, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 5, (int)query->limit);
-    sqlite3_bind_text(s, 6, MARK_OPEN, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, MARK_CLOSE, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 8, SNIPPET_TOKENS);
-    sqlite3_bind_text(s, 9, key, -1, SQLITE_STATIC);
-    while (out->n < cap && (step = sqlite3_step(s)) == SQLITE_ROW) {
+    rc = wenda_store_prepare(st, SLOT_COUNT, count_sql, &count);
+    if (rc == WENDA_OK)
+        rc = wenda_store_prepare(st, SLOT_RANK, rank_sql, &rank);
+    if (rc == WENDA_OK)
+        rc = wenda_store_prepare(st, SLOT_HIT, hit_sql, &hit);
+    if (rc != WENDA_OK)
+        return rc;
+    bind_filters(count, match, query);
+    step = sqlite3_step(count);
+    out->total = sqlite3_column_int64(count, 0);
+    reset(count);
+    if (step != SQLITE_ROW)
+        return WENDA_ERR_DB;
+    if (out->total == 0)
+        return WENDA_OK;
+    out->hits = calloc(query->limit, sizeof(*out->hits));
+    if (out->hits == NULL)
+        return WENDA_ERR_NOMEM;
+    bind_filters(rank, match, query);
+    sqlite3_bind_text(rank, 2, title_match, -1, SQLITE_STATIC);
+    sqlite3_bind_int(rank, 5, (int)query->limit);
+    sqlite3_bind_text(rank, 6, key, -1, SQLITE_STATIC);
+    while (out->n < query->limit && (step = sqlite3_step(rank)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
-        const char *snip = (const char *)sqlite3_column_text(s, 5);
-        struct buf b = {0};
 
-        h->id = sqlite3_column_int64(s, 0);
-        h->slug = col_dup(s, 1);
-        h->title = col_dup(s, 2);
-        h->title_en = col_dup(s, 3);
-        h->category = col_dup(s, 4);
-        add_snippet_html(&b, snip ? snip : "");
-        h->snippet = buf_take(&b, NULL);
-        h->score = -sqlite3_column_double(s, 6);
-        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-            h->category == NULL || h->snippet == NULL) {
-            rc = WENDA_ERR_NOMEM;
-            goto cleanup;
-        }
+        h->id = sqlite3_column_int64(rank, 0);
+        h->score = -sqlite3_column_double(rank, 1);
     }
-    rc = WENDA_OK;
-cleanup:
-    sqlite3_finalize(s);
-    sqlite3_finalize(c);
-    return rc;
+    reset(rank);
+    for (i = 0; i < out->n; i++) {
+        rc = fill_hit(hit, match, &out->hits[i]);
+        if (rc != WENDA_OK)
+            return rc;
+    }
+    return WENDA_OK;
 }
 
 enum wenda_err

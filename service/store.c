@@ -9,6 +9,7 @@
 #include "wenda/store.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,7 @@ struct wenda_store {
     struct wenda_tokenizer *tk;   /* created on first use */
     int readonly;
     sqlite3_stmt *stmt[S__COUNT];
+    sqlite3_stmt *slot[WENDA_STORE_SLOTS];
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
@@ -146,16 +148,27 @@ migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
     return WENDA_OK;
 }
 
+static void
+configure_sqlite(void)
+{
+    /* Memory statistics put one global mutex around every allocation,
+     * which the I/O threads would then queue on; wenda never reads them. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 enum wenda_err
 wenda_store_open(const char *path, int flags, struct wenda_store **out,
                  char *msg, size_t msgcap)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+
     struct wenda_store *st;
     int oflags, version = 0, want = wenda_store_schema_version();
     enum wenda_err rc = WENDA_ERR_DB;
 
     *out = NULL;
     msg[0] = '\0';
+    (void)pthread_once(&once, configure_sqlite);
     st = calloc(1, sizeof(*st));
     if (st == NULL)
         return WENDA_ERR_NOMEM;
@@ -230,6 +243,8 @@ wenda_store_close(struct wenda_store *st)
         return;
     for (i = 0; i < S__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
+    for (i = 0; i < WENDA_STORE_SLOTS; i++)
+        sqlite3_finalize(st->slot[i]);
     (void)sqlite3_close(st->db);
     wenda_tokenizer_free(st->tk);
     free(st);
@@ -247,6 +262,21 @@ wenda_store_tokenizer(struct wenda_store *st)
     if (st->tk == NULL && wenda_tokenizer_new(&st->tk) != WENDA_OK)
         st->tk = NULL;
     return st->tk;
+}
+
+enum wenda_err
+wenda_store_prepare(struct wenda_store *st, unsigned int slot,
+                    const char *sql, sqlite3_stmt **out)
+{
+    *out = NULL;
+    if (slot >= WENDA_STORE_SLOTS)
+        return WENDA_ERR_INVALID;
+    if (st->slot[slot] == NULL &&
+        sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+                           &st->slot[slot], NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    *out = st->slot[slot];
+    return WENDA_OK;
 }
 
 static enum wenda_err

@@ -74,6 +74,8 @@ static_assert(WENDA_TOKEN_COLOCATED == FTS5_TOKEN_COLOCATED,
 #define MAX_DICT_WORD 64
 /* How far align_conv() looks for the end of a stretch tw2sp changed. */
 #define ALIGN_WINDOW ((size_t)8)
+/* Scratch buffers larger than this are freed after each call. */
+#define TRIM_BYTES ((size_t)4 << 20)
 /* Code points below this are covered by the traditional-only table. */
 #define TRAD_LIMIT 0x32400
 
@@ -156,6 +158,7 @@ struct wenda_tokenizer {
 };
 
 static int reserve(void *pptr, size_t *cap, size_t need, size_t size);
+static void trim(struct wenda_tokenizer *tk);
 static void build_trad_table(void);
 static int is_trad(int32_t cp);
 static int is_han(int32_t cp);
@@ -171,6 +174,7 @@ static int han_beside(const struct wenda_tokenizer *tk, size_t i, size_t j,
 static void mark_numerals(struct wenda_tokenizer *tk);
 static int push_run(struct wenda_tokenizer *tk, int32_t cp, int start, int end);
 static int push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j);
+static int joins_across(const struct wenda_tokenizer *tk, size_t a, size_t b);
 static size_t collect_run(struct wenda_tokenizer *tk, size_t i);
 static int encode_run(struct wenda_tokenizer *tk, const struct hchar *h,
                       size_t n, int separate);
@@ -234,6 +238,33 @@ reserve(void *pptr, size_t *cap, size_t need, size_t size)
     memcpy(pptr, &p, sizeof p);
     *cap = ncap;
     return 0;
+}
+
+/*
+ * Frees the scratch buffers that one very large text left big, so that a
+ * long-lived tokenizer holds no more than about TRIM_BYTES each.
+ */
+static void
+trim(struct wenda_tokenizer *tk)
+{
+#define TRIM(buf, cap)                                                         \
+    do {                                                                       \
+        if ((cap) * sizeof *(buf) > TRIM_BYTES) {                              \
+            free(buf);                                                         \
+            (buf) = NULL;                                                      \
+            (cap) = 0;                                                         \
+        }                                                                      \
+    } while (0)
+    TRIM(tk->nc, tk->cap_nc);
+    TRIM(tk->norm, tk->cap_norm);
+    TRIM(tk->run, tk->cap_run);
+    TRIM(tk->conv, tk->cap_conv);
+    TRIM(tk->grp, tk->cap_grp);
+    TRIM(tk->words, tk->cap_words);
+    TRIM(tk->u8, tk->cap_u8);
+    TRIM(tk->u16, tk->cap_u16);
+    TRIM(tk->slot, tk->cap_slot);
+#undef TRIM
 }
 
 /*
@@ -407,8 +438,6 @@ normalize(struct wenda_tokenizer *tk, const unsigned char *s, int n)
     int32_t cp, last, next, state;
 
     tk->nnc = 0;
-    if (reserve(&tk->nc, &tk->cap_nc, (size_t)n + 1, sizeof *tk->nc))
-        return fail(tk, WENDA_ERR_NOMEM);
     while (i < n) {
         len = utf8proc_iterate(s + i, n - i, &cp);
         if (len < 0) {
@@ -542,6 +571,22 @@ push_numeral(struct wenda_tokenizer *tk, size_t i, size_t j)
 }
 
 /*
+ * Do the run's last character nc[a] and nc[b], with only spaces between,
+ * belong to one run?  Only if a numeral among them joins that side.
+ */
+static int
+joins_across(const struct wenda_tokenizer *tk, size_t a, size_t b)
+{
+    const struct nchar *nc = tk->nc;
+
+    if (b >= tk->nnc)
+        return 0;
+    if (nc[b].numeral)
+        return (nc[b].numeral & JOIN_LEFT) != 0;
+    return nc[b].cls == CLS_HAN && (nc[a].numeral & JOIN_RIGHT) != 0;
+}
+
+/*
  * Collects the Han run starting at nc[i] (a Han character or a numeral)
  * into tk->run and its numerals into tk->grp.  Spaces are skipped only
  * on a side a numeral joins.  Returns the index after the run; check
@@ -569,9 +614,7 @@ collect_run(struct wenda_tokenizer *tk, size_t i)
         } else if (nc[j].cls == CLS_SPACE) {
             for (k = j; k < tk->nnc && nc[k].cls == CLS_SPACE; k++)
                 ;
-            if (k == tk->nnc || !((nc[j - 1].numeral & JOIN_RIGHT &&
-                                   (nc[k].cls == CLS_HAN || nc[k].numeral)) ||
-                                  nc[k].numeral & JOIN_LEFT))
+            if (!joins_across(tk, j - 1, k))
                 break;
             j = k;
         } else {
@@ -841,7 +884,7 @@ emit(struct wenda_tokenizer *tk, int flags, const char *tok, int ntok,
 static int
 emit_chars(struct wenda_tokenizer *tk, int flags, size_t at, size_t len)
 {
-    char buf[MAX_DICT_WORD + 4];
+    char buf[MAX_DICT_WORD + 4]; /* room for one more character */
     int n = 0;
 
     for (size_t k = at; k < at + len; k++) {
@@ -873,6 +916,13 @@ emit_run(struct wenda_tokenizer *tk)
         return 0;
     if (m == 1)
         return emit_chars(tk, 0, 0, 1);
+    if (tk->mode & WENDA_TOKENIZE_AUX) {
+        /* Positions only: one bigram per position, nothing colocated. */
+        for (p = 0; p + 1 < m; p++)
+            if (emit_chars(tk, 0, p, 2))
+                return -1;
+        return 0;
+    }
     if (find_words(tk))
         return -1;
     for (p = 0; p + 1 < m; p++) {
@@ -907,7 +957,7 @@ emit_word(struct wenda_tokenizer *tk, size_t i)
 {
     const struct nchar *nc = tk->nc;
     unsigned char cls = nc[i].cls;
-    char buf[MAX_WORD + 4];
+    char buf[MAX_WORD + 4]; /* room for one more character */
     const sb_symbol *stem;
     int n = 0, clen;
     size_t j;
@@ -920,7 +970,8 @@ emit_word(struct wenda_tokenizer *tk, size_t i)
     }
     while (j < tk->nnc && nc[j].cls == cls && !nc[j].numeral)
         j++; /* the truncated rest */
-    if (cls == CLS_LETTER && !(tk->mode & WENDA_TOKENIZE_PREFIX)) {
+    if (cls == CLS_LETTER &&
+        !(tk->mode & (WENDA_TOKENIZE_PREFIX | WENDA_TOKENIZE_AUX))) {
         stem = sb_stemmer_stem(tk->stemmer, (const sb_symbol *)buf, n);
         if (stem == NULL) {
             fail(tk, WENDA_ERR_NOMEM);
@@ -942,7 +993,6 @@ wenda_tokenizer_new(struct wenda_tokenizer **out)
 {
     struct wenda_tokenizer *tk;
     UErrorCode status = U_ZERO_ERROR;
-    enum wenda_err rc = WENDA_ERR_INTERNAL;
 
     if (out == NULL)
         return WENDA_ERR_INVALID;
@@ -971,7 +1021,7 @@ wenda_tokenizer_new(struct wenda_tokenizer **out)
 
 cleanup:
     wenda_tokenizer_free(tk);
-    return rc;
+    return WENDA_ERR_INTERNAL;
 }
 
 void
@@ -1002,7 +1052,8 @@ enum wenda_err
 wenda_tokenize(struct wenda_tokenizer *tk, int mode, const char *text,
                int ntext, wenda_token_fn fn, void *ctx, int *fn_rc)
 {
-    const int modes = WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX;
+    const int modes =
+        WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX | WENDA_TOKENIZE_AUX;
     const struct nchar *c;
     size_t i = 0;
 
@@ -1033,6 +1084,7 @@ wenda_tokenize(struct wenda_tokenizer *tk, int mode, const char *text,
             i++;
         }
     }
+    trim(tk);
     if (fn_rc != NULL)
         *fn_rc = tk->fn_rc;
     return tk->err;
@@ -1157,6 +1209,7 @@ wenda_tokenizer_pinyin(struct wenda_tokenizer *tk, const char *text,
     }
 
 cleanup:
+    trim(tk);
     if (tk->err != WENDA_OK) {
         free(buf);
         return tk->err;
@@ -1201,6 +1254,8 @@ fts5_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text,
         mode = WENDA_TOKENIZE_QUERY;
     if (flags & FTS5_TOKENIZE_PREFIX)
         mode = WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX;
+    if (flags & FTS5_TOKENIZE_AUX)
+        mode = WENDA_TOKENIZE_AUX;
     rc = wenda_tokenize((struct wenda_tokenizer *)tok, mode, text, ntext,
                         xToken, ctx, &fn_rc);
     if (rc != WENDA_OK)

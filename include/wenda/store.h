@@ -18,6 +18,8 @@
 #include "wenda/err.h"
 
 struct wenda_store;
+struct sqlite3;
+struct sqlite3_stmt;
 
 /* Open flags. */
 #define WENDA_STORE_READONLY 0x1  /* no writes, no migrations */
@@ -140,6 +142,20 @@ struct sqlite3 *wenda_store_db(struct wenda_store *st);
  * thread at a time.
  */
 struct wenda_tokenizer *wenda_store_tokenizer(struct wenda_store *st);
+
+/* Statement slots for modules built on the store. */
+#define WENDA_STORE_SLOTS 8
+
+/*
+ * Returns in *out the statement for sql, prepared on the store's connection
+ * the first time slot (0..WENDA_STORE_SLOTS-1) is asked for and kept until
+ * the store is closed; a slot always holds the same sql.  The caller
+ * resets the statement and clears its bindings after use.  WENDA_ERR_DB
+ * when sql does not prepare.
+ */
+enum wenda_err wenda_store_prepare(struct wenda_store *st, unsigned int slot,
+                                   const char *sql,
+                                   struct sqlite3_stmt **out);
 
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);

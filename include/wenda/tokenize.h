@@ -30,6 +30,13 @@ struct wenda_tokenizer;
 #define WENDA_TOKENIZE_QUERY 1
 /* Or'ed with QUERY: the text is a prefix query term, so it is not stemmed. */
 #define WENDA_TOKENIZE_PREFIX 2
+/*
+ * For FTS5's auxiliary functions (snippet, highlight), which only need the
+ * positions and offsets of a document's tokens: the positional tokens of
+ * DOCUMENT mode, at the same positions, without the colocated ones (FTS5
+ * skips those there) and without stemming.  Several times cheaper.
+ */
+#define WENDA_TOKENIZE_AUX 4
 
 /* Token flag: the token shares the position of the token before it. */
 #define WENDA_TOKEN_COLOCATED 1 /* same value as FTS5_TOKEN_COLOCATED */
@@ -91,7 +98,8 @@ enum wenda_err wenda_tokenize(struct wenda_tokenizer *tk, int mode,
  * "xinhaoliang xin hao liang", "锁" gives "suo", "GIL" gives "".  Readings
  * are ICU's (one per character, no context: 银行 gives "yinxing"), and ü
  * becomes u.  *out is a NUL-terminated string from malloc(); the caller
- * frees it.  Errors: WENDA_ERR_INVALID (NULL arguments), WENDA_ERR_NOMEM,
+ * frees it.  Errors: WENDA_ERR_INVALID (NULL arguments),
+ * WENDA_ERR_TOO_LARGE (ntext > INT_MAX), WENDA_ERR_NOMEM,
  * WENDA_ERR_INTERNAL (OpenCC or ICU failed); *out is then NULL.
  */
 enum wenda_err wenda_tokenizer_pinyin(struct wenda_tokenizer *tk,

@@ -723,7 +723,8 @@ Test(content, reports_an_invalid_utf8_byte_at_its_line)
 Test(content, reports_an_invalid_utf8_byte_in_the_front_matter_at_its_line)
 {
     char text[4096];
-    size_t len = topic_text(text, sizeof(text), 3, "title_en: \"Dead\xc0\xafl\"");
+    size_t len =
+        topic_text(text, sizeof(text), 3, "title_en: \"Dead\xc0\xafl\"");
 
     cr_assert_eq(expect_problem(text, len, 3, 3, NULL), WENDA_ERR_UTF8);
 }
@@ -773,8 +774,8 @@ Test(content, reports_more_than_ten_tags_at_the_tags_line)
     char text[4096];
     size_t len = topic_text(
         text, sizeof(text), 7,
-        "tags: [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", \"a7\", \"a8\", "
-        "\"a9\", \"a10\", \"a11\"]");
+        "tags: [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", \"a7\", "
+        "\"a8\", \"a9\", \"a10\", \"a11\"]");
 
     cr_assert_eq(expect_problem(text, len, 7, 7, "tags"), WENDA_ERR_PARSE);
 }
@@ -784,8 +785,8 @@ Test(content, accepts_exactly_ten_tags)
     char text[4096];
     size_t len = topic_text(
         text, sizeof(text), 7,
-        "tags: [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", \"a7\", \"a8\", "
-        "\"a9\", \"a10\"]");
+        "tags: [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", \"a7\", "
+        "\"a8\", \"a9\", \"a10\"]");
     struct wenda_topic t;
 
     cr_assert_eq(wenda_content_parse_topic("t.md", text, len, &t, NULL, NULL),

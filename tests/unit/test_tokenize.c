@@ -578,18 +578,90 @@ Test(tokenize, survives_every_truncation_of_mixed_text)
     }
 }
 
+Test(tokenize, keeps_offsets_well_formed_on_random_mixtures)
+{
+    /* Pieces that exercise every path, glued at random, cut anywhere. */
+    static const char *const pieces[] = {"a",
+                                         "Z",
+                                         "7",
+                                         "42",
+                                         "123",
+                                         " ",
+                                         "\t",
+                                         "\n",
+                                         ",",
+                                         "。",
+                                         "死",
+                                         "鎖",
+                                         "執行緒",
+                                         "作業系統",
+                                         "程序",
+                                         "〇",
+                                         "々",
+                                         "ＧＩＬ",
+                                         "４",
+                                         "\xcc\x81",
+                                         "\xef\xac\x81",
+                                         "\xc2\xbd",
+                                         "\xe3\x8b\x80",
+                                         "\xf0\x9f\x98\x80",
+                                         "\xe2\x80\x8d",
+                                         "\xef\xb8\x8f",
+                                         "\xff",
+                                         "\xe6\xad",
+                                         "\xc0\x80",
+                                         "\xed\xa0\x80",
+                                         "\xf0\xa0\x80\x80",
+                                         "\xd9\xa3",
+                                         "\xe3\x82\xa2",
+                                         "\xea\xb0\x80",
+                                         "\xe1\x84\x80\xe1\x85\xa1"};
+    static const int modes[] = {WENDA_TOKENIZE_DOCUMENT, WENDA_TOKENIZE_QUERY,
+                                WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX};
+    const size_t npieces = sizeof pieces / sizeof pieces[0];
+    unsigned long seed = 12345;
+    char text[512];
+
+    for (int round = 0; round < 3000; round++) {
+        size_t len = 0;
+        int count;
+
+        seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+        count = (int)(seed >> 33) % 24;
+        for (int k = 0; k < count; k++) {
+            const char *piece;
+            size_t n;
+
+            seed = seed * 6364136223846793005UL + 1442695040888963407UL;
+            piece = pieces[(seed >> 33) % npieces];
+            n = strlen(piece);
+            if (len + n >= sizeof text)
+                break;
+            memcpy(text + len, piece, n);
+            len += n;
+        }
+        for (size_t m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+            struct toks t = run_len(modes[m], text, (int)len);
+
+            assert_well_formed(&t, (int)len);
+            free(t.v);
+        }
+    }
+}
+
 Test(tokenize, tokenizes_100_kb)
 {
     static const char piece[] = "死鎖 GIL 4次挥手 pep8 coroutines。";
     struct toks one = doc(piece), t;
-    size_t n = 100 * 1024 / (sizeof piece - 1) + 1, len = 0;
+    const size_t target = (size_t)100 * 1024;
+    size_t n = target / (sizeof piece - 1) + 1, len = 0;
     char *text = malloc(n * (sizeof piece - 1) + 1);
 
     cr_assert_not_null(text);
     for (size_t i = 0; i < n; i++, len += sizeof piece - 1)
         memcpy(text + len, piece, sizeof piece - 1);
     text[len] = '\0';
-    cr_assert_geq(len, 100 * 1024);
+    cr_assert_geq(len, target);
     t = doc(text);
     cr_assert_eq(t.n, n * one.n);
     cr_assert_eq(t.pos + 1, (int)n * (one.pos + 1));
@@ -598,6 +670,24 @@ Test(tokenize, tokenizes_100_kb)
     cr_assert_eq(t.v[t.n - 1].end, (int)len - 3); /* before the last "。" */
     free(one.v);
     free(t.v);
+    free(text);
+}
+
+Test(tokenize, keeps_working_after_a_text_that_outgrows_its_buffers)
+{
+    size_t len = (size_t)600 * 1024;
+    char *text = malloc(len);
+    struct toks big, small;
+
+    cr_assert_not_null(text);
+    for (size_t i = 0; i < len; i++)
+        text[i] = i % 2 ? ' ' : 'a';
+    big = run_len(WENDA_TOKENIZE_DOCUMENT, text, (int)len);
+    cr_assert_eq(big.n, len / 2);
+    small = doc("死鎖 GIL");
+    cr_assert_str_eq(show(&small, 0), "死锁@0 +死@0 +锁@0 gil@1");
+    free(big.v);
+    free(small.v);
     free(text);
 }
 
@@ -613,6 +703,37 @@ Test(tokenize, keeps_offsets_well_formed_on_the_notes)
     assert_well_formed(&q, (int)len);
     free(d.v);
     free(q.v);
+    free(notes);
+}
+
+Test(tokenize, gives_aux_mode_the_positions_and_offsets_of_documents)
+{
+    static const char mixed[] = "執行緒 OSI7 層模型, 3 次握手 PEP8 coroutines";
+    size_t len, i, k = 0;
+    char *notes = read_notes(&len);
+    const char *texts[] = {notes, mixed};
+    const int lens[] = {(int)len, (int)sizeof(mixed) - 1};
+
+    for (int t = 0; t < 2; t++) {
+        struct toks d = run_len(WENDA_TOKENIZE_DOCUMENT, texts[t], lens[t]);
+        struct toks a = run_len(WENDA_TOKENIZE_AUX, texts[t], lens[t]);
+
+        /* FTS5's snippet() counts only positional tokens: AUX must give
+         * exactly those, with the same offsets, and nothing colocated. */
+        for (i = 0, k = 0; i < d.n; i++) {
+            if (d.v[i].flags & WENDA_TOKEN_COLOCATED)
+                continue;
+            cr_assert_lt(k, a.n, "aux mode has too few tokens");
+            cr_assert_eq(a.v[k].flags, 0);
+            cr_assert_eq(a.v[k].start, d.v[i].start, "token %zu", k);
+            cr_assert_eq(a.v[k].end, d.v[i].end, "token %zu", k);
+            k++;
+        }
+        cr_assert_eq(k, a.n, "aux mode has %zu tokens, documents %zu "
+                     "positions", a.n, k);
+        free(d.v);
+        free(a.v);
+    }
     free(notes);
 }
 
