@@ -601,11 +601,13 @@ static const char count_sql[] =
     "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
     "       WHERE g.tag = ?4 AND g.topic_id = topics_fts.rowid))";
 
+/* ?5 is a JSON array of the ids kept; the rows come in any order. */
 static const char hit_sql[] =
-    "SELECT t.slug, t.title, t.title_en, t.category, "
+    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
     "  snippet(topics_fts, 4, ?2, ?3, '…', ?4) "
     "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
-    "WHERE topics_fts MATCH ?1 AND topics_fts.rowid = ?5";
+    "WHERE topics_fts MATCH ?1 "
+    "  AND topics_fts.rowid IN (SELECT value FROM json_each(?5))";
 
 /* Resets a cached statement for its next use. */
 static void
@@ -628,34 +630,53 @@ bind_filters(sqlite3_stmt *s, const char *match,
         sqlite3_bind_text(s, 4, query->tag, -1, SQLITE_STATIC);
 }
 
-/* Fills in hit h (whose id is set) from the snippet statement. */
+/* Fills in the hits of r (whose ids are set) from the snippet statement. */
 static enum wenda_err
-fill_hit(sqlite3_stmt *s, const char *match, struct wenda_search_hit *h)
+fill_hits(sqlite3_stmt *s, const char *match, struct wenda_search_result *r)
 {
-    struct buf b = {0};
-    const char *snip;
+    struct buf ids = {0};
     enum wenda_err rc = WENDA_OK;
+    size_t i, filled = 0;
+    int step;
 
+    buf_add(&ids, "[", 1);
+    for (i = 0; i < r->n; i++)
+        buf_addf(&ids, "%s%lld", i ? "," : "", (long long)r->hits[i].id);
+    buf_add(&ids, "]", 1);
+    if (buf_failed(&ids))
+        return WENDA_ERR_NOMEM;
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, MARK_OPEN, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, MARK_CLOSE, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 4, SNIPPET_TOKENS);
-    sqlite3_bind_int64(s, 5, h->id);
-    if (sqlite3_step(s) != SQLITE_ROW) {
-        reset(s);
-        return WENDA_ERR_DB;
+    sqlite3_bind_text(s, 5, ids.p, (int)ids.n, SQLITE_STATIC);
+    while (rc == WENDA_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(s, 0);
+        struct wenda_search_hit *h = NULL;
+        struct buf b = {0};
+        const char *snip;
+
+        for (i = 0; i < r->n && h == NULL; i++)
+            if (r->hits[i].id == id && r->hits[i].slug == NULL)
+                h = &r->hits[i];
+        if (h == NULL)
+            continue;
+        h->slug = col_dup(s, 1);
+        h->title = col_dup(s, 2);
+        h->title_en = col_dup(s, 3);
+        h->category = col_dup(s, 4);
+        snip = (const char *)sqlite3_column_text(s, 5);
+        add_snippet_html(&b, snip ? snip : "");
+        h->snippet = buf_take(&b, NULL);
+        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+            h->category == NULL || h->snippet == NULL)
+            rc = WENDA_ERR_NOMEM;
+        filled++;
     }
-    h->slug = col_dup(s, 0);
-    h->title = col_dup(s, 1);
-    h->title_en = col_dup(s, 2);
-    h->category = col_dup(s, 3);
-    snip = (const char *)sqlite3_column_text(s, 4);
-    add_snippet_html(&b, snip ? snip : "");
-    h->snippet = buf_take(&b, NULL);
-    if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-        h->category == NULL || h->snippet == NULL)
-        rc = WENDA_ERR_NOMEM;
     reset(s);
+    buf_cleanup(&ids);
+    if (rc == WENDA_OK && filled != r->n)
+        rc = WENDA_ERR_DB;
     return rc;
 }
 
@@ -666,7 +687,6 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
 {
     sqlite3_stmt *rank, *count, *hit;
     enum wenda_err rc;
-    size_t i;
     int step;
 
     rc = wenda_store_prepare(st, SLOT_COUNT, count_sql, &count);
@@ -676,14 +696,6 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         rc = wenda_store_prepare(st, SLOT_HIT, hit_sql, &hit);
     if (rc != WENDA_OK)
         return rc;
-    bind_filters(count, match, query);
-    step = sqlite3_step(count);
-    out->total = sqlite3_column_int64(count, 0);
-    reset(count);
-    if (step != SQLITE_ROW)
-        return WENDA_ERR_DB;
-    if (out->total == 0)
-        return WENDA_OK;
     out->hits = calloc(query->limit, sizeof(*out->hits));
     if (out->hits == NULL)
         return WENDA_ERR_NOMEM;
@@ -698,12 +710,19 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         h->score = -sqlite3_column_double(rank, 1);
     }
     reset(rank);
-    for (i = 0; i < out->n; i++) {
-        rc = fill_hit(hit, match, &out->hits[i]);
-        if (rc != WENDA_OK)
-            return rc;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    /* A page that is not full holds every match: no need to count. */
+    out->total = (int64_t)out->n;
+    if (out->n == query->limit) {
+        bind_filters(count, match, query);
+        step = sqlite3_step(count);
+        out->total = sqlite3_column_int64(count, 0);
+        reset(count);
+        if (step != SQLITE_ROW)
+            return WENDA_ERR_DB;
     }
-    return WENDA_OK;
+    return out->n > 0 ? fill_hits(hit, match, out) : WENDA_OK;
 }
 
 enum wenda_err
@@ -730,17 +749,23 @@ wenda_search_run(struct wenda_store *st,
     if (rc == WENDA_OK)
         rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_TITLE, &title,
                                 msg, msgcap);
+    /* One read transaction for all the statements of a search: one
+     * snapshot, and the WAL read lock taken once instead of per statement. */
+    if (rc == WENDA_OK)
+        rc = wenda_store_begin_read(st);
     if (rc == WENDA_OK)
         rc = key_of(tk, query->q, n, &key);
     if (rc == WENDA_OK)
         rc = run_level(st, query, all, title, key.p ? key.p : "", out);
     if (rc == WENDA_OK && out->total == 0) {
+        wenda_search_result_cleanup(out);
         rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ANY, &any, msg,
                                 msgcap);
         if (rc == WENDA_OK)
             rc = run_level(st, query, any, title, key.p ? key.p : "", out);
     }
     buf_cleanup(&key);
+    wenda_store_end_read(st);
     free(all);
     free(any);
     free(title);

@@ -81,6 +81,8 @@ struct wenda_store {
     int readonly;
     sqlite3_stmt *stmt[S__COUNT];
     sqlite3_stmt *slot[WENDA_STORE_SLOTS];
+    sqlite3_stmt *begin, *commit;   /* for read transactions */
+    int read_depth;
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
@@ -245,6 +247,8 @@ wenda_store_close(struct wenda_store *st)
         sqlite3_finalize(st->stmt[i]);
     for (i = 0; i < WENDA_STORE_SLOTS; i++)
         sqlite3_finalize(st->slot[i]);
+    sqlite3_finalize(st->begin);
+    sqlite3_finalize(st->commit);
     (void)sqlite3_close(st->db);
     wenda_tokenizer_free(st->tk);
     free(st);
@@ -277,6 +281,40 @@ wenda_store_prepare(struct wenda_store *st, unsigned int slot,
         return WENDA_ERR_DB;
     *out = st->slot[slot];
     return WENDA_OK;
+}
+
+enum wenda_err
+wenda_store_begin_read(struct wenda_store *st)
+{
+    int rc;
+
+    if (st->read_depth++ > 0)
+        return WENDA_OK;
+    if ((st->begin == NULL &&
+         sqlite3_prepare_v3(st->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
+                            &st->begin, NULL) != SQLITE_OK) ||
+        (st->commit == NULL &&
+         sqlite3_prepare_v3(st->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
+                            &st->commit, NULL) != SQLITE_OK)) {
+        st->read_depth--;
+        return WENDA_ERR_DB;
+    }
+    rc = sqlite3_step(st->begin);
+    (void)sqlite3_reset(st->begin);
+    if (rc != SQLITE_DONE) {
+        st->read_depth--;
+        return WENDA_ERR_DB;
+    }
+    return WENDA_OK;
+}
+
+void
+wenda_store_end_read(struct wenda_store *st)
+{
+    if (st->read_depth == 0 || --st->read_depth > 0)
+        return;
+    (void)sqlite3_step(st->commit);
+    (void)sqlite3_reset(st->commit);
 }
 
 static enum wenda_err

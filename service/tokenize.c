@@ -923,7 +923,11 @@ emit_run(struct wenda_tokenizer *tk)
                 return -1;
         return 0;
     }
-    if (find_words(tk))
+    /* Dictionary words go into the index only: in a query they would only
+     * repeat what the phrase of bigrams at their positions already asks,
+     * and finding them is most of the tokenizer's cost. */
+    tk->nwords = 0;
+    if (doc && find_words(tk))
         return -1;
     for (p = 0; p + 1 < m; p++) {
         if (emit_chars(tk, 0, p, 2))

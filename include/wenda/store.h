@@ -157,6 +157,16 @@ enum wenda_err wenda_store_prepare(struct wenda_store *st, unsigned int slot,
                                    const char *sql,
                                    struct sqlite3_stmt **out);
 
+/*
+ * Starts a read transaction, so that several statements see one snapshot
+ * and take the WAL read lock once; nests (only the outermost call begins).
+ * End it with wenda_store_end_read(), whatever happened in between.
+ */
+enum wenda_err wenda_store_begin_read(struct wenda_store *st);
+
+/* Ends the read transaction begun by the matching wenda_store_begin_read(). */
+void wenda_store_end_read(struct wenda_store *st);
+
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
 
