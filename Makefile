@@ -39,7 +39,7 @@ SAN      ?=
 CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP
 CFLAGS   += -std=c17 $(OPT) $(SAN) $(WARN) -fno-strict-aliasing
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread
+DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 

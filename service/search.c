@@ -22,6 +22,7 @@
  */
 #include "wenda/search.h"
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -214,10 +215,14 @@ add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
     return 0;
 }
 
-enum wenda_err
-wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
-                   enum wenda_search_level level, char **match, char *msg,
-                   size_t msgcap)
+/*
+ * wenda_search_build(), also writing to chunk_map (when not NULL) the chunk
+ * of each phrase of the expression, as wenda_rank() reads it.
+ */
+static enum wenda_err
+build(struct wenda_tokenizer *tk, const char *q, size_t n,
+      enum wenda_search_level level, char **match, struct buf *chunk_map,
+      char *msg, size_t msgcap)
 {
     struct chunk_list chunks;
     struct buf b = {0};
@@ -273,14 +278,13 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
             return rc;
         }
     } else {
-        if (level == WENDA_SEARCH_TITLE)
-            buf_adds(&b, "{title aliases pinyin} : (");
         for (i = 0; i < chunks.n; i++) {
             const struct chunk *c = &chunks.v[i];
+            int twice = i == last && c->latin_only;
 
             if (i > 0)
                 buf_adds(&b, " AND ");
-            if (i == last && c->latin_only) {
+            if (twice) {
                 buf_adds(&b, "(");
                 add_quoted(&b, q + c->start, c->end - c->start);
                 buf_adds(&b, " OR ");
@@ -289,12 +293,26 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
             } else {
                 add_quoted(&b, q + c->start, c->end - c->start);
             }
+            if (chunk_map != NULL)
+                buf_addf(chunk_map, twice ? "%s%zu,%zu" : "%s%zu",
+                         i ? "," : "", i, i);
         }
-        if (level == WENDA_SEARCH_TITLE)
-            buf_adds(&b, ")");
     }
     *match = buf_take(&b, NULL);
-    return *match ? WENDA_OK : WENDA_ERR_NOMEM;
+    if (*match == NULL || (chunk_map != NULL && buf_failed(chunk_map))) {
+        free(*match);
+        *match = NULL;
+        return WENDA_ERR_NOMEM;
+    }
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
+                   enum wenda_search_level level, char **match, char *msg,
+                   size_t msgcap)
+{
+    return build(tk, q, n, level, match, NULL, msg, msgcap);
 }
 
 /* ---- whole-title keys ------------------------------------------------- */
@@ -568,46 +586,220 @@ col_dup(sqlite3_stmt *s, int col)
     return strdup(v ? v : "");
 }
 
-/*
- * Ranking and snippets are two statements: the first orders every match
- * and keeps the best rows, without snippets (SQLite would compute a
- * snippet for every matching row before sorting); the second makes the
- * snippet of each row kept.
- */
-enum { SLOT_RANK, SLOT_COUNT, SLOT_HIT };
+/* ---- ranking ----------------------------------------------------------- */
 
-static const char rank_sql[] =
-    "SELECT topics_fts.rowid, "
-    "  bm25(topics_fts, 10.0, 8.0, 5.0, 3.0, 1.0) AS score, "
-    "  (topics_fts.rowid IN (SELECT rowid FROM topics_fts "
-    "                        WHERE topics_fts MATCH ?2)) AS in_title, "
-    "  coalesce((SELECT max(k.weight) FROM title_keys k "
-    "            WHERE k.key = ?6 AND k.topic_id = topics_fts.rowid), 0) "
-    "    AS exact "
-    "FROM topics_fts "
-    "WHERE topics_fts MATCH ?1 "
-    "  AND (?3 IS NULL OR EXISTS (SELECT 1 FROM topics t "
-    "       WHERE t.id = topics_fts.rowid AND t.category = ?3)) "
-    "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "       WHERE g.tag = ?4 AND g.topic_id = topics_fts.rowid)) "
-    "ORDER BY exact DESC, in_title DESC, score "
-    "LIMIT ?5";
+/*
+ * wenda_rank(topics_fts, exact, chunks) is the FTS5 ranking function of a
+ * search ("rank MATCH 'wenda_rank(...)'"), so that FTS5 itself orders the
+ * matches and SQLite computes snippets for the rows returned only.  Its
+ * value, smaller first, is
+ *
+ *     bm25 - 1e6 * in_title - 1e9 * exact
+ *
+ * where bm25 is FTS5's formula (k1 = 1.2, b = 0.75) with the column weights
+ * below, in_title is 1 when every chunk of the query has a phrase in the
+ * title, aliases or pinyin column, and exact is the weight given for the
+ * row's id in the list "exact" of (id, weight) pairs: 2 for topics whose
+ * title, English title or title pinyin equals the query, 1 for an alias.  "chunks" maps each phrase of the MATCH
+ * expression to its chunk ("0,1,1": phrases 1 and 2 are the word and the
+ * prefix form of chunk 1); empty means one chunk per phrase.  Both lists
+ * are written by wenda_search_run() from numbers only.
+ */
+#define RANK_TITLE 1e6
+#define RANK_EXACT 1e9
+#define TITLE_COLUMNS 3   /* title, aliases, pinyin */
+#define MAX_PHRASES 64
+#define MAX_EXACT 32
+
+static const double col_weight[] = {10.0, 8.0, 5.0, 3.0, 1.0};
+
+struct rank_data {
+    int nphrase;
+    double idf[MAX_PHRASES];
+    int chunk[MAX_PHRASES];
+    int nchunk;
+    int64_t exact[2 * MAX_EXACT];   /* id, weight, id, weight, ... */
+    int nexact;
+    double avgdl;
+};
+
+static int
+count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
+{
+    (void)api;
+    (void)fts;
+    (*(sqlite3_int64 *)ctx)++;
+    return SQLITE_OK;
+}
+
+/* Parses "1,2,3" into v (at most cap numbers); returns how many. */
+static int
+parse_list(const char *s, int64_t *v, int cap)
+{
+    int n = 0;
+
+    while (s != NULL && *s != '\0' && n < cap) {
+        char *end;
+        long long x = strtoll(s, &end, 10);
+
+        if (end == s)
+            break;
+        v[n++] = x;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+static struct rank_data *
+rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
+              sqlite3_value **argv, int argc)
+{
+    struct rank_data *d = calloc(1, sizeof(*d));
+    sqlite3_int64 nrow = 0, ntok = 0;
+    int64_t tmp[MAX_PHRASES];
+    int i, n;
+
+    if (d == NULL)
+        return NULL;
+    d->nphrase = api->xPhraseCount(fts);
+    if (d->nphrase > MAX_PHRASES)
+        d->nphrase = MAX_PHRASES;
+    if (api->xRowCount(fts, &nrow) != SQLITE_OK ||
+        api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK) {
+        free(d);
+        return NULL;
+    }
+    d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
+    for (i = 0; i < d->nphrase; i++) {
+        sqlite3_int64 hits = 0;
+        double idf;
+
+        if (api->xQueryPhrase(fts, i, &hits, count_row) != SQLITE_OK) {
+            free(d);
+            return NULL;
+        }
+        idf = log(((double)nrow - (double)hits + 0.5) /
+                  ((double)hits + 0.5));
+        d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+        d->chunk[i] = i;
+    }
+    d->nchunk = d->nphrase;
+    if (argc > 0)
+        d->nexact = parse_list((const char *)sqlite3_value_text(argv[0]),
+                               d->exact, 2 * MAX_EXACT) / 2;
+    if (argc > 1) {
+        n = parse_list((const char *)sqlite3_value_text(argv[1]), tmp,
+                       MAX_PHRASES);
+        if (n == d->nphrase) {
+            d->nchunk = 0;
+            for (i = 0; i < n; i++) {
+                d->chunk[i] = tmp[i] >= 0 && tmp[i] < MAX_PHRASES
+                                  ? (int)tmp[i] : 0;
+                if (d->chunk[i] + 1 > d->nchunk)
+                    d->nchunk = d->chunk[i] + 1;
+            }
+        }
+    }
+    return d;
+}
+
+static void
+wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
+           sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct rank_data *d = api->xGetAuxdata(fts, 0);
+    double freq[MAX_PHRASES] = {0}, score = 0.0, len;
+    unsigned char in_title[MAX_PHRASES] = {0};
+    int ninst = 0, i, phrase, col, off, titled = 1, exact = 0, ntok = 0;
+    sqlite3_int64 rowid;
+
+    if (d == NULL) {
+        d = rank_data_new(api, fts, argv, argc);
+        if (d == NULL || api->xSetAuxdata(fts, d, free) != SQLITE_OK) {
+            sqlite3_result_error_code(ctx, SQLITE_NOMEM);
+            return;
+        }
+    }
+    if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
+        api->xColumnSize(fts, -1, &ntok) != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, SQLITE_ERROR);
+        return;
+    }
+    for (i = 0; i < ninst; i++) {
+        if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
+            phrase >= d->nphrase || col < 0 || col > 4)
+            continue;
+        freq[phrase] += col_weight[col];
+        if (col < TITLE_COLUMNS)
+            in_title[d->chunk[phrase]] = 1;
+    }
+    len = (double)ntok / d->avgdl;
+    for (i = 0; i < d->nphrase; i++)
+        score += d->idf[i] * (freq[i] * 2.2) /
+                 (freq[i] + 1.2 * (0.25 + 0.75 * len));
+    for (i = 0; i < d->nchunk; i++)
+        if (!in_title[i])
+            titled = 0;
+    rowid = api->xRowid(fts);
+    for (i = 0; i < d->nexact; i++)
+        if (d->exact[2 * i] == rowid && d->exact[2 * i + 1] > exact)
+            exact = (int)d->exact[2 * i + 1];
+    sqlite3_result_double(ctx, -score - RANK_TITLE * titled -
+                                   RANK_EXACT * exact);
+}
+
+/* Splits a rank value back into its score (larger is better). */
+static double
+rank_score(double rank)
+{
+    double s = -rank;
+
+    while (s >= RANK_EXACT)
+        s -= RANK_EXACT;
+    if (s >= RANK_TITLE)
+        s -= RANK_TITLE;
+    return s;
+}
+
+enum wenda_err
+wenda_search_register(sqlite3 *db)
+{
+    fts5_api *api = NULL;
+    sqlite3_stmt *s;
+
+    if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
+    (void)sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (api == NULL ||
+        api->xCreateFunction(api, "wenda_rank", NULL, wenda_rank, NULL) !=
+            SQLITE_OK)
+        return WENDA_ERR_DB;
+    return WENDA_OK;
+}
+
+/* ---- running a search ---------------------------------------------------- */
+
+enum { SLOT_SEARCH, SLOT_COUNT };
+
+static const char search_sql[] =
+    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
+    "  snippet(topics_fts, 4, ?3, ?4, '…', ?5), rank "
+    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+    "WHERE topics_fts MATCH ?1 AND rank MATCH ?2 "
+    "  AND (?6 IS NULL OR t.category = ?6) "
+    "  AND (?7 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
+    "       WHERE g.tag = ?7 AND g.topic_id = topics_fts.rowid)) "
+    "ORDER BY rank LIMIT ?8";
 
 static const char count_sql[] =
     "SELECT count(*) FROM topics_fts "
     "WHERE topics_fts MATCH ?1 "
-    "  AND (?3 IS NULL OR EXISTS (SELECT 1 FROM topics t "
-    "       WHERE t.id = topics_fts.rowid AND t.category = ?3)) "
-    "  AND (?4 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "       WHERE g.tag = ?4 AND g.topic_id = topics_fts.rowid))";
-
-/* ?5 is a JSON array of the ids kept; the rows come in any order. */
-static const char hit_sql[] =
-    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
-    "  snippet(topics_fts, 4, ?2, ?3, '…', ?4) "
-    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
-    "WHERE topics_fts MATCH ?1 "
-    "  AND topics_fts.rowid IN (SELECT value FROM json_each(?5))";
+    "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM topics t "
+    "       WHERE t.id = topics_fts.rowid AND t.category = ?6)) "
+    "  AND (?7 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
+    "       WHERE g.tag = ?7 AND g.topic_id = topics_fts.rowid))";
 
 /* Resets a cached statement for its next use. */
 static void
@@ -625,93 +817,61 @@ bind_filters(sqlite3_stmt *s, const char *match,
 {
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
     if (query->category != NULL)
-        sqlite3_bind_text(s, 3, query->category, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 6, query->category, -1, SQLITE_STATIC);
     if (query->tag != NULL)
-        sqlite3_bind_text(s, 4, query->tag, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 7, query->tag, -1, SQLITE_STATIC);
 }
 
-/* Fills in the hits of r (whose ids are set) from the snippet statement. */
-static enum wenda_err
-fill_hits(sqlite3_stmt *s, const char *match, struct wenda_search_result *r)
-{
-    struct buf ids = {0};
-    enum wenda_err rc = WENDA_OK;
-    size_t i, filled = 0;
-    int step;
-
-    buf_add(&ids, "[", 1);
-    for (i = 0; i < r->n; i++)
-        buf_addf(&ids, "%s%lld", i ? "," : "", (long long)r->hits[i].id);
-    buf_add(&ids, "]", 1);
-    if (buf_failed(&ids))
-        return WENDA_ERR_NOMEM;
-    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, MARK_OPEN, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, MARK_CLOSE, -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 4, SNIPPET_TOKENS);
-    sqlite3_bind_text(s, 5, ids.p, (int)ids.n, SQLITE_STATIC);
-    while (rc == WENDA_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(s, 0);
-        struct wenda_search_hit *h = NULL;
-        struct buf b = {0};
-        const char *snip;
-
-        for (i = 0; i < r->n && h == NULL; i++)
-            if (r->hits[i].id == id && r->hits[i].slug == NULL)
-                h = &r->hits[i];
-        if (h == NULL)
-            continue;
-        h->slug = col_dup(s, 1);
-        h->title = col_dup(s, 2);
-        h->title_en = col_dup(s, 3);
-        h->category = col_dup(s, 4);
-        snip = (const char *)sqlite3_column_text(s, 5);
-        add_snippet_html(&b, snip ? snip : "");
-        h->snippet = buf_take(&b, NULL);
-        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-            h->category == NULL || h->snippet == NULL)
-            rc = WENDA_ERR_NOMEM;
-        filled++;
-    }
-    reset(s);
-    buf_cleanup(&ids);
-    if (rc == WENDA_OK && filled != r->n)
-        rc = WENDA_ERR_DB;
-    return rc;
-}
-
+/*
+ * Runs one MATCH expression: the best hits with their snippets, and the
+ * number of matches.  rank_expr is the "wenda_rank(...)" call for it.
+ */
 static enum wenda_err
 run_level(struct wenda_store *st, const struct wenda_search_query *query,
-          const char *match, const char *title_match, const char *key,
+          const char *match, const char *rank_expr,
           struct wenda_search_result *out)
 {
-    sqlite3_stmt *rank, *count, *hit;
+    sqlite3_stmt *s, *count;
     enum wenda_err rc;
     int step;
 
-    rc = wenda_store_prepare(st, SLOT_COUNT, count_sql, &count);
+    rc = wenda_store_prepare(st, SLOT_SEARCH, search_sql, &s);
     if (rc == WENDA_OK)
-        rc = wenda_store_prepare(st, SLOT_RANK, rank_sql, &rank);
-    if (rc == WENDA_OK)
-        rc = wenda_store_prepare(st, SLOT_HIT, hit_sql, &hit);
+        rc = wenda_store_prepare(st, SLOT_COUNT, count_sql, &count);
     if (rc != WENDA_OK)
         return rc;
     out->hits = calloc(query->limit, sizeof(*out->hits));
     if (out->hits == NULL)
         return WENDA_ERR_NOMEM;
-    bind_filters(rank, match, query);
-    sqlite3_bind_text(rank, 2, title_match, -1, SQLITE_STATIC);
-    sqlite3_bind_int(rank, 5, (int)query->limit);
-    sqlite3_bind_text(rank, 6, key, -1, SQLITE_STATIC);
-    while (out->n < query->limit && (step = sqlite3_step(rank)) == SQLITE_ROW) {
+    bind_filters(s, match, query);
+    sqlite3_bind_text(s, 2, rank_expr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, MARK_OPEN, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, MARK_CLOSE, -1, SQLITE_STATIC);
+    sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
+    sqlite3_bind_int(s, 8, (int)query->limit);
+    while (rc == WENDA_OK && out->n < query->limit &&
+           (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
+        const char *snip = (const char *)sqlite3_column_text(s, 5);
+        struct buf b = {0};
 
-        h->id = sqlite3_column_int64(rank, 0);
-        h->score = -sqlite3_column_double(rank, 1);
+        h->id = sqlite3_column_int64(s, 0);
+        h->slug = col_dup(s, 1);
+        h->title = col_dup(s, 2);
+        h->title_en = col_dup(s, 3);
+        h->category = col_dup(s, 4);
+        add_snippet_html(&b, snip ? snip : "");
+        h->snippet = buf_take(&b, NULL);
+        h->score = rank_score(sqlite3_column_double(s, 6));
+        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+            h->category == NULL || h->snippet == NULL)
+            rc = WENDA_ERR_NOMEM;
     }
-    reset(rank);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
-        return WENDA_ERR_DB;
+    if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
+    reset(s);
+    if (rc != WENDA_OK)
+        return rc;
     /* A page that is not full holds every match: no need to count. */
     out->total = (int64_t)out->n;
     if (out->n == query->limit) {
@@ -722,7 +882,37 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         if (step != SQLITE_ROW)
             return WENDA_ERR_DB;
     }
-    return out->n > 0 ? fill_hits(hit, match, out) : WENDA_OK;
+    return WENDA_OK;
+}
+
+/*
+ * Writes the "wenda_rank('exact ids', 'chunk map')" call: the ids of the
+ * topics whose whole-title key equals key, and the chunk of each phrase.
+ */
+static enum wenda_err
+rank_call(struct wenda_store *st, const char *key, const char *chunks,
+          struct buf *out)
+{
+    static const char sql[] =
+        "SELECT topic_id, weight FROM title_keys WHERE key = ?1 LIMIT 32";
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_prepare(st, 2, sql, &s);
+    int step, n = 0;
+
+    if (rc != WENDA_OK)
+        return rc;
+    buf_reset(out);
+    buf_adds(out, "wenda_rank('");
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW)
+        buf_addf(out, "%s%lld,%d", n++ ? "," : "",
+                 (long long)sqlite3_column_int64(s, 0),
+                 sqlite3_column_int(s, 1));
+    reset(s);
+    if (step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    buf_addf(out, "', '%s')", chunks);
+    return buf_failed(out) ? WENDA_ERR_NOMEM : WENDA_OK;
 }
 
 enum wenda_err
@@ -731,8 +921,8 @@ wenda_search_run(struct wenda_store *st,
                  struct wenda_search_result *out, char *msg, size_t msgcap)
 {
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
-    char *all = NULL, *any = NULL, *title = NULL;
-    struct buf key = {0};
+    struct buf key = {0}, chunks = {0}, rank = {0};
+    char *match = NULL;
     size_t n = strlen(query->q);
     enum wenda_err rc;
 
@@ -744,31 +934,37 @@ wenda_search_run(struct wenda_store *st,
                        WENDA_SEARCH_MAX_LIMIT);
         return WENDA_ERR_INVALID;
     }
-    rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ALL, &all, msg,
-                            msgcap);
+    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, &match, &chunks, msg,
+               msgcap);
     if (rc == WENDA_OK)
-        rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_TITLE, &title,
-                                msg, msgcap);
+        rc = key_of(tk, query->q, n, &key);
     /* One read transaction for all the statements of a search: one
      * snapshot, and the WAL read lock taken once instead of per statement. */
     if (rc == WENDA_OK)
         rc = wenda_store_begin_read(st);
-    if (rc == WENDA_OK)
-        rc = key_of(tk, query->q, n, &key);
-    if (rc == WENDA_OK)
-        rc = run_level(st, query, all, title, key.p ? key.p : "", out);
-    if (rc == WENDA_OK && out->total == 0) {
-        wenda_search_result_cleanup(out);
-        rc = wenda_search_build(tk, query->q, n, WENDA_SEARCH_ANY, &any, msg,
-                                msgcap);
+    if (rc == WENDA_OK) {
+        rc = rank_call(st, key.p ? key.p : "", chunks.p ? chunks.p : "",
+                       &rank);
         if (rc == WENDA_OK)
-            rc = run_level(st, query, any, title, key.p ? key.p : "", out);
+            rc = run_level(st, query, match, rank.p, out);
+        if (rc == WENDA_OK && out->total == 0) {
+            /* Nothing has every chunk: take any word of the query. */
+            wenda_search_result_cleanup(out);
+            free(match);
+            match = NULL;
+            rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, msg,
+                       msgcap);
+            if (rc == WENDA_OK)
+                rc = rank_call(st, key.p ? key.p : "", "", &rank);
+            if (rc == WENDA_OK)
+                rc = run_level(st, query, match, rank.p, out);
+        }
+        wenda_store_end_read(st);
     }
     buf_cleanup(&key);
-    wenda_store_end_read(st);
-    free(all);
-    free(any);
-    free(title);
+    buf_cleanup(&chunks);
+    buf_cleanup(&rank);
+    free(match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);
     return rc;

@@ -187,8 +187,10 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     (void)sqlite3_extended_result_codes(st->db, 1);
     (void)sqlite3_busy_timeout(st->db, 5000);
     /* The index uses it: register before any statement touches it. */
-    if (wenda_tokenize_register(st->db) != WENDA_OK) {
+    if (wenda_tokenize_register(st->db) != WENDA_OK ||
+        wenda_search_register(st->db) != WENDA_OK) {
         (void)snprintf(msg, msgcap, "cannot register the search tokenizer "
+                       "and ranking "
                        "on %s", path);
         goto fail;
     }

@@ -169,6 +169,8 @@ static int push_nchar(struct wenda_tokenizer *tk, int32_t cp, int start,
 static int push_cluster(struct wenda_tokenizer *tk, const unsigned char *s,
                         int start, int end, int32_t first, int single);
 static int normalize(struct wenda_tokenizer *tk, const unsigned char *s, int n);
+static int simple_gcb(int32_t cp);
+static int maybe_prepend(int32_t cp);
 static int han_beside(const struct wenda_tokenizer *tk, size_t i, size_t j,
                       int before);
 static void mark_numerals(struct wenda_tokenizer *tk);
@@ -426,6 +428,27 @@ push_cluster(struct wenda_tokenizer *tk, const unsigned char *s, int start,
 }
 
 /*
+ * Returns 1 for the common characters of Chinese text whose grapheme
+ * cluster break property is Other (ideographs, ideographic punctuation up
+ * to U+3029, fullwidth ASCII), so that no cluster continues into them
+ * unless a Prepend character comes first (UAX #29, GB9b).
+ */
+static int
+simple_gcb(int32_t cp)
+{
+    return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3000 && cp <= 0x3029) ||
+           (cp >= 0xFF01 && cp <= 0xFF5E);
+}
+
+/* Returns 0 when cp is certainly not a Prepend character (all are at or
+ * above U+0600, none is an ideograph). */
+static int
+maybe_prepend(int32_t cp)
+{
+    return cp >= 0x600 && !simple_gcb(cp);
+}
+
+/*
  * Pass 1: fills tk->nc with the normalized text of s[0..n).  A cluster
  * only continues past a byte of 0xCC or more (U+0300 and up), so ASCII and
  * Latin-1 never ask utf8proc about grapheme breaks.
@@ -452,7 +475,8 @@ normalize(struct wenda_tokenizer *tk, const unsigned char *s, int n)
         single = 1;
         while (j < n && s[j] >= 0xCC) {
             len = utf8proc_iterate(s + j, n - j, &next);
-            if (len < 0 || utf8proc_grapheme_break_stateful(last, next, &state))
+            if (len < 0 || (simple_gcb(next) && !maybe_prepend(last)) ||
+                utf8proc_grapheme_break_stateful(last, next, &state))
                 break;
             last = next;
             j += (int)len;

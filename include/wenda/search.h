@@ -19,6 +19,8 @@
 #include "wenda/err.h"
 #include "wenda/store.h"
 
+struct sqlite3;
+
 /* Limits on a query. */
 #define WENDA_SEARCH_MAX_QUERY 256   /* bytes of q */
 #define WENDA_SEARCH_MAX_CHUNKS 16   /* whitespace-separated words */
@@ -27,8 +29,7 @@
 /* How strictly a query is matched; see wenda_search_build(). */
 enum wenda_search_level {
     WENDA_SEARCH_ALL,    /* every chunk, each as a phrase */
-    WENDA_SEARCH_ANY,    /* any token of the query */
-    WENDA_SEARCH_TITLE   /* every chunk, in the title, aliases or pinyin */
+    WENDA_SEARCH_ANY     /* any token of the query */
 };
 
 struct wenda_search_query {
@@ -62,8 +63,7 @@ struct wenda_tokenizer;
  * space and where Latin letters meet Han characters; chunks that hold no
  * token are dropped.  ALL joins the chunks as quoted phrases with AND, the
  * last chunk also as a prefix when it is Latin; ANY joins every token of
- * the query with OR; TITLE is ALL restricted to the title, aliases and
- * pinyin columns.  Errors: WENDA_ERR_INVALID with a message in msg when q
+ * the query with OR.  Errors: WENDA_ERR_INVALID with a message in msg when q
  * is empty, too long, not UTF-8, or holds no searchable word.
  */
 enum wenda_err wenda_search_build(struct wenda_tokenizer *tk, const char *q,
@@ -96,6 +96,12 @@ enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
 
 /* Empties the whole index (before a full import). */
 enum wenda_err wenda_search_index_clear(struct wenda_store *st);
+
+/*
+ * Registers wenda_rank(), the ranking function of wenda_search_run(), with
+ * FTS5 on db.  The store does this on every connection it opens.
+ */
+enum wenda_err wenda_search_register(struct sqlite3 *db);
 
 /* Frees what *r owns and zeroes it. */
 void wenda_search_result_cleanup(struct wenda_search_result *r);

@@ -184,15 +184,6 @@ Test(query_builder, any_level_ors_the_tokens)
     free(m);
 }
 
-Test(query_builder, title_level_filters_columns)
-{
-    enum wenda_err rc;
-    char *m = build("死锁", WENDA_SEARCH_TITLE, &rc);
-
-    cr_assert_eq(rc, WENDA_OK);
-    cr_assert_str_eq(m, "{title aliases pinyin} : (\"死锁\")");
-    free(m);
-}
 
 TestSuite(search, .init = setup_store, .fini = teardown_store);
 
