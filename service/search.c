@@ -16,9 +16,10 @@
  * partly wrong query still finds something.  Topics whose title, aliases
  * or pinyin hold the whole query are ranked first, then bm25 decides.
  *
- * Snippets come from FTS5's snippet() with two private-use characters as
- * markers; the text is then HTML-escaped and the markers become <mark>
- * tags, so a front end can insert the snippet as HTML.
+ * Ranking is FTS5's own (ORDER BY rank with wenda_rank() as the rank
+ * function), so snippets are only made for the rows returned, by
+ * wenda_snippet(), which writes HTML directly: text escaped, matches in
+ * <mark>, so a front end can insert the snippet as it is.
  */
 #include "wenda/search.h"
 
@@ -32,10 +33,6 @@
 #include "buf.h"
 #include "wenda/content.h"
 #include "wenda/tokenize.h"
-
-/* Markers for snippet(): U+E000 and U+E001 in UTF-8. */
-#define MARK_OPEN "\xee\x80\x80"
-#define MARK_CLOSE "\xee\x80\x81"
 
 #define SNIPPET_TOKENS 32
 
@@ -550,34 +547,6 @@ wenda_search_index_clear(struct wenda_store *st)
                : WENDA_ERR_DB;
 }
 
-/* Appends s with HTML escaped and the snippet markers as <mark> tags. */
-static void
-add_snippet_html(struct buf *b, const char *s)
-{
-    while (*s != '\0') {
-        if (strncmp(s, MARK_OPEN, 3) == 0) {
-            buf_adds(b, "<mark>");
-            s += 3;
-            continue;
-        }
-        if (strncmp(s, MARK_CLOSE, 3) == 0) {
-            buf_adds(b, "</mark>");
-            s += 3;
-            continue;
-        }
-        switch (*s) {
-        case '&': buf_adds(b, "&amp;"); break;
-        case '<': buf_adds(b, "&lt;"); break;
-        case '>': buf_adds(b, "&gt;"); break;
-        case '"': buf_adds(b, "&quot;"); break;
-        case '\'': buf_adds(b, "&#39;"); break;
-        case '\n': buf_adds(b, " "); break;
-        default: buf_add(b, s, 1); break;
-        }
-        s++;
-    }
-}
-
 static char *
 col_dup(sqlite3_stmt *s, int col)
 {
@@ -748,6 +717,267 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
                                    RANK_EXACT * exact);
 }
 
+/* ---- snippets ------------------------------------------------------------ */
+
+/*
+ * wenda_snippet(topics_fts, version, ntokens) returns the HTML snippet of
+ * the answer column: a window of ntokens token positions around the best
+ * cluster of matches, text HTML-escaped, matched tokens in <mark>, "…"
+ * where the window cuts the text.  Overlapping matches are merged before
+ * they are marked, so the output is always well formed.
+ *
+ * Mapping positions to bytes needs the answer tokenized again, which is
+ * what FTS5's own snippet() spends most of its time on; wenda keeps the
+ * positions of recently used answers in a small direct-mapped cache per
+ * connection, keyed by rowid and version (every change bumps the version),
+ * so a popular topic is tokenized once per thread, not once per search.
+ */
+#define SNIP_COL 4
+#define SNIP_SLOTS 256
+#define SNIP_MAX_CACHED 16384   /* positions; longer answers are not kept */
+#define SNIP_MAX_MARKS 64
+
+struct span {
+    int start, end;
+};
+
+struct snip_entry {
+    int64_t rowid;
+    int64_t version;
+    struct span *pos;   /* byte span of each token position */
+    int n;
+};
+
+struct snip_cache {
+    struct snip_entry slot[SNIP_SLOTS];
+};
+
+struct collect {
+    struct span *pos;
+    int n, cap, failed;
+};
+
+static int
+collect_token(void *ctx, int flags, const char *tok, int ntok, int start,
+              int end)
+{
+    struct collect *c = ctx;
+
+    (void)tok;
+    (void)ntok;
+    if (flags & FTS5_TOKEN_COLOCATED)
+        return SQLITE_OK;
+    if (c->n == c->cap) {
+        int cap = c->cap ? c->cap * 2 : 256;
+        struct span *p = realloc(c->pos, (size_t)cap * sizeof(*p));
+
+        if (p == NULL) {
+            c->failed = 1;
+            return SQLITE_NOMEM;
+        }
+        c->pos = p;
+        c->cap = cap;
+    }
+    c->pos[c->n].start = start;
+    c->pos[c->n].end = end;
+    c->n++;
+    return SQLITE_OK;
+}
+
+static void
+snip_cache_free(void *p)
+{
+    struct snip_cache *cache = p;
+    int i;
+
+    if (cache == NULL)
+        return;
+    for (i = 0; i < SNIP_SLOTS; i++)
+        free(cache->slot[i].pos);
+    free(cache);
+}
+
+static void
+add_html(struct buf *b, const char *s, int n)
+{
+    int i, from = 0;
+
+    for (i = 0; i < n; i++) {
+        const char *rep = NULL;
+
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '"': rep = "&quot;"; break;
+        case '\'': rep = "&#39;"; break;
+        case '\n': rep = " "; break;
+        default: break;
+        }
+        if (rep != NULL) {
+            buf_add(b, s + from, (size_t)(i - from));
+            buf_adds(b, rep);
+            from = i + 1;
+        }
+    }
+    buf_add(b, s + from, (size_t)(n - from));
+}
+
+static int
+cmp_span(const void *a, const void *b)
+{
+    const struct span *x = a, *y = b;
+
+    return x->start != y->start ? (x->start < y->start ? -1 : 1)
+                                : (x->end < y->end ? -1 : x->end > y->end);
+}
+
+static void
+wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
+              sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct snip_cache *cache = api->xUserData(fts);
+    struct span marks[SNIP_MAX_MARKS], window = {0, 0};
+    struct collect c = {NULL, 0, 0, 0};
+    struct snip_entry *e = NULL;
+    const struct span *pos;
+    struct buf out = {0};
+    const char *text;
+    int ntext, ninst = 0, npos, nmarks = 0, ntok, i, j, best = -1, at;
+    int64_t rowid = api->xRowid(fts);
+    int64_t version = argc > 0 ? sqlite3_value_int64(argv[0]) : -1;
+
+    ntok = argc > 1 ? sqlite3_value_int(argv[1]) : 32;
+    if (ntok < 4)
+        ntok = 4;
+    if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK ||
+        api->xInstCount(fts, &ninst) != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, SQLITE_ERROR);
+        return;
+    }
+    if (text == NULL || ntext == 0) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    /* The token positions of the answer: cached, or tokenized now. */
+    if (cache != NULL && version >= 0) {
+        e = &cache->slot[(uint64_t)rowid % SNIP_SLOTS];
+        if (e->pos == NULL || e->rowid != rowid || e->version != version)
+            e = NULL;
+    }
+    if (e != NULL) {
+        pos = e->pos;
+        npos = e->n;
+    } else {
+        if (api->xTokenize(fts, text, ntext, &c, collect_token) !=
+                SQLITE_OK ||
+            c.failed) {
+            free(c.pos);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        pos = c.pos;
+        npos = c.n;
+    }
+    /* Matches in the answer, as byte spans of their first to last token. */
+    for (i = 0; i < ninst && nmarks < SNIP_MAX_MARKS; i++) {
+        int phrase, col, off, size;
+
+        if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
+            col != SNIP_COL || off < 0 || off >= npos)
+            continue;
+        size = api->xPhraseSize(fts, phrase);
+        if (size < 1)
+            size = 1;
+        if (off + size > npos)
+            size = npos - off;
+        marks[nmarks].start = off;               /* positions for now */
+        marks[nmarks].end = off + size - 1;
+        nmarks++;
+    }
+    /* The window: the one starting a quarter before a match that holds
+     * the most matches; the start of the answer when none. */
+    for (i = 0; i < nmarks; i++) {
+        int from = marks[i].start - ntok / 4, count = 0;
+
+        if (from < 0)
+            from = 0;
+        for (j = 0; j < nmarks; j++)
+            if (marks[j].start >= from && marks[j].end < from + ntok)
+                count++;
+        if (count > best) {
+            best = count;
+            window.start = from;
+        }
+    }
+    if (npos > 0 && window.start + ntok > npos)
+        window.start = npos > ntok ? npos - ntok : 0;
+    window.end = window.start + ntok < npos ? window.start + ntok : npos;
+    /* Positions to bytes; merge overlapping marks (bigrams overlap). */
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (marks[i].start < window.start || marks[i].end >= window.end)
+            continue;
+        marks[j].start = pos[marks[i].start].start;
+        marks[j].end = pos[marks[i].end].end;
+        j++;
+    }
+    nmarks = j;
+    qsort(marks, (size_t)nmarks, sizeof(marks[0]), cmp_span);
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (j > 0 && marks[i].start <= marks[j - 1].end) {
+            if (marks[i].end > marks[j - 1].end)
+                marks[j - 1].end = marks[i].end;
+        } else {
+            marks[j++] = marks[i];
+        }
+    }
+    nmarks = j;
+    /* Write it out. */
+    if (npos == 0) {
+        add_html(&out, text, ntext);
+    } else {
+        int from = window.start == 0 ? 0 : pos[window.start].start;
+        int to = window.end == npos ? ntext : pos[window.end - 1].end;
+
+        if (window.start > 0)
+            buf_adds(&out, "…");
+        at = from;
+        for (i = 0; i < nmarks; i++) {
+            add_html(&out, text + at, marks[i].start - at);
+            buf_adds(&out, "<mark>");
+            add_html(&out, text + marks[i].start,
+                     marks[i].end - marks[i].start);
+            buf_adds(&out, "</mark>");
+            at = marks[i].end;
+        }
+        add_html(&out, text + at, to - at);
+        if (window.end < npos)
+            buf_adds(&out, "…");
+    }
+    /* Keep the positions of a freshly tokenized answer. */
+    if (c.pos != NULL) {
+        if (cache != NULL && version >= 0 && c.n <= SNIP_MAX_CACHED) {
+            struct snip_entry *slot = &cache->slot[(uint64_t)rowid %
+                                                   SNIP_SLOTS];
+
+            free(slot->pos);
+            slot->rowid = rowid;
+            slot->version = version;
+            slot->pos = c.pos;
+            slot->n = c.n;
+        } else {
+            free(c.pos);
+        }
+    }
+    if (buf_failed(&out)) {
+        buf_cleanup(&out);
+        sqlite3_result_error_nomem(ctx);
+        return;
+    }
+    sqlite3_result_text(ctx, out.p ? out.p : "", (int)out.n,
+                        out.p ? free : SQLITE_STATIC);
+}
+
 /* Splits a rank value back into its score (larger is better). */
 static double
 rank_score(double rank)
@@ -765,6 +995,7 @@ enum wenda_err
 wenda_search_register(sqlite3 *db)
 {
     fts5_api *api = NULL;
+    struct snip_cache *cache;
     sqlite3_stmt *s;
 
     if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
@@ -776,6 +1007,13 @@ wenda_search_register(sqlite3 *db)
         api->xCreateFunction(api, "wenda_rank", NULL, wenda_rank, NULL) !=
             SQLITE_OK)
         return WENDA_ERR_DB;
+    cache = calloc(1, sizeof(*cache));
+    if (cache == NULL)
+        return WENDA_ERR_NOMEM;
+    /* FTS5 owns the cache from here and frees it with the connection. */
+    if (api->xCreateFunction(api, "wenda_snippet", cache, wenda_snippet,
+                             snip_cache_free) != SQLITE_OK)
+        return WENDA_ERR_DB;
     return WENDA_OK;
 }
 
@@ -785,7 +1023,7 @@ enum { SLOT_SEARCH, SLOT_COUNT };
 
 static const char search_sql[] =
     "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
-    "  snippet(topics_fts, 4, ?3, ?4, '…', ?5), rank "
+    "  wenda_snippet(topics_fts, t.version, ?5), rank "
     "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
     "WHERE topics_fts MATCH ?1 AND rank MATCH ?2 "
     "  AND (?6 IS NULL OR t.category = ?6) "
@@ -845,23 +1083,17 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         return WENDA_ERR_NOMEM;
     bind_filters(s, match, query);
     sqlite3_bind_text(s, 2, rank_expr, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, MARK_OPEN, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, MARK_CLOSE, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
     sqlite3_bind_int(s, 8, (int)query->limit);
     while (rc == WENDA_OK && out->n < query->limit &&
            (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
-        const char *snip = (const char *)sqlite3_column_text(s, 5);
-        struct buf b = {0};
-
         h->id = sqlite3_column_int64(s, 0);
         h->slug = col_dup(s, 1);
         h->title = col_dup(s, 2);
         h->title_en = col_dup(s, 3);
         h->category = col_dup(s, 4);
-        add_snippet_html(&b, snip ? snip : "");
-        h->snippet = buf_take(&b, NULL);
+        h->snippet = col_dup(s, 5);
         h->score = rank_score(sqlite3_column_double(s, 6));
         if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
             h->category == NULL || h->snippet == NULL)
