@@ -1,5 +1,9 @@
 -- 0001: categories, topics and their tags.
 --
+-- A topic's JSON, as the API serves it, is rendered when the topic is
+-- written (doc, and summary for lists), so that a read is one lookup and
+-- a copy: no parsing, no building, no escaping on the read path.
+--
 -- tags and aliases are kept as JSON arrays on the topic (what the API
 -- returns) and tags once more in topic_tags, one row per (tag, topic), so
 -- that filtering and counting by tag use an index.
@@ -22,7 +26,9 @@ CREATE TABLE topics (
     aliases    TEXT NOT NULL DEFAULT '[]',
     answer     TEXT NOT NULL,
     version    INTEGER NOT NULL DEFAULT 1,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    doc        TEXT NOT NULL,   -- the API's JSON of the topic
+    summary    TEXT NOT NULL    -- the same without answer and aliases
 );
 
 CREATE INDEX topics_by_category ON topics(category, id);

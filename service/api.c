@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 
@@ -102,6 +103,23 @@ reply_json(struct api_response *res, unsigned int status, json_t *v)
     res->len = strlen(s);
 }
 
+/* Takes the bytes of b (JSON written elsewhere) as the body. */
+static void
+reply_raw(struct api_response *res, unsigned int status, struct buf *b)
+{
+    size_t n = b->n;
+    char *p = buf_take(b, &n);
+
+    if (p == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, "out of memory", NULL);
+        return;
+    }
+    res->status = status;
+    res->content_type = JSON_TYPE;
+    res->body = p;
+    res->len = n;
+}
+
 void
 api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
             const char *param)
@@ -142,44 +160,6 @@ bad_param(struct api_response *res, const char *param, const char *why)
     (void)snprintf(detail, sizeof(detail), "query parameter '%s' %s", param,
                    why);
     api_problem(res, WENDA_ERR_INVALID, detail, param);
-}
-
-/* ---- JSON shapes ------------------------------------------------------- */
-
-static json_t *
-strv_json(const struct wenda_strv *sv)
-{
-    json_t *a = json_array();
-    size_t i;
-
-    for (i = 0; a != NULL && i < sv->n; i++)
-        json_array_append_new(a, json_string(sv->v[i]));
-    return a;
-}
-
-/* Returns a new reference to the JSON of t; with its answer and aliases
- * when full. */
-static json_t *
-topic_json(const struct wenda_topic *t, int full)
-{
-    json_t *o = json_object();
-
-    if (o == NULL)
-        return NULL;
-    json_object_set_new(o, "id", json_integer(t->id));
-    json_object_set_new(o, "slug", json_string(t->slug));
-    json_object_set_new(o, "title", json_string(t->title));
-    json_object_set_new(o, "title_en", json_string(t->title_en));
-    json_object_set_new(o, "category", json_string(t->category));
-    json_object_set_new(o, "tags", strv_json(&t->tags));
-    json_object_set_new(o, "order", json_integer(t->order));
-    if (full) {
-        json_object_set_new(o, "aliases", strv_json(&t->aliases));
-        json_object_set_new(o, "answer", json_string(t->answer));
-    }
-    json_object_set_new(o, "version", json_integer(t->version));
-    json_object_set_new(o, "updated_at", json_string(t->updated_at));
-    return o;
 }
 
 /* ---- parameters -------------------------------------------------------- */
@@ -279,6 +259,22 @@ cursor_decode(const char *s, int64_t *after_id)
     return 0;
 }
 
+/* Returns the Link header of the next page (new; the caller frees). */
+static char *
+link_next(unsigned int limit, const char *category, const char *tag,
+          const char *next)
+{
+    struct buf b = {0};
+
+    buf_addf(&b, "</v1/topics?limit=%u", limit);
+    if (category != NULL)
+        buf_addf(&b, "&category=%s", category);
+    if (tag != NULL)
+        buf_addf(&b, "&tag=%s", tag);
+    buf_addf(&b, "&cursor=%s>; rel=\"next\"", next);
+    return buf_take(&b, NULL);
+}
+
 /* ---- handlers ---------------------------------------------------------- */
 
 static void
@@ -302,12 +298,13 @@ h_topics(const struct api_request *req, const char *key,
          struct api_response *res)
 {
     struct wenda_topic_filter f = {NULL, NULL, 0, LIST_DEFAULT};
-    struct wenda_topic *items = NULL;
     const char *limit, *cursor;
-    size_t n = 0, i;
+    char *items = NULL, *next = NULL;
+    size_t n = 0;
     long long lim;
+    int64_t last = 0;
     int more = 0;
-    json_t *o, *a;
+    struct buf b = {0};
     enum wenda_err rc;
 
     (void)key;
@@ -328,36 +325,27 @@ h_topics(const struct api_request *req, const char *key,
         bad_param(res, "cursor", "is not a cursor this server gave out");
         return;
     }
-    rc = wenda_store_topic_list(req->store, &f, &items, &n, &more);
+    rc = wenda_store_topic_list_json(req->store, &f, &items, &n, &last,
+                                     &more);
     if (rc != WENDA_OK) {
         store_error(res, rc);
         return;
     }
-    o = json_object();
-    a = json_array();
-    for (i = 0; i < n; i++)
-        json_array_append_new(a, topic_json(&items[i], 0));
-    json_object_set_new(o, "items", a);
-    if (more && n > 0) {
-        char *next = cursor_encode(items[n - 1].id);
-        char link[512];
-
-        json_object_set_new(o, "next", next ? json_string(next) : json_null());
-        if (next != NULL) {
-            (void)snprintf(link, sizeof(link),
-                           "</v1/topics?limit=%u%s%s%s%s&cursor=%s>; "
-                           "rel=\"next\"",
-                           f.limit, f.category ? "&category=" : "",
-                           f.category ? f.category : "",
-                           f.tag ? "&tag=" : "", f.tag ? f.tag : "", next);
-            add_header(res, "Link", strdup(link));
-        }
-        free(next);
-    } else {
-        json_object_set_new(o, "next", json_null());
-    }
-    wenda_topics_free(items, n);
-    reply_json(res, 200, o);
+    /* The items are the store's JSON; the envelope is written here. */
+    if (more && last > 0)
+        next = cursor_encode(last);
+    buf_adds(&b, "{\"items\":");
+    buf_add(&b, items, n);
+    if (next != NULL)
+        buf_addf(&b, ",\"next\":\"%s\"}", next);
+    else
+        buf_adds(&b, ",\"next\":null}");
+    free(items);
+    if (next != NULL)
+        add_header(res, "Link",
+                   link_next(f.limit, f.category, f.tag, next));
+    free(next);
+    reply_raw(res, 200, &b);
 }
 
 /* Resolves {id or slug}: all digits is an id, a slug otherwise. */
@@ -365,7 +353,7 @@ static void
 h_topic(const struct api_request *req, const char *key,
         struct api_response *res)
 {
-    struct wenda_topic t;
+    struct buf b = {0};
     enum wenda_err rc;
     long long id = 0;
 
@@ -374,9 +362,9 @@ h_topic(const struct api_request *req, const char *key,
             api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic", NULL);
             return;
         }
-        rc = wenda_store_topic_get(req->store, id, NULL, &t);
+        rc = wenda_store_topic_doc(req->store, id, NULL, &b.p, &b.n);
     } else if (wenda_slug_valid(key, WENDA_CONTENT_MAX_SLUG)) {
-        rc = wenda_store_topic_get(req->store, 0, key, &t);
+        rc = wenda_store_topic_doc(req->store, 0, key, &b.p, &b.n);
     } else {
         rc = WENDA_ERR_NOT_FOUND;
     }
@@ -384,8 +372,7 @@ h_topic(const struct api_request *req, const char *key,
         store_error(res, rc);
         return;
     }
-    reply_json(res, 200, topic_json(&t, 1));
-    wenda_topic_cleanup(&t);
+    reply_raw(res, 200, &b);
 }
 
 static void
@@ -441,26 +428,28 @@ static void
 h_random(const struct api_request *req, const char *key,
          struct api_response *res)
 {
-    struct wenda_topic t;
+    struct buf b = {0};
     const char *category;
     enum wenda_err rc;
+    int64_t id = 0;
 
     (void)key;
     if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category, res))
         return;
-    rc = wenda_store_topic_random(req->store, category, randombytes_random(),
-                                  &t);
+    rc = wenda_store_topic_random_id(req->store, category,
+                                     randombytes_random(), &id);
     if (rc == WENDA_ERR_NOT_FOUND) {
         api_problem(res, rc, category ? "no topic in that category"
                                       : "there are no topics", NULL);
         return;
     }
+    if (rc == WENDA_OK)
+        rc = wenda_store_topic_doc(req->store, id, NULL, &b.p, &b.n);
     if (rc != WENDA_OK) {
         store_error(res, rc);
         return;
     }
-    reply_json(res, 200, topic_json(&t, 1));
-    wenda_topic_cleanup(&t);
+    reply_raw(res, 200, &b);
 }
 
 #define SEARCH_DEFAULT 10

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -633,6 +634,50 @@ wenda_content_parse_topic(const char *file, const char *buf, size_t len,
     }
     *out = t;
     return WENDA_OK;
+}
+
+/* ---- JSON ------------------------------------------------------------ */
+
+static json_t *
+strv_json(const struct wenda_strv *sv)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < sv->n; i++)
+        json_array_append_new(a, json_string(sv->v[i]));
+    return a;
+}
+
+char *
+wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
+{
+    json_t *o = json_object();
+    char *s;
+
+    if (o == NULL)
+        return NULL;
+    json_object_set_new(o, "id", json_integer(t->id));
+    json_object_set_new(o, "slug", json_string(t->slug));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "title_en",
+                        json_string(t->title_en ? t->title_en : ""));
+    json_object_set_new(o, "category", json_string(t->category));
+    json_object_set_new(o, "tags", strv_json(&t->tags));
+    json_object_set_new(o, "order", json_integer(t->order));
+    if (full) {
+        json_object_set_new(o, "aliases", strv_json(&t->aliases));
+        json_object_set_new(o, "answer",
+                            json_string(t->answer ? t->answer : ""));
+    }
+    json_object_set_new(o, "version", json_integer(t->version));
+    json_object_set_new(o, "updated_at",
+                        json_string(t->updated_at ? t->updated_at : ""));
+    s = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    if (s != NULL && len != NULL)
+        *len = strlen(s);
+    return s;
 }
 
 /* ---- writing --------------------------------------------------------- */

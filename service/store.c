@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "buf.h"
 #include "migrations.h"
 #include "wenda/search.h"
 #include "wenda/tokenize.h"
@@ -36,8 +37,29 @@ enum stmt_id {
     S_CATEGORY_EXISTS,
     S_DUMP_CATEGORIES,
     S_DUMP_TOPICS,
+    S_DOC_BY_ID,
+    S_DOC_BY_SLUG,
+    S_SUM_LIST,
+    S_SUM_LIST_CATEGORY,
+    S_SUM_LIST_TAG,
+    S_SUM_LIST_CATEGORY_TAG,
     S__COUNT
 };
+
+/* The four list queries, for any column list. */
+#define LIST_SQL(cols)                                                      \
+    "SELECT " cols " FROM topics WHERE id > ?1 ORDER BY id LIMIT ?2"
+#define LIST_CATEGORY_SQL(cols)                                             \
+    "SELECT " cols " FROM topics WHERE category = ?3 AND id > ?1 "          \
+    "ORDER BY id LIMIT ?2"
+#define LIST_TAG_SQL(cols)                                                  \
+    "SELECT " cols " FROM topics WHERE id IN (SELECT topic_id FROM "        \
+    "topic_tags WHERE tag = ?4 AND topic_id > ?1 ORDER BY topic_id "        \
+    "LIMIT ?2) ORDER BY id"
+#define LIST_CATEGORY_TAG_SQL(cols)                                         \
+    "SELECT " cols " FROM topics WHERE category = ?3 AND id IN (SELECT "    \
+    "topic_id FROM topic_tags WHERE tag = ?4 AND topic_id > ?1) "           \
+    "ORDER BY id LIMIT ?2"
 
 #define TOPIC_COLS \
     "id, slug, title, title_en, category, ord, tags, aliases, version, " \
@@ -47,17 +69,16 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_GET_BY_ID] = "SELECT " TOPIC_COLS ", answer FROM topics WHERE id = ?1",
     [S_GET_BY_SLUG] =
         "SELECT " TOPIC_COLS ", answer FROM topics WHERE slug = ?1",
-    [S_LIST] = "SELECT " TOPIC_COLS " FROM topics WHERE id > ?1 "
-               "ORDER BY id LIMIT ?2",
-    [S_LIST_CATEGORY] = "SELECT " TOPIC_COLS " FROM topics "
-                        "WHERE category = ?3 AND id > ?1 ORDER BY id LIMIT ?2",
-    [S_LIST_TAG] = "SELECT " TOPIC_COLS " FROM topics WHERE id IN "
-                   "(SELECT topic_id FROM topic_tags WHERE tag = ?4 "
-                   "AND topic_id > ?1 ORDER BY topic_id LIMIT ?2) ORDER BY id",
-    [S_LIST_CATEGORY_TAG] =
-        "SELECT " TOPIC_COLS " FROM topics WHERE category = ?3 AND id IN "
-        "(SELECT topic_id FROM topic_tags WHERE tag = ?4 AND topic_id > ?1) "
-        "ORDER BY id LIMIT ?2",
+    [S_LIST] = LIST_SQL(TOPIC_COLS),
+    [S_LIST_CATEGORY] = LIST_CATEGORY_SQL(TOPIC_COLS),
+    [S_LIST_TAG] = LIST_TAG_SQL(TOPIC_COLS),
+    [S_LIST_CATEGORY_TAG] = LIST_CATEGORY_TAG_SQL(TOPIC_COLS),
+    [S_SUM_LIST] = LIST_SQL("id, summary"),
+    [S_SUM_LIST_CATEGORY] = LIST_CATEGORY_SQL("id, summary"),
+    [S_SUM_LIST_TAG] = LIST_TAG_SQL("id, summary"),
+    [S_SUM_LIST_CATEGORY_TAG] = LIST_CATEGORY_TAG_SQL("id, summary"),
+    [S_DOC_BY_ID] = "SELECT doc FROM topics WHERE id = ?1",
+    [S_DOC_BY_SLUG] = "SELECT doc FROM topics WHERE slug = ?1",
     [S_COUNT] = "SELECT count(*) FROM topics",
     [S_COUNT_CATEGORY] = "SELECT count(*) FROM topics WHERE category = ?1",
     [S_NTH] = "SELECT id FROM topics ORDER BY id LIMIT 1 OFFSET ?1",
@@ -470,8 +491,8 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topics(id, slug, title, title_en, "
                            "category, ord, tags, aliases, answer, version, "
-                           "updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, "
-                           "?8, ?9, 1, ?10)",
+                           "updated_at, doc, summary) VALUES (?1, ?2, ?3, "
+                           "?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12)",
                            -1, &top, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
@@ -493,16 +514,28 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
     }
     for (i = 0; i < c->ntopics; i++) {
         const struct wenda_topic *t = &c->topics[i];
+        struct wenda_topic stored = *t;   /* borrowed fields, as stored */
         char *tags = strv_to_json(&t->tags);
         char *aliases = strv_to_json(&t->aliases);
+        char *doc, *summary;
         int step;
 
-        if (tags == NULL || aliases == NULL) {
+        stored.id = (int64_t)i + 1;
+        stored.version = 1;
+        stored.updated_at = stamp;
+        doc = wenda_topic_json(&stored, 1, NULL);
+        summary = wenda_topic_json(&stored, 0, NULL);
+        if (tags == NULL || aliases == NULL || doc == NULL ||
+            summary == NULL) {
             free(tags);
             free(aliases);
+            free(doc);
+            free(summary);
             rc = WENDA_ERR_NOMEM;
             goto cleanup;
         }
+        sqlite3_bind_text(top, 11, doc, -1, free);
+        sqlite3_bind_text(top, 12, summary, -1, free);
         sqlite3_bind_int64(top, 1, (sqlite3_int64)i + 1);
         sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
@@ -700,6 +733,84 @@ wenda_store_topic_get(struct wenda_store *st, int64_t id, const char *slug,
 }
 
 enum wenda_err
+wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
+                      char **json, size_t *len)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    int step;
+
+    *json = NULL;
+    *len = 0;
+    rc = prepare(st, slug ? S_DOC_BY_SLUG : S_DOC_BY_ID, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    if (slug != NULL)
+        sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_int64(s, 1, id);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *json = dup_col(s, 0);
+        *len = (size_t)sqlite3_column_bytes(s, 0);
+        rc = *json ? WENDA_OK : WENDA_ERR_NOMEM;
+    } else {
+        rc = step == SQLITE_DONE ? WENDA_ERR_NOT_FOUND : WENDA_ERR_DB;
+    }
+    done(s);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_topic_list_json(struct wenda_store *st,
+                            const struct wenda_topic_filter *f, char **json,
+                            size_t *len, int64_t *last_id, int *more)
+{
+    enum stmt_id id = f->category && f->tag ? S_SUM_LIST_CATEGORY_TAG
+                      : f->category         ? S_SUM_LIST_CATEGORY
+                      : f->tag              ? S_SUM_LIST_TAG
+                                            : S_SUM_LIST;
+    struct buf b = {0};
+    sqlite3_stmt *s;
+    unsigned int n = 0;
+    enum wenda_err rc = prepare(st, id, &s);
+    int step;
+
+    *json = NULL;
+    *len = 0;
+    *last_id = 0;
+    *more = 0;
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, f->after_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)f->limit + 1);
+    if (f->category != NULL)
+        sqlite3_bind_text(s, 3, f->category, -1, SQLITE_STATIC);
+    if (f->tag != NULL)
+        sqlite3_bind_text(s, 4, f->tag, -1, SQLITE_STATIC);
+    buf_add(&b, "[", 1);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (n == f->limit) {
+            *more = 1;
+            break;
+        }
+        if (n++ > 0)
+            buf_add(&b, ",", 1);
+        *last_id = sqlite3_column_int64(s, 0);
+        buf_add(&b, sqlite3_column_text(s, 1),
+                (size_t)sqlite3_column_bytes(s, 1));
+    }
+    buf_add(&b, "]", 1);
+    done(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        buf_cleanup(&b);
+        return WENDA_ERR_DB;
+    }
+    *json = buf_take(&b, len);
+    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+enum wenda_err
 wenda_store_topic_list(struct wenda_store *st,
                        const struct wenda_topic_filter *f,
                        struct wenda_topic **items, size_t *n, int *more)
@@ -726,11 +837,22 @@ enum wenda_err
 wenda_store_topic_random(struct wenda_store *st, const char *category,
                          uint32_t pick, struct wenda_topic *out)
 {
+    int64_t id;
+    enum wenda_err rc = wenda_store_topic_random_id(st, category, pick, &id);
+
+    memset(out, 0, sizeof(*out));
+    return rc == WENDA_OK ? wenda_store_topic_get(st, id, NULL, out) : rc;
+}
+
+enum wenda_err
+wenda_store_topic_random_id(struct wenda_store *st, const char *category,
+                            uint32_t pick, int64_t *out)
+{
     sqlite3_stmt *s;
     enum wenda_err rc;
     int64_t count, id;
 
-    memset(out, 0, sizeof(*out));
+    *out = 0;
     rc = prepare(st, category ? S_COUNT_CATEGORY : S_COUNT, &s);
     if (rc != WENDA_OK)
         return rc;
@@ -752,9 +874,9 @@ wenda_store_topic_random(struct wenda_store *st, const char *category,
     rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_NOT_FOUND;
     id = sqlite3_column_int64(s, 0);
     done(s);
-    if (rc != WENDA_OK)
-        return rc;
-    return wenda_store_topic_get(st, id, NULL, out);
+    if (rc == WENDA_OK)
+        *out = id;
+    return rc;
 }
 
 void

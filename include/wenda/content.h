@@ -120,6 +120,15 @@ enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
                                     size_t msgcap);
 
 /*
+ * Returns the API's JSON of t, compact UTF-8, as a new NUL-terminated
+ * malloc'ed string of *len bytes (len may be NULL), or NULL when out of
+ * memory.  full adds the answer and the aliases to the fields of a list
+ * item: id, slug, title, title_en, category, tags, order, version,
+ * updated_at.
+ */
+char *wenda_topic_json(const struct wenda_topic *t, int full, size_t *len);
+
+/*
  * Writes t as a canonical topic file.  On success *out is a new malloc'ed
  * buffer of *outlen bytes (NUL-terminated too) that the caller frees.
  */

@@ -106,6 +106,31 @@ enum wenda_err wenda_store_topic_random(struct wenda_store *st,
                                         const char *category, uint32_t pick,
                                         struct wenda_topic *out);
 
+/*
+ * Reads the API's JSON of one topic, by id (when slug is NULL) or slug,
+ * into *json (new, NUL-terminated, *len bytes; the caller frees).
+ * WENDA_ERR_NOT_FOUND when there is none.
+ */
+enum wenda_err wenda_store_topic_doc(struct wenda_store *st, int64_t id,
+                                     const char *slug, char **json,
+                                     size_t *len);
+
+/*
+ * Like wenda_store_topic_list(), but writes the page as a JSON array of
+ * list items into *json (new; the caller frees) of *len bytes, the id of
+ * its last item into *last_id (0 when empty) and 1 into *more when more
+ * topics follow.
+ */
+enum wenda_err wenda_store_topic_list_json(struct wenda_store *st,
+                                           const struct wenda_topic_filter *f,
+                                           char **json, size_t *len,
+                                           int64_t *last_id, int *more);
+
+/* Like wenda_store_topic_random(), but gives the id of the topic picked. */
+enum wenda_err wenda_store_topic_random_id(struct wenda_store *st,
+                                           const char *category,
+                                           uint32_t pick, int64_t *out);
+
 /* Releases an array of n topics from wenda_store_topic_list(). */
 void wenda_topics_free(struct wenda_topic *items, size_t n);
 
