@@ -572,7 +572,11 @@ col_dup(sqlite3_stmt *s, int col)
  * title, English title or title pinyin equals the query, 1 for an alias.  "chunks" maps each phrase of the MATCH
  * expression to its chunk ("0,1,1": phrases 1 and 2 are the word and the
  * prefix form of chunk 1); empty means one chunk per phrase.  Both lists
- * are written by wenda_search_run() from numbers only.
+ * are written by wenda_search_run() from numbers only.  The last argument
+ * says whether phrases are weighed by their IDF: not when every match
+ * holds every chunk, where IDF would only reweigh the chunks against each
+ * other and costs a scan of each phrase's matches; yes for any-word
+ * queries, where a rare word must count for more than a common one.
  */
 #define RANK_TITLE 1e6
 #define RANK_EXACT 1e9
@@ -626,7 +630,7 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
     struct rank_data *d = calloc(1, sizeof(*d));
     sqlite3_int64 nrow = 0, ntok = 0;
     int64_t tmp[MAX_PHRASES];
-    int i, n;
+    int i, n, weigh;
 
     if (d == NULL)
         return NULL;
@@ -639,10 +643,16 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
         return NULL;
     }
     d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
+    weigh = argc > 2 && sqlite3_value_int(argv[2]) != 0;
     for (i = 0; i < d->nphrase; i++) {
         sqlite3_int64 hits = 0;
         double idf;
 
+        d->chunk[i] = i;
+        if (!weigh) {
+            d->idf[i] = 1.0;
+            continue;
+        }
         if (api->xQueryPhrase(fts, i, &hits, count_row) != SQLITE_OK) {
             free(d);
             return NULL;
@@ -650,7 +660,6 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
         idf = log(((double)nrow - (double)hits + 0.5) /
                   ((double)hits + 0.5));
         d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
-        d->chunk[i] = i;
     }
     d->nchunk = d->nphrase;
     if (argc > 0)
@@ -1123,7 +1132,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
  */
 static enum wenda_err
 rank_call(struct wenda_store *st, const char *key, const char *chunks,
-          struct buf *out)
+          int idf, struct buf *out)
 {
     static const char sql[] =
         "SELECT topic_id, weight FROM title_keys WHERE key = ?1 LIMIT 32";
@@ -1143,7 +1152,7 @@ rank_call(struct wenda_store *st, const char *key, const char *chunks,
     reset(s);
     if (step != SQLITE_DONE)
         return WENDA_ERR_DB;
-    buf_addf(out, "', '%s')", chunks);
+    buf_addf(out, "', '%s', %d)", chunks, idf);
     return buf_failed(out) ? WENDA_ERR_NOMEM : WENDA_OK;
 }
 
@@ -1175,7 +1184,7 @@ wenda_search_run(struct wenda_store *st,
     if (rc == WENDA_OK)
         rc = wenda_store_begin_read(st);
     if (rc == WENDA_OK) {
-        rc = rank_call(st, key.p ? key.p : "", chunks.p ? chunks.p : "",
+        rc = rank_call(st, key.p ? key.p : "", chunks.p ? chunks.p : "", 0,
                        &rank);
         if (rc == WENDA_OK)
             rc = run_level(st, query, match, rank.p, out);
@@ -1187,7 +1196,7 @@ wenda_search_run(struct wenda_store *st,
             rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, msg,
                        msgcap);
             if (rc == WENDA_OK)
-                rc = rank_call(st, key.p ? key.p : "", "", &rank);
+                rc = rank_call(st, key.p ? key.p : "", "", 1, &rank);
             if (rc == WENDA_OK)
                 rc = run_level(st, query, match, rank.p, out);
         }
