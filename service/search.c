@@ -216,9 +216,15 @@ add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
  * wenda_search_build(), also writing to chunk_map (when not NULL) the chunk
  * of each phrase of the expression, as wenda_rank() reads it.
  */
+/* The chunk of each phrase of a MATCH expression, as wenda_rank() reads it. */
+struct phrase_map {
+    int chunk[WENDA_SEARCH_MAX_CHUNKS + 1];
+    int n;
+};
+
 static enum wenda_err
 build(struct wenda_tokenizer *tk, const char *q, size_t n,
-      enum wenda_search_level level, char **match, struct buf *chunk_map,
+      enum wenda_search_level level, char **match, struct phrase_map *map,
       char *msg, size_t msgcap)
 {
     struct chunk_list chunks;
@@ -290,18 +296,15 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
             } else {
                 add_quoted(&b, q + c->start, c->end - c->start);
             }
-            if (chunk_map != NULL)
-                buf_addf(chunk_map, twice ? "%s%zu,%zu" : "%s%zu",
-                         i ? "," : "", i, i);
+            if (map != NULL) {
+                map->chunk[map->n++] = (int)i;
+                if (twice)
+                    map->chunk[map->n++] = (int)i;
+            }
         }
     }
     *match = buf_take(&b, NULL);
-    if (*match == NULL || (chunk_map != NULL && buf_failed(chunk_map))) {
-        free(*match);
-        *match = NULL;
-        return WENDA_ERR_NOMEM;
-    }
-    return WENDA_OK;
+    return *match ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
 enum wenda_err
@@ -558,26 +561,39 @@ col_dup(sqlite3_stmt *s, int col)
 /* ---- ranking ----------------------------------------------------------- */
 
 /*
- * wenda_rank(topics_fts, exact, chunks) is the FTS5 ranking function of a
- * search ("rank MATCH 'wenda_rank(...)'"), so that FTS5 itself orders the
- * matches and SQLite computes snippets for the rows returned only.  Its
- * value, smaller first, is
+ * wenda_rank(topics_fts) is the FTS5 ranking function of a search
+ * ("rank MATCH 'wenda_rank()'"), so that FTS5 itself orders the matches
+ * and SQLite computes snippets for the rows returned only.  Its value,
+ * smaller first, is
  *
  *     bm25 - 1e6 * in_title - 1e9 * exact
  *
  * where bm25 is FTS5's formula (k1 = 1.2, b = 0.75) with the column weights
  * below, in_title is 1 when every chunk of the query has a phrase in the
- * title, aliases or pinyin column, and exact is the weight given for the
- * row's id in the list "exact" of (id, weight) pairs: 2 for topics whose
- * title, English title or title pinyin equals the query, 1 for an alias.  "chunks" maps each phrase of the MATCH
- * expression to its chunk ("0,1,1": phrases 1 and 2 are the word and the
- * prefix form of chunk 1); empty means one chunk per phrase.  Both lists
- * are written by wenda_search_run() from numbers only.  The last argument
- * says whether phrases are weighed by their IDF: not when every match
- * holds every chunk, where IDF would only reweigh the chunks against each
- * other and costs a scan of each phrase's matches; yes for any-word
- * queries, where a rare word must count for more than a common one.
+ * title, aliases or pinyin column, and exact is the weight of the row in
+ * title_keys for the query's key: 2 when its title, English title or title
+ * pinyin equals the query, 1 for an alias.
+ *
+ * What it needs to know of the query comes through struct rank_params, the
+ * function's per-connection user data, which run_level() fills in around
+ * the statement (a connection runs one search at a time): the key, the
+ * chunk of each phrase of the MATCH expression (the last Latin chunk has
+ * two phrases, the word and its prefix form), and whether phrases are
+ * weighed by their IDF.  Passing these as arguments of the rank function
+ * would make FTS5 compile a statement for them on every search.  IDF is
+ * used for any-word queries only: when every match holds every chunk it
+ * would only reweigh the chunks against each other, and costs a scan of
+ * each phrase's matches.
  */
+struct rank_params {
+    sqlite3 *db;
+    sqlite3_stmt *keys;     /* title_keys lookup, prepared on first use */
+    const char *key;        /* the query's key; NULL outside a search */
+    const int *chunk;       /* chunk of each phrase; NULL: one each */
+    int nchunk_map;
+    int idf;
+};
+
 #define RANK_TITLE 1e6
 #define RANK_EXACT 1e9
 #define TITLE_COLUMNS 3   /* title, aliases, pinyin */
@@ -605,32 +621,51 @@ count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
     return SQLITE_OK;
 }
 
-/* Parses "1,2,3" into v (at most cap numbers); returns how many. */
+/* Looks up the topics whose whole-title key equals the query's. */
 static int
-parse_list(const char *s, int64_t *v, int cap)
+find_exact(struct rank_params *p, struct rank_data *d)
 {
-    int n = 0;
+    int step;
 
-    while (s != NULL && *s != '\0' && n < cap) {
-        char *end;
-        long long x = strtoll(s, &end, 10);
-
-        if (end == s)
-            break;
-        v[n++] = x;
-        s = *end == ',' ? end + 1 : end;
+    if (p->key == NULL || p->key[0] == '\0')
+        return SQLITE_OK;
+    if (p->keys == NULL &&
+        sqlite3_prepare_v3(p->db,
+                           "SELECT topic_id, weight FROM title_keys "
+                           "WHERE key = ?1",
+                           -1, SQLITE_PREPARE_PERSISTENT, &p->keys,
+                           NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    sqlite3_bind_text(p->keys, 1, p->key, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(p->keys)) == SQLITE_ROW &&
+           d->nexact < MAX_EXACT) {
+        d->exact[2 * d->nexact] = sqlite3_column_int64(p->keys, 0);
+        d->exact[2 * d->nexact + 1] = sqlite3_column_int(p->keys, 1);
+        d->nexact++;
     }
-    return n;
+    (void)sqlite3_reset(p->keys);
+    (void)sqlite3_clear_bindings(p->keys);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? SQLITE_OK
+                                                     : SQLITE_ERROR;
+}
+
+static void
+rank_params_free(void *p)
+{
+    struct rank_params *rp = p;
+
+    if (rp != NULL)
+        sqlite3_finalize(rp->keys);
+    free(rp);
 }
 
 static struct rank_data *
-rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
-              sqlite3_value **argv, int argc)
+rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
 {
+    struct rank_params *p = api->xUserData(fts);
     struct rank_data *d = calloc(1, sizeof(*d));
     sqlite3_int64 nrow = 0, ntok = 0;
-    int64_t tmp[MAX_PHRASES];
-    int i, n, weigh;
+    int i;
 
     if (d == NULL)
         return NULL;
@@ -643,13 +678,12 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
         return NULL;
     }
     d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
-    weigh = argc > 2 && sqlite3_value_int(argv[2]) != 0;
     for (i = 0; i < d->nphrase; i++) {
         sqlite3_int64 hits = 0;
         double idf;
 
         d->chunk[i] = i;
-        if (!weigh) {
+        if (!p->idf) {
             d->idf[i] = 1.0;
             continue;
         }
@@ -662,21 +696,18 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts,
         d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
     d->nchunk = d->nphrase;
-    if (argc > 0)
-        d->nexact = parse_list((const char *)sqlite3_value_text(argv[0]),
-                               d->exact, 2 * MAX_EXACT) / 2;
-    if (argc > 1) {
-        n = parse_list((const char *)sqlite3_value_text(argv[1]), tmp,
-                       MAX_PHRASES);
-        if (n == d->nphrase) {
-            d->nchunk = 0;
-            for (i = 0; i < n; i++) {
-                d->chunk[i] = tmp[i] >= 0 && tmp[i] < MAX_PHRASES
-                                  ? (int)tmp[i] : 0;
-                if (d->chunk[i] + 1 > d->nchunk)
-                    d->nchunk = d->chunk[i] + 1;
-            }
+    if (p->chunk != NULL && p->nchunk_map == d->nphrase) {
+        d->nchunk = 0;
+        for (i = 0; i < d->nphrase; i++) {
+            d->chunk[i] = p->chunk[i] >= 0 && p->chunk[i] < MAX_PHRASES
+                              ? p->chunk[i] : 0;
+            if (d->chunk[i] + 1 > d->nchunk)
+                d->nchunk = d->chunk[i] + 1;
         }
+    }
+    if (find_exact(p, d) != SQLITE_OK) {
+        free(d);
+        return NULL;
     }
     return d;
 }
@@ -686,13 +717,16 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
            sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     struct rank_data *d = api->xGetAuxdata(fts, 0);
+
+    (void)argc;
+    (void)argv;
     double freq[MAX_PHRASES] = {0}, score = 0.0, len;
     unsigned char in_title[MAX_PHRASES] = {0};
     int ninst = 0, i, phrase, col, off, titled = 1, exact = 0, ntok = 0;
     sqlite3_int64 rowid;
 
     if (d == NULL) {
-        d = rank_data_new(api, fts, argv, argc);
+        d = rank_data_new(api, fts);
         if (d == NULL || api->xSetAuxdata(fts, d, free) != SQLITE_OK) {
             sqlite3_result_error_code(ctx, SQLITE_NOMEM);
             return;
@@ -1001,10 +1035,11 @@ rank_score(double rank)
 }
 
 enum wenda_err
-wenda_search_register(sqlite3 *db)
+wenda_search_register(sqlite3 *db, void **state)
 {
     fts5_api *api = NULL;
     struct snip_cache *cache;
+    struct rank_params *params;
     sqlite3_stmt *s;
 
     if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &s, NULL) != SQLITE_OK)
@@ -1012,10 +1047,17 @@ wenda_search_register(sqlite3 *db)
     sqlite3_bind_pointer(s, 1, (void *)&api, "fts5_api_ptr", NULL);
     (void)sqlite3_step(s);
     sqlite3_finalize(s);
-    if (api == NULL ||
-        api->xCreateFunction(api, "wenda_rank", NULL, wenda_rank, NULL) !=
-            SQLITE_OK)
+    if (api == NULL)
         return WENDA_ERR_DB;
+    params = calloc(1, sizeof(*params));
+    if (params == NULL)
+        return WENDA_ERR_NOMEM;
+    params->db = db;
+    /* FTS5 owns params from here and frees them with the connection. */
+    if (api->xCreateFunction(api, "wenda_rank", params, wenda_rank,
+                             rank_params_free) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    *state = params;
     cache = calloc(1, sizeof(*cache));
     if (cache == NULL)
         return WENDA_ERR_NOMEM;
@@ -1075,12 +1117,13 @@ bind_filters(sqlite3_stmt *s, const char *match,
  */
 static enum wenda_err
 run_level(struct wenda_store *st, const struct wenda_search_query *query,
-          const char *match, const char *rank_expr,
-          struct wenda_search_result *out)
+          const char *match, const char *key, const struct phrase_map *map,
+          int idf, struct wenda_search_result *out)
 {
+    struct rank_params *params = wenda_store_search_state(st);
     sqlite3_stmt *s, *count;
     enum wenda_err rc;
-    int step;
+    int step = SQLITE_DONE;
 
     rc = wenda_store_prepare(st, SLOT_SEARCH, search_sql, &s);
     if (rc == WENDA_OK)
@@ -1090,8 +1133,14 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     out->hits = calloc(query->limit, sizeof(*out->hits));
     if (out->hits == NULL)
         return WENDA_ERR_NOMEM;
+    if (params == NULL)
+        return WENDA_ERR_INTERNAL;
+    params->key = key;
+    params->chunk = map ? map->chunk : NULL;
+    params->nchunk_map = map ? map->n : 0;
+    params->idf = idf;
     bind_filters(s, match, query);
-    sqlite3_bind_text(s, 2, rank_expr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, "wenda_rank()", -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
     sqlite3_bind_int(s, 8, (int)query->limit);
     while (rc == WENDA_OK && out->n < query->limit &&
@@ -1111,6 +1160,9 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
     reset(s);
+    params->key = NULL;
+    params->chunk = NULL;
+    params->nchunk_map = 0;
     if (rc != WENDA_OK)
         return rc;
     /* A page that is not full holds every match: no need to count. */
@@ -1126,43 +1178,14 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     return WENDA_OK;
 }
 
-/*
- * Writes the "wenda_rank('exact ids', 'chunk map')" call: the ids of the
- * topics whose whole-title key equals key, and the chunk of each phrase.
- */
-static enum wenda_err
-rank_call(struct wenda_store *st, const char *key, const char *chunks,
-          int idf, struct buf *out)
-{
-    static const char sql[] =
-        "SELECT topic_id, weight FROM title_keys WHERE key = ?1 LIMIT 32";
-    sqlite3_stmt *s;
-    enum wenda_err rc = wenda_store_prepare(st, 2, sql, &s);
-    int step, n = 0;
-
-    if (rc != WENDA_OK)
-        return rc;
-    buf_reset(out);
-    buf_adds(out, "wenda_rank('");
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(s)) == SQLITE_ROW)
-        buf_addf(out, "%s%lld,%d", n++ ? "," : "",
-                 (long long)sqlite3_column_int64(s, 0),
-                 sqlite3_column_int(s, 1));
-    reset(s);
-    if (step != SQLITE_DONE)
-        return WENDA_ERR_DB;
-    buf_addf(out, "', '%s', %d)", chunks, idf);
-    return buf_failed(out) ? WENDA_ERR_NOMEM : WENDA_OK;
-}
-
 enum wenda_err
 wenda_search_run(struct wenda_store *st,
                  const struct wenda_search_query *query,
                  struct wenda_search_result *out, char *msg, size_t msgcap)
 {
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
-    struct buf key = {0}, chunks = {0}, rank = {0};
+    struct phrase_map map = {{0}, 0};
+    struct buf key = {0};
     char *match = NULL;
     size_t n = strlen(query->q);
     enum wenda_err rc;
@@ -1175,36 +1198,23 @@ wenda_search_run(struct wenda_store *st,
                        WENDA_SEARCH_MAX_LIMIT);
         return WENDA_ERR_INVALID;
     }
-    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, &match, &chunks, msg,
-               msgcap);
+    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, &match, &map, msg, msgcap);
     if (rc == WENDA_OK)
         rc = key_of(tk, query->q, n, &key);
-    /* One read transaction for all the statements of a search: one
-     * snapshot, and the WAL read lock taken once instead of per statement. */
     if (rc == WENDA_OK)
-        rc = wenda_store_begin_read(st);
-    if (rc == WENDA_OK) {
-        rc = rank_call(st, key.p ? key.p : "", chunks.p ? chunks.p : "", 0,
-                       &rank);
+        rc = run_level(st, query, match, key.p ? key.p : "", &map, 0, out);
+    if (rc == WENDA_OK && out->total == 0) {
+        /* Nothing has every chunk: take any word of the query. */
+        wenda_search_result_cleanup(out);
+        free(match);
+        match = NULL;
+        rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, msg,
+                   msgcap);
         if (rc == WENDA_OK)
-            rc = run_level(st, query, match, rank.p, out);
-        if (rc == WENDA_OK && out->total == 0) {
-            /* Nothing has every chunk: take any word of the query. */
-            wenda_search_result_cleanup(out);
-            free(match);
-            match = NULL;
-            rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, msg,
-                       msgcap);
-            if (rc == WENDA_OK)
-                rc = rank_call(st, key.p ? key.p : "", "", 1, &rank);
-            if (rc == WENDA_OK)
-                rc = run_level(st, query, match, rank.p, out);
-        }
-        wenda_store_end_read(st);
+            rc = run_level(st, query, match, key.p ? key.p : "", NULL, 1,
+                           out);
     }
     buf_cleanup(&key);
-    buf_cleanup(&chunks);
-    buf_cleanup(&rank);
     free(match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);

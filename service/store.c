@@ -99,6 +99,7 @@ static const char *const stmt_sql[S__COUNT] = {
 struct wenda_store {
     sqlite3 *db;
     struct wenda_tokenizer *tk;   /* created on first use */
+    void *search_state;           /* owned by the connection */
     int readonly;
     sqlite3_stmt *stmt[S__COUNT];
     sqlite3_stmt *slot[WENDA_STORE_SLOTS];
@@ -209,7 +210,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     (void)sqlite3_busy_timeout(st->db, 5000);
     /* The index uses it: register before any statement touches it. */
     if (wenda_tokenize_register(st->db) != WENDA_OK ||
-        wenda_search_register(st->db) != WENDA_OK) {
+        wenda_search_register(st->db, &st->search_state) != WENDA_OK) {
         (void)snprintf(msg, msgcap, "cannot register the search tokenizer "
                        "and ranking "
                        "on %s", path);
@@ -281,6 +282,12 @@ sqlite3 *
 wenda_store_db(struct wenda_store *st)
 {
     return st->db;
+}
+
+void *
+wenda_store_search_state(struct wenda_store *st)
+{
+    return st->search_state;
 }
 
 struct wenda_tokenizer *

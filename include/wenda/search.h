@@ -98,10 +98,13 @@ enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
 enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 
 /*
- * Registers wenda_rank(), the ranking function of wenda_search_run(), with
- * FTS5 on db.  The store does this on every connection it opens.
+ * Registers wenda_rank() and wenda_snippet(), the ranking and snippet
+ * functions of wenda_search_run(), with FTS5 on db, and stores in *state
+ * the connection's search state, which lives as long as db does.  The
+ * store does this on every connection it opens and hands the state back
+ * through wenda_store_search_state().
  */
-enum wenda_err wenda_search_register(struct sqlite3 *db);
+enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
 
 /* Frees what *r owns and zeroes it. */
 void wenda_search_result_cleanup(struct wenda_search_result *r);

@@ -161,6 +161,10 @@ void wenda_tags_free(struct wenda_tag_count *tags, size_t n);
  */
 struct sqlite3 *wenda_store_db(struct wenda_store *st);
 
+/* Returns the search state of the store's connection (see
+ * wenda_search_register()); borrowed. */
+void *wenda_store_search_state(struct wenda_store *st);
+
 /*
  * Returns the store's own tokenizer (created on first use; borrowed), or
  * NULL when it cannot be created.  Like the store, it belongs to one
