@@ -73,6 +73,44 @@ buf_addf(struct buf *b, const char *fmt, ...)
     b->n += (size_t)len;
 }
 
+void
+buf_add_json(struct buf *b, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const char *run = s;
+
+    buf_add(b, "\"", 1);
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[7];
+        size_t n = 2;
+
+        if (c >= 0x20 && c != '"' && c != '\\')
+            continue;
+        buf_add(b, run, (size_t)(s - run));
+        run = s + 1;
+        esc[0] = '\\';
+        switch (c) {
+        case '"': esc[1] = '"'; break;
+        case '\\': esc[1] = '\\'; break;
+        case '\n': esc[1] = 'n'; break;
+        case '\t': esc[1] = 't'; break;
+        case '\r': esc[1] = 'r'; break;
+        default:
+            esc[1] = 'u';
+            esc[2] = '0';
+            esc[3] = '0';
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            n = 6;
+            break;
+        }
+        buf_add(b, esc, n);
+    }
+    buf_add(b, run, (size_t)(s - run));
+    buf_add(b, "\"", 1);
+}
+
 int
 buf_failed(const struct buf *b)
 {

@@ -29,6 +29,12 @@ void buf_adds(struct buf *b, const char *s);
 void buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/*
+ * Appends s (UTF-8, NUL-terminated) as a JSON string: in double quotes,
+ * with '"', '\\' and control characters escaped.
+ */
+void buf_add_json(struct buf *b, const char *s);
+
 /* Returns 1 when an append has failed since the last buf_reset(). */
 int buf_failed(const struct buf *b);
 
