@@ -607,7 +607,10 @@ struct rank_data {
     double idf[MAX_PHRASES];
     int chunk[MAX_PHRASES];
     int nchunk;
-    int64_t exact[2 * MAX_EXACT];   /* id, weight, id, weight, ... */
+    struct {
+        int64_t id;
+        int weight;
+    } exact[MAX_EXACT];
     int nexact;
     double avgdl;
 };
@@ -639,8 +642,8 @@ find_exact(struct rank_params *p, struct rank_data *d)
     sqlite3_bind_text(p->keys, 1, p->key, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(p->keys)) == SQLITE_ROW &&
            d->nexact < MAX_EXACT) {
-        d->exact[2 * d->nexact] = sqlite3_column_int64(p->keys, 0);
-        d->exact[2 * d->nexact + 1] = sqlite3_column_int(p->keys, 1);
+        d->exact[d->nexact].id = sqlite3_column_int64(p->keys, 0);
+        d->exact[d->nexact].weight = sqlite3_column_int(p->keys, 1);
         d->nexact++;
     }
     (void)sqlite3_reset(p->keys);
@@ -754,8 +757,8 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
             titled = 0;
     rowid = api->xRowid(fts);
     for (i = 0; i < d->nexact; i++)
-        if (d->exact[2 * i] == rowid && d->exact[2 * i + 1] > exact)
-            exact = (int)d->exact[2 * i + 1];
+        if (d->exact[i].id == rowid && d->exact[i].weight > exact)
+            exact = d->exact[i].weight;
     sqlite3_result_double(ctx, -score - RANK_TITLE * titled -
                                    RANK_EXACT * exact);
 }

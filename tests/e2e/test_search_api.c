@@ -1,0 +1,236 @@
+/*
+ * test_search_api.c -- GET /v1/search against the real binary: ranking in
+ * every script, snippets, filters, and hostile queries that must be
+ * answered 200 or 400, never 5xx.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "harness.h"
+
+static struct wenda_server srv;
+
+static void
+start(void)
+{
+    cr_assert_eq(harness_start(&srv, NULL), 0, "server did not start: %s",
+                 srv.why);
+}
+
+static void
+stop(void)
+{
+    harness_stop(&srv);
+}
+
+TestSuite(e2e_search, .init = start, .fini = stop);
+
+/* Returns the percent-encoding of s (new; the caller frees). */
+static char *
+encode(const char *s)
+{
+    CURL *c = curl_easy_init();
+    char *e = curl_easy_escape(c, s, 0);
+    char *out = strdup(e);
+
+    curl_free(e);
+    curl_easy_cleanup(c);
+    return out;
+}
+
+/* GETs /v1/search?q=<q><extra> and returns the reply's status. */
+static long
+search(const char *q, const char *extra, struct http_reply *r)
+{
+    char path[16384];
+    char *e = encode(q);
+
+    snprintf(path, sizeof path, "/v1/search?q=%s%s", e, extra ? extra : "");
+    free(e);
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, r), 0,
+                 "no reply for %s", path);
+    return r->status;
+}
+
+/* Returns a new reference to the hits of a 200 search for q. */
+static json_t *
+hits(const char *q, const char *extra)
+{
+    struct http_reply r;
+    json_t *doc, *items;
+
+    cr_assert_eq(search(q, extra, &r), 200, "q=%s: status %ld: %.*s", q,
+                 r.status, (int)r.len, r.body);
+    cr_assert_str_eq(http_header(&r, "Content-Type"),
+                     "application/json; charset=utf-8");
+    doc = http_json(&r);
+    items = json_object_get(doc, "items");
+    cr_assert(json_is_array(items), "q=%s: no items", q);
+    cr_assert(json_integer_value(json_object_get(doc, "total")) >=
+                  (json_int_t)json_array_size(items),
+              "q=%s: total below the number of items", q);
+    json_incref(items);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    return items;
+}
+
+static const char *
+first_slug(const json_t *items)
+{
+    return json_string_value(json_object_get(json_array_get(items, 0),
+                                             "slug"));
+}
+
+Test(e2e_search, ranks_the_right_topic_first_in_every_script)
+{
+    static const struct {
+        const char *q, *slug;
+    } cases[] = {
+        {"死锁", "deadlock"},
+        {"死鎖", "deadlock"},
+        {"deadlock", "deadlock"},
+        {"sisuo", "deadlock"},
+        {"ＧＩＬ", "gil"},
+        {"4次挥手", "tcp-four-way-wave"},
+        {"three-way handshake", "tcp-three-way-handshake"},
+        {"執行緒", "thread"},
+        {"Django优点", "django-advantages"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *items = hits(cases[i].q, NULL);
+
+        cr_assert_gt(json_array_size(items), 0, "q=%s: no hit", cases[i].q);
+        cr_expect_str_eq(first_slug(items), cases[i].slug, "q=%s",
+                         cases[i].q);
+        json_decref(items);
+    }
+}
+
+Test(e2e_search, gives_each_hit_its_fields_and_a_marked_snippet)
+{
+    json_t *items = hits("阻塞队列", NULL);
+    json_t *h = json_array_get(items, 0);
+    const char *snippet = json_string_value(json_object_get(h, "snippet"));
+
+    cr_assert(json_is_integer(json_object_get(h, "id")));
+    cr_assert(json_is_string(json_object_get(h, "title")));
+    cr_assert(json_is_string(json_object_get(h, "category")));
+    cr_assert(json_is_number(json_object_get(h, "score")));
+    cr_assert_not_null(snippet);
+    cr_assert_not_null(strstr(snippet, "<mark>"), "%s", snippet);
+    cr_assert_not_null(strstr(snippet, "</mark>"), "%s", snippet);
+    json_decref(items);
+}
+
+Test(e2e_search, escapes_html_in_snippets)
+{
+    json_t *items = hits("不相等操作符", NULL);
+    const char *snippet = json_string_value(
+        json_object_get(json_array_get(items, 0), "snippet"));
+
+    cr_assert_not_null(snippet);
+    cr_assert_not_null(strstr(snippet, "&lt;&gt;"), "%s", snippet);
+    cr_assert_null(strstr(snippet, "\"<>\""), "%s", snippet);
+    json_decref(items);
+}
+
+Test(e2e_search, honours_limit_and_category)
+{
+    json_t *items = hits("锁", "&limit=2");
+    size_t i;
+
+    cr_assert_eq(json_array_size(items), 2);
+    json_decref(items);
+    items = hits("锁", "&category=concurrency&limit=50");
+    cr_assert_gt(json_array_size(items), 1);
+    for (i = 0; i < json_array_size(items); i++)
+        cr_assert_str_eq(json_string_value(json_object_get(
+                             json_array_get(items, i), "category")),
+                         "concurrency");
+    json_decref(items);
+}
+
+static void
+assert_bad_q(const char *q, const char *extra, const char *param)
+{
+    struct http_reply r;
+    json_t *doc;
+
+    cr_assert_eq(search(q, extra, &r), 400, "q=%s%s: status %ld", q,
+                 extra ? extra : "", r.status);
+    cr_assert_str_eq(http_header(&r, "Content-Type"),
+                     "application/problem+json; charset=utf-8");
+    doc = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "parameter")),
+                     param, "q=%s", q);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_search, rejects_missing_blank_and_wordless_queries)
+{
+    struct http_reply r;
+
+    cr_assert_eq(http_request(&srv, "GET", "/v1/search", NULL, NULL, 0, &r),
+                 0);
+    cr_assert_eq(r.status, 400);
+    http_reply_cleanup(&r);
+    assert_bad_q("", NULL, "q");
+    assert_bad_q("   ", NULL, "q");
+    assert_bad_q("\t\n", NULL, "q");
+    assert_bad_q("!!!", NULL, "q");
+    assert_bad_q("死锁", "&limit=0", "limit");
+    assert_bad_q("死锁", "&limit=51", "limit");
+    assert_bad_q("死锁", "&limit=x", "limit");
+    assert_bad_q("死锁", "&category=Not%20A%20Slug", "category");
+}
+
+Test(e2e_search, answers_fts5_syntax_and_huge_queries_with_200_or_400)
+{
+    static const char *hostile[] = {
+        "\"", "\"\"", "*", "gil*", "NEAR(gil tcp)", "gil AND", "OR", "NOT gil",
+        "title:gil", "{title}: gil", "^死锁", "(((", ")", "a\"b", "'; DROP TABLE",
+        "\\", "gil + tcp", "-gil",
+    };
+    char big[10 * 1024 + 1];
+    struct http_reply r;
+    size_t i;
+
+    for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        long status = search(hostile[i], NULL, &r);
+
+        cr_assert(status == 200 || status == 400, "q=%s: status %ld",
+                  hostile[i], status);
+        http_reply_cleanup(&r);
+    }
+    memset(big, 'x', sizeof(big) - 1);
+    big[sizeof(big) - 1] = '\0';
+    cr_assert_eq(search(big, NULL, &r), 400);
+    http_reply_cleanup(&r);
+    /* The server still searches after all that. */
+    {
+        json_t *items = hits("死锁", NULL);
+
+        cr_assert_str_eq(first_slug(items), "deadlock");
+        json_decref(items);
+    }
+}
+
+Test(e2e_search, rejects_invalid_utf8_in_q)
+{
+    struct http_reply r;
+
+    cr_assert_eq(http_request(&srv, "GET", "/v1/search?q=%FF%FE", NULL, NULL,
+                              0, &r),
+                 0);
+    cr_assert_eq(r.status, 400);
+    http_reply_cleanup(&r);
+}
