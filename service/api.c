@@ -10,13 +10,17 @@
  */
 #include "api.h"
 
+#include <assert.h>
+#include <errno.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
+#include "metrics.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 
@@ -48,6 +52,8 @@ static void h_random(const struct api_request *, const char *,
                      struct api_response *);
 static void h_search(const struct api_request *, const char *,
                      struct api_response *);
+static void h_metrics(const struct api_request *, const char *,
+                      struct api_response *);
 
 static const struct route routes[] = {
     {"/healthz", "GET, HEAD", h_healthz},
@@ -57,7 +63,26 @@ static const struct route routes[] = {
     {"/v1/tags", "GET, HEAD", h_tags},
     {"/v1/random", "GET, HEAD", h_random},
     {"/v1/search", "GET, HEAD", h_search},
+    {"/metrics", "GET, HEAD", h_metrics},
 };
+
+/* The routes as /metrics names them, in the order of routes[]. */
+static const char *const route_names[] = {
+    "/healthz",    "/v1/topics", "/v1/topics/{id}", "/v1/categories",
+    "/v1/tags",    "/v1/random", "/v1/search",      "/metrics",
+};
+
+#define NROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static_assert(sizeof(route_names) / sizeof(route_names[0]) == NROUTES,
+              "every route needs its name for /metrics");
+
+size_t
+api_route_names(const char *const **names)
+{
+    *names = route_names;
+    return NROUTES;
+}
 
 /* ---- responses --------------------------------------------------------- */
 
@@ -454,6 +479,42 @@ h_random(const struct api_request *req, const char *key,
 
 #define SEARCH_DEFAULT 10
 
+/*
+ * Takes one of the search slots, waiting at most search_wait_ms for one to
+ * free; returns 1 with the slot held, or 0 after answering 503 with
+ * Retry-After.  A counting semaphore, so that a burst of searches cannot
+ * take every I/O thread from the cheap reads, and so that an overload is
+ * answered at once instead of queued without bound.
+ */
+static int
+take_search_slot(const struct api_request *req, struct api_response *res)
+{
+    struct timespec deadline;
+
+    if (req->search_slots == NULL || sem_trywait(req->search_slots) == 0)
+        return 1;
+    metrics_search_waited();
+    if (req->search_wait_ms > 0) {
+        (void)clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += req->search_wait_ms / 1000;
+        deadline.tv_nsec += (long)(req->search_wait_ms % 1000) * 1000000L;
+        if (deadline.tv_nsec >= 1000000000L) {
+            deadline.tv_sec++;
+            deadline.tv_nsec -= 1000000000L;
+        }
+        while (sem_timedwait(req->search_slots, &deadline) != 0)
+            if (errno != EINTR)
+                goto busy;
+        return 1;
+    }
+busy:
+    metrics_search_rejected();
+    api_problem(res, WENDA_ERR_UNAVAILABLE, "every search slot is busy; "
+                "try again shortly", NULL);
+    add_header(res, "Retry-After", strdup("1"));
+    return 0;
+}
+
 static void
 h_search(const struct api_request *req, const char *key,
          struct api_response *res)
@@ -485,7 +546,11 @@ h_search(const struct api_request *req, const char *key,
         }
         q.limit = (unsigned int)lim;
     }
+    if (!take_search_slot(req, res))
+        return;
     rc = wenda_search_run(req->store, &q, &r, msg, sizeof(msg));
+    if (req->search_slots != NULL)
+        (void)sem_post(req->search_slots);
     if (rc == WENDA_ERR_INVALID) {
         api_problem(res, rc, msg, "q");
         return;
@@ -517,6 +582,19 @@ h_search(const struct api_request *req, const char *key,
     buf_adds(&b, "]}");
     reply_raw(res, 200, &b);
     wenda_search_result_cleanup(&r);
+}
+
+static void
+h_metrics(const struct api_request *req, const char *key,
+          struct api_response *res)
+{
+    struct buf b = {0};
+
+    (void)req;
+    (void)key;
+    metrics_render(&b);
+    reply_raw(res, 200, &b);
+    res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
 /* ---- routing ----------------------------------------------------------- */
@@ -572,6 +650,7 @@ api_handle(const struct api_request *req, struct api_response *res)
     size_t i;
 
     memset(res, 0, sizeof(*res));
+    res->route = NROUTES;
     if (!wenda_utf8_valid(req->path, req->path_len, NULL)) {
         api_problem(res, WENDA_ERR_UTF8, "the request path is not valid "
                     "UTF-8", NULL);
@@ -582,11 +661,12 @@ api_handle(const struct api_request *req, struct api_response *res)
                     "absolute, without '.' or '..' segments", NULL);
         return;
     }
-    for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    for (i = 0; i < NROUTES; i++) {
         const struct route *r = &routes[i];
 
         if (!match(r->pattern, req->path, key, sizeof(key)))
             continue;
+        res->route = i;
         if (strcmp(req->method, "GET") != 0 &&
             strcmp(req->method, "HEAD") != 0) {
             char detail[128];

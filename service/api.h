@@ -10,6 +10,7 @@
 #ifndef WENDA_API_H
 #define WENDA_API_H
 
+#include <semaphore.h>
 #include <stddef.h>
 
 #include "wenda/store.h"
@@ -31,6 +32,8 @@ struct api_request {
     api_arg_fn arg;
     void *arg_ctx;
     struct wenda_store *store;  /* the calling thread's read-only store */
+    sem_t *search_slots;        /* bounds concurrent searches */
+    unsigned int search_wait_ms;  /* how long a search waits for a slot */
 };
 
 struct api_header {
@@ -39,6 +42,7 @@ struct api_header {
 };
 
 struct api_response {
+    size_t route;               /* index in api_route_names(); n for none */
     unsigned int status;
     const char *content_type;   /* static */
     char *body;                 /* malloc'ed, owned; NULL for no body */
@@ -53,6 +57,12 @@ struct api_response {
  * application/problem+json with the status of their enum wenda_err.
  */
 void api_handle(const struct api_request *req, struct api_response *res);
+
+/*
+ * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in
+ * *names, and their number; static storage.
+ */
+size_t api_route_names(const char *const **names);
 
 /* Frees what *res owns and zeroes it. */
 void api_response_cleanup(struct api_response *res);

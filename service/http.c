@@ -17,27 +17,40 @@
  * that last call: queuing it earlier makes libmicrohttpd 0.9.75 close the
  * keep-alive connection, at about four times the cost per request.
  *
+ * Every 200 answer to a read carries an ETag (a hash of its body), and a
+ * request whose If-None-Match names it gets 304 without the body.
+ *
  * Shutdown is an event: the main thread waits in sigwait() for SIGTERM or
- * SIGINT, then stops the daemon, which finishes the requests in flight and
- * joins its threads; only then are the database connections closed.
+ * SIGINT, then quiesces the daemon (the listening socket closes, so no new
+ * connection is accepted), waits until no request is in flight or the
+ * drain timeout has passed, and only then stops the daemon and closes the
+ * database connections.  SIGHUP re-opens the log file, for log rotation.
  */
 #include "http.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
+#include "metrics.h"
 #include "wenda/store.h"
 
 struct request {
     size_t body_bytes;
     int too_large;
+    struct timespec start;
 };
 
 struct server {
@@ -45,9 +58,15 @@ struct server {
     pthread_mutex_t lock;           /* guards stores and nstores */
     struct wenda_store **stores;
     size_t nstores, capstores;
+    sem_t search_slots;
+    size_t nroutes;
 };
 
 static _Thread_local struct wenda_store *thread_store;
+
+/* Set once SIGTERM arrived: answers then close their connection, so that
+ * keep-alive clients move on instead of holding the drain open. */
+static atomic_int draining;
 
 void
 http_block_signals(void)
@@ -114,13 +133,82 @@ lookup_arg(void *ctx, const char *name, const char **value, size_t *len)
     return 1;
 }
 
+/* Writes the ETag of body[0..n) (FNV-1a 64, quoted) into out[20]. */
+static void
+etag_of(const char *body, size_t n, char *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t h = 0xcbf29ce484222325u;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)body[i];
+        h *= 0x100000001b3u;
+    }
+    out[0] = '"';
+    for (i = 0; i < 16; i++)
+        out[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    out[17] = '"';
+    out[18] = '\0';
+}
+
+/* Returns 1 when the If-None-Match list in value names etag (or is "*"). */
+static int
+etag_matches(const char *value, const char *etag)
+{
+    const char *p = value;
+
+    while (p != NULL && *p != '\0') {
+        size_t n;
+
+        p += strspn(p, " \t,");
+        if (strncmp(p, "W/", 2) == 0)
+            p += 2;
+        n = strcspn(p, " \t,");
+        if ((n == 1 && p[0] == '*') ||
+            (n == strlen(etag) && strncmp(p, etag, n) == 0))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+static unsigned long
+usec_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    long long us;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &t1);
+    us = (long long)(t1.tv_sec - t0->tv_sec) * 1000000 +
+         (t1.tv_nsec - t0->tv_nsec) / 1000;
+    return us > 0 ? (unsigned long)us : 0;
+}
+
 static enum MHD_Result
-send_response(struct MHD_Connection *conn, struct api_response *res)
+send_response(struct MHD_Connection *conn, const char *method,
+              const struct request *req, struct api_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
+    char etag[20];
+    int is_read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
     size_t i;
 
+    if (is_read && res->status == 200 && res->body != NULL) {
+        const char *inm = MHD_lookup_connection_value(
+            conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+
+        etag_of(res->body, res->len, etag);
+        if (inm != NULL && etag_matches(inm, etag)) {
+            free(res->body);
+            res->body = NULL;
+            res->len = 0;
+            res->status = 304;
+        }
+    } else {
+        etag[0] = '\0';
+    }
     r = MHD_create_response_from_buffer(res->len, res->body,
                                         MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
@@ -128,13 +216,21 @@ send_response(struct MHD_Connection *conn, struct api_response *res)
         return MHD_NO;
     }
     res->body = NULL;  /* now the response's */
-    (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-                                  res->content_type);
+    if (res->status != 304)
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                      res->content_type);
+    if (etag[0] != '\0')
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (atomic_load_explicit(&draining, memory_order_relaxed))
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
+                                      "close");
     for (i = 0; i < res->nheaders; i++)
         (void)MHD_add_response_header(r, res->headers[i].name,
                                       res->headers[i].value);
     ok = MHD_queue_response(conn, res->status, r);
     MHD_destroy_response(r);
+    if (req != NULL)
+        metrics_request(res->route, res->status, usec_since(&req->start));
     api_response_cleanup(res);
     return ok;
 }
@@ -156,6 +252,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         r = calloc(1, sizeof(*r));
         if (r == NULL)
             return MHD_NO;
+        (void)clock_gettime(CLOCK_MONOTONIC, &r->start);
+        metrics_request_begin();
         *con_cls = r;
         return MHD_YES;
     }
@@ -169,24 +267,28 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     }
     if (r->too_large) {
         memset(&res, 0, sizeof(res));
+        res.route = srv->nroutes;
         api_problem(&res, WENDA_ERR_TOO_LARGE, "the request body is larger "
                     "than this server accepts", NULL);
-        return send_response(conn, &res);
+        return send_response(conn, method, r, &res);
     }
     req.method = method;
     req.path = url;
     req.path_len = strlen(url);
     req.arg = lookup_arg;
     req.arg_ctx = &args;
+    req.search_slots = &srv->search_slots;
+    req.search_wait_ms = srv->cfg->search_wait_ms;
     req.store = store_for_thread(srv);
     if (req.store == NULL) {
         memset(&res, 0, sizeof(res));
+        res.route = srv->nroutes;
         api_problem(&res, WENDA_ERR_UNAVAILABLE, "the database cannot be "
                     "opened", NULL);
-        return send_response(conn, &res);
+        return send_response(conn, method, r, &res);
     }
     api_handle(&req, &res);
-    return send_response(conn, &res);
+    return send_response(conn, method, r, &res);
 }
 
 static void
@@ -196,8 +298,58 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     (void)cls;
     (void)conn;
     (void)toe;
+    if (*con_cls != NULL)
+        metrics_request_end();
     free(*con_cls);
     *con_cls = NULL;
+}
+
+static void
+on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+              enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)socket_context;
+    metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED);
+}
+
+/* Points stderr at path (appending); returns 0, or -1 with errno set. */
+static int
+open_log(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+
+    if (fd < 0)
+        return -1;
+    if (dup2(fd, STDERR_FILENO) < 0) {
+        (void)close(fd);
+        return -1;
+    }
+    (void)close(fd);
+    return 0;
+}
+
+/*
+ * Stops accepting, then waits until no request is in flight or timeout
+ * seconds have passed.  Returns the number of requests still in flight.
+ */
+static long
+drain(struct MHD_Daemon *d, unsigned int timeout)
+{
+    struct timespec t0, pause = {0, 10 * 1000 * 1000};
+    MHD_socket listener;
+    long left;
+
+    atomic_store(&draining, 1);
+    listener = MHD_quiesce_daemon(d);
+    if (listener != MHD_INVALID_SOCKET)
+        (void)close(listener);
+    (void)clock_gettime(CLOCK_MONOTONIC, &t0);
+    while ((left = metrics_in_flight()) > 0 &&
+           usec_since(&t0) < (unsigned long)timeout * 1000000UL)
+        (void)nanosleep(&pause, NULL);
+    return left;
 }
 
 static void
@@ -211,15 +363,28 @@ log_mhd(void *cls, const char *fmt, va_list ap)
 int
 http_serve(const struct http_config *cfg)
 {
-    struct server srv = {cfg, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+    struct server srv;
     struct sockaddr_storage ss;
     struct MHD_Daemon *d;
-    unsigned int threads = cfg->threads;
+    const char *const *names;
+    unsigned int threads = cfg->threads, slots;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_USE_ERROR_LOG;
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
     sigset_t set;
     size_t i;
+    long left;
     int sig = 0;
+
+    memset(&srv, 0, sizeof(srv));
+    srv.cfg = cfg;
+    (void)pthread_mutex_init(&srv.lock, NULL);
+    srv.nroutes = api_route_names(&names);
+    metrics_init(names, srv.nroutes);
+    if (cfg->log_path != NULL && open_log(cfg->log_path) != 0) {
+        fprintf(stderr, "wenda: cannot open log %s: %s\n", cfg->log_path,
+                strerror(errno));
+        return 1;
+    }
 
     memset(&ss, 0, sizeof(ss));
     if (inet_pton(AF_INET, cfg->bind,
@@ -245,6 +410,13 @@ http_serve(const struct http_config *cfg)
 
         threads = n > 0 ? (unsigned int)n : 1;
     }
+    slots = cfg->search_off ? 0 : cfg->search_slots ? cfg->search_slots
+                                                     : threads;
+    if (sem_init(&srv.search_slots, 0, slots) != 0) {
+        fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
+                strerror(errno));
+        return 1;
+    }
     d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
@@ -255,30 +427,43 @@ http_serve(const struct http_config *cfg)
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
         MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "wenda: cannot listen on %s port %u (in use, or not "
                 "an address of this machine?)\n", cfg->bind, cfg->port);
+        (void)sem_destroy(&srv.search_slots);
         return 1;
     }
     fprintf(stderr, "wenda: serving %s on http://%s%s%s:%u/ with %u "
-            "threads\n", cfg->db_path, strchr(cfg->bind, ':') ? "[" : "",
-            cfg->bind, strchr(cfg->bind, ':') ? "]" : "", cfg->port,
-            threads);
+            "threads, %u search slots\n", cfg->db_path,
+            strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
+            strchr(cfg->bind, ':') ? "]" : "", cfg->port, threads, slots);
 
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGHUP);
-    while (sigwait(&set, &sig) == 0 && sig == SIGHUP)
-        ;  /* the log is stderr: nothing to re-open */
-    fprintf(stderr, "wenda: %s, stopping\n",
-            sig == SIGINT ? "interrupted" : "terminated");
+    while (sigwait(&set, &sig) == 0 && sig == SIGHUP) {
+        if (cfg->log_path != NULL && open_log(cfg->log_path) != 0)
+            fprintf(stderr, "wenda: cannot re-open log %s: %s\n",
+                    cfg->log_path, strerror(errno));
+        else if (cfg->log_path != NULL)
+            fprintf(stderr, "wenda: log re-opened\n");
+    }
+    fprintf(stderr, "wenda: %s, draining (at most %u s)\n",
+            sig == SIGINT ? "interrupted" : "terminated", cfg->drain_timeout);
+    left = drain(d, cfg->drain_timeout);
+    if (left > 0)
+        fprintf(stderr, "wenda: %ld requests still in flight after the "
+                "drain timeout\n", left);
     MHD_stop_daemon(d);
+    (void)sem_destroy(&srv.search_slots);
     pthread_mutex_lock(&srv.lock);
     for (i = 0; i < srv.nstores; i++)
         wenda_store_close(srv.stores[i]);
     free(srv.stores);
     pthread_mutex_unlock(&srv.lock);
+    fprintf(stderr, "wenda: stopped\n");
     return 0;
 }

@@ -14,12 +14,17 @@ struct http_config {
     unsigned int max_connections;
     unsigned int idle_timeout;  /* seconds a connection may stay idle */
     size_t max_body;            /* largest request body accepted */
+    unsigned int search_slots;  /* concurrent searches; 0 = one per thread */
+    int search_off;             /* 1: no search slot at all (all 503) */
+    unsigned int search_wait_ms;  /* wait for a free slot before 503 */
+    unsigned int drain_timeout; /* seconds in-flight requests may take */
+    const char *log_path;       /* NULL: stderr stays as it is */
 };
 
 /*
  * Serves the API until SIGTERM or SIGINT, then stops accepting, lets the
- * requests in flight finish, closes every database connection and returns
- * 0.  Returns 1 after printing a message to stderr when the server cannot
+ * requests in flight finish (for at most drain_timeout seconds), closes
+ * every database connection and returns 0.  SIGHUP re-opens log_path.  Returns 1 after printing a message to stderr when the server cannot
  * start.  The caller must have blocked SIGTERM, SIGINT, SIGHUP and SIGPIPE
  * in every thread (http_block_signals()) before any thread was created.
  */

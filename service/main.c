@@ -185,7 +185,15 @@ static const char serve_help[] =
     "(WENDA_IDLE_TIMEOUT,\n"
     "                       default 30)\n"
     "  --max-body BYTES     largest request body (WENDA_MAX_BODY, default "
-    "1048576)\n";
+    "1048576)\n"
+    "  --search-slots N     searches at once; 0 turns search off (503)\n"
+    "                       (WENDA_SEARCH_SLOTS, default: one per thread)\n"
+    "  --search-wait MS     how long a search waits for a slot before 503\n"
+    "                       (WENDA_SEARCH_WAIT_MS, default 100)\n"
+    "  --drain-timeout S    on SIGTERM, how long requests in flight may take\n"
+    "                       (WENDA_DRAIN_TIMEOUT, default 10)\n"
+    "  --log FILE           append messages to FILE, re-opened on SIGHUP\n"
+    "                       (WENDA_LOG, default: standard error)\n";
 
 static int
 cmd_serve(int argc, char **argv)
@@ -199,6 +207,10 @@ cmd_serve(int argc, char **argv)
         {"max-connections", required_argument, NULL, 'm'},
         {"idle-timeout", required_argument, NULL, 'i'},
         {"max-body", required_argument, NULL, 'B'},
+        {"search-slots", required_argument, NULL, 'S'},
+        {"search-wait", required_argument, NULL, 'W'},
+        {"drain-timeout", required_argument, NULL, 'D'},
+        {"log", required_argument, NULL, 'L'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -209,11 +221,16 @@ cmd_serve(int argc, char **argv)
     const char *idle = env_or("WENDA_IDLE_TIMEOUT", "30");
     const char *maxbody = env_or("WENDA_MAX_BODY", "1048576");
     const char *content = env_or("WENDA_CONTENT", DEFAULT_CONTENT);
+    const char *slots = env_or("WENDA_SEARCH_SLOTS", NULL);
+    const char *wait = env_or("WENDA_SEARCH_WAIT_MS", "100");
+    const char *drain = env_or("WENDA_DRAIN_TIMEOUT", "10");
     unsigned long v;
     struct stat sb;
     int c;
 
+    memset(&cfg, 0, sizeof(cfg));
     cfg.bind = env_or("WENDA_BIND", "127.0.0.1");
+    cfg.log_path = env_or("WENDA_LOG", NULL);
     cfg.db_path = env_or("WENDA_DB", DEFAULT_DB);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -225,6 +242,10 @@ cmd_serve(int argc, char **argv)
         case 'm': maxconn = optarg; break;
         case 'i': idle = optarg; break;
         case 'B': maxbody = optarg; break;
+        case 'S': slots = optarg; break;
+        case 'W': wait = optarg; break;
+        case 'D': drain = optarg; break;
+        case 'L': cfg.log_path = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -251,6 +272,23 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--max-body: '%s' is not a byte count up "
                          "to 1073741824", maxbody);
     cfg.max_body = (size_t)v;
+    if (slots != NULL) {
+        if (parse_uint(slots, 0, 1024, &v) != 0)
+            return bad_usage("serve", "--search-slots: '%s' is not a number "
+                             "from 0 to 1024", slots);
+        cfg.search_slots = (unsigned int)v;
+        cfg.search_off = v == 0;
+    }
+    if (parse_uint(wait, 0, 60000, &v) != 0)
+        return bad_usage("serve", "--search-wait: '%s' is not a number of "
+                         "milliseconds from 0 to 60000", wait);
+    cfg.search_wait_ms = (unsigned int)v;
+    if (parse_uint(drain, 0, 3600, &v) != 0)
+        return bad_usage("serve", "--drain-timeout: '%s' is not a number of "
+                         "seconds from 0 to 3600", drain);
+    cfg.drain_timeout = (unsigned int)v;
+    if (cfg.log_path != NULL && cfg.log_path[0] == '\0')
+        return bad_usage("serve", "--log: %s", "must not be empty");
     if (cfg.db_path[0] == '\0')
         return bad_usage("serve", "--db: %s", "must not be empty");
 

@@ -1,0 +1,235 @@
+/*
+ * metrics.c -- per-thread request counters, summed for GET /metrics.
+ *
+ * A thread's block is found through a thread-local pointer and registered
+ * in a list under a mutex the first time the thread counts anything; from
+ * then on counting is a relaxed atomic add on memory only that thread
+ * writes.  Blocks live until the process ends (threads are few and fixed:
+ * libmicrohttpd's pool), so /metrics can read a block whose thread is gone.
+ */
+#include "metrics.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+/* Statuses counted by name; the rest count as "other". */
+static const unsigned int statuses[] = {200, 304, 400, 404, 405,
+                                        413, 414, 431, 500, 503};
+#define NSTATUS (sizeof(statuses) / sizeof(statuses[0]) + 1)
+
+/* Latency bucket upper bounds, in microseconds (then +Inf). */
+static const unsigned long buckets[] = {100,   250,   500,    1000,  2500,
+                                        5000,  10000, 25000,  50000, 100000,
+                                        250000, 1000000};
+#define NBUCKET (sizeof(buckets) / sizeof(buckets[0]) + 1)
+
+struct block {
+    atomic_ulong requests[METRICS_MAX_ROUTES + 1][NSTATUS];
+    atomic_ulong latency[METRICS_MAX_ROUTES + 1][NBUCKET];
+    atomic_ulong latency_sum_us[METRICS_MAX_ROUTES + 1];
+    struct block *next;
+};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static struct block *blocks;            /* guarded by lock */
+static _Thread_local struct block *mine;
+
+static const char *const *route_names;
+static size_t nroutes;
+
+static atomic_long in_flight;
+static atomic_long connections;
+static atomic_ulong search_waits;
+static atomic_ulong search_rejects;
+
+void
+metrics_init(const char *const *routes, size_t n)
+{
+    route_names = routes;
+    nroutes = n < METRICS_MAX_ROUTES ? n : METRICS_MAX_ROUTES;
+}
+
+/* Returns the calling thread's block, registering it on first use; NULL
+ * when out of memory (the request then goes uncounted). */
+static struct block *
+block(void)
+{
+    struct block *b;
+
+    if (mine != NULL)
+        return mine;
+    b = calloc(1, sizeof(*b));
+    if (b == NULL)
+        return NULL;
+    pthread_mutex_lock(&lock);
+    b->next = blocks;
+    blocks = b;
+    pthread_mutex_unlock(&lock);
+    mine = b;
+    return b;
+}
+
+void
+metrics_request(size_t route, unsigned int status, unsigned long usec)
+{
+    struct block *b = block();
+    size_t s, k;
+
+    if (b == NULL)
+        return;
+    if (route > nroutes)
+        route = nroutes;
+    for (s = 0; s < NSTATUS - 1 && statuses[s] != status; s++)
+        ;
+    for (k = 0; k < NBUCKET - 1 && usec > buckets[k]; k++)
+        ;
+    atomic_fetch_add_explicit(&b->requests[route][s], 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->latency[route][k], 1,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&b->latency_sum_us[route], usec,
+                              memory_order_relaxed);
+}
+
+void
+metrics_request_begin(void)
+{
+    atomic_fetch_add_explicit(&in_flight, 1, memory_order_relaxed);
+}
+
+void
+metrics_request_end(void)
+{
+    atomic_fetch_sub_explicit(&in_flight, 1, memory_order_relaxed);
+}
+
+long
+metrics_in_flight(void)
+{
+    return atomic_load_explicit(&in_flight, memory_order_relaxed);
+}
+
+void
+metrics_connection(int opened)
+{
+    atomic_fetch_add_explicit(&connections, opened ? 1 : -1,
+                              memory_order_relaxed);
+}
+
+void
+metrics_search_waited(void)
+{
+    atomic_fetch_add_explicit(&search_waits, 1, memory_order_relaxed);
+}
+
+void
+metrics_search_rejected(void)
+{
+    atomic_fetch_add_explicit(&search_rejects, 1, memory_order_relaxed);
+}
+
+static const char *
+route_label(size_t r)
+{
+    return r < nroutes ? route_names[r] : "other";
+}
+
+void
+metrics_render(struct buf *out)
+{
+    static unsigned long req[METRICS_MAX_ROUTES + 1][NSTATUS];
+    static unsigned long lat[METRICS_MAX_ROUTES + 1][NBUCKET];
+    static unsigned long sum[METRICS_MAX_ROUTES + 1];
+    static pthread_mutex_t render = PTHREAD_MUTEX_INITIALIZER;
+    const struct block *b;
+    size_t r, s, k;
+
+    /* One render at a time: the sums are static to keep them off the
+     * I/O thread's stack. */
+    pthread_mutex_lock(&render);
+    for (r = 0; r <= nroutes; r++) {
+        for (s = 0; s < NSTATUS; s++)
+            req[r][s] = 0;
+        for (k = 0; k < NBUCKET; k++)
+            lat[r][k] = 0;
+        sum[r] = 0;
+    }
+    pthread_mutex_lock(&lock);
+    for (b = blocks; b != NULL; b = b->next) {
+        for (r = 0; r <= nroutes; r++) {
+            for (s = 0; s < NSTATUS; s++)
+                req[r][s] += atomic_load_explicit(&b->requests[r][s],
+                                                  memory_order_relaxed);
+            for (k = 0; k < NBUCKET; k++)
+                lat[r][k] += atomic_load_explicit(&b->latency[r][k],
+                                                  memory_order_relaxed);
+            sum[r] += atomic_load_explicit(&b->latency_sum_us[r],
+                                           memory_order_relaxed);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+
+    buf_adds(out, "# HELP wenda_requests_total HTTP requests answered, by "
+                  "route and status.\n"
+                  "# TYPE wenda_requests_total counter\n");
+    for (r = 0; r <= nroutes; r++) {
+        for (s = 0; s < NSTATUS; s++) {
+            if (req[r][s] == 0)
+                continue;
+            if (s < NSTATUS - 1)
+                buf_addf(out, "wenda_requests_total{route=\"%s\",status=\"%u\"}"
+                         " %lu\n", route_label(r), statuses[s], req[r][s]);
+            else
+                buf_addf(out, "wenda_requests_total{route=\"%s\",status="
+                         "\"other\"} %lu\n", route_label(r), req[r][s]);
+        }
+    }
+    buf_adds(out, "# HELP wenda_request_duration_seconds Time from the "
+                  "request's headers to its response, by route.\n"
+                  "# TYPE wenda_request_duration_seconds histogram\n");
+    for (r = 0; r <= nroutes; r++) {
+        unsigned long cum = 0;
+
+        for (k = 0; k < NBUCKET; k++)
+            cum += lat[r][k];
+        if (cum == 0)
+            continue;
+        cum = 0;
+        for (k = 0; k < NBUCKET; k++) {
+            cum += lat[r][k];
+            if (k < NBUCKET - 1)
+                buf_addf(out, "wenda_request_duration_seconds_bucket{route="
+                         "\"%s\",le=\"%g\"} %lu\n", route_label(r),
+                         (double)buckets[k] / 1e6, cum);
+            else
+                buf_addf(out, "wenda_request_duration_seconds_bucket{route="
+                         "\"%s\",le=\"+Inf\"} %lu\n", route_label(r), cum);
+        }
+        buf_addf(out, "wenda_request_duration_seconds_sum{route=\"%s\"} "
+                 "%.6f\n", route_label(r), (double)sum[r] / 1e6);
+        buf_addf(out, "wenda_request_duration_seconds_count{route=\"%s\"} "
+                 "%lu\n", route_label(r), cum);
+    }
+    pthread_mutex_unlock(&render);
+    buf_addf(out,
+             "# HELP wenda_requests_in_flight Requests begun and not yet "
+             "answered.\n"
+             "# TYPE wenda_requests_in_flight gauge\n"
+             "wenda_requests_in_flight %ld\n"
+             "# HELP wenda_connections_open Open client connections.\n"
+             "# TYPE wenda_connections_open gauge\n"
+             "wenda_connections_open %ld\n"
+             "# HELP wenda_search_slot_waits_total Searches that had to wait "
+             "for a search slot.\n"
+             "# TYPE wenda_search_slot_waits_total counter\n"
+             "wenda_search_slot_waits_total %lu\n"
+             "# HELP wenda_search_rejected_total Searches answered 503 "
+             "because no slot freed in time.\n"
+             "# TYPE wenda_search_rejected_total counter\n"
+             "wenda_search_rejected_total %lu\n",
+             atomic_load_explicit(&in_flight, memory_order_relaxed),
+             atomic_load_explicit(&connections, memory_order_relaxed),
+             atomic_load_explicit(&search_waits, memory_order_relaxed),
+             atomic_load_explicit(&search_rejects, memory_order_relaxed));
+}

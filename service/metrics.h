@@ -1,0 +1,48 @@
+/*
+ * metrics.h -- request counters for GET /metrics (Prometheus text format).
+ *
+ * Every I/O thread counts into a block of its own (registered once, on the
+ * thread's first request), so counting takes no lock and shares no cache
+ * line; /metrics sums the blocks.  The counters are relaxed atomics so
+ * that the sum may be read from another thread while they move.
+ */
+#ifndef WENDA_METRICS_H
+#define WENDA_METRICS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+
+#define METRICS_MAX_ROUTES 16
+
+/*
+ * Declares the routes, by name ("/v1/topics/{id}"), in the order of their
+ * index; index n (one past the last) counts requests that matched none.
+ * Call once before serving; names are borrowed for the process's life.
+ */
+void metrics_init(const char *const *routes, size_t n);
+
+/* Counts one answered request: its route index, status, and duration. */
+void metrics_request(size_t route, unsigned int status, unsigned long usec);
+
+/* A request starts or ends (the in-flight gauge, which the drain reads). */
+void metrics_request_begin(void);
+void metrics_request_end(void);
+
+/* Returns the number of requests begun and not yet ended. */
+long metrics_in_flight(void);
+
+/* A connection opens or closes. */
+void metrics_connection(int opened);
+
+/* A search had to wait for a slot; a search got none in time (503). */
+void metrics_search_waited(void);
+void metrics_search_rejected(void);
+
+/*
+ * Appends every metric in the Prometheus text exposition format (0.0.4)
+ * to out.
+ */
+void metrics_render(struct buf *out);
+
+#endif /* WENDA_METRICS_H */
