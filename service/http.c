@@ -11,6 +11,11 @@
  * lock at all.  The registry of those connections below is locked only
  * when a thread opens its connection and at shutdown.
  *
+ * A thread keeps its read transaction from one request to the next (one
+ * WAL read lock per snapshot, not per statement), renews it after a commit
+ * in this process or after SNAPSHOT_MAX_AGE_MS, and ends it when its last
+ * connection closes, so that an idle thread holds back no checkpoint.
+ *
  * The access handler is called at least twice per request: once when the
  * headers are in (we attach a small context), then with body data, then
  * once more with *upload_data_size == 0.  The response is queued only on
@@ -63,6 +68,13 @@ struct server {
 };
 
 static _Thread_local struct wenda_store *thread_store;
+
+/* Connections this I/O thread has open; at 0 the thread is idle and lets
+ * go of its read snapshot. */
+static _Thread_local unsigned long thread_connections;
+
+/* How stale a held read snapshot may get while requests keep coming. */
+#define SNAPSHOT_MAX_AGE_MS 1000
 
 /* Set once SIGTERM arrived: answers then close their connection, so that
  * keep-alive clients move on instead of holding the drain open. */
@@ -280,6 +292,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.search_slots = &srv->search_slots;
     req.search_wait_ms = srv->cfg->search_wait_ms;
     req.store = store_for_thread(srv);
+    if (req.store != NULL &&
+        wenda_store_hold_read(req.store, SNAPSHOT_MAX_AGE_MS) != WENDA_OK)
+        req.store = NULL;
     if (req.store == NULL) {
         memset(&res, 0, sizeof(res));
         res.route = srv->nroutes;
@@ -312,6 +327,13 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     (void)conn;
     (void)socket_context;
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED);
+    /* libmicrohttpd tells a pool thread about its own connections. */
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        thread_connections++;
+    } else if (thread_connections > 0 && --thread_connections == 0 &&
+               thread_store != NULL) {
+        wenda_store_release_read(thread_store);
+    }
 }
 
 /* Points stderr at path (appending); returns 0, or -1 with errno set. */

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,8 +104,10 @@ struct wenda_store {
     int readonly;
     sqlite3_stmt *stmt[S__COUNT];
     sqlite3_stmt *slot[WENDA_STORE_SLOTS];
-    sqlite3_stmt *begin, *commit;   /* for read transactions */
-    int read_depth;
+    sqlite3_stmt *begin, *commit;   /* for held read transactions */
+    int holding;                    /* a read transaction is open */
+    unsigned long held_gen;         /* generation when it began */
+    unsigned long long held_since;  /* and when, in ms */
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
@@ -267,6 +270,7 @@ wenda_store_close(struct wenda_store *st)
 
     if (st == NULL)
         return;
+    wenda_store_release_read(st);
     for (i = 0; i < S__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
     for (i = 0; i < WENDA_STORE_SLOTS; i++)
@@ -313,38 +317,68 @@ wenda_store_prepare(struct wenda_store *st, unsigned int slot,
     return WENDA_OK;
 }
 
-enum wenda_err
-wenda_store_begin_read(struct wenda_store *st)
+/* Bumped by every commit in this process; held snapshots compare. */
+static atomic_ulong generation;
+
+void
+wenda_store_changed(void)
+{
+    atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+}
+
+static int
+step_once(sqlite3 *db, sqlite3_stmt **s, const char *sql)
 {
     int rc;
 
-    if (st->read_depth++ > 0)
+    if (*s == NULL &&
+        sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, s, NULL) !=
+            SQLITE_OK)
+        return SQLITE_ERROR;
+    rc = sqlite3_step(*s);
+    (void)sqlite3_reset(*s);
+    return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+static unsigned long long
+now_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000 +
+           (unsigned long long)ts.tv_nsec / 1000000;
+}
+
+enum wenda_err
+wenda_store_hold_read(struct wenda_store *st, unsigned int max_age_ms)
+{
+    unsigned long gen =
+        atomic_load_explicit(&generation, memory_order_acquire);
+    unsigned long long now = now_ms();
+
+    if (st->holding && (st->held_gen != gen ||
+                        now - st->held_since > max_age_ms))
+        wenda_store_release_read(st);
+    if (st->holding)
         return WENDA_OK;
-    if ((st->begin == NULL &&
-         sqlite3_prepare_v3(st->db, "BEGIN", -1, SQLITE_PREPARE_PERSISTENT,
-                            &st->begin, NULL) != SQLITE_OK) ||
-        (st->commit == NULL &&
-         sqlite3_prepare_v3(st->db, "COMMIT", -1, SQLITE_PREPARE_PERSISTENT,
-                            &st->commit, NULL) != SQLITE_OK)) {
-        st->read_depth--;
+    /* BEGIN is deferred: the snapshot starts with the next read. */
+    if (step_once(st->db, &st->begin, "BEGIN") != SQLITE_OK)
         return WENDA_ERR_DB;
-    }
-    rc = sqlite3_step(st->begin);
-    (void)sqlite3_reset(st->begin);
-    if (rc != SQLITE_DONE) {
-        st->read_depth--;
-        return WENDA_ERR_DB;
-    }
+    st->holding = 1;
+    st->held_gen = gen;
+    st->held_since = now;
     return WENDA_OK;
 }
 
 void
-wenda_store_end_read(struct wenda_store *st)
+wenda_store_release_read(struct wenda_store *st)
 {
-    if (st->read_depth == 0 || --st->read_depth > 0)
+    if (!st->holding)
         return;
-    (void)sqlite3_step(st->commit);
-    (void)sqlite3_reset(st->commit);
+    st->holding = 0;
+    if (step_once(st->db, &st->commit, "COMMIT") != SQLITE_OK)
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
 static enum wenda_err
@@ -574,8 +608,10 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
             goto cleanup;
         rc = WENDA_ERR_DB;
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK)
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
         rc = WENDA_OK;
+        wenda_store_changed();
+    }
 cleanup:
     sqlite3_finalize(cat);
     sqlite3_finalize(top);

@@ -187,14 +187,27 @@ enum wenda_err wenda_store_prepare(struct wenda_store *st, unsigned int slot,
                                    struct sqlite3_stmt **out);
 
 /*
- * Starts a read transaction, so that several statements see one snapshot
- * and take the WAL read lock once; nests (only the outermost call begins).
- * End it with wenda_store_end_read(), whatever happened in between.
+ * Makes the reads that follow run in a read transaction that may outlive
+ * this call, so that a thread serving many requests takes the WAL read
+ * lock (a pair of fcntl() calls and a stat()) once per snapshot instead of
+ * once per statement.  The snapshot is renewed when this process has
+ * committed a change since it began (see wenda_store_changed()) or when
+ * it is older than max_age_ms, which bounds how long a change made by
+ * another process goes unseen.  Call wenda_store_release_read() when the
+ * thread goes idle, so that a snapshot does not hold back checkpoints.
  */
-enum wenda_err wenda_store_begin_read(struct wenda_store *st);
+enum wenda_err wenda_store_hold_read(struct wenda_store *st,
+                                     unsigned int max_age_ms);
 
-/* Ends the read transaction begun by the matching wenda_store_begin_read(). */
-void wenda_store_end_read(struct wenda_store *st);
+/* Ends the read transaction of wenda_store_hold_read(), if any. */
+void wenda_store_release_read(struct wenda_store *st);
+
+/*
+ * Tells every store of this process that the database changed: held
+ * snapshots are renewed before their next read.  Every write path calls
+ * it after its commit.
+ */
+void wenda_store_changed(void);
 
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
