@@ -766,7 +766,7 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 /* ---- snippets ------------------------------------------------------------ */
 
 /*
- * wenda_snippet(topics_fts, version, ntokens) returns the HTML snippet of
+ * wenda_snippet(topics_fts, ntokens) returns the HTML snippet of
  * the answer column: a window of ntokens token positions around the best
  * cluster of matches, text HTML-escaped, matched tokens in <mark>, "…"
  * where the window cuts the text.  Overlapping matches are merged before
@@ -775,8 +775,10 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
  * Mapping positions to bytes needs the answer tokenized again, which is
  * what FTS5's own snippet() spends most of its time on; wenda keeps the
  * positions of recently used answers in a small direct-mapped cache per
- * connection, keyed by rowid and version (every change bumps the version),
- * so a popular topic is tokenized once per thread, not once per search.
+ * connection, keyed by rowid and by the length and a 64-bit hash of the
+ * answer itself (a version number would not do: an import renumbers
+ * topics from version 1), so a popular topic is tokenized once per thread,
+ * not once per search.  Hashing the text costs far less than tokenizing it.
  */
 #define SNIP_COL 4
 #define SNIP_SLOTS 256
@@ -789,7 +791,8 @@ struct span {
 
 struct snip_entry {
     int64_t rowid;
-    int64_t version;
+    uint64_t hash;      /* FNV-1a of the answer */
+    int ntext;          /* its length in bytes */
     struct span *pos;   /* byte span of each token position */
     int n;
 };
@@ -891,9 +894,9 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     const char *text;
     int ntext, ninst = 0, npos, nmarks = 0, ntok, i, j, best = -1, at;
     int64_t rowid = api->xRowid(fts);
-    int64_t version = argc > 0 ? sqlite3_value_int64(argv[0]) : -1;
+    uint64_t hash = 0xcbf29ce484222325u;
 
-    ntok = argc > 1 ? sqlite3_value_int(argv[1]) : 32;
+    ntok = argc > 0 ? sqlite3_value_int(argv[0]) : 32;
     if (ntok < 4)
         ntok = 4;
     if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK ||
@@ -906,9 +909,14 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
         return;
     }
     /* The token positions of the answer: cached, or tokenized now. */
-    if (cache != NULL && version >= 0) {
+    for (i = 0; i < ntext; i++) {
+        hash ^= (unsigned char)text[i];
+        hash *= 0x100000001b3u;
+    }
+    if (cache != NULL) {
         e = &cache->slot[(uint64_t)rowid % SNIP_SLOTS];
-        if (e->pos == NULL || e->rowid != rowid || e->version != version)
+        if (e->pos == NULL || e->rowid != rowid || e->ntext != ntext ||
+            e->hash != hash)
             e = NULL;
     }
     if (e != NULL) {
@@ -1002,13 +1010,14 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     }
     /* Keep the positions of a freshly tokenized answer. */
     if (c.pos != NULL) {
-        if (cache != NULL && version >= 0 && c.n <= SNIP_MAX_CACHED) {
+        if (cache != NULL && c.n <= SNIP_MAX_CACHED) {
             struct snip_entry *slot = &cache->slot[(uint64_t)rowid %
                                                    SNIP_SLOTS];
 
             free(slot->pos);
             slot->rowid = rowid;
-            slot->version = version;
+            slot->hash = hash;
+            slot->ntext = ntext;
             slot->pos = c.pos;
             slot->n = c.n;
         } else {
@@ -1077,7 +1086,7 @@ enum { SLOT_SEARCH, SLOT_COUNT };
 
 static const char search_sql[] =
     "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
-    "  wenda_snippet(topics_fts, t.version, ?5), rank "
+    "  wenda_snippet(topics_fts, ?5), rank "
     "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
     "WHERE topics_fts MATCH ?1 AND rank MATCH ?2 "
     "  AND (?6 IS NULL OR t.category = ?6) "
