@@ -13,10 +13,8 @@
  * are cleared in the child so that the caller's environment cannot change
  * a default behind a test's back.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -24,12 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+
+#include "../unit/testutil.h"
 
 #define PATH_CAP 4096
 #define RUN_TIMEOUT_S 10
@@ -48,80 +47,11 @@ struct run {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void
-join(char *out, size_t cap, const char *a, const char *b)
-{
-    int w = snprintf(out, cap, "%s/%s", a, b);
-
-    cr_assert(w > 0 && (size_t)w < cap, "path too long: %s/%s", a, b);
-}
-
 /* tmp_dir/rel into out. */
 static void
 in_tmp(char *out, size_t cap, const char *rel)
 {
-    join(out, cap, tmp_dir, rel);
-}
-
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p = NULL;
-    size_t n = 0, cap = 0, r;
-
-    if (f == NULL)
-        return NULL;
-    for (;;) {
-        if (cap - n < 4096) {
-            char *q = realloc(p, cap + 65536 + 1);
-
-            cr_assert_not_null(q);
-            p = q;
-            cap += 65536;
-        }
-        r = fread(p + n, 1, cap - n, f);
-        n += r;
-        if (r == 0)
-            break;
-    }
-    (void)fclose(f);
-    p[n] = '\0';
-    if (len != NULL)
-        *len = n;
-    return p;
-}
-
-static void
-spit(const char *path, const char *data, size_t len)
-{
-    FILE *f = fopen(path, "wb");
-
-    cr_assert_not_null(f, "cannot write %s: %s", path, strerror(errno));
-    cr_assert_eq(fwrite(data, 1, len, f), len);
-    cr_assert_eq(fclose(f), 0);
-}
-
-/* Replaces the first occurrence of from by to in the file at path. */
-static void
-edit_file(const char *path, const char *from, const char *to)
-{
-    size_t len, pre, flen = strlen(from), tlen = strlen(to);
-    char *data = slurp(path, &len);
-    char *hit, *out;
-
-    cr_assert_not_null(data, "cannot read %s", path);
-    hit = strstr(data, from);
-    cr_assert_not_null(hit, "'%s' is not in %s", from, path);
-    pre = (size_t)(hit - data);
-    out = malloc(len - flen + tlen + 1);
-    cr_assert_not_null(out);
-    memcpy(out, data, pre);
-    memcpy(out + pre, to, tlen);
-    memcpy(out + pre + tlen, hit + flen, len - pre - flen);
-    spit(path, out, len - flen + tlen);
-    free(out);
-    free(data);
+    testutil_join(out, cap, tmp_dir, rel);
 }
 
 /* Appends data to the file at path. */
@@ -135,159 +65,20 @@ append_file(const char *path, const char *data)
     cr_assert_eq(fclose(f), 0);
 }
 
-static void
-copy_tree(const char *src, const char *dst)
-{
-    DIR *dp = opendir(src);
-    struct dirent *de;
-
-    cr_assert_not_null(dp, "cannot open %s: %s", src, strerror(errno));
-    cr_assert(mkdir(dst, 0755) == 0 || errno == EEXIST, "mkdir %s: %s", dst,
-              strerror(errno));
-    while ((de = readdir(dp)) != NULL) {
-        char s[PATH_CAP], t[PATH_CAP];
-        struct stat sb;
-
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        join(s, sizeof(s), src, de->d_name);
-        join(t, sizeof(t), dst, de->d_name);
-        cr_assert_eq(stat(s, &sb), 0, "stat %s", s);
-        if (S_ISDIR(sb.st_mode)) {
-            copy_tree(s, t);
-        } else {
-            size_t len;
-            char *data = slurp(s, &len);
-
-            cr_assert_not_null(data, "cannot read %s", s);
-            spit(t, data, len);
-            free(data);
-        }
-    }
-    (void)closedir(dp);
-}
-
 /* Copies content/ to tmp_dir/name and returns its path in out. */
 static void
 copy_content(char *out, size_t cap, const char *name)
 {
     in_tmp(out, cap, name);
-    copy_tree(content_path, out);
+    testutil_copy_tree(content_path, out);
 }
 
-struct file_list {
-    char **v;
-    size_t n, cap;
-};
-
-static int
-cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Adds the regular files below dir/rel to fl as paths relative to dir. */
-static void
-list_files(const char *dir, const char *rel, struct file_list *fl)
-{
-    char path[PATH_CAP];
-    DIR *dp;
-    struct dirent *de;
-
-    if (rel[0] == '\0')
-        (void)snprintf(path, sizeof(path), "%s", dir);
-    else
-        join(path, sizeof(path), dir, rel);
-    dp = opendir(path);
-    cr_assert_not_null(dp, "cannot open %s: %s", path, strerror(errno));
-    while ((de = readdir(dp)) != NULL) {
-        char sub[PATH_CAP], full[PATH_CAP];
-        struct stat sb;
-
-        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-            continue;
-        if (rel[0] == '\0')
-            (void)snprintf(sub, sizeof(sub), "%s", de->d_name);
-        else
-            join(sub, sizeof(sub), rel, de->d_name);
-        join(full, sizeof(full), dir, sub);
-        cr_assert_eq(stat(full, &sb), 0, "stat %s", full);
-        if (S_ISDIR(sb.st_mode)) {
-            list_files(dir, sub, fl);
-            continue;
-        }
-        if (fl->n == fl->cap) {
-            char **v;
-
-            fl->cap = fl->cap ? fl->cap * 2 : 128;
-            v = realloc(fl->v, fl->cap * sizeof(char *));
-            cr_assert_not_null(v);
-            fl->v = v;
-        }
-        fl->v[fl->n] = strdup(sub);
-        cr_assert_not_null(fl->v[fl->n]);
-        fl->n++;
-    }
-    (void)closedir(dp);
-    if (rel[0] == '\0' && fl->n > 0)
-        qsort(fl->v, fl->n, sizeof(char *), cmp_str);
-}
-
-static void
-file_list_cleanup(struct file_list *fl)
-{
-    size_t i;
-
-    for (i = 0; i < fl->n; i++)
-        free(fl->v[i]);
-    free(fl->v);
-    memset(fl, 0, sizeof(*fl));
-}
-
-/* Asserts that directories a and b hold the same files, byte for byte. */
+/* Asserts that directories a and b hold the same files, byte for byte, and
+ * that a is not empty. */
 static void
 assert_same_tree(const char *a, const char *b)
 {
-    struct file_list fa = {0}, fb = {0};
-    size_t i;
-
-    list_files(a, "", &fa);
-    list_files(b, "", &fb);
-    for (i = 0; i < fa.n || i < fb.n; i++) {
-        cr_assert(i < fa.n, "%s has %s, %s does not", b, fb.v[i], a);
-        cr_assert(i < fb.n, "%s has %s, %s does not", a, fa.v[i], b);
-        cr_assert_str_eq(fa.v[i], fb.v[i], "file sets differ at %s vs %s",
-                         fa.v[i], fb.v[i]);
-    }
-    cr_assert_gt(fa.n, 0, "%s is empty", a);
-    for (i = 0; i < fa.n; i++) {
-        char pa[PATH_CAP], pb[PATH_CAP];
-        size_t la, lb;
-        char *da, *db;
-
-        join(pa, sizeof(pa), a, fa.v[i]);
-        join(pb, sizeof(pb), b, fb.v[i]);
-        da = slurp(pa, &la);
-        db = slurp(pb, &lb);
-        cr_assert_not_null(da, "cannot read %s", pa);
-        cr_assert_not_null(db, "cannot read %s", pb);
-        cr_assert(la == lb && memcmp(da, db, la) == 0,
-                  "%s differs (%zu vs %zu bytes)", fa.v[i], la, lb);
-        free(da);
-        free(db);
-    }
-    file_list_cleanup(&fa);
-    file_list_cleanup(&fb);
-}
-
-static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-             struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    cr_assert_gt(testutil_assert_same_tree(a, b), 0, "%s is empty", a);
 }
 
 static double
@@ -368,8 +159,8 @@ run_wenda(struct run *r, const char *const *args)
         r->status = 128 + WTERMSIG(wstatus);
     else
         r->status = -2;
-    r->out = slurp(out_path, NULL);
-    r->err = slurp(err_path, NULL);
+    r->out = testutil_slurp(out_path, NULL);
+    r->err = testutil_slurp(err_path, NULL);
     cr_assert_not_null(r->out);
     cr_assert_not_null(r->err);
     cr_assert_neq(r->status, 126, "the child could not set up its files");
@@ -465,18 +256,12 @@ db_user_version(const char *path)
 static void
 setup(void)
 {
-    const char *base = getenv("TMPDIR");
     const char *bin = getenv("WENDA_BIN");
     char *real;
-    int w;
 
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
     if (bin == NULL || bin[0] == '\0')
         bin = "build/wenda";
-    w = snprintf(tmp_dir, sizeof(tmp_dir), "%s/wenda-cli-XXXXXX", base);
-    cr_assert(w > 0 && (size_t)w < sizeof(tmp_dir));
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp: %s", strerror(errno));
+    testutil_make_temp_dir(tmp_dir, sizeof(tmp_dir), "cli");
     real = realpath(bin, NULL);
     cr_assert_not_null(real, "no wenda binary at %s (set WENDA_BIN, run from "
                        "the repository root)", bin);
@@ -492,8 +277,7 @@ setup(void)
 static void
 teardown(void)
 {
-    if (tmp_dir[0] != '\0')
-        (void)nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_remove_tree(tmp_dir);
 }
 
 TestSuite(command, .init = setup, .fini = teardown);
@@ -525,7 +309,7 @@ expect_check_problem(const char *dir, const char *rel, long lo, long hi,
     struct run r;
     long line;
 
-    join(file, sizeof(file), dir, rel);
+    testutil_join(file, sizeof(file), dir, rel);
     run_wenda(&r, args);
     cr_assert_eq(r.status, 1, "check of a broken directory exited %d:\n%s",
                  r.status, r.err);
@@ -546,8 +330,8 @@ Test(command, check_reports_a_missing_field_with_file_and_line)
     char dir[PATH_CAP], path[PATH_CAP];
 
     copy_content(dir, sizeof(dir), "c");
-    join(path, sizeof(path), dir, "concurrency/deadlock.md");
-    edit_file(path, "tags: [\"lock\", \"thread\", \"process\"]\n", "");
+    testutil_join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    testutil_edit_file(path, "tags: [\"lock\", \"thread\", \"process\"]\n", "");
     /* The front matter now spans lines 1..8. */
     expect_check_problem(dir, "concurrency/deadlock.md", 1, 8, "tags");
 }
@@ -563,18 +347,18 @@ Test(command, check_reports_a_duplicate_slug_at_its_line_naming_both_files)
     char *data;
 
     copy_content(dir, sizeof(dir), "c");
-    join(src, sizeof(src), dir, "concurrency/deadlock.md");
-    join(dst, sizeof(dst), dir, "http/deadlock.md");
-    data = slurp(src, &len);
+    testutil_join(src, sizeof(src), dir, "concurrency/deadlock.md");
+    testutil_join(dst, sizeof(dst), dir, "http/deadlock.md");
+    data = testutil_slurp(src, &len);
     cr_assert_not_null(data);
-    spit(dst, data, len);
+    testutil_spit(dst, data, len);
     free(data);
-    edit_file(dst, "category: \"concurrency\"", "category: \"http\"");
+    testutil_edit_file(dst, "category: \"concurrency\"", "category: \"http\"");
     args[1] = dir;
     run_wenda(&r, args);
     cr_assert_eq(r.status, 1, "check exited %d:\n%s", r.status, r.err);
     /* Whichever file is read second is reported, naming the first. */
-    join(first, sizeof(first), dir, "concurrency/deadlock.md");
+    testutil_join(first, sizeof(first), dir, "concurrency/deadlock.md");
     line = diag_line_for(r.err, dst, found, sizeof(found));
     line2 = diag_line_for(r.err, first, found2, sizeof(found2));
     if (line < 0 || strstr(found, "concurrency/deadlock") == NULL) {
@@ -594,8 +378,8 @@ Test(command, check_reports_bad_yaml_with_file_and_line)
     char dir[PATH_CAP], path[PATH_CAP];
 
     copy_content(dir, sizeof(dir), "c");
-    join(path, sizeof(path), dir, "http/http-vs-https.md");
-    edit_file(path, "order: ", "order: [");
+    testutil_join(path, sizeof(path), dir, "http/http-vs-https.md");
+    testutil_edit_file(path, "order: ", "order: [");
     /* order: is line 6; the parser may notice at the next line. */
     expect_check_problem(dir, "http/http-vs-https.md", 6, 7, NULL);
 }
@@ -605,7 +389,7 @@ Test(command, check_reports_invalid_utf8_with_file_and_line)
     char dir[PATH_CAP], path[PATH_CAP];
 
     copy_content(dir, sizeof(dir), "c");
-    join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    testutil_join(path, sizeof(path), dir, "concurrency/deadlock.md");
     /* The file has 10 lines, each ending with a newline. */
     append_file(path, "第十一行 \xff 坏字节\n");
     expect_check_problem(dir, "concurrency/deadlock.md", 11, 11, NULL);
@@ -691,16 +475,16 @@ Test(command, leaves_the_database_unchanged_when_an_import_fails)
 
     /* A directory that differs a lot, with one broken file. */
     copy_content(dir, sizeof(dir), "broken");
-    join(path, sizeof(path), dir, "tools/code-review.md");
+    testutil_join(path, sizeof(path), dir, "tools/code-review.md");
     cr_assert_eq(unlink(path), 0);
-    join(path, sizeof(path), dir, "tools/git-fork.md");
+    testutil_join(path, sizeof(path), dir, "tools/git-fork.md");
     cr_assert_eq(unlink(path), 0);
-    join(path, sizeof(path), dir, "python/pep8.md");
-    edit_file(path, "title: ", "titel: ");
-    join(path, sizeof(path), dir, "concurrency/deadlock.md");
-    edit_file(path, "title: \"死锁\"", "title: \"改过的\"");
+    testutil_join(path, sizeof(path), dir, "python/pep8.md");
+    testutil_edit_file(path, "title: ", "titel: ");
+    testutil_join(path, sizeof(path), dir, "concurrency/deadlock.md");
+    testutil_edit_file(path, "title: \"死锁\"", "title: \"改过的\"");
     import_expect(db, dir, 1, &r);
-    join(file, sizeof(file), dir, "python/pep8.md");
+    testutil_join(file, sizeof(file), dir, "python/pep8.md");
     cr_assert_geq(diag_line_for(r.err, file, found, sizeof(found)), 0,
                   "the broken file is not named:\n%s", r.err);
     run_cleanup(&r);
