@@ -24,6 +24,8 @@
 
 #include "wenda/content.h"
 
+#include "testutil.h"
+
 #define CONTENT_DIR "content"
 #define NOTES_PATH "tests/data/interview-notes.zh.md"
 
@@ -146,35 +148,15 @@ add_answer(struct text *t, const char *md)
     }
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p;
-    long n;
-
-    cr_assert_not_null(f, "cannot read %s: %s (run from the repository "
-                       "root)", path, strerror(errno));
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    cr_assert_geq(n, 0);
-    rewind(f);
-    p = malloc((size_t)n + 1);
-    cr_assert_not_null(p);
-    cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-    (void)fclose(f);
-    p[n] = '\0';
-    *len = (size_t)n;
-    return p;
-}
-
 static void
 setup(void)
 {
     cr_assert_eq(wenda_content_load(CONTENT_DIR, &content, NULL, NULL),
                  WENDA_OK, "content/ does not load (run from the repository "
                  "root)");
-    notes = slurp(NOTES_PATH, &notes_len);
+    notes = testutil_slurp(NOTES_PATH, &notes_len);
+    cr_assert_not_null(notes, "cannot read %s: %s (run from the repository "
+                       "root)", NOTES_PATH, strerror(errno));
     cr_assert_eq(strlen(notes), notes_len, "the notes hold a NUL byte");
 }
 

@@ -11,7 +11,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <ftw.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +23,8 @@
 #include "wenda/content.h"
 #include "wenda/store.h"
 
+#include "testutil.h"
+
 #define CONTENT_DIR "content"
 #define PATH_CAP 4096
 
@@ -34,36 +35,11 @@ static struct wenda_store *store;     /* opened by open_imported() */
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static int
-remove_entry(const char *path, const struct stat *sb, int flag,
-             struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
-
-static void
-join(char *out, size_t cap, const char *a, const char *b)
-{
-    int w = snprintf(out, cap, "%s/%s", a, b);
-
-    cr_assert(w > 0 && (size_t)w < cap, "path too long: %s/%s", a, b);
-}
-
 static void
 setup(void)
 {
-    const char *base = getenv("TMPDIR");
-    int w;
-
-    if (base == NULL || base[0] == '\0')
-        base = "/tmp";
-    w = snprintf(tmp_dir, sizeof(tmp_dir), "%s/wenda-store-XXXXXX", base);
-    cr_assert(w > 0 && (size_t)w < sizeof(tmp_dir));
-    cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp: %s", strerror(errno));
-    join(db_path, sizeof(db_path), tmp_dir, "wenda.db");
+    testutil_make_temp_dir(tmp_dir, sizeof(tmp_dir), "store");
+    testutil_join(db_path, sizeof(db_path), tmp_dir, "wenda.db");
     cr_assert_eq(wenda_content_load(CONTENT_DIR, &content, NULL, NULL),
                  WENDA_OK, "content/ does not load (run from the repository "
                  "root)");
@@ -76,8 +52,7 @@ teardown(void)
     wenda_store_close(store);
     store = NULL;
     wenda_content_cleanup(&content);
-    if (tmp_dir[0] != '\0')
-        (void)nftw(tmp_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testutil_remove_tree(tmp_dir);
 }
 
 /* Opens db_path (created) into store and imports content/ into it. */
@@ -144,38 +119,6 @@ strv_has(const struct wenda_strv *sv, const char *s)
         if (strcmp(sv->v[i], s) == 0)
             return 1;
     return 0;
-}
-
-static void
-assert_strv_eq(const struct wenda_strv *a, const struct wenda_strv *b,
-               const char *what, const char *slug)
-{
-    size_t i;
-
-    cr_assert_eq(a->n, b->n, "%s: %s count %zu vs %zu", slug, what, a->n,
-                 b->n);
-    for (i = 0; i < a->n; i++)
-        cr_assert_str_eq(a->v[i], b->v[i], "%s: %s[%zu] differs", slug, what,
-                         i);
-}
-
-/* Asserts that the content fields of a and b match; answers too when
- * with_answer. */
-static void
-assert_topic_eq(const struct wenda_topic *a, const struct wenda_topic *b,
-                int with_answer)
-{
-    const char *s = a->slug ? a->slug : "?";
-
-    cr_assert_str_eq(a->slug, b->slug);
-    cr_assert_str_eq(a->title, b->title, "%s: title differs", s);
-    cr_assert_str_eq(a->title_en, b->title_en, "%s: title_en differs", s);
-    cr_assert_str_eq(a->category, b->category, "%s: category differs", s);
-    cr_assert_eq(a->order, b->order, "%s: order differs", s);
-    assert_strv_eq(&a->tags, &b->tags, "tags", s);
-    assert_strv_eq(&a->aliases, &b->aliases, "aliases", s);
-    if (with_answer)
-        cr_assert_str_eq(a->answer, b->answer, "%s: answer differs", s);
 }
 
 /* Lists every topic matching category and tag, limit at a time, into
@@ -368,7 +311,7 @@ Test(store, imports_the_content_as_topics_one_to_sixty_four_in_order)
         cr_assert_eq(wenda_store_topic_get(store, id, NULL, &t), WENDA_OK,
                      "no topic %lld", (long long)id);
         cr_assert_eq(t.id, id);
-        assert_topic_eq(want, &t, 1);
+        testutil_assert_topic_eq(want, &t, 1);
         cr_assert_eq(t.version, 1, "%s has version %lld", t.slug,
                      (long long)t.version);
         cr_assert_not_null(t.updated_at);
@@ -392,7 +335,7 @@ Test(store, gets_the_same_topic_by_id_and_by_slug)
         cr_assert_eq(wenda_store_topic_get(store, 0, a.slug, &b), WENDA_OK,
                      "slug %s not found", a.slug);
         cr_assert_eq(a.id, b.id);
-        assert_topic_eq(&a, &b, 1);
+        testutil_assert_topic_eq(&a, &b, 1);
         cr_assert_eq(a.version, b.version);
         cr_assert_str_eq(a.updated_at, b.updated_at);
         wenda_topic_cleanup(&a);
@@ -706,7 +649,7 @@ assert_store_holds_content(void)
         struct wenda_topic t;
 
         cr_assert_eq(wenda_store_topic_get(store, id, NULL, &t), WENDA_OK);
-        assert_topic_eq(&content.topics[id - 1], &t, 1);
+        testutil_assert_topic_eq(&content.topics[id - 1], &t, 1);
         wenda_topic_cleanup(&t);
     }
 }
@@ -791,34 +734,16 @@ is_file(const char *path)
     return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
 }
 
-/* Reads the whole file at path; the caller frees. */
-static char *
-slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *p;
-    long n;
-
-    cr_assert_not_null(f, "cannot read %s: %s", path, strerror(errno));
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    n = ftell(f);
-    cr_assert_geq(n, 0);
-    rewind(f);
-    p = malloc((size_t)n + 1);
-    cr_assert_not_null(p);
-    cr_assert_eq(fread(p, 1, (size_t)n, f), (size_t)n);
-    (void)fclose(f);
-    p[n] = '\0';
-    *len = (size_t)n;
-    return p;
-}
-
 static void
 assert_same_file(const char *a, const char *b)
 {
     size_t la, lb;
-    char *da = slurp(a, &la), *db = slurp(b, &lb);
+    char *da, *db;
 
+    da = testutil_slurp(a, &la);
+    cr_assert_not_null(da, "cannot read %s: %s", a, strerror(errno));
+    db = testutil_slurp(b, &lb);
+    cr_assert_not_null(db, "cannot read %s: %s", b, strerror(errno));
     cr_assert(la == lb && memcmp(da, db, la) == 0, "%s and %s differ", a, b);
     free(da);
     free(db);
@@ -839,7 +764,7 @@ count_files(const char *dir)
 
         if (de->d_name[0] == '.')
             continue;
-        join(path, sizeof(path), dir, de->d_name);
+        testutil_join(path, sizeof(path), dir, de->d_name);
         cr_assert_eq(stat(path, &sb), 0);
         n += S_ISDIR(sb.st_mode) ? count_files(path) : 1;
     }
@@ -860,8 +785,8 @@ Test(store, dumps_content_that_writes_back_to_the_same_bytes)
     for (i = 0; i < dump.ncats; i++)
         cr_assert_str_eq(dump.cats[i].slug, content.cats[i].slug);
     for (i = 0; i < dump.ntopics; i++)
-        assert_topic_eq(&content.topics[i], &dump.topics[i], 1);
-    join(out, sizeof(out), tmp_dir, "out");
+        testutil_assert_topic_eq(&content.topics[i], &dump.topics[i], 1);
+    testutil_join(out, sizeof(out), tmp_dir, "out");
     cr_assert_eq(wenda_content_write(out, &dump), WENDA_OK);
     wenda_content_cleanup(&dump);
 
@@ -871,8 +796,8 @@ Test(store, dumps_content_that_writes_back_to_the_same_bytes)
     {
         char a[PATH_CAP], b[PATH_CAP];
 
-        join(a, sizeof(a), CONTENT_DIR, "categories.yml");
-        join(b, sizeof(b), out, "categories.yml");
+        testutil_join(a, sizeof(a), CONTENT_DIR, "categories.yml");
+        testutil_join(b, sizeof(b), out, "categories.yml");
         assert_same_file(a, b);
     }
     for (i = 0; i < content.ntopics; i++) {
@@ -880,8 +805,8 @@ Test(store, dumps_content_that_writes_back_to_the_same_bytes)
         char rel[PATH_CAP], a[PATH_CAP], b[PATH_CAP];
 
         (void)snprintf(rel, sizeof(rel), "%s/%s.md", t->category, t->slug);
-        join(a, sizeof(a), CONTENT_DIR, rel);
-        join(b, sizeof(b), out, rel);
+        testutil_join(a, sizeof(a), CONTENT_DIR, rel);
+        testutil_join(b, sizeof(b), out, rel);
         cr_assert(is_file(b), "dump did not write %s", rel);
         assert_same_file(a, b);
     }

@@ -16,6 +16,8 @@
 
 #include "wenda/tokenize.h"
 
+#include "testutil.h"
+
 struct tok {
     char text[96];
     int flags, start, end, pos;
@@ -200,24 +202,13 @@ read_notes(size_t *len)
 {
     char path[4096];
     const char *slash = strrchr(__FILE__, '/');
-    FILE *f;
     char *buf;
-    long size;
 
     /* __FILE__ is .../tests/unit/test_tokenize.c */
     snprintf(path, sizeof path, "%.*s/../data/interview-notes.zh.md",
              slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
-    f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    size = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    buf = malloc((size_t)size + 1);
-    cr_assert_not_null(buf);
-    cr_assert_eq(fread(buf, 1, (size_t)size, f), (size_t)size);
-    buf[size] = '\0';
-    fclose(f);
-    *len = (size_t)size;
+    buf = testutil_slurp(path, len);
+    cr_assert_not_null(buf, "cannot open %s", path);
     return buf;
 }
 
