@@ -343,16 +343,11 @@ Test(command, check_reports_a_duplicate_slug_at_its_line_naming_both_files)
     char found[2048] = "", found2[2048] = "";
     struct run r;
     long line, line2;
-    size_t len;
-    char *data;
 
     copy_content(dir, sizeof(dir), "c");
     testutil_join(src, sizeof(src), dir, "concurrency/deadlock.md");
     testutil_join(dst, sizeof(dst), dir, "http/deadlock.md");
-    data = testutil_slurp(src, &len);
-    cr_assert_not_null(data);
-    testutil_spit(dst, data, len);
-    free(data);
+    testutil_copy_file(src, dst);
     testutil_edit_file(dst, "category: \"concurrency\"", "category: \"http\"");
     args[1] = dir;
     run_wenda(&r, args);

@@ -179,6 +179,21 @@ expect_problem(const char *text, size_t len, unsigned long lo,
     return rc;
 }
 
+/*
+ * expect_problem() on the valid topic with line lineno replaced by
+ * replacement (see topic_text()): the parse must fail with a problem at a
+ * line in [lo, hi] mentioning word.  Returns the result code.
+ */
+static enum wenda_err
+problem_in_edited_topic(size_t lineno, const char *replacement,
+                        unsigned long lo, unsigned long hi, const char *word)
+{
+    char text[4096];
+    size_t len = topic_text(text, sizeof(text), lineno, replacement);
+
+    return expect_problem(text, len, lo, hi, word);
+}
+
 static void
 assert_content_eq(const struct wenda_content *a, const struct wenda_content *b)
 {
@@ -290,45 +305,36 @@ Test(content, accepts_a_topic_without_title_en_and_aliases)
 
 Test(content, reports_a_missing_field_by_name)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 7, NULL);
-
     /* Without tags the front matter spans lines 1..8. */
-    cr_assert_eq(expect_problem(text, len, 1, 8, "tags"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(7, NULL, 1, 8, "tags"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_missing_title_by_name)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 2, NULL);
-
-    cr_assert_eq(expect_problem(text, len, 1, 8, "title"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(2, NULL, 1, 8, "title"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_unknown_field_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 6,
-                            "author: \"someone\"\norder: 35");
-
-    cr_assert_eq(expect_problem(text, len, 6, 6, "author"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(6, "author: \"someone\"\norder: 35",
+                                         6, 6, "author"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_field_given_twice_at_its_second_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 5,
-                            "category: \"concurrency\"\nslug: \"other\"");
+    static const char edit[] = "category: \"concurrency\"\nslug: \"other\"";
 
-    cr_assert_eq(expect_problem(text, len, 6, 6, "slug"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(5, edit, 6, 6, "slug"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_unclosed_quote_near_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 4, "slug: \"deadlock");
-
-    cr_assert_eq(expect_problem(text, len, 4, 5, NULL), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(4, "slug: \"deadlock", 4, 5, NULL),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_unclosed_quote_near_its_line_when_no_quote_follows)
@@ -375,50 +381,40 @@ Test(content, parses_plain_yaml_values)
 
 Test(content, reports_broken_yaml_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 6, "order: [35");
-
-    cr_assert_eq(expect_problem(text, len, 6, 7, NULL), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(6, "order: [35", 6, 7, NULL),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_tags_given_as_a_string_at_the_tags_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 7, "tags: \"lock\"");
-
-    cr_assert_eq(expect_problem(text, len, 7, 7, "tags"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(7, "tags: \"lock\"", 7, 7, "tags"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_nested_list_in_tags_at_the_tags_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 7, "tags: [\"lock\", [\"x\"]]");
+    static const char edit[] = "tags: [\"lock\", [\"x\"]]";
 
-    cr_assert_eq(expect_problem(text, len, 7, 7, "tags"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(7, edit, 7, 7, "tags"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_title_given_as_a_list_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 2, "title: [\"死锁\"]");
-
-    cr_assert_eq(expect_problem(text, len, 2, 2, "title"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(2, "title: [\"死锁\"]", 2, 2, "title"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_order_that_is_not_a_number_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 6, "order: abc");
-
-    cr_assert_eq(expect_problem(text, len, 6, 6, "order"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(6, "order: abc", 6, 6, "order"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_negative_order_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 6, "order: -3");
-
-    cr_assert_eq(expect_problem(text, len, 6, 6, "order"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(6, "order: -3", 6, 6, "order"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_slug_that_breaks_the_pattern_at_its_line)
@@ -429,39 +425,30 @@ Test(content, reports_a_slug_that_breaks_the_pattern_at_its_line)
     };
     size_t i;
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        char text[4096];
-        size_t len = topic_text(text, sizeof(text), 4, bad[i]);
-
-        cr_assert_eq(expect_problem(text, len, 4, 4, "slug"),
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        cr_assert_eq(problem_in_edited_topic(4, bad[i], 4, 4, "slug"),
                      WENDA_ERR_PARSE, "for %s", bad[i]);
-    }
 }
 
 Test(content, reports_a_tag_that_is_not_a_slug_at_the_tags_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 7, "tags: [\"Lock\"]");
-
-    cr_assert_eq(expect_problem(text, len, 7, 7, "tags"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(7, "tags: [\"Lock\"]", 7, 7, "tags"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_invalid_utf8_byte_at_its_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 10,
-                            "第一行\n第二行 \xff 坏字节\n第三行");
+    static const char edit[] = "第一行\n第二行 \xff 坏字节\n第三行";
 
-    cr_assert_eq(expect_problem(text, len, 11, 11, NULL), WENDA_ERR_UTF8);
+    cr_assert_eq(problem_in_edited_topic(10, edit, 11, 11, NULL),
+                 WENDA_ERR_UTF8);
 }
 
 Test(content, reports_an_invalid_utf8_byte_in_the_front_matter_at_its_line)
 {
-    char text[4096];
-    size_t len =
-        topic_text(text, sizeof(text), 3, "title_en: \"Dead\xc0\xafl\"");
+    static const char edit[] = "title_en: \"Dead\xc0\xafl\"";
 
-    cr_assert_eq(expect_problem(text, len, 3, 3, NULL), WENDA_ERR_UTF8);
+    cr_assert_eq(problem_in_edited_topic(3, edit, 3, 3, NULL), WENDA_ERR_UTF8);
 }
 
 Test(content, reports_a_nul_byte_at_its_line)
@@ -480,39 +467,29 @@ Test(content, reports_a_nul_byte_at_its_line)
 
 Test(content, reports_a_file_without_an_opening_line)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 1, NULL);
-
-    cr_assert_eq(expect_problem(text, len, 1, 1, NULL), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(1, NULL, 1, 1, NULL), WENDA_ERR_PARSE);
 }
 
 Test(content, reports_a_front_matter_that_is_never_closed)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 9, NULL);
-
     /* Either where it opens (1) or where the file ends (9). */
-    cr_assert_eq(expect_problem(text, len, 1, 9, NULL), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(9, NULL, 1, 9, NULL), WENDA_ERR_PARSE);
 }
 
 Test(content, reports_an_empty_answer)
 {
-    char text[4096];
-    size_t len = topic_text(text, sizeof(text), 10, NULL);
-
-    cr_assert_eq(expect_problem(text, len, 1, 10, "answer"),
+    cr_assert_eq(problem_in_edited_topic(10, NULL, 1, 10, "answer"),
                  WENDA_ERR_PARSE);
 }
 
 Test(content, reports_more_than_ten_tags_at_the_tags_line)
 {
-    char text[4096];
-    size_t len = topic_text(
-        text, sizeof(text), 7,
+    static const char edit[] =
         "tags: [\"a1\", \"a2\", \"a3\", \"a4\", \"a5\", \"a6\", \"a7\", "
-        "\"a8\", \"a9\", \"a10\", \"a11\"]");
+        "\"a8\", \"a9\", \"a10\", \"a11\"]";
 
-    cr_assert_eq(expect_problem(text, len, 7, 7, "tags"), WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(7, edit, 7, 7, "tags"),
+                 WENDA_ERR_PARSE);
 }
 
 Test(content, accepts_exactly_ten_tags)
@@ -719,15 +696,10 @@ Test(content_dir, names_both_files_of_a_duplicate_slug)
     static const char *const both_rev[] = {"concurrency/deadlock.md",
                                            "http/deadlock", NULL};
     struct diags d = {0};
-    size_t len;
-    char *data;
 
     in_copy(src, sizeof(src), "concurrency/deadlock.md");
     in_copy(dst, sizeof(dst), "http/deadlock.md");
-    data = testutil_slurp(src, &len);
-    cr_assert_not_null(data);
-    testutil_spit(dst, data, len);
-    free(data);
+    testutil_copy_file(src, dst);
     testutil_edit_file(dst, "category: \"concurrency\"", "category: \"http\"");
     load_expect_failure(&d);
     cr_assert(some_diag_mentions(&d, both) ||
@@ -741,17 +713,12 @@ Test(content_dir, reports_a_file_in_a_directory_not_listed_as_a_category)
     char dir[PATH_CAP], src[PATH_CAP], dst[PATH_CAP], why[8192];
     static const char *const words[] = {"extra/newtopic.md", NULL};
     struct diags d = {0};
-    size_t len;
-    char *data;
 
     in_copy(dir, sizeof(dir), "extra");
     cr_assert_eq(mkdir(dir, 0755), 0);
     in_copy(src, sizeof(src), "concurrency/deadlock.md");
     in_copy(dst, sizeof(dst), "extra/newtopic.md");
-    data = testutil_slurp(src, &len);
-    cr_assert_not_null(data);
-    testutil_spit(dst, data, len);
-    free(data);
+    testutil_copy_file(src, dst);
     testutil_edit_file(dst, "slug: \"deadlock\"", "slug: \"newtopic\"");
     testutil_edit_file(dst, "category: \"concurrency\"", "category: \"extra\"");
     load_expect_failure(&d);
@@ -760,38 +727,45 @@ Test(content_dir, reports_a_file_in_a_directory_not_listed_as_a_category)
               describe(&d, why, sizeof(why)));
 }
 
-Test(content_dir, reports_a_file_whose_name_is_not_its_slug)
+/*
+ * Renames load_copy/from_rel to load_copy/to_rel and loads the copy,
+ * expecting it to fail with exactly one problem that mentions every one of
+ * the NULL-terminated words; what names those words in failure messages.
+ */
+static void
+expect_one_problem_after_rename(const char *from_rel, const char *to_rel,
+                                const char *const *words, const char *what)
 {
     char from[PATH_CAP], to[PATH_CAP], why[8192];
-    static const char *const words[] = {"concurrency/dead-lock.md",
-                                        "deadlock", NULL};
     struct diags d = {0};
 
-    in_copy(from, sizeof(from), "concurrency/deadlock.md");
-    in_copy(to, sizeof(to), "concurrency/dead-lock.md");
+    in_copy(from, sizeof(from), from_rel);
+    in_copy(to, sizeof(to), to_rel);
     cr_assert_eq(rename(from, to), 0);
     load_expect_failure(&d);
-    cr_assert(some_diag_mentions(&d, words),
-              "no diagnostic names dead-lock.md and its slug:%s",
-              describe(&d, why, sizeof(why)));
+    cr_assert(some_diag_mentions(&d, words), "no diagnostic names %s:%s",
+              what, describe(&d, why, sizeof(why)));
     cr_assert_eq(d.total, 1, "%s", describe(&d, why, sizeof(why)));
+}
+
+Test(content_dir, reports_a_file_whose_name_is_not_its_slug)
+{
+    static const char *const words[] = {"concurrency/dead-lock.md",
+                                        "deadlock", NULL};
+
+    expect_one_problem_after_rename("concurrency/deadlock.md",
+                                    "concurrency/dead-lock.md", words,
+                                    "dead-lock.md and its slug");
 }
 
 Test(content_dir, reports_a_category_that_is_not_its_directory)
 {
-    char from[PATH_CAP], to[PATH_CAP], why[8192];
     static const char *const words[] = {"http/deadlock.md", "concurrency",
                                         NULL};
-    struct diags d = {0};
 
-    in_copy(from, sizeof(from), "concurrency/deadlock.md");
-    in_copy(to, sizeof(to), "http/deadlock.md");
-    cr_assert_eq(rename(from, to), 0);
-    load_expect_failure(&d);
-    cr_assert(some_diag_mentions(&d, words),
-              "no diagnostic names http/deadlock.md and its category:%s",
-              describe(&d, why, sizeof(why)));
-    cr_assert_eq(d.total, 1, "%s", describe(&d, why, sizeof(why)));
+    expect_one_problem_after_rename("concurrency/deadlock.md",
+                                    "http/deadlock.md", words,
+                                    "http/deadlock.md and its category");
 }
 
 Test(content_dir, reports_a_category_missing_from_categories_yml)

@@ -124,6 +124,17 @@ testutil_edit_file(const char *path, const char *from, const char *to)
 }
 
 void
+testutil_copy_file(const char *src, const char *dst)
+{
+    size_t len;
+    char *data = testutil_slurp(src, &len);
+
+    cr_assert_not_null(data, "cannot read %s", src);
+    testutil_spit(dst, data, len);
+    free(data);
+}
+
+void
 testutil_copy_tree(const char *src, const char *dst)
 {
     DIR *dp = opendir(src);
@@ -141,16 +152,10 @@ testutil_copy_tree(const char *src, const char *dst)
         testutil_join(s, sizeof(s), src, de->d_name);
         testutil_join(t, sizeof(t), dst, de->d_name);
         cr_assert_eq(stat(s, &sb), 0, "stat %s", s);
-        if (S_ISDIR(sb.st_mode)) {
+        if (S_ISDIR(sb.st_mode))
             testutil_copy_tree(s, t);
-        } else {
-            size_t len;
-            char *data = testutil_slurp(s, &len);
-
-            cr_assert_not_null(data, "cannot read %s", s);
-            testutil_spit(t, data, len);
-            free(data);
-        }
+        else
+            testutil_copy_file(s, t);
     }
     (void)closedir(dp);
 }

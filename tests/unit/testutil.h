@@ -72,6 +72,12 @@ void testutil_spit(const char *path, const char *data, size_t len);
 void testutil_edit_file(const char *path, const char *from, const char *to);
 
 /*
+ * Copies the file at src to dst, replacing dst if it exists.  Fails the test
+ * when src cannot be read or dst cannot be written.
+ */
+void testutil_copy_file(const char *src, const char *dst);
+
+/*
  * Copies the tree below src to dst, creating dst and its subdirectories as
  * needed (existing ones are reused) and overwriting files of the same name.
  * Fails the test on any error.
