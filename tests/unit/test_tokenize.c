@@ -795,7 +795,7 @@ Test(tokenize, gives_pinyin_per_han_run_and_drops_the_rest)
     assert_pinyin("", "");
 }
 
-TestSuite(fts5, .init = setup, .fini = teardown);
+static sqlite3 *fts; /* the fts5 suite's table, opened by fts5_setup() */
 
 static sqlite3 *
 open_db(void)
@@ -834,6 +834,23 @@ open_db(void)
     sqlite3_finalize(st);
     return db;
 }
+
+static void
+fts5_setup(void)
+{
+    setup();
+    fts = open_db();
+}
+
+static void
+fts5_teardown(void)
+{
+    sqlite3_close(fts);
+    fts = NULL;
+    teardown();
+}
+
+TestSuite(fts5, .init = fts5_setup, .fini = fts5_teardown);
 
 /* The rowids matching q, ascending, as "1,3"; static buffer. */
 static const char *
@@ -882,109 +899,76 @@ aux(sqlite3 *db, const char *expr, const char *q, int rowid)
 
 Test(fts5, matches_a_traditional_query_against_simplified_text)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"死鎖\""), "1");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"死鎖\""), "1");
 }
 
 Test(fts5, matches_a_simplified_query_against_traditional_text)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"线程\""), "7");
-    cr_assert_str_eq(match(db, "\"操作系统\""), "7"); /* 作業系統 */
-    cr_assert_str_eq(match(db, "\"執行緒\""), "7");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"线程\""), "7");
+    cr_assert_str_eq(match(fts, "\"操作系统\""), "7"); /* 作業系統 */
+    cr_assert_str_eq(match(fts, "\"執行緒\""), "7");
 }
 
 Test(fts5, matches_a_fullwidth_query)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"ＧＩＬ\""), "2");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"ＧＩＬ\""), "2");
 }
 
 Test(fts5, matches_arabic_numerals_against_chinese_ones)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"4次挥手\""), "3");
-    cr_assert_str_eq(match(db, "\"七层模型\""), "5");
-    cr_assert_str_eq(match(db, "\"7\""), "5");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"4次挥手\""), "3");
+    cr_assert_str_eq(match(fts, "\"七层模型\""), "5");
+    cr_assert_str_eq(match(fts, "\"7\""), "5");
 }
 
 Test(fts5, matches_pep_8_against_pep8)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"pep 8\""), "4");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"pep 8\""), "4");
 }
 
 Test(fts5, matches_a_prefix_query)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"gi\"*"), "2");
-    cr_assert_str_eq(match(db, "\"死\"*"), "1");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"gi\"*"), "2");
+    cr_assert_str_eq(match(fts, "\"死\"*"), "1");
 }
 
 Test(fts5, matches_a_phrase_inside_a_longer_run)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"间通信\""), "6");
-    cr_assert_str_eq(match(db, "\"进程间通信\""), "6");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"间通信\""), "6");
+    cr_assert_str_eq(match(fts, "\"进程间通信\""), "6");
 }
 
 Test(fts5, matches_a_single_character)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"锁\""), "1,2");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"锁\""), "1,2");
 }
 
 Test(fts5, does_not_match_what_is_not_there)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(match(db, "\"四次握手\""), "");
-    cr_assert_str_eq(match(db, "\"程序\""), ""); /* not 进程 */
-    cr_assert_str_eq(match(db, "\"死锁现\" \"GIL\""), "");
-    sqlite3_close(db);
+    cr_assert_str_eq(match(fts, "\"四次握手\""), "");
+    cr_assert_str_eq(match(fts, "\"程序\""), ""); /* not 进程 */
+    cr_assert_str_eq(match(fts, "\"死锁现\" \"GIL\""), "");
 }
 
 Test(fts5, snippet_marks_exactly_the_matched_characters)
 {
-    sqlite3 *db = open_db();
-
     cr_assert_str_eq(
-        aux(db, "snippet(t, 1, '<mark>', '</mark>', '…', 10)", "\"死锁\"", 1),
+        aux(fts, "snippet(t, 1, '<mark>', '</mark>', '…', 10)", "\"死锁\"", 1),
         "这是<mark>死锁</mark>现象");
-    sqlite3_close(db);
 }
 
 Test(fts5, highlight_marks_original_traditional_and_latin_text)
 {
-    sqlite3 *db = open_db();
-
-    cr_assert_str_eq(aux(db, "highlight(t, 1, '[', ']')", "\"线程\"", 7),
+    cr_assert_str_eq(aux(fts, "highlight(t, 1, '[', ']')", "\"线程\"", 7),
                      "[執行緒]是作業系統能夠進行運算排程的最小單位");
-    cr_assert_str_eq(aux(db, "highlight(t, 1, '[', ']')", "\"操作系统\"", 7),
+    cr_assert_str_eq(aux(fts, "highlight(t, 1, '[', ']')", "\"操作系统\"", 7),
                      "執行緒是[作業系統]能夠進行運算排程的最小單位");
-    cr_assert_str_eq(aux(db, "highlight(t, 1, '[', ']')", "\"ＧＩＬ\"", 2),
+    cr_assert_str_eq(aux(fts, "highlight(t, 1, '[', ']')", "\"ＧＩＬ\"", 2),
                      "CPython 的 [GIL] 全局解释器锁");
-    cr_assert_str_eq(aux(db, "highlight(t, 1, '[', ']')", "\"进程间通信\"", 6),
+    cr_assert_str_eq(aux(fts, "highlight(t, 1, '[', ']')", "\"进程间通信\"", 6),
                      "[进程间通信]的方式有管道、信号量、共享内存");
-    cr_assert_str_eq(aux(db, "highlight(t, 1, '[', ']')", "\"七层\"", 5),
+    cr_assert_str_eq(aux(fts, "highlight(t, 1, '[', ']')", "\"七层\"", 5),
                      "OSI[7 层]模型");
-    sqlite3_close(db);
 }
 
 Test(fts5, rejects_tokenizer_arguments)
