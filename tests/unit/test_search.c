@@ -73,34 +73,42 @@ build(const char *q, enum wenda_search_level level, enum wenda_err *rc)
     return match;
 }
 
-Test(query_builder, quotes_every_chunk_and_joins_them_with_and)
+/* Asserts that q builds, at level, into exactly the MATCH expression want. */
+static void
+assert_builds(const char *q, enum wenda_search_level level, const char *want)
 {
     enum wenda_err rc;
-    char *m = build("进程 通信", WENDA_SEARCH_ALL, &rc);
+    char *m = build(q, level, &rc);
 
-    cr_assert_eq(rc, WENDA_OK);
-    cr_assert_str_eq(m, "\"进程\" AND \"通信\"");
+    cr_assert_eq(rc, WENDA_OK, "'%s'", q);
+    cr_assert_str_eq(m, want, "'%s'", q);
     free(m);
+}
+
+/* Asserts that q is refused as invalid and that nothing is built. */
+static void
+assert_refused(const char *q)
+{
+    enum wenda_err rc;
+    char *m = build(q, WENDA_SEARCH_ALL, &rc);
+
+    cr_assert_eq(rc, WENDA_ERR_INVALID, "'%s'", q);
+    cr_assert_null(m, "'%s'", q);
+}
+
+Test(query_builder, quotes_every_chunk_and_joins_them_with_and)
+{
+    assert_builds("进程 通信", WENDA_SEARCH_ALL, "\"进程\" AND \"通信\"");
 }
 
 Test(query_builder, splits_where_latin_meets_han)
 {
-    enum wenda_err rc;
-    char *m = build("Django优点", WENDA_SEARCH_ALL, &rc);
-
-    cr_assert_eq(rc, WENDA_OK);
-    cr_assert_str_eq(m, "\"Django\" AND \"优点\"");
-    free(m);
+    assert_builds("Django优点", WENDA_SEARCH_ALL, "\"Django\" AND \"优点\"");
 }
 
 Test(query_builder, makes_a_trailing_latin_word_a_prefix_too)
 {
-    enum wenda_err rc;
-    char *m = build("gi", WENDA_SEARCH_ALL, &rc);
-
-    cr_assert_eq(rc, WENDA_OK);
-    cr_assert_str_eq(m, "(\"gi\" OR \"gi\"*)");
-    free(m);
+    assert_builds("gi", WENDA_SEARCH_ALL, "(\"gi\" OR \"gi\"*)");
 }
 
 Test(query_builder, turns_fts5_syntax_into_plain_words)
@@ -139,53 +147,44 @@ Test(query_builder, rejects_queries_without_words)
                                   "\xe3\x80\x80"};
     size_t i;
 
-    for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++) {
-        enum wenda_err rc;
-        char *m = build(empty[i], WENDA_SEARCH_ALL, &rc);
-
-        cr_assert_eq(rc, WENDA_ERR_INVALID, "'%s'", empty[i]);
-        cr_assert_null(m);
-    }
+    for (i = 0; i < sizeof(empty) / sizeof(empty[0]); i++)
+        assert_refused(empty[i]);
 }
 
 Test(query_builder, rejects_invalid_utf8_and_overlong_queries)
 {
     char big[10 * 1024];
-    enum wenda_err rc;
-    char *m;
 
-    m = build("\xff\xfe", WENDA_SEARCH_ALL, &rc);
-    cr_assert_eq(rc, WENDA_ERR_INVALID);
-    cr_assert_null(m);
+    assert_refused("\xff\xfe");
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
-    m = build(big, WENDA_SEARCH_ALL, &rc);
-    cr_assert_eq(rc, WENDA_ERR_INVALID);
-    cr_assert_null(m);
+    assert_refused(big);
 }
 
 Test(query_builder, rejects_too_many_words)
 {
-    enum wenda_err rc;
-    char *m = build("a b c d e f g h i j k l m n o p q r", WENDA_SEARCH_ALL,
-                    &rc);
-
-    cr_assert_eq(rc, WENDA_ERR_INVALID);
-    cr_assert_null(m);
+    assert_refused("a b c d e f g h i j k l m n o p q r");
 }
 
 Test(query_builder, any_level_ors_the_tokens)
 {
-    enum wenda_err rc;
-    char *m = build("tcp udp", WENDA_SEARCH_ANY, &rc);
-
-    cr_assert_eq(rc, WENDA_OK);
-    cr_assert_str_eq(m, "\"tcp\" OR \"udp\"");
-    free(m);
+    assert_builds("tcp udp", WENDA_SEARCH_ANY, "\"tcp\" OR \"udp\"");
 }
 
 
 TestSuite(search, .init = setup_store, .fini = teardown_store);
+
+/* Runs query on the suite's store into r, which the caller cleans up, and
+ * asserts that the search succeeds. */
+static void
+search_ok(const struct wenda_search_query *query,
+          struct wenda_search_result *r)
+{
+    char msg[256];
+
+    cr_assert_eq(wenda_search_run(st, query, r, msg, sizeof(msg)), WENDA_OK,
+                 "%s: %s", query->q, msg);
+}
 
 /* Runs q and returns the slug of the first hit ("" when none). */
 static void
@@ -193,10 +192,8 @@ first_slug(const char *q, char *out, size_t cap)
 {
     struct wenda_search_query query = {q, NULL, NULL, 10};
     struct wenda_search_result r;
-    char msg[256];
 
-    cr_assert_eq(wenda_search_run(st, &query, &r, msg, sizeof(msg)),
-                 WENDA_OK, "%s: %s", q, msg);
+    search_ok(&query, &r);
     (void)snprintf(out, cap, "%s", r.n > 0 ? r.hits[0].slug : "");
     wenda_search_result_cleanup(&r);
 }
@@ -248,9 +245,8 @@ Test(search, wraps_matches_in_mark_and_escapes_the_rest)
 {
     struct wenda_search_query q = {"不相等操作符", NULL, NULL, 5};
     struct wenda_search_result r;
-    char msg[256];
 
-    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    search_ok(&q, &r);
     cr_assert_gt(r.n, 0);
     cr_assert_str_eq(r.hits[0].slug, "python2-vs-python3");
     cr_assert_not_null(strstr(r.hits[0].snippet, "<mark>"));
@@ -265,10 +261,9 @@ Test(search, filters_by_category_and_tag)
 {
     struct wenda_search_query q = {"锁", "concurrency", NULL, 50};
     struct wenda_search_result r;
-    char msg[256];
     size_t i;
 
-    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    search_ok(&q, &r);
     cr_assert_gt(r.n, 1);
     for (i = 0; i < r.n; i++)
         cr_assert_str_eq(r.hits[i].category, "concurrency");
@@ -276,7 +271,7 @@ Test(search, filters_by_category_and_tag)
 
     q.category = NULL;
     q.tag = "no-such-tag";
-    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    search_ok(&q, &r);
     cr_assert_eq(r.n, 0);
     cr_assert_eq(r.total, 0);
     wenda_search_result_cleanup(&r);
@@ -286,10 +281,9 @@ Test(search, ranks_whole_title_matches_first_and_counts_the_total)
 {
     struct wenda_search_query q = {"协程", NULL, NULL, 3};
     struct wenda_search_result r;
-    char msg[256];
     size_t i;
 
-    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    search_ok(&q, &r);
     cr_assert_eq(r.n, 3);
     cr_assert_geq(r.total, 3);
     for (i = 0; i < r.n; i++)
@@ -302,9 +296,8 @@ Test(search, falls_back_to_any_word_when_no_topic_has_all)
 {
     struct wenda_search_query q = {"死锁 zzzqqq", NULL, NULL, 5};
     struct wenda_search_result r;
-    char msg[256];
 
-    cr_assert_eq(wenda_search_run(st, &q, &r, msg, sizeof(msg)), WENDA_OK);
+    search_ok(&q, &r);
     cr_assert_gt(r.n, 0);
     cr_assert_str_eq(r.hits[0].slug, "deadlock");
     wenda_search_result_cleanup(&r);
