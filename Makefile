@@ -159,13 +159,19 @@ asan:
 # end-to-end suite runs against it (a race report makes the server exit
 # 66, which fails the tests).  Criterion's runner cannot start under TSan
 # (its fixed-address arena collides with TSan's shadow memory), so the
-# test runner itself is an ordinary build.
+# test runner itself is an ordinary build, and the queue and pool, whose
+# unit tests are Criterion's, are also driven by a plain stress program.
 TSAN_OPTIONS_CI := halt_on_error=1 exitcode=66 second_deadlock_stack=1
 tsan: deps all $(BUILD)/tests/wenda-tests
 	$(MAKE) BUILD=build-tsan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=thread" build-tsan/wenda
+	    SAN="-fsanitize=thread" build-tsan/wenda build-tsan/tests/pool-stress
+	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" ./build-tsan/tests/pool-stress
 	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=build-tsan/wenda \
 	    ./$(BUILD)/tests/wenda-tests --jobs 2
+
+$(BUILD)/tests/pool-stress: tests/tsan/pool_stress.c $(BUILD)/libwenda.a
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(DEP_LIBS)
 
 # ---- packages ---------------------------------------------------------------
 
