@@ -417,28 +417,16 @@ Test(command, check_without_a_directory_is_a_usage_error)
 
 /* ---- import and export ------------------------------------------------ */
 
-/* Runs "import --db db dir" and expects status want. */
+/* Runs "cmd --db db dir" (cmd is import or export) and expects status
+ * want; the caller frees r with run_cleanup(). */
 static void
-import_expect(const char *db, const char *dir, int want, struct run *r)
+db_command_expect(const char *cmd, const char *db, const char *dir, int want,
+                  struct run *r)
 {
-    const char *args[] = {"import", "--db", NULL, NULL, NULL};
+    const char *const args[] = {cmd, "--db", db, dir, NULL};
 
-    args[2] = db;
-    args[3] = dir;
     run_wenda(r, args);
-    cr_assert_eq(r->status, want, "import exited %d, not %d:\n%s", r->status,
-                 want, r->err);
-}
-
-static void
-export_expect(const char *db, const char *dir, int want, struct run *r)
-{
-    const char *args[] = {"export", "--db", NULL, NULL, NULL};
-
-    args[2] = db;
-    args[3] = dir;
-    run_wenda(r, args);
-    cr_assert_eq(r->status, want, "export exited %d, not %d:\n%s", r->status,
+    cr_assert_eq(r->status, want, "%s exited %d, not %d:\n%s", cmd, r->status,
                  want, r->err);
 }
 
@@ -449,10 +437,10 @@ Test(command, exports_an_imported_database_as_the_same_files)
 
     in_tmp(db, sizeof(db), "wenda.db");
     in_tmp(out, sizeof(out), "exported");
-    import_expect(db, content_path, 0, &r);
+    db_command_expect("import", db, content_path, 0, &r);
     cr_assert(names_token(r.out, "64"), "import does not say 64: %s", r.out);
     run_cleanup(&r);
-    export_expect(db, out, 0, &r);
+    db_command_expect("export", db, out, 0, &r);
     run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
@@ -465,7 +453,7 @@ Test(command, leaves_the_database_unchanged_when_an_import_fails)
 
     in_tmp(db, sizeof(db), "wenda.db");
     in_tmp(out, sizeof(out), "exported");
-    import_expect(db, content_path, 0, &r);
+    db_command_expect("import", db, content_path, 0, &r);
     run_cleanup(&r);
 
     /* A directory that differs a lot, with one broken file. */
@@ -478,14 +466,14 @@ Test(command, leaves_the_database_unchanged_when_an_import_fails)
     testutil_edit_file(path, "title: ", "titel: ");
     testutil_join(path, sizeof(path), dir, "concurrency/deadlock.md");
     testutil_edit_file(path, "title: \"死锁\"", "title: \"改过的\"");
-    import_expect(db, dir, 1, &r);
+    db_command_expect("import", db, dir, 1, &r);
     testutil_join(file, sizeof(file), dir, "python/pep8.md");
     cr_assert_geq(diag_line_for(r.err, file, found, sizeof(found)), 0,
                   "the broken file is not named:\n%s", r.err);
     run_cleanup(&r);
 
     cr_assert_eq(db_user_version(db) > 0, 1);
-    export_expect(db, out, 0, &r);
+    db_command_expect("export", db, out, 0, &r);
     run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
@@ -497,7 +485,7 @@ Test(command, export_of_a_missing_database_fails_with_a_message)
 
     in_tmp(db, sizeof(db), "missing.db");
     in_tmp(out, sizeof(out), "exported");
-    export_expect(db, out, 1, &r);
+    db_command_expect("export", db, out, 1, &r);
     cr_assert_not_null(strstr(r.err, "missing.db"),
                        "the message does not name the database: %s", r.err);
     cr_assert_neq(access(db, F_OK), 0, "export created %s", db);
