@@ -118,6 +118,7 @@ testutil_edit_file(const char *path, const char *from, const char *to)
     memcpy(out, data, pre);
     memcpy(out + pre, to, tlen);
     memcpy(out + pre + tlen, hit + flen, len - pre - flen);
+    out[len - flen + tlen] = '\0';
     testutil_spit(path, out, len - flen + tlen);
     free(out);
     free(data);
