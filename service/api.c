@@ -17,10 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "buf.h"
 #include "metrics.h"
+#include "writer.h"
+#include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 
@@ -32,10 +35,14 @@
 typedef void (*handler_fn)(const struct api_request *req, const char *key,
                            struct api_response *res);
 
+static int authorize(const struct api_request *req, enum wenda_role need,
+                     struct api_response *res, struct wenda_token_info *who);
+
+/* One path and the handler of each method it takes (NULL: not taken). */
 struct route {
     const char *pattern;   /* "*" matches one segment, given as key */
-    const char *allow;     /* the Allow header */
-    handler_fn fn;
+    const char *name;      /* how /metrics names it */
+    handler_fn get, post, put, patch, del;
 };
 
 static void h_healthz(const struct api_request *, const char *,
@@ -54,32 +61,43 @@ static void h_search(const struct api_request *, const char *,
                      struct api_response *);
 static void h_metrics(const struct api_request *, const char *,
                       struct api_response *);
+static void h_create(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_replace(const struct api_request *, const char *,
+                      struct api_response *);
+static void h_patch(const struct api_request *, const char *,
+                    struct api_response *);
+static void h_delete(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_revisions(const struct api_request *, const char *,
+                        struct api_response *);
 
 static const struct route routes[] = {
-    {"/healthz", "GET, HEAD", h_healthz},
-    {"/v1/topics", "GET, HEAD", h_topics},
-    {"/v1/topics/*", "GET, HEAD", h_topic},
-    {"/v1/categories", "GET, HEAD", h_categories},
-    {"/v1/tags", "GET, HEAD", h_tags},
-    {"/v1/random", "GET, HEAD", h_random},
-    {"/v1/search", "GET, HEAD", h_search},
-    {"/metrics", "GET, HEAD", h_metrics},
-};
-
-/* The routes as /metrics names them, in the order of routes[]. */
-static const char *const route_names[] = {
-    "/healthz",    "/v1/topics", "/v1/topics/{id}", "/v1/categories",
-    "/v1/tags",    "/v1/random", "/v1/search",      "/metrics",
+    {"/healthz", "/healthz", h_healthz, NULL, NULL, NULL, NULL},
+    {"/v1/topics", "/v1/topics", h_topics, h_create, NULL, NULL, NULL},
+    {"/v1/topics/*", "/v1/topics/{id}", h_topic, NULL, h_replace, h_patch,
+     h_delete},
+    {"/v1/topics/*/revisions", "/v1/topics/{id}/revisions", h_revisions,
+     NULL, NULL, NULL, NULL},
+    {"/v1/categories", "/v1/categories", h_categories, NULL, NULL, NULL,
+     NULL},
+    {"/v1/tags", "/v1/tags", h_tags, NULL, NULL, NULL, NULL},
+    {"/v1/random", "/v1/random", h_random, NULL, NULL, NULL, NULL},
+    {"/v1/search", "/v1/search", h_search, NULL, NULL, NULL, NULL},
+    {"/metrics", "/metrics", h_metrics, NULL, NULL, NULL, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 
-static_assert(sizeof(route_names) / sizeof(route_names[0]) == NROUTES,
-              "every route needs its name for /metrics");
+static const char *route_names[NROUTES];
 
 size_t
 api_route_names(const char *const **names)
 {
+    size_t i;
+
+    for (i = 0; i < NROUTES; i++)
+        route_names[i] = routes[i].name;
     *names = route_names;
     return NROUTES;
 }
@@ -597,6 +615,389 @@ h_metrics(const struct api_request *req, const char *key,
     res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }
 
+/* ---- authorization ------------------------------------------------------ */
+
+/*
+ * Checks the request's bearer token for role need.  Returns 1 when it
+ * passes (with the token described in *who, when not NULL); otherwise
+ * answers 401 (no token, or not a valid one, with WWW-Authenticate) or
+ * 403 (a valid token of a weaker role) and returns 0.  The token itself
+ * never appears in an answer.
+ */
+static int
+authorize(const struct api_request *req, enum wenda_role need,
+          struct api_response *res, struct wenda_token_info *who)
+{
+    struct wenda_token_info info;
+    char token[WENDA_TOKEN_LEN + 1];
+    const char *h = req->header(req->arg_ctx, "Authorization");
+    enum wenda_err rc;
+
+    if (h == NULL) {
+        api_problem(res, WENDA_ERR_UNAUTHORIZED, "this needs a token: "
+                    "Authorization: Bearer wnd_...", NULL);
+        add_header(res, "WWW-Authenticate", strdup("Bearer"));
+        return 0;
+    }
+    memset(&info, 0, sizeof(info));
+    rc = req->auth == NULL ? WENDA_ERR_INVALID
+                           : wenda_auth_parse_bearer(h, token);
+    if (rc == WENDA_OK)
+        rc = wenda_auth_verify(req->auth, req->store, token, &info);
+    if (rc == WENDA_ERR_NOT_FOUND && info.reason != NULL &&
+        strcmp(info.reason, "unknown") == 0) {
+        /* The thread's snapshot may predate a token just created by
+         * another process: look once more in a fresh one. */
+        wenda_store_release_read(req->store);
+        memset(&info, 0, sizeof(info));
+        rc = wenda_auth_verify(req->auth, req->store, token, &info);
+    }
+    sodium_memzero(token, sizeof(token));
+    if (rc == WENDA_ERR_DB) {
+        api_problem(res, rc, NULL, NULL);
+        return 0;
+    }
+    if (rc != WENDA_OK) {
+        api_problem(res, WENDA_ERR_UNAUTHORIZED,
+                    info.reason != NULL && strcmp(info.reason, "expired") == 0
+                        ? "the token has expired"
+                    : info.reason != NULL &&
+                            strcmp(info.reason, "revoked") == 0
+                        ? "the token has been revoked"
+                        : "the token is not valid",
+                    NULL);
+        add_header(res, "WWW-Authenticate",
+                   strdup("Bearer error=\"invalid_token\""));
+        return 0;
+    }
+    if (info.role < need) {
+        char detail[96];
+
+        (void)snprintf(detail, sizeof(detail), "this needs the %s role; the "
+                       "token has %s", wenda_auth_role_name(need),
+                       wenda_auth_role_name(info.role));
+        api_problem(res, WENDA_ERR_FORBIDDEN, detail, NULL);
+        return 0;
+    }
+    if (who != NULL)
+        *who = info;
+    return 1;
+}
+
+/* ---- writes ------------------------------------------------------------- */
+
+static enum wenda_err
+strv_from(const json_t *a, const char *field, size_t max,
+          struct wenda_strv *out, char *msg, size_t msgcap)
+{
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        (void)snprintf(msg, msgcap, "%s must be an array of at most %zu "
+                       "strings", field, max);
+        return WENDA_ERR_INVALID;
+    }
+    out->v = calloc(json_array_size(a) + 1, sizeof(char *));
+    if (out->v == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; i < json_array_size(a); i++) {
+        const char *v = json_string_value(json_array_get(a, i));
+
+        if (v == NULL) {
+            (void)snprintf(msg, msgcap, "%s[%zu] must be a string", field, i);
+            wenda_strv_cleanup(out);
+            return WENDA_ERR_INVALID;
+        }
+        out->v[out->n] = strdup(v);
+        if (out->v[out->n++] == NULL) {
+            wenda_strv_cleanup(out);
+            return WENDA_ERR_NOMEM;
+        }
+    }
+    return WENDA_OK;
+}
+
+static enum wenda_err
+text_from(const json_t *o, const char *field, int required, char **out,
+          char *msg, size_t msgcap)
+{
+    const json_t *v = json_object_get(o, field);
+
+    *out = NULL;
+    if (v == NULL && !required) {
+        *out = strdup("");
+        return *out ? WENDA_OK : WENDA_ERR_NOMEM;
+    }
+    if (!json_is_string(v)) {
+        (void)snprintf(msg, msgcap, v == NULL ? "%s is required"
+                                              : "%s must be a string", field);
+        return WENDA_ERR_INVALID;
+    }
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        (void)snprintf(msg, msgcap, "%s must not contain NUL", field);
+        return WENDA_ERR_INVALID;
+    }
+    *out = strdup(json_string_value(v));
+    return *out ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+enum wenda_err
+api_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
+                    size_t msgcap)
+{
+    static const char *const known[] = {"slug", "title", "title_en",
+                                        "category", "order", "tags",
+                                        "aliases", "answer"};
+    const char *key;
+    json_t *v;
+    enum wenda_err rc;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(o)) {
+        (void)snprintf(msg, msgcap, "the body must be a JSON object");
+        return WENDA_ERR_INVALID;
+    }
+    json_object_foreach((json_t *)(uintptr_t)o, key, v) {
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (strcmp(key, known[i]) == 0)
+                break;
+        if (i == sizeof(known) / sizeof(known[0])) {
+            (void)snprintf(msg, msgcap, "unknown field '%.40s' (id, version "
+                           "and updated_at are the server's)", key);
+            return WENDA_ERR_INVALID;
+        }
+    }
+    v = json_object_get(o, "order");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                      json_integer_value(v) > 1000000000)) {
+        (void)snprintf(msg, msgcap, "order must be an integer from 0 to "
+                       "1000000000");
+        return WENDA_ERR_INVALID;
+    }
+    out->order = v != NULL ? json_integer_value(v) : 0;
+    rc = text_from(o, "slug", 1, &out->slug, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "title", 1, &out->title, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "title_en", 0, &out->title_en, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "category", 1, &out->category, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "answer", 1, &out->answer, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = json_object_get(o, "tags") == NULL
+                 ? (snprintf(msg, msgcap, "tags is required"),
+                    WENDA_ERR_INVALID)
+                 : strv_from(json_object_get(o, "tags"), "tags",
+                             WENDA_CONTENT_MAX_TAGS, &out->tags, msg, msgcap);
+    if (rc == WENDA_OK && json_object_get(o, "aliases") != NULL)
+        rc = strv_from(json_object_get(o, "aliases"), "aliases",
+                       WENDA_CONTENT_MAX_ALIASES, &out->aliases, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = wenda_topic_validate(out, msg, msgcap);
+    if (rc != WENDA_OK)
+        wenda_topic_cleanup(out);
+    return rc;
+}
+
+/* Returns 1 when the request's Content-Type is type (parameters aside). */
+static int
+content_type_is(const struct api_request *req, const char *type)
+{
+    const char *ct = req->header(req->arg_ctx, "Content-Type");
+    size_t n = strlen(type);
+
+    return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+/*
+ * Parses the body as one flat JSON object.  Returns a new reference, or
+ * NULL after answering 400 (or 415 for another media type).
+ */
+static json_t *
+body_json(const struct api_request *req, const char *type,
+          struct api_response *res)
+{
+    json_error_t err;
+    json_t *o;
+    char detail[200];
+
+    if (!content_type_is(req, type)) {
+        (void)snprintf(detail, sizeof(detail), "the body must be %s", type);
+        api_problem(res, WENDA_ERR_MEDIA_TYPE, detail, NULL);
+        return NULL;
+    }
+    o = json_loadb(req->body ? req->body : "", req->body_len,
+                   JSON_REJECT_DUPLICATES, &err);
+    if (o == NULL) {
+        (void)snprintf(detail, sizeof(detail), "the body is not valid JSON: "
+                       "%.100s (line %d, column %d)", err.text, err.line,
+                       err.column);
+        api_problem(res, WENDA_ERR_PARSE, detail, NULL);
+        return NULL;
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        api_problem(res, WENDA_ERR_INVALID, "the body must be a JSON object",
+                    NULL);
+        return NULL;
+    }
+    return o;
+}
+
+/* Resolves {id} of a write: a positive id (slugs change; ids do not). */
+static int
+write_target(const char *key, int64_t *id, struct api_response *res)
+{
+    long long v;
+
+    if (parse_int(key, 1, INT64_MAX, &v) != 0) {
+        api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic; writes name a "
+                    "topic by its id", NULL);
+        return 0;
+    }
+    *id = v;
+    return 1;
+}
+
+/* Starts a job for the writer, or answers and returns NULL. */
+static struct write_job *
+new_job(enum write_kind kind, const struct wenda_token_info *who,
+        struct api_response *res)
+{
+    struct write_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        return NULL;
+    }
+    job->kind = kind;
+    job->token_id = who->id;
+    (void)snprintf(job->who, sizeof(job->who), "%s",
+                   who->name[0] ? who->name : "(unnamed token)");
+    return job;
+}
+
+/* Copies If-Match (required) into the job; answers 428 when missing. */
+static int
+need_if_match(const struct api_request *req, struct write_job *job,
+              struct api_response *res)
+{
+    const char *m = req->header(req->arg_ctx, "If-Match");
+
+    if (m == NULL) {
+        api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, "this needs "
+                    "If-Match with the topic's ETag (from a GET)", NULL);
+        return 0;
+    }
+    m += strspn(m, " \t");
+    (void)snprintf(job->if_match, sizeof(job->if_match), "%.*s",
+                   (int)strcspn(m, " \t"), m);
+    return 1;
+}
+
+static void
+submit_topic(const struct api_request *req, const char *key,
+             struct api_response *res, enum write_kind kind)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    char msg[256];
+    json_t *o;
+    int64_t id = 0;
+
+    if (!authorize(req, WENDA_ROLE_EDITOR, res, &who))
+        return;
+    if (kind != WRITE_CREATE && !write_target(key, &id, res))
+        return;
+    job = new_job(kind, &who, res);
+    if (job == NULL)
+        return;
+    job->id = id;
+    if (kind != WRITE_CREATE && !need_if_match(req, job, res))
+        goto fail;
+    if (kind == WRITE_DELETE) {
+        res->job = job;
+        return;
+    }
+    o = body_json(req, kind == WRITE_PATCH ? "application/merge-patch+json"
+                                           : "application/json", res);
+    if (o == NULL)
+        goto fail;
+    if (kind == WRITE_PATCH) {
+        job->patch = o;
+        res->job = job;
+        return;
+    }
+    if (api_topic_from_json(o, &job->topic, msg, sizeof(msg)) != WENDA_OK) {
+        json_decref(o);
+        api_problem(res, WENDA_ERR_INVALID, msg, NULL);
+        goto fail;
+    }
+    json_decref(o);
+    res->job = job;
+    return;
+fail:
+    write_job_cleanup(job);
+    free(job);
+}
+
+static void
+h_create(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_CREATE);
+}
+
+static void
+h_replace(const struct api_request *req, const char *key,
+          struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_REPLACE);
+}
+
+static void
+h_patch(const struct api_request *req, const char *key,
+        struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_PATCH);
+}
+
+static void
+h_delete(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_DELETE);
+}
+
+static void
+h_revisions(const struct api_request *req, const char *key,
+            struct api_response *res)
+{
+    struct buf b = {0};
+    char *items = NULL;
+    size_t n = 0;
+    int64_t id;
+    enum wenda_err rc;
+
+    if (!authorize(req, WENDA_ROLE_EDITOR, res, NULL) ||
+        !write_target(key, &id, res))
+        return;
+    rc = wenda_store_revisions_json(req->store, id, &items, &n);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    buf_adds(&b, "{\"items\":");
+    buf_add(&b, items, n);
+    buf_adds(&b, "}");
+    free(items);
+    reply_raw(res, 200, &b);
+}
+
 /* ---- routing ----------------------------------------------------------- */
 
 /*
@@ -663,21 +1064,44 @@ api_handle(const struct api_request *req, struct api_response *res)
     }
     for (i = 0; i < NROUTES; i++) {
         const struct route *r = &routes[i];
+        handler_fn fn;
 
         if (!match(r->pattern, req->path, key, sizeof(key)))
             continue;
         res->route = i;
-        if (strcmp(req->method, "GET") != 0 &&
-            strcmp(req->method, "HEAD") != 0) {
-            char detail[128];
+        fn = strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0
+                 ? r->get
+             : strcmp(req->method, "POST") == 0   ? r->post
+             : strcmp(req->method, "PUT") == 0    ? r->put
+             : strcmp(req->method, "PATCH") == 0  ? r->patch
+             : strcmp(req->method, "DELETE") == 0 ? r->del
+                                                  : NULL;
+        if (fn == NULL) {
+            struct buf allow = {0};
+            char detail[160];
 
+            buf_adds(&allow, "GET, HEAD");
+            if (r->post)
+                buf_adds(&allow, ", POST");
+            if (r->put)
+                buf_adds(&allow, ", PUT");
+            if (r->patch)
+                buf_adds(&allow, ", PATCH");
+            if (r->del)
+                buf_adds(&allow, ", DELETE");
             (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
-                           "here; allowed: %s", req->method, r->allow);
+                           "here; allowed: %s", req->method,
+                           allow.p ? allow.p : "GET, HEAD");
             api_problem(res, WENDA_ERR_METHOD, detail, NULL);
-            add_header(res, "Allow", strdup(r->allow));
+            add_header(res, "Allow", buf_take(&allow, NULL));
             return;
         }
-        r->fn(req, key, res);
+        /* Reads are public unless the server is private; writes check
+         * their own, stronger role. */
+        if (fn == r->get && req->private_reads && r->get != h_healthz &&
+            !authorize(req, WENDA_ROLE_READER, res, NULL))
+            return;
+        fn(req, key, res);
         return;
     }
     api_problem(res, WENDA_ERR_NOT_FOUND, "no such resource", NULL);

@@ -25,6 +25,13 @@
 typedef int (*api_arg_fn)(void *ctx, const char *name, const char **value,
                           size_t *len);
 
+struct json_t;
+struct wenda_auth;
+struct write_job;
+
+/* Returns the value of request header name, or NULL when absent. */
+typedef const char *(*api_header_fn)(void *ctx, const char *name);
+
 struct api_request {
     const char *method;     /* "GET", ... */
     const char *path;       /* percent-decoded path, without the query */
@@ -34,6 +41,11 @@ struct api_request {
     struct wenda_store *store;  /* the calling thread's read-only store */
     sem_t *search_slots;        /* bounds concurrent searches */
     unsigned int search_wait_ms;  /* how long a search waits for a slot */
+    api_header_fn header;       /* request headers (same ctx as arg) */
+    const char *body;           /* the request body, body_len bytes */
+    size_t body_len;
+    struct wenda_auth *auth;    /* the token key; NULL: no tokens at all */
+    int private_reads;          /* reads need a reader token too */
 };
 
 struct api_header {
@@ -49,6 +61,8 @@ struct api_response {
     size_t len;
     struct api_header headers[API_MAX_HEADERS];
     size_t nheaders;
+    struct write_job *job;      /* not NULL: a write for the writer; its
+                                 * answer comes when the job is done */
 };
 
 /*
@@ -57,6 +71,17 @@ struct api_response {
  * application/problem+json with the status of their enum wenda_err.
  */
 void api_handle(const struct api_request *req, struct api_response *res);
+
+/*
+ * Reads a topic from a JSON object of its editable fields (slug, title,
+ * title_en, category, order, tags, aliases, answer) into *out, which the
+ * caller releases with wenda_topic_cleanup().  Unknown fields, wrong types
+ * and values out of range are WENDA_ERR_INVALID with a message naming the
+ * field in msg.
+ */
+enum wenda_err api_topic_from_json(const struct json_t *o,
+                                   struct wenda_topic *out, char *msg,
+                                   size_t msgcap);
 
 /*
  * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in

@@ -680,6 +680,24 @@ wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
     return s;
 }
 
+void
+wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint64_t h = 0xcbf29ce484222325u;
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        h ^= (unsigned char)body[i];
+        h *= 0x100000001b3u;
+    }
+    out[0] = '"';
+    for (i = 0; i < 16; i++)
+        out[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    out[17] = '"';
+    out[18] = '\0';
+}
+
 /* ---- writing --------------------------------------------------------- */
 
 static int

@@ -30,6 +30,14 @@ static const struct err_row err_table[] = {
     [WENDA_ERR_TOO_LARGE] = {"payload-too-large", "Payload Too Large", 413},
     [WENDA_ERR_UNAVAILABLE] = {"unavailable", "Service Unavailable", 503},
     [WENDA_ERR_INTERNAL] = {"internal", "Internal Error", 500},
+    [WENDA_ERR_UNAUTHORIZED] = {"unauthorized", "Unauthorized", 401},
+    [WENDA_ERR_FORBIDDEN] = {"forbidden", "Forbidden", 403},
+    [WENDA_ERR_PRECONDITION] = {"precondition-failed",
+                                "Precondition Failed", 412},
+    [WENDA_ERR_PRECONDITION_REQUIRED] = {"precondition-required",
+                                         "Precondition Required", 428},
+    [WENDA_ERR_MEDIA_TYPE] = {"unsupported-media-type",
+                              "Unsupported Media Type", 415},
 };
 
 static_assert(sizeof(err_table) / sizeof(err_table[0]) == WENDA_ERR__COUNT,

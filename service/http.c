@@ -49,13 +49,19 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "buf.h"
 #include "metrics.h"
+#include "writer.h"
+#include "wenda/auth.h"
+#include "wenda/content.h"
 #include "wenda/store.h"
 
 struct request {
+    struct buf body;            /* the upload, up to max_body */
     size_t body_bytes;
     int too_large;
     struct timespec start;
+    struct write_job *job;      /* a write waiting for the writer */
 };
 
 struct server {
@@ -65,6 +71,8 @@ struct server {
     size_t nstores, capstores;
     sem_t search_slots;
     size_t nroutes;
+    struct writer *writer;
+    struct wenda_auth *auth;
 };
 
 static _Thread_local struct wenda_store *thread_store;
@@ -145,25 +153,6 @@ lookup_arg(void *ctx, const char *name, const char **value, size_t *len)
     return 1;
 }
 
-/* Writes the ETag of body[0..n) (FNV-1a 64, quoted) into out[20]. */
-static void
-etag_of(const char *body, size_t n, char *out)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint64_t h = 0xcbf29ce484222325u;
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)body[i];
-        h *= 0x100000001b3u;
-    }
-    out[0] = '"';
-    for (i = 0; i < 16; i++)
-        out[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
-    out[17] = '"';
-    out[18] = '\0';
-}
-
 /* Returns 1 when the If-None-Match list in value names etag (or is "*"). */
 static int
 etag_matches(const char *value, const char *etag)
@@ -211,7 +200,7 @@ send_response(struct MHD_Connection *conn, const char *method,
         const char *inm = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 
-        etag_of(res->body, res->len, etag);
+        wenda_etag(res->body, res->len, etag);
         if (inm != NULL && etag_matches(inm, etag)) {
             free(res->body);
             res->body = NULL;
@@ -247,6 +236,53 @@ send_response(struct MHD_Connection *conn, const char *method,
     return ok;
 }
 
+static const char *
+lookup_header(void *ctx, const char *name)
+{
+    struct arg_ctx *a = ctx;
+
+    return MHD_lookup_connection_value(a->conn, MHD_HEADER_KIND, name);
+}
+
+/* The writer's wake-up: runs on the writer thread, which libmicrohttpd
+ * allows for MHD_resume_connection(). */
+static void
+wake(struct write_job *job)
+{
+    MHD_resume_connection(job->conn);
+}
+
+/*
+ * Hands res->job to the writer and suspends the connection until the job
+ * is done; the access handler is called again then and sends its answer.
+ * The connection is suspended before the job is queued, so the writer can
+ * never resume a connection that is not yet suspended.
+ */
+static enum MHD_Result
+defer_write(struct server *srv, struct MHD_Connection *conn,
+            struct request *r, struct api_response *res)
+{
+    struct write_job *job = res->job;
+
+    res->job = NULL;
+    job->res.route = res->route;
+    job->wake = wake;
+    job->conn = conn;
+    r->job = job;
+    api_response_cleanup(res);
+    MHD_suspend_connection(conn);
+    if (srv->writer == NULL || writer_submit(srv->writer, job) != WENDA_OK) {
+        api_problem(&job->res, WENDA_ERR_UNAVAILABLE, "too many writes are "
+                    "waiting; try again shortly", NULL);
+        job->res.headers[0].name = "Retry-After";
+        job->res.headers[0].value = strdup("1");
+        job->res.nheaders = job->res.headers[0].value ? 1 : 0;
+        atomic_store(&job->done, 1);
+        MHD_resume_connection(conn);
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
@@ -270,12 +306,34 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
-        /* No route takes a body yet: count it and drop it. */
+        /* Keep the body up to the limit; past it, count and drop. */
         r->body_bytes += *upload_data_size;
-        if (r->body_bytes > srv->cfg->max_body)
+        if (r->body_bytes > srv->cfg->max_body) {
             r->too_large = 1;
+            buf_cleanup(&r->body);
+        } else {
+            buf_add(&r->body, upload_data, *upload_data_size);
+        }
         *upload_data_size = 0;
         return MHD_YES;
+    }
+    if (r->job != NULL) {
+        /* Resumed: the writer has answered. */
+        if (!atomic_load(&r->job->done))
+            return MHD_YES;
+        res = r->job->res;
+        memset(&r->job->res, 0, sizeof(r->job->res));
+        write_job_cleanup(r->job);
+        free(r->job);
+        r->job = NULL;
+        return send_response(conn, method, r, &res);
+    }
+    if (buf_failed(&r->body)) {
+        memset(&res, 0, sizeof(res));
+        res.route = srv->nroutes;
+        api_problem(&res, WENDA_ERR_NOMEM, "the request body cannot be "
+                    "held", NULL);
+        return send_response(conn, method, r, &res);
     }
     if (r->too_large) {
         memset(&res, 0, sizeof(res));
@@ -291,6 +349,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.arg_ctx = &args;
     req.search_slots = &srv->search_slots;
     req.search_wait_ms = srv->cfg->search_wait_ms;
+    req.header = lookup_header;
+    req.body = r->body.p;
+    req.body_len = r->body.n;
+    req.auth = srv->auth;
+    req.private_reads = srv->cfg->private_reads;
     req.store = store_for_thread(srv);
     if (req.store != NULL &&
         wenda_store_hold_read(req.store, SNAPSHOT_MAX_AGE_MS) != WENDA_OK)
@@ -303,6 +366,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         return send_response(conn, method, r, &res);
     }
     api_handle(&req, &res);
+    if (res.job != NULL)
+        return defer_write(srv, conn, r, &res);
     return send_response(conn, method, r, &res);
 }
 
@@ -310,12 +375,22 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    struct request *r = *con_cls;
+
     (void)cls;
     (void)conn;
     (void)toe;
-    if (*con_cls != NULL)
-        metrics_request_end();
-    free(*con_cls);
+    if (r == NULL)
+        return;
+    metrics_request_end();
+    buf_cleanup(&r->body);
+    if (r->job != NULL && atomic_load(&r->job->done)) {
+        write_job_cleanup(r->job);
+        free(r->job);
+    }
+    /* A job not yet done still belongs to the writer (it cannot be, as a
+     * suspended connection is only completed after its resume). */
+    free(r);
     *con_cls = NULL;
 }
 
@@ -391,7 +466,9 @@ http_serve(const struct http_config *cfg)
     const char *const *names;
     unsigned int threads = cfg->threads, slots;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-                         MHD_USE_ERROR_LOG | MHD_USE_ITC;
+                         MHD_USE_ERROR_LOG | MHD_USE_ITC |
+                         MHD_ALLOW_SUSPEND_RESUME;
+    char msg[512], key_path[4096];
     sigset_t set;
     size_t i;
     long left;
@@ -434,6 +511,21 @@ http_serve(const struct http_config *cfg)
     }
     slots = cfg->search_off ? 0 : cfg->search_slots ? cfg->search_slots
                                                      : threads;
+    msg[0] = '\0';
+    if (wenda_auth_key_path_for_db(cfg->db_path, key_path,
+                                   sizeof(key_path)) != WENDA_OK ||
+        wenda_auth_open(key_path, 1, &srv.auth, msg, sizeof(msg)) !=
+            WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg[0] ? msg : "cannot open the "
+                "token key");
+        return 1;
+    }
+    if (writer_start(cfg->db_path, cfg->write_queue, &srv.writer, msg,
+                     sizeof(msg)) != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        wenda_auth_close(srv.auth);
+        return 1;
+    }
     if (sem_init(&srv.search_slots, 0, slots) != 0) {
         fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
                 strerror(errno));
@@ -455,6 +547,8 @@ http_serve(const struct http_config *cfg)
         fprintf(stderr, "wenda: cannot listen on %s port %u (in use, or not "
                 "an address of this machine?)\n", cfg->bind, cfg->port);
         (void)sem_destroy(&srv.search_slots);
+        writer_stop(srv.writer);
+        wenda_auth_close(srv.auth);
         return 1;
     }
     fprintf(stderr, "wenda: serving %s on http://%s%s%s:%u/ with %u "
@@ -479,7 +573,14 @@ http_serve(const struct http_config *cfg)
     if (left > 0)
         fprintf(stderr, "wenda: %ld requests still in flight after the "
                 "drain timeout\n", left);
+    /* Every queued write is finished and its connection resumed before
+     * the daemon stops: libmicrohttpd must not stop with a connection
+     * suspended.  Give the resumed ones a moment to be answered. */
+    writer_stop(srv.writer);
+    srv.writer = NULL;
+    (void)drain(d, 1);
     MHD_stop_daemon(d);
+    wenda_auth_close(srv.auth);
     (void)sem_destroy(&srv.search_slots);
     pthread_mutex_lock(&srv.lock);
     for (i = 0; i < srv.nstores; i++)

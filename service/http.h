@@ -19,6 +19,8 @@ struct http_config {
     unsigned int search_wait_ms;  /* wait for a free slot before 503 */
     unsigned int drain_timeout; /* seconds in-flight requests may take */
     const char *log_path;       /* NULL: stderr stays as it is */
+    int private_reads;          /* reads need a reader token */
+    size_t write_queue;         /* writes that may wait for the writer */
 };
 
 /*

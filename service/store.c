@@ -1021,3 +1021,414 @@ wenda_store_category_exists(struct wenda_store *st, const char *slug)
     done(s);
     return found;
 }
+
+/* ---- writes ------------------------------------------------------------- */
+
+/* Runs one SQL statement with up to two text and one integer parameter
+ * (NULL / -1 to leave unbound); returns the sqlite3_step() result. */
+static int
+exec_one(sqlite3 *db, const char *sql, const char *t1, const char *t2,
+         int64_t i3)
+{
+    sqlite3_stmt *s;
+    int rc;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return SQLITE_ERROR;
+    if (t1 != NULL)
+        sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+    if (t2 != NULL)
+        sqlite3_bind_text(s, 2, t2, -1, SQLITE_STATIC);
+    if (i3 >= 0)
+        sqlite3_bind_int64(s, 3, i3);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* Returns the integer of a one-row, one-column query, or -1. */
+static int64_t
+query_int(sqlite3 *db, const char *sql, const char *t1, int64_t i2)
+{
+    sqlite3_stmt *s;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+        return -1;
+    if (t1 != NULL)
+        sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
+    if (i2 >= 0)
+        sqlite3_bind_int64(s, 2, i2);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) !=
+                                             SQLITE_NULL)
+        v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+enum wenda_err
+wenda_store_write_begin(struct wenda_store *st)
+{
+    if (st->readonly)
+        return WENDA_ERR_INVALID;
+    return sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+                   SQLITE_OK
+               ? WENDA_OK
+               : WENDA_ERR_DB;
+}
+
+enum wenda_err
+wenda_store_write_commit(struct wenda_store *st)
+{
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        return WENDA_ERR_DB;
+    }
+    wenda_store_changed();
+    return WENDA_OK;
+}
+
+void
+wenda_store_write_rollback(struct wenda_store *st)
+{
+    (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum wenda_err
+wenda_store_savepoint(struct wenda_store *st)
+{
+    return sqlite3_exec(st->db, "SAVEPOINT job", NULL, NULL, NULL) ==
+                   SQLITE_OK
+               ? WENDA_OK
+               : WENDA_ERR_DB;
+}
+
+enum wenda_err
+wenda_store_release(struct wenda_store *st)
+{
+    return sqlite3_exec(st->db, "RELEASE job", NULL, NULL, NULL) == SQLITE_OK
+               ? WENDA_OK
+               : WENDA_ERR_DB;
+}
+
+void
+wenda_store_rollback_to(struct wenda_store *st)
+{
+    (void)sqlite3_exec(st->db, "ROLLBACK TO job; RELEASE job", NULL, NULL,
+                       NULL);
+}
+
+enum wenda_err
+wenda_store_topic_current(struct wenda_store *st, int64_t id,
+                          struct wenda_topic *out,
+                          char etag[WENDA_ETAG_SIZE])
+{
+    char *doc = NULL;
+    size_t len = 0;
+    enum wenda_err rc = wenda_store_topic_doc(st, id, NULL, &doc, &len);
+
+    memset(out, 0, sizeof(*out));
+    if (rc != WENDA_OK)
+        return rc;
+    wenda_etag(doc, len, etag);
+    free(doc);
+    return wenda_store_topic_get(st, id, NULL, out);
+}
+
+/*
+ * Writes topic t as id at version, with its tags, JSON and search index:
+ * inserting when insert is set, else updating the row.  On success *doc is
+ * the new JSON (the caller frees).
+ */
+static enum wenda_err
+put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
+          int64_t version, const char *stamp, int insert, char **doc)
+{
+    static const char insert_sql[] =
+        "INSERT INTO topics(slug, title, title_en, category, ord, tags, "
+        "aliases, answer, version, updated_at, doc, summary, id) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+    static const char update_sql[] =
+        "UPDATE topics SET slug = ?1, title = ?2, title_en = ?3, "
+        "category = ?4, ord = ?5, tags = ?6, aliases = ?7, answer = ?8, "
+        "version = ?9, updated_at = ?10, doc = ?11, summary = ?12 "
+        "WHERE id = ?13";
+    struct wenda_topic stored = *t;
+    char *tags = strv_to_json(&t->tags), *aliases = strv_to_json(&t->aliases);
+    char *summary;
+    sqlite3_stmt *s = NULL;
+    enum wenda_err rc = WENDA_ERR_NOMEM;
+    size_t j;
+    int step;
+
+    stored.id = id;
+    stored.version = version;
+    stored.updated_at = (char *)(uintptr_t)stamp;
+    *doc = wenda_topic_json(&stored, 1, NULL);
+    summary = wenda_topic_json(&stored, 0, NULL);
+    if (tags == NULL || aliases == NULL || *doc == NULL || summary == NULL)
+        goto cleanup;
+    rc = WENDA_ERR_DB;
+    if (sqlite3_prepare_v2(st->db, insert ? insert_sql : update_sql, -1, &s,
+                           NULL) != SQLITE_OK)
+        goto cleanup;
+    sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, t->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, t->title_en ? t->title_en : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, t->category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 5, t->order);
+    sqlite3_bind_text(s, 6, tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, aliases, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, t->answer, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 9, version);
+    sqlite3_bind_text(s, 10, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, *doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, summary, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 13, id);
+    step = sqlite3_step(s);
+    if (step != SQLITE_DONE) {
+        rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
+                                                : WENDA_ERR_DB;
+        goto cleanup;
+    }
+    if (exec_one(st->db, "DELETE FROM topic_tags WHERE topic_id = ?3", NULL,
+                 NULL, id) != SQLITE_DONE)
+        goto cleanup;
+    for (j = 0; j < t->tags.n; j++)
+        if (exec_one(st->db,
+                     "INSERT INTO topic_tags(tag, topic_id) VALUES (?1, ?3)",
+                     t->tags.v[j], NULL, id) != SQLITE_DONE)
+            goto cleanup;
+    rc = wenda_search_unindex(st, id);
+    if (rc == WENDA_OK)
+        rc = wenda_search_index(st, id, t);
+cleanup:
+    sqlite3_finalize(s);
+    free(tags);
+    free(aliases);
+    free(summary);
+    if (rc != WENDA_OK) {
+        free(*doc);
+        *doc = NULL;
+    }
+    return rc;
+}
+
+/* Records a change: its revision and its audit row. */
+static enum wenda_err
+record(struct wenda_store *st, int64_t id, int64_t version,
+       const char *action, const char *before, const char *after,
+       const char *who, const char *stamp)
+{
+    sqlite3_stmt *s;
+    char target[48];
+    int step;
+
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO revisions(topic_id, version, action, "
+                           "before, after, who, at) VALUES (?1, ?2, ?3, ?4, "
+                           "?5, ?6, ?7)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_int64(s, 2, version);
+    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+    if (before != NULL)
+        sqlite3_bind_text(s, 4, before, -1, SQLITE_STATIC);
+    if (after != NULL)
+        sqlite3_bind_text(s, 5, after, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, stamp, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    (void)snprintf(target, sizeof(target), "topic/%lld", (long long)id);
+    if (sqlite3_prepare_v2(st->db,
+                           "INSERT INTO audit(at, who, action, target) "
+                           "VALUES (?1, ?2, ?3, ?4)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_text(s, 1, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
+/* Checks what the schema cannot: the category exists. */
+static enum wenda_err
+check_category(struct wenda_store *st, const struct wenda_topic *t, char *msg,
+               size_t msgcap)
+{
+    if (wenda_store_category_exists(st, t->category))
+        return WENDA_OK;
+    (void)snprintf(msg, msgcap, "category '%.64s' does not exist",
+                   t->category);
+    return WENDA_ERR_INVALID;
+}
+
+enum wenda_err
+wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
+                         const char *who, int64_t *id, char *msg,
+                         size_t msgcap)
+{
+    struct wenda_topic copy = *t;
+    char stamp[32], *doc = NULL;
+    enum wenda_err rc;
+    int64_t next;
+
+    *id = 0;
+    rc = check_category(st, t, msg, msgcap);
+    if (rc != WENDA_OK)
+        return rc;
+    if (query_int(st->db, "SELECT 1 FROM topics WHERE slug = ?1", t->slug,
+                  -1) == 1) {
+        (void)snprintf(msg, msgcap, "slug '%.64s' is taken", t->slug);
+        return WENDA_ERR_CONFLICT;
+    }
+    /* Never reuse the id of a deleted topic: its revisions keep it. */
+    next = query_int(st->db,
+                     "SELECT max(coalesce((SELECT max(id) FROM topics), 0), "
+                     "coalesce((SELECT max(topic_id) FROM revisions), 0))",
+                     NULL, -1);
+    if (next < 0)
+        return WENDA_ERR_DB;
+    if (copy.order == 0)
+        copy.order = query_int(st->db, "SELECT coalesce(max(ord), 0) + 1 "
+                                       "FROM topics", NULL, -1);
+    now_rfc3339(stamp, sizeof(stamp));
+    rc = put_topic(st, next + 1, &copy, 1, stamp, 1, &doc);
+    if (rc == WENDA_OK)
+        rc = record(st, next + 1, 1, "create", NULL, doc, who, stamp);
+    free(doc);
+    if (rc == WENDA_OK)
+        *id = next + 1;
+    return rc;
+}
+
+/* Reads the current JSON of topic id and checks it against if_match. */
+static enum wenda_err
+check_match(struct wenda_store *st, int64_t id, const char *if_match,
+            char **before, int64_t *version)
+{
+    char etag[WENDA_ETAG_SIZE];
+    size_t len;
+    enum wenda_err rc = wenda_store_topic_doc(st, id, NULL, before, &len);
+
+    if (rc != WENDA_OK)
+        return rc;
+    wenda_etag(*before, len, etag);
+    if (if_match == NULL || strcmp(if_match, etag) != 0) {
+        free(*before);
+        *before = NULL;
+        return WENDA_ERR_PRECONDITION;
+    }
+    *version = query_int(st->db, "SELECT version FROM topics WHERE id = ?2",
+                         NULL, id);
+    return *version > 0 ? WENDA_OK : WENDA_ERR_DB;
+}
+
+enum wenda_err
+wenda_store_topic_replace(struct wenda_store *st, int64_t id,
+                          const struct wenda_topic *t, const char *if_match,
+                          const char *who, char *msg, size_t msgcap)
+{
+    char stamp[32], *before = NULL, *after = NULL;
+    int64_t version = 0, other;
+    enum wenda_err rc = check_match(st, id, if_match, &before, &version);
+
+    if (rc != WENDA_OK)
+        return rc;
+    rc = check_category(st, t, msg, msgcap);
+    other = query_int(st->db, "SELECT id FROM topics WHERE slug = ?1",
+                      t->slug, -1);
+    if (rc == WENDA_OK && other > 0 && other != id) {
+        (void)snprintf(msg, msgcap, "slug '%.64s' is taken", t->slug);
+        rc = WENDA_ERR_CONFLICT;
+    }
+    now_rfc3339(stamp, sizeof(stamp));
+    if (rc == WENDA_OK)
+        rc = put_topic(st, id, t, version + 1, stamp, 0, &after);
+    if (rc == WENDA_OK)
+        rc = record(st, id, version + 1, "update", before, after, who,
+                    stamp);
+    free(before);
+    free(after);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_topic_delete(struct wenda_store *st, int64_t id,
+                         const char *if_match, const char *who)
+{
+    char stamp[32], *before = NULL;
+    int64_t version = 0;
+    enum wenda_err rc = check_match(st, id, if_match, &before, &version);
+
+    if (rc != WENDA_OK)
+        return rc;
+    now_rfc3339(stamp, sizeof(stamp));
+    rc = wenda_search_unindex(st, id);
+    if (rc == WENDA_OK &&
+        (exec_one(st->db, "DELETE FROM topic_tags WHERE topic_id = ?3", NULL,
+                  NULL, id) != SQLITE_DONE ||
+         exec_one(st->db, "DELETE FROM topics WHERE id = ?3", NULL, NULL,
+                  id) != SQLITE_DONE))
+        rc = WENDA_ERR_DB;
+    if (rc == WENDA_OK)
+        rc = record(st, id, version + 1, "delete", before, NULL, who, stamp);
+    free(before);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_revisions_json(struct wenda_store *st, int64_t id, char **json,
+                           size_t *len)
+{
+    struct buf b = {0};
+    sqlite3_stmt *s;
+    int step, n = 0, k;
+
+    *json = NULL;
+    *len = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id, version, action, who, at, before, after "
+                           "FROM revisions WHERE topic_id = ?1 "
+                           "ORDER BY id DESC",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    buf_add(&b, "[", 1);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        buf_addf(&b, "%s{\"id\":%lld,\"version\":%lld,\"action\":",
+                 n++ ? "," : "", (long long)sqlite3_column_int64(s, 0),
+                 (long long)sqlite3_column_int64(s, 1));
+        buf_add_json(&b, (const char *)sqlite3_column_text(s, 2));
+        buf_adds(&b, ",\"who\":");
+        buf_add_json(&b, (const char *)sqlite3_column_text(s, 3));
+        buf_adds(&b, ",\"at\":");
+        buf_add_json(&b, (const char *)sqlite3_column_text(s, 4));
+        for (k = 5; k <= 6; k++) {
+            buf_adds(&b, k == 5 ? ",\"before\":" : ",\"after\":");
+            /* Stored as rendered JSON: embedded as it is. */
+            if (sqlite3_column_type(s, k) == SQLITE_NULL)
+                buf_adds(&b, "null");
+            else
+                buf_add(&b, sqlite3_column_text(s, k),
+                        (size_t)sqlite3_column_bytes(s, k));
+        }
+        buf_add(&b, "}", 1);
+    }
+    sqlite3_finalize(s);
+    buf_add(&b, "]", 1);
+    if (step != SQLITE_DONE) {
+        buf_cleanup(&b);
+        return WENDA_ERR_DB;
+    }
+    *json = buf_take(&b, len);
+    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+}

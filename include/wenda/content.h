@@ -128,6 +128,16 @@ enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
  */
 char *wenda_topic_json(const struct wenda_topic *t, int full, size_t *len);
 
+/* Bytes of an ETag written by wenda_etag(), with its NUL. */
+#define WENDA_ETAG_SIZE 19
+
+/*
+ * Writes the entity tag of body[0..n) to out: a 64-bit FNV-1a hash in
+ * sixteen hex digits between double quotes.  Every read's ETag, and what a
+ * write's If-Match is compared with.
+ */
+void wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE]);
+
 /*
  * Writes t as a canonical topic file.  On success *out is a new malloc'ed
  * buffer of *outlen bytes (NUL-terminated too) that the caller frees.

@@ -25,6 +25,11 @@ enum wenda_err {
     WENDA_ERR_TOO_LARGE,      /* input larger than the configured limit */
     WENDA_ERR_UNAVAILABLE,    /* temporarily overloaded or shutting down */
     WENDA_ERR_INTERNAL,       /* a bug or an unexpected library failure */
+    WENDA_ERR_UNAUTHORIZED,   /* no valid credentials */
+    WENDA_ERR_FORBIDDEN,      /* valid credentials, too weak a role */
+    WENDA_ERR_PRECONDITION,   /* If-Match names another version */
+    WENDA_ERR_PRECONDITION_REQUIRED, /* a write without If-Match */
+    WENDA_ERR_MEDIA_TYPE,     /* a body of the wrong Content-Type */
     WENDA_ERR__COUNT
 };
 

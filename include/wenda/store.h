@@ -209,6 +209,75 @@ void wenda_store_release_read(struct wenda_store *st);
  */
 void wenda_store_changed(void);
 
+/* ---- writes ----------------------------------------------------------
+ *
+ * Writes run inside a transaction opened by wenda_store_write_begin(), so
+ * that a writer can commit a batch of them at once (group commit), each
+ * between wenda_store_savepoint() and wenda_store_release() or
+ * wenda_store_rollback_to(), so that one failing write changes nothing
+ * while the others of its batch still commit.  Every change bumps the
+ * topic's version, re-renders its JSON, follows it in the search index, and
+ * records a revision (the JSON before and after, who, when) and an audit
+ * row.  who is the name of the token that asked for it.
+ */
+
+/* BEGIN IMMEDIATE on a writable store. */
+enum wenda_err wenda_store_write_begin(struct wenda_store *st);
+
+/* COMMIT; on success every store of the process sees the change. */
+enum wenda_err wenda_store_write_commit(struct wenda_store *st);
+
+/* ROLLBACK of the whole transaction. */
+void wenda_store_write_rollback(struct wenda_store *st);
+
+/* Opens, releases, or rolls back to the savepoint of one write. */
+enum wenda_err wenda_store_savepoint(struct wenda_store *st);
+enum wenda_err wenda_store_release(struct wenda_store *st);
+void wenda_store_rollback_to(struct wenda_store *st);
+
+/*
+ * Reads topic id with its current ETag (of its JSON) into *out and etag.
+ * WENDA_ERR_NOT_FOUND when there is none.
+ */
+enum wenda_err wenda_store_topic_current(struct wenda_store *st, int64_t id,
+                                         struct wenda_topic *out,
+                                         char etag[WENDA_ETAG_SIZE]);
+
+/*
+ * Creates topic t (t->id and t->version are ignored; when t->order is 0 it
+ * goes last) and writes its id to *id.  WENDA_ERR_CONFLICT when the slug is
+ * taken; WENDA_ERR_INVALID (with msg) for an unknown category.
+ */
+enum wenda_err wenda_store_topic_create(struct wenda_store *st,
+                                        const struct wenda_topic *t,
+                                        const char *who, int64_t *id,
+                                        char *msg, size_t msgcap);
+
+/*
+ * Replaces topic id with t, if its current ETag is if_match (which is
+ * required).  WENDA_ERR_NOT_FOUND, WENDA_ERR_PRECONDITION (stale ETag),
+ * WENDA_ERR_CONFLICT (slug taken by another topic), WENDA_ERR_INVALID.
+ */
+enum wenda_err wenda_store_topic_replace(struct wenda_store *st, int64_t id,
+                                         const struct wenda_topic *t,
+                                         const char *if_match,
+                                         const char *who, char *msg,
+                                         size_t msgcap);
+
+/* Deletes topic id if its current ETag is if_match; errors as above. */
+enum wenda_err wenda_store_topic_delete(struct wenda_store *st, int64_t id,
+                                        const char *if_match,
+                                        const char *who);
+
+/*
+ * Writes the revisions of topic id, newest first, as a JSON array into
+ * *json (new; the caller frees) of *len bytes: each {"id", "version",
+ * "action", "who", "at", "before", "after"}.  An empty array when there
+ * are none.
+ */
+enum wenda_err wenda_store_revisions_json(struct wenda_store *st, int64_t id,
+                                          char **json, size_t *len);
+
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
 

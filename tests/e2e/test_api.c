@@ -1226,7 +1226,7 @@ Test(e2e_routing, answers_not_found_for_unknown_paths)
 Test(e2e_routing, answers_method_not_allowed_with_an_allow_header)
 {
     static const char *const paths[] = {"/v1/categories", "/healthz",
-                                        "/v1/topics/1"};
+                                        "/v1/tags"};
     static const char *const methods[] = {"POST", "DELETE", "PUT"};
     size_t p, m;
 
@@ -1246,6 +1246,24 @@ Test(e2e_routing, answers_method_not_allowed_with_an_allow_header)
             http_reply_cleanup(&r);
         }
     }
+}
+
+Test(e2e_routing, lists_the_write_methods_a_topic_takes_in_allow)
+{
+    struct http_reply r;
+    const char *allow;
+
+    /* A topic takes PUT, PATCH and DELETE (with a token), never POST. */
+    fetch("POST", "/v1/topics/1", &r);
+    assert_problem(&r, 405, NULL, "POST /v1/topics/1");
+    allow = http_header(&r, "Allow");
+    cr_assert_not_null(allow);
+    cr_assert_str_eq(allow, "GET, HEAD, PUT, PATCH, DELETE");
+    http_reply_cleanup(&r);
+    fetch("DELETE", "/v1/topics", &r);
+    assert_problem(&r, 405, NULL, "DELETE /v1/topics");
+    cr_assert_str_eq(http_header(&r, "Allow"), "GET, HEAD, POST");
+    http_reply_cleanup(&r);
 }
 
 Test(e2e_routing, allows_head_where_get_is_allowed)

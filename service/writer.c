@@ -1,0 +1,291 @@
+/*
+ * writer.c -- the producer-consumer write path.
+ *
+ * Producers are the I/O threads; the consumer is one thread of a
+ * wenda_pool over a bounded wenda_queue, which owns the only writable
+ * SQLite connection.  One writer because SQLite has one writer at a time
+ * anyway: a second would only wait on the database lock.  The thread takes
+ * every job queued since its last batch and commits them together, so
+ * under load many writes share one fsync (group commit); a failing job is
+ * rolled back to its own savepoint and answered alone.  A response says
+ * success only after COMMIT returned SQLITE_OK with synchronous=FULL.
+ */
+#include "writer.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wenda/auth.h"
+#include "wenda/pool.h"
+#include "wenda/store.h"
+
+#define MAX_BATCH 64
+
+struct writer {
+    struct wenda_store *st;
+    struct wenda_queue *queue;
+    struct wenda_pool *pool;
+};
+
+void
+write_job_cleanup(struct write_job *job)
+{
+    wenda_topic_cleanup(&job->topic);
+    json_decref(job->patch);
+    job->patch = NULL;
+    api_response_cleanup(&job->res);
+}
+
+/* Answers a job with the error of rc (and msg as its detail, if any). */
+static void
+fail(struct write_job *job, enum wenda_err rc, const char *msg)
+{
+    const char *detail = msg != NULL && msg[0] != '\0' ? msg
+                         : rc == WENDA_ERR_NOT_FOUND    ? "no such topic"
+                         : rc == WENDA_ERR_PRECONDITION
+                             ? "If-Match does not name the topic's current "
+                               "version; fetch it again"
+                             : NULL;
+
+    api_response_cleanup(&job->res);
+    api_problem(&job->res, rc, detail, NULL);
+}
+
+/* Returns a new JSON object of the fields a client may edit. */
+static json_t *
+editable_json(const struct wenda_topic *t)
+{
+    json_t *o = json_object(), *tags = json_array(), *aliases = json_array();
+    size_t i;
+
+    for (i = 0; i < t->tags.n; i++)
+        json_array_append_new(tags, json_string(t->tags.v[i]));
+    for (i = 0; i < t->aliases.n; i++)
+        json_array_append_new(aliases, json_string(t->aliases.v[i]));
+    json_object_set_new(o, "slug", json_string(t->slug));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "title_en", json_string(t->title_en));
+    json_object_set_new(o, "category", json_string(t->category));
+    json_object_set_new(o, "order", json_integer(t->order));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "aliases", aliases);
+    json_object_set_new(o, "answer", json_string(t->answer));
+    return o;
+}
+
+/*
+ * Applies the JSON merge patch (RFC 7396) patch to target and returns the
+ * result (a new reference; target's reference is taken).
+ */
+static json_t *
+merge_patch(json_t *target, json_t *patch)
+{
+    const char *key;
+    json_t *value;
+
+    if (!json_is_object(patch)) {
+        json_decref(target);
+        return json_incref(patch);
+    }
+    if (!json_is_object(target)) {
+        json_decref(target);
+        target = json_object();
+    }
+    json_object_foreach(patch, key, value) {
+        if (json_is_null(value)) {
+            json_object_del(target, key);
+        } else {
+            json_t *old = json_object_get(target, key);
+
+            json_object_set_new(target, key,
+                                merge_patch(json_incref(old), value));
+        }
+    }
+    return target;
+}
+
+/*
+ * Applies one job inside the batch's transaction.  On success the job's
+ * pending answer is left in job->res with status 0 in place of the final
+ * one, which is only given after the commit.
+ */
+static enum wenda_err
+apply(struct wenda_store *st, struct write_job *job)
+{
+    char msg[256] = "", etag[WENDA_ETAG_SIZE];
+    struct wenda_topic cur, patched;
+    enum wenda_err rc;
+    json_t *doc;
+    int64_t id = job->id;
+
+    switch (job->kind) {
+    case WRITE_CREATE:
+        rc = wenda_store_topic_create(st, &job->topic, job->who, &id, msg,
+                                      sizeof(msg));
+        break;
+    case WRITE_REPLACE:
+        rc = wenda_store_topic_replace(st, id, &job->topic, job->if_match,
+                                       job->who, msg, sizeof(msg));
+        break;
+    case WRITE_DELETE:
+        rc = wenda_store_topic_delete(st, id, job->if_match, job->who);
+        break;
+    case WRITE_PATCH:
+        rc = wenda_store_topic_current(st, id, &cur, etag);
+        if (rc == WENDA_OK && strcmp(etag, job->if_match) != 0)
+            rc = WENDA_ERR_PRECONDITION;
+        if (rc != WENDA_OK) {
+            wenda_topic_cleanup(&cur);
+            break;
+        }
+        doc = merge_patch(editable_json(&cur), job->patch);
+        wenda_topic_cleanup(&cur);
+        rc = api_topic_from_json(doc, &patched, msg, sizeof(msg));
+        json_decref(doc);
+        if (rc == WENDA_OK)
+            rc = wenda_store_topic_replace(st, id, &patched, job->if_match,
+                                           job->who, msg, sizeof(msg));
+        wenda_topic_cleanup(&patched);
+        break;
+    default:
+        rc = WENDA_ERR_INTERNAL;
+        break;
+    }
+    if (rc == WENDA_OK && job->token_id > 0)
+        rc = wenda_auth_touch(st, job->token_id);
+    if (rc != WENDA_OK) {
+        fail(job, rc, msg);
+        return rc;
+    }
+    job->id = id;
+    return WENDA_OK;
+}
+
+/* The final answer of a committed job: the topic as it now is. */
+static void
+answer(struct wenda_store *st, struct write_job *job)
+{
+    char *doc = NULL, location[64];
+    size_t len = 0;
+
+    api_response_cleanup(&job->res);
+    if (job->kind == WRITE_DELETE) {
+        job->res.status = 204;
+        job->res.content_type = "application/json; charset=utf-8";
+        return;
+    }
+    if (wenda_store_topic_doc(st, job->id, NULL, &doc, &len) != WENDA_OK) {
+        /* Committed, but the answer cannot be read back: say so. */
+        api_problem(&job->res, WENDA_ERR_INTERNAL, "the change was saved "
+                    "but cannot be read back", NULL);
+        return;
+    }
+    job->res.status = job->kind == WRITE_CREATE ? 201 : 200;
+    job->res.content_type = "application/json; charset=utf-8";
+    job->res.body = doc;
+    job->res.len = len;
+    if (job->kind == WRITE_CREATE) {
+        (void)snprintf(location, sizeof(location), "/v1/topics/%lld",
+                       (long long)job->id);
+        job->res.headers[0].name = "Location";
+        job->res.headers[0].value = strdup(location);
+        job->res.nheaders = job->res.headers[0].value ? 1 : 0;
+    }
+}
+
+static void
+run_batch(void *ctx, void **jobs, size_t n)
+{
+    struct writer *w = ctx;
+    unsigned char ok[MAX_BATCH];
+    enum wenda_err rc;
+    size_t i;
+
+    rc = wenda_store_write_begin(w->st);
+    for (i = 0; i < n; i++) {
+        struct write_job *job = jobs[i];
+
+        ok[i] = 0;
+        if (rc != WENDA_OK) {
+            fail(job, WENDA_ERR_UNAVAILABLE, "the database is busy; try "
+                 "again");
+            continue;
+        }
+        if (wenda_store_savepoint(w->st) != WENDA_OK) {
+            fail(job, WENDA_ERR_DB, NULL);
+            continue;
+        }
+        if (apply(w->st, job) == WENDA_OK &&
+            wenda_store_release(w->st) == WENDA_OK) {
+            ok[i] = 1;
+        } else {
+            wenda_store_rollback_to(w->st);
+        }
+    }
+    if (rc == WENDA_OK)
+        rc = wenda_store_write_commit(w->st);
+    for (i = 0; i < n; i++) {
+        struct write_job *job = jobs[i];
+
+        if (ok[i] && rc == WENDA_OK)
+            answer(w->st, job);
+        else if (ok[i])
+            fail(job, WENDA_ERR_UNAVAILABLE, "the change could not be "
+                 "saved; nothing was written");
+        atomic_store(&job->done, 1);
+        job->wake(job);
+    }
+}
+
+enum wenda_err
+writer_start(const char *db_path, size_t capacity, struct writer **out,
+             char *msg, size_t msgcap)
+{
+    struct writer *w = calloc(1, sizeof(*w));
+    enum wenda_err rc;
+
+    *out = NULL;
+    if (w == NULL)
+        return WENDA_ERR_NOMEM;
+    rc = wenda_store_open(db_path, 0, &w->st, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = wenda_queue_new(capacity, &w->queue);
+    if (rc == WENDA_OK)
+        rc = wenda_pool_start(w->queue, 1, MAX_BATCH, run_batch, w,
+                              &w->pool);
+    if (rc != WENDA_OK) {
+        if (msg[0] == '\0')
+            (void)snprintf(msg, msgcap, "cannot start the writer: %s",
+                           wenda_err_title(rc));
+        wenda_queue_free(w->queue);
+        wenda_store_close(w->st);
+        free(w);
+        return rc;
+    }
+    *out = w;
+    return WENDA_OK;
+}
+
+enum wenda_err
+writer_submit(struct writer *w, struct write_job *job)
+{
+    return wenda_queue_push(w->queue, job, 0);
+}
+
+size_t
+writer_depth(const struct writer *w)
+{
+    return w != NULL ? wenda_queue_depth(w->queue) : 0;
+}
+
+void
+writer_stop(struct writer *w)
+{
+    if (w == NULL)
+        return;
+    wenda_pool_stop(w->pool);
+    wenda_queue_free(w->queue);
+    wenda_store_close(w->st);
+    free(w);
+}

@@ -1,0 +1,64 @@
+/*
+ * writer.h -- the single writer: write jobs in, group commits out.
+ *
+ * HTTP handlers validate a write, wrap it in a struct write_job and submit
+ * it; the writer thread takes the jobs queued so far as one batch, applies
+ * each in its own savepoint, commits the batch in one transaction
+ * (synchronous=FULL: acknowledged means on disk), fills in each job's
+ * response and calls its wake function, which resumes the connection.
+ */
+#ifndef WENDA_WRITER_H
+#define WENDA_WRITER_H
+
+#include <jansson.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api.h"
+#include "wenda/content.h"
+
+enum write_kind { WRITE_CREATE, WRITE_REPLACE, WRITE_PATCH, WRITE_DELETE };
+
+struct write_job {
+    enum write_kind kind;
+    int64_t id;                       /* replace, patch, delete */
+    struct wenda_topic topic;         /* create, replace: validated */
+    json_t *patch;                    /* patch: the merge patch (owned) */
+    char if_match[64];                /* replace, patch, delete */
+    char who[96];                     /* the token's name */
+    int64_t token_id;                 /* its id, to record its use */
+    struct api_response res;          /* filled in by the writer */
+    void (*wake)(struct write_job *job);  /* called once res is final */
+    void *conn;                       /* for wake */
+    atomic_int done;                  /* 1 once res is final */
+};
+
+struct writer;
+
+/*
+ * Opens db_path for writing and starts the writer thread with a queue of
+ * capacity jobs.  On failure writes a message to msg.
+ */
+enum wenda_err writer_start(const char *db_path, size_t capacity,
+                            struct writer **out, char *msg, size_t msgcap);
+
+/*
+ * Queues job without waiting.  WENDA_ERR_UNAVAILABLE when the queue is full
+ * or the writer is stopping; the job is then not taken.
+ */
+enum wenda_err writer_submit(struct writer *w, struct write_job *job);
+
+/* Returns the number of jobs waiting. */
+size_t writer_depth(const struct writer *w);
+
+/*
+ * Stops taking jobs, finishes (and wakes) every job already queued, joins
+ * the thread and closes the database.  NULL is fine.
+ */
+void writer_stop(struct writer *w);
+
+/* Frees what job owns (not job itself). */
+void write_job_cleanup(struct write_job *job);
+
+#endif /* WENDA_WRITER_H */

@@ -1,0 +1,470 @@
+/*
+ * test_write.c -- the admin write API against the real binary: tokens and
+ * roles, validation that changes nothing, If-Match, merge patch, deletes,
+ * revisions, concurrent writers, and kill -9 in the middle of writes
+ * losing no acknowledged one.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "harness.h"
+#include "wenda/auth.h"
+#include "wenda/store.h"
+
+static struct wenda_server srv;
+static char editor[WENDA_TOKEN_LEN + 1], reader[WENDA_TOKEN_LEN + 1];
+
+/* Creates a token of role in the database of s, in process. */
+static void
+make_token(const struct wenda_server *s, enum wenda_role role,
+           const char *name, char out[WENDA_TOKEN_LEN + 1])
+{
+    char db[4200], key[4300], msg[256];
+    struct wenda_store *st;
+    struct wenda_auth *a;
+
+    cr_assert_geq(sodium_init(), 0);
+    snprintf(db, sizeof db, "%s/wenda.db", s->dir);
+    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof msg), WENDA_OK,
+                 "%s", msg);
+    cr_assert_eq(wenda_auth_key_path_for_db(db, key, sizeof key), WENDA_OK);
+    cr_assert_eq(wenda_auth_open(key, 1, &a, msg, sizeof msg), WENDA_OK,
+                 "%s", msg);
+    cr_assert_eq(wenda_auth_token_create(a, st, role, name, 0, out, NULL),
+                 WENDA_OK);
+    wenda_auth_close(a);
+    wenda_store_close(st);
+}
+
+static void
+start(void)
+{
+    cr_assert_eq(harness_start(&srv, NULL), 0, "server did not start: %s",
+                 srv.why);
+    make_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
+    make_token(&srv, WENDA_ROLE_READER, "reader-one", reader);
+}
+
+static void
+stop(void)
+{
+    harness_stop(&srv);
+}
+
+TestSuite(e2e_write, .init = start, .fini = stop);
+
+/*
+ * Sends a write: method path with token (NULL for none), content type
+ * (NULL for none), If-Match (NULL for none) and body (NULL for none).
+ * Returns the status, or -1 when no answer came.
+ */
+static long
+send_write(const struct wenda_server *s, const char *method, const char *path,
+           const char *token, const char *type, const char *if_match,
+           const char *body, struct http_reply *r)
+{
+    char auth[128], ct[96], im[96];
+    const char *h[4];
+    int n = 0;
+
+    if (token != NULL) {
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        h[n++] = auth;
+    }
+    if (type != NULL) {
+        snprintf(ct, sizeof ct, "Content-Type: %s", type);
+        h[n++] = ct;
+    }
+    if (if_match != NULL) {
+        snprintf(im, sizeof im, "If-Match: %s", if_match);
+        h[n++] = im;
+    }
+    h[n] = NULL;
+    /* No assertion here: the kill -9 test calls this from a thread. */
+    if (http_request(s, method, path, h, body, body ? strlen(body) : 0, r) !=
+        0)
+        return -1;
+    return r->status;
+}
+
+/* GETs path and copies its ETag into etag (64 bytes). */
+static void
+etag_of(const char *path, char *etag)
+{
+    struct http_reply r;
+
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200, "GET %s: %ld", path, r.status);
+    cr_assert_not_null(http_header(&r, "ETag"));
+    snprintf(etag, 64, "%s", http_header(&r, "ETag"));
+    http_reply_cleanup(&r);
+}
+
+static const char new_topic[] =
+    "{\"slug\":\"write-test\",\"title\":\"写入测试\",\"title_en\":\"Write "
+    "test\",\"category\":\"tools\",\"tags\":[\"git\",\"testing\"],"
+    "\"aliases\":[\"write check\"],\"answer\":\"一个新的回答\"}";
+
+/* Creates new_topic and returns its id. */
+static long long
+create(void)
+{
+    struct http_reply r;
+    json_t *doc;
+    long long id;
+
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", editor,
+                            "application/json", NULL, new_topic, &r),
+                 201, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    id = json_integer_value(json_object_get(doc, "id"));
+    cr_assert_gt(id, 64);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "version")), 1);
+    cr_assert_not_null(http_header(&r, "Location"));
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    return id;
+}
+
+Test(e2e_write, refuses_writes_without_a_good_enough_token)
+{
+    struct http_reply r;
+
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", NULL,
+                            "application/json", NULL, new_topic, &r),
+                 401);
+    cr_assert_str_eq(http_header(&r, "WWW-Authenticate"), "Bearer");
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics",
+                            "wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                            "application/json", NULL, new_topic, &r),
+                 401);
+    cr_assert_null(strstr(r.body, "wnd_"), "the token echoed: %s", r.body);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", "not-a-token",
+                            "application/json", NULL, new_topic, &r),
+                 401);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", reader,
+                            "application/json", NULL, new_topic, &r),
+                 403);
+    http_reply_cleanup(&r);
+    /* Revisions are for editors too. */
+    cr_assert_eq(send_write(&srv, "GET", "/v1/topics/1/revisions", reader,
+                            NULL, NULL, NULL, &r),
+                 403);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_write, creates_a_topic_that_reads_and_search_see_at_once)
+{
+    struct http_reply r;
+    char path[64];
+    long long id = create();
+
+    snprintf(path, sizeof path, "/v1/topics/%lld", id);
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(strstr(r.body, "\"slug\":\"write-test\""));
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request(&srv, "GET", "/v1/search?q=write+check", NULL,
+                              NULL, 0, &r),
+                 0);
+    cr_assert_not_null(strstr(r.body, "\"slug\":\"write-test\""), "%s",
+                       r.body);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_write, rejects_bad_bodies_naming_the_field_and_changes_nothing)
+{
+    static const struct {
+        const char *type, *body;
+        long status;
+        const char *mention;
+    } cases[] = {
+        {"application/json", "{\"slug\":\"x\"}", 400, "title"},
+        {"application/json", "{", 400, "JSON"},
+        {"application/json", "[1,2]", 400, "object"},
+        {"text/plain", "{}", 415, "application/json"},
+        {NULL, "{}", 415, "application/json"},
+        {"application/json",
+         "{\"slug\":\"Bad Slug\",\"title\":\"t\",\"category\":\"tools\","
+         "\"tags\":[\"a\"],\"answer\":\"a\"}",
+         400, "slug"},
+        {"application/json",
+         "{\"slug\":\"ok-slug\",\"title\":\"t\",\"category\":\"nope\","
+         "\"tags\":[\"a\"],\"answer\":\"a\"}",
+         400, "category"},
+        {"application/json",
+         "{\"slug\":\"ok-slug\",\"title\":\"t\",\"category\":\"tools\","
+         "\"tags\":\"a\",\"answer\":\"a\"}",
+         400, "tags"},
+        {"application/json",
+         "{\"slug\":\"ok-slug\",\"title\":7,\"category\":\"tools\","
+         "\"tags\":[\"a\"],\"answer\":\"a\"}",
+         400, "title"},
+        {"application/json",
+         "{\"slug\":\"ok-slug\",\"title\":\"t\",\"category\":\"tools\","
+         "\"tags\":[\"a\"],\"answer\":\"a\",\"version\":9}",
+         400, "version"},
+        {"application/json",
+         "{\"slug\":\"deadlock\",\"title\":\"t\",\"category\":\"tools\","
+         "\"tags\":[\"a\"],\"answer\":\"a\"}",
+         409, "deadlock"},
+        {"application/json", "{\"slug\":\"a\",\"slug\":\"b\"}", 400, "JSON"},
+    };
+    char before[64], after[64];
+    size_t i;
+
+    etag_of("/v1/topics?limit=100", before);
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_reply r;
+
+        cr_assert_eq(send_write(&srv, "POST", "/v1/topics", editor,
+                                cases[i].type, NULL, cases[i].body, &r),
+                     cases[i].status, "case %zu: %ld %.*s", i, r.status,
+                     (int)r.len, r.body);
+        cr_assert_not_null(strstr(r.body, cases[i].mention),
+                           "case %zu: %s", i, r.body);
+        http_reply_cleanup(&r);
+    }
+    etag_of("/v1/topics?limit=100", after);
+    cr_assert_str_eq(before, after, "a refused write changed the topics");
+}
+
+Test(e2e_write, needs_the_current_etag_to_replace_patch_or_delete)
+{
+    struct http_reply r;
+    char path[64], etag[64], old[64];
+    long long id = create();
+    json_t *doc;
+
+    snprintf(path, sizeof path, "/v1/topics/%lld", id);
+    etag_of(path, etag);
+    cr_assert_eq(send_write(&srv, "PUT", path, editor, "application/json",
+                            NULL, new_topic, &r),
+                 428);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "PUT", path, editor, "application/json",
+                            "\"0000000000000000\"", new_topic, &r),
+                 412);
+    http_reply_cleanup(&r);
+    /* PATCH with a merge patch. */
+    cr_assert_eq(send_write(&srv, "PATCH", path, editor,
+                            "application/merge-patch+json", etag,
+                            "{\"title\":\"改过的标题\",\"aliases\":null}", &r),
+                 200, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "title")),
+                     "改过的标题");
+    cr_assert_eq(json_array_size(json_object_get(doc, "aliases")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "version")), 2);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    /* The old tag is stale now; a patch needs its own media type. */
+    snprintf(old, sizeof old, "%s", etag);
+    cr_assert_eq(send_write(&srv, "PATCH", path, editor,
+                            "application/merge-patch+json", old,
+                            "{\"title\":\"again\"}", &r),
+                 412);
+    http_reply_cleanup(&r);
+    etag_of(path, etag);
+    cr_assert_str_neq(etag, old);
+    cr_assert_eq(send_write(&srv, "PATCH", path, editor, "application/json",
+                            etag, "{\"title\":\"again\"}", &r),
+                 415);
+    http_reply_cleanup(&r);
+    /* A patch that removes a required field is refused whole. */
+    cr_assert_eq(send_write(&srv, "PATCH", path, editor,
+                            "application/merge-patch+json", etag,
+                            "{\"title\":null}", &r),
+                 400);
+    cr_assert_not_null(strstr(r.body, "title"));
+    http_reply_cleanup(&r);
+    /* PUT replaces. */
+    cr_assert_eq(send_write(&srv, "PUT", path, editor, "application/json",
+                            etag, new_topic, &r),
+                 200, "%.*s", (int)r.len, r.body);
+    http_reply_cleanup(&r);
+    etag_of(path, etag);
+    cr_assert_eq(send_write(&srv, "DELETE", path, editor, NULL, etag, NULL,
+                            &r),
+                 204);
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 404);
+    http_reply_cleanup(&r);
+    /* Every change left a revision naming the token. */
+    snprintf(path, sizeof path, "/v1/topics/%lld/revisions", id);
+    cr_assert_eq(send_write(&srv, "GET", path, editor, NULL, NULL, NULL, &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_array_size(json_object_get(doc, "items")), 4);
+    cr_assert_str_eq(json_string_value(json_object_get(
+                         json_array_get(json_object_get(doc, "items"), 0),
+                         "action")),
+                     "delete");
+    cr_assert_not_null(strstr(r.body, "\"who\":\"editor-one\""));
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+/* ---- many writers ------------------------------------------------------ */
+
+#define WRITERS 4
+#define WRITES_EACH 25
+
+struct writer_thread {
+    pthread_t thread;
+    int index;
+    atomic_int created;
+};
+
+static void *
+write_many(void *arg)
+{
+    struct writer_thread *w = arg;
+    int i;
+
+    for (i = 0; i < WRITES_EACH; i++) {
+        char body[512];
+        struct http_reply r;
+
+        snprintf(body, sizeof body,
+                 "{\"slug\":\"many-%d-%d\",\"title\":\"并发写入 %d %d\","
+                 "\"category\":\"tools\",\"tags\":[\"git\"],"
+                 "\"answer\":\"answer %d %d\"}",
+                 w->index, i, w->index, i, w->index, i);
+        if (send_write(&srv, "POST", "/v1/topics", editor, "application/json",
+                       NULL, body, &r) == 201)
+            atomic_fetch_add(&w->created, 1);
+        http_reply_cleanup(&r);
+    }
+    return NULL;
+}
+
+Test(e2e_write, commits_every_write_of_concurrent_writers)
+{
+    struct writer_thread w[WRITERS];
+    struct http_reply r;
+    json_t *doc;
+    int i, total = 0;
+
+    memset(w, 0, sizeof(w));
+    for (i = 0; i < WRITERS; i++) {
+        w[i].index = i;
+        cr_assert_eq(pthread_create(&w[i].thread, NULL, write_many, &w[i]),
+                     0);
+    }
+    for (i = 0; i < WRITERS; i++) {
+        pthread_join(w[i].thread, NULL);
+        total += atomic_load(&w[i].created);
+    }
+    cr_assert_eq(total, WRITERS * WRITES_EACH);
+    cr_assert_eq(http_request(&srv, "GET", "/v1/categories", NULL, NULL, 0,
+                              &r),
+                 0);
+    doc = http_json(&r);
+    for (i = 0; i < (int)json_array_size(json_object_get(doc, "items"));
+         i++) {
+        json_t *c = json_array_get(json_object_get(doc, "items"), (size_t)i);
+
+        if (strcmp(json_string_value(json_object_get(c, "slug")), "tools") ==
+            0)
+            cr_assert_eq(json_integer_value(json_object_get(c, "count")),
+                         3 + WRITERS * WRITES_EACH);
+    }
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+/* ---- kill -9 ------------------------------------------------------------- */
+
+#define CRASH_WRITES 400
+
+struct crash_client {
+    pthread_t thread;
+    long long acked[CRASH_WRITES];
+    atomic_int nacked;
+};
+
+static void *
+crash_writes(void *arg)
+{
+    struct crash_client *c = arg;
+    int i;
+
+    for (i = 0; i < CRASH_WRITES; i++) {
+        char body[256];
+        struct http_reply r;
+        json_t *doc;
+
+        snprintf(body, sizeof body,
+                 "{\"slug\":\"durable-%d\",\"title\":\"持久 %d\","
+                 "\"category\":\"tools\",\"tags\":[\"git\"],"
+                 "\"answer\":\"kept %d\"}",
+                 i, i, i);
+        if (send_write(&srv, "POST", "/v1/topics", editor, "application/json",
+                       NULL, body, &r) != 201) {
+            http_reply_cleanup(&r);
+            break;    /* the server is gone */
+        }
+        doc = http_json(&r);
+        c->acked[atomic_load(&c->nacked)] =
+            json_integer_value(json_object_get(doc, "id"));
+        atomic_fetch_add(&c->nacked, 1);
+        json_decref(doc);
+        http_reply_cleanup(&r);
+    }
+    return NULL;
+}
+
+Test(e2e_write, loses_no_acknowledged_write_to_kill_9)
+{
+    struct crash_client c;
+    struct wenda_server again;
+    char db[4200];
+    const char *args[3];
+    int i, n;
+
+    memset(&c, 0, sizeof(c));
+    cr_assert_eq(pthread_create(&c.thread, NULL, crash_writes, &c), 0);
+    /* Kill once some writes are acknowledged (a bounded wait, not a
+     * speed requirement). */
+    for (i = 0; i < 2000 && atomic_load(&c.nacked) < 50; i++)
+        usleep(5 * 1000);
+    cr_assert_eq(kill(srv.pid, SIGKILL), 0);
+    pthread_join(c.thread, NULL);
+    n = atomic_load(&c.nacked);
+    cr_assert_gt(n, 0);
+
+    snprintf(db, sizeof db, "%s/wenda.db", srv.dir);
+    args[0] = "--db";
+    args[1] = db;
+    args[2] = NULL;
+    cr_assert_eq(harness_start(&again, args), 0, "restart failed: %s",
+                 again.why);
+    for (i = 0; i < n; i++) {
+        char path[64];
+        struct http_reply r;
+
+        snprintf(path, sizeof path, "/v1/topics/%lld", c.acked[i]);
+        cr_assert_eq(http_request(&again, "GET", path, NULL, NULL, 0, &r),
+                     0);
+        cr_assert_eq(r.status, 200, "acknowledged write %d (id %lld) lost",
+                     i, c.acked[i]);
+        http_reply_cleanup(&r);
+    }
+    harness_stop(&again);
+}
