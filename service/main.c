@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 #include "http.h"
+#include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
@@ -37,6 +39,7 @@ static int cmd_import(int argc, char **argv);
 static int cmd_export(int argc, char **argv);
 static int cmd_check(int argc, char **argv);
 static int cmd_search(int argc, char **argv);
+static int cmd_token(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
@@ -44,6 +47,7 @@ static const struct command commands[] = {
     {"export", cmd_export, "write the database back as a content directory"},
     {"check", cmd_check, "validate a content directory"},
     {"search", cmd_search, "search the database from the command line"},
+    {"token", cmd_token, "create, list and revoke API tokens"},
 };
 
 static void
@@ -536,6 +540,295 @@ cmd_search(int argc, char **argv)
     wenda_search_result_cleanup(&r);
     wenda_store_close(st);
     return 0;
+}
+
+/* ---- token: create, list, revoke -------------------------------------- */
+
+/*
+ * The token command never prints a token except the one 'create' makes,
+ * once, on stdout; a value it refuses is only echoed when it is too short
+ * to be a token someone pasted in the wrong place.
+ */
+#define TOKEN_ECHO_MAX 24
+
+static const char token_help[] =
+    "usage: wenda token create --role ROLE [--name NAME] [--expires WHEN]\n"
+    "                          [--db PATH]\n"
+    "       wenda token list [--db PATH]\n"
+    "       wenda token revoke [--db PATH] ID\n"
+    "\n"
+    "Manages the API tokens that requests carry in 'Authorization: Bearer'.\n"
+    "The database keeps only a keyed hash of each token; the key is the\n"
+    "file " WENDA_AUTH_KEY_FILE " in the database's directory (mode 0600, "
+    "made by the\n"
+    "first 'create').  'wenda token SUBCOMMAND --help' says more.\n";
+
+/* Returns s when it is short enough to show in a message, else "...". */
+static const char *
+token_echo(const char *s)
+{
+    return strlen(s) <= TOKEN_ECHO_MAX ? s : "...";
+}
+
+/* Parses the options of a token subcommand that has only --db. */
+static int
+token_db_only(const char *cmd, const char *help, int argc, char **argv,
+              const char **db)
+{
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+
+    *db = env_or("WENDA_DB", DEFAULT_DB);
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': *db = optarg; break;
+        case 'h': fputs(help, stdout); return -1;
+        default: return bad_usage(cmd, "%s", "bad option");
+        }
+    }
+    if ((*db)[0] == '\0')
+        return bad_usage(cmd, "--db: %s", "must not be empty");
+    return 0;
+}
+
+/* Opens the database at db for writing (migrated, never created). */
+static struct wenda_store *
+token_store(const char *db)
+{
+    struct wenda_store *st;
+    char msg[512];
+
+    if (wenda_store_open(db, 0, &st, msg, sizeof(msg)) != WENDA_OK) {
+        fprintf(stderr, "wenda token: %s\n", msg);
+        return NULL;
+    }
+    return st;
+}
+
+static int
+token_create(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda token create --role ROLE [--name NAME] "
+        "[--expires WHEN] [--db PATH]\n"
+        "\n"
+        "Creates a token and prints it, alone, on standard output.  This is\n"
+        "the only time it is shown: store it now.\n"
+        "  --role ROLE     reader, editor or admin (required)\n"
+        "  --name NAME     what the token is for, up to 64 bytes (default "
+        "none)\n"
+        "  --expires WHEN  30d, 12h, 90m (days, hours, minutes) or never\n"
+        "                  (default never)\n"
+        "  --db PATH       database file (WENDA_DB, default " DEFAULT_DB ")\n";
+    static const struct option opts[] = {
+        {"role", required_argument, NULL, 'r'},
+        {"name", required_argument, NULL, 'n'},
+        {"expires", required_argument, NULL, 'e'},
+        {"db", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = env_or("WENDA_DB", DEFAULT_DB);
+    const char *role_s = NULL, *name = "", *expires = "never";
+    char token[WENDA_TOKEN_LEN + 1], key[4096], msg[512];
+    struct wenda_token_info info;
+    struct wenda_store *st;
+    struct wenda_auth *auth;
+    enum wenda_role role;
+    enum wenda_err rc;
+    int64_t seconds = 0, id = 0;
+    int c;
+
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': role_s = optarg; break;
+        case 'n': name = optarg; break;
+        case 'e': expires = optarg; break;
+        case 'd': db = optarg; break;
+        case 'h': fputs(help, stdout); return 0;
+        default: return bad_usage("token create", "%s", "bad option");
+        }
+    }
+    if (optind < argc)
+        return bad_usage("token create", "unexpected argument '%s'",
+                         token_echo(argv[optind]));
+    if (role_s == NULL)
+        return bad_usage("token create", "%s", "--role is required: "
+                         "reader, editor or admin");
+    role = wenda_auth_role_parse(role_s);
+    if (role == WENDA_ROLE_NONE)
+        return bad_usage("token create", "--role: '%s' is not a role: "
+                         "reader, editor or admin", token_echo(role_s));
+    if (wenda_auth_parse_expiry(expires, &seconds) != WENDA_OK)
+        return bad_usage("token create", "--expires: '%s' is not a "
+                         "lifetime: a number with d, h or m (30d, 12h, "
+                         "90m), up to 100 years, or never",
+                         token_echo(expires));
+    if (!wenda_auth_name_valid(name))
+        return bad_usage("token create", "--name: %s", "must be UTF-8 "
+                         "text of at most 64 bytes without control "
+                         "characters");
+    if (db[0] == '\0')
+        return bad_usage("token create", "--db: %s", "must not be empty");
+    if (wenda_auth_key_path_for_db(db, key, sizeof(key)) != WENDA_OK) {
+        fprintf(stderr, "wenda token: no key file path for database %s\n",
+                db);
+        return 1;
+    }
+
+    st = token_store(db);
+    if (st == NULL)
+        return 1;
+    rc = wenda_auth_open(key, 1, &auth, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda token: %s\n", msg);
+        wenda_store_close(st);
+        return 1;
+    }
+    rc = wenda_auth_token_create(auth, st, role, name, seconds, token, &id);
+    /* Read the expiry back as stored, to say it exactly. */
+    if (rc == WENDA_OK)
+        rc = wenda_auth_verify(auth, st, token, &info);
+    wenda_auth_close(auth);
+    wenda_store_close(st);
+    if (rc != WENDA_OK) {
+        sodium_memzero(token, sizeof(token));
+        fprintf(stderr, "wenda token: cannot create a token in %s: %s\n", db,
+                wenda_err_title(rc));
+        return 1;
+    }
+    printf("%s\n", token);
+    (void)fflush(stdout);
+    sodium_memzero(token, sizeof(token));
+    fprintf(stderr,
+            "wenda: created token %lld (role %s, %s%s); the line above is "
+            "the token: store it now; it cannot be shown again\n",
+            (long long)id, wenda_auth_role_name(role),
+            info.expires_at[0] != '\0' ? "expires " : "never expires",
+            info.expires_at);
+    return 0;
+}
+
+static int
+token_list(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda token list [--db PATH]\n"
+        "\n"
+        "Lists every token, revoked and expired ones too: id, name, role\n"
+        "and times (UTC).  Tokens themselves cannot be shown.\n"
+        "  --db PATH   database file (WENDA_DB, default " DEFAULT_DB ")\n";
+    struct wenda_token_info *items = NULL;
+    struct wenda_store *st;
+    const char *db = NULL;
+    size_t n = 0, i;
+    int w = 4, r = token_db_only("token list", help, argc, argv, &db);
+
+    if (r != 0)
+        return r < 0 ? 0 : r;
+    if (optind < argc)
+        return bad_usage("token list", "unexpected argument '%s'",
+                         token_echo(argv[optind]));
+    st = token_store(db);
+    if (st == NULL)
+        return 1;
+    if (wenda_auth_token_list(st, &items, &n) != WENDA_OK) {
+        fprintf(stderr, "wenda token: cannot list the tokens of %s\n", db);
+        wenda_store_close(st);
+        return 1;
+    }
+    wenda_store_close(st);
+    for (i = 0; i < n; i++)
+        if ((int)strlen(items[i].name) > w)
+            w = (int)strlen(items[i].name);
+    printf("%-5s %-*s %-6s %-20s %-20s %-20s %s\n", "ID", w, "NAME", "ROLE",
+           "CREATED", "EXPIRES", "LAST USED", "REVOKED");
+    for (i = 0; i < n; i++) {
+        const struct wenda_token_info *t = &items[i];
+
+        printf("%-5lld %-*s %-6s %-20s %-20s %-20s %s\n", (long long)t->id, w,
+               t->name[0] ? t->name : "-", wenda_auth_role_name(t->role),
+               t->created_at, t->expires_at[0] ? t->expires_at : "never",
+               t->last_used_at[0] ? t->last_used_at : "-",
+               t->revoked_at[0] ? t->revoked_at : "-");
+    }
+    if (n == 0)
+        fputs("wenda: no tokens yet ('wenda token create')\n", stderr);
+    wenda_auth_token_list_free(items);
+    return 0;
+}
+
+static int
+token_revoke(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda token revoke [--db PATH] ID\n"
+        "\n"
+        "Revokes the token with id ID (see 'wenda token list') for good.\n"
+        "  --db PATH   database file (WENDA_DB, default " DEFAULT_DB ")\n";
+    struct wenda_store *st;
+    const char *db = NULL;
+    enum wenda_err rc;
+    unsigned long id;
+    int r = token_db_only("token revoke", help, argc, argv, &db);
+
+    if (r != 0)
+        return r < 0 ? 0 : r;
+    if (argc - optind != 1)
+        return bad_usage("token revoke", "%s", "needs exactly one ID "
+                         "argument");
+    if (parse_uint(argv[optind], 1, (unsigned long)INT64_MAX, &id) != 0)
+        return bad_usage("token revoke", "'%s' is not a token id: ID is "
+                         "the number 'wenda token list' shows",
+                         token_echo(argv[optind]));
+    st = token_store(db);
+    if (st == NULL)
+        return 1;
+    rc = wenda_auth_token_revoke(st, (int64_t)id);
+    wenda_store_close(st);
+    if (rc == WENDA_ERR_NOT_FOUND) {
+        fprintf(stderr, "wenda token: no token %lu to revoke in %s (no such "
+                "id, or already revoked)\n", id, db);
+        return 1;
+    }
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda token: cannot revoke token %lu in %s: %s\n",
+                id, db, wenda_err_title(rc));
+        return 1;
+    }
+    printf("revoked token %lu\n", id);
+    return 0;
+}
+
+static int
+cmd_token(int argc, char **argv)
+{
+    static const struct {
+        const char *name;
+        int (*fn)(int argc, char **argv);
+    } subs[] = {
+        {"create", token_create},
+        {"list", token_list},
+        {"revoke", token_revoke},
+    };
+    size_t i;
+
+    if (argc < 2)
+        return bad_usage("token", "%s", "needs a subcommand: create, list "
+                         "or revoke");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(token_help, stdout);
+        return 0;
+    }
+    for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
+        if (strcmp(argv[1], subs[i].name) == 0)
+            return subs[i].fn(argc - 1, argv + 1);
+    return bad_usage("token", "unknown subcommand '%s': create, list or "
+                     "revoke", token_echo(argv[1]));
 }
 
 int
