@@ -45,7 +45,8 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c
-APP_SRC  := service/api.c service/http.c service/metrics.c service/main.c
+APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
+            service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o

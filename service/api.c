@@ -71,6 +71,16 @@ static void h_delete(const struct api_request *, const char *,
                      struct api_response *);
 static void h_revisions(const struct api_request *, const char *,
                         struct api_response *);
+static void h_tokens(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_token_create(const struct api_request *, const char *,
+                           struct api_response *);
+static void h_token_revoke(const struct api_request *, const char *,
+                           struct api_response *);
+static void h_export(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_import(const struct api_request *, const char *,
+                     struct api_response *);
 
 static const struct route routes[] = {
     {"/healthz", "/healthz", h_healthz, NULL, NULL, NULL, NULL},
@@ -85,6 +95,11 @@ static const struct route routes[] = {
     {"/v1/random", "/v1/random", h_random, NULL, NULL, NULL, NULL},
     {"/v1/search", "/v1/search", h_search, NULL, NULL, NULL, NULL},
     {"/metrics", "/metrics", h_metrics, NULL, NULL, NULL, NULL},
+    {"/v1/tokens", "/v1/tokens", h_tokens, h_token_create, NULL, NULL, NULL},
+    {"/v1/tokens/*", "/v1/tokens/{id}", NULL, NULL, NULL, NULL,
+     h_token_revoke},
+    {"/v1/export", "/v1/export", h_export, NULL, NULL, NULL, NULL},
+    {"/v1/import", "/v1/import", NULL, h_import, NULL, NULL, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -998,6 +1013,245 @@ h_revisions(const struct api_request *req, const char *key,
     reply_raw(res, 200, &b);
 }
 
+/* ---- tokens, export, import (admin) ------------------------------------- */
+
+static void
+h_tokens(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_token_info *items = NULL;
+    struct buf b = {0};
+    size_t n = 0, i;
+    enum wenda_err rc;
+
+    (void)key;
+    if (!authorize(req, WENDA_ROLE_ADMIN, res, NULL))
+        return;
+    rc = wenda_auth_token_list(req->store, &items, &n);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    /* Never the token, never its hash. */
+    buf_adds(&b, "{\"items\":[");
+    for (i = 0; i < n; i++) {
+        const struct wenda_token_info *t = &items[i];
+
+        buf_addf(&b, "%s{\"id\":%lld,\"name\":", i ? "," : "",
+                 (long long)t->id);
+        buf_add_json(&b, t->name);
+        buf_addf(&b, ",\"role\":\"%s\",\"created_at\":",
+                 wenda_auth_role_name(t->role));
+        buf_add_json(&b, t->created_at);
+        buf_adds(&b, ",\"expires_at\":");
+        if (t->expires_at[0])
+            buf_add_json(&b, t->expires_at);
+        else
+            buf_adds(&b, "null");
+        buf_adds(&b, ",\"last_used_at\":");
+        if (t->last_used_at[0])
+            buf_add_json(&b, t->last_used_at);
+        else
+            buf_adds(&b, "null");
+        buf_adds(&b, ",\"revoked_at\":");
+        if (t->revoked_at[0])
+            buf_add_json(&b, t->revoked_at);
+        else
+            buf_adds(&b, "null");
+        buf_add(&b, "}", 1);
+    }
+    buf_adds(&b, "]}");
+    wenda_auth_token_list_free(items);
+    reply_raw(res, 200, &b);
+}
+
+static void
+h_token_create(const struct api_request *req, const char *key,
+               struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    const char *role, *name, *expires;
+    int64_t seconds = 0;
+    json_t *o;
+
+    (void)key;
+    if (!authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    o = body_json(req, "application/json", res);
+    if (o == NULL)
+        return;
+    role = json_string_value(json_object_get(o, "role"));
+    name = json_object_get(o, "name") != NULL
+               ? json_string_value(json_object_get(o, "name"))
+               : "";
+    expires = json_object_get(o, "expires") != NULL
+                  ? json_string_value(json_object_get(o, "expires"))
+                  : "never";
+    if (json_object_size(o) > (size_t)(1 + (json_object_get(o, "name") != 0) +
+                                       (json_object_get(o, "expires") != 0))) {
+        api_problem(res, WENDA_ERR_INVALID, "a token takes role, name and "
+                    "expires only", NULL);
+    } else if (wenda_auth_role_parse(role) == WENDA_ROLE_NONE) {
+        api_problem(res, WENDA_ERR_INVALID, "role must be reader, editor or "
+                    "admin", NULL);
+    } else if (name == NULL || !wenda_auth_name_valid(name)) {
+        api_problem(res, WENDA_ERR_INVALID, "name must be text of at most 64 "
+                    "bytes without control characters", NULL);
+    } else if (expires == NULL ||
+               wenda_auth_parse_expiry(expires, &seconds) != WENDA_OK) {
+        api_problem(res, WENDA_ERR_INVALID, "expires must be never, or a "
+                    "number with d, h or m (30d, 12h, 90m)", NULL);
+    } else if ((job = new_job(WRITE_TOKEN_CREATE, &who, res)) != NULL) {
+        job->auth = req->auth;
+        job->role = (int)wenda_auth_role_parse(role);
+        (void)snprintf(job->token_name, sizeof(job->token_name), "%s", name);
+        job->expires = seconds;
+        res->job = job;
+    }
+    json_decref(o);
+}
+
+static void
+h_token_revoke(const struct api_request *req, const char *key,
+               struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    long long id;
+
+    if (!authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    if (parse_int(key, 1, INT64_MAX, &id) != 0) {
+        api_problem(res, WENDA_ERR_NOT_FOUND, "no such token", NULL);
+        return;
+    }
+    job = new_job(WRITE_TOKEN_REVOKE, &who, res);
+    if (job != NULL) {
+        job->id = id;
+        res->job = job;
+    }
+}
+
+/* Writes every topic as one line of NDJSON: what an import reads back. */
+static void
+h_export(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_content c;
+    struct buf b = {0};
+    enum wenda_err rc;
+    size_t i;
+
+    (void)key;
+    if (!authorize(req, WENDA_ROLE_ADMIN, res, NULL))
+        return;
+    rc = wenda_store_dump(req->store, &c);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    for (i = 0; i < c.ntopics; i++) {
+        char *line = wenda_topic_json(&c.topics[i], 1, NULL);
+
+        if (line == NULL) {
+            b.failed = 1;
+            break;
+        }
+        buf_adds(&b, line);
+        buf_add(&b, "\n", 1);
+        free(line);
+    }
+    wenda_content_cleanup(&c);
+    reply_raw(res, 200, &b);
+    res->content_type = "application/x-ndjson; charset=utf-8";
+}
+
+/*
+ * Reads an NDJSON body, one topic a line (the server's own fields, id,
+ * version and updated_at, are ignored), and hands them to the writer as
+ * one job: all of them are applied, or none.  The first bad line is named.
+ */
+static void
+h_import(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    const char *p, *end;
+    char msg[256], detail[320];
+    size_t line = 0, cap = 0;
+
+    (void)key;
+    if (!authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    if (!content_type_is(req, "application/x-ndjson")) {
+        api_problem(res, WENDA_ERR_MEDIA_TYPE, "the body must be "
+                    "application/x-ndjson", NULL);
+        return;
+    }
+    job = new_job(WRITE_IMPORT, &who, res);
+    if (job == NULL)
+        return;
+    p = req->body ? req->body : "";
+    end = p + req->body_len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        json_error_t err;
+        json_t *o;
+        enum wenda_err rc;
+
+        line++;
+        if (n == 0 || (n == 1 && p[0] == '\r')) {
+            p += n + 1;
+            continue;
+        }
+        o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
+        p += n + 1;
+        if (o == NULL) {
+            (void)snprintf(detail, sizeof(detail), "line %zu is not valid "
+                           "JSON: %.100s", line, err.text);
+            api_problem(res, WENDA_ERR_PARSE, detail, NULL);
+            goto fail;
+        }
+        (void)json_object_del(o, "id");
+        (void)json_object_del(o, "version");
+        (void)json_object_del(o, "updated_at");
+        if (job->ntopics == cap) {
+            struct wenda_topic *v;
+
+            cap = cap ? cap * 2 : 64;
+            v = realloc(job->topics, cap * sizeof(*v));
+            if (v == NULL) {
+                json_decref(o);
+                api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+                goto fail;
+            }
+            job->topics = v;
+        }
+        rc = api_topic_from_json(o, &job->topics[job->ntopics], msg,
+                                 sizeof(msg));
+        json_decref(o);
+        if (rc != WENDA_OK) {
+            (void)snprintf(detail, sizeof(detail), "line %zu: %s", line,
+                           msg);
+            api_problem(res, WENDA_ERR_INVALID, detail, NULL);
+            goto fail;
+        }
+        job->ntopics++;
+    }
+    if (job->ntopics == 0) {
+        api_problem(res, WENDA_ERR_INVALID, "the body holds no topic", NULL);
+        goto fail;
+    }
+    res->job = job;
+    return;
+fail:
+    write_job_cleanup(job);
+    free(job);
+}
+
 /* ---- routing ----------------------------------------------------------- */
 
 /*
@@ -1080,15 +1334,16 @@ api_handle(const struct api_request *req, struct api_response *res)
             struct buf allow = {0};
             char detail[160];
 
-            buf_adds(&allow, "GET, HEAD");
+            if (r->get)
+                buf_adds(&allow, "GET, HEAD");
             if (r->post)
-                buf_adds(&allow, ", POST");
+                buf_adds(&allow, allow.n ? ", POST" : "POST");
             if (r->put)
-                buf_adds(&allow, ", PUT");
+                buf_adds(&allow, allow.n ? ", PUT" : "PUT");
             if (r->patch)
-                buf_adds(&allow, ", PATCH");
+                buf_adds(&allow, allow.n ? ", PATCH" : "PATCH");
             if (r->del)
-                buf_adds(&allow, ", DELETE");
+                buf_adds(&allow, allow.n ? ", DELETE" : "DELETE");
             (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
                            "here; allowed: %s", req->method,
                            allow.p ? allow.p : "GET, HEAD");

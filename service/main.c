@@ -197,7 +197,10 @@ static const char serve_help[] =
     "  --drain-timeout S    on SIGTERM, how long requests in flight may take\n"
     "                       (WENDA_DRAIN_TIMEOUT, default 10)\n"
     "  --log FILE           append messages to FILE, re-opened on SIGHUP\n"
-    "                       (WENDA_LOG, default: standard error)\n";
+    "                       (WENDA_LOG, default: standard error)\n"
+    "  --private            reads need a reader token too (WENDA_PRIVATE=1)\n"
+    "  --write-queue N      writes that may wait for the writer before 503\n"
+    "                       (WENDA_WRITE_QUEUE, default 256)\n";
 
 static int
 cmd_serve(int argc, char **argv)
@@ -215,6 +218,8 @@ cmd_serve(int argc, char **argv)
         {"search-wait", required_argument, NULL, 'W'},
         {"drain-timeout", required_argument, NULL, 'D'},
         {"log", required_argument, NULL, 'L'},
+        {"private", no_argument, NULL, 'P'},
+        {"write-queue", required_argument, NULL, 'Q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -228,6 +233,8 @@ cmd_serve(int argc, char **argv)
     const char *slots = env_or("WENDA_SEARCH_SLOTS", NULL);
     const char *wait = env_or("WENDA_SEARCH_WAIT_MS", "100");
     const char *drain = env_or("WENDA_DRAIN_TIMEOUT", "10");
+    const char *wqueue = env_or("WENDA_WRITE_QUEUE", "256");
+    const char *private_env = env_or("WENDA_PRIVATE", "0");
     unsigned long v;
     struct stat sb;
     int c;
@@ -250,6 +257,8 @@ cmd_serve(int argc, char **argv)
         case 'W': wait = optarg; break;
         case 'D': drain = optarg; break;
         case 'L': cfg.log_path = optarg; break;
+        case 'P': private_env = "1"; break;
+        case 'Q': wqueue = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -291,6 +300,14 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--drain-timeout: '%s' is not a number of "
                          "seconds from 0 to 3600", drain);
     cfg.drain_timeout = (unsigned int)v;
+    if (parse_uint(wqueue, 1, 1 << 20, &v) != 0)
+        return bad_usage("serve", "--write-queue: '%s' is not a number from "
+                         "1 to 1048576", wqueue);
+    cfg.write_queue = (size_t)v;
+    if (strcmp(private_env, "0") != 0 && strcmp(private_env, "1") != 0)
+        return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
+                         private_env);
+    cfg.private_reads = private_env[0] == '1';
     if (cfg.log_path != NULL && cfg.log_path[0] == '\0')
         return bad_usage("serve", "--log: %s", "must not be empty");
     if (cfg.db_path[0] == '\0')

@@ -12,6 +12,7 @@
  */
 #include "writer.h"
 
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,13 @@ struct writer {
 void
 write_job_cleanup(struct write_job *job)
 {
+    size_t i;
+
+    for (i = 0; i < job->ntopics; i++)
+        wenda_topic_cleanup(&job->topics[i]);
+    free(job->topics);
+    job->topics = NULL;
+    job->ntopics = 0;
     wenda_topic_cleanup(&job->topic);
     json_decref(job->patch);
     job->patch = NULL;
@@ -48,6 +56,8 @@ fail(struct write_job *job, enum wenda_err rc, const char *msg)
                                "version; fetch it again"
                              : NULL;
 
+    if (job->kind == WRITE_TOKEN_CREATE && job->res.body != NULL)
+        sodium_memzero(job->res.body, job->res.len);  /* a token, unsent */
     api_response_cleanup(&job->res);
     api_problem(&job->res, rc, detail, NULL);
 }
@@ -106,6 +116,74 @@ merge_patch(json_t *target, json_t *patch)
 }
 
 /*
+ * Imports every topic of the job, creating new slugs and replacing the
+ * topics whose slug exists; any failure names its line and, as the job
+ * runs in one savepoint, undoes them all.
+ */
+static enum wenda_err
+apply_import(struct wenda_store *st, struct write_job *job, char *msg,
+             size_t msgcap)
+{
+    char why[200], etag[WENDA_ETAG_SIZE];
+    struct wenda_topic cur;
+    enum wenda_err rc = WENDA_OK;
+    size_t i;
+
+    for (i = 0; i < job->ntopics && rc == WENDA_OK; i++) {
+        const struct wenda_topic *t = &job->topics[i];
+        int64_t id = 0;
+
+        why[0] = '\0';
+        rc = wenda_store_topic_get(st, 0, t->slug, &cur);
+        if (rc == WENDA_ERR_NOT_FOUND) {
+            rc = wenda_store_topic_create(st, t, job->who, &id, why,
+                                          sizeof(why));
+        } else if (rc == WENDA_OK) {
+            id = cur.id;
+            wenda_topic_cleanup(&cur);
+            rc = wenda_store_topic_current(st, id, &cur, etag);
+            wenda_topic_cleanup(&cur);
+            if (rc == WENDA_OK)
+                rc = wenda_store_topic_replace(st, id, t, etag, job->who, why,
+                                               sizeof(why));
+        }
+        if (rc != WENDA_OK)
+            (void)snprintf(msg, msgcap, "line %zu: %s", i + 1,
+                           why[0] ? why : wenda_err_title(rc));
+    }
+    return rc;
+}
+
+/* Creates a token; its one showing goes into the job's answer. */
+static enum wenda_err
+apply_token_create(struct wenda_store *st, struct write_job *job)
+{
+    char token[WENDA_TOKEN_LEN + 1];
+    json_t *o;
+    char *s;
+    int64_t id = 0;
+    enum wenda_err rc = wenda_auth_token_create(
+        job->auth, st, (enum wenda_role)job->role, job->token_name,
+        job->expires, token, &id);
+
+    if (rc != WENDA_OK)
+        return rc;
+    o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "token",
+                  token, "role", wenda_auth_role_name(job->role), "name",
+                  job->token_name);
+    sodium_memzero(token, sizeof(token));
+    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (s == NULL)
+        return WENDA_ERR_NOMEM;
+    api_response_cleanup(&job->res);
+    job->res.body = s;     /* kept for the answer after the commit */
+    job->res.len = strlen(s);
+    job->id = id;
+    return WENDA_OK;
+}
+
+/*
  * Applies one job inside the batch's transaction.  On success the job's
  * pending answer is left in job->res with status 0 in place of the final
  * one, which is only given after the commit.
@@ -131,6 +209,18 @@ apply(struct wenda_store *st, struct write_job *job)
     case WRITE_DELETE:
         rc = wenda_store_topic_delete(st, id, job->if_match, job->who);
         break;
+    case WRITE_IMPORT:
+        rc = apply_import(st, job, msg, sizeof(msg));
+        break;
+    case WRITE_TOKEN_CREATE:
+        rc = apply_token_create(st, job);
+        break;
+    case WRITE_TOKEN_REVOKE:
+        rc = wenda_auth_token_revoke(st, id);
+        if (rc == WENDA_ERR_NOT_FOUND)
+            (void)snprintf(msg, sizeof(msg), "no such token, or already "
+                           "revoked");
+        break;
     case WRITE_PATCH:
         rc = wenda_store_topic_current(st, id, &cur, etag);
         if (rc == WENDA_OK && strcmp(etag, job->if_match) != 0)
@@ -152,7 +242,8 @@ apply(struct wenda_store *st, struct write_job *job)
         rc = WENDA_ERR_INTERNAL;
         break;
     }
-    if (rc == WENDA_OK && job->token_id > 0)
+    if (rc == WENDA_OK && job->token_id > 0 &&
+        !(job->kind == WRITE_TOKEN_REVOKE && job->token_id == job->id))
         rc = wenda_auth_touch(st, job->token_id);
     if (rc != WENDA_OK) {
         fail(job, rc, msg);
@@ -169,8 +260,25 @@ answer(struct wenda_store *st, struct write_job *job)
     char *doc = NULL, location[64];
     size_t len = 0;
 
+    if (job->kind == WRITE_TOKEN_CREATE) {
+        /* The body holds the token: shown this once. */
+        job->res.status = 201;
+        job->res.content_type = "application/json; charset=utf-8";
+        return;
+    }
     api_response_cleanup(&job->res);
-    if (job->kind == WRITE_DELETE) {
+    if (job->kind == WRITE_IMPORT) {
+        char body[64];
+        int n = snprintf(body, sizeof(body), "{\"imported\":%zu}",
+                         job->ntopics);
+
+        job->res.status = 200;
+        job->res.content_type = "application/json; charset=utf-8";
+        job->res.body = strndup(body, (size_t)n);
+        job->res.len = job->res.body ? (size_t)n : 0;
+        return;
+    }
+    if (job->kind == WRITE_DELETE || job->kind == WRITE_TOKEN_REVOKE) {
         job->res.status = 204;
         job->res.content_type = "application/json; charset=utf-8";
         return;
@@ -233,6 +341,7 @@ run_batch(void *ctx, void **jobs, size_t n)
         else if (ok[i])
             fail(job, WENDA_ERR_UNAVAILABLE, "the change could not be "
                  "saved; nothing was written");
+
         atomic_store(&job->done, 1);
         job->wake(job);
     }

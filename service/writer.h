@@ -18,7 +18,17 @@
 #include "api.h"
 #include "wenda/content.h"
 
-enum write_kind { WRITE_CREATE, WRITE_REPLACE, WRITE_PATCH, WRITE_DELETE };
+enum write_kind {
+    WRITE_CREATE,
+    WRITE_REPLACE,
+    WRITE_PATCH,
+    WRITE_DELETE,
+    WRITE_IMPORT,        /* topics[]: each created or replaced by slug */
+    WRITE_TOKEN_CREATE,  /* role, token_name, expires */
+    WRITE_TOKEN_REVOKE   /* id */
+};
+
+struct wenda_auth;
 
 struct write_job {
     enum write_kind kind;
@@ -28,6 +38,12 @@ struct write_job {
     char if_match[64];                /* replace, patch, delete */
     char who[96];                     /* the token's name */
     int64_t token_id;                 /* its id, to record its use */
+    struct wenda_topic *topics;       /* import: ntopics, in line order */
+    size_t ntopics;
+    struct wenda_auth *auth;          /* token create */
+    int role;                         /* token create: enum wenda_role */
+    char token_name[72];              /* token create */
+    int64_t expires;                  /* token create: seconds, 0 never */
     struct api_response res;          /* filled in by the writer */
     void (*wake)(struct write_job *job);  /* called once res is final */
     void *conn;                       /* for wake */

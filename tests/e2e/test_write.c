@@ -468,3 +468,144 @@ Test(e2e_write, loses_no_acknowledged_write_to_kill_9)
     }
     harness_stop(&again);
 }
+
+/* ---- tokens, export and import over HTTP (admin) ------------------------ */
+
+TestSuite(e2e_admin, .fini = stop);
+
+static char admin[WENDA_TOKEN_LEN + 1];
+
+static void
+start_admin(const char *const *args)
+{
+    cr_assert_eq(harness_start(&srv, args), 0, "server did not start: %s",
+                 srv.why);
+    make_token(&srv, WENDA_ROLE_ADMIN, "admin-one", admin);
+    make_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
+}
+
+Test(e2e_admin, creates_lists_and_revokes_tokens)
+{
+    struct http_reply r;
+    char token[WENDA_TOKEN_LEN + 1], path[64];
+    long long id;
+    json_t *doc;
+
+    start_admin(NULL);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/tokens", editor,
+                            "application/json", NULL, "{\"role\":\"reader\"}",
+                            &r),
+                 403);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/tokens", admin,
+                            "application/json", NULL,
+                            "{\"role\":\"boss\"}", &r),
+                 400);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/tokens", admin,
+                            "application/json", NULL,
+                            "{\"role\":\"editor\",\"name\":\"new editor\","
+                            "\"expires\":\"30d\"}",
+                            &r),
+                 201, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    snprintf(token, sizeof token, "%s",
+             json_string_value(json_object_get(doc, "token")));
+    id = json_integer_value(json_object_get(doc, "id"));
+    cr_assert_eq(strncmp(token, "wnd_", 4), 0);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+
+    /* The new token works, and the list never shows it. */
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", token,
+                            "application/json", NULL, new_topic, &r),
+                 201);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/tokens", admin, NULL, NULL,
+                            NULL, &r),
+                 200);
+    cr_assert_not_null(strstr(r.body, "\"name\":\"new editor\""));
+    cr_assert_null(strstr(r.body, token + 4), "the list shows a token");
+    http_reply_cleanup(&r);
+
+    snprintf(path, sizeof path, "/v1/tokens/%lld", id);
+    cr_assert_eq(send_write(&srv, "DELETE", path, admin, NULL, NULL, NULL,
+                            &r),
+                 204);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "DELETE", path, admin, NULL, NULL, NULL,
+                            &r),
+                 404);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/topics", token,
+                            "application/json", NULL, new_topic, &r),
+                 401, "a revoked token still writes");
+    cr_assert_not_null(strstr(r.body, "revoked"));
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
+{
+    struct http_reply r, again;
+    char *bad;
+    size_t lines = 0, i;
+
+    start_admin(NULL);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/export", admin, NULL, NULL,
+                            NULL, &r),
+                 200);
+    cr_assert_not_null(strstr(http_header(&r, "Content-Type"), "ndjson"));
+    for (i = 0; i < r.len; i++)
+        lines += r.body[i] == '\n';
+    cr_assert_eq(lines, 64);
+
+    /* The export imports back as it is (every topic replaced by slug). */
+    cr_assert_eq(send_write(&srv, "POST", "/v1/import", admin,
+                            "application/x-ndjson", NULL, r.body, &again),
+                 200, "%.*s", (int)again.len, again.body);
+    cr_assert_not_null(strstr(again.body, "\"imported\":64"));
+    http_reply_cleanup(&again);
+
+    /* A bad third line: nothing is applied, and the line is named. */
+    bad = malloc(r.len + 64);
+    cr_assert_not_null(bad);
+    {
+        const char *second = strchr(strchr(r.body, '\n') + 1, '\n') + 1;
+        size_t head = (size_t)(second - r.body);
+
+        memcpy(bad, r.body, head);
+        memcpy(bad + head, "{\"slug\":\"broken\"}\n", 18);
+        bad[head + 18] = '\0';
+    }
+    cr_assert_eq(send_write(&srv, "POST", "/v1/import", admin,
+                            "application/x-ndjson", NULL, bad, &again),
+                 400);
+    cr_assert_not_null(strstr(again.body, "line 3"), "%s", again.body);
+    http_reply_cleanup(&again);
+    free(bad);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/import", editor,
+                            "application/x-ndjson", NULL, r.body, &again),
+                 403);
+    http_reply_cleanup(&again);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_admin, keeps_reads_private_when_asked)
+{
+    static const char *const args[] = {"--private", NULL};
+    struct http_reply r;
+
+    start_admin(args);
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/1", NULL, NULL, 0, &r),
+                 0);
+    cr_assert_eq(r.status, 401);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/topics/1", editor, NULL, NULL,
+                            NULL, &r),
+                 200);
+    http_reply_cleanup(&r);
+    /* Health checks stay open. */
+    cr_assert_eq(http_request(&srv, "GET", "/healthz", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    http_reply_cleanup(&r);
+}

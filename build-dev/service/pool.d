@@ -1,0 +1,4 @@
+build-dev/service/pool.o: service/pool.c include/wenda/pool.h \
+ include/wenda/err.h
+include/wenda/pool.h:
+include/wenda/err.h:
