@@ -1,2 +1,0 @@
-build-dev/tests/e2e/test_api.o: tests/e2e/test_api.c tests/e2e/harness.h
-tests/e2e/harness.h:
