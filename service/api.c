@@ -1073,6 +1073,7 @@ h_token_create(const struct api_request *req, const char *key,
     struct write_job *job;
     const char *role, *name, *expires;
     int64_t seconds = 0;
+    size_t known;
     json_t *o;
 
     (void)key;
@@ -1088,8 +1089,12 @@ h_token_create(const struct api_request *req, const char *key,
     expires = json_object_get(o, "expires") != NULL
                   ? json_string_value(json_object_get(o, "expires"))
                   : "never";
-    if (json_object_size(o) > (size_t)(1 + (json_object_get(o, "name") != 0) +
-                                       (json_object_get(o, "expires") != 0))) {
+    known = 1;
+    if (json_object_get(o, "name") != NULL)
+        known++;
+    if (json_object_get(o, "expires") != NULL)
+        known++;
+    if (json_object_size(o) > known) {
         api_problem(res, WENDA_ERR_INVALID, "a token takes role, name and "
                     "expires only", NULL);
     } else if (wenda_auth_role_parse(role) == WENDA_ROLE_NONE) {

@@ -680,6 +680,38 @@ wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
     return s;
 }
 
+json_t *
+wenda_json_merge_patch(json_t *target, const json_t *patch)
+{
+    const char *key;
+    json_t *value;
+
+    if (!json_is_object(patch)) {
+        json_decref(target);
+        return json_deep_copy(patch);
+    }
+    if (!json_is_object(target)) {
+        json_decref(target);
+        target = json_object();
+        if (target == NULL)
+            return NULL;
+    }
+    json_object_foreach((json_t *)(uintptr_t)patch, key, value) {
+        if (json_is_null(value)) {
+            (void)json_object_del(target, key);
+        } else {
+            json_t *old = json_object_get(target, key);
+            json_t *merged = wenda_json_merge_patch(json_incref(old), value);
+
+            if (merged == NULL || json_object_set_new(target, key, merged)) {
+                json_decref(target);
+                return NULL;
+            }
+        }
+    }
+    return target;
+}
+
 void
 wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE])
 {

@@ -434,7 +434,7 @@ open_log(const char *path)
 static long
 drain(struct MHD_Daemon *d, unsigned int timeout)
 {
-    struct timespec t0, pause = {0, 10 * 1000 * 1000};
+    struct timespec t0, pause = {0, 10L * 1000 * 1000};
     MHD_socket listener;
     long left;
 
@@ -520,8 +520,8 @@ http_serve(const struct http_config *cfg)
                 "token key");
         return 1;
     }
-    if (writer_start(cfg->db_path, cfg->write_queue, &srv.writer, msg,
-                     sizeof(msg)) != WENDA_OK) {
+    if (writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
+                     &srv.writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         wenda_auth_close(srv.auth);
         return 1;

@@ -21,6 +21,7 @@ struct http_config {
     const char *log_path;       /* NULL: stderr stays as it is */
     int private_reads;          /* reads need a reader token */
     size_t write_queue;         /* writes that may wait for the writer */
+    size_t write_batch;         /* writes committed at once (1: no group) */
 };
 
 /*

@@ -200,7 +200,10 @@ static const char serve_help[] =
     "                       (WENDA_LOG, default: standard error)\n"
     "  --private            reads need a reader token too (WENDA_PRIVATE=1)\n"
     "  --write-queue N      writes that may wait for the writer before 503\n"
-    "                       (WENDA_WRITE_QUEUE, default 256)\n";
+    "                       (WENDA_WRITE_QUEUE, default 256)\n"
+    "  --write-batch N      writes committed in one transaction, 1 to 64;\n"
+    "                       1 turns group commit off (WENDA_WRITE_BATCH, "
+    "default 64)\n";
 
 static int
 cmd_serve(int argc, char **argv)
@@ -220,6 +223,7 @@ cmd_serve(int argc, char **argv)
         {"log", required_argument, NULL, 'L'},
         {"private", no_argument, NULL, 'P'},
         {"write-queue", required_argument, NULL, 'Q'},
+        {"write-batch", required_argument, NULL, 'G'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -234,6 +238,7 @@ cmd_serve(int argc, char **argv)
     const char *wait = env_or("WENDA_SEARCH_WAIT_MS", "100");
     const char *drain = env_or("WENDA_DRAIN_TIMEOUT", "10");
     const char *wqueue = env_or("WENDA_WRITE_QUEUE", "256");
+    const char *wbatch = env_or("WENDA_WRITE_BATCH", "64");
     const char *private_env = env_or("WENDA_PRIVATE", "0");
     unsigned long v;
     struct stat sb;
@@ -259,6 +264,7 @@ cmd_serve(int argc, char **argv)
         case 'L': cfg.log_path = optarg; break;
         case 'P': private_env = "1"; break;
         case 'Q': wqueue = optarg; break;
+        case 'G': wbatch = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -304,6 +310,10 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--write-queue: '%s' is not a number from "
                          "1 to 1048576", wqueue);
     cfg.write_queue = (size_t)v;
+    if (parse_uint(wbatch, 1, 64, &v) != 0)
+        return bad_usage("serve", "--write-batch: '%s' is not a number from "
+                         "1 to 64", wbatch);
+    cfg.write_batch = (size_t)v;
     if (strcmp(private_env, "0") != 0 && strcmp(private_env, "1") != 0)
         return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
                          private_env);

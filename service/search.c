@@ -652,6 +652,17 @@ find_exact(struct rank_params *p, struct rank_data *d)
                                                      : SQLITE_ERROR;
 }
 
+void
+wenda_search_close(void *state)
+{
+    struct rank_params *rp = state;
+
+    if (rp != NULL) {
+        sqlite3_finalize(rp->keys);
+        rp->keys = NULL;
+    }
+}
+
 static void
 rank_params_free(void *p)
 {

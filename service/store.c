@@ -277,6 +277,7 @@ wenda_store_close(struct wenda_store *st)
         sqlite3_finalize(st->slot[i]);
     sqlite3_finalize(st->begin);
     sqlite3_finalize(st->commit);
+    wenda_search_close(st->search_state);
     (void)sqlite3_close(st->db);
     wenda_tokenizer_free(st->tk);
     free(st);
@@ -1329,7 +1330,12 @@ check_match(struct wenda_store *st, int64_t id, const char *if_match,
     }
     *version = query_int(st->db, "SELECT version FROM topics WHERE id = ?2",
                          NULL, id);
-    return *version > 0 ? WENDA_OK : WENDA_ERR_DB;
+    if (*version <= 0) {
+        free(*before);
+        *before = NULL;
+        return WENDA_ERR_DB;
+    }
+    return WENDA_OK;
 }
 
 enum wenda_err

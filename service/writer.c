@@ -85,37 +85,6 @@ editable_json(const struct wenda_topic *t)
 }
 
 /*
- * Applies the JSON merge patch (RFC 7396) patch to target and returns the
- * result (a new reference; target's reference is taken).
- */
-static json_t *
-merge_patch(json_t *target, json_t *patch)
-{
-    const char *key;
-    json_t *value;
-
-    if (!json_is_object(patch)) {
-        json_decref(target);
-        return json_incref(patch);
-    }
-    if (!json_is_object(target)) {
-        json_decref(target);
-        target = json_object();
-    }
-    json_object_foreach(patch, key, value) {
-        if (json_is_null(value)) {
-            json_object_del(target, key);
-        } else {
-            json_t *old = json_object_get(target, key);
-
-            json_object_set_new(target, key,
-                                merge_patch(json_incref(old), value));
-        }
-    }
-    return target;
-}
-
-/*
  * Imports every topic of the job, creating new slugs and replacing the
  * topics whose slug exists; any failure names its line and, as the job
  * runs in one savepoint, undoes them all.
@@ -229,7 +198,7 @@ apply(struct wenda_store *st, struct write_job *job)
             wenda_topic_cleanup(&cur);
             break;
         }
-        doc = merge_patch(editable_json(&cur), job->patch);
+        doc = wenda_json_merge_patch(editable_json(&cur), job->patch);
         wenda_topic_cleanup(&cur);
         rc = api_topic_from_json(doc, &patched, msg, sizeof(msg));
         json_decref(doc);
@@ -348,8 +317,8 @@ run_batch(void *ctx, void **jobs, size_t n)
 }
 
 enum wenda_err
-writer_start(const char *db_path, size_t capacity, struct writer **out,
-             char *msg, size_t msgcap)
+writer_start(const char *db_path, size_t capacity, size_t max_batch,
+             struct writer **out, char *msg, size_t msgcap)
 {
     struct writer *w = calloc(1, sizeof(*w));
     enum wenda_err rc;
@@ -361,8 +330,11 @@ writer_start(const char *db_path, size_t capacity, struct writer **out,
     if (rc == WENDA_OK)
         rc = wenda_queue_new(capacity, &w->queue);
     if (rc == WENDA_OK)
-        rc = wenda_pool_start(w->queue, 1, MAX_BATCH, run_batch, w,
-                              &w->pool);
+        rc = wenda_pool_start(w->queue, 1,
+                              max_batch < 1           ? 1
+                              : max_batch > MAX_BATCH ? MAX_BATCH
+                                                      : max_batch,
+                              run_batch, w, &w->pool);
     if (rc != WENDA_OK) {
         if (msg[0] == '\0')
             (void)snprintf(msg, msgcap, "cannot start the writer: %s",

@@ -54,10 +54,12 @@ struct writer;
 
 /*
  * Opens db_path for writing and starts the writer thread with a queue of
- * capacity jobs.  On failure writes a message to msg.
+ * capacity jobs, committing up to max_batch of them at once (1: one
+ * commit per write, no group commit; at most 64).  On failure writes a message to msg.
  */
 enum wenda_err writer_start(const char *db_path, size_t capacity,
-                            struct writer **out, char *msg, size_t msgcap);
+                            size_t max_batch, struct writer **out, char *msg,
+                            size_t msgcap);
 
 /*
  * Queues job without waiting.  WENDA_ERR_UNAVAILABLE when the queue is full

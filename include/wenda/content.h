@@ -128,6 +128,16 @@ enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
  */
 char *wenda_topic_json(const struct wenda_topic *t, int full, size_t *len);
 
+struct json_t;
+
+/*
+ * Applies the JSON merge patch patch (RFC 7396) to target and returns the
+ * result.  Takes the caller's reference to target (which may be NULL) and
+ * returns a new one; patch is borrowed.  NULL when out of memory.
+ */
+struct json_t *wenda_json_merge_patch(struct json_t *target,
+                                      const struct json_t *patch);
+
 /* Bytes of an ETag written by wenda_etag(), with its NUL. */
 #define WENDA_ETAG_SIZE 19
 

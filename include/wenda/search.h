@@ -106,6 +106,12 @@ enum wenda_err wenda_search_index_clear(struct wenda_store *st);
  */
 enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
 
+/*
+ * Finalizes the statements of a connection's search state, so that the
+ * connection can close; the store calls it just before sqlite3_close().
+ */
+void wenda_search_close(void *state);
+
 /* Frees what *r owns and zeroes it. */
 void wenda_search_result_cleanup(struct wenda_search_result *r);
 

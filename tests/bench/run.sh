@@ -123,6 +123,27 @@ results+=("$(run list "$pw" "$tmp/list.txt")")
 results+=("$(run search "$pw" "$tmp/search.txt")")
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$wpid/status")
 
+# -- writes: 16 editors, with and without group commit ------------------
+write_run() {   # name batch
+    local db="$tmp/w$2/wenda.db" port pid token out
+    mkdir -p "$tmp/w$2"
+    "$BUILD/wenda" import --db "$db" content >/dev/null
+    token=$("$BUILD/wenda" token create --db "$db" --role editor \
+            --name bench 2>/dev/null)
+    port=$(free_port)
+    "$BUILD/wenda" serve --port "$port" --db "$db" --write-batch "$2" \
+        2>"$tmp/w$2/log" &
+    pid=$!
+    pids+=("$pid")
+    wait_up "http://127.0.0.1:$port/healthz"
+    out=$(BENCH_TOKEN="$token" wrk -t2 -c16 -d"${SECONDS_EACH}s" \
+          -s tests/bench/writes.lua "http://127.0.0.1:$port" | grep '^RESULT')
+    kill "$pid"
+    echo "$1 ${out#RESULT }"
+}
+results+=("$(write_run writes-grouped 64)")
+results+=("$(write_run writes-1-each 1)")
+
 fixed_rps=$(echo "${results[0]}" | awk '{ print $2 }')
 printf '\n%-14s %12s %10s %10s %8s %10s\n' target req/s p50_ms p99_ms errors x_fixed
 for r in "${results[@]}"; do
@@ -131,5 +152,6 @@ for r in "${results[@]}"; do
         "$(ms "$4")" "$5" "$(awk -v a="$2" -v b="$fixed_rps" 'BEGIN { print a / b }')"
 done
 echo
-echo "wenda peak RSS under load: $((rss_kb / 1024)) MB"
+echo "(writes: 16 connections creating topics, x_fixed as for the reads)"
+echo "wenda peak RSS under read load: $((rss_kb / 1024)) MB"
 echo "wenda first 200 OK after start: ${first_ms} ms"

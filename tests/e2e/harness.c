@@ -517,6 +517,23 @@ harness_stop(struct wenda_server *srv)
     return code;
 }
 
+void
+harness_kill(struct wenda_server *srv)
+{
+    if (srv->pid <= 0)
+        return;
+    kill_and_reap(srv->pid);
+    srv->pid = 0;
+}
+
+void
+harness_remove_dir(struct wenda_server *srv)
+{
+    if (srv->dir[0] != '\0')
+        remove_dir(srv->dir);
+    srv->dir[0] = '\0';
+}
+
 /* Reads a whole file into a new NUL-terminated string, or NULL. */
 static char *
 slurp(const char *path)

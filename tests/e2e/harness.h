@@ -91,6 +91,17 @@ int harness_start(struct wenda_server *srv, const char *const *extra_args);
 int harness_stop(struct wenda_server *srv);
 
 /*
+ * Kills the server with SIGKILL (a crash, no shutdown of any kind) and
+ * reaps it, but keeps its temporary directory and database, so that a new
+ * server can be started on them (pass "--db", DIR/wenda.db as extra
+ * arguments).  Remove the directory with harness_remove_dir() afterwards.
+ */
+void harness_kill(struct wenda_server *srv);
+
+/* Removes the server's temporary directory (after harness_kill()). */
+void harness_remove_dir(struct wenda_server *srv);
+
+/*
  * Copies the last cap - 1 bytes (at most) of the server's log into buf and
  * NUL-terminates it.  Never fails; an unreadable log gives a note saying so.
  */
