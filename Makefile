@@ -120,7 +120,7 @@ test: deps all $(BUILD)/tests/wenda-tests $(BUILD)/tests/wenda-eval
 	@for set in $(EVAL_SETS); do echo "== search quality: $$set"; \
 	  ./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content $$set || exit 1; \
 	done
-	WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
+	$(TEST_ENV) WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
 
 eval: deps all $(BUILD)/tests/wenda-eval
 	@for set in $(EVAL_SETS); do echo "== search quality: $$set"; \
@@ -154,7 +154,8 @@ lint: deps deps-lint $(BUILD)/gen/migrations.c
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" test
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
+	    TEST_ENV="LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp" test
 
 # ThreadSanitizer: the server binary is built with it and the whole
 # end-to-end suite runs against it (a race report makes the server exit
