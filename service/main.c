@@ -349,10 +349,14 @@ cmd_serve(int argc, char **argv)
     return http_serve(&cfg);
 }
 
-/* Parses the options shared by import and export: --db and --help. */
+/*
+ * Parses --db (or WENDA_DB) and --help, the options of import, export,
+ * search-less token subcommands.  Returns 0, -1 after printing help, or
+ * the exit status of a usage error; a --db that is empty is one.
+ */
 static int
-db_command(const char *cmd, const char *help, int argc, char **argv,
-           const char **db, const char **dir)
+db_option(const char *cmd, const char *help, int argc, char **argv,
+          const char **db)
 {
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
@@ -369,6 +373,20 @@ db_command(const char *cmd, const char *help, int argc, char **argv,
         default: return bad_usage(cmd, "%s", "bad option");
         }
     }
+    if ((*db)[0] == '\0')
+        return bad_usage(cmd, "--db: %s", "must not be empty");
+    return 0;
+}
+
+/* Parses the options of import and export: db_option() and one DIR. */
+static int
+db_command(const char *cmd, const char *help, int argc, char **argv,
+           const char **db, const char **dir)
+{
+    int rc = db_option(cmd, help, argc, argv, db);
+
+    if (rc != 0)
+        return rc;
     if (argc - optind != 1)
         return bad_usage(cmd, "%s", "needs exactly one directory argument");
     *dir = argv[optind];
@@ -597,30 +615,6 @@ token_echo(const char *s)
     return strlen(s) <= TOKEN_ECHO_MAX ? s : "...";
 }
 
-/* Parses the options of a token subcommand that has only --db. */
-static int
-token_db_only(const char *cmd, const char *help, int argc, char **argv,
-              const char **db)
-{
-    static const struct option opts[] = {
-        {"db", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-
-    *db = env_or("WENDA_DB", DEFAULT_DB);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': *db = optarg; break;
-        case 'h': fputs(help, stdout); return -1;
-        default: return bad_usage(cmd, "%s", "bad option");
-        }
-    }
-    if ((*db)[0] == '\0')
-        return bad_usage(cmd, "--db: %s", "must not be empty");
-    return 0;
-}
 
 /* Opens the database at db for writing (migrated, never created). */
 static struct wenda_store *
@@ -753,7 +747,7 @@ token_list(int argc, char **argv)
     struct wenda_store *st;
     const char *db = NULL;
     size_t n = 0, i;
-    int w = 4, r = token_db_only("token list", help, argc, argv, &db);
+    int w = 4, r = db_option("token list", help, argc, argv, &db);
 
     if (r != 0)
         return r < 0 ? 0 : r;
@@ -801,7 +795,7 @@ token_revoke(int argc, char **argv)
     const char *db = NULL;
     enum wenda_err rc;
     unsigned long id;
-    int r = token_db_only("token revoke", help, argc, argv, &db);
+    int r = db_option("token revoke", help, argc, argv, &db);
 
     if (r != 0)
         return r < 0 ? 0 : r;
