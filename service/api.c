@@ -138,6 +138,8 @@ api_response_cleanup(struct api_response *res)
 {
     size_t i;
 
+    if (res->stream_free != NULL)
+        res->stream_free(res->stream_ctx);
     free(res->body);
     for (i = 0; i < res->nheaders; i++)
         free(res->headers[i].value);
@@ -1138,38 +1140,76 @@ h_token_revoke(const struct api_request *req, const char *key,
     }
 }
 
-/* Writes every topic as one line of NDJSON: what an import reads back. */
+/*
+ * GET /v1/export streams every topic as one line of NDJSON (what an import
+ * reads back), a page of EXPORT_PAGE topics at a time, read on the I/O
+ * thread as the client takes them, so that an export of any size costs a
+ * page of memory.
+ */
+#define EXPORT_PAGE 64
+
+struct export_state {
+    struct wenda_store *store;   /* the I/O thread's own */
+    struct buf_out page;
+    size_t sent;                 /* bytes of page already sent */
+    int done;
+};
+
+static long
+export_read(void *ctx, char *buf, size_t max)
+{
+    struct export_state *e = ctx;
+    size_t n;
+
+    while (e->page.data == NULL || e->sent == e->page.len) {
+        int64_t after = e->page.last_id;
+
+        if (e->done)
+            return -1;   /* end of stream */
+        free(e->page.data);
+        e->sent = 0;
+        if (wenda_store_docs_page(e->store, after, EXPORT_PAGE, &e->page) !=
+            WENDA_OK)
+            return -2;   /* error: the connection is closed */
+        if (e->page.data == NULL)
+            e->done = 1;
+    }
+    n = e->page.len - e->sent < max ? e->page.len - e->sent : max;
+    memcpy(buf, e->page.data + e->sent, n);
+    e->sent += n;
+    return (long)n;
+}
+
+static void
+export_free(void *ctx)
+{
+    struct export_state *e = ctx;
+
+    if (e != NULL)
+        free(e->page.data);
+    free(e);
+}
+
 static void
 h_export(const struct api_request *req, const char *key,
          struct api_response *res)
 {
-    struct wenda_content c;
-    struct buf b = {0};
-    enum wenda_err rc;
-    size_t i;
+    struct export_state *e;
 
     (void)key;
     if (!authorize(req, WENDA_ROLE_ADMIN, res, NULL))
         return;
-    rc = wenda_store_dump(req->store, &c);
-    if (rc != WENDA_OK) {
-        store_error(res, rc);
+    e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
         return;
     }
-    for (i = 0; i < c.ntopics; i++) {
-        char *line = wenda_topic_json(&c.topics[i], 1, NULL);
-
-        if (line == NULL) {
-            b.failed = 1;
-            break;
-        }
-        buf_adds(&b, line);
-        buf_add(&b, "\n", 1);
-        free(line);
-    }
-    wenda_content_cleanup(&c);
-    reply_raw(res, 200, &b);
+    e->store = req->store;
+    res->status = 200;
     res->content_type = "application/x-ndjson; charset=utf-8";
+    res->stream = export_read;
+    res->stream_ctx = e;
+    res->stream_free = export_free;
 }
 
 /*

@@ -63,6 +63,12 @@ struct api_response {
     size_t nheaders;
     struct write_job *job;      /* not NULL: a write for the writer; its
                                  * answer comes when the job is done */
+    /* Not NULL: a body of unknown length, produced by stream() as it is
+     * sent (with stream_ctx; body is then NULL); stream_free releases
+     * stream_ctx when the answer is done. */
+    long (*stream)(void *ctx, char *buf, size_t max);
+    void *stream_ctx;
+    void (*stream_free)(void *ctx);
 };
 
 /*

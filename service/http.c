@@ -186,6 +186,41 @@ usec_since(const struct timespec *t0)
     return us > 0 ? (unsigned long)us : 0;
 }
 
+static size_t
+queue_depth(const void *ctx)
+{
+    return writer_depth(ctx);
+}
+
+/* A streamed body handed to libmicrohttpd. */
+struct stream {
+    long (*fn)(void *ctx, char *buf, size_t max);
+    void *ctx;
+    void (*release)(void *ctx);
+};
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct stream *st = cls;
+    long n = st->fn(st->ctx, buf, max);
+
+    (void)pos;
+    return n == -1   ? MHD_CONTENT_READER_END_OF_STREAM
+           : n < 0   ? MHD_CONTENT_READER_END_WITH_ERROR
+                     : (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+    struct stream *st = cls;
+
+    if (st->release != NULL)
+        st->release(st->ctx);
+    free(st);
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, const char *method,
               const struct request *req, struct api_response *res)
@@ -210,8 +245,25 @@ send_response(struct MHD_Connection *conn, const char *method,
     } else {
         etag[0] = '\0';
     }
-    r = MHD_create_response_from_buffer(res->len, res->body,
-                                        MHD_RESPMEM_MUST_FREE);
+    if (res->stream != NULL) {
+        struct stream *st = malloc(sizeof(*st));
+
+        if (st == NULL) {
+            api_response_cleanup(res);
+            return MHD_NO;
+        }
+        st->fn = res->stream;
+        st->ctx = res->stream_ctx;
+        st->release = res->stream_free;
+        res->stream_free = NULL;   /* libmicrohttpd owns it from here */
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+                                              stream_read, st, stream_free);
+        if (r == NULL)
+            stream_free(st);
+    } else {
+        r = MHD_create_response_from_buffer(res->len, res->body,
+                                            MHD_RESPMEM_MUST_FREE);
+    }
     if (r == NULL) {
         api_response_cleanup(res);
         return MHD_NO;
@@ -526,6 +578,7 @@ http_serve(const struct http_config *cfg)
         wenda_auth_close(srv.auth);
         return 1;
     }
+    metrics_queue_depth_source(queue_depth, srv.writer);
     if (sem_init(&srv.search_slots, 0, slots) != 0) {
         fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
                 strerror(errno));
@@ -576,6 +629,7 @@ http_serve(const struct http_config *cfg)
     /* Every queued write is finished and its connection resumed before
      * the daemon stops: libmicrohttpd must not stop with a connection
      * suspended.  Give the resumed ones a moment to be answered. */
+    metrics_queue_depth_source(NULL, NULL);
     writer_stop(srv.writer);
     srv.writer = NULL;
     (void)drain(d, 1);

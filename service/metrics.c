@@ -41,6 +41,15 @@ static size_t nroutes;
 static atomic_long in_flight;
 static atomic_long connections;
 static atomic_ulong search_waits;
+static size_t (*depth_fn)(const void *ctx);
+static const void *depth_ctx;
+
+void
+metrics_queue_depth_source(size_t (*fn)(const void *ctx), const void *ctx)
+{
+    depth_fn = fn;
+    depth_ctx = ctx;
+}
 static atomic_ulong search_rejects;
 
 void
@@ -212,6 +221,10 @@ metrics_render(struct buf *out)
                  "%lu\n", route_label(r), cum);
     }
     pthread_mutex_unlock(&render);
+    if (depth_fn != NULL)
+        buf_addf(out, "# HELP wenda_write_queue_depth Writes waiting for "
+                 "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
+                 "wenda_write_queue_depth %zu\n", depth_fn(depth_ctx));
     buf_addf(out,
              "# HELP wenda_requests_in_flight Requests begun and not yet "
              "answered.\n"

@@ -35,6 +35,10 @@ long metrics_in_flight(void);
 /* A connection opens or closes. */
 void metrics_connection(int opened);
 
+/* Names the function /metrics asks for the write queue's depth. */
+void metrics_queue_depth_source(size_t (*fn)(const void *ctx),
+                                const void *ctx);
+
 /* A search had to wait for a slot; a search got none in time (503). */
 void metrics_search_waited(void);
 void metrics_search_rejected(void);

@@ -40,6 +40,7 @@ enum stmt_id {
     S_DUMP_TOPICS,
     S_DOC_BY_ID,
     S_DOC_BY_SLUG,
+    S_DOC_PAGE,
     S_SUM_LIST,
     S_SUM_LIST_CATEGORY,
     S_SUM_LIST_TAG,
@@ -80,6 +81,8 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_SUM_LIST_CATEGORY_TAG] = LIST_CATEGORY_TAG_SQL("id, summary"),
     [S_DOC_BY_ID] = "SELECT doc FROM topics WHERE id = ?1",
     [S_DOC_BY_SLUG] = "SELECT doc FROM topics WHERE slug = ?1",
+    [S_DOC_PAGE] = "SELECT id, doc FROM topics WHERE id > ?1 ORDER BY id "
+                   "LIMIT ?2",
     [S_COUNT] = "SELECT count(*) FROM topics",
     [S_COUNT_CATEGORY] = "SELECT count(*) FROM topics WHERE category = ?1",
     [S_NTH] = "SELECT id FROM topics ORDER BY id LIMIT 1 OFFSET ?1",
@@ -803,6 +806,41 @@ wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
     }
     done(s);
     return rc;
+}
+
+enum wenda_err
+wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
+                      unsigned int limit, struct buf_out *out)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = prepare(st, S_DOC_PAGE, &s);
+    struct buf b = {0};
+    int step;
+
+    out->data = NULL;
+    out->len = 0;
+    out->last_id = after_id;
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, after_id);
+    sqlite3_bind_int64(s, 2, limit);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        out->last_id = sqlite3_column_int64(s, 0);
+        buf_add(&b, sqlite3_column_text(s, 1),
+                (size_t)sqlite3_column_bytes(s, 1));
+        buf_add(&b, "\n", 1);
+    }
+    done(s);
+    if (step != SQLITE_DONE) {
+        buf_cleanup(&b);
+        return WENDA_ERR_DB;
+    }
+    if (b.n == 0) {
+        buf_cleanup(&b);
+        return WENDA_OK;
+    }
+    out->data = buf_take(&b, &out->len);
+    return out->data ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
 enum wenda_err

@@ -126,6 +126,22 @@ enum wenda_err wenda_store_topic_list_json(struct wenda_store *st,
                                            char **json, size_t *len,
                                            int64_t *last_id, int *more);
 
+/* A page of NDJSON from wenda_store_docs_page(). */
+struct buf_out {
+    char *data;        /* new, the caller frees; NULL when the page is empty */
+    size_t len;
+    int64_t last_id;   /* the id of its last topic, where the next starts */
+};
+
+/*
+ * Writes the API's JSON of up to limit topics with ids above after_id, in
+ * id order, one a line, into *out: a page of an export that never holds
+ * the whole database in memory.
+ */
+enum wenda_err wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
+                                     unsigned int limit,
+                                     struct buf_out *out);
+
 /* Like wenda_store_topic_random(), but gives the id of the topic picked. */
 enum wenda_err wenda_store_topic_random_id(struct wenda_store *st,
                                            const char *category,

@@ -161,6 +161,8 @@ Test(e2e_server, exposes_prometheus_metrics)
                   r.body);
     }
     cr_assert_not_null(strstr(r.body, "wenda_connections_open "));
+    cr_assert_not_null(strstr(r.body, "\nwenda_write_queue_depth 0\n"), "%s",
+                       r.body);
     http_reply_cleanup(&r);
 }
 

@@ -637,7 +637,7 @@ Test(e2e_admin, creates_lists_and_revokes_tokens)
 
 Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
 {
-    struct http_reply r, again;
+    struct http_reply r, again, before;
     char *bad;
     size_t lines = 0, i;
 
@@ -658,6 +658,9 @@ Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
     http_reply_cleanup(&again);
 
     /* A bad third line: nothing is applied, and the line is named. */
+    cr_assert_eq(send_write(&srv, "GET", "/v1/export", admin, NULL, NULL,
+                            NULL, &before),
+                 200);
     bad = malloc(r.len + 64);
     cr_assert_not_null(bad);
     {
@@ -674,6 +677,14 @@ Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
     cr_assert_not_null(strstr(again.body, "line 3"), "%s", again.body);
     http_reply_cleanup(&again);
     free(bad);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/export", admin, NULL, NULL,
+                            NULL, &again),
+                 200);
+    cr_assert_eq(again.len, before.len);
+    cr_assert_eq(memcmp(again.body, before.body, before.len), 0,
+                 "a refused import changed the database");
+    http_reply_cleanup(&again);
+    http_reply_cleanup(&before);
     cr_assert_eq(send_write(&srv, "POST", "/v1/import", editor,
                             "application/x-ndjson", NULL, r.body, &again),
                  403);
