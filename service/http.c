@@ -256,7 +256,7 @@ send_response(struct MHD_Connection *conn, const char *method,
         st->ctx = res->stream_ctx;
         st->release = res->stream_free;
         res->stream_free = NULL;   /* libmicrohttpd owns it from here */
-        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024,
+        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, (size_t)32 * 1024,
                                               stream_read, st, stream_free);
         if (r == NULL)
             stream_free(st);
