@@ -321,12 +321,13 @@ cursor_decode(const char *s, int64_t *after_id)
 
 /* Returns the Link header of the next page (new; the caller frees). */
 static char *
-link_next(unsigned int limit, const char *category, const char *tag,
-          const char *next)
+link_next(unsigned int limit, int corrected, const char *category,
+          const char *tag, const char *next)
 {
     struct buf b = {0};
 
-    buf_addf(&b, "</v1/topics?limit=%u", limit);
+    buf_addf(&b, "</v1/topics?limit=%u%s", limit,
+             corrected ? "&corrected=true" : "");
     if (category != NULL)
         buf_addf(&b, "&category=%s", category);
     if (tag != NULL)
@@ -357,8 +358,8 @@ static void
 h_topics(const struct api_request *req, const char *key,
          struct api_response *res)
 {
-    struct wenda_topic_filter f = {NULL, NULL, 0, LIST_DEFAULT};
-    const char *limit, *cursor;
+    struct wenda_topic_filter f = {NULL, NULL, 0, LIST_DEFAULT, 0};
+    const char *limit, *cursor, *corrected;
     char *items = NULL, *next = NULL;
     size_t n = 0;
     long long lim;
@@ -372,7 +373,8 @@ h_topics(const struct api_request *req, const char *key,
                    res) ||
         slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &f.tag, res) ||
         text_param(req, "limit", &limit, res) ||
-        text_param(req, "cursor", &cursor, res))
+        text_param(req, "cursor", &cursor, res) ||
+        text_param(req, "corrected", &corrected, res))
         return;
     if (limit != NULL) {
         if (parse_int(limit, 1, LIST_MAX, &lim) != 0) {
@@ -380,6 +382,13 @@ h_topics(const struct api_request *req, const char *key,
             return;
         }
         f.limit = (unsigned int)lim;
+    }
+    if (corrected != NULL) {
+        if (strcmp(corrected, "true") != 0 && strcmp(corrected, "false") != 0) {
+            bad_param(res, "corrected", "must be true or false");
+            return;
+        }
+        f.corrected = corrected[0] == 't';
     }
     if (cursor != NULL && cursor_decode(cursor, &f.after_id) != 0) {
         bad_param(res, "cursor", "is not a cursor this server gave out");
@@ -403,7 +412,7 @@ h_topics(const struct api_request *req, const char *key,
     free(items);
     if (next != NULL)
         add_header(res, "Link",
-                   link_next(f.limit, f.category, f.tag, next));
+                   link_next(f.limit, f.corrected, f.category, f.tag, next));
     free(next);
     reply_raw(res, 200, &b);
 }
@@ -765,7 +774,7 @@ api_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
 {
     static const char *const known[] = {"slug", "title", "title_en",
                                         "category", "order", "tags",
-                                        "aliases", "answer"};
+                                        "aliases", "answer", "corrections"};
     const char *key;
     json_t *v;
     enum wenda_err rc;
@@ -812,6 +821,9 @@ api_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
     if (rc == WENDA_OK && json_object_get(o, "aliases") != NULL)
         rc = strv_from(json_object_get(o, "aliases"), "aliases",
                        WENDA_CONTENT_MAX_ALIASES, &out->aliases, msg, msgcap);
+    if (rc == WENDA_OK && json_object_get(o, "corrections") != NULL)
+        rc = wenda_corrections_from_json(json_object_get(o, "corrections"),
+                                         out, msg, msgcap);
     if (rc == WENDA_OK)
         rc = wenda_topic_validate(out, msg, msgcap);
     if (rc != WENDA_OK)

@@ -39,6 +39,7 @@ struct diag {
 struct field_lines {
     unsigned long fm;  /* the line of the opening "---" */
     unsigned long title, title_en, slug, category, order, tags, aliases;
+    unsigned long corrections;
 };
 
 typedef void (*problem_fn)(void *ctx, const char *field, const char *msg);
@@ -119,6 +120,7 @@ wenda_topic_cleanup(struct wenda_topic *t)
     free(t->category);
     wenda_strv_cleanup(&t->tags);
     wenda_strv_cleanup(&t->aliases);
+    wenda_corrections_free(t->corrections, t->ncorrections);
     free(t->answer);
     free(t->updated_at);
     memset(t, 0, sizeof(*t));
@@ -298,6 +300,7 @@ static int
 validate(const struct wenda_topic *t, problem_fn fn, void *ctx)
 {
     int n = 0;
+    size_t i;
 
     if (t->slug == NULL || !wenda_slug_valid(t->slug, WENDA_CONTENT_MAX_SLUG)) {
         fn(ctx, "slug", t->slug == NULL ? "slug is required"
@@ -325,6 +328,23 @@ validate(const struct wenda_topic *t, problem_fn fn, void *ctx)
                     WENDA_CONTENT_MAX_ALIAS, 0, fn, ctx);
     n += check_text("answer", t->answer, 1, WENDA_CONTENT_MAX_ANSWER, 1, fn,
                     ctx);
+    if (t->ncorrections > WENDA_CONTENT_MAX_CORRECTIONS) {
+        fn(ctx, "corrections", "corrections must have at most 10 entries");
+        n++;
+    }
+    for (i = 0; i < t->ncorrections && i < WENDA_CONTENT_MAX_CORRECTIONS;
+         i++) {
+        const struct wenda_correction *c = &t->corrections[i];
+
+        n += check_text("corrections.says", c->says, 1,
+                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
+        n += check_text("corrections.right", c->right, 1,
+                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
+        n += check_text("corrections.why", c->why, 1,
+                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
+        n += check_text("corrections.source", c->source, 1,
+                        WENDA_CONTENT_MAX_CORRECTION, 0, fn, ctx);
+    }
     return n;
 }
 
@@ -381,6 +401,8 @@ report_field(void *ctx, const char *field, const char *msg)
         line = l->tags;
     else if (strcmp(field, "aliases") == 0 && l->aliases)
         line = l->aliases;
+    else if (strncmp(field, "corrections", 11) == 0 && l->corrections)
+        line = l->corrections;
     report(ps->d, line, "%s", msg);
 }
 
@@ -458,6 +480,71 @@ take_int(struct diag *d, unsigned long line, const char *key,
 }
 
 /*
+ * Reads the corrections list: a sequence of mappings, each with the string
+ * fields says, right, why and source, and nothing else.
+ */
+static int
+take_corrections(struct diag *d, yaml_document_t *doc, unsigned long ybase,
+                 unsigned long line, yaml_node_t *node, struct wenda_topic *t)
+{
+    yaml_node_item_t *it;
+    size_t n;
+
+    if (node->type != YAML_SEQUENCE_NODE) {
+        report(d, line, "corrections must be a list of mappings");
+        return -1;
+    }
+    n = (size_t)(node->data.sequence.items.top -
+                 node->data.sequence.items.start);
+    t->corrections = calloc(n ? n : 1, sizeof(*t->corrections));
+    if (t->corrections == NULL)
+        return -1;
+    for (it = node->data.sequence.items.start;
+         it < node->data.sequence.items.top; it++) {
+        yaml_node_t *m = yaml_document_get_node(doc, *it);
+        struct wenda_correction *c = &t->corrections[t->ncorrections++];
+        unsigned long at = m ? ybase + m->start_mark.line : line;
+        yaml_node_pair_t *p;
+
+        if (m == NULL || m->type != YAML_MAPPING_NODE) {
+            report(d, at, "each correction must be a mapping of says, "
+                   "right, why and source");
+            return -1;
+        }
+        for (p = m->data.mapping.pairs.start; p < m->data.mapping.pairs.top;
+             p++) {
+            yaml_node_t *k = yaml_document_get_node(doc, p->key);
+            yaml_node_t *v = yaml_document_get_node(doc, p->value);
+            const char *key = k && k->type == YAML_SCALAR_NODE
+                                  ? (const char *)k->data.scalar.value
+                                  : "";
+            char **slot = strcmp(key, "says") == 0    ? &c->says
+                          : strcmp(key, "right") == 0 ? &c->right
+                          : strcmp(key, "why") == 0   ? &c->why
+                          : strcmp(key, "source") == 0 ? &c->source
+                                                        : NULL;
+
+            at = k ? ybase + k->start_mark.line : at;
+            if (slot == NULL) {
+                report(d, at, "unknown correction field '%.40s'", key);
+                continue;
+            }
+            if (*slot != NULL) {
+                report(d, at, "correction field '%s' appears twice", key);
+                continue;
+            }
+            if (v != NULL)
+                (void)take_scalar(d, at, key, v, slot);
+        }
+        if (c->says == NULL || c->right == NULL || c->why == NULL ||
+            c->source == NULL)
+            report(d, ybase + m->start_mark.line, "a correction needs says, "
+                   "right, why and source");
+    }
+    return 0;
+}
+
+/*
  * Fills t from the front matter mapping.  ybase is the file line of the
  * first YAML line, to turn libyaml's 0-based marks into file lines.
  */
@@ -502,6 +589,8 @@ read_front_matter(struct diag *d, yaml_document_t *doc, unsigned long ybase,
             slot = &lines->tags;
         else if (strcmp(key, "aliases") == 0)
             slot = &lines->aliases;
+        else if (strcmp(key, "corrections") == 0)
+            slot = &lines->corrections;
         if (slot == NULL) {
             report(d, line, "unknown field '%.60s'", key);
             continue;
@@ -523,8 +612,10 @@ read_front_matter(struct diag *d, yaml_document_t *doc, unsigned long ybase,
             rc = have_order = take_int(d, line, key, v, &t->order) == 0;
         else if (slot == &lines->tags)
             rc = take_strv(d, doc, ybase, line, key, v, &t->tags);
-        else
+        else if (slot == &lines->aliases)
             rc = take_strv(d, doc, ybase, line, key, v, &t->aliases);
+        else
+            rc = take_corrections(d, doc, ybase, line, v, t);
         (void)rc;
     }
     if (lines->order == 0)
@@ -547,7 +638,7 @@ wenda_content_parse_topic(const char *file, const char *buf, size_t len,
                           void *ctx)
 {
     struct diag d = {file, diag, ctx, 0};
-    struct field_lines lines = {1, 0, 0, 0, 0, 0, 0, 0};
+    struct field_lines lines = {1, 0, 0, 0, 0, 0, 0, 0, 0};
     struct wenda_topic t = {0};
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -649,6 +740,95 @@ strv_json(const struct wenda_strv *sv)
     return a;
 }
 
+void
+wenda_corrections_free(struct wenda_correction *c, size_t n)
+{
+    size_t i;
+
+    for (i = 0; c != NULL && i < n; i++) {
+        free(c[i].says);
+        free(c[i].right);
+        free(c[i].why);
+        free(c[i].source);
+    }
+    free(c);
+}
+
+json_t *
+wenda_corrections_json(const struct wenda_topic *t)
+{
+    json_t *a = json_array();
+    size_t i;
+
+    for (i = 0; a != NULL && i < t->ncorrections; i++) {
+        const struct wenda_correction *c = &t->corrections[i];
+
+        if (json_array_append_new(
+                a, json_pack("{s:s, s:s, s:s, s:s}", "says",
+                             c->says ? c->says : "", "right",
+                             c->right ? c->right : "", "why",
+                             c->why ? c->why : "", "source",
+                             c->source ? c->source : "")) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+enum wenda_err
+wenda_corrections_from_json(const json_t *a, struct wenda_topic *t, char *msg,
+                            size_t msgcap)
+{
+    static const char *const fields[] = {"says", "right", "why", "source"};
+    size_t i, k;
+
+    wenda_corrections_free(t->corrections, t->ncorrections);
+    t->corrections = NULL;
+    t->ncorrections = 0;
+    if (!json_is_array(a)) {
+        (void)snprintf(msg, msgcap, "corrections must be an array of "
+                       "objects");
+        return WENDA_ERR_INVALID;
+    }
+    if (json_array_size(a) > WENDA_CONTENT_MAX_CORRECTIONS) {
+        (void)snprintf(msg, msgcap, "corrections must have at most %d "
+                       "entries", WENDA_CONTENT_MAX_CORRECTIONS);
+        return WENDA_ERR_INVALID;
+    }
+    t->corrections = calloc(json_array_size(a) + 1, sizeof(*t->corrections));
+    if (t->corrections == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; i < json_array_size(a); i++) {
+        const json_t *o = json_array_get(a, i);
+        struct wenda_correction *c = &t->corrections[t->ncorrections++];
+        char **slots[4];
+
+        slots[0] = &c->says;
+        slots[1] = &c->right;
+        slots[2] = &c->why;
+        slots[3] = &c->source;
+        if (!json_is_object(o) || json_object_size(o) != 4) {
+            (void)snprintf(msg, msgcap, "corrections[%zu] must be an object "
+                           "of says, right, why and source", i);
+            return WENDA_ERR_INVALID;
+        }
+        for (k = 0; k < 4; k++) {
+            const char *v = json_string_value(json_object_get(o, fields[k]));
+
+            if (v == NULL) {
+                (void)snprintf(msg, msgcap, "corrections[%zu].%s must be a "
+                               "string", i, fields[k]);
+                return WENDA_ERR_INVALID;
+            }
+            *slots[k] = strdup(v);
+            if (*slots[k] == NULL)
+                return WENDA_ERR_NOMEM;
+        }
+    }
+    return WENDA_OK;
+}
+
 char *
 wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
 {
@@ -669,6 +849,7 @@ wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
         json_object_set_new(o, "aliases", strv_json(&t->aliases));
         json_object_set_new(o, "answer",
                             json_string(t->answer ? t->answer : ""));
+        json_object_set_new(o, "corrections", wenda_corrections_json(t));
     }
     json_object_set_new(o, "version", json_integer(t->version));
     json_object_set_new(o, "updated_at",
@@ -800,6 +981,36 @@ emit_document(struct buf *b, int (*fn)(yaml_emitter_t *, const void *),
     return ok;
 }
 
+/* Emits "corrections:" and a block list of block mappings. */
+static int
+emit_corrections(yaml_emitter_t *e, const struct wenda_topic *t)
+{
+    yaml_event_t ev;
+    size_t i;
+
+    if (!emit_scalar(e, "corrections", 0) ||
+        !yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1,
+                                              YAML_BLOCK_SEQUENCE_STYLE) ||
+        !yaml_emitter_emit(e, &ev))
+        return 0;
+    for (i = 0; i < t->ncorrections; i++) {
+        const struct wenda_correction *c = &t->corrections[i];
+
+        if (!yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1,
+                                                 YAML_BLOCK_MAPPING_STYLE) ||
+            !yaml_emitter_emit(e, &ev) || !emit_scalar(e, "says", 0) ||
+            !emit_scalar(e, c->says, 1) || !emit_scalar(e, "right", 0) ||
+            !emit_scalar(e, c->right, 1) || !emit_scalar(e, "why", 0) ||
+            !emit_scalar(e, c->why, 1) || !emit_scalar(e, "source", 0) ||
+            !emit_scalar(e, c->source, 1) ||
+            !yaml_mapping_end_event_initialize(&ev) ||
+            !yaml_emitter_emit(e, &ev))
+            return 0;
+    }
+    return yaml_sequence_end_event_initialize(&ev) &&
+           yaml_emitter_emit(e, &ev);
+}
+
 static int
 emit_topic_fields(yaml_emitter_t *e, const void *arg)
 {
@@ -819,6 +1030,7 @@ emit_topic_fields(yaml_emitter_t *e, const void *arg)
            emit_scalar(e, "order", 0) && emit_scalar(e, num, 0) &&
            emit_scalar(e, "tags", 0) && emit_strv(e, &t->tags) &&
            emit_scalar(e, "aliases", 0) && emit_strv(e, &t->aliases) &&
+           (t->ncorrections == 0 || emit_corrections(e, t)) &&
            yaml_mapping_end_event_initialize(&ev) &&
            yaml_emitter_emit(e, &ev);
 }

@@ -49,28 +49,32 @@ enum stmt_id {
 };
 
 /* The four list queries, for any column list. */
+/* ?5: 1 to list only topics with corrections. */
+#define CORRECTED " AND (?5 = 0 OR corrections <> '[]') "
 #define LIST_SQL(cols)                                                      \
-    "SELECT " cols " FROM topics WHERE id > ?1 ORDER BY id LIMIT ?2"
-#define LIST_CATEGORY_SQL(cols)                                             \
-    "SELECT " cols " FROM topics WHERE category = ?3 AND id > ?1 "          \
+    "SELECT " cols " FROM topics WHERE id > ?1" CORRECTED                   \
     "ORDER BY id LIMIT ?2"
+#define LIST_CATEGORY_SQL(cols)                                             \
+    "SELECT " cols " FROM topics WHERE category = ?3 AND id > ?1"           \
+    CORRECTED "ORDER BY id LIMIT ?2"
 #define LIST_TAG_SQL(cols)                                                  \
     "SELECT " cols " FROM topics WHERE id IN (SELECT topic_id FROM "        \
-    "topic_tags WHERE tag = ?4 AND topic_id > ?1 ORDER BY topic_id "        \
-    "LIMIT ?2) ORDER BY id"
+    "topic_tags WHERE tag = ?4 AND topic_id > ?1 ORDER BY topic_id) "       \
+    CORRECTED "ORDER BY id LIMIT ?2"
 #define LIST_CATEGORY_TAG_SQL(cols)                                         \
     "SELECT " cols " FROM topics WHERE category = ?3 AND id IN (SELECT "    \
-    "topic_id FROM topic_tags WHERE tag = ?4 AND topic_id > ?1) "           \
-    "ORDER BY id LIMIT ?2"
+    "topic_id FROM topic_tags WHERE tag = ?4 AND topic_id > ?1)"            \
+    CORRECTED "ORDER BY id LIMIT ?2"
 
 #define TOPIC_COLS \
     "id, slug, title, title_en, category, ord, tags, aliases, version, " \
     "updated_at"
 
 static const char *const stmt_sql[S__COUNT] = {
-    [S_GET_BY_ID] = "SELECT " TOPIC_COLS ", answer FROM topics WHERE id = ?1",
-    [S_GET_BY_SLUG] =
-        "SELECT " TOPIC_COLS ", answer FROM topics WHERE slug = ?1",
+    [S_GET_BY_ID] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "
+                    "WHERE id = ?1",
+    [S_GET_BY_SLUG] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "
+                      "WHERE slug = ?1",
     [S_LIST] = LIST_SQL(TOPIC_COLS),
     [S_LIST_CATEGORY] = LIST_CATEGORY_SQL(TOPIC_COLS),
     [S_LIST_TAG] = LIST_TAG_SQL(TOPIC_COLS),
@@ -96,7 +100,7 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_CATEGORY_EXISTS] = "SELECT 1 FROM categories WHERE slug = ?1",
     [S_DUMP_CATEGORIES] =
         "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
-    [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer FROM topics "
+    [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "
                       "ORDER BY ord, slug",
 };
 
@@ -471,6 +475,22 @@ strv_to_json(const struct wenda_strv *sv)
     return s;
 }
 
+/* Reads the corrections column (a JSON array) into t. */
+static enum wenda_err
+corrections_from_col(sqlite3_stmt *s, int col, struct wenda_topic *t)
+{
+    const char *text = (const char *)sqlite3_column_text(s, col);
+    json_t *a = json_loads(text ? text : "[]", 0, NULL);
+    char msg[160];
+    enum wenda_err rc;
+
+    if (a == NULL)
+        return WENDA_ERR_DB;
+    rc = wenda_corrections_from_json(a, t, msg, sizeof(msg));
+    json_decref(a);
+    return rc == WENDA_ERR_INVALID ? WENDA_ERR_DB : rc;
+}
+
 static enum wenda_err
 row_to_topic(sqlite3_stmt *s, int with_answer, struct wenda_topic *t)
 {
@@ -485,8 +505,14 @@ row_to_topic(sqlite3_stmt *s, int with_answer, struct wenda_topic *t)
     t->order = sqlite3_column_int64(s, 5);
     t->version = sqlite3_column_int64(s, 8);
     t->updated_at = dup_col(s, 9);
-    if (with_answer)
+    if (with_answer) {
         t->answer = dup_col(s, 10);
+        rc = corrections_from_col(s, 11, t);
+        if (rc != WENDA_OK) {
+            wenda_topic_cleanup(t);
+            return rc;
+        }
+    }
     if (t->slug == NULL || t->title == NULL || t->title_en == NULL ||
         t->category == NULL || t->updated_at == NULL ||
         (with_answer && t->answer == NULL)) {
@@ -536,8 +562,9 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topics(id, slug, title, title_en, "
                            "category, ord, tags, aliases, answer, version, "
-                           "updated_at, doc, summary) VALUES (?1, ?2, ?3, "
-                           "?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12)",
+                           "updated_at, doc, summary, corrections) VALUES "
+                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, "
+                           "?12, ?13)",
                            -1, &top, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
@@ -581,6 +608,17 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
         }
         sqlite3_bind_text(top, 11, doc, -1, free);
         sqlite3_bind_text(top, 12, summary, -1, free);
+        {
+            json_t *cj = wenda_corrections_json(t);
+            char *cs = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+
+            json_decref(cj);
+            if (cs == NULL) {
+                rc = WENDA_ERR_NOMEM;
+                goto cleanup;
+            }
+            sqlite3_bind_text(top, 13, cs, -1, free);
+        }
         sqlite3_bind_int64(top, 1, (sqlite3_int64)i + 1);
         sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
         sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
@@ -866,6 +904,7 @@ wenda_store_topic_list_json(struct wenda_store *st,
         return rc;
     sqlite3_bind_int64(s, 1, f->after_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)f->limit + 1);
+    sqlite3_bind_int(s, 5, f->corrected ? 1 : 0);
     if (f->category != NULL)
         sqlite3_bind_text(s, 3, f->category, -1, SQLITE_STATIC);
     if (f->tag != NULL)
@@ -908,6 +947,7 @@ wenda_store_topic_list(struct wenda_store *st,
         return rc;
     sqlite3_bind_int64(s, 1, f->after_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)f->limit + 1);
+    sqlite3_bind_int(s, 5, f->corrected ? 1 : 0);
     if (f->category != NULL)
         sqlite3_bind_text(s, 3, f->category, -1, SQLITE_STATIC);
     if (f->tag != NULL)
@@ -1185,16 +1225,17 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
 {
     static const char insert_sql[] =
         "INSERT INTO topics(slug, title, title_en, category, ord, tags, "
-        "aliases, answer, version, updated_at, doc, summary, id) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+        "aliases, answer, version, updated_at, doc, summary, id, corrections) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
     static const char update_sql[] =
         "UPDATE topics SET slug = ?1, title = ?2, title_en = ?3, "
         "category = ?4, ord = ?5, tags = ?6, aliases = ?7, answer = ?8, "
-        "version = ?9, updated_at = ?10, doc = ?11, summary = ?12 "
-        "WHERE id = ?13";
+        "version = ?9, updated_at = ?10, doc = ?11, summary = ?12, "
+        "corrections = ?14 WHERE id = ?13";
     struct wenda_topic stored = *t;
     char *tags = strv_to_json(&t->tags), *aliases = strv_to_json(&t->aliases);
-    char *summary;
+    char *summary, *corr = NULL;
+    json_t *cj = wenda_corrections_json(t);
     sqlite3_stmt *s = NULL;
     enum wenda_err rc = WENDA_ERR_NOMEM;
     size_t j;
@@ -1205,7 +1246,9 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
     stored.updated_at = (char *)(uintptr_t)stamp;
     *doc = wenda_topic_json(&stored, 1, NULL);
     summary = wenda_topic_json(&stored, 0, NULL);
-    if (tags == NULL || aliases == NULL || *doc == NULL || summary == NULL)
+    corr = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+    if (tags == NULL || aliases == NULL || *doc == NULL || summary == NULL ||
+        corr == NULL)
         goto cleanup;
     rc = WENDA_ERR_DB;
     if (sqlite3_prepare_v2(st->db, insert ? insert_sql : update_sql, -1, &s,
@@ -1225,6 +1268,7 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
     sqlite3_bind_text(s, 11, *doc, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 12, summary, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 13, id);
+    sqlite3_bind_text(s, 14, corr, -1, SQLITE_STATIC);
     step = sqlite3_step(s);
     if (step != SQLITE_DONE) {
         rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
@@ -1247,6 +1291,8 @@ cleanup:
     free(tags);
     free(aliases);
     free(summary);
+    free(corr);
+    json_decref(cj);
     if (rc != WENDA_OK) {
         free(*doc);
         *doc = NULL;

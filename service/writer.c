@@ -81,6 +81,7 @@ editable_json(const struct wenda_topic *t)
     json_object_set_new(o, "tags", tags);
     json_object_set_new(o, "aliases", aliases);
     json_object_set_new(o, "answer", json_string(t->answer));
+    json_object_set_new(o, "corrections", wenda_corrections_json(t));
     return o;
 }
 

@@ -28,6 +28,8 @@
 
 #include "wenda/err.h"
 
+struct json_t;
+
 /* Limits every topic must respect, whatever its source. */
 #define WENDA_CONTENT_MAX_SLUG 64
 #define WENDA_CONTENT_MAX_TITLE 200
@@ -43,6 +45,21 @@ struct wenda_strv {
     size_t n;
 };
 
+/*
+ * A correction of the notes: what they say, what is right, why (naming the
+ * authoritative source), and the source itself.  The notes' text stays as
+ * it is; corrections stand beside it.
+ */
+struct wenda_correction {
+    char *says;
+    char *right;
+    char *why;
+    char *source;
+};
+
+#define WENDA_CONTENT_MAX_CORRECTIONS 10
+#define WENDA_CONTENT_MAX_CORRECTION 1000   /* bytes of each field */
+
 struct wenda_topic {
     int64_t id;         /* 0 until stored */
     char *slug;
@@ -53,6 +70,8 @@ struct wenda_topic {
     struct wenda_strv tags;
     struct wenda_strv aliases;
     char *answer;       /* Markdown */
+    struct wenda_correction *corrections;   /* ncorrections, owned */
+    size_t ncorrections;
     int64_t version;    /* 0 until stored */
     char *updated_at;   /* RFC 3339 UTC, NULL until stored */
 };
@@ -84,6 +103,24 @@ void wenda_topic_cleanup(struct wenda_topic *t);
 
 /* Frees what *c owns (categories and topics) and zeroes it. */
 void wenda_content_cleanup(struct wenda_content *c);
+
+/* Frees an array of n corrections (NULL is fine). */
+void wenda_corrections_free(struct wenda_correction *c, size_t n);
+
+/*
+ * Returns a new JSON array of the corrections of t (the form the API and
+ * the store use), or NULL when out of memory.
+ */
+struct json_t *wenda_corrections_json(const struct wenda_topic *t);
+
+/*
+ * Reads a JSON array of corrections into t (replacing what it had).
+ * WENDA_ERR_INVALID with a message naming the field in msg when the array
+ * or one of its objects is malformed.
+ */
+enum wenda_err wenda_corrections_from_json(const struct json_t *a,
+                                           struct wenda_topic *t, char *msg,
+                                           size_t msgcap);
 
 /* Frees the strings of *sv and zeroes it. */
 void wenda_strv_cleanup(struct wenda_strv *sv);
@@ -127,8 +164,6 @@ enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
  * updated_at.
  */
 char *wenda_topic_json(const struct wenda_topic *t, int full, size_t *len);
-
-struct json_t;
 
 /*
  * Applies the JSON merge patch patch (RFC 7396) to target and returns the

@@ -31,6 +31,7 @@ struct wenda_topic_filter {
     const char *tag;       /* NULL for any */
     int64_t after_id;      /* 0 from the start */
     unsigned int limit;    /* 1..100 */
+    int corrected;         /* 1: only topics with corrections */
 };
 
 struct wenda_tag_count {

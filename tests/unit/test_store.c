@@ -127,7 +127,7 @@ static size_t
 list_all(const char *category, const char *tag, unsigned int limit,
          int seen[65])
 {
-    struct wenda_topic_filter f = {category, tag, 0, limit};
+    struct wenda_topic_filter f = {category, tag, 0, limit, 0};
     size_t total = 0;
     int pages = 0;
 
@@ -364,7 +364,7 @@ Test(store, answers_not_found_for_an_unknown_id_or_slug)
 
 Test(store, pages_through_every_topic_once_seven_at_a_time)
 {
-    struct wenda_topic_filter f = {NULL, NULL, 0, 7};
+    struct wenda_topic_filter f = {NULL, NULL, 0, 7, 0};
     int seen[65] = {0};
     int pages = 0, id;
 
@@ -405,7 +405,7 @@ Test(store, pages_through_every_topic_once_seven_at_a_time)
 
 Test(store, says_nothing_follows_when_a_page_ends_exactly_at_the_end)
 {
-    struct wenda_topic_filter f = {NULL, NULL, 56, 8};
+    struct wenda_topic_filter f = {NULL, NULL, 56, 8, 0};
     struct wenda_topic *items;
     size_t n;
     int more;
