@@ -15,14 +15,15 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 
 PKGS      := libmicrohttpd sqlite3 jansson libsodium yaml-0.1 libutf8proc \
-             opencc icu-i18n icu-uc
+             opencc icu-i18n icu-uc libcmark
 TEST_PKGS := criterion libcurl
 
 # Debian packages: what building, testing and linting need.  Keep this list,
 # .ci/run and the Dockerfile in step.
 APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
-             libopencc-dev libopencc-data libicu-dev libstemmer-dev
+             libopencc-dev libopencc-data libicu-dev libstemmer-dev \
+             libcmark-dev
 APT_TEST  := libcriterion-dev libcurl4-openssl-dev
 APT_LINT  := clang clang-tidy cppcheck
 APT_BENCH := wrk curl nginx-light
@@ -44,7 +45,8 @@ TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
-            service/tokenize.c service/search.c service/pool.c service/auth.c
+            service/tokenize.c service/search.c service/pool.c service/auth.c \
+            service/render.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
             service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
