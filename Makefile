@@ -46,7 +46,7 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c \
-            service/render.c
+            service/render.c service/study.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
             service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
