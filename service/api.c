@@ -790,8 +790,9 @@ api_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
             if (strcmp(key, known[i]) == 0)
                 break;
         if (i == sizeof(known) / sizeof(known[0])) {
-            (void)snprintf(msg, msgcap, "unknown field '%.40s' (id, version "
-                           "and updated_at are the server's)", key);
+            (void)snprintf(msg, msgcap, "unknown field '%.40s' (id, version, "
+                           "updated_at and answer_html are the server's)",
+                           key);
             return WENDA_ERR_INVALID;
         }
     }
@@ -1154,7 +1155,8 @@ h_token_revoke(const struct api_request *req, const char *key,
 
 /*
  * GET /v1/export streams every topic as one line of NDJSON (what an import
- * reads back), a page of EXPORT_PAGE topics at a time, read on the I/O
+ * reads back, the server's own fields -- id, version, updated_at,
+ * answer_html -- being ignored there), a page of EXPORT_PAGE topics at a time, read on the I/O
  * thread as the client takes them, so that an export of any size costs a
  * page of memory.
  */
@@ -1275,6 +1277,7 @@ h_import(const struct api_request *req, const char *key,
         (void)json_object_del(o, "id");
         (void)json_object_del(o, "version");
         (void)json_object_del(o, "updated_at");
+        (void)json_object_del(o, "answer_html");
         if (job->ntopics == cap) {
             struct wenda_topic *v;
 

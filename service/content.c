@@ -26,6 +26,7 @@
 #include <yaml.h>
 
 #include "buf.h"
+#include "wenda/render.h"
 
 /* One problem sink for a file being read. */
 struct diag {
@@ -833,7 +834,7 @@ char *
 wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
 {
     json_t *o = json_object();
-    char *s;
+    char *s, *html = NULL;
 
     if (o == NULL)
         return NULL;
@@ -849,6 +850,14 @@ wenda_topic_json(const struct wenda_topic *t, int full, size_t *len)
         json_object_set_new(o, "aliases", strv_json(&t->aliases));
         json_object_set_new(o, "answer",
                             json_string(t->answer ? t->answer : ""));
+        if (wenda_render_markdown(t->answer ? t->answer : "",
+                                  t->answer ? strlen(t->answer) : 0, &html,
+                                  NULL) != WENDA_OK) {
+            json_decref(o);
+            return NULL;
+        }
+        json_object_set_new(o, "answer_html", json_string(html));
+        free(html);
         json_object_set_new(o, "corrections", wenda_corrections_json(t));
     }
     json_object_set_new(o, "version", json_integer(t->version));

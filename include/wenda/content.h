@@ -159,7 +159,8 @@ enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
 /*
  * Returns the API's JSON of t, compact UTF-8, as a new NUL-terminated
  * malloc'ed string of *len bytes (len may be NULL), or NULL when out of
- * memory.  full adds the answer and the aliases to the fields of a list
+ * memory.  full adds the answer (Markdown, and as HTML rendered in safe
+ * mode: answer_html), the aliases and the corrections to the fields of a list
  * item: id, slug, title, title_en, category, tags, order, version,
  * updated_at.
  */
