@@ -24,6 +24,7 @@
 #include "metrics.h"
 #include "writer.h"
 #include "wenda/auth.h"
+#include "wenda/study.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 
@@ -73,6 +74,10 @@ static void h_revisions(const struct api_request *, const char *,
                         struct api_response *);
 static void h_tokens(const struct api_request *, const char *,
                      struct api_response *);
+static void h_related(const struct api_request *, const char *,
+                      struct api_response *);
+static void h_quiz(const struct api_request *, const char *,
+                   struct api_response *);
 static void h_token_create(const struct api_request *, const char *,
                            struct api_response *);
 static void h_token_revoke(const struct api_request *, const char *,
@@ -89,6 +94,9 @@ static const struct route routes[] = {
      h_delete},
     {"/v1/topics/*/revisions", "/v1/topics/{id}/revisions", h_revisions,
      NULL, NULL, NULL, NULL},
+    {"/v1/topics/*/related", "/v1/topics/{id}/related", h_related, NULL,
+     NULL, NULL, NULL},
+    {"/v1/quiz", "/v1/quiz", h_quiz, NULL, NULL, NULL, NULL},
     {"/v1/categories", "/v1/categories", h_categories, NULL, NULL, NULL,
      NULL},
     {"/v1/tags", "/v1/tags", h_tags, NULL, NULL, NULL, NULL},
@@ -1025,6 +1033,121 @@ h_revisions(const struct api_request *req, const char *key,
     buf_add(&b, items, n);
     buf_adds(&b, "}");
     free(items);
+    reply_raw(res, 200, &b);
+}
+
+/* ---- study helpers ------------------------------------------------------ */
+
+static void
+h_related(const struct api_request *req, const char *key,
+          struct api_response *res)
+{
+    struct wenda_search_result r;
+    const char *limit;
+    struct buf b = {0};
+    long long lim = 5;
+    int64_t id;
+    enum wenda_err rc;
+    size_t i;
+
+    if (!write_target(key, &id, res) ||
+        text_param(req, "limit", &limit, res))
+        return;
+    if (limit != NULL && parse_int(limit, 1, 20, &lim) != 0) {
+        bad_param(res, "limit", "must be an integer from 1 to 20");
+        return;
+    }
+    rc = wenda_search_related(req->store, id, (unsigned int)lim, &r);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    buf_adds(&b, "{\"items\":[");
+    for (i = 0; i < r.n; i++) {
+        const struct wenda_search_hit *h = &r.hits[i];
+
+        buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
+                 (long long)h->id);
+        buf_add_json(&b, h->slug);
+        buf_adds(&b, ",\"title\":");
+        buf_add_json(&b, h->title);
+        buf_adds(&b, ",\"title_en\":");
+        buf_add_json(&b, h->title_en);
+        buf_adds(&b, ",\"category\":");
+        buf_add_json(&b, h->category);
+        buf_add(&b, "}", 1);
+    }
+    buf_adds(&b, "]}");
+    wenda_search_result_cleanup(&r);
+    reply_raw(res, 200, &b);
+}
+
+/*
+ * GET /v1/quiz: count topics as questions (their titles), in an order that
+ * depends only on seed, so that a learner can take the same quiz again;
+ * without a seed one is drawn and returned.
+ */
+static void
+h_quiz(const struct api_request *req, const char *key,
+       struct api_response *res)
+{
+    const char *category, *count_s, *seed_s;
+    long long count = 10, seed_v;
+    uint64_t seed;
+    int64_t *ids = NULL, *picked = NULL;
+    size_t n = 0, np = 0, i;
+    struct buf b = {0};
+    enum wenda_err rc;
+
+    (void)key;
+    if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category,
+                   res) ||
+        text_param(req, "count", &count_s, res) ||
+        text_param(req, "seed", &seed_s, res))
+        return;
+    if (count_s != NULL && parse_int(count_s, 1, 50, &count) != 0) {
+        bad_param(res, "count", "must be an integer from 1 to 50");
+        return;
+    }
+    if (seed_s != NULL) {
+        if (parse_int(seed_s, 0, INT64_MAX, &seed_v) != 0) {
+            bad_param(res, "seed", "must be a non-negative integer");
+            return;
+        }
+        seed = (uint64_t)seed_v;
+    } else {
+        seed = randombytes_random() & 0x7fffffff;
+    }
+    rc = wenda_store_topic_ids(req->store, category, &ids, &n);
+    if (rc == WENDA_OK && n > 0) {
+        picked = calloc(n, sizeof(*picked));
+        rc = picked == NULL ? WENDA_ERR_NOMEM
+                            : wenda_study_pick(ids, n, seed, (size_t)count,
+                                               picked, &np);
+    }
+    buf_addf(&b, "{\"seed\":%llu,\"items\":[", (unsigned long long)seed);
+    for (i = 0; rc == WENDA_OK && i < np; i++) {
+        struct wenda_topic t;
+
+        rc = wenda_store_topic_get(req->store, picked[i], NULL, &t);
+        if (rc != WENDA_OK)
+            break;
+        buf_addf(&b, "%s{\"id\":%lld,\"question\":", i ? "," : "",
+                 (long long)t.id);
+        buf_add_json(&b, t.title);
+        buf_adds(&b, ",\"category\":");
+        buf_add_json(&b, t.category);
+        buf_addf(&b, ",\"answer\":\"/v1/topics/%lld\"}", (long long)t.id);
+        wenda_topic_cleanup(&t);
+    }
+    buf_adds(&b, "]}");
+    free(ids);
+    free(picked);
+    if (rc != WENDA_OK) {
+        buf_cleanup(&b);
+        store_error(res, rc);
+        return;
+    }
     reply_raw(res, 200, &b);
 }
 

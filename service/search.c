@@ -1244,6 +1244,92 @@ wenda_search_run(struct wenda_store *st,
     return rc;
 }
 
+enum wenda_err
+wenda_search_related(struct wenda_store *st, int64_t id, unsigned int limit,
+                     struct wenda_search_result *out)
+{
+    static const char sql[] =
+        "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
+        "  (SELECT count(*) FROM topic_tags a JOIN topic_tags b "
+        "     ON a.tag = b.tag WHERE a.topic_id = ?2 "
+        "     AND b.topic_id = topics_fts.rowid) AS shared, "
+        "  bm25(topics_fts, 10.0, 8.0, 5.0, 3.0, 1.0) AS score "
+        "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
+        "WHERE topics_fts MATCH ?1 AND topics_fts.rowid <> ?2 "
+        "ORDER BY shared DESC, score, topics_fts.rowid LIMIT ?3";
+    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
+    struct wenda_topic t;
+    struct buf text = {0}, match = {0};
+    struct any_ctx a;
+    sqlite3_stmt *s = NULL;
+    enum wenda_err rc;
+    size_t i;
+    int step;
+
+    memset(out, 0, sizeof(*out));
+    if (tk == NULL)
+        return WENDA_ERR_INTERNAL;
+    rc = wenda_store_topic_get(st, id, NULL, &t);
+    if (rc != WENDA_OK)
+        return rc;
+    buf_adds(&text, t.title);
+    buf_adds(&text, " ");
+    buf_adds(&text, t.title_en ? t.title_en : "");
+    for (i = 0; i < t.tags.n; i++) {
+        buf_adds(&text, " ");
+        buf_adds(&text, t.tags.v[i]);
+    }
+    wenda_topic_cleanup(&t);
+    if (buf_failed(&text))
+        return WENDA_ERR_NOMEM;
+    /* Any word of the topic's own title and tags, each quoted. */
+    memset(&a, 0, sizeof(a));
+    a.q = text.p;
+    a.b = &match;
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text.p, (int)text.n,
+                        add_any_token, &a, NULL);
+    wenda_strv_cleanup(&a.seen);
+    if (rc == WENDA_OK && (a.failed || buf_failed(&match)))
+        rc = WENDA_ERR_NOMEM;
+    if (rc != WENDA_OK || match.n == 0)
+        goto cleanup;
+    out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
+    if (out->hits == NULL ||
+        sqlite3_prepare_v2(wenda_store_db(st), sql, -1, &s, NULL) !=
+            SQLITE_OK) {
+        rc = out->hits == NULL ? WENDA_ERR_NOMEM : WENDA_ERR_DB;
+        goto cleanup;
+    }
+    sqlite3_bind_text(s, 1, match.p, (int)match.n, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, id);
+    sqlite3_bind_int(s, 3, (int)limit);
+    while (out->n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct wenda_search_hit *h = &out->hits[out->n++];
+
+        h->id = sqlite3_column_int64(s, 0);
+        h->slug = col_dup(s, 1);
+        h->title = col_dup(s, 2);
+        h->title_en = col_dup(s, 3);
+        h->category = col_dup(s, 4);
+        h->snippet = strdup("");
+        h->score = (double)sqlite3_column_int(s, 5) -
+                   sqlite3_column_double(s, 6) / 1000.0;
+        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+            h->category == NULL || h->snippet == NULL) {
+            rc = WENDA_ERR_NOMEM;
+            break;
+        }
+    }
+    out->total = (int64_t)out->n;
+cleanup:
+    sqlite3_finalize(s);
+    buf_cleanup(&text);
+    buf_cleanup(&match);
+    if (rc != WENDA_OK)
+        wenda_search_result_cleanup(out);
+    return rc;
+}
+
 void
 wenda_search_result_cleanup(struct wenda_search_result *r)
 {

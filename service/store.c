@@ -847,6 +847,50 @@ wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
 }
 
 enum wenda_err
+wenda_store_topic_ids(struct wenda_store *st, const char *category,
+                      int64_t **ids, size_t *n)
+{
+    sqlite3_stmt *s;
+    int64_t *v = NULL;
+    size_t cap = 0;
+    int step;
+
+    *ids = NULL;
+    *n = 0;
+    if (sqlite3_prepare_v2(st->db,
+                           "SELECT id FROM topics WHERE ?1 IS NULL OR "
+                           "category = ?1 ORDER BY id",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    if (category != NULL)
+        sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        if (*n == cap) {
+            int64_t *w;
+
+            cap = cap ? cap * 2 : 64;
+            w = realloc(v, cap * sizeof(*v));
+            if (w == NULL) {
+                free(v);
+                sqlite3_finalize(s);
+                *n = 0;
+                return WENDA_ERR_NOMEM;
+            }
+            v = w;
+        }
+        v[(*n)++] = sqlite3_column_int64(s, 0);
+    }
+    sqlite3_finalize(s);
+    if (step != SQLITE_DONE) {
+        free(v);
+        *n = 0;
+        return WENDA_ERR_DB;
+    }
+    *ids = v;
+    return WENDA_OK;
+}
+
+enum wenda_err
 wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
                       unsigned int limit, struct buf_out *out)
 {

@@ -107,6 +107,17 @@ enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
 
 /*
+ * Finds the topics most related to topic id: those sharing the most tags
+ * with it first, then by bm25 of a search for any word of its title,
+ * English title and tags; ties by id, so the answer is stable.  Never
+ * topic id itself.  Up to limit hits (without snippets) into *out.
+ * WENDA_ERR_NOT_FOUND when there is no topic id.
+ */
+enum wenda_err wenda_search_related(struct wenda_store *st, int64_t id,
+                                    unsigned int limit,
+                                    struct wenda_search_result *out);
+
+/*
  * Finalizes the statements of a connection's search state, so that the
  * connection can close; the store calls it just before sqlite3_close().
  */

@@ -143,6 +143,14 @@ enum wenda_err wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
                                      unsigned int limit,
                                      struct buf_out *out);
 
+/*
+ * Reads the ids of every topic, of category when not NULL, in id order,
+ * into a new array *ids of *n (the caller frees; NULL when there is none).
+ */
+enum wenda_err wenda_store_topic_ids(struct wenda_store *st,
+                                     const char *category, int64_t **ids,
+                                     size_t *n);
+
 /* Like wenda_store_topic_random(), but gives the id of the topic picked. */
 enum wenda_err wenda_store_topic_random_id(struct wenda_store *st,
                                            const char *category,
