@@ -497,6 +497,8 @@ take_corrections(struct diag *d, yaml_document_t *doc, unsigned long ybase,
     }
     n = (size_t)(node->data.sequence.items.top -
                  node->data.sequence.items.start);
+    wenda_corrections_free(t->corrections, t->ncorrections);
+    t->ncorrections = 0;
     t->corrections = calloc(n ? n : 1, sizeof(*t->corrections));
     if (t->corrections == NULL)
         return -1;

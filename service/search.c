@@ -1264,7 +1264,7 @@ wenda_search_related(struct wenda_store *st, int64_t id, unsigned int limit,
     sqlite3_stmt *s = NULL;
     enum wenda_err rc;
     size_t i;
-    int step;
+    int step = SQLITE_DONE;
 
     memset(out, 0, sizeof(*out));
     if (tk == NULL)
@@ -1320,6 +1320,8 @@ wenda_search_related(struct wenda_store *st, int64_t id, unsigned int limit,
             break;
         }
     }
+    if (rc == WENDA_OK && out->n < limit && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
     out->total = (int64_t)out->n;
 cleanup:
     sqlite3_finalize(s);
