@@ -78,6 +78,10 @@ static void h_related(const struct api_request *, const char *,
                       struct api_response *);
 static void h_quiz(const struct api_request *, const char *,
                    struct api_response *);
+static void h_review(const struct api_request *, const char *,
+                     struct api_response *);
+static void h_due(const struct api_request *, const char *,
+                  struct api_response *);
 static void h_token_create(const struct api_request *, const char *,
                            struct api_response *);
 static void h_token_revoke(const struct api_request *, const char *,
@@ -97,6 +101,9 @@ static const struct route routes[] = {
     {"/v1/topics/*/related", "/v1/topics/{id}/related", h_related, NULL,
      NULL, NULL, NULL},
     {"/v1/quiz", "/v1/quiz", h_quiz, NULL, NULL, NULL, NULL},
+    {"/v1/progress/due", "/v1/progress/due", h_due, NULL, NULL, NULL, NULL},
+    {"/v1/progress/*", "/v1/progress/{topic}", NULL, h_review, NULL, NULL,
+     NULL},
     {"/v1/categories", "/v1/categories", h_categories, NULL, NULL, NULL,
      NULL},
     {"/v1/tags", "/v1/tags", h_tags, NULL, NULL, NULL, NULL},
@@ -1148,6 +1155,76 @@ h_quiz(const struct api_request *req, const char *key,
         store_error(res, rc);
         return;
     }
+    reply_raw(res, 200, &b);
+}
+
+/*
+ * POST /v1/progress/{topic} {"grade": 0..5}: a review by the calling token
+ * (reader is enough), scheduled with SM-2, written by the writer.
+ */
+static void
+h_review(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    json_t *o, *g;
+    int64_t id;
+
+    if (!authorize(req, WENDA_ROLE_READER, res, &who) ||
+        !write_target(key, &id, res))
+        return;
+    o = body_json(req, "application/json", res);
+    if (o == NULL)
+        return;
+    g = json_object_get(o, "grade");
+    if (json_object_size(o) != 1 || !json_is_integer(g) ||
+        json_integer_value(g) < 0 || json_integer_value(g) > 5) {
+        json_decref(o);
+        api_problem(res, WENDA_ERR_INVALID, "the body must be {\"grade\": N} "
+                    "with N from 0 (blackout) to 5 (perfect)", NULL);
+        return;
+    }
+    job = new_job(WRITE_PROGRESS, &who, res);
+    if (job != NULL) {
+        job->id = id;
+        job->role = (int)json_integer_value(g);
+        res->job = job;
+    }
+    json_decref(o);
+}
+
+/* GET /v1/progress/due: the calling token's topics due for review. */
+static void
+h_due(const struct api_request *req, const char *key,
+      struct api_response *res)
+{
+    struct wenda_token_info who;
+    const char *limit;
+    long long lim = 20;
+    struct buf b = {0};
+    char *items = NULL;
+    size_t n = 0;
+    enum wenda_err rc;
+
+    (void)key;
+    if (!authorize(req, WENDA_ROLE_READER, res, &who) ||
+        text_param(req, "limit", &limit, res))
+        return;
+    if (limit != NULL && parse_int(limit, 1, 100, &lim) != 0) {
+        bad_param(res, "limit", "must be an integer from 1 to 100");
+        return;
+    }
+    rc = wenda_store_progress_due(req->store, who.id, (unsigned int)lim,
+                                  &items, &n);
+    if (rc != WENDA_OK) {
+        store_error(res, rc);
+        return;
+    }
+    buf_adds(&b, "{\"items\":");
+    buf_add(&b, items, n);
+    buf_adds(&b, "}");
+    free(items);
     reply_raw(res, 200, &b);
 }
 

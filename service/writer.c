@@ -185,6 +185,11 @@ apply(struct wenda_store *st, struct write_job *job)
     case WRITE_TOKEN_CREATE:
         rc = apply_token_create(st, job);
         break;
+    case WRITE_PROGRESS:
+        api_response_cleanup(&job->res);
+        rc = wenda_store_progress_review(st, job->token_id, id, job->role,
+                                         &job->res.body, &job->res.len);
+        break;
     case WRITE_TOKEN_REVOKE:
         rc = wenda_auth_token_revoke(st, id);
         if (rc == WENDA_ERR_NOT_FOUND)
@@ -230,9 +235,10 @@ answer(struct wenda_store *st, struct write_job *job)
     char *doc = NULL, location[64];
     size_t len = 0;
 
-    if (job->kind == WRITE_TOKEN_CREATE) {
-        /* The body holds the token: shown this once. */
-        job->res.status = 201;
+    if (job->kind == WRITE_TOKEN_CREATE || job->kind == WRITE_PROGRESS) {
+        /* The body was written by apply(): the token, shown this once, or
+         * the review's new state. */
+        job->res.status = job->kind == WRITE_TOKEN_CREATE ? 201 : 200;
         job->res.content_type = "application/json; charset=utf-8";
         return;
     }

@@ -25,7 +25,8 @@ enum write_kind {
     WRITE_DELETE,
     WRITE_IMPORT,        /* topics[]: each created or replaced by slug */
     WRITE_TOKEN_CREATE,  /* role, token_name, expires */
-    WRITE_TOKEN_REVOKE   /* id */
+    WRITE_TOKEN_REVOKE,  /* id */
+    WRITE_PROGRESS       /* id (topic), role as the grade, token_id */
 };
 
 struct wenda_auth;

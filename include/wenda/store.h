@@ -303,6 +303,33 @@ enum wenda_err wenda_store_topic_delete(struct wenda_store *st, int64_t id,
 enum wenda_err wenda_store_revisions_json(struct wenda_store *st, int64_t id,
                                           char **json, size_t *len);
 
+/* ---- learners' progress ------------------------------------------------ */
+
+struct wenda_sm2;
+
+/*
+ * Records a review of grade (0..5) of topic by token, inside the caller's
+ * write transaction: the SM-2 state moves on from the last one (or from a
+ * fresh one), and the next review falls due interval_days after now.
+ * Writes the new state's JSON ({"topic","grade","repetitions",
+ * "interval_days","easiness","reviewed_at","due_at"}) to *json (new; the
+ * caller frees).  WENDA_ERR_NOT_FOUND when there is no such topic,
+ * WENDA_ERR_INVALID for a grade out of range.
+ */
+enum wenda_err wenda_store_progress_review(struct wenda_store *st,
+                                           int64_t token, int64_t topic,
+                                           int grade, char **json,
+                                           size_t *len);
+
+/*
+ * Writes the topics token has due (due_at not after now), earliest first,
+ * at most limit, as a JSON array into *json (new; the caller frees): each
+ * {"id","slug","title","due_at","repetitions","interval_days"}.
+ */
+enum wenda_err wenda_store_progress_due(struct wenda_store *st, int64_t token,
+                                        unsigned int limit, char **json,
+                                        size_t *len);
+
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
 

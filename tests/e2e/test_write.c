@@ -711,3 +711,70 @@ Test(e2e_admin, keeps_reads_private_when_asked)
     cr_assert_eq(r.status, 200);
     http_reply_cleanup(&r);
 }
+
+/* ---- learners' progress (SM-2) --------------------------------------- */
+
+Test(e2e_admin, schedules_reviews_per_token_with_sm2)
+{
+    char reader2[WENDA_TOKEN_LEN + 1];
+    struct http_reply r;
+    json_t *doc;
+
+    start_admin(NULL);
+    make_token(&srv, WENDA_ROLE_READER, "learner", reader2);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", NULL,
+                            "application/json", NULL, "{\"grade\":5}", &r),
+                 401);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
+                            "application/json", NULL, "{\"grade\":6}", &r),
+                 400);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/9999", reader2,
+                            "application/json", NULL, "{\"grade\":4}", &r),
+                 404);
+    http_reply_cleanup(&r);
+    /* 5, 5, 5: intervals 1, 6, 16 days (SM-2 with E 2.5 -> 2.6 -> 2.7). */
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
+                            "application/json", NULL, "{\"grade\":5}", &r),
+                 200, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
+                 1);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
+                            "application/json", NULL, "{\"grade\":5}", &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
+                 6);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
+                            "application/json", NULL, "{\"grade\":5}", &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
+                 16);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    /* A lapse (grade 1) is due again tomorrow, not now; nothing is due
+     * yet, and another learner's progress is their own. */
+    cr_assert_eq(send_write(&srv, "GET", "/v1/progress/due", reader2, NULL,
+                            NULL, NULL, &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_array_size(json_object_get(doc, "items")), 0);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/36", editor,
+                            "application/json", NULL, "{\"grade\":1}", &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "repetitions")), 0);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
+                 1);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
