@@ -122,12 +122,80 @@ test: deps all $(BUILD)/tests/wenda-tests $(BUILD)/tests/wenda-eval
 	@for set in $(EVAL_SETS); do echo "== search quality: $$set"; \
 	  ./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content $$set || exit 1; \
 	done
+	$(MAKE) --no-print-directory pkgconfig-check
 	$(TEST_ENV) WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
 
 eval: deps all $(BUILD)/tests/wenda-eval
 	@for set in $(EVAL_SETS); do echo "== search quality: $$set"; \
 	  ./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content $$set || exit 1; \
 	done
+
+# ---- install and pkg-config -------------------------------------------------
+
+# make install [PREFIX=/usr/local] [DESTDIR=]: the server, the core library
+# with its headers and libwenda.pc, and the content it imports into a new
+# database.  The migrations are compiled in, so they are not installed.
+DESTDIR ?=
+# The core's own dependencies; libmicrohttpd and zlib are the server's.
+PC_REQUIRES := $(filter-out libmicrohttpd zlib,$(PKGS))
+
+.PHONY: install pkgconfig-check FORCE
+FORCE:
+
+# Rewritten only when it changes, e.g. with PREFIX.
+$(BUILD)/libwenda.pc: FORCE
+	@mkdir -p $(@D)
+	@printf '%s\n' \
+	  'prefix=$(PREFIX)' \
+	  'exec_prefix=$${prefix}' \
+	  'libdir=$${exec_prefix}/lib' \
+	  'includedir=$${prefix}/include' \
+	  '' \
+	  'Name: libwenda' \
+	  'Description: wenda core: content, SQLite store and full-text search' \
+	  'Version: 0.1.0' \
+	  'Requires.private: $(PC_REQUIRES)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lwenda' \
+	  'Libs.private: -lstemmer -lpthread -lm' > $@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+install: all $(BUILD)/libwenda.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/include/wenda $(DESTDIR)$(PREFIX)/share/wenda
+	install -m 0755 $(BUILD)/wenda $(DESTDIR)$(PREFIX)/bin/wenda
+	install -m 0644 $(BUILD)/libwenda.a $(DESTDIR)$(PREFIX)/lib/libwenda.a
+	install -m 0644 include/wenda/*.h $(DESTDIR)$(PREFIX)/include/wenda/
+	install -m 0644 $(BUILD)/libwenda.pc \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwenda.pc
+	rm -rf $(DESTDIR)$(PREFIX)/share/wenda/content
+	cp -R content $(DESTDIR)$(PREFIX)/share/wenda/content
+
+# Installs into $(BUILD)/stage and builds tests/pkgconfig/search_example.c
+# with nothing but what pkg-config says about that copy (--static: the
+# library is an archive, so its private dependencies are linked too), then
+# searches a database made by the installed binary.
+PC_STAGE = $(CURDIR)/$(BUILD)/stage
+PC_FLAGS = $$(PKG_CONFIG_PATH=$(PC_STAGE)/lib/pkgconfig \
+             pkg-config --cflags --libs --static libwenda)
+pkgconfig-check: all
+	@rm -rf $(PC_STAGE)
+	@$(MAKE) --no-print-directory install PREFIX=$(PC_STAGE) DESTDIR= \
+	    >/dev/null
+	@mkdir -p $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $(BUILD)/tests/search-example \
+	    tests/pkgconfig/search_example.c $(PC_FLAGS)
+	@dir=$$(mktemp -d) && trap 'rm -rf "$$dir"' EXIT && \
+	  $(TEST_ENV) $(PC_STAGE)/bin/wenda import --db "$$dir/wenda.db" \
+	    $(PC_STAGE)/share/wenda/content >/dev/null && \
+	  got=$$($(TEST_ENV) ./$(BUILD)/tests/search-example "$$dir/wenda.db" \
+	    '死锁') && \
+	  if [ "$$got" = deadlock ]; then \
+	    echo "== pkg-config: an installed libwenda finds '死锁': $$got"; \
+	  else \
+	    echo "pkgconfig-check: '死锁' found '$$got', not 'deadlock'" >&2; \
+	    exit 1; \
+	  fi
 
 # ---- benchmarks (never run by the tests) -------------------------------------
 
