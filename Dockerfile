@@ -5,7 +5,7 @@ RUN apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
       libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
-      libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev && \
+      libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev zlib1g-dev && \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./
@@ -19,7 +19,7 @@ RUN apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       libmicrohttpd12 libsqlite3-0 libjansson4 libsodium23 libyaml-0-2 \
       libutf8proc2 libopencc1.1 libopencc-data libicu72 libstemmer0d \
-      libcmark0.30.2 curl && \
+      libcmark0.30.2 zlib1g curl && \
     rm -rf /var/lib/apt/lists/* && \
     useradd --system --home-dir /var/lib/wenda --shell /usr/sbin/nologin wenda && \
     mkdir -p /var/lib/wenda && chown wenda:wenda /var/lib/wenda

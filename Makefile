@@ -15,7 +15,7 @@ BUILD   ?= build
 PREFIX  ?= /usr/local
 
 PKGS      := libmicrohttpd sqlite3 jansson libsodium yaml-0.1 libutf8proc \
-             opencc icu-i18n icu-uc libcmark
+             opencc icu-i18n icu-uc zlib libcmark
 TEST_PKGS := criterion libcurl
 
 # Debian packages: what building, testing and linting need.  Keep this list,
@@ -23,8 +23,9 @@ TEST_PKGS := criterion libcurl
 APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
              libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
              libopencc-dev libopencc-data libicu-dev libstemmer-dev \
+             zlib1g-dev \
              libcmark-dev
-APT_TEST  := libcriterion-dev libcurl4-openssl-dev
+APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl
 APT_LINT  := clang clang-tidy cppcheck
 APT_BENCH := wrk curl nginx-light
 

@@ -76,6 +76,8 @@ static void h_tokens(const struct api_request *, const char *,
                      struct api_response *);
 static void h_related(const struct api_request *, const char *,
                       struct api_response *);
+static void h_readyz(const struct api_request *, const char *,
+                     struct api_response *);
 static void h_quiz(const struct api_request *, const char *,
                    struct api_response *);
 static void h_review(const struct api_request *, const char *,
@@ -93,6 +95,7 @@ static void h_import(const struct api_request *, const char *,
 
 static const struct route routes[] = {
     {"/healthz", "/healthz", h_healthz, NULL, NULL, NULL, NULL},
+    {"/readyz", "/readyz", h_readyz, NULL, NULL, NULL, NULL},
     {"/v1/topics", "/v1/topics", h_topics, h_create, NULL, NULL, NULL},
     {"/v1/topics/*", "/v1/topics/{id}", h_topic, NULL, h_replace, h_patch,
      h_delete},
@@ -360,6 +363,23 @@ h_healthz(const struct api_request *req, const char *key,
     (void)req;
     (void)key;
     reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+/* Ready when the thread's database connection answers a query. */
+static void
+h_readyz(const struct api_request *req, const char *key,
+         struct api_response *res)
+{
+    int64_t n = 0;
+
+    (void)key;
+    if (wenda_store_topic_count(req->store, &n) != WENDA_OK) {
+        api_problem(res, WENDA_ERR_UNAVAILABLE, "the database does not "
+                    "answer", NULL);
+        return;
+    }
+    reply_json(res, 200, json_pack("{s:s, s:I}", "status", "ready",
+                                   "topics", (json_int_t)n));
 }
 
 static void
@@ -939,8 +959,19 @@ need_if_match(const struct api_request *req, struct write_job *job,
         return 0;
     }
     m += strspn(m, " \t");
+    if (strncmp(m, "W/", 2) == 0)
+        m += 2;
     (void)snprintf(job->if_match, sizeof(job->if_match), "%.*s",
                    (int)strcspn(m, " \t"), m);
+    /* The tag of a gzip answer names the same version. */
+    {
+        size_t n = strlen(job->if_match);
+
+        if (n > 4 && strcmp(job->if_match + n - 4, "-gz\"") == 0) {
+            job->if_match[n - 4] = '"';
+            job->if_match[n - 3] = '\0';
+        }
+    }
     return 1;
 }
 
@@ -1593,6 +1624,7 @@ api_handle(const struct api_request *req, struct api_response *res)
         if (fn == NULL) {
             struct buf allow = {0};
             char detail[160];
+            int options = strcmp(req->method, "OPTIONS") == 0;
 
             if (r->get)
                 buf_adds(&allow, "GET, HEAD");
@@ -1604,6 +1636,14 @@ api_handle(const struct api_request *req, struct api_response *res)
                 buf_adds(&allow, allow.n ? ", PATCH" : "PATCH");
             if (r->del)
                 buf_adds(&allow, allow.n ? ", DELETE" : "DELETE");
+            if (options) {
+                /* What this resource takes (a CORS preflight too). */
+                buf_adds(&allow, ", OPTIONS");
+                res->status = 204;
+                res->content_type = JSON_TYPE;
+                add_header(res, "Allow", buf_take(&allow, NULL));
+                return;
+            }
             (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
                            "here; allowed: %s", req->method,
                            allow.p ? allow.p : "GET, HEAD");
@@ -1614,6 +1654,7 @@ api_handle(const struct api_request *req, struct api_response *res)
         /* Reads are public unless the server is private; writes check
          * their own, stronger role. */
         if (fn == r->get && req->private_reads && r->get != h_healthz &&
+            r->get != h_readyz &&
             !authorize(req, WENDA_ROLE_READER, res, NULL))
             return;
         fn(req, key, res);

@@ -46,7 +46,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "api.h"
 #include "buf.h"
@@ -57,6 +59,8 @@
 #include "wenda/store.h"
 
 struct request {
+    char id[68];                /* X-Request-Id: the client's, or ours */
+    char path[256];             /* for the access log */
     struct buf body;            /* the upload, up to max_body */
     size_t body_bytes;
     int too_large;
@@ -76,6 +80,12 @@ struct server {
 };
 
 static _Thread_local struct wenda_store *thread_store;
+
+/* The configuration of the one server of this process. */
+static const struct http_config *config;
+
+/* Bodies above this many bytes are gzipped for clients that ask. */
+#define GZIP_MIN 1024
 
 /* Connections this I/O thread has open; at 0 the thread is idle and lets
  * go of its read snapshot. */
@@ -221,30 +231,180 @@ stream_free(void *cls)
     free(st);
 }
 
+/* Compresses body[0..n) with gzip into a new buffer; NULL on failure. */
+static char *
+gzip_body(const char *body, size_t n, size_t *out_len)
+{
+    z_stream z;
+    size_t cap = compressBound((uLong)n) + 32;
+    char *out = malloc(cap);
+
+    if (out == NULL)
+        return NULL;
+    memset(&z, 0, sizeof(z));
+    if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        free(out);
+        return NULL;
+    }
+    z.next_in = (Bytef *)(uintptr_t)body;
+    z.avail_in = (uInt)n;
+    z.next_out = (Bytef *)out;
+    z.avail_out = (uInt)cap;
+    if (deflate(&z, Z_FINISH) != Z_STREAM_END) {
+        deflateEnd(&z);
+        free(out);
+        return NULL;
+    }
+    *out_len = z.total_out;
+    deflateEnd(&z);
+    return out;
+}
+
+/* Returns 1 when the request's Accept-Encoding takes gzip. */
+static int
+accepts_gzip(struct MHD_Connection *conn)
+{
+    const char *ae = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                 "Accept-Encoding");
+    const char *g = ae ? strstr(ae, "gzip") : NULL;
+
+    return g != NULL && strncmp(g + 4, ";q=0", 4) != 0;
+}
+
+static enum MHD_Result
+add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
+               const char *value)
+{
+    struct buf *b = cls;
+
+    (void)kind;
+    (void)value;   /* values may be secrets: never logged */
+    if (b->n > 0 && b->p[b->n - 1] != '[')
+        buf_add(b, ",", 1);
+    buf_add_json(b, key);
+    return MHD_YES;
+}
+
+/*
+ * Writes the access log line of an answered request: one JSON object on
+ * one line, written with one write(2) so lines never interleave.  Query
+ * parameters appear by name only; the Authorization header never does.
+ */
+static void
+access_log(struct MHD_Connection *conn, const char *method,
+           const struct request *req, unsigned int status, size_t bytes)
+{
+    struct buf b = {0};
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+
+    (void)gmtime_r(&now, &tm);
+    (void)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    buf_addf(&b, "{\"time\":\"%s\",\"id\":", stamp);
+    buf_add_json(&b, req->id);
+    buf_adds(&b, ",\"method\":");
+    buf_add_json(&b, method);
+    buf_adds(&b, ",\"path\":");
+    buf_add_json(&b, req->path);
+    buf_adds(&b, ",\"query\":[");
+    (void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
+                                    add_query_name, &b);
+    buf_addf(&b, "],\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
+             bytes, usec_since(&req->start));
+    if (!buf_failed(&b))
+        (void)!write(STDERR_FILENO, b.p, b.n);
+    buf_cleanup(&b);
+}
+
+/* Adds the CORS headers that the configured origin allows. */
+static void
+add_cors(struct MHD_Connection *conn, struct MHD_Response *r,
+         const char *method, const struct api_response *res)
+{
+    const char *origin = config->cors_origin;
+    const char *asked;
+    int is_read = strcmp(method, "GET") == 0 ||
+                  strcmp(method, "HEAD") == 0 ||
+                  strcmp(method, "OPTIONS") == 0;
+    size_t i;
+
+    if (origin == NULL)
+        return;
+    if (strcmp(origin, "*") == 0) {
+        /* Any origin: public reads only, never with credentials. */
+        if (!is_read)
+            return;
+    } else {
+        asked = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin");
+        if (asked == NULL || strcmp(asked, origin) != 0)
+            return;
+    }
+    (void)MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
+    (void)MHD_add_response_header(r, "Access-Control-Expose-Headers",
+                                  "ETag, Link, Location, Retry-After, "
+                                  "X-Request-Id");
+    if (strcmp(method, "OPTIONS") != 0)
+        return;
+    if (strcmp(origin, "*") == 0)
+        (void)MHD_add_response_header(r, "Access-Control-Allow-Methods",
+                                      "GET, HEAD, OPTIONS");
+    else
+        for (i = 0; i < res->nheaders; i++)
+            if (strcmp(res->headers[i].name, "Allow") == 0)
+                (void)MHD_add_response_header(
+                    r, "Access-Control-Allow-Methods", res->headers[i].value);
+    (void)MHD_add_response_header(r, "Access-Control-Allow-Headers",
+                                  "Authorization, Content-Type, If-Match, "
+                                  "If-None-Match, X-Request-Id");
+    (void)MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+}
+
 static enum MHD_Result
 send_response(struct MHD_Connection *conn, const char *method,
               const struct request *req, struct api_response *res)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
-    char etag[20];
+    char etag[24];
     int is_read = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
-    size_t i;
+    int vary = 0, gz = 0;
+    size_t i, bytes;
 
+    etag[0] = '\0';
+    if (res->body != NULL && res->len > GZIP_MIN) {
+        vary = 1;
+        gz = accepts_gzip(conn);
+    }
     if (is_read && res->status == 200 && res->body != NULL) {
         const char *inm = MHD_lookup_connection_value(
             conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
 
         wenda_etag(res->body, res->len, etag);
+        if (gz)   /* another representation, another tag: "…-gz" */
+            memcpy(etag + 17, "-gz\"", 5);
         if (inm != NULL && etag_matches(inm, etag)) {
             free(res->body);
             res->body = NULL;
             res->len = 0;
             res->status = 304;
+            gz = 0;
         }
-    } else {
-        etag[0] = '\0';
     }
+    if (gz) {
+        size_t n = 0;
+        char *z = gzip_body(res->body, res->len, &n);
+
+        if (z != NULL) {
+            free(res->body);
+            res->body = z;
+            res->len = n;
+        } else {
+            gz = 0;
+        }
+    }
+    bytes = res->len;
     if (res->stream != NULL) {
         struct stream *st = malloc(sizeof(*st));
 
@@ -256,8 +416,9 @@ send_response(struct MHD_Connection *conn, const char *method,
         st->ctx = res->stream_ctx;
         st->release = res->stream_free;
         res->stream_free = NULL;   /* libmicrohttpd owns it from here */
-        r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, (size_t)32 * 1024,
-                                              stream_read, st, stream_free);
+        r = MHD_create_response_from_callback(
+            MHD_SIZE_UNKNOWN, (size_t)32 * 1024, stream_read, st,
+            stream_free);
         if (r == NULL)
             stream_free(st);
     } else {
@@ -269,21 +430,38 @@ send_response(struct MHD_Connection *conn, const char *method,
         return MHD_NO;
     }
     res->body = NULL;  /* now the response's */
-    if (res->status != 304)
+    if (res->status != 304 && res->status != 204)
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                                       res->content_type);
     if (etag[0] != '\0')
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, etag);
+    if (gz)
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
+                                      "gzip");
+    /* One Vary header: caches read the first only. */
+    if (config->cors_origin != NULL && strcmp(config->cors_origin, "*") != 0)
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+                                      vary ? "Accept-Encoding, Origin"
+                                           : "Origin");
+    else if (vary)
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
+                                      "Accept-Encoding");
+    if (req != NULL && req->id[0] != '\0')
+        (void)MHD_add_response_header(r, "X-Request-Id", req->id);
     if (atomic_load_explicit(&draining, memory_order_relaxed))
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
                                       "close");
     for (i = 0; i < res->nheaders; i++)
         (void)MHD_add_response_header(r, res->headers[i].name,
                                       res->headers[i].value);
+    add_cors(conn, r, method, res);
     ok = MHD_queue_response(conn, res->status, r);
     MHD_destroy_response(r);
-    if (req != NULL)
+    if (req != NULL) {
         metrics_request(res->route, res->status, usec_since(&req->start));
+        if (config->access_log)
+            access_log(conn, method, req, res->status, bytes);
+    }
     api_response_cleanup(res);
     return ok;
 }
@@ -335,6 +513,29 @@ defer_write(struct server *srv, struct MHD_Connection *conn,
     return MHD_YES;
 }
 
+/*
+ * Copies the client's X-Request-Id into id when it is 1 to 64 of
+ * [A-Za-z0-9._-], else makes one (16 random hex digits).
+ */
+static void
+request_id(struct MHD_Connection *conn, char id[68])
+{
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                                    "X-Request-Id");
+    size_t n = given ? strspn(given, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "abcdefghijklmnopqrstuvwxyz"
+                                     "0123456789._-")
+                     : 0;
+    unsigned char raw[8];
+
+    if (given != NULL && n > 0 && n <= 64 && given[n] == '\0') {
+        memcpy(id, given, n + 1);
+        return;
+    }
+    randombytes_buf(raw, sizeof(raw));
+    (void)sodium_bin2hex(id, 68, raw, sizeof(raw));
+}
+
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *conn, const char *url,
            const char *method, const char *version, const char *upload_data,
@@ -353,6 +554,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         if (r == NULL)
             return MHD_NO;
         (void)clock_gettime(CLOCK_MONOTONIC, &r->start);
+        request_id(conn, r->id);
+        (void)snprintf(r->path, sizeof(r->path), "%s", url);
         metrics_request_begin();
         *con_cls = r;
         return MHD_YES;
@@ -509,6 +712,51 @@ log_mhd(void *cls, const char *fmt, va_list ap)
     vfprintf(stderr, fmt, ap);
 }
 
+/*
+ * Reads a PEM file of at most 1 MiB into a NUL-terminated string, or prints
+ * why not and returns NULL.
+ */
+static char *
+read_pem(const char *path, const char *what)
+{
+    FILE *f = fopen(path, "rb");
+    char *p;
+    size_t n;
+
+    if (f == NULL) {
+        fprintf(stderr, "wenda: %s %s: %s\n", what, path, strerror(errno));
+        return NULL;
+    }
+    p = malloc((size_t)1 << 20);
+    n = p != NULL ? fread(p, 1, ((size_t)1 << 20) - 1, f) : 0;
+    if (p == NULL || ferror(f) || !feof(f) || n == 0 ||
+        memchr(p, '\0', n) != NULL) {
+        fprintf(stderr, "wenda: %s %s: %s\n", what, path,
+                p == NULL ? "out of memory" : ferror(f) ? strerror(errno)
+                : "not a PEM file of at most 1 MiB");
+        free(p);
+        (void)fclose(f);
+        return NULL;
+    }
+    (void)fclose(f);
+    p[n] = '\0';
+    if (strstr(p, "-----BEGIN ") == NULL) {
+        fprintf(stderr, "wenda: %s %s: not a PEM file\n", what, path);
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+static void
+free_pem(char *p)
+{
+    if (p != NULL) {
+        sodium_memzero(p, strlen(p));
+        free(p);
+    }
+}
+
 int
 http_serve(const struct http_config *cfg)
 {
@@ -521,6 +769,8 @@ http_serve(const struct http_config *cfg)
                          MHD_USE_ERROR_LOG | MHD_USE_ITC |
                          MHD_ALLOW_SUSPEND_RESUME;
     char msg[512], key_path[4096];
+    char *tls_cert = NULL, *tls_key = NULL;
+    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
     sigset_t set;
     size_t i;
     long left;
@@ -528,6 +778,7 @@ http_serve(const struct http_config *cfg)
 
     memset(&srv, 0, sizeof(srv));
     srv.cfg = cfg;
+    config = cfg;
     (void)pthread_mutex_init(&srv.lock, NULL);
     srv.nroutes = api_route_names(&names);
     metrics_init(names, srv.nroutes);
@@ -556,6 +807,24 @@ http_serve(const struct http_config *cfg)
                 "address\n", cfg->bind);
         return 1;
     }
+    if (cfg->tls_cert != NULL) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            fprintf(stderr, "wenda: this libmicrohttpd has no TLS\n");
+            return 1;
+        }
+        tls_cert = read_pem(cfg->tls_cert, "--tls-cert");
+        tls_key = tls_cert ? read_pem(cfg->tls_key, "--tls-key") : NULL;
+        if (tls_key == NULL) {
+            free_pem(tls_cert);
+            return 1;
+        }
+        flags |= MHD_USE_TLS;
+        tls[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0,
+                                         tls_cert};
+        tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
+                                         tls_key};
+        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+    }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -570,18 +839,24 @@ http_serve(const struct http_config *cfg)
             WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg[0] ? msg : "cannot open the "
                 "token key");
+        free_pem(tls_cert);
+        free_pem(tls_key);
         return 1;
     }
     if (writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
                      &srv.writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         wenda_auth_close(srv.auth);
+        free_pem(tls_cert);
+        free_pem(tls_key);
         return 1;
     }
     metrics_queue_depth_source(queue_depth, srv.writer);
     if (sem_init(&srv.search_slots, 0, slots) != 0) {
         fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
                 strerror(errno));
+        free_pem(tls_cert);
+        free_pem(tls_key);
         return 1;
     }
     d = MHD_start_daemon(
@@ -595,17 +870,22 @@ http_serve(const struct http_config *cfg)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
+        MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
     if (d == NULL) {
-        fprintf(stderr, "wenda: cannot listen on %s port %u (in use, or not "
-                "an address of this machine?)\n", cfg->bind, cfg->port);
+        fprintf(stderr, "wenda: cannot listen on %s port %u (in use, not "
+                "an address of this machine, or a bad TLS key pair?)\n",
+                cfg->bind, cfg->port);
+        free_pem(tls_cert);
+        free_pem(tls_key);
         (void)sem_destroy(&srv.search_slots);
         writer_stop(srv.writer);
         wenda_auth_close(srv.auth);
         return 1;
     }
-    fprintf(stderr, "wenda: serving %s on http://%s%s%s:%u/ with %u "
+    fprintf(stderr, "wenda: serving %s on %s://%s%s%s:%u/ with %u "
             "threads, %u search slots\n", cfg->db_path,
+            tls_cert != NULL ? "https" : "http",
             strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
             strchr(cfg->bind, ':') ? "]" : "", cfg->port, threads, slots);
 
@@ -634,6 +914,8 @@ http_serve(const struct http_config *cfg)
     srv.writer = NULL;
     (void)drain(d, 1);
     MHD_stop_daemon(d);
+    free_pem(tls_cert);
+    free_pem(tls_key);
     wenda_auth_close(srv.auth);
     (void)sem_destroy(&srv.search_slots);
     pthread_mutex_lock(&srv.lock);

@@ -22,6 +22,10 @@ struct http_config {
     int private_reads;          /* reads need a reader token */
     size_t write_queue;         /* writes that may wait for the writer */
     size_t write_batch;         /* writes committed at once (1: no group) */
+    const char *cors_origin;    /* NULL: no CORS; "*": public reads */
+    int access_log;             /* one JSON line per request to the log */
+    const char *tls_cert;       /* PEM files: HTTPS when both are set */
+    const char *tls_key;
 };
 
 /*

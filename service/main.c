@@ -6,6 +6,7 @@
  * before anything is opened, and a bad one ends the program with a message
  * naming it and exit status 2.  Runtime failures exit with status 1.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
@@ -203,7 +204,42 @@ static const char serve_help[] =
     "                       (WENDA_WRITE_QUEUE, default 256)\n"
     "  --write-batch N      writes committed in one transaction, 1 to 64;\n"
     "                       1 turns group commit off (WENDA_WRITE_BATCH, "
-    "default 64)\n";
+    "default 64)\n"
+    "  --cors-origin ORIGIN browsers on ORIGIN may call the API; '*' lets any\n"
+    "                       page read (WENDA_CORS_ORIGIN, default: none)\n"
+    "  --access-log on|off  one JSON line per request to the log\n"
+    "                       (WENDA_ACCESS_LOG, default off)\n"
+    "  --tls-cert FILE      PEM certificate: serve HTTPS (WENDA_TLS_CERT)\n"
+    "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n";
+
+/*
+ * "*", or scheme://host[:port] as a browser sends it in Origin: no path,
+ * no spaces, nothing that could split a header.
+ */
+static int
+valid_origin(const char *o)
+{
+    const char *host;
+
+    if (strcmp(o, "*") == 0)
+        return 1;
+    if (strncmp(o, "http://", 7) == 0)
+        host = o + 7;
+    else if (strncmp(o, "https://", 8) == 0)
+        host = o + 8;
+    else
+        return 0;
+    if (*host == '\0' || strlen(o) > 255)
+        return 0;
+    for (; *host != '\0'; host++) {
+        unsigned char c = (unsigned char)*host;
+
+        if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' ||
+              c == ']'))
+            return 0;
+    }
+    return 1;
+}
 
 static int
 cmd_serve(int argc, char **argv)
@@ -224,6 +260,10 @@ cmd_serve(int argc, char **argv)
         {"private", no_argument, NULL, 'P'},
         {"write-queue", required_argument, NULL, 'Q'},
         {"write-batch", required_argument, NULL, 'G'},
+        {"cors-origin", required_argument, NULL, 'O'},
+        {"access-log", required_argument, NULL, 'A'},
+        {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -240,6 +280,7 @@ cmd_serve(int argc, char **argv)
     const char *wqueue = env_or("WENDA_WRITE_QUEUE", "256");
     const char *wbatch = env_or("WENDA_WRITE_BATCH", "64");
     const char *private_env = env_or("WENDA_PRIVATE", "0");
+    const char *alog = env_or("WENDA_ACCESS_LOG", "off");
     unsigned long v;
     struct stat sb;
     int c;
@@ -248,6 +289,9 @@ cmd_serve(int argc, char **argv)
     cfg.bind = env_or("WENDA_BIND", "127.0.0.1");
     cfg.log_path = env_or("WENDA_LOG", NULL);
     cfg.db_path = env_or("WENDA_DB", DEFAULT_DB);
+    cfg.cors_origin = env_or("WENDA_CORS_ORIGIN", NULL);
+    cfg.tls_cert = env_or("WENDA_TLS_CERT", NULL);
+    cfg.tls_key = env_or("WENDA_TLS_KEY", NULL);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': port = optarg; break;
@@ -265,6 +309,10 @@ cmd_serve(int argc, char **argv)
         case 'P': private_env = "1"; break;
         case 'Q': wqueue = optarg; break;
         case 'G': wbatch = optarg; break;
+        case 'O': cfg.cors_origin = optarg; break;
+        case 'A': alog = optarg; break;
+        case 'C': cfg.tls_cert = optarg; break;
+        case 'K': cfg.tls_key = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -322,6 +370,17 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--log: %s", "must not be empty");
     if (cfg.db_path[0] == '\0')
         return bad_usage("serve", "--db: %s", "must not be empty");
+    if (strcmp(alog, "on") != 0 && strcmp(alog, "off") != 0)
+        return bad_usage("serve", "--access-log: '%s' is not on or off",
+                         alog);
+    cfg.access_log = strcmp(alog, "on") == 0;
+    if (cfg.cors_origin != NULL && !valid_origin(cfg.cors_origin))
+        return bad_usage("serve", "--cors-origin: '%s' is not '*' or an "
+                         "origin such as https://example.org",
+                         cfg.cors_origin);
+    if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
+        return bad_usage("serve", "%s", "--tls-cert and --tls-key go "
+                         "together");
 
     if (stat(cfg.db_path, &sb) != 0) {
         size_t n = 0;

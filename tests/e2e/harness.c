@@ -396,8 +396,16 @@ start_once(struct wenda_server *srv, const char *bin,
     }
     snprintf(port_text, sizeof port_text, "%u", (unsigned)srv->port);
     snprintf(db_path, sizeof db_path, "%s/wenda.db", srv->dir);
-    snprintf(srv->base_url, sizeof srv->base_url, "http://127.0.0.1:%u",
-             (unsigned)srv->port);
+    /* A server given --tls-cert speaks HTTPS; its certificate is the only
+     * one trusted for it. */
+    srv->cainfo[0] = '\0';
+    for (size_t i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+        if (strcmp(extra_args[i], "--tls-cert") == 0 &&
+            extra_args[i + 1] != NULL)
+            snprintf(srv->cainfo, sizeof srv->cainfo, "%s",
+                     extra_args[i + 1]);
+    snprintf(srv->base_url, sizeof srv->base_url, "%s://127.0.0.1:%u",
+             srv->cainfo[0] ? "https" : "http", (unsigned)srv->port);
 
     fixed[0] = "serve";
     fixed[1] = "--bind";
@@ -714,6 +722,8 @@ http_request_on(CURL *easy, const struct wenda_server *srv,
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
     curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 10000L);
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
+    if (srv->cainfo[0] != '\0')
+        curl_easy_setopt(easy, CURLOPT_CAINFO, srv->cainfo);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(easy, CURLOPT_WRITEDATA, &b);
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);

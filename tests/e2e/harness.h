@@ -35,7 +35,9 @@ struct wenda_server {
     unsigned short port;              /* TCP port on 127.0.0.1 */
     char dir[HARNESS_PATH_MAX];       /* private temporary directory */
     char log_path[HARNESS_PATH_MAX];  /* dir/server.log: stdout and stderr */
-    char base_url[64];                /* "http://127.0.0.1:PORT" */
+    char base_url[64];                /* "http://127.0.0.1:PORT", or
+                                         https:// with --tls-cert */
+    char cainfo[HARNESS_PATH_MAX];    /* the --tls-cert file, or "" */
     char why[8192];                   /* why harness_start() failed */
 };
 

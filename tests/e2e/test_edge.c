@@ -1,0 +1,303 @@
+/*
+ * test_edge.c -- what a deployment needs from the edge of the server:
+ * readiness, OPTIONS and CORS for browsers, gzip, request ids, the access
+ * log and HTTPS, through the real binary.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <zlib.h>
+
+#include "harness.h"
+
+static struct wenda_server srv;
+
+static void
+start_with(const char *const *args)
+{
+    cr_assert_eq(harness_start(&srv, args), 0, "server did not start: %s",
+                 srv.why);
+}
+
+static void
+stop(void)
+{
+    harness_stop(&srv);
+}
+
+TestSuite(e2e_edge, .fini = stop);
+
+/* The value of header name, or "" when the reply has none. */
+static const char *
+hdr(const struct http_reply *r, const char *name)
+{
+    const char *v = http_header(r, name);
+
+    return v != NULL ? v : "";
+}
+
+Test(e2e_edge, readyz_answers_with_the_topic_count)
+{
+    struct http_reply r;
+    json_t *doc;
+
+    start_with(NULL);
+    cr_assert_eq(http_request(&srv, "GET", "/readyz", NULL, NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 200, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "status")),
+                     "ready");
+    cr_assert_eq(json_integer_value(json_object_get(doc, "topics")), 64);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_edge, options_lists_the_methods_of_a_resource)
+{
+    struct http_reply r;
+
+    start_with(NULL);
+    cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics", NULL, NULL, 0,
+                              &r), 0);
+    cr_assert_eq(r.status, 204);
+    cr_assert_str_eq(hdr(&r, "Allow"), "GET, HEAD, POST, OPTIONS");
+    /* No CORS configured: nothing tells a browser it may read. */
+    cr_assert_null(http_header(&r, "Access-Control-Allow-Origin"));
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/nothing-here", NULL,
+                              NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 404);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_edge, public_cors_lets_any_page_read_but_not_write)
+{
+    const char *const args[] = {"--cors-origin", "*", NULL};
+    const char *const origin[] = {"Origin: https://notes.example", NULL};
+    const char *const preflight[] = {
+        "Origin: https://notes.example",
+        "Access-Control-Request-Method: POST", NULL};
+    struct http_reply r;
+
+    start_with(args);
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", origin, NULL,
+                              0, &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Origin"), "*");
+    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Expose-Headers"),
+                              "ETag"));
+    http_reply_cleanup(&r);
+
+    cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics", preflight,
+                              NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 204);
+    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Methods"),
+                     "GET, HEAD, OPTIONS");
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_edge, an_origin_cors_answers_only_that_origin)
+{
+    const char *const args[] = {"--cors-origin", "https://study.example",
+                                NULL};
+    const char *const ours[] = {"Origin: https://study.example", NULL};
+    const char *const other[] = {"Origin: https://evil.example", NULL};
+    const char *const preflight[] = {
+        "Origin: https://study.example",
+        "Access-Control-Request-Method: PATCH", NULL};
+    struct http_reply r;
+
+    start_with(args);
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", ours, NULL, 0,
+                              &r), 0);
+    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Origin"),
+                     "https://study.example");
+    cr_assert_not_null(strstr(hdr(&r, "Vary"), "Origin"));
+    http_reply_cleanup(&r);
+
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", other, NULL, 0,
+                              &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_null(http_header(&r, "Access-Control-Allow-Origin"));
+    http_reply_cleanup(&r);
+
+    /* The trusted front end may write, with a token. */
+    cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics/gil", preflight,
+                              NULL, 0, &r), 0);
+    cr_assert_eq(r.status, 204);
+    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Allow-Methods"),
+                              "PATCH"));
+    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Allow-Headers"),
+                              "Authorization"));
+    http_reply_cleanup(&r);
+}
+
+/* Inflates a gzip body into a new NUL-terminated string. */
+static char *
+gunzip(const char *in, size_t len, size_t *out_len)
+{
+    z_stream z;
+    size_t cap = 1 << 20;
+    char *out = malloc(cap);
+
+    cr_assert_not_null(out);
+    memset(&z, 0, sizeof(z));
+    cr_assert_eq(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+    z.next_in = (unsigned char *)(uintptr_t)in;
+    z.avail_in = (unsigned int)len;
+    z.next_out = (unsigned char *)out;
+    z.avail_out = (unsigned int)(cap - 1);
+    cr_assert_eq(inflate(&z, Z_FINISH), Z_STREAM_END, "not a gzip body");
+    *out_len = z.total_out;
+    out[z.total_out] = '\0';
+    (void)inflateEnd(&z);
+    return out;
+}
+
+Test(e2e_edge, gzip_when_asked_for_the_same_json_with_its_own_etag)
+{
+    const char *const gz[] = {"Accept-Encoding: gzip", NULL};
+    const char *path = "/v1/topics?limit=50";
+    struct http_reply plain, zipped, again;
+    char inm[128];
+    const char *const cond[] = {"Accept-Encoding: gzip", inm, NULL};
+    size_t n;
+    char *body;
+
+    start_with(NULL);
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &plain), 0);
+    cr_assert_eq(plain.status, 200);
+    cr_assert_null(http_header(&plain, "Content-Encoding"));
+    cr_assert_eq(http_request(&srv, "GET", path, gz, NULL, 0, &zipped), 0);
+    cr_assert_eq(zipped.status, 200);
+    cr_assert_str_eq(hdr(&zipped, "Content-Encoding"), "gzip");
+    cr_assert_not_null(strstr(hdr(&zipped, "Vary"), "Accept-Encoding"));
+    cr_assert_lt(zipped.len, plain.len / 2, "gzip saved little: %zu of %zu",
+                 zipped.len, plain.len);
+    body = gunzip(zipped.body, zipped.len, &n);
+    cr_assert_eq(n, plain.len);
+    cr_assert_eq(memcmp(body, plain.body, n), 0);
+    free(body);
+    /* Two representations, two validators; each revalidates. */
+    cr_assert_str_neq(hdr(&zipped, "ETag"), hdr(&plain, "ETag"));
+    (void)snprintf(inm, sizeof(inm), "If-None-Match: %s",
+                   hdr(&zipped, "ETag"));
+    cr_assert_eq(http_request(&srv, "GET", path, cond, NULL, 0, &again), 0);
+    cr_assert_eq(again.status, 304);
+    http_reply_cleanup(&again);
+    http_reply_cleanup(&zipped);
+    http_reply_cleanup(&plain);
+}
+
+Test(e2e_edge, request_ids_are_echoed_or_made)
+{
+    const char *const given[] = {"X-Request-Id: trace-42.a_b", NULL};
+    const char *const bad[] = {"X-Request-Id: two words", NULL};
+    struct http_reply r;
+    const char *id;
+
+    start_with(NULL);
+    cr_assert_eq(http_request(&srv, "GET", "/healthz", given, NULL, 0, &r),
+                 0);
+    cr_assert_str_eq(hdr(&r, "X-Request-Id"), "trace-42.a_b");
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request(&srv, "GET", "/healthz", bad, NULL, 0, &r), 0);
+    id = hdr(&r, "X-Request-Id");
+    cr_assert_eq(strlen(id), 16, "%s", id);
+    cr_assert_eq(strspn(id, "0123456789abcdef"), 16, "%s", id);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_edge, access_log_has_one_line_per_request_without_query_values)
+{
+    const char *const args[] = {"--access-log", "on", NULL};
+    const char *const id[] = {"X-Request-Id: find-me-7", NULL};
+    struct http_reply r;
+    char log[8192];
+    const char *line;
+    json_t *doc, *q;
+    json_error_t err;
+
+    start_with(args);
+    cr_assert_eq(http_request(&srv, "GET",
+                              "/v1/search?q=secretword&limit=3", id, NULL, 0,
+                              &r), 0);
+    cr_assert_eq(r.status, 200);
+    http_reply_cleanup(&r);
+    /* The line is written before the response is sent. */
+    harness_log_tail(&srv, log, sizeof(log));
+    cr_assert_null(strstr(log, "secretword"), "%s", log);
+    line = strstr(log, "{\"time\"");
+    while (line != NULL && strstr(line, "find-me-7") > strchr(line, '\n'))
+        line = strstr(line + 1, "{\"time\"");
+    cr_assert_not_null(line, "no access log line for the search: %s", log);
+    doc = json_loadb(line, (size_t)(strchr(line, '\n') - line), 0, &err);
+    cr_assert_not_null(doc, "%s: %s", err.text, line);
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "method")),
+                     "GET");
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "path")),
+                     "/v1/search");
+    cr_assert_eq(json_integer_value(json_object_get(doc, "status")), 200);
+    q = json_object_get(doc, "query");
+    cr_assert_eq(json_array_size(q), 2);
+    cr_assert_str_eq(json_string_value(json_array_get(q, 0)), "q");
+    json_decref(doc);
+}
+
+Test(e2e_edge, serves_https_with_the_given_key_pair)
+{
+    char dir[] = "/tmp/wenda-tls-XXXXXX", cmd[1024], cert[256], key[256];
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    struct http_reply r;
+    char raw[4096];
+
+    cr_assert_not_null(mkdtemp(dir));
+    (void)snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+    (void)snprintf(key, sizeof(key), "%s/key.pem", dir);
+    (void)snprintf(cmd, sizeof(cmd),
+                   "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+                   "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                   "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+    cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
+    start_with(args);
+    cr_assert_eq(strncmp(srv.base_url, "https://", 8), 0);
+    /* libcurl verifies the certificate against cert.pem. */
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", NULL, NULL, 0,
+                              &r), 0);
+    cr_assert_eq(r.status, 200);
+    cr_assert_not_null(strstr(r.body, "\"slug\":\"gil\""));
+    http_reply_cleanup(&r);
+    /* Plain HTTP on the HTTPS port gets no HTTP answer. */
+    (void)http_raw(&srv, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", raw,
+                   sizeof(raw));
+    cr_assert_eq(http_raw_status(raw), 0, "%s", raw);
+    harness_stop(&srv);
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    (void)system(cmd);
+}
+
+Test(e2e_edge, bad_edge_options_are_usage_errors)
+{
+    static const char *const cases[][4] = {
+        {"serve", "--cors-origin", "example.org", NULL},
+        {"serve", "--cors-origin", "https://a.example\r\nX: y", NULL},
+        {"serve", "--access-log", "yes", NULL},
+        {"serve", "--tls-cert", "cert.pem", NULL},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct harness_run_result res;
+
+        cr_assert_eq(harness_run(cases[i], 10, &res), 0);
+        cr_assert_eq(res.status, 2, "%s %s: %d %s", cases[i][1], cases[i][2],
+                     res.status, res.err);
+        cr_assert_not_null(strstr(res.err, cases[i][1]), "%s", res.err);
+        harness_run_cleanup(&res);
+    }
+}
