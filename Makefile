@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, serve on 127.0.0.1:8080
 #   make test       install missing packages, build, run every test
 #   make lint       clang-tidy, cppcheck and the banned-function check
+#   make man-lint   mandoc and groff check the man page, deploy/wenda.1
 #   make asan       the whole test suite under ASan+UBSan
 #   make eval       search quality against the public query set
 #
@@ -26,7 +27,7 @@ APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
              zlib1g-dev \
              libcmark-dev
 APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl
-APT_LINT  := clang clang-tidy cppcheck
+APT_LINT  := clang clang-tidy cppcheck mandoc groff-base
 APT_BENCH := wrk curl nginx-light
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
@@ -163,12 +164,14 @@ $(BUILD)/libwenda.pc: FORCE
 
 install: all $(BUILD)/libwenda.pc
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/pkgconfig \
-	    $(DESTDIR)$(PREFIX)/include/wenda $(DESTDIR)$(PREFIX)/share/wenda
+	    $(DESTDIR)$(PREFIX)/include/wenda $(DESTDIR)$(PREFIX)/share/wenda \
+	    $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 0755 $(BUILD)/wenda $(DESTDIR)$(PREFIX)/bin/wenda
 	install -m 0644 $(BUILD)/libwenda.a $(DESTDIR)$(PREFIX)/lib/libwenda.a
 	install -m 0644 include/wenda/*.h $(DESTDIR)$(PREFIX)/include/wenda/
 	install -m 0644 $(BUILD)/libwenda.pc \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/libwenda.pc
+	install -m 0644 deploy/wenda.1 $(DESTDIR)$(PREFIX)/share/man/man1/wenda.1
 	rm -rf $(DESTDIR)$(PREFIX)/share/wenda/content
 	cp -R content $(DESTDIR)$(PREFIX)/share/wenda/content
 
@@ -222,6 +225,16 @@ lint: deps deps-lint $(BUILD)/gen/migrations.c
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude -Iservice -I$(BUILD)/gen \
 	    -D__GNUC__ $(CORE_SRC) $(APP_SRC)
+
+# The man page: mandoc's lint fails on any warning, and groff must say
+# nothing (it warns on standard error but exits 0, hence the capture).
+.PHONY: man-lint
+man-lint: deps-lint
+	mandoc -T lint -W warning deploy/wenda.1
+	@echo "groff -man -Tutf8 -ww -z deploy/wenda.1"
+	@out=$$(groff -man -Tutf8 -ww -z deploy/wenda.1 2>&1); \
+	  if [ -n "$$out" ]; then printf '%s\n' "$$out" >&2; \
+	    echo "man-lint: groff warns about deploy/wenda.1" >&2; exit 1; fi
 
 asan:
 	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
