@@ -1621,6 +1621,10 @@ api_handle(const struct api_request *req, struct api_response *res)
              : strcmp(req->method, "PATCH") == 0  ? r->patch
              : strcmp(req->method, "DELETE") == 0 ? r->del
                                                   : NULL;
+        /* A replica takes no write: its copy would drift from the
+         * primary's, and the next snapshot would drop it. */
+        if (req->read_only && fn != r->get)
+            fn = NULL;
         if (fn == NULL) {
             struct buf allow = {0};
             char detail[160];
@@ -1628,27 +1632,34 @@ api_handle(const struct api_request *req, struct api_response *res)
 
             if (r->get)
                 buf_adds(&allow, "GET, HEAD");
-            if (r->post)
+            if (r->post && !req->read_only)
                 buf_adds(&allow, allow.n ? ", POST" : "POST");
-            if (r->put)
+            if (r->put && !req->read_only)
                 buf_adds(&allow, allow.n ? ", PUT" : "PUT");
-            if (r->patch)
+            if (r->patch && !req->read_only)
                 buf_adds(&allow, allow.n ? ", PATCH" : "PATCH");
-            if (r->del)
+            if (r->del && !req->read_only)
                 buf_adds(&allow, allow.n ? ", DELETE" : "DELETE");
             if (options) {
                 /* What this resource takes (a CORS preflight too). */
-                buf_adds(&allow, ", OPTIONS");
+                buf_adds(&allow, allow.n ? ", OPTIONS" : "OPTIONS");
                 res->status = 204;
                 res->content_type = JSON_TYPE;
                 add_header(res, "Allow", buf_take(&allow, NULL));
                 return;
             }
-            (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
-                           "here; allowed: %s", req->method,
-                           allow.p ? allow.p : "GET, HEAD");
+            if (req->read_only && (r->post || r->put || r->patch || r->del))
+                (void)snprintf(detail, sizeof(detail), "this server is a "
+                               "read-only replica; send %.16s to the primary",
+                               req->method);
+            else
+                (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
+                               "here; allowed: %s", req->method,
+                               allow.p ? allow.p : "GET, HEAD");
             api_problem(res, WENDA_ERR_METHOD, detail, NULL);
-            add_header(res, "Allow", buf_take(&allow, NULL));
+            /* An empty Allow: the resource takes no method here. */
+            add_header(res, "Allow",
+                       allow.p ? buf_take(&allow, NULL) : strdup(""));
             return;
         }
         /* Reads are public unless the server is private; writes check

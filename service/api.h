@@ -46,6 +46,7 @@ struct api_request {
     size_t body_len;
     struct wenda_auth *auth;    /* the token key; NULL: no tokens at all */
     int private_reads;          /* reads need a reader token too */
+    int read_only;              /* a replica: every write is 405 */
 };
 
 struct api_header {

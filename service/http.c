@@ -609,6 +609,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.body_len = r->body.n;
     req.auth = srv->auth;
     req.private_reads = srv->cfg->private_reads;
+    req.read_only = srv->cfg->read_only;
     req.store = store_for_thread(srv);
     if (req.store != NULL &&
         wenda_store_hold_read(req.store, SNAPSHOT_MAX_AGE_MS) != WENDA_OK)

@@ -20,6 +20,7 @@ struct http_config {
     unsigned int drain_timeout; /* seconds in-flight requests may take */
     const char *log_path;       /* NULL: stderr stays as it is */
     int private_reads;          /* reads need a reader token */
+    int read_only;              /* a replica: every write is 405 */
     size_t write_queue;         /* writes that may wait for the writer */
     size_t write_batch;         /* writes committed at once (1: no group) */
     const char *cors_origin;    /* NULL: no CORS; "*": public reads */

@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <sodium.h>
@@ -41,6 +42,7 @@ static int cmd_export(int argc, char **argv);
 static int cmd_check(int argc, char **argv);
 static int cmd_search(int argc, char **argv);
 static int cmd_token(int argc, char **argv);
+static int cmd_snapshot(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
@@ -49,6 +51,7 @@ static const struct command commands[] = {
     {"check", cmd_check, "validate a content directory"},
     {"search", cmd_search, "search the database from the command line"},
     {"token", cmd_token, "create, list and revoke API tokens"},
+    {"snapshot", cmd_snapshot, "write a consistent copy of the database"},
 };
 
 static void
@@ -210,7 +213,8 @@ static const char serve_help[] =
     "  --access-log on|off  one JSON line per request to the log\n"
     "                       (WENDA_ACCESS_LOG, default off)\n"
     "  --tls-cert FILE      PEM certificate: serve HTTPS (WENDA_TLS_CERT)\n"
-    "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n";
+    "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n"
+    "  --read-only          a replica: every write is 405 (WENDA_READ_ONLY=1)\n";
 
 /*
  * "*", or scheme://host[:port] as a browser sends it in Origin: no path,
@@ -264,6 +268,7 @@ cmd_serve(int argc, char **argv)
         {"access-log", required_argument, NULL, 'A'},
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},
+        {"read-only", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -281,6 +286,7 @@ cmd_serve(int argc, char **argv)
     const char *wbatch = env_or("WENDA_WRITE_BATCH", "64");
     const char *private_env = env_or("WENDA_PRIVATE", "0");
     const char *alog = env_or("WENDA_ACCESS_LOG", "off");
+    const char *ro_env = env_or("WENDA_READ_ONLY", "0");
     unsigned long v;
     struct stat sb;
     int c;
@@ -313,6 +319,7 @@ cmd_serve(int argc, char **argv)
         case 'A': alog = optarg; break;
         case 'C': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
+        case 'R': ro_env = "1"; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -366,6 +373,10 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
                          private_env);
     cfg.private_reads = private_env[0] == '1';
+    if (strcmp(ro_env, "0") != 0 && strcmp(ro_env, "1") != 0)
+        return bad_usage("serve", "WENDA_READ_ONLY: '%s' is not 0 or 1",
+                         ro_env);
+    cfg.read_only = ro_env[0] == '1';
     if (cfg.log_path != NULL && cfg.log_path[0] == '\0')
         return bad_usage("serve", "--log: %s", "must not be empty");
     if (cfg.db_path[0] == '\0')
@@ -510,6 +521,87 @@ cmd_export(int argc, char **argv)
     }
     printf("exported %zu topics to %s\n", c.ntopics, dir);
     wenda_content_cleanup(&c);
+    return 0;
+}
+
+static int
+cmd_snapshot(int argc, char **argv)
+{
+    static const char help[] =
+        "usage: wenda snapshot [--db PATH] FILE\n"
+        "\n"
+        "Writes a consistent, compacted copy of the database to FILE, which\n"
+        "must not exist, while a server may be running on it: topics,\n"
+        "revisions, tokens and progress.  The copy is made beside FILE and\n"
+        "renamed into place, so FILE is never half written.  token.key is\n"
+        "not copied: back it up with the snapshot if its tokens must verify.\n"
+        "  --db PATH   database file (WENDA_DB, default " DEFAULT_DB ")\n";
+    const char *db = NULL, *dest;
+    struct wenda_store *st;
+    struct stat sb;
+    enum wenda_err rc;
+    int64_t n = 0;
+    char msg[4608], tmp[4096];
+    int fd, r = db_option("snapshot", help, argc, argv, &db);
+
+    if (r != 0)
+        return r < 0 ? 0 : r;
+    if (argc - optind != 1)
+        return bad_usage("snapshot", "%s", "needs exactly one FILE argument");
+    dest = argv[optind];
+    if (dest[0] == '\0')
+        return bad_usage("snapshot", "%s", "FILE must not be empty");
+    if (lstat(dest, &sb) == 0) {
+        fprintf(stderr, "wenda: %s exists; a snapshot never replaces a "
+                "file\n", dest);
+        return 1;
+    }
+    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return 1;
+    }
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", dest) >=
+            sizeof(tmp) ||
+        (fd = mkstemp(tmp)) < 0) {
+        fprintf(stderr, "wenda: cannot create a file beside %s: %s\n", dest,
+                strerror(errno));
+        wenda_store_close(st);
+        return 1;
+    }
+    (void)close(fd);
+    rc = wenda_store_snapshot(st, tmp, msg, sizeof(msg));
+    wenda_store_close(st);
+    if (rc == WENDA_OK && ((fd = open(tmp, O_RDONLY)) < 0 || fsync(fd) != 0)) {
+        (void)snprintf(msg, sizeof(msg), "cannot sync %s: %s", tmp,
+                       strerror(errno));
+        rc = WENDA_ERR_IO;
+    }
+    if (fd >= 0)
+        (void)close(fd);
+    /* link() never replaces: a file made at dest meanwhile is kept. */
+    if (rc == WENDA_OK && link(tmp, dest) != 0) {
+        (void)snprintf(msg, sizeof(msg), "cannot create %s: %s", dest,
+                       strerror(errno));
+        rc = WENDA_ERR_IO;
+    }
+    (void)unlink(tmp);
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return 1;
+    }
+    /* Check what was written: it opens, and it holds the topics. */
+    rc = wenda_store_open(dest, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    if (rc == WENDA_OK) {
+        rc = wenda_store_topic_count(st, &n);
+        wenda_store_close(st);
+    }
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: the snapshot %s does not read back: %s\n",
+                dest, wenda_err_title(rc));
+        return 1;
+    }
+    printf("snapshot of %lld topics written to %s\n", (long long)n, dest);
     return 0;
 }
 

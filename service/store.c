@@ -291,6 +291,27 @@ wenda_store_close(struct wenda_store *st)
     free(st);
 }
 
+enum wenda_err
+wenda_store_snapshot(struct wenda_store *st, const char *path, char *msg,
+                     size_t msgcap)
+{
+    sqlite3_stmt *s = NULL;
+    int rc = sqlite3_prepare_v2(st->db, "VACUUM INTO ?1", -1, &s, NULL);
+
+    if (rc == SQLITE_OK)
+        rc = sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_step(s);
+    if (rc != SQLITE_DONE) {
+        (void)snprintf(msg, msgcap, "cannot write a snapshot to %s: %s",
+                       path, sqlite3_errmsg(st->db));
+        sqlite3_finalize(s);
+        return WENDA_ERR_DB;
+    }
+    sqlite3_finalize(s);
+    return WENDA_OK;
+}
+
 sqlite3 *
 wenda_store_db(struct wenda_store *st)
 {

@@ -181,6 +181,15 @@ enum wenda_err wenda_store_tags(struct wenda_store *st,
 void wenda_tags_free(struct wenda_tag_count *tags, size_t n);
 
 /*
+ * Writes a consistent, compacted copy of the database to the file path
+ * (VACUUM INTO: one read transaction, so a running writer is not held up).
+ * path must not exist, or be an empty file.  On failure, msg says why and
+ * a partly written path may remain for the caller to remove.
+ */
+enum wenda_err wenda_store_snapshot(struct wenda_store *st, const char *path,
+                                    char *msg, size_t msgcap);
+
+/*
  * For modules built on the store (search): the store's SQLite connection,
  * borrowed for as long as the store is open.
  */
