@@ -124,6 +124,7 @@ test: deps all $(BUILD)/tests/wenda-tests $(BUILD)/tests/wenda-eval
 	@for set in $(EVAL_SETS); do echo "== search quality: $$set"; \
 	  ./$(BUILD)/tests/wenda-eval --min $(EVAL_MIN) content $$set || exit 1; \
 	done
+	sh tests/readme/check.sh $(BUILD)/wenda
 	$(MAKE) --no-print-directory pkgconfig-check
 	$(TEST_ENV) WENDA_BIN=$(BUILD)/wenda ./$(BUILD)/tests/wenda-tests --jobs 2
 
