@@ -26,9 +26,11 @@ APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
              libopencc-dev libopencc-data libicu-dev libstemmer-dev \
              zlib1g-dev \
              libcmark-dev
-APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl
+APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl curl
 APT_LINT  := clang clang-tidy cppcheck mandoc groff-base
 APT_BENCH := wrk curl nginx-light
+# The study page's browser test; a CJK font so that its screenshot is legible.
+APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
