@@ -806,6 +806,21 @@ http_reply_cleanup(struct http_reply *r)
     memset(r, 0, sizeof *r);
 }
 
+const char *
+http_header_or_empty(const struct http_reply *r, const char *name)
+{
+    const char *v = http_header(r, name);
+
+    return v != NULL ? v : "";
+}
+
+void
+harness_start_or_fail(struct wenda_server *srv, const char *const *extra_args)
+{
+    cr_assert_eq(harness_start(srv, extra_args), 0,
+                 "server did not start: %s", srv->why);
+}
+
 json_t *
 http_json(const struct http_reply *r)
 {

@@ -84,6 +84,13 @@ const char *harness_binary(void);
 int harness_start(struct wenda_server *srv, const char *const *extra_args);
 
 /*
+ * harness_start() that fails the current test (Criterion assertion), with
+ * the reason and the log's tail, when the server does not start.
+ */
+void harness_start_or_fail(struct wenda_server *srv,
+                           const char *const *extra_args);
+
+/*
  * Stops the server: sends SIGTERM, waits up to 5 s, then sends SIGKILL and
  * reaps it.  Removes the temporary directory unless the environment variable
  * WENDA_KEEP_TMP is set.  Returns the exit code if the server exited, 128 +
@@ -157,6 +164,10 @@ int http_request_on(CURL *easy, const struct wenda_server *srv,
  * The string is borrowed from r.
  */
 const char *http_header(const struct http_reply *r, const char *name);
+
+/* http_header(), but "" when the reply has no such header. */
+const char *http_header_or_empty(const struct http_reply *r,
+                                 const char *name);
 
 /* Frees everything r holds and zeroes it; r may already be clean. */
 void http_reply_cleanup(struct http_reply *r);

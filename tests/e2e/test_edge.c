@@ -16,14 +16,9 @@
 
 #include "harness.h"
 
-static struct wenda_server srv;
+#define HDR http_header_or_empty
 
-static void
-start_with(const char *const *args)
-{
-    cr_assert_eq(harness_start(&srv, args), 0, "server did not start: %s",
-                 srv.why);
-}
+static struct wenda_server srv;
 
 static void
 stop(void)
@@ -33,21 +28,12 @@ stop(void)
 
 TestSuite(e2e_edge, .fini = stop);
 
-/* The value of header name, or "" when the reply has none. */
-static const char *
-hdr(const struct http_reply *r, const char *name)
-{
-    const char *v = http_header(r, name);
-
-    return v != NULL ? v : "";
-}
-
 Test(e2e_edge, readyz_answers_with_the_topic_count)
 {
     struct http_reply r;
     json_t *doc;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(http_request(&srv, "GET", "/readyz", NULL, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200, "%.*s", (int)r.len, r.body);
     doc = http_json(&r);
@@ -62,11 +48,11 @@ Test(e2e_edge, options_lists_the_methods_of_a_resource)
 {
     struct http_reply r;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics", NULL, NULL, 0,
                               &r), 0);
     cr_assert_eq(r.status, 204);
-    cr_assert_str_eq(hdr(&r, "Allow"), "GET, HEAD, POST, OPTIONS");
+    cr_assert_str_eq(HDR(&r, "Allow"), "GET, HEAD, POST, OPTIONS");
     /* No CORS configured: nothing tells a browser it may read. */
     cr_assert_null(http_header(&r, "Access-Control-Allow-Origin"));
     http_reply_cleanup(&r);
@@ -85,19 +71,19 @@ Test(e2e_edge, public_cors_lets_any_page_read_but_not_write)
         "Access-Control-Request-Method: POST", NULL};
     struct http_reply r;
 
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", origin, NULL,
                               0, &r), 0);
     cr_assert_eq(r.status, 200);
-    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Origin"), "*");
-    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Expose-Headers"),
+    cr_assert_str_eq(HDR(&r, "Access-Control-Allow-Origin"), "*");
+    cr_assert_not_null(strstr(HDR(&r, "Access-Control-Expose-Headers"),
                               "ETag"));
     http_reply_cleanup(&r);
 
     cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics", preflight,
                               NULL, 0, &r), 0);
     cr_assert_eq(r.status, 204);
-    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Methods"),
+    cr_assert_str_eq(HDR(&r, "Access-Control-Allow-Methods"),
                      "GET, HEAD, OPTIONS");
     http_reply_cleanup(&r);
 }
@@ -113,12 +99,12 @@ Test(e2e_edge, an_origin_cors_answers_only_that_origin)
         "Access-Control-Request-Method: PATCH", NULL};
     struct http_reply r;
 
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", ours, NULL, 0,
                               &r), 0);
-    cr_assert_str_eq(hdr(&r, "Access-Control-Allow-Origin"),
+    cr_assert_str_eq(HDR(&r, "Access-Control-Allow-Origin"),
                      "https://study.example");
-    cr_assert_not_null(strstr(hdr(&r, "Vary"), "Origin"));
+    cr_assert_not_null(strstr(HDR(&r, "Vary"), "Origin"));
     http_reply_cleanup(&r);
 
     cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", other, NULL, 0,
@@ -131,9 +117,9 @@ Test(e2e_edge, an_origin_cors_answers_only_that_origin)
     cr_assert_eq(http_request(&srv, "OPTIONS", "/v1/topics/gil", preflight,
                               NULL, 0, &r), 0);
     cr_assert_eq(r.status, 204);
-    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Allow-Methods"),
+    cr_assert_not_null(strstr(HDR(&r, "Access-Control-Allow-Methods"),
                               "PATCH"));
-    cr_assert_not_null(strstr(hdr(&r, "Access-Control-Allow-Headers"),
+    cr_assert_not_null(strstr(HDR(&r, "Access-Control-Allow-Headers"),
                               "Authorization"));
     http_reply_cleanup(&r);
 }
@@ -170,14 +156,14 @@ Test(e2e_edge, gzip_when_asked_for_the_same_json_with_its_own_etag)
     size_t n;
     char *body;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &plain), 0);
     cr_assert_eq(plain.status, 200);
     cr_assert_null(http_header(&plain, "Content-Encoding"));
     cr_assert_eq(http_request(&srv, "GET", path, gz, NULL, 0, &zipped), 0);
     cr_assert_eq(zipped.status, 200);
-    cr_assert_str_eq(hdr(&zipped, "Content-Encoding"), "gzip");
-    cr_assert_not_null(strstr(hdr(&zipped, "Vary"), "Accept-Encoding"));
+    cr_assert_str_eq(HDR(&zipped, "Content-Encoding"), "gzip");
+    cr_assert_not_null(strstr(HDR(&zipped, "Vary"), "Accept-Encoding"));
     cr_assert_lt(zipped.len, plain.len / 2, "gzip saved little: %zu of %zu",
                  zipped.len, plain.len);
     body = gunzip(zipped.body, zipped.len, &n);
@@ -185,9 +171,9 @@ Test(e2e_edge, gzip_when_asked_for_the_same_json_with_its_own_etag)
     cr_assert_eq(memcmp(body, plain.body, n), 0);
     free(body);
     /* Two representations, two validators; each revalidates. */
-    cr_assert_str_neq(hdr(&zipped, "ETag"), hdr(&plain, "ETag"));
+    cr_assert_str_neq(HDR(&zipped, "ETag"), HDR(&plain, "ETag"));
     (void)snprintf(inm, sizeof(inm), "If-None-Match: %s",
-                   hdr(&zipped, "ETag"));
+                   HDR(&zipped, "ETag"));
     cr_assert_eq(http_request(&srv, "GET", path, cond, NULL, 0, &again), 0);
     cr_assert_eq(again.status, 304);
     http_reply_cleanup(&again);
@@ -202,13 +188,13 @@ Test(e2e_edge, request_ids_are_echoed_or_made)
     struct http_reply r;
     const char *id;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(http_request(&srv, "GET", "/healthz", given, NULL, 0, &r),
                  0);
-    cr_assert_str_eq(hdr(&r, "X-Request-Id"), "trace-42.a_b");
+    cr_assert_str_eq(HDR(&r, "X-Request-Id"), "trace-42.a_b");
     http_reply_cleanup(&r);
     cr_assert_eq(http_request(&srv, "GET", "/healthz", bad, NULL, 0, &r), 0);
-    id = hdr(&r, "X-Request-Id");
+    id = HDR(&r, "X-Request-Id");
     cr_assert_eq(strlen(id), 16, "%s", id);
     cr_assert_eq(strspn(id, "0123456789abcdef"), 16, "%s", id);
     http_reply_cleanup(&r);
@@ -224,7 +210,7 @@ Test(e2e_edge, access_log_has_one_line_per_request_without_query_values)
     json_t *doc, *q;
     json_error_t err;
 
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(http_request(&srv, "GET",
                               "/v1/search?q=secretword&limit=3", id, NULL, 0,
                               &r), 0);
@@ -265,7 +251,7 @@ Test(e2e_edge, serves_https_with_the_given_key_pair)
                    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
                    "-keyout %s -out %s >/dev/null 2>&1", key, cert);
     cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(strncmp(srv.base_url, "https://", 8), 0);
     /* libcurl verifies the certificate against cert.pem. */
     cr_assert_eq(http_request(&srv, "GET", "/v1/topics/gil", NULL, NULL, 0,

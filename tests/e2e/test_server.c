@@ -22,13 +22,6 @@
 static struct wenda_server srv;
 
 static void
-start_with(const char *const *args)
-{
-    cr_assert_eq(harness_start(&srv, args), 0, "server did not start: %s",
-                 srv.why);
-}
-
-static void
 stop(void)
 {
     harness_stop(&srv);
@@ -51,7 +44,7 @@ Test(e2e_server, answers_503_with_retry_after_when_no_search_slot_frees)
     struct http_reply r;
     json_t *doc;
 
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(get("/v1/search?q=gil", NULL, &r), 503);
     cr_assert_not_null(http_header(&r, "Retry-After"));
     cr_assert_str_eq(http_header(&r, "Content-Type"),
@@ -80,7 +73,7 @@ Test(e2e_server, answers_413_to_a_body_past_the_limit)
 
     cr_assert_not_null(body);
     memset(body, 'x', 64 * 1024);
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(http_request(&srv, "POST", "/v1/topics", NULL, body,
                               64 * 1024, &r),
                  0);
@@ -98,7 +91,7 @@ Test(e2e_server, tags_reads_and_answers_304_to_a_matching_if_none_match)
     struct http_reply r, again;
     char header[128], etag[64];
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(get("/v1/topics/35", NULL, &r), 200);
     cr_assert_not_null(http_header(&r, "ETag"));
     snprintf(etag, sizeof etag, "%s", http_header(&r, "ETag"));
@@ -132,7 +125,7 @@ Test(e2e_server, exposes_prometheus_metrics)
 {
     struct http_reply r;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     cr_assert_eq(get("/v1/topics/1", NULL, &r), 200);
     http_reply_cleanup(&r);
     cr_assert_eq(get("/nope", NULL, &r), 404);
@@ -178,7 +171,7 @@ Test(e2e_server, reopens_its_log_on_sighup)
     snprintf(moved, sizeof moved, "%s.1", log);
     (void)unlink(log);
     (void)unlink(moved);
-    start_with(args);
+    harness_start_or_fail(&srv, args);
     cr_assert_eq(stat(log, &st), 0, "no log file at %s", log);
     cr_assert_eq(rename(log, moved), 0);
     cr_assert_eq(kill(srv.pid, SIGHUP), 0);
@@ -256,7 +249,7 @@ Test(e2e_server, finishes_answers_in_flight_on_sigterm_and_exits_0)
     struct http_reply r;
     int i, total = 0, broken = 0, status;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     memset(clients, 0, sizeof(clients));
     atomic_store(&stopping, 0);
     for (i = 0; i < CLIENTS; i++)
@@ -306,7 +299,7 @@ Test(e2e_server, serves_a_change_made_by_another_process)
     struct http_reply r;
     int i, seen = 0;
 
-    start_with(NULL);
+    harness_start_or_fail(&srv, NULL);
     /* The server now holds a read snapshot on each thread. */
     cr_assert_eq(get("/v1/topics/1", NULL, &r), 200);
     cr_assert_not_null(strstr(r.body, "\"slug\":\"django-advantages\""));
