@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "metrics.h"
+#include "openapi.h"
 #include "writer.h"
 #include "wenda/auth.h"
 #include "wenda/study.h"
@@ -92,6 +93,8 @@ static void h_export(const struct api_request *, const char *,
                      struct api_response *);
 static void h_import(const struct api_request *, const char *,
                      struct api_response *);
+static void h_openapi(const struct api_request *, const char *,
+                      struct api_response *);
 
 static const struct route routes[] = {
     {"/healthz", "/healthz", h_healthz, NULL, NULL, NULL, NULL},
@@ -113,6 +116,7 @@ static const struct route routes[] = {
     {"/v1/random", "/v1/random", h_random, NULL, NULL, NULL, NULL},
     {"/v1/search", "/v1/search", h_search, NULL, NULL, NULL, NULL},
     {"/metrics", "/metrics", h_metrics, NULL, NULL, NULL, NULL},
+    {"/openapi.json", "/openapi.json", h_openapi, NULL, NULL, NULL, NULL},
     {"/v1/tokens", "/v1/tokens", h_tokens, h_token_create, NULL, NULL, NULL},
     {"/v1/tokens/*", "/v1/tokens/{id}", NULL, NULL, NULL, NULL,
      h_token_revoke},
@@ -674,6 +678,22 @@ h_metrics(const struct api_request *req, const char *key,
     metrics_render(&b);
     reply_raw(res, 200, &b);
     res->content_type = "text/plain; version=0.0.4; charset=utf-8";
+}
+
+/*
+ * The OpenAPI document of this API (service/openapi.json, compiled in).
+ * Public even with --private: it describes the API and holds no data.
+ */
+static void
+h_openapi(const struct api_request *req, const char *key,
+          struct api_response *res)
+{
+    struct buf b = {0};
+
+    (void)req;
+    (void)key;
+    buf_add(&b, wenda_openapi_json, wenda_openapi_json_len);
+    reply_raw(res, 200, &b);
 }
 
 /* ---- authorization ------------------------------------------------------ */
@@ -1666,6 +1686,7 @@ api_handle(const struct api_request *req, struct api_response *res)
          * their own, stronger role. */
         if (fn == r->get && req->private_reads && r->get != h_healthz &&
             r->get != h_readyz &&
+            r->get != h_openapi &&
             !authorize(req, WENDA_ROLE_READER, res, NULL))
             return;
         fn(req, key, res);

@@ -13,7 +13,7 @@
 
 #include "buf.h"
 
-#define METRICS_MAX_ROUTES 16
+#define METRICS_MAX_ROUTES 32
 
 /*
  * Declares the routes, by name ("/v1/topics/{id}"), in the order of their
