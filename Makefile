@@ -8,6 +8,7 @@
 #   make openapi-lint  Redocly checks service/openapi.json (npx)
 #   make asan       the whole test suite under ASan+UBSan
 #   make eval       search quality against the public query set
+#   make browser-test  the study page at / in a headless Chromium
 #
 # Dependencies come from Debian's packages through pkg-config; `make deps`
 # installs the missing ones (apt-get, with sudo when not root).
@@ -60,7 +61,7 @@ APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
-APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/web.o
 APP_OBJ  += $(BUILD)/gen/openapi.o
 
 UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
@@ -117,6 +118,20 @@ $(BUILD)/gen/openapi.c: service/openapi.json Makefile
 	} > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The study page served at GET / is compiled in the same way.
+$(BUILD)/gen/web.c: service/web/index.html Makefile
+	@mkdir -p $(@D)
+	@{ echo '/* generated from service/web/index.html by the Makefile */'; \
+	   echo '#include "web.h"'; \
+	   echo 'const unsigned char wenda_web_index[] = {'; \
+	   od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	   echo '0};'; \
+	   echo "const size_t wenda_web_index_len = $$(wc -c < $<);"; \
+	} > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/gen/web.o: $(BUILD)/gen/web.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/libwenda.a: $(CORE_OBJ)
@@ -230,6 +245,16 @@ pkgconfig-check: all
 	    exit 1; \
 	  fi
 
+# ---- the study page in a real browser ----------------------------------------
+
+# Chromium (headless, through playwright-core) drives GET / against the
+# built server; the screenshot goes to $(BUILD)/artifacts/study.png.
+.PHONY: browser-test deps-browser
+browser-test: deps-browser all
+	cd tests/browser && npm ci --no-audit --no-fund
+	WENDA_BIN=$(BUILD)/wenda WENDA_ARTIFACTS=$(BUILD)/artifacts \
+	    node tests/browser/study.mjs
+
 # ---- benchmarks (never run by the tests) -------------------------------------
 
 $(BUILD)/tests/bench-fixed: tests/bench/fixed.c
@@ -321,6 +346,13 @@ deps-lint:
 
 deps-bench:
 	$(call apt_install,$(APT_BENCH))
+
+# A node and npm that did not come from Debian's packages (NodeSource's nodejs
+# carries npm and conflicts with Debian's) count as installed.
+deps-browser:
+	$(call apt_install,$(filter-out \
+	    $(if $(shell command -v node),nodejs) $(if $(shell command -v npm),npm),\
+	    $(APT_BROWSER)))
 
 clean:
 	rm -rf build build-asan build-tsan

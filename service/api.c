@@ -23,6 +23,7 @@
 #include "buf.h"
 #include "metrics.h"
 #include "openapi.h"
+#include "web.h"
 #include "writer.h"
 #include "wenda/auth.h"
 #include "wenda/study.h"
@@ -47,6 +48,8 @@ struct route {
     handler_fn get, post, put, patch, del;
 };
 
+static void h_index(const struct api_request *, const char *,
+                    struct api_response *);
 static void h_healthz(const struct api_request *, const char *,
                       struct api_response *);
 static void h_topics(const struct api_request *, const char *,
@@ -97,6 +100,7 @@ static void h_openapi(const struct api_request *, const char *,
                       struct api_response *);
 
 static const struct route routes[] = {
+    {"/", "/", h_index, NULL, NULL, NULL, NULL},
     {"/healthz", "/healthz", h_healthz, NULL, NULL, NULL, NULL},
     {"/readyz", "/readyz", h_readyz, NULL, NULL, NULL, NULL},
     {"/v1/topics", "/v1/topics", h_topics, h_create, NULL, NULL, NULL},
@@ -359,6 +363,40 @@ link_next(unsigned int limit, int corrected, const char *category,
 }
 
 /* ---- handlers ---------------------------------------------------------- */
+
+/* The page allows its own inline script and style and this origin, no more. */
+#define INDEX_CSP                                                            \
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; "                \
+    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "               \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; "               \
+    "form-action 'self'; frame-ancestors 'none'"
+
+/*
+ * The study page (service/web/index.html, compiled in).  It is static and
+ * public even with --private: it holds no data, and reads what it shows
+ * through the API, which checks tokens as usual.
+ */
+static void
+h_index(const struct api_request *req, const char *key,
+        struct api_response *res)
+{
+    char *p = malloc(wenda_web_index_len);
+
+    (void)req;
+    (void)key;
+    if (p == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, "out of memory", NULL);
+        return;
+    }
+    memcpy(p, wenda_web_index, wenda_web_index_len);
+    res->status = 200;
+    res->content_type = "text/html; charset=utf-8";
+    res->body = p;
+    res->len = wenda_web_index_len;
+    add_header(res, "Content-Security-Policy", strdup(INDEX_CSP));
+    add_header(res, "X-Content-Type-Options", strdup("nosniff"));
+    add_header(res, "Cache-Control", strdup("no-cache"));
+}
 
 static void
 h_healthz(const struct api_request *req, const char *key,
@@ -1685,7 +1723,7 @@ api_handle(const struct api_request *req, struct api_response *res)
         /* Reads are public unless the server is private; writes check
          * their own, stronger role. */
         if (fn == r->get && req->private_reads && r->get != h_healthz &&
-            r->get != h_readyz &&
+            r->get != h_readyz && r->get != h_index &&
             r->get != h_openapi &&
             !authorize(req, WENDA_ROLE_READER, res, NULL))
             return;
