@@ -591,8 +591,12 @@ cleanup:
     return rc;
 }
 
-enum wenda_err
-wenda_auth_touch(struct wenda_store *st, int64_t id)
+/*
+ * Runs sql, an UPDATE of the token ?1 setting a time column to ?2 (now):
+ * WENDA_ERR_NOT_FOUND when it changed no row.
+ */
+static enum wenda_err
+stamp_token(struct wenda_store *st, int64_t id, const char *sql)
 {
     sqlite3 *db = wenda_store_db(st);
     sqlite3_stmt *s = NULL;
@@ -600,9 +604,7 @@ wenda_auth_touch(struct wenda_store *st, int64_t id)
     enum wenda_err rc;
 
     format_time(0, now);
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     (void)sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
     (void)sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
@@ -611,6 +613,13 @@ wenda_auth_touch(struct wenda_store *st, int64_t id)
         rc = WENDA_ERR_NOT_FOUND;
     sqlite3_finalize(s);
     return rc;
+}
+
+enum wenda_err
+wenda_auth_touch(struct wenda_store *st, int64_t id)
+{
+    return stamp_token(st, id,
+                       "UPDATE tokens SET last_used_at = ?2 WHERE id = ?1");
 }
 
 enum wenda_err
@@ -678,22 +687,7 @@ wenda_auth_token_list_free(struct wenda_token_info *items)
 enum wenda_err
 wenda_auth_token_revoke(struct wenda_store *st, int64_t id)
 {
-    sqlite3 *db = wenda_store_db(st);
-    sqlite3_stmt *s = NULL;
-    char now[WENDA_AUTH_TIME_CAP];
-    enum wenda_err rc;
-
-    format_time(0, now);
-    if (sqlite3_prepare_v2(db,
-                           "UPDATE tokens SET revoked_at = ?2 "
-                           "WHERE id = ?1 AND revoked_at IS NULL",
-                           -1, &s, NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
-    (void)sqlite3_bind_int64(s, 1, (sqlite3_int64)id);
-    (void)sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
-    rc = write_done(db, sqlite3_step(s));
-    if (rc == WENDA_OK && sqlite3_changes(db) == 0)
-        rc = WENDA_ERR_NOT_FOUND;
-    sqlite3_finalize(s);
-    return rc;
+    return stamp_token(st, id,
+                       "UPDATE tokens SET revoked_at = ?2 "
+                       "WHERE id = ?1 AND revoked_at IS NULL");
 }
