@@ -1515,6 +1515,30 @@ h_export(const struct api_request *req, const char *key,
     res->stream_free = export_free;
 }
 
+enum wenda_err
+api_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
+                    char *msg, size_t msgcap)
+{
+    json_error_t err;
+    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
+    enum wenda_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (o == NULL) {
+        (void)snprintf(msg, msgcap, "%.100s", err.text);
+        return WENDA_ERR_PARSE;
+    }
+    if (json_is_object(o)) {
+        (void)json_object_del(o, "id");
+        (void)json_object_del(o, "version");
+        (void)json_object_del(o, "updated_at");
+        (void)json_object_del(o, "answer_html");
+    }
+    rc = api_topic_from_json(o, out, msg, msgcap);
+    json_decref(o);
+    return rc;
+}
+
 /*
  * Reads an NDJSON body, one topic a line (the server's own fields, id,
  * version and updated_at, are ignored), and hands them to the writer as
@@ -1546,8 +1570,6 @@ h_import(const struct api_request *req, const char *key,
     while (p < end) {
         const char *nl = memchr(p, '\n', (size_t)(end - p));
         size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-        json_error_t err;
-        json_t *o;
         enum wenda_err rc;
 
         line++;
@@ -1555,37 +1577,27 @@ h_import(const struct api_request *req, const char *key,
             p += n + 1;
             continue;
         }
-        o = json_loadb(p, n, JSON_REJECT_DUPLICATES, &err);
-        p += n + 1;
-        if (o == NULL) {
-            (void)snprintf(detail, sizeof(detail), "line %zu is not valid "
-                           "JSON: %.100s", line, err.text);
-            api_problem(res, WENDA_ERR_PARSE, detail, NULL);
-            goto fail;
-        }
-        (void)json_object_del(o, "id");
-        (void)json_object_del(o, "version");
-        (void)json_object_del(o, "updated_at");
-        (void)json_object_del(o, "answer_html");
         if (job->ntopics == cap) {
             struct wenda_topic *v;
 
             cap = cap ? cap * 2 : 64;
             v = realloc(job->topics, cap * sizeof(*v));
             if (v == NULL) {
-                json_decref(o);
                 api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
                 goto fail;
             }
             job->topics = v;
         }
-        rc = api_topic_from_json(o, &job->topics[job->ntopics], msg,
+        rc = api_topic_from_line(p, n, &job->topics[job->ntopics], msg,
                                  sizeof(msg));
-        json_decref(o);
+        p += n + 1;
         if (rc != WENDA_OK) {
-            (void)snprintf(detail, sizeof(detail), "line %zu: %s", line,
-                           msg);
-            api_problem(res, WENDA_ERR_INVALID, detail, NULL);
+            (void)snprintf(detail, sizeof(detail), "line %zu%s %s", line,
+                           rc == WENDA_ERR_PARSE ? " is not valid JSON:"
+                                                 : ":", msg);
+            api_problem(res, rc == WENDA_ERR_PARSE ? WENDA_ERR_PARSE
+                                                   : WENDA_ERR_INVALID,
+                        detail, NULL);
             goto fail;
         }
         job->ntopics++;

@@ -91,6 +91,16 @@ enum wenda_err api_topic_from_json(const struct json_t *o,
                                    size_t msgcap);
 
 /*
+ * Reads one line of NDJSON (n bytes, without its newline), in the form
+ * GET /v1/export writes it, into *out: api_topic_from_json() after dropping
+ * the server's own fields (id, version, updated_at, answer_html).  Not
+ * JSON is WENDA_ERR_PARSE; the rest is as api_topic_from_json().
+ */
+enum wenda_err api_topic_from_line(const char *line, size_t n,
+                                   struct wenda_topic *out, char *msg,
+                                   size_t msgcap);
+
+/*
  * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in
  * *names, and their number; static storage.
  */

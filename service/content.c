@@ -1188,10 +1188,10 @@ fail:
 }
 
 static int
-load_categories(const char *dir, struct wenda_content *c, wenda_diag_fn fn,
+load_categories(const char *file, struct wenda_content *c, wenda_diag_fn fn,
                 void *ctx)
 {
-    char path[4096];
+    const char *path = file;
     struct diag d = {path, fn, ctx, 0};
     yaml_parser_t parser;
     yaml_document_t doc;
@@ -1200,7 +1200,6 @@ load_categories(const char *dir, struct wenda_content *c, wenda_diag_fn fn,
     char *buf = NULL;
     size_t len, bad;
 
-    (void)snprintf(path, sizeof(path), "%s/categories.yml", dir);
     if (read_file(path, &buf, &len) != 0) {
         report(&d, 0, "cannot read: %s", strerror(errno));
         return 1;
@@ -1356,7 +1355,8 @@ wenda_content_load(const char *dir, struct wenda_content *out,
     int problems;
 
     memset(out, 0, sizeof(*out));
-    problems = load_categories(dir, &c, fn, ctx);
+    (void)snprintf(path, sizeof(path), "%s/categories.yml", dir);
+    problems = load_categories(path, &c, fn, ctx);
     if (list_dir(dir, &cats) != 0) {
         report(&d, 0, "cannot read directory: %s", strerror(errno));
         wenda_content_cleanup(&c);
@@ -1415,6 +1415,21 @@ wenda_content_load(const char *dir, struct wenda_content *out,
     }
     if (c.ntopics > 0)
         qsort(c.topics, c.ntopics, sizeof(*c.topics), cmp_topics);
+    *out = c;
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_content_load_categories(const char *file, struct wenda_content *out,
+                              wenda_diag_fn fn, void *ctx)
+{
+    struct wenda_content c = {0};
+
+    memset(out, 0, sizeof(*out));
+    if (load_categories(file, &c, fn, ctx) > 0) {
+        wenda_content_cleanup(&c);
+        return WENDA_ERR_PARSE;
+    }
     *out = c;
     return WENDA_OK;
 }

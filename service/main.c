@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api.h"
 #include "http.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
@@ -463,26 +464,154 @@ db_command(const char *cmd, const char *help, int argc, char **argv,
     return 0;
 }
 
+/*
+ * Streams the NDJSON topics of f (named name) into the store at db, in
+ * one transaction, with the categories of cats_file (NULL: keep the
+ * database's).  Every line is checked as POST /v1/import checks it; the
+ * first bad one is named and nothing is imported.
+ */
+static int
+import_ndjson(FILE *f, const char *name, const char *cats_file,
+              const char *db, size_t *ntopics)
+{
+    struct wenda_content cats = {0};
+    struct wenda_store *st = NULL;
+    struct wenda_import *im = NULL;
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t len;
+    char msg[512];
+    int problems = 0, status = 1;
+    enum wenda_err rc;
+
+    *ntopics = 0;
+    if (cats_file != NULL &&
+        wenda_content_load_categories(cats_file, &cats, print_diag,
+                                      &problems) != WENDA_OK) {
+        fprintf(stderr, "wenda: %s: %d problem%s, nothing imported\n",
+                cats_file, problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    rc = wenda_store_open(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    if (rc == WENDA_OK)
+        rc = wenda_store_import_begin(st, cats_file ? cats.cats : NULL,
+                                      cats.ncats, &im);
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg[0] ? msg : wenda_err_title(rc));
+        goto done;
+    }
+    while ((len = getline(&line, &cap, f)) >= 0) {
+        struct wenda_topic t;
+        size_t n = (size_t)len;
+
+        lineno++;
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+            n--;
+        if (n == 0)
+            continue;
+        rc = api_topic_from_line(line, n, &t, msg, sizeof(msg));
+        if (rc == WENDA_OK) {
+            rc = wenda_store_import_add(im, &t, msg, sizeof(msg));
+            wenda_topic_cleanup(&t);
+        }
+        if (rc != WENDA_OK) {
+            fprintf(stderr, "%s:%zu: %s%s\n", name, lineno,
+                    rc == WENDA_ERR_PARSE ? "not valid JSON: " : "",
+                    msg[0] ? msg : wenda_err_title(rc));
+            goto done;
+        }
+        (*ntopics)++;
+    }
+    if (ferror(f)) {
+        fprintf(stderr, "wenda: cannot read %s: %s\n", name, strerror(errno));
+        goto done;
+    }
+    rc = wenda_store_import_end(im, 1);
+    im = NULL;
+    if (rc != WENDA_OK) {
+        fprintf(stderr, "wenda: import into %s failed: %s\n", db,
+                wenda_err_title(rc));
+        goto done;
+    }
+    status = 0;
+done:
+    if (im != NULL)
+        (void)wenda_store_import_end(im, 0);
+    if (status != 0 && st != NULL)
+        fprintf(stderr, "wenda: nothing imported\n");
+    wenda_store_close(st);
+    wenda_content_cleanup(&cats);
+    free(line);
+    return status;
+}
+
 static int
 cmd_import(int argc, char **argv)
 {
     static const char help[] =
-        "usage: wenda import [--db PATH] DIR\n"
+        "usage: wenda import [--db PATH] [--categories FILE] SOURCE\n"
         "\n"
-        "Checks the content directory DIR and, when it has no problem,\n"
-        "replaces everything in the database with it, in one transaction.\n"
-        "  --db PATH   database file, created when absent (WENDA_DB, default "
-        DEFAULT_DB ")\n";
-    const char *db = NULL, *dir = NULL;
+        "Replaces every topic in the database with those of SOURCE, in one\n"
+        "transaction, when SOURCE has no problem.  SOURCE is a content\n"
+        "directory (categories.yml and its topic files), or a file of\n"
+        "topics as NDJSON, one a line, in the form GET /v1/export writes\n"
+        "(\"-\" reads standard input).\n"
+        "  --db PATH          database file, created when absent (WENDA_DB,\n"
+        "                     default " DEFAULT_DB ")\n"
+        "  --categories FILE  with NDJSON, the categories (in the form of\n"
+        "                     categories.yml) that replace the database's;\n"
+        "                     without it, the database's are kept\n";
+    static const struct option opts[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"categories", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
+    struct stat sb;
     size_t n = 0;
-    int rc = db_command("import", help, argc, argv, &db, &dir);
+    int c, rc;
 
-    if (rc != 0)
-        return rc < 0 ? 0 : rc;
-    make_parent(db);
-    if (import_dir(dir, db, &n) != 0)
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'c': cats = optarg; break;
+        case 'h': fputs(help, stdout); return 0;
+        default: return bad_usage("import", "%s", "bad option");
+        }
+    }
+    if (db[0] == '\0')
+        return bad_usage("import", "--db: %s", "must not be empty");
+    if (argc - optind != 1)
+        return bad_usage("import", "%s", "needs exactly one SOURCE argument");
+    src = argv[optind];
+    if (strcmp(src, "-") != 0 && stat(src, &sb) != 0) {
+        fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
         return 1;
-    printf("imported %zu topics from %s into %s\n", n, dir, db);
+    }
+    if (strcmp(src, "-") != 0 && S_ISDIR(sb.st_mode)) {
+        if (cats != NULL)
+            return bad_usage("import", "%s", "--categories goes with NDJSON; "
+                             "a content directory has its categories.yml");
+        make_parent(db);
+        if (import_dir(src, db, &n) != 0)
+            return 1;
+    } else {
+        FILE *f = strcmp(src, "-") == 0 ? stdin : fopen(src, "r");
+
+        if (f == NULL) {
+            fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
+            return 1;
+        }
+        make_parent(db);
+        rc = import_ndjson(f, strcmp(src, "-") == 0 ? "<stdin>" : src, cats,
+                           db, &n);
+        if (f != stdin)
+            (void)fclose(f);
+        if (rc != 0)
+            return rc;
+    }
+    printf("imported %zu topics from %s into %s\n", n, src, db);
     return 0;
 }
 

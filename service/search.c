@@ -418,6 +418,18 @@ add_pinyin(struct wenda_tokenizer *tk, const char *text, struct buf *col,
                                                           : WENDA_OK;
 }
 
+/* The search state of a connection (see wenda_search_register()). */
+struct rank_params {
+    sqlite3 *db;
+    sqlite3_stmt *keys;     /* title_keys lookup, prepared on first use */
+    sqlite3_stmt *ins_fts;  /* the index's writes, prepared on first use */
+    sqlite3_stmt *ins_key;
+    const char *key;        /* the query's key; NULL outside a search */
+    const int *chunk;       /* chunk of each phrase; NULL: one each */
+    int nchunk_map;
+    int idf;
+};
+
 /* ---- writing the index ------------------------------------------------- */
 
 static enum wenda_err
@@ -439,10 +451,38 @@ exec_bound(sqlite3 *db, const char *sql, int64_t id, const char *text,
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
 
+/*
+ * Gives the connection's statement *slot for sql, preparing it on first
+ * use: an import writes the index once per topic, and preparing these
+ * statements each time would cost as much as running them.
+ */
+static sqlite3_stmt *
+index_stmt(struct wenda_store *st, sqlite3_stmt **slot, const char *sql)
+{
+    if (*slot == NULL &&
+        sqlite3_prepare_v3(wenda_store_db(st), sql, -1,
+                           SQLITE_PREPARE_PERSISTENT, slot, NULL) != SQLITE_OK)
+        return NULL;
+    return *slot;
+}
+
+/* Steps s once, then resets it and clears its bindings. */
+static enum wenda_err
+step_once(sqlite3_stmt *s)
+{
+    int step = sqlite3_step(s);
+
+    (void)sqlite3_reset(s);
+    (void)sqlite3_clear_bindings(s);
+    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
 static enum wenda_err
 add_key(struct wenda_store *st, int64_t id, const char *text, int weight,
         struct buf *key)
 {
+    struct rank_params *rp = wenda_store_search_state(st);
+    sqlite3_stmt *s;
     enum wenda_err rc;
 
     if (text == NULL || text[0] == '\0')
@@ -450,11 +490,16 @@ add_key(struct wenda_store *st, int64_t id, const char *text, int weight,
     rc = key_of(wenda_store_tokenizer(st), text, strlen(text), key);
     if (rc != WENDA_OK || key->n == 0)
         return rc;
-    return exec_bound(wenda_store_db(st),
-                      "INSERT INTO title_keys(topic_id, key, weight) "
-                      "VALUES (?1, ?2, ?3) ON CONFLICT(key, topic_id) "
-                      "DO UPDATE SET weight = max(weight, excluded.weight)",
-                      id, key->p, weight);
+    s = index_stmt(st, &rp->ins_key,
+                   "INSERT INTO title_keys(topic_id, key, weight) "
+                   "VALUES (?1, ?2, ?3) ON CONFLICT(key, topic_id) "
+                   "DO UPDATE SET weight = max(weight, excluded.weight)");
+    if (s == NULL)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    sqlite3_bind_text(s, 2, key->p, (int)key->n, SQLITE_STATIC);
+    sqlite3_bind_int(s, 3, weight);
+    return step_once(s);
 }
 
 enum wenda_err
@@ -464,7 +509,8 @@ wenda_search_index(struct wenda_store *st, int64_t id,
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
     struct buf title = {0}, aliases = {0}, tags = {0}, pinyin = {0};
     struct buf whole = {0}, key = {0};
-    sqlite3_stmt *s = NULL;
+    struct rank_params *rp = wenda_store_search_state(st);
+    sqlite3_stmt *s;
     enum wenda_err rc;
     size_t i;
 
@@ -494,11 +540,10 @@ wenda_search_index(struct wenda_store *st, int64_t id,
     if (rc != WENDA_OK)
         goto cleanup;
     rc = WENDA_ERR_DB;
-    if (sqlite3_prepare_v2(wenda_store_db(st),
-                           "INSERT INTO topics_fts(rowid, title, aliases, "
-                           "pinyin, tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, "
-                           "?6)",
-                           -1, &s, NULL) != SQLITE_OK)
+    s = index_stmt(st, &rp->ins_fts,
+                   "INSERT INTO topics_fts(rowid, title, aliases, pinyin, "
+                   "tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (s == NULL)
         goto cleanup;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_text(s, 2, title.p ? title.p : "", -1, SQLITE_STATIC);
@@ -506,7 +551,7 @@ wenda_search_index(struct wenda_store *st, int64_t id,
     sqlite3_bind_text(s, 4, pinyin.p ? pinyin.p : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 5, tags.p ? tags.p : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 6, t->answer ? t->answer : "", -1, SQLITE_STATIC);
-    if (sqlite3_step(s) != SQLITE_DONE)
+    if (step_once(s) != WENDA_OK)
         goto cleanup;
     rc = add_key(st, id, t->title, 2, &key);
     if (rc == WENDA_OK)
@@ -516,7 +561,6 @@ wenda_search_index(struct wenda_store *st, int64_t id,
     for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
         rc = add_key(st, id, t->aliases.v[i], 1, &key);
 cleanup:
-    sqlite3_finalize(s);
     buf_cleanup(&title);
     buf_cleanup(&aliases);
     buf_cleanup(&tags);
@@ -585,14 +629,6 @@ col_dup(sqlite3_stmt *s, int col)
  * would only reweigh the chunks against each other, and costs a scan of
  * each phrase's matches.
  */
-struct rank_params {
-    sqlite3 *db;
-    sqlite3_stmt *keys;     /* title_keys lookup, prepared on first use */
-    const char *key;        /* the query's key; NULL outside a search */
-    const int *chunk;       /* chunk of each phrase; NULL: one each */
-    int nchunk_map;
-    int idf;
-};
 
 #define RANK_TITLE 1e6
 #define RANK_EXACT 1e9
@@ -659,7 +695,9 @@ wenda_search_close(void *state)
 
     if (rp != NULL) {
         sqlite3_finalize(rp->keys);
-        rp->keys = NULL;
+        sqlite3_finalize(rp->ins_fts);
+        sqlite3_finalize(rp->ins_key);
+        rp->keys = rp->ins_fts = rp->ins_key = NULL;
     }
 }
 
@@ -668,8 +706,7 @@ rank_params_free(void *p)
 {
     struct rank_params *rp = p;
 
-    if (rp != NULL)
-        sqlite3_finalize(rp->keys);
+    wenda_search_close(rp);
     free(rp);
 }
 

@@ -560,129 +560,227 @@ now_rfc3339(char *out, size_t cap)
     (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-enum wenda_err
-wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
-{
-    sqlite3_stmt *cat = NULL, *top = NULL, *tag = NULL;
+/*
+ * An import in progress: one write transaction, the statements it repeats
+ * prepared once, and the id the next topic gets.
+ */
+struct wenda_import {
+    struct wenda_store *st;
+    sqlite3_stmt *top, *tag;
+    int64_t next_id;
     char stamp[32];
-    enum wenda_err rc = WENDA_ERR_DB;
-    size_t i, j;
+};
 
-    if (st->readonly)
-        return WENDA_ERR_INVALID;
-    now_rfc3339(stamp, sizeof(stamp));
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
-    if (sqlite3_exec(st->db,
-                     "DELETE FROM topic_tags; DELETE FROM topics; "
-                     "DELETE FROM categories;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
+static enum wenda_err
+import_categories(struct wenda_store *st, const struct wenda_category *cats,
+                  size_t ncats)
+{
+    sqlite3_stmt *s = NULL;
+    size_t i;
+
+    if (sqlite3_exec(st->db, "DELETE FROM categories", NULL, NULL, NULL) !=
+            SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO categories(slug, name, name_en, ord) "
                            "VALUES (?1, ?2, ?3, ?4)",
-                           -1, &cat, NULL) != SQLITE_OK ||
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    for (i = 0; i < ncats; i++) {
+        sqlite3_bind_text(s, 1, cats[i].slug, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 2, cats[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 3, cats[i].name_en, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, (sqlite3_int64)i + 1);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            sqlite3_finalize(s);
+            return WENDA_ERR_DB;
+        }
+        sqlite3_reset(s);
+    }
+    sqlite3_finalize(s);
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_store_import_begin(struct wenda_store *st,
+                         const struct wenda_category *cats, size_t ncats,
+                         struct wenda_import **out)
+{
+    struct wenda_import *im;
+    enum wenda_err rc = WENDA_ERR_DB;
+
+    *out = NULL;
+    if (st->readonly)
+        return WENDA_ERR_INVALID;
+    im = calloc(1, sizeof(*im));
+    if (im == NULL)
+        return WENDA_ERR_NOMEM;
+    im->st = st;
+    im->next_id = 1;
+    now_rfc3339(im->stamp, sizeof(im->stamp));
+    /*
+     * A whole import writes every page of the database: through a rollback
+     * journal (which keeps only the few pages it replaces) rather than the
+     * write-ahead log (which would hold them all, to be copied again at the
+     * checkpoint) it writes half as much.  Only possible with no other
+     * connection open; otherwise the import goes through the log.
+     */
+    (void)sqlite3_exec(st->db, "PRAGMA journal_mode = DELETE", NULL, NULL,
+                       NULL);
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+        SQLITE_OK) {
+        free(im);
+        return WENDA_ERR_DB;
+    }
+    if (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
+                     NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topics(id, slug, title, title_en, "
                            "category, ord, tags, aliases, answer, version, "
                            "updated_at, doc, summary, corrections) VALUES "
                            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, "
                            "?12, ?13)",
-                           -1, &top, NULL) != SQLITE_OK ||
+                           -1, &im->top, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
                            "VALUES (?1, ?2)",
-                           -1, &tag, NULL) != SQLITE_OK)
-        goto cleanup;
+                           -1, &im->tag, NULL) != SQLITE_OK)
+        goto fail;
+    if (cats != NULL && (rc = import_categories(st, cats, ncats)) != WENDA_OK)
+        goto fail;
     rc = wenda_search_index_clear(st);
     if (rc != WENDA_OK)
-        goto cleanup;
-    rc = WENDA_ERR_DB;
-    for (i = 0; i < c->ncats; i++) {
-        sqlite3_bind_text(cat, 1, c->cats[i].slug, -1, SQLITE_STATIC);
-        sqlite3_bind_text(cat, 2, c->cats[i].name, -1, SQLITE_STATIC);
-        sqlite3_bind_text(cat, 3, c->cats[i].name_en, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(cat, 4, (sqlite3_int64)i + 1);
-        if (sqlite3_step(cat) != SQLITE_DONE)
-            goto cleanup;
-        sqlite3_reset(cat);
-    }
-    for (i = 0; i < c->ntopics; i++) {
-        const struct wenda_topic *t = &c->topics[i];
-        struct wenda_topic stored = *t;   /* borrowed fields, as stored */
-        char *tags = strv_to_json(&t->tags);
-        char *aliases = strv_to_json(&t->aliases);
-        char *doc, *summary;
-        int step;
+        goto fail;
+    *out = im;
+    return WENDA_OK;
+fail:
+    (void)wenda_store_import_end(im, 0);
+    return rc;
+}
 
-        stored.id = (int64_t)i + 1;
-        stored.version = 1;
-        stored.updated_at = stamp;
-        doc = wenda_topic_json(&stored, 1, NULL);
-        summary = wenda_topic_json(&stored, 0, NULL);
-        if (tags == NULL || aliases == NULL || doc == NULL ||
-            summary == NULL) {
-            free(tags);
-            free(aliases);
-            free(doc);
-            free(summary);
-            rc = WENDA_ERR_NOMEM;
-            goto cleanup;
-        }
-        sqlite3_bind_text(top, 11, doc, -1, free);
-        sqlite3_bind_text(top, 12, summary, -1, free);
-        {
-            json_t *cj = wenda_corrections_json(t);
-            char *cs = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+/* Binds the columns of one topic to im->top, for id, and steps it. */
+static enum wenda_err
+import_row(struct wenda_import *im, const struct wenda_topic *t, int64_t id,
+           char *msg, size_t msgcap)
+{
+    sqlite3_stmt *top = im->top;
+    struct wenda_topic stored = *t;   /* borrowed fields, as stored */
+    json_t *cj = wenda_corrections_json(t);
+    char *cs = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+    char *tags = strv_to_json(&t->tags);
+    char *aliases = strv_to_json(&t->aliases);
+    char *doc, *summary;
+    int step;
 
-            json_decref(cj);
-            if (cs == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                goto cleanup;
-            }
-            sqlite3_bind_text(top, 13, cs, -1, free);
-        }
-        sqlite3_bind_int64(top, 1, (sqlite3_int64)i + 1);
-        sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
-        sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
-        sqlite3_bind_text(top, 4, t->title_en ? t->title_en : "", -1,
-                          SQLITE_STATIC);
-        sqlite3_bind_text(top, 5, t->category, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(top, 6, t->order);
-        sqlite3_bind_text(top, 7, tags, -1, free);
-        sqlite3_bind_text(top, 8, aliases, -1, free);
-        sqlite3_bind_text(top, 9, t->answer, -1, SQLITE_STATIC);
-        sqlite3_bind_text(top, 10, stamp, -1, SQLITE_STATIC);
-        step = sqlite3_step(top);
-        sqlite3_reset(top);
-        if (step != SQLITE_DONE) {
-            rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
-                                                    : WENDA_ERR_DB;
-            goto cleanup;
-        }
-        for (j = 0; j < t->tags.n; j++) {
-            sqlite3_bind_text(tag, 1, t->tags.v[j], -1, SQLITE_STATIC);
-            sqlite3_bind_int64(tag, 2, (sqlite3_int64)i + 1);
-            step = sqlite3_step(tag);
-            sqlite3_reset(tag);
-            if (step != SQLITE_DONE)
-                goto cleanup;
-        }
-        rc = wenda_search_index(st, (int64_t)i + 1, t);
-        if (rc != WENDA_OK)
-            goto cleanup;
-        rc = WENDA_ERR_DB;
+    json_decref(cj);
+    stored.id = id;
+    stored.version = 1;
+    stored.updated_at = im->stamp;
+    doc = wenda_topic_json(&stored, 1, NULL);
+    summary = wenda_topic_json(&stored, 0, NULL);
+    if (cs == NULL || tags == NULL || aliases == NULL || doc == NULL ||
+        summary == NULL) {
+        free(cs);
+        free(tags);
+        free(aliases);
+        free(doc);
+        free(summary);
+        return WENDA_ERR_NOMEM;
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+    sqlite3_bind_int64(top, 1, id);
+    sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 4, t->title_en ? t->title_en : "", -1,
+                      SQLITE_STATIC);
+    sqlite3_bind_text(top, 5, t->category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(top, 6, t->order);
+    sqlite3_bind_text(top, 7, tags, -1, free);
+    sqlite3_bind_text(top, 8, aliases, -1, free);
+    sqlite3_bind_text(top, 9, t->answer, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 10, im->stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 11, doc, -1, free);
+    sqlite3_bind_text(top, 12, summary, -1, free);
+    sqlite3_bind_text(top, 13, cs, -1, free);
+    step = sqlite3_step(top);
+    done(top);
+    if (step == SQLITE_DONE)
+        return WENDA_OK;
+    if (step == SQLITE_CONSTRAINT_FOREIGNKEY) {
+        (void)snprintf(msg, msgcap, "unknown category '%.64s'", t->category);
+        return WENDA_ERR_INVALID;
+    }
+    if ((step & 0xff) == SQLITE_CONSTRAINT) {
+        (void)snprintf(msg, msgcap, "duplicate slug '%.64s'", t->slug);
+        return WENDA_ERR_CONFLICT;
+    }
+    return WENDA_ERR_DB;
+}
+
+enum wenda_err
+wenda_store_import_add(struct wenda_import *im, const struct wenda_topic *t,
+                       char *msg, size_t msgcap)
+{
+    int64_t id = im->next_id;
+    enum wenda_err rc;
+    size_t j;
+
+    msg[0] = '\0';
+    rc = import_row(im, t, id, msg, msgcap);
+    for (j = 0; rc == WENDA_OK && j < t->tags.n; j++) {
+        sqlite3_bind_text(im->tag, 1, t->tags.v[j], -1, SQLITE_STATIC);
+        sqlite3_bind_int64(im->tag, 2, id);
+        if (sqlite3_step(im->tag) != SQLITE_DONE)
+            rc = WENDA_ERR_DB;
+        done(im->tag);
+    }
+    if (rc == WENDA_OK)
+        rc = wenda_search_index(im->st, id, t);
+    if (rc == WENDA_OK)
+        im->next_id++;
+    return rc;
+}
+
+enum wenda_err
+wenda_store_import_end(struct wenda_import *im, int commit)
+{
+    enum wenda_err rc = WENDA_ERR_DB;
+
+    if (im == NULL)
+        return WENDA_ERR_INVALID;
+    sqlite3_finalize(im->top);
+    sqlite3_finalize(im->tag);
+    if (commit &&
+        sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
         rc = WENDA_OK;
         wenda_store_changed();
+    } else {
+        (void)sqlite3_exec(im->st->db, "ROLLBACK", NULL, NULL, NULL);
+        if (!commit)
+            rc = WENDA_OK;
     }
-cleanup:
-    sqlite3_finalize(cat);
-    sqlite3_finalize(top);
-    sqlite3_finalize(tag);
-    if (rc != WENDA_OK)
-        (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    (void)sqlite3_exec(im->st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+                       NULL);
+    free(im);
     return rc;
+}
+
+enum wenda_err
+wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
+{
+    struct wenda_import *im;
+    enum wenda_err rc;
+    char msg[160];
+    size_t i;
+
+    rc = wenda_store_import_begin(st, c->cats, c->ncats, &im);
+    for (i = 0; rc == WENDA_OK && i < c->ntopics; i++)
+        rc = wenda_store_import_add(im, &c->topics[i], msg, sizeof(msg));
+    if (im == NULL)
+        return rc;
+    if (rc != WENDA_OK) {
+        (void)wenda_store_import_end(im, 0);
+        return rc;
+    }
+    return wenda_store_import_end(im, 1);
 }
 
 static enum wenda_err

@@ -117,6 +117,21 @@ struct numgroup {
     char digits[2];
 };
 
+/*
+ * The pinyin of one character, as ICU's transliteration gives it: its
+ * syllables in lowercase ASCII letters, separated by spaces ("" for none).
+ * ICU's Han-Latin reads a character the same wherever it stands, so each
+ * is transliterated once per tokenizer and then found in an
+ * open-addressing table of PY_SLOTS: an import's titles would otherwise
+ * spend a third of its time in the transliterator.
+ */
+#define PY_SLOTS 8192
+#define PY_MAX 24
+struct pyslot {
+    int32_t cp;   /* 0: empty */
+    char syl[PY_MAX];
+};
+
 /* An ICU dictionary word of three or more characters in the run. */
 struct dictword {
     int at, len; /* in characters of the converted run */
@@ -127,6 +142,9 @@ struct wenda_tokenizer {
     UBreakIterator *brk;        /* word break iterator, locale zh */
     struct sb_stemmer *stemmer; /* english, UTF-8 */
     UTransliterator *translit;  /* Han-Latin; Latin-ASCII, opened lazily */
+    struct pyslot *py;          /* pinyin of each character seen */
+    size_t npy;
+    char py_scratch[PY_MAX];    /* a reading when py is full */
 
     struct nchar *nc; /* the normalized text */
     size_t nnc, cap_nc;
@@ -1064,6 +1082,7 @@ wenda_tokenizer_free(struct wenda_tokenizer *tk)
     sb_stemmer_delete(tk->stemmer);
     if (tk->translit != NULL)
         utrans_close(tk->translit);
+    free(tk->py);
     free(tk->nc);
     free(tk->norm);
     free(tk->run);
@@ -1137,6 +1156,89 @@ is_ascii_letter(UChar u)
 }
 
 /*
+ * Writes the syllables of ICU's transliteration of cp to out (PY_MAX
+ * bytes): each run of ASCII letters, lowercased, after a space when not
+ * the first.  Returns 0, or -1 with tk->err set.
+ */
+static int
+translit_char(struct wenda_tokenizer *tk, int32_t cp, char out[PY_MAX])
+{
+    UChar u[32];
+    int32_t n = 0, limit, i;
+    UErrorCode status = U_ZERO_ERROR;
+    size_t k = 0;
+
+    U16_APPEND_UNSAFE(u, n, cp);
+    limit = n;
+    utrans_transUChars(tk->translit, u, &n, (int32_t)(sizeof(u) / sizeof(*u)),
+                       0, &limit, &status);
+    if (U_FAILURE(status))
+        return fail(tk, WENDA_ERR_INTERNAL);
+    for (i = 0; i < n; i++) {
+        if (!is_ascii_letter(u[i]))
+            continue;
+        if (k > 0 && !is_ascii_letter(u[i - 1]))
+            out[k++] = ' ';
+        if (k >= PY_MAX - 2)
+            break;   /* no reading is this long; keep what fits */
+        out[k++] = (char)(u[i] | 0x20);
+    }
+    out[k] = '\0';
+    return 0;
+}
+
+/* Finds (or makes) the pinyin of cp; NULL with tk->err set on failure. */
+static const char *
+pinyin_of(struct wenda_tokenizer *tk, int32_t cp)
+{
+    size_t h;
+
+    if (tk->py == NULL) {
+        tk->py = calloc(PY_SLOTS, sizeof(*tk->py));
+        if (tk->py == NULL) {
+            (void)fail(tk, WENDA_ERR_NOMEM);
+            return NULL;
+        }
+    }
+    h = ((uint32_t)cp * 2654435761u) & (PY_SLOTS - 1);
+    while (tk->py[h].cp != 0 && tk->py[h].cp != cp)
+        h = (h + 1) & (PY_SLOTS - 1);
+    if (tk->py[h].cp == cp)
+        return tk->py[h].syl;
+    if (tk->npy >= PY_SLOTS * 3 / 4) {
+        /* Full enough: transliterate without keeping it. */
+        return translit_char(tk, cp, tk->py_scratch) == 0 ? tk->py_scratch
+                                                          : NULL;
+    }
+    if (translit_char(tk, cp, tk->py[h].syl) != 0)
+        return NULL;
+    tk->py[h].cp = cp;
+    tk->npy++;
+    return tk->py[h].syl;
+}
+
+/*
+ * Appends the syllables s (of pinyin_of()) to *buf, with the spaces between
+ * them when spaced, else joined.  Returns the number of syllables, or -1
+ * when out of memory.
+ */
+static int
+append_syllables(char **buf, size_t *len, size_t *cap, const char *s,
+                 int spaced)
+{
+    int n = *s != '\0';
+
+    for (; *s != '\0'; s++) {
+        n += *s == ' ';
+        if (*s == ' ' && !spaced)
+            continue;
+        if (append(buf, len, cap, s, 1))
+            return -1;
+    }
+    return n;
+}
+
+/*
  * Appends the pinyin of the converted run tk->cur to *buf, after a space
  * if *buf is not empty: the syllables (runs of ASCII letters in ICU's
  * transliteration) joined, then, if there are several, each after a space.
@@ -1144,52 +1246,32 @@ is_ascii_letter(UChar u)
 static int
 pinyin_run(struct wenda_tokenizer *tk, char **buf, size_t *len, size_t *cap)
 {
-    UErrorCode status;
-    int32_t n, limit, u;
-    size_t need = 16 * tk->ncur + 16, k, start, nsyl = 0;
-    char c;
+    size_t k, start;
+    const char *s;
+    int n, nsyl = 0;
 
-    for (;;) {
-        if (need > INT32_MAX ||
-            reserve(&tk->u16, &tk->cap_u16, need, sizeof *tk->u16))
-            return fail(tk, WENDA_ERR_NOMEM);
-        n = 0;
-        for (k = 0; k < tk->ncur; k++)
-            U16_APPEND_UNSAFE(tk->u16, n, tk->cur[k].cp);
-        limit = n;
-        status = U_ZERO_ERROR;
-        utrans_transUChars(tk->translit, tk->u16, &n, (int32_t)tk->cap_u16, 0,
-                           &limit, &status);
-        if (status != U_BUFFER_OVERFLOW_ERROR)
-            break;
-        need = 2 * tk->cap_u16;
-    }
-    if (U_FAILURE(status))
-        return fail(tk, WENDA_ERR_INTERNAL);
     if (*len > 0 && append(buf, len, cap, " ", 1))
         return fail(tk, WENDA_ERR_NOMEM);
     start = *len;
-    for (u = 0; u < n; u++) {
-        if (!is_ascii_letter(tk->u16[u]))
-            continue;
-        if (u == 0 || !is_ascii_letter(tk->u16[u - 1]))
-            nsyl++;
-        c = (char)(tk->u16[u] | 0x20);
-        if (append(buf, len, cap, &c, 1))
+    for (k = 0; k < tk->ncur; k++) {
+        if ((s = pinyin_of(tk, tk->cur[k].cp)) == NULL)
+            return -1;
+        if ((n = append_syllables(buf, len, cap, s, 0)) < 0)
             return fail(tk, WENDA_ERR_NOMEM);
+        nsyl += n;
     }
     if (nsyl == 0 && start > 0) /* no reading: take the space back */
         (*buf)[--*len] = '\0';
     if (nsyl < 2)
         return 0;
-    for (u = 0; u < n; u++) {
-        if (!is_ascii_letter(tk->u16[u]))
+    for (k = 0; k < tk->ncur; k++) {
+        s = pinyin_of(tk, tk->cur[k].cp);
+        if (s == NULL)
+            return -1;
+        if (*s == '\0')
             continue;
-        if ((u == 0 || !is_ascii_letter(tk->u16[u - 1])) &&
-            append(buf, len, cap, " ", 1))
-            return fail(tk, WENDA_ERR_NOMEM);
-        c = (char)(tk->u16[u] | 0x20);
-        if (append(buf, len, cap, &c, 1))
+        if (append(buf, len, cap, " ", 1) ||
+            append_syllables(buf, len, cap, s, 1) < 0)
             return fail(tk, WENDA_ERR_NOMEM);
     }
     return 0;

@@ -203,6 +203,15 @@ enum wenda_err wenda_content_load(const char *dir, struct wenda_content *out,
                                   wenda_diag_fn diag, void *ctx);
 
 /*
+ * Loads only the categories of file (in the form of a content directory's
+ * categories.yml) into out->cats, reporting problems as
+ * wenda_content_load() does.  The caller owns *out on success.
+ */
+enum wenda_err wenda_content_load_categories(const char *file,
+                                             struct wenda_content *out,
+                                             wenda_diag_fn diag, void *ctx);
+
+/*
  * Writes c to the directory dir (created if needed) in canonical form:
  * categories.yml and <category>/<slug>.md for every topic.  Existing files
  * of the same names are replaced; others are left alone.

@@ -67,6 +67,26 @@ enum wenda_err wenda_store_import(struct wenda_store *st,
                                   const struct wenda_content *c);
 
 /*
+ * The same as a stream, for imports too large to hold in memory:
+ * wenda_store_import_begin() opens the transaction and empties the store,
+ * replacing its categories with cats[0..ncats) (kept as they are when cats
+ * is NULL); wenda_store_import_add() stores one topic (ids 1, 2, ... in the
+ * order added), writing what is wrong with it to msg on WENDA_ERR_INVALID
+ * (unknown category) or WENDA_ERR_CONFLICT (duplicate slug); and
+ * wenda_store_import_end() commits (commit != 0) or rolls back, and frees
+ * im.  Topics are stored as given: validate them first.
+ */
+struct wenda_import;
+enum wenda_err wenda_store_import_begin(struct wenda_store *st,
+                                        const struct wenda_category *cats,
+                                        size_t ncats,
+                                        struct wenda_import **im);
+enum wenda_err wenda_store_import_add(struct wenda_import *im,
+                                      const struct wenda_topic *t, char *msg,
+                                      size_t msgcap);
+enum wenda_err wenda_store_import_end(struct wenda_import *im, int commit);
+
+/*
  * Reads the whole store back into *out (categories in their order, topics
  * by order then slug), which the caller releases with
  * wenda_content_cleanup().

@@ -638,3 +638,126 @@ Test(command, no_command_is_a_usage_error)
     cr_assert_str_not_empty(r.err);
     run_cleanup(&r);
 }
+
+/* ---- NDJSON import ------------------------------------------------------ */
+
+#define NDJSON_TOPIC(slug, cat, title)                                      \
+    "{\"slug\":\"" slug "\",\"title\":\"" title "\",\"category\":\"" cat    \
+    "\",\"order\":1,\"tags\":[\"gil\"],\"answer\":\"一个回答。\"}\n"
+
+/* Writes an NDJSON file of lines to tmp_dir/name; its path into out. */
+static void
+ndjson_file(char *out, size_t cap, const char *name, const char *lines)
+{
+    in_tmp(out, cap, name);
+    testutil_spit(out, lines, strlen(lines));
+}
+
+/* Exit status want from "wenda import --db db [--categories cats] src". */
+static void
+import_ndjson_expect(const char *db, const char *cats, const char *src,
+                     int want, struct run *r)
+{
+    const char *const with[] = {"import", "--db", db, "--categories", cats,
+                                src, NULL};
+    const char *const without[] = {"import", "--db", db, src, NULL};
+
+    run_wenda(r, cats ? with : without);
+    cr_assert_eq(r->status, want, "import exited %d, not %d:\n%s", r->status,
+                 want, r->err);
+}
+
+Test(command, imports_ndjson_with_the_categories_named)
+{
+    char db[PATH_CAP], src[PATH_CAP], cats[PATH_CAP], out[PATH_CAP];
+    char path[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "wenda.db");
+    in_tmp(out, sizeof(out), "exported");
+    testutil_join(cats, sizeof(cats), content_path, "categories.yml");
+    ndjson_file(src, sizeof(src), "topics.ndjson",
+                NDJSON_TOPIC("first-one", "python", "第一") "\n"
+                NDJSON_TOPIC("second-one", "http", "第二")
+                "{\"id\":7,\"version\":3,\"updated_at\":\"x\","
+                "\"answer_html\":\"<p>x</p>\",\"slug\":\"third-one\","
+                "\"title\":\"第三\",\"category\":\"tools\",\"order\":2,"
+                "\"tags\":[\"git\"],\"answer\":\"三。\"}");
+    import_ndjson_expect(db, cats, src, 0, &r);
+    cr_assert(names_token(r.out, "3"), "import does not say 3: %s", r.out);
+    run_cleanup(&r);
+    db_command_expect("export", db, out, 0, &r);
+    run_cleanup(&r);
+    testutil_join(path, sizeof(path), out, "python/first-one.md");
+    cr_assert_eq(access(path, F_OK), 0, "%s is missing", path);
+    testutil_join(path, sizeof(path), out, "tools/third-one.md");
+    cr_assert_eq(access(path, F_OK), 0, "%s is missing", path);
+
+    /* Without --categories, the database's stay; a second import
+     * replaces every topic. */
+    ndjson_file(src, sizeof(src), "again.ndjson",
+                NDJSON_TOPIC("only-one", "http", "唯一"));
+    import_ndjson_expect(db, NULL, src, 0, &r);
+    run_cleanup(&r);
+    testutil_remove_tree(out);
+    db_command_expect("export", db, out, 0, &r);
+    run_cleanup(&r);
+    testutil_join(path, sizeof(path), out, "http/only-one.md");
+    cr_assert_eq(access(path, F_OK), 0, "%s is missing", path);
+    testutil_join(path, sizeof(path), out, "python/first-one.md");
+    cr_assert_neq(access(path, F_OK), 0, "%s was kept", path);
+}
+
+Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
+{
+    static const struct {
+        const char *lines, *says;
+    } bad[] = {
+        {NDJSON_TOPIC("ok-one", "python", "好") "{\"slug\": \n",
+         "topics.ndjson:2: not valid JSON"},
+        {NDJSON_TOPIC("ok-one", "python", "好")
+             NDJSON_TOPIC("ok-two", "no-such-category", "坏"),
+         "topics.ndjson:2: unknown category 'no-such-category'"},
+        {NDJSON_TOPIC("ok-one", "python", "好") "\n"
+             NDJSON_TOPIC("ok-one", "http", "又"),
+         "topics.ndjson:3: duplicate slug 'ok-one'"},
+        {"{\"slug\":\"x\",\"title\":\"t\",\"category\":\"python\","
+         "\"order\":1,\"tags\":[],\"answer\":\"a\",\"colour\":1}\n",
+         "topics.ndjson:1: unknown field 'colour'"},
+        {"[1, 2]\n", "topics.ndjson:1: the body must be a JSON object"},
+    };
+    char db[PATH_CAP], src[PATH_CAP], out[PATH_CAP];
+    struct run r;
+    size_t i;
+
+    in_tmp(db, sizeof(db), "wenda.db");
+    db_command_expect("import", db, content_path, 0, &r);
+    run_cleanup(&r);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        ndjson_file(src, sizeof(src), "topics.ndjson", bad[i].lines);
+        import_ndjson_expect(db, NULL, src, 1, &r);
+        cr_assert_not_null(strstr(r.err, bad[i].says),
+                           "case %zu: stderr does not say \"%s\":\n%s", i,
+                           bad[i].says, r.err);
+        run_cleanup(&r);
+    }
+    in_tmp(out, sizeof(out), "exported");
+    db_command_expect("export", db, out, 0, &r);
+    run_cleanup(&r);
+    assert_same_tree(content_path, out);
+}
+
+Test(command, categories_go_with_ndjson_only)
+{
+    char db[PATH_CAP], cats[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "wenda.db");
+    testutil_join(cats, sizeof(cats), content_path, "categories.yml");
+    import_ndjson_expect(db, cats, content_path, 2, &r);
+    cr_assert_not_null(strstr(r.err, "--categories"), "%s", r.err);
+    run_cleanup(&r);
+    import_ndjson_expect(db, NULL, "no-such-file.ndjson", 1, &r);
+    cr_assert_not_null(strstr(r.err, "no-such-file.ndjson"), "%s", r.err);
+    run_cleanup(&r);
+}
