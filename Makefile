@@ -33,7 +33,7 @@ APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl curl
 # carries its own npm and conflicts with Debian's).
 APT_NODE  := $(if $(shell command -v npx 2>/dev/null),,nodejs npm)
 APT_LINT  := clang clang-tidy cppcheck mandoc groff-base $(APT_NODE)
-APT_BENCH := wrk curl nginx-light
+APT_BENCH := wrk curl nginx-light time
 # The study page's browser test; a CJK font so that its screenshot is legible.
 APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
 
@@ -143,10 +143,12 @@ $(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
 
 # The tests link the router too (every app object but main and the
 # libmicrohttpd glue), so that a unit test can hold the route table and
-# the OpenAPI document to each other.
+# the OpenAPI document to each other.  The scale test runs bench-gen, which
+# it finds beside the test binary.
 ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o,\
                 $(APP_OBJ))
-$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) $(BUILD)/libwenda.a
+$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) $(BUILD)/libwenda.a \
+                            | $(BUILD)/tests/bench-gen
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
@@ -266,6 +268,18 @@ $(BUILD)/tests/bench-queries: $(BUILD)/tests/bench/queries.o $(BUILD)/libwenda.a
 
 bench: deps deps-bench all $(BUILD)/tests/bench-fixed $(BUILD)/tests/bench-queries
 	BUILD=$(BUILD) tests/bench/run.sh
+
+# bench-gen --seed S --count N --out DIR: a generated knowledge base of N
+# topics for wenda import.  make bench-scale measures import, size, memory
+# and reads at 1k, 10k and 100k topics (SCALE_MAX=1000000 adds 1M;
+# SCALE_SECONDS per measurement, default 5).
+$(BUILD)/tests/bench-gen: $(BUILD)/tests/bench/gen.o $(BUILD)/libwenda.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+.PHONY: bench-scale
+bench-scale: deps deps-bench all $(BUILD)/tests/bench-gen \
+             $(BUILD)/tests/bench-queries
+	BUILD=$(BUILD) tests/bench/scale.sh
 
 # ---- checks -----------------------------------------------------------------
 
