@@ -214,14 +214,21 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
         "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
         "\"status\":503,\"detail\":\"out of memory\"}";
     unsigned int status = wenda_err_http_status(rc);
+    const char *d = detail ? detail : wenda_err_title(rc);
+    size_t dn = strlen(d), bad;
     char type[64];
     json_t *o;
     char *s;
 
+    /* A detail that quotes the client's bytes (jansson's "near '...'", a
+     * field name cut at a byte count) may hold a broken character, and
+     * jansson takes only UTF-8: the detail ends before it. */
+    if (!wenda_utf8_valid(d, dn, &bad))
+        dn = bad;
     (void)snprintf(type, sizeof(type), "/problems/%s", wenda_err_name(rc));
-    o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title",
-                  wenda_err_title(rc), "status", (int)status, "detail",
-                  detail ? detail : wenda_err_title(rc));
+    o = json_pack("{s:s, s:s, s:i, s:s%}", "type", type, "title",
+                  wenda_err_title(rc), "status", (int)status, "detail", d,
+                  dn);
     if (o != NULL && param != NULL)
         json_object_set_new(o, "parameter", json_string(param));
     s = o ? json_dumps(o, JSON_COMPACT) : NULL;
