@@ -30,6 +30,21 @@
  * connection is accepted), waits until no request is in flight or the
  * drain timeout has passed, and only then stops the daemon and closes the
  * database connections.  SIGHUP re-opens the log file, for log rotation.
+ *
+ * libmicrohttpd restarts a connection's idle timeout with every byte it
+ * receives, so a client that sends its request a byte a second (a
+ * "slowloris") would hold its connection, and its place under the
+ * connection limit, for ever.  So every connection also has a deadline:
+ * its request, headers and body, must be in within the idle timeout of the
+ * connection opening or of the previous answer on it.  A watchdog thread
+ * looks at the open connections every WATCH_TICK_MS and shuts down the
+ * socket of each that missed its deadline; libmicrohttpd then sees the
+ * socket end and closes the connection as it closes any other.  The list
+ * of connections is locked when one opens or closes and by the watchdog;
+ * per request, arming and disarming a deadline are atomic stores.  A
+ * connection leaves the list in libmicrohttpd's close notification, which
+ * comes before libmicrohttpd closes the descriptor, so the watchdog never
+ * shuts down a descriptor that was closed and reused.
  */
 #include "http.h"
 
@@ -45,6 +60,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <sodium.h>
 #include <unistd.h>
@@ -68,8 +85,37 @@ struct request {
     struct write_job *job;      /* a write waiting for the writer */
 };
 
+/* An open connection under the watchdog. */
+struct watch {
+    int fd;                     /* its socket, owned by libmicrohttpd */
+    atomic_llong deadline_ms;   /* CLOCK_MONOTONIC; 0 while disarmed */
+    struct watch *prev, *next;
+};
+
+/* The thread that closes connections whose request is late. */
+struct watchdog {
+    pthread_mutex_t lock;       /* guards head and stop */
+    pthread_cond_t wake;
+    struct watch *head;
+    int stop;
+    long long timeout_ms;       /* the idle timeout */
+    pthread_t thread;
+};
+
+/* How often the watchdog looks at the open connections. */
+#define WATCH_TICK_MS 250
+
+/* Descriptors the server keeps for itself beside its connections:
+ * standard streams, the log, the listening socket, the writer's SQLite
+ * files and the token key, with room to spare; and per I/O thread its
+ * epoll and wake-up descriptors and its SQLite database, WAL and
+ * shared-memory files. */
+#define FD_RESERVE 64
+#define FD_PER_THREAD 8
+
 struct server {
     const struct http_config *cfg;
+    struct watchdog dog;
     pthread_mutex_t lock;           /* guards stores and nstores */
     struct wenda_store **stores;
     size_t nstores, capstores;
@@ -97,6 +143,200 @@ static _Thread_local unsigned long thread_connections;
 /* Set once SIGTERM arrived: answers then close their connection, so that
  * keep-alive clients move on instead of holding the drain open. */
 static atomic_int draining;
+
+static long long
+monotonic_ms(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Puts a new connection under the watchdog, its deadline armed.  Returns
+ * the watch, which watch_close() frees, or NULL when out of memory (the
+ * connection then has libmicrohttpd's idle timeout only).
+ */
+static struct watch *
+watch_open(struct watchdog *dog, struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    struct watch *w;
+
+    if (ci == NULL)
+        return NULL;
+    w = calloc(1, sizeof(*w));
+    if (w == NULL)
+        return NULL;
+    w->fd = ci->connect_fd;
+    atomic_init(&w->deadline_ms, monotonic_ms() + dog->timeout_ms);
+    pthread_mutex_lock(&dog->lock);
+    w->next = dog->head;
+    if (w->next != NULL)
+        w->next->prev = w;
+    dog->head = w;
+    pthread_mutex_unlock(&dog->lock);
+    return w;
+}
+
+/* Takes w (which may be NULL) off the watchdog's list and frees it. */
+static void
+watch_close(struct watchdog *dog, struct watch *w)
+{
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&dog->lock);
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        dog->head = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&dog->lock);
+    free(w);
+}
+
+/* Returns the watch of conn (borrowed), or NULL if it has none. */
+static struct watch *
+watch_of(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* Gives conn's next request timeout_ms to arrive; 0 takes the deadline
+ * away (the request is in). */
+static void
+watch_arm(struct MHD_Connection *conn, long long timeout_ms)
+{
+    struct watch *w = watch_of(conn);
+
+    if (w != NULL)
+        atomic_store_explicit(&w->deadline_ms,
+                              timeout_ms > 0 ? monotonic_ms() + timeout_ms
+                                             : 0,
+                              memory_order_relaxed);
+}
+
+static void *
+watchdog_run(void *arg)
+{
+    struct watchdog *dog = arg;
+    struct timespec until;
+    struct watch *w;
+
+    pthread_mutex_lock(&dog->lock);
+    while (!dog->stop) {
+        long long now = monotonic_ms();
+        unsigned long late = 0;
+
+        for (w = dog->head; w != NULL; w = w->next) {
+            long long due = atomic_load_explicit(&w->deadline_ms,
+                                                 memory_order_relaxed);
+
+            if (due != 0 && due <= now) {
+                atomic_store_explicit(&w->deadline_ms, 0,
+                                      memory_order_relaxed);
+                (void)shutdown(w->fd, SHUT_RDWR);
+                late++;
+            }
+        }
+        if (late > 0)
+            metrics_request_timeouts(late);
+        (void)clock_gettime(CLOCK_MONOTONIC, &until);
+        until.tv_nsec += WATCH_TICK_MS * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        (void)pthread_cond_timedwait(&dog->wake, &dog->lock, &until);
+    }
+    pthread_mutex_unlock(&dog->lock);
+    return NULL;
+}
+
+/* Starts the watchdog; returns 0, or -1 with errno set. */
+static int
+watchdog_start(struct watchdog *dog, unsigned int timeout_s)
+{
+    pthread_condattr_t attr;
+    int rc;
+
+    memset(dog, 0, sizeof(*dog));
+    dog->timeout_ms = (long long)timeout_s * 1000;
+    (void)pthread_mutex_init(&dog->lock, NULL);
+    (void)pthread_condattr_init(&attr);
+    (void)pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    (void)pthread_cond_init(&dog->wake, &attr);
+    (void)pthread_condattr_destroy(&attr);
+    rc = pthread_create(&dog->thread, NULL, watchdog_run, dog);
+    if (rc != 0) {
+        (void)pthread_cond_destroy(&dog->wake);
+        (void)pthread_mutex_destroy(&dog->lock);
+        errno = rc;
+        return -1;
+    }
+    return 0;
+}
+
+/* Stops the watchdog and frees any watch still listed. */
+static void
+watchdog_stop(struct watchdog *dog)
+{
+    struct watch *w, *next;
+
+    pthread_mutex_lock(&dog->lock);
+    dog->stop = 1;
+    (void)pthread_cond_signal(&dog->wake);
+    pthread_mutex_unlock(&dog->lock);
+    (void)pthread_join(dog->thread, NULL);
+    for (w = dog->head; w != NULL; w = next) {
+        next = w->next;
+        free(w);
+    }
+    dog->head = NULL;
+    (void)pthread_cond_destroy(&dog->wake);
+    (void)pthread_mutex_destroy(&dog->lock);
+}
+
+/*
+ * Returns how many connections may be open at once: want, or fewer when
+ * the open-file limit has no room for them beside the descriptors the
+ * server keeps for itself.  Every connection is a descriptor, so the soft
+ * limit is first raised as far as want needs and the hard limit allows.
+ * A smaller answer is said on stderr.
+ */
+static unsigned int
+fit_connections(unsigned int want, unsigned int threads)
+{
+    rlim_t reserve = FD_RESERVE + (rlim_t)FD_PER_THREAD * threads;
+    rlim_t need = (rlim_t)want + reserve;
+    struct rlimit rl;
+    rlim_t room;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return want;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need
+                          ? need
+                          : rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return want;
+    }
+    if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+        return want;
+    room = rl.rlim_cur > reserve + threads ? rl.rlim_cur - reserve
+                                           : (rlim_t)threads;
+    fprintf(stderr, "wenda: %u connections do not fit the open-file limit "
+            "of %llu; serving at most %llu\n", want,
+            (unsigned long long)rl.rlim_cur, (unsigned long long)room);
+    return (unsigned int)room;
+}
 
 void
 http_block_signals(void)
@@ -572,6 +812,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         *upload_data_size = 0;
         return MHD_YES;
     }
+    watch_arm(conn, 0);     /* the request is in */
     if (r->job != NULL) {
         /* Resumed: the writer has answered. */
         if (!atomic_load(&r->job->done))
@@ -631,13 +872,14 @@ static void
 on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
              enum MHD_RequestTerminationCode toe)
 {
+    struct server *srv = cls;
     struct request *r = *con_cls;
 
-    (void)cls;
-    (void)conn;
     (void)toe;
     if (r == NULL)
         return;
+    /* A kept-alive connection's next request has as long again. */
+    watch_arm(conn, srv->dog.timeout_ms);
     metrics_request_end();
     buf_cleanup(&r->body);
     if (r->job != NULL && atomic_load(&r->job->done)) {
@@ -654,17 +896,20 @@ static void
 on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
               enum MHD_ConnectionNotificationCode toe)
 {
-    (void)cls;
-    (void)conn;
-    (void)socket_context;
+    struct server *srv = cls;
+
     metrics_connection(toe == MHD_CONNECTION_NOTIFY_STARTED);
     /* libmicrohttpd tells a pool thread about its own connections. */
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        *socket_context = watch_open(&srv->dog, conn);
         thread_connections++;
-    } else if (thread_connections > 0 && --thread_connections == 0 &&
-               thread_store != NULL) {
-        wenda_store_release_read(thread_store);
+        return;
     }
+    watch_close(&srv->dog, *socket_context);
+    *socket_context = NULL;
+    if (thread_connections > 0 && --thread_connections == 0 &&
+        thread_store != NULL)
+        wenda_store_release_read(thread_store);
 }
 
 /* Points stderr at path (appending); returns 0, or -1 with errno set. */
@@ -765,7 +1010,7 @@ http_serve(const struct http_config *cfg)
     struct sockaddr_storage ss;
     struct MHD_Daemon *d;
     const char *const *names;
-    unsigned int threads = cfg->threads, slots;
+    unsigned int threads = cfg->threads, slots, max_conn;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                          MHD_USE_ERROR_LOG | MHD_USE_ITC |
                          MHD_ALLOW_SUSPEND_RESUME;
@@ -860,12 +1105,23 @@ http_serve(const struct http_config *cfg)
         free_pem(tls_key);
         return 1;
     }
+    max_conn = fit_connections(cfg->max_connections, threads);
+    if (watchdog_start(&srv.dog, cfg->idle_timeout) != 0) {
+        fprintf(stderr, "wenda: cannot start the request watchdog: %s\n",
+                strerror(errno));
+        free_pem(tls_cert);
+        free_pem(tls_key);
+        (void)sem_destroy(&srv.search_slots);
+        writer_stop(srv.writer);
+        wenda_auth_close(srv.auth);
+        return 1;
+    }
     d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
@@ -877,6 +1133,7 @@ http_serve(const struct http_config *cfg)
         fprintf(stderr, "wenda: cannot listen on %s port %u (in use, not "
                 "an address of this machine, or a bad TLS key pair?)\n",
                 cfg->bind, cfg->port);
+        watchdog_stop(&srv.dog);
         free_pem(tls_cert);
         free_pem(tls_key);
         (void)sem_destroy(&srv.search_slots);
@@ -885,10 +1142,11 @@ http_serve(const struct http_config *cfg)
         return 1;
     }
     fprintf(stderr, "wenda: serving %s on %s://%s%s%s:%u/ with %u "
-            "threads, %u search slots\n", cfg->db_path,
-            tls_cert != NULL ? "https" : "http",
+            "threads, %u search slots, %u connections at most\n",
+            cfg->db_path, tls_cert != NULL ? "https" : "http",
             strchr(cfg->bind, ':') ? "[" : "", cfg->bind,
-            strchr(cfg->bind, ':') ? "]" : "", cfg->port, threads, slots);
+            strchr(cfg->bind, ':') ? "]" : "", cfg->port, threads, slots,
+            max_conn);
 
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
@@ -915,6 +1173,7 @@ http_serve(const struct http_config *cfg)
     srv.writer = NULL;
     (void)drain(d, 1);
     MHD_stop_daemon(d);
+    watchdog_stop(&srv.dog);
     free_pem(tls_cert);
     free_pem(tls_key);
     wenda_auth_close(srv.auth);

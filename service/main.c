@@ -188,9 +188,10 @@ static const char serve_help[] =
     "                       (WENDA_CONTENT, default " DEFAULT_CONTENT ")\n"
     "  --threads N          I/O threads, 0 = one per core (WENDA_THREADS, "
     "default 0)\n"
-    "  --max-connections N  open connections at most (WENDA_MAX_CONNECTIONS,\n"
-    "                       default 1024)\n"
-    "  --idle-timeout S     close a connection idle this long "
+    "  --max-connections N  open connections at most, within the open-file\n"
+    "                       limit (WENDA_MAX_CONNECTIONS, default 10000)\n"
+    "  --idle-timeout S     close a connection idle this long, or whose\n"
+    "                       request takes longer to arrive "
     "(WENDA_IDLE_TIMEOUT,\n"
     "                       default 30)\n"
     "  --max-body BYTES     largest request body (WENDA_MAX_BODY, default "
@@ -276,7 +277,7 @@ cmd_serve(int argc, char **argv)
     struct http_config cfg;
     const char *port = env_or("WENDA_PORT", "8080");
     const char *threads = env_or("WENDA_THREADS", "0");
-    const char *maxconn = env_or("WENDA_MAX_CONNECTIONS", "1024");
+    const char *maxconn = env_or("WENDA_MAX_CONNECTIONS", "10000");
     const char *idle = env_or("WENDA_IDLE_TIMEOUT", "30");
     const char *maxbody = env_or("WENDA_MAX_BODY", "1048576");
     const char *content = env_or("WENDA_CONTENT", DEFAULT_CONTENT);

@@ -51,6 +51,7 @@ metrics_queue_depth_source(size_t (*fn)(const void *ctx), const void *ctx)
     depth_ctx = ctx;
 }
 static atomic_ulong search_rejects;
+static atomic_ulong request_timeouts;
 
 void
 metrics_init(const char *const *routes, size_t n)
@@ -124,6 +125,12 @@ metrics_connection(int opened)
 {
     atomic_fetch_add_explicit(&connections, opened ? 1 : -1,
                               memory_order_relaxed);
+}
+
+void
+metrics_request_timeouts(unsigned long n)
+{
+    atomic_fetch_add_explicit(&request_timeouts, n, memory_order_relaxed);
 }
 
 void
@@ -240,9 +247,14 @@ metrics_render(struct buf *out)
              "# HELP wenda_search_rejected_total Searches answered 503 "
              "because no slot freed in time.\n"
              "# TYPE wenda_search_rejected_total counter\n"
-             "wenda_search_rejected_total %lu\n",
+             "wenda_search_rejected_total %lu\n"
+             "# HELP wenda_request_timeouts_total Connections closed because "
+             "a request was not in full within the idle timeout.\n"
+             "# TYPE wenda_request_timeouts_total counter\n"
+             "wenda_request_timeouts_total %lu\n",
              atomic_load_explicit(&in_flight, memory_order_relaxed),
              atomic_load_explicit(&connections, memory_order_relaxed),
              atomic_load_explicit(&search_waits, memory_order_relaxed),
-             atomic_load_explicit(&search_rejects, memory_order_relaxed));
+             atomic_load_explicit(&search_rejects, memory_order_relaxed),
+             atomic_load_explicit(&request_timeouts, memory_order_relaxed));
 }

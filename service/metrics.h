@@ -35,6 +35,10 @@ long metrics_in_flight(void);
 /* A connection opens or closes. */
 void metrics_connection(int opened);
 
+/* Connections closed because their request was not in within the idle
+ * timeout (a slow client). */
+void metrics_request_timeouts(unsigned long n);
+
 /* Names the function /metrics asks for the write queue's depth. */
 void metrics_queue_depth_source(size_t (*fn)(const void *ctx),
                                 const void *ctx);
