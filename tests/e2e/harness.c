@@ -984,3 +984,67 @@ http_raw_header(const char *buf, const char *name, char *out, size_t cap)
     }
     return NULL;
 }
+
+long
+http_raw_n(const struct wenda_server *srv, const char *raw_request,
+           size_t len, int no_body, int timeout_ms, char *buf, size_t cap)
+{
+    struct sockaddr_in addr;
+    size_t sent = 0, got = 0;
+    double deadline = now_s() + timeout_ms / 1000.0;
+    int fd;
+
+    if (cap == 0)
+        return -1;
+    buf[0] = '\0';
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(srv->port);
+    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+        close(fd);
+        return -1;
+    }
+    while (got + 1 < cap) {
+        struct pollfd p = {fd, (short)(POLLIN | (sent < len ? POLLOUT : 0)),
+                           0};
+        int left_ms = (int)((deadline - now_s()) * 1000.0);
+        int ready;
+        ssize_t n;
+
+        if (left_ms <= 0)
+            break;
+        ready = poll(&p, 1, left_ms);
+        if (ready < 0 && errno == EINTR)
+            continue;
+        if (ready <= 0)
+            break;
+        if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
+            n = recv(fd, buf + got, cap - 1 - got, 0);
+            if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                continue;
+            if (n <= 0)
+                break; /* closed, or reset after the reply */
+            got += (size_t)n;
+            buf[got] = '\0';
+            sent = len; /* answered: the rest need not be written */
+            if (raw_complete(buf, got) ||
+                (http_raw_body(buf) != NULL &&
+                 (no_body || http_raw_status(buf) == 204 ||
+                  http_raw_status(buf) == 304)))
+                break;
+            continue;
+        }
+        n = send(fd, raw_request + sent, len - sent, MSG_NOSIGNAL);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        sent = n < 0 ? len : sent + (size_t)n; /* reset: read what came */
+    }
+    close(fd);
+    buf[got] = '\0';
+    return (long)got;
+}

@@ -189,6 +189,21 @@ long http_raw(const struct wenda_server *srv, const char *raw_request,
               char *buf, size_t cap);
 
 /*
+ * Like http_raw(), for requests that a C string cannot hold: writes exactly
+ * len bytes of raw_request (NUL bytes included) and waits at most
+ * timeout_ms for the whole exchange.  When the server answers or closes
+ * before the request is all written (a 413 or 431 sent early), writing
+ * stops and the answer is read.  A reply is complete at the end of its
+ * headers when no_body is set (the answer to HEAD) or its status is 204 or
+ * 304, else as for http_raw(); reading also stops when buf is full.  buf
+ * is NUL-terminated.  Returns the number of bytes read, or -1 if the
+ * connection failed.
+ */
+long http_raw_n(const struct wenda_server *srv, const char *raw_request,
+                size_t len, int no_body, int timeout_ms, char *buf,
+                size_t cap);
+
+/*
  * Returns the status code of the raw response in buf ("HTTP/1.1 404 ..."),
  * or 0 if buf does not start with an HTTP status line.
  */
