@@ -1,11 +1,13 @@
 # wenda -- multi-stage build on Debian 12.
-# The package lists match the Makefile's APT_BUILD and .ci/run.
+# The package lists match the Makefile's APT_BUILD and APT_FUZZ (clang's
+# fuzzer and sanitizer runtimes), and .ci/run.
 FROM debian:12-slim AS build
 RUN apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
       build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
       libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
-      libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev zlib1g-dev && \
+      libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev zlib1g-dev \
+      clang libclang-rt-14-dev && \
     rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

@@ -7,6 +7,7 @@
 #   make man-lint   mandoc and groff check the man page, deploy/wenda.1
 #   make openapi-lint  Redocly checks service/openapi.json (npx)
 #   make asan       the whole test suite under ASan+UBSan
+#   make fuzz       every libFuzzer harness for SECONDS (default 10) each
 #   make eval       search quality against the public query set
 #   make browser-test  the study page at / in a headless Chromium
 #
@@ -34,6 +35,9 @@ APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl curl
 APT_NODE  := $(if $(shell command -v npx 2>/dev/null),,nodejs npm)
 APT_LINT  := clang clang-tidy cppcheck mandoc groff-base $(APT_NODE)
 APT_BENCH := wrk curl nginx-light time
+# make fuzz: clang's libFuzzer and sanitizer runtimes (only recommended by
+# clang, so not there with --no-install-recommends).
+APT_FUZZ  := clang libclang-rt-14-dev
 # The study page's browser test; a CJK font so that its screenshot is legible.
 APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
 
@@ -318,6 +322,55 @@ asan:
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    TEST_ENV="LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp" test
 
+# libFuzzer: one harness per parser in tests/fuzz/, linked with the real
+# objects rebuilt by clang in $(FUZZ_BUILD) with ASan and UBSan (UB is
+# fatal).  Each runs for SECONDS on a scratch copy of its seed corpus
+# (tests/fuzz/corpus/NAME, with tests/fuzz/NAME.dict when there is one);
+# new inputs stay in the scratch copy, findings go to
+# $(FUZZ_BUILD)/fuzz/artifacts/, and any crash, leak, UB, timeout (an
+# input slower than FUZZ_TIMEOUT seconds) or memory blow-up fails.
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_CC      ?= clang
+FUZZ_TIMEOUT ?= 10
+SECONDS      ?= 10
+FUZZ_NAMES   := $(filter-out fuzzutil,\
+                  $(basename $(notdir $(wildcard tests/fuzz/*.c))))
+FUZZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=all
+.PHONY: fuzz fuzz-build deps-fuzz
+fuzz: deps deps-fuzz
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) \
+	    OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=fuzzer-no-link $(FUZZ_SAN)" fuzz-build
+	@out=$(FUZZ_BUILD)/fuzz; failed=""; \
+	mkdir -p $$out/artifacts $$out/tmp; \
+	for t in $(FUZZ_NAMES); do \
+	  rm -rf $$out/corpus/$$t && mkdir -p $$out/corpus/$$t && \
+	  cp tests/fuzz/corpus/$$t/* $$out/corpus/$$t/ || exit 1; \
+	  dict=; [ ! -f tests/fuzz/$$t.dict ] || dict=-dict=tests/fuzz/$$t.dict; \
+	  if TMPDIR=$$out/tmp ./$$out/$$t $$dict -max_total_time=$(SECONDS) \
+	       -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	       -artifact_prefix=$$out/artifacts/$$t- $$out/corpus/$$t \
+	       > $$out/$$t.log 2>&1; then \
+	    echo "== fuzz $$t: $(SECONDS) s," \
+	      "$$(sed -n 's/^stat::number_of_executed_units: *//p' \
+	          $$out/$$t.log) runs," \
+	      "corpus $$(ls $$out/corpus/$$t | wc -l) inputs, no crash"; \
+	  else \
+	    tail -n 40 $$out/$$t.log; \
+	    echo "== fuzz $$t: FAILED (log: $$out/$$t.log)"; \
+	    failed="$$failed $$t"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed" >&2; exit 1; fi
+
+fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzzutil.o \
+                 $(ROUTER_OBJ) $(BUILD)/libwenda.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
 # ThreadSanitizer: the server binary is built with it and the whole
 # end-to-end suite runs against it (a race report makes the server exit
 # 66, which fails the tests).  Criterion's runner cannot start under TSan
@@ -361,6 +414,9 @@ deps-lint:
 deps-bench:
 	$(call apt_install,$(APT_BENCH))
 
+deps-fuzz:
+	$(call apt_install,$(APT_FUZZ))
+
 # A node and npm that did not come from Debian's packages (NodeSource's nodejs
 # carries npm and conflicts with Debian's) count as installed.
 deps-browser:
@@ -369,6 +425,6 @@ deps-browser:
 	    $(APT_BROWSER)))
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan $(FUZZ_BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

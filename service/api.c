@@ -316,9 +316,8 @@ parse_int(const char *s, long long min, long long max, long long *out)
     return 0;
 }
 
-/* Encodes a list position as an opaque cursor (base64url of "i:<id>"). */
-static char *
-cursor_encode(int64_t after_id)
+char *
+api_cursor_encode(int64_t after_id)
 {
     char raw[32];
     char *out;
@@ -333,8 +332,8 @@ cursor_encode(int64_t after_id)
     return out;
 }
 
-static int
-cursor_decode(const char *s, int64_t *after_id)
+int
+api_cursor_decode(const char *s, int64_t *after_id)
 {
     unsigned char raw[32];
     size_t n;
@@ -474,7 +473,7 @@ h_topics(const struct api_request *req, const char *key,
         }
         f.corrected = corrected[0] == 't';
     }
-    if (cursor != NULL && cursor_decode(cursor, &f.after_id) != 0) {
+    if (cursor != NULL && api_cursor_decode(cursor, &f.after_id) != 0) {
         bad_param(res, "cursor", "is not a cursor this server gave out");
         return;
     }
@@ -486,7 +485,7 @@ h_topics(const struct api_request *req, const char *key,
     }
     /* The items are the store's JSON; the envelope is written here. */
     if (more && last > 0)
-        next = cursor_encode(last);
+        next = api_cursor_encode(last);
     buf_adds(&b, "{\"items\":");
     buf_add(&b, items, n);
     if (next != NULL)

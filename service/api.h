@@ -116,4 +116,17 @@ void api_response_cleanup(struct api_response *res);
 void api_problem(struct api_response *res, enum wenda_err rc,
                  const char *detail, const char *param);
 
+/*
+ * Encodes a list position, the id of the last topic of a page, as the
+ * opaque cursor of the next page: "i:<id>" in unpadded base64url.  Returns
+ * a new string (the caller frees it), or NULL when out of memory.
+ */
+char *api_cursor_encode(int64_t after_id);
+
+/*
+ * Decodes a cursor given out by api_cursor_encode() into *after_id.
+ * Returns 0, or -1 (*after_id unchanged) for anything else.
+ */
+int api_cursor_decode(const char *s, int64_t *after_id);
+
 #endif /* WENDA_API_H */

@@ -706,6 +706,46 @@ send_response(struct MHD_Connection *conn, const char *method,
     return ok;
 }
 
+static int
+is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+           (c >= 'A' && c <= 'F');
+}
+
+/*
+ * Percent-decodes s in place for libmicrohttpd (the path and every query
+ * name and value) and returns its new length: MHD_http_unescape(), except
+ * that %00 becomes the two bytes C0 80, the overlong form of NUL.
+ * libmicrohttpd hands the path on as a C string, so a decoded NUL would
+ * cut it short unseen (/v1/topics/gil%00x would read as /v1/topics/gil);
+ * C0 80 is never valid UTF-8, so the path or parameter is refused instead.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *conn, char *s)
+{
+    char *r = s, *w = s;
+
+    (void)cls;
+    (void)conn;
+    while (*r != '\0') {
+        if (r[0] == '%' && r[1] == '0' && r[2] == '0') {
+            *w++ = (char)0xC0;
+            *w++ = (char)0x80;
+            r += 3;
+        } else if (r[0] == '%' && is_hex(r[1]) && is_hex(r[2])) {
+            /* Left for MHD_http_unescape(), as one escape. */
+            *w++ = *r++;
+            *w++ = *r++;
+            *w++ = *r++;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return MHD_http_unescape(s);
+}
+
 static const char *
 lookup_header(void *ctx, const char *name)
 {
@@ -1127,6 +1167,7 @@ http_serve(const struct http_config *cfg)
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_ARRAY, tls,
         MHD_OPTION_END);
     if (d == NULL) {

@@ -62,9 +62,8 @@ fail(struct write_job *job, enum wenda_err rc, const char *msg)
     api_problem(&job->res, rc, detail, NULL);
 }
 
-/* Returns a new JSON object of the fields a client may edit. */
-static json_t *
-editable_json(const struct wenda_topic *t)
+json_t *
+write_editable_json(const struct wenda_topic *t)
 {
     json_t *o = json_object(), *tags = json_array(), *aliases = json_array();
     size_t i;
@@ -204,7 +203,7 @@ apply(struct wenda_store *st, struct write_job *job)
             wenda_topic_cleanup(&cur);
             break;
         }
-        doc = wenda_json_merge_patch(editable_json(&cur), job->patch);
+        doc = wenda_json_merge_patch(write_editable_json(&cur), job->patch);
         wenda_topic_cleanup(&cur);
         rc = api_topic_from_json(doc, &patched, msg, sizeof(msg));
         json_decref(doc);

@@ -1,0 +1,160 @@
+/*
+ * request.c -- libFuzzer harness of a GET request's target: the path and
+ * the query parameters (limit, cursor, category, tag, q, corrected,
+ * count, seed) as every read handler checks them, through api_handle()
+ * over a store of the real content.
+ *
+ * The input is a request target, "/v1/search?q=%E6%AD%BB&limit=3".  It is
+ * split and percent-decoded the way libmicrohttpd does it before wenda
+ * sees it (with libmicrohttpd's own MHD_http_unescape(); '+' is a space in
+ * the query): the path up to the first '?', then name=value pairs split at
+ * '&', the first of a name winning, a name without '=' having no value.
+ *
+ * A client's target must never cause a server error (5xx), and every JSON
+ * answer must be JSON.
+ */
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api.h"
+#include "fuzzutil.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_ARGS 32
+
+struct args {
+    struct {
+        const char *name;
+        const char *value; /* NULL: "?name" without '=' */
+        size_t len;
+    } v[MAX_ARGS];
+    size_t n;
+};
+
+static struct fuzz_env env;
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    fuzz_env_open(&env);
+    return 0;
+}
+
+static int
+lookup(void *ctx, const char *name, const char **value, size_t *len)
+{
+    const struct args *a = ctx;
+    size_t i;
+
+    for (i = 0; i < a->n; i++)
+        if (strcmp(a->v[i].name, name) == 0) {
+            *value = a->v[i].value;
+            *len = a->v[i].len;
+            return 1;
+        }
+    return 0;
+}
+
+static const char *
+no_header(void *ctx, const char *name)
+{
+    (void)ctx;
+    (void)name;
+    return NULL;
+}
+
+/* Decodes s in place as libmicrohttpd decodes a query; returns its length. */
+static size_t
+unescape_query(char *s)
+{
+    char *p;
+
+    for (p = s; *p != '\0'; p++)
+        if (*p == '+')
+            *p = ' ';
+    return MHD_http_unescape(s);
+}
+
+/* Splits query (modified in place) into a. */
+static void
+split_query(char *query, struct args *a)
+{
+    char *save = NULL, *pair;
+
+    a->n = 0;
+    for (pair = strtok_r(query, "&", &save); pair != NULL && a->n < MAX_ARGS;
+         pair = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(pair, '=');
+
+        if (eq != NULL)
+            *eq = '\0';
+        (void)unescape_query(pair);
+        a->v[a->n].name = pair;
+        a->v[a->n].value = NULL;
+        a->v[a->n].len = 0;
+        if (eq != NULL) {
+            a->v[a->n].value = eq + 1;
+            a->v[a->n].len = unescape_query(eq + 1);
+        }
+        a->n++;
+    }
+}
+
+static int
+is_json(const char *type)
+{
+    return type != NULL && (strncmp(type, "application/json", 16) == 0 ||
+                            strncmp(type, "application/problem+json", 24) == 0);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char *target = fuzz_strndup(data, size);
+    char *query = strchr(target, '?');
+    struct api_request req = {0};
+    struct api_response res;
+    struct args a;
+
+    if (query != NULL)
+        *query++ = '\0';
+    (void)MHD_http_unescape(target);
+    split_query(query != NULL ? query : target + strlen(target), &a);
+    req.method = "GET";
+    req.path = target;
+    req.path_len = strlen(target);
+    req.arg = lookup;
+    req.arg_ctx = &a;
+    req.header = no_header;
+    req.auth = env.auth;
+    req.store = env.store;
+    if (wenda_store_hold_read(env.store, 1000) != WENDA_OK)
+        fuzz_die("the store cannot be read");
+    api_handle(&req, &res);
+    wenda_store_release_read(env.store);
+    if (res.status < 200 || res.status >= 500 || res.job != NULL)
+        fuzz_die("GET %.*s: %u %.*s", (int)(size < 200 ? size : 200),
+                 (const char *)data, res.status,
+                 (int)(res.len < 300 ? res.len : 300),
+                 res.body ? res.body : "");
+    if (res.body != NULL && is_json(res.content_type)) {
+        json_error_t err;
+        json_t *o = json_loadb(res.body, res.len, 0, &err);
+
+        if (o == NULL)
+            fuzz_die("GET %.*s: not JSON (%s): %.*s",
+                     (int)(size < 200 ? size : 200), (const char *)data,
+                     err.text, (int)(res.len < 300 ? res.len : 300), res.body);
+        json_decref(o);
+    }
+    api_response_cleanup(&res);
+    free(target);
+    return 0;
+}
