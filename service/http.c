@@ -706,6 +706,57 @@ send_response(struct MHD_Connection *conn, const char *method,
     return ok;
 }
 
+struct header_count {
+    const char *name;
+    unsigned int n;
+};
+
+static enum MHD_Result
+count_header(void *cls, enum MHD_ValueKind kind, const char *key,
+             const char *value)
+{
+    struct header_count *c = cls;
+
+    (void)kind;
+    (void)value;
+    if (strcasecmp(key, c->name) == 0)
+        c->n++;
+    return MHD_YES;
+}
+
+/* Returns how many header fields called name the request has. */
+static unsigned int
+header_count(struct MHD_Connection *conn, const char *name)
+{
+    struct header_count c = {name, 0};
+
+    (void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
+    return c.n;
+}
+
+/*
+ * Returns why the request is ambiguous, or NULL when it is not.  Two
+ * Content-Length fields, or one beside Transfer-Encoding, let a proxy and
+ * this server disagree on where the body ends and the next request starts
+ * (RFC 9112, section 6.3); two Authorization fields, on whose token counts.
+ * libmicrohttpd takes the first of each and says nothing.
+ */
+static const char *
+ambiguous_request(struct MHD_Connection *conn)
+{
+    unsigned int lengths =
+        header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+    if (lengths > 1 ||
+        (lengths == 1 &&
+         header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0))
+        return "send one Content-Length header, or Transfer-Encoding "
+               "alone";
+    if (header_count(conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1)
+        return "send one Authorization header, not several";
+    return NULL;
+}
+
 static int
 is_hex(char c)
 {
@@ -826,6 +877,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     struct api_response res;
     struct api_request req;
     struct arg_ctx args = {conn};
+    const char *why;
 
     (void)version;
     (void)upload_data;
@@ -876,6 +928,16 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         res.route = srv->nroutes;
         api_problem(&res, WENDA_ERR_TOO_LARGE, "the request body is larger "
                     "than this server accepts", NULL);
+        return send_response(conn, method, r, &res);
+    }
+    if ((why = ambiguous_request(conn)) != NULL) {
+        memset(&res, 0, sizeof(res));
+        res.route = srv->nroutes;
+        api_problem(&res, WENDA_ERR_INVALID, why, NULL);
+        /* Where this request ended is in doubt, so the connection ends. */
+        res.headers[0].name = MHD_HTTP_HEADER_CONNECTION;
+        res.headers[0].value = strdup("close");
+        res.nheaders = res.headers[0].value != NULL ? 1 : 0;
         return send_response(conn, method, r, &res);
     }
     req.method = method;
