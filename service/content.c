@@ -1187,39 +1187,33 @@ fail:
     return -1;
 }
 
+/*
+ * Parses categories.yml, held in buf[0..len), into c->cats, reporting
+ * problems as the file called file; returns how many there were.
+ */
 static int
-load_categories(const char *file, struct wenda_content *c, wenda_diag_fn fn,
-                void *ctx)
+parse_categories(const char *file, const char *buf, size_t len,
+                 struct wenda_content *c, wenda_diag_fn fn, void *ctx)
 {
-    const char *path = file;
-    struct diag d = {path, fn, ctx, 0};
+    struct diag d = {file, fn, ctx, 0};
     yaml_parser_t parser;
     yaml_document_t doc;
     yaml_node_t *root;
     yaml_node_item_t *it;
-    char *buf = NULL;
-    size_t len, bad;
+    size_t bad;
 
-    if (read_file(path, &buf, &len) != 0) {
-        report(&d, 0, "cannot read: %s", strerror(errno));
-        return 1;
-    }
     if (!wenda_utf8_valid(buf, len, &bad)) {
         report(&d, line_of(buf, bad), "invalid UTF-8 (or NUL) at byte %zu",
                bad);
-        free(buf);
         return 1;
     }
-    if (!yaml_parser_initialize(&parser)) {
-        free(buf);
+    if (!yaml_parser_initialize(&parser))
         return 1;
-    }
-    yaml_parser_set_input_string(&parser, (unsigned char *)buf, len);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
     if (!yaml_parser_load(&parser, &doc)) {
         report(&d, 1 + parser.problem_mark.line, "bad YAML: %s",
                parser.problem ? parser.problem : "syntax error");
         yaml_parser_delete(&parser);
-        free(buf);
         return 1;
     }
     root = yaml_document_get_root_node(&doc);
@@ -1285,8 +1279,25 @@ load_categories(const char *file, struct wenda_content *c, wenda_diag_fn fn,
 done:
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
-    free(buf);
     return d.count;
+}
+
+static int
+load_categories(const char *file, struct wenda_content *c, wenda_diag_fn fn,
+                void *ctx)
+{
+    struct diag d = {file, fn, ctx, 0};
+    char *buf = NULL;
+    size_t len;
+    int problems;
+
+    if (read_file(file, &buf, &len) != 0) {
+        report(&d, 0, "cannot read: %s", strerror(errno));
+        return 1;
+    }
+    problems = parse_categories(file, buf, len, c, fn, ctx);
+    free(buf);
+    return problems;
 }
 
 static int
@@ -1427,6 +1438,22 @@ wenda_content_load_categories(const char *file, struct wenda_content *out,
 
     memset(out, 0, sizeof(*out));
     if (load_categories(file, &c, fn, ctx) > 0) {
+        wenda_content_cleanup(&c);
+        return WENDA_ERR_PARSE;
+    }
+    *out = c;
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_content_parse_categories(const char *file, const char *buf, size_t len,
+                               struct wenda_content *out, wenda_diag_fn fn,
+                               void *ctx)
+{
+    struct wenda_content c = {0};
+
+    memset(out, 0, sizeof(*out));
+    if (parse_categories(file, buf, len, &c, fn, ctx) > 0) {
         wenda_content_cleanup(&c);
         return WENDA_ERR_PARSE;
     }

@@ -212,6 +212,18 @@ enum wenda_err wenda_content_load_categories(const char *file,
                                              wenda_diag_fn diag, void *ctx);
 
 /*
+ * Parses the categories file held in buf[0..len) (categories.yml: a list of
+ * mappings of slug, name and name_en) into out->cats, reporting problems
+ * through diag with file as its name, as wenda_content_load_categories()
+ * does for a file on disk.  WENDA_OK, with *out the caller's, or
+ * WENDA_ERR_PARSE with *out zeroed.
+ */
+enum wenda_err wenda_content_parse_categories(const char *file,
+                                              const char *buf, size_t len,
+                                              struct wenda_content *out,
+                                              wenda_diag_fn diag, void *ctx);
+
+/*
  * Writes c to the directory dir (created if needed) in canonical form:
  * categories.yml and <category>/<slug>.md for every topic.  Existing files
  * of the same names are replaced; others are left alone.
