@@ -360,13 +360,13 @@ is_han(uint32_t c)
 }
 
 static int
-is_alpha(int c)
+is_alpha(uint32_t c)
 {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 static int
-is_alnum(int c)
+is_alnum(uint32_t c)
 {
     return is_alpha(c) || (c >= '0' && c <= '9');
 }
@@ -605,6 +605,9 @@ walk(struct vocab *v, const char *dir, struct sbuf *file)
     return total;
 }
 
+static const char lowercase[] = "abcdefghijklmnopqrstuvwxyz";
+static const char uppercase[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
 /* Lower-cases an English word into out (at least len + 1 bytes). */
 static void
 lower(const struct word *w, char *out)
@@ -612,9 +615,9 @@ lower(const struct word *w, char *out)
     size_t i;
 
     for (i = 0; i < w->len; i++) {
-        char c = w->s[i];
-
-        out[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        out[i] = w->s[i];
+        if (out[i] >= 'A' && out[i] <= 'Z')
+            out[i] = lowercase[out[i] - 'A'];
     }
     out[w->len] = '\0';
 }
@@ -978,7 +981,7 @@ title_en(struct text *t, const struct vocab *v, struct rng *r)
     while (k-- > 0)
         text_latin(t, words_pick(&v->latin, r));
     if (t->b.p[0] >= 'a' && t->b.p[0] <= 'z')
-        t->b.p[0] = (char)(t->b.p[0] - 'a' + 'A');
+        t->b.p[0] = uppercase[t->b.p[0] - 'a'];
 }
 
 /* An alias: a lower-case English phrase or 1-3 Chinese words. */
@@ -1192,7 +1195,8 @@ make_topic(struct wenda_topic *t, struct topic_bufs *tb, uint64_t n,
         struct text *a = &tb->alias[t->aliases.n];
 
         alias(a, v, r);
-        for (i = 0; i < t->aliases.n && strcmp(tb->aliases[i], a->b.p); i++)
+        for (i = 0; i < t->aliases.n && strcmp(tb->aliases[i], a->b.p) != 0;
+             i++)
             ;
         if (i == t->aliases.n && a->b.n <= WENDA_CONTENT_MAX_ALIAS)
             tb->aliases[t->aliases.n++] = a->b.p;
