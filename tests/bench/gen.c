@@ -271,6 +271,7 @@ words_rank(struct words *ws, int zipf)
     free(ws->slot);
     ws->slot = NULL;
     ws->nslot = 0;
+    free(ws->cum);
     ws->cum = malloc((ws->n ? ws->n : 1) * sizeof(*ws->cum));
     if (ws->cum == NULL)
         die_oom();

@@ -115,6 +115,7 @@ done
 echo "wenda bench-scale: sizes ${sizes[*]} (64 = content/), seed $SEED"
 echo "wrk: $CONNS keep-alive connections, 2 threads, ${SECONDS_EACH}s each; $(nproc) cores"
 echo "search mix: $nq distinct queries (100 of them broad: commonest characters and pairs)"
+echo "wenda serve ${SERVE_ARGS[*]:-(default flags)}"
 echo
 
 sizerows=()
