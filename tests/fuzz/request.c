@@ -8,7 +8,8 @@
  * split and percent-decoded the way libmicrohttpd does it before wenda
  * sees it (with libmicrohttpd's own MHD_http_unescape(); '+' is a space in
  * the query): the path up to the first '?', then name=value pairs split at
- * '&', the first of a name winning, a name without '=' having no value.
+ * '&', names compared without regard to case and the first of a name
+ * winning, a name without '=' having no value.
  *
  * A client's target must never cause a server error (5xx), and every JSON
  * answer must be JSON.
@@ -18,6 +19,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api.h"
 #include "fuzzutil.h"
@@ -54,7 +56,7 @@ lookup(void *ctx, const char *name, const char **value, size_t *len)
     size_t i;
 
     for (i = 0; i < a->n; i++)
-        if (strcmp(a->v[i].name, name) == 0) {
+        if (strcasecmp(a->v[i].name, name) == 0) {
             *value = a->v[i].value;
             *len = a->v[i].len;
             return 1;
