@@ -364,7 +364,8 @@ fuzz: deps deps-fuzz
 	if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed" >&2; exit 1; fi
 
 fuzz-build: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
-.PRECIOUS: $(BUILD)/tests/fuzz/%.o
+.SECONDARY: $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz/%.o) \
+            $(BUILD)/tests/fuzz/fuzzutil.o
 
 $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzzutil.o \
                  $(ROUTER_OBJ) $(BUILD)/libwenda.a
