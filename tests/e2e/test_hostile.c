@@ -66,13 +66,16 @@ struct req {
 static void
 req_add(struct req *q, const char *p, size_t n)
 {
-    if (q->n + n + 1 > q->cap) {
+    if (q->p == NULL || q->n + n + 1 > q->cap) {
         size_t cap = q->cap ? q->cap : 4096;
+        char *grown;
 
         while (cap < q->n + n + 1)
             cap *= 2;
-        q->p = realloc(q->p, cap);
-        cr_assert_not_null(q->p);
+        grown = realloc(q->p, cap);
+        if (grown == NULL)
+            abort();
+        q->p = grown;
         q->cap = cap;
     }
     memcpy(q->p + q->n, p, n);
