@@ -12,7 +12,8 @@
 #     first page of GET /v1/topics, a page about 10,000 topics down the
 #     cursor chain (or the deepest there is), and the search mix: the
 #     queries of make bench (bench-queries, from the notes' words) and
-#     broad ones, the commonest characters and character pairs;
+#     broad ones, the commonest characters and character pairs (and
+#     those broad queries alone);
 #   - the server's peak and current RSS (VmHWM, VmRSS) after the load.
 #
 # Rates are also given as ratios to the 64-topic row of the same run, since
@@ -102,9 +103,10 @@ run_wrk() {   # name port paths-file
 
 # -- the search mix, shared by every size ------------------------------------
 "$BUILD/tests/bench-queries" content 2000 2>/dev/null >"$tmp/q.txt"
-"$BUILD/tests/bench-gen" --broad-queries 50 >>"$tmp/q.txt"
-sort -u "$tmp/q.txt" | shuf --random-source=<(yes) |
+"$BUILD/tests/bench-gen" --broad-queries 50 >"$tmp/broad-q.txt"
+sort -u "$tmp/q.txt" "$tmp/broad-q.txt" | shuf --random-source=<(yes) |
     sed 's|^|/v1/search?q=|' >"$tmp/search.txt"
+sed 's|^|/v1/search?q=|' "$tmp/broad-q.txt" >"$tmp/broad.txt"
 nq=$(wc -l <"$tmp/search.txt")
 
 sizes=(64)
@@ -168,10 +170,15 @@ for n in "${sizes[@]}"; do
                                  "/v1/topics?limit=20" 500 20)
     fi
     echo "/v1/topics?limit=20&cursor=$cursor" >"$d/deep.txt"
+    # One second of the id mix first, unrecorded: the first measurement of
+    # a fresh server should not pay for its warm-up alone.
+    BENCH_PATHS="$d/byid.txt" timeout 60 wrk -t2 -c"$CONNS" -d1s \
+        -s tests/bench/paths.lua "http://127.0.0.1:$port" >/dev/null
     for target in byid first deep; do
         readrows+=("$n $(run_wrk "$target" "$port" "$d/$target.txt")")
     done
     readrows+=("$n $(run_wrk search "$port" "$tmp/search.txt")")
+    readrows+=("$n $(run_wrk broad "$port" "$tmp/broad.txt")")
     hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
     rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$spid/status")
     kill "$spid"
@@ -196,7 +203,7 @@ echo " deep_at: topics before the deep list page; serve_*: MB after the load)"
 
 printf '\n%-8s %9s %10s %9s %9s %7s %7s %7s\n' target topics req/s p50_ms \
     p99_ms errors x_64 p99_x64
-for target in byid first deep search; do
+for target in byid first deep search broad; do
     base_rps="" base_p99=""
     for r in "${readrows[@]}"; do
         set -- $r
@@ -210,4 +217,5 @@ for target in byid first deep search; do
     done
 done
 echo "(byid: random ids; first: the first list page; deep: a page deep in"
-echo " the cursor chain; search: the mix; x_64: req/s over the 64-topic row's)"
+echo " the cursor chain; search: the mix; broad: its 100 broad queries alone;"
+echo " x_64 and p99_x64: over the 64-topic row's)"
