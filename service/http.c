@@ -1033,18 +1033,24 @@ open_log(const char *path)
 /*
  * Stops accepting, then waits until no request is in flight or timeout
  * seconds have passed.  Returns the number of requests still in flight.
+ * The first call hands the listening socket over in *listener: it is shut
+ * down, so that new connections are refused, but only closed by the caller
+ * after MHD_stop_daemon(), as the I/O threads may still name it to epoll
+ * until then and a closed descriptor number can be reused at once.
  */
 static long
-drain(struct MHD_Daemon *d, unsigned int timeout)
+drain(struct MHD_Daemon *d, unsigned int timeout, MHD_socket *listener)
 {
     struct timespec t0, pause = {0, 10L * 1000 * 1000};
-    MHD_socket listener;
+    MHD_socket fd;
     long left;
 
     atomic_store(&draining, 1);
-    listener = MHD_quiesce_daemon(d);
-    if (listener != MHD_INVALID_SOCKET)
-        (void)close(listener);
+    fd = MHD_quiesce_daemon(d);
+    if (fd != MHD_INVALID_SOCKET) {
+        (void)shutdown(fd, SHUT_RDWR);
+        *listener = fd;
+    }
     (void)clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((left = metrics_in_flight()) > 0 &&
            usec_since(&t0) < (unsigned long)timeout * 1000000UL)
@@ -1113,6 +1119,7 @@ http_serve(const struct http_config *cfg)
     struct MHD_Daemon *d;
     const char *const *names;
     unsigned int threads = cfg->threads, slots, max_conn;
+    MHD_socket listener = MHD_INVALID_SOCKET;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                          MHD_USE_ERROR_LOG | MHD_USE_ITC |
                          MHD_ALLOW_SUSPEND_RESUME;
@@ -1264,7 +1271,7 @@ http_serve(const struct http_config *cfg)
     }
     fprintf(stderr, "wenda: %s, draining (at most %u s)\n",
             sig == SIGINT ? "interrupted" : "terminated", cfg->drain_timeout);
-    left = drain(d, cfg->drain_timeout);
+    left = drain(d, cfg->drain_timeout, &listener);
     if (left > 0)
         fprintf(stderr, "wenda: %ld requests still in flight after the "
                 "drain timeout\n", left);
@@ -1274,8 +1281,10 @@ http_serve(const struct http_config *cfg)
     metrics_queue_depth_source(NULL, NULL);
     writer_stop(srv.writer);
     srv.writer = NULL;
-    (void)drain(d, 1);
+    (void)drain(d, 1, &listener);
     MHD_stop_daemon(d);
+    if (listener != MHD_INVALID_SOCKET)
+        (void)close(listener);
     watchdog_stop(&srv.dog);
     free_pem(tls_cert);
     free_pem(tls_key);

@@ -41,14 +41,19 @@ static size_t nroutes;
 static atomic_long in_flight;
 static atomic_long connections;
 static atomic_ulong search_waits;
+/* The write queue's depth: the function and its context, and a lock that
+ * is held while they are called, so that the source can be taken away. */
+static pthread_mutex_t depth_lock = PTHREAD_MUTEX_INITIALIZER;
 static size_t (*depth_fn)(const void *ctx);
 static const void *depth_ctx;
 
 void
 metrics_queue_depth_source(size_t (*fn)(const void *ctx), const void *ctx)
 {
+    pthread_mutex_lock(&depth_lock);
     depth_fn = fn;
     depth_ctx = ctx;
+    pthread_mutex_unlock(&depth_lock);
 }
 static atomic_ulong search_rejects;
 static atomic_ulong request_timeouts;
@@ -228,10 +233,12 @@ metrics_render(struct buf *out)
                  "%lu\n", route_label(r), cum);
     }
     pthread_mutex_unlock(&render);
+    pthread_mutex_lock(&depth_lock);
     if (depth_fn != NULL)
         buf_addf(out, "# HELP wenda_write_queue_depth Writes waiting for "
                  "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
                  "wenda_write_queue_depth %zu\n", depth_fn(depth_ctx));
+    pthread_mutex_unlock(&depth_lock);
     buf_addf(out,
              "# HELP wenda_requests_in_flight Requests begun and not yet "
              "answered.\n"

@@ -39,7 +39,9 @@ void metrics_connection(int opened);
  * timeout (a slow client). */
 void metrics_request_timeouts(unsigned long n);
 
-/* Names the function /metrics asks for the write queue's depth. */
+/* Names the function /metrics asks for the write queue's depth (fn NULL:
+ * none).  Once it returns, the previous function is no longer called, so
+ * its context may be freed. */
 void metrics_queue_depth_source(size_t (*fn)(const void *ctx),
                                 const void *ctx);
 
