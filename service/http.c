@@ -365,6 +365,11 @@ store_for_thread(struct server *srv)
         fprintf(stderr, "wenda: %s\n", msg);
         return NULL;
     }
+    if (wenda_store_tune(st, &srv->cfg->tuning) != WENDA_OK) {
+        fprintf(stderr, "wenda: cannot apply the cache and mmap sizes\n");
+        wenda_store_close(st);
+        return NULL;
+    }
     pthread_mutex_lock(&srv->lock);
     if (srv->nstores == srv->capstores) {
         size_t cap = srv->capstores ? srv->capstores * 2 : 8;

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "wenda/store.h"
+
 struct http_config {
     const char *bind;           /* IPv4 or IPv6 address to listen on */
     unsigned int port;          /* 1..65535 */
@@ -27,6 +29,7 @@ struct http_config {
     int access_log;             /* one JSON line per request to the log */
     const char *tls_cert;       /* PEM files: HTTPS when both are set */
     const char *tls_key;
+    struct wenda_store_tuning tuning;   /* of every connection */
 };
 
 /*

@@ -30,6 +30,9 @@
 
 #define DEFAULT_DB "data/wenda.db"
 #define DEFAULT_CONTENT "content"
+#define DEFAULT_CACHE_KIB "2000"
+#define DEFAULT_MMAP "0"
+#define DEFAULT_SEARCH_CAP "5000"
 
 struct command {
     const char *name;
@@ -216,7 +219,14 @@ static const char serve_help[] =
     "                       (WENDA_ACCESS_LOG, default off)\n"
     "  --tls-cert FILE      PEM certificate: serve HTTPS (WENDA_TLS_CERT)\n"
     "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n"
-    "  --read-only          a replica: every write is 405 (WENDA_READ_ONLY=1)\n";
+    "  --read-only          a replica: every write is 405 (WENDA_READ_ONLY=1)\n"
+    "  --cache-size KIB     SQLite page cache of each connection, in KiB\n"
+    "                       (WENDA_CACHE_SIZE, default " DEFAULT_CACHE_KIB ")\n"
+    "  --mmap-size BYTES    bytes of the database read through mmap, 0 for\n"
+    "                       none (WENDA_MMAP_SIZE, default " DEFAULT_MMAP ")\n"
+    "  --search-cap N       matches of one search that are scored, 0 for all;\n"
+    "                       the rest rank after them (WENDA_SEARCH_CAP,\n"
+    "                       default " DEFAULT_SEARCH_CAP ")\n";
 
 /*
  * "*", or scheme://host[:port] as a browser sends it in Origin: no path,
@@ -271,6 +281,9 @@ cmd_serve(int argc, char **argv)
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},
         {"read-only", no_argument, NULL, 'R'},
+        {"cache-size", required_argument, NULL, 'M'},
+        {"mmap-size", required_argument, NULL, 'X'},
+        {"search-cap", required_argument, NULL, 'N'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -289,6 +302,9 @@ cmd_serve(int argc, char **argv)
     const char *private_env = env_or("WENDA_PRIVATE", "0");
     const char *alog = env_or("WENDA_ACCESS_LOG", "off");
     const char *ro_env = env_or("WENDA_READ_ONLY", "0");
+    const char *cache = env_or("WENDA_CACHE_SIZE", DEFAULT_CACHE_KIB);
+    const char *mmap_size = env_or("WENDA_MMAP_SIZE", DEFAULT_MMAP);
+    const char *cap = env_or("WENDA_SEARCH_CAP", DEFAULT_SEARCH_CAP);
     unsigned long v;
     struct stat sb;
     int c;
@@ -322,6 +338,9 @@ cmd_serve(int argc, char **argv)
         case 'C': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
         case 'R': ro_env = "1"; break;
+        case 'M': cache = optarg; break;
+        case 'X': mmap_size = optarg; break;
+        case 'N': cap = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -371,6 +390,19 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--write-batch: '%s' is not a number from "
                          "1 to 64", wbatch);
     cfg.write_batch = (size_t)v;
+    if (parse_uint(cache, 64, 1UL << 24, &v) != 0)
+        return bad_usage("serve", "--cache-size: '%s' is not a number of KiB "
+                         "from 64 to 16777216", cache);
+    cfg.tuning.cache_kib = (int64_t)v;
+    if (parse_uint(mmap_size, 0, 1UL << 40, &v) != 0)
+        return bad_usage("serve", "--mmap-size: '%s' is not a number of "
+                         "bytes from 0 to 1099511627776", mmap_size);
+    cfg.tuning.mmap_bytes = (int64_t)v;
+    if (parse_uint(cap, 0, 1UL << 30, &v) != 0 ||
+        (v > 0 && v < WENDA_SEARCH_MAX_LIMIT))
+        return bad_usage("serve", "--search-cap: '%s' is not 0 or a number "
+                         "from %d to 1073741824", cap, WENDA_SEARCH_MAX_LIMIT);
+    cfg.tuning.search_cap = (int64_t)v;
     if (strcmp(private_env, "0") != 0 && strcmp(private_env, "1") != 0)
         return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
                          private_env);

@@ -35,6 +35,9 @@
 #include "wenda/tokenize.h"
 
 #define SNIPPET_TOKENS 32
+/* A Latin word at the end of a query also finds the words it begins, once
+ * it has this many letters: a shorter prefix matches too many words. */
+#define PREFIX_MIN 3
 
 enum cls { C_SEP, C_LATIN, C_HAN, C_NEUTRAL };
 
@@ -224,8 +227,8 @@ struct phrase_map {
 
 static enum wenda_err
 build(struct wenda_tokenizer *tk, const char *q, size_t n,
-      enum wenda_search_level level, char **match, struct phrase_map *map,
-      char *msg, size_t msgcap)
+      enum wenda_search_level level, int prefix, char **match,
+      struct phrase_map *map, char *msg, size_t msgcap)
 {
     struct chunk_list chunks;
     struct buf b = {0};
@@ -283,7 +286,8 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
     } else {
         for (i = 0; i < chunks.n; i++) {
             const struct chunk *c = &chunks.v[i];
-            int twice = i == last && c->latin_only;
+            int twice = prefix && i == last && c->latin_only &&
+                        c->end - c->start >= PREFIX_MIN;
 
             if (i > 0)
                 buf_adds(&b, " AND ");
@@ -312,7 +316,7 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
                    enum wenda_search_level level, char **match, char *msg,
                    size_t msgcap)
 {
-    return build(tk, q, n, level, match, NULL, msg, msgcap);
+    return build(tk, q, n, level, 1, match, NULL, msg, msgcap);
 }
 
 /* ---- whole-title keys ------------------------------------------------- */
@@ -428,6 +432,9 @@ struct rank_params {
     const int *chunk;       /* chunk of each phrase; NULL: one each */
     int nchunk_map;
     int idf;
+    int64_t cap;            /* candidates per search; 0: every match */
+    int nidf;               /* idf_of[] holds the current query's; -1: not */
+    double idf_of[64];      /* MAX_PHRASES */
 };
 
 /* ---- writing the index ------------------------------------------------- */
@@ -651,13 +658,20 @@ struct rank_data {
     double avgdl;
 };
 
+/* Counts a phrase's matches, up to half the rows: past that, its IDF is
+ * floored anyway, and counting on would only cost time. */
+struct hit_count {
+    sqlite3_int64 hits, stop;
+};
+
 static int
 count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 {
+    struct hit_count *c = ctx;
+
     (void)api;
     (void)fts;
-    (*(sqlite3_int64 *)ctx)++;
-    return SQLITE_OK;
+    return ++c->hits > c->stop ? SQLITE_DONE : SQLITE_OK;
 }
 
 /* Looks up the topics whose whole-title key equals the query's. */
@@ -671,7 +685,7 @@ find_exact(struct rank_params *p, struct rank_data *d)
     if (p->keys == NULL &&
         sqlite3_prepare_v3(p->db,
                            "SELECT topic_id, weight FROM title_keys "
-                           "WHERE key = ?1",
+                           "WHERE key = ?1 ORDER BY weight DESC, topic_id",
                            -1, SQLITE_PREPARE_PERSISTENT, &p->keys,
                            NULL) != SQLITE_OK)
         return SQLITE_ERROR;
@@ -699,6 +713,15 @@ wenda_search_close(void *state)
         sqlite3_finalize(rp->ins_key);
         rp->keys = rp->ins_fts = rp->ins_key = NULL;
     }
+}
+
+void
+wenda_search_set_cap(void *state, int64_t cap)
+{
+    struct rank_params *rp = state;
+
+    if (rp != NULL)
+        rp->cap = cap > 0 ? cap : 0;
 }
 
 static void
@@ -730,7 +753,7 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
     }
     d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
-        sqlite3_int64 hits = 0;
+        struct hit_count c = {0, nrow / 2};
         double idf;
 
         d->chunk[i] = i;
@@ -738,13 +761,21 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
             d->idf[i] = 1.0;
             continue;
         }
-        if (api->xQueryPhrase(fts, i, &hits, count_row) != SQLITE_OK) {
+        if (p->nidf == d->nphrase) {   /* counted by another cursor */
+            d->idf[i] = p->idf_of[i];
+            continue;
+        }
+        if (api->xQueryPhrase(fts, i, &c, count_row) != SQLITE_OK) {
             free(d);
             return NULL;
         }
-        idf = log(((double)nrow - (double)hits + 0.5) /
-                  ((double)hits + 0.5));
+        idf = log(((double)nrow - (double)c.hits + 0.5) /
+                  ((double)c.hits + 0.5));
         d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
+    }
+    if (p->idf && p->nidf != d->nphrase) {
+        memcpy(p->idf_of, d->idf, (size_t)d->nphrase * sizeof(*d->idf));
+        p->nidf = d->nphrase;
     }
     d->nchunk = d->nphrase;
     if (p->chunk != NULL && p->nchunk_map == d->nphrase) {
@@ -783,6 +814,10 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
             return;
         }
     }
+    rowid = api->xRowid(fts);
+    for (i = 0; i < d->nexact; i++)
+        if (d->exact[i].id == rowid && d->exact[i].weight > exact)
+            exact = d->exact[i].weight;
     if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
         api->xColumnSize(fts, -1, &ntok) != SQLITE_OK) {
         sqlite3_result_error_code(ctx, SQLITE_ERROR);
@@ -803,10 +838,6 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < d->nchunk; i++)
         if (!in_title[i])
             titled = 0;
-    rowid = api->xRowid(fts);
-    for (i = 0; i < d->nexact; i++)
-        if (d->exact[i].id == rowid && d->exact[i].weight > exact)
-            exact = d->exact[i].weight;
     sqlite3_result_double(ctx, -score - RANK_TITLE * titled -
                                    RANK_EXACT * exact);
 }
@@ -1130,25 +1161,43 @@ wenda_search_register(sqlite3 *db, void **state)
 
 /* ---- running a search ---------------------------------------------------- */
 
-enum { SLOT_SEARCH, SLOT_COUNT };
+enum { SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET };
 
+/* The filters of a search, on the full-text row r. */
+#define FILTERS(r)                                                          \
+    "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM topics t "                  \
+    "       WHERE t.id = " r " AND t.category = ?6)) "                      \
+    "  AND (?7 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "              \
+    "       WHERE g.tag = ?7 AND g.topic_id = " r ")) "
+
+/*
+ * The candidates are the first ?9 matches in id order (all of them when
+ * ?9 is -1) and the first MAX_EXACT (32) topics whose whole title is the
+ * query (key ?10, found and scored with ?11); only they are scored, and
+ * SQLite keeps the best ?8 of them as they come.
+ */
 static const char search_sql[] =
-    "SELECT topics_fts.rowid, t.slug, t.title, t.title_en, t.category, "
-    "  wenda_snippet(topics_fts, ?5), rank "
-    "FROM topics_fts JOIN topics t ON t.id = topics_fts.rowid "
-    "WHERE topics_fts MATCH ?1 AND rank MATCH ?2 "
-    "  AND (?6 IS NULL OR t.category = ?6) "
-    "  AND (?7 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "       WHERE g.tag = ?7 AND g.topic_id = topics_fts.rowid)) "
-    "ORDER BY rank LIMIT ?8";
+    "WITH exact(id) AS (SELECT topic_id FROM title_keys WHERE key = ?10 "
+    "    ORDER BY weight DESC, topic_id LIMIT 32), "
+    "cand(id, r) AS ("
+    "  SELECT * FROM (SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
+    "    WHERE topics_fts MATCH ?1 AND rowid NOT IN exact "
+    FILTERS("topics_fts.rowid") "LIMIT ?9) "
+    "  UNION ALL "
+    "  SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
+    "    WHERE topics_fts MATCH ?11 AND rowid IN exact "
+    FILTERS("topics_fts.rowid") ") "
+    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r "
+    "FROM cand c JOIN topics t ON t.id = c.id "
+    "ORDER BY c.r, c.id LIMIT ?8";
 
 static const char count_sql[] =
     "SELECT count(*) FROM topics_fts "
-    "WHERE topics_fts MATCH ?1 "
-    "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM topics t "
-    "       WHERE t.id = topics_fts.rowid AND t.category = ?6)) "
-    "  AND (?7 IS NULL OR EXISTS (SELECT 1 FROM topic_tags g "
-    "       WHERE g.tag = ?7 AND g.topic_id = topics_fts.rowid))";
+    "WHERE topics_fts MATCH ?1 " FILTERS("topics_fts.rowid");
+
+static const char snippet_sql[] =
+    "SELECT wenda_snippet(topics_fts, ?5) FROM topics_fts "
+    "WHERE topics_fts MATCH ?1 AND rowid = ?2";
 
 /* Resets a cached statement for its next use. */
 static void
@@ -1171,14 +1220,43 @@ bind_filters(sqlite3_stmt *s, const char *match,
         sqlite3_bind_text(s, 7, query->tag, -1, SQLITE_STATIC);
 }
 
+/* Sets the snippet of each of the n hits, read with MATCH expression match. */
+static enum wenda_err
+add_snippets(struct wenda_store *st, const char *match,
+             struct wenda_search_hit *hits, size_t n)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_prepare(st, SLOT_SNIPPET, snippet_sql, &s);
+    size_t i;
+
+    for (i = 0; rc == WENDA_OK && i < n; i++) {
+        sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 2, hits[i].id);
+        sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            hits[i].snippet = col_dup(s, 0);
+            if (hits[i].snippet == NULL)
+                rc = WENDA_ERR_NOMEM;
+        } else {
+            rc = WENDA_ERR_DB;
+        }
+        reset(s);
+    }
+    return rc;
+}
+
 /*
  * Runs one MATCH expression: the best hits with their snippets, and the
- * number of matches.  rank_expr is the "wenda_rank(...)" call for it.
+ * number of matches.  key is the query's whole-title key and exact the
+ * expression that finds the topics of that title (match without prefix
+ * alternatives, whose setup costs too much to repeat topic by topic);
+ * both NULL when no title can equal the query.
  */
 static enum wenda_err
 run_level(struct wenda_store *st, const struct wenda_search_query *query,
-          const char *match, const char *key, const struct phrase_map *map,
-          int idf, struct wenda_search_result *out)
+          const char *match, const char *exact, const char *key,
+          const struct phrase_map *map, int idf,
+          struct wenda_search_result *out)
 {
     struct rank_params *params = wenda_store_search_state(st);
     sqlite3_stmt *s, *count;
@@ -1199,22 +1277,26 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->chunk = map ? map->chunk : NULL;
     params->nchunk_map = map ? map->n : 0;
     params->idf = idf;
+    params->nidf = -1;
     bind_filters(s, match, query);
-    sqlite3_bind_text(s, 2, "wenda_rank()", -1, SQLITE_STATIC);
-    sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
     sqlite3_bind_int(s, 8, (int)query->limit);
+    sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
+    if (key != NULL && exact != NULL) {
+        sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(s, 11, exact, -1, SQLITE_STATIC);
+    }
     while (rc == WENDA_OK && out->n < query->limit &&
            (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
+
         h->id = sqlite3_column_int64(s, 0);
         h->slug = col_dup(s, 1);
         h->title = col_dup(s, 2);
         h->title_en = col_dup(s, 3);
         h->category = col_dup(s, 4);
-        h->snippet = col_dup(s, 5);
-        h->score = rank_score(sqlite3_column_double(s, 6));
+        h->score = rank_score(sqlite3_column_double(s, 5));
         if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-            h->category == NULL || h->snippet == NULL)
+            h->category == NULL)
             rc = WENDA_ERR_NOMEM;
     }
     if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
@@ -1223,6 +1305,9 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->key = NULL;
     params->chunk = NULL;
     params->nchunk_map = 0;
+    params->nidf = -1;
+    if (rc == WENDA_OK)
+        rc = add_snippets(st, match, out->hits, out->n);
     if (rc != WENDA_OK)
         return rc;
     /* A page that is not full holds every match: no need to count. */
@@ -1246,7 +1331,7 @@ wenda_search_run(struct wenda_store *st,
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
     struct phrase_map map = {{0}, 0};
     struct buf key = {0};
-    char *match = NULL;
+    char *match = NULL, *exact = NULL;
     size_t n = strlen(query->q);
     enum wenda_err rc;
 
@@ -1258,22 +1343,28 @@ wenda_search_run(struct wenda_store *st,
                        WENDA_SEARCH_MAX_LIMIT);
         return WENDA_ERR_INVALID;
     }
-    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, &match, &map, msg, msgcap);
+    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, 1, &match, &map, msg,
+               msgcap);
+    if (rc == WENDA_OK)
+        rc = build(tk, query->q, n, WENDA_SEARCH_ALL, 0, &exact, NULL, msg,
+                   msgcap);
     if (rc == WENDA_OK)
         rc = key_of(tk, query->q, n, &key);
     if (rc == WENDA_OK)
-        rc = run_level(st, query, match, key.p ? key.p : "", &map, 0, out);
+        rc = run_level(st, query, match, exact, key.p ? key.p : "", &map, 0,
+                       out);
     if (rc == WENDA_OK && out->total == 0) {
-        /* Nothing has every chunk: take any word of the query. */
+        /* Nothing has every chunk: take any word of the query.  A whole
+         * title equal to the query would have had every chunk. */
         wenda_search_result_cleanup(out);
         free(match);
         match = NULL;
-        rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, msg,
+        rc = build(tk, query->q, n, WENDA_SEARCH_ANY, 1, &match, NULL, msg,
                    msgcap);
         if (rc == WENDA_OK)
-            rc = run_level(st, query, match, key.p ? key.p : "", NULL, 1,
-                           out);
+            rc = run_level(st, query, match, NULL, NULL, NULL, 1, out);
     }
+    free(exact);
     buf_cleanup(&key);
     free(match);
     if (rc != WENDA_OK)

@@ -271,6 +271,22 @@ fail:
     return rc;
 }
 
+enum wenda_err
+wenda_store_tune(struct wenda_store *st, const struct wenda_store_tuning *t)
+{
+    char sql[128];
+
+    /* Integers only, formatted here: PRAGMA takes no bound parameter. */
+    (void)snprintf(sql, sizeof(sql),
+                   "PRAGMA cache_size = %lld; PRAGMA mmap_size = %lld;",
+                   t->cache_kib > 0 ? -(long long)t->cache_kib : -2000LL,
+                   t->mmap_bytes > 0 ? (long long)t->mmap_bytes : 0LL);
+    if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    wenda_search_set_cap(st->search_state, t->search_cap);
+    return WENDA_OK;
+}
+
 void
 wenda_store_close(struct wenda_store *st)
 {

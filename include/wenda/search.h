@@ -107,6 +107,16 @@ enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
 
 /*
+ * Sets how many matches of one query the connection whose search state is
+ * state scores (0: all of them, the default; else at least
+ * WENDA_SEARCH_MAX_LIMIT).  Matches come in id order; past the cap, a
+ * match is not scored and ranks after every scored one, unless its whole
+ * title is the query: that one is always scored.  A query matching no
+ * more topics than the cap ranks them exactly as without it.
+ */
+void wenda_search_set_cap(void *state, int64_t cap);
+
+/*
  * Finds the topics most related to topic id: those sharing the most tags
  * with it first, then by bm25 of a search for any word of its title,
  * English title and tags; ties by id, so the answer is stable.  Never

@@ -58,6 +58,21 @@ void wenda_store_close(struct wenda_store *st);
 /* Returns the schema version this binary migrates to. */
 int wenda_store_schema_version(void);
 
+/* Memory and search settings of one connection (see wenda_store_tune()). */
+struct wenda_store_tuning {
+    int64_t cache_kib;    /* SQLite page cache, KiB; 0: SQLite's 2,000 */
+    int64_t mmap_bytes;   /* bytes of the file read through mmap; 0: none */
+    int64_t search_cap;   /* matches scored per search (0: all); see
+                             wenda_search_set_cap() */
+};
+
+/*
+ * Applies t to the store's connection.  Returns WENDA_ERR_DB when SQLite
+ * refuses a setting.
+ */
+enum wenda_err wenda_store_tune(struct wenda_store *st,
+                                const struct wenda_store_tuning *t);
+
 /*
  * Replaces everything in the store with c, in one transaction: either all
  * of c is stored or nothing changes.  Topics get ids 1, 2, ... in the order

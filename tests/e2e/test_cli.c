@@ -558,6 +558,18 @@ Test(command, serve_rejects_port_zero)
     serve_rejects("--port", "0", "0");
 }
 
+Test(command, serve_rejects_a_search_cap_below_a_page)
+{
+    serve_rejects("--search-cap", "10", "10");
+}
+
+Test(command, serve_rejects_cache_and_mmap_sizes_that_are_not_numbers)
+{
+    serve_rejects("--cache-size", "1", "1");
+    serve_rejects("--cache-size", "lots", "lots");
+    serve_rejects("--mmap-size", "-1", "-1");
+}
+
 Test(command, serve_rejects_a_port_above_65535)
 {
     serve_rejects("--port", "70000", "70000");

@@ -108,7 +108,14 @@ Test(query_builder, splits_where_latin_meets_han)
 
 Test(query_builder, makes_a_trailing_latin_word_a_prefix_too)
 {
-    assert_builds("gi", WENDA_SEARCH_ALL, "(\"gi\" OR \"gi\"*)");
+    assert_builds("gre", WENDA_SEARCH_ALL, "(\"gre\" OR \"gre\"*)");
+}
+
+Test(query_builder, leaves_a_word_of_one_or_two_letters_whole)
+{
+    /* "s"* would merge the doclist of every word that starts with s. */
+    assert_builds("gi", WENDA_SEARCH_ALL, "\"gi\"");
+    assert_builds("C/S", WENDA_SEARCH_ALL, "\"C\" AND \"S\"");
 }
 
 Test(query_builder, turns_fts5_syntax_into_plain_words)
