@@ -4,6 +4,7 @@
 #   make run        install missing packages, build, serve on 127.0.0.1:8080
 #   make test       install missing packages, build, run every test
 #   make lint       clang-tidy, cppcheck and the banned-function check
+#   make valgrind   the server under valgrind behind a few end-to-end suites
 #   make man-lint   mandoc and groff check the man page, deploy/wenda.1
 #   make openapi-lint  Redocly checks service/openapi.json (npx)
 #   make asan       the whole test suite under ASan+UBSan
@@ -40,6 +41,7 @@ APT_BENCH := wrk curl nginx-light time
 APT_FUZZ  := clang libclang-rt-14-dev
 # The study page's browser test; a CJK font so that its screenshot is legible.
 APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
+APT_VALGRIND := valgrind
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
@@ -386,6 +388,35 @@ tsan: deps all $(BUILD)/tests/wenda-tests
 	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=build-tsan/wenda \
 	    ./$(BUILD)/tests/wenda-tests --jobs 2
 
+# valgrind: the server, built plainly (-O1 -g, no sanitizer), runs under
+# memcheck behind a few end-to-end suites.  tests/valgrind.sh is the
+# WENDA_BIN that starts every server and command of those tests under
+# valgrind, and VALGRIND_SCALE stretches the harness's waits to match.
+# valgrind writes a log only for an error or a definite or indirect leak
+# (third-party noise is in tests/valgrind.supp) and makes the process exit
+# 99; any log with a report fails the target.  The kill -9 cycles are left
+# out: a killed server cannot report its leaks, and twenty valgrind starts
+# take minutes.
+VALGRIND_BUILD  ?= build-valgrind
+VALGRIND_SCALE  ?= 20
+VALGRIND_SUITES ?= @(e2e_topic|e2e_search|e2e_write|e2e_admin|e2e_lifecycle)/!(keeps_every_acknowledged_write_through_*)
+.PHONY: valgrind deps-valgrind
+valgrind: deps deps-valgrind all $(BUILD)/tests/wenda-tests
+	$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) OPT="-O1 -g" \
+	    $(VALGRIND_BUILD)/wenda
+	@rm -rf $(VALGRIND_BUILD)/logs && mkdir -p $(VALGRIND_BUILD)/logs
+	WENDA_BIN=tests/valgrind.sh \
+	WENDA_VALGRIND_BIN=$(CURDIR)/$(VALGRIND_BUILD)/wenda \
+	WENDA_VALGRIND_LOGS=$(CURDIR)/$(VALGRIND_BUILD)/logs \
+	WENDA_TEST_TIMEOUT_SCALE=$(VALGRIND_SCALE) \
+	    ./$(BUILD)/tests/wenda-tests --jobs 2 --filter '$(VALGRIND_SUITES)'
+	@logs=$(VALGRIND_BUILD)/logs; \
+	  bad=$$(find $$logs -type f -size +0 | sort); \
+	  if [ -n "$$bad" ]; then cat $$bad >&2; \
+	    echo "valgrind: reports in" $$bad >&2; exit 1; fi; \
+	  echo "== valgrind: $$(ls $$logs | wc -l) wenda processes, no error," \
+	    "no definite or indirect leak"
+
 $(BUILD)/tests/pool-stress: tests/tsan/pool_stress.c $(BUILD)/libwenda.a
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $^ $(DEP_LIBS)
@@ -414,6 +445,9 @@ deps-lint:
 
 deps-bench:
 	$(call apt_install,$(APT_BENCH))
+
+deps-valgrind:
+	$(call apt_install,$(APT_VALGRIND))
 
 deps-fuzz:
 	$(call apt_install,$(APT_FUZZ))

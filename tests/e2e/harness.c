@@ -53,6 +53,7 @@ struct buf {
 };
 
 static double now_s(void);
+static double scaled(double seconds);
 static void sleep_ms(long ms);
 static int pick_port(unsigned short *port);
 static int make_temp_dir(char *out, size_t cap, const char *what);
@@ -89,6 +90,20 @@ now_s(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Returns seconds times $WENDA_TEST_TIMEOUT_SCALE when that is above 1: a
+ * server run under valgrind starts, answers and stops tens of times more
+ * slowly, and must not be killed for it before it can report.
+ */
+static double
+scaled(double seconds)
+{
+    const char *v = getenv("WENDA_TEST_TIMEOUT_SCALE");
+    double k = v != NULL ? strtod(v, NULL) : 1.0;
+
+    return k > 1.0 ? seconds * k : seconds;
 }
 
 static void
@@ -431,7 +446,7 @@ start_once(struct wenda_server *srv, const char *bin,
     track(pid);
     srv->pid = pid;
 
-    deadline = now_s() + STARTUP_TIMEOUT_S;
+    deadline = now_s() + scaled(STARTUP_TIMEOUT_S);
     for (;;) {
         struct http_reply r;
         long status;
@@ -462,7 +477,7 @@ start_once(struct wenda_server *srv, const char *bin,
     snprintf(srv->why, sizeof srv->why,
              "GET /healthz did not answer 200 within %.0f s on port %u; "
              "log tail:\n%s",
-             STARTUP_TIMEOUT_S, (unsigned)srv->port, tail);
+             scaled(STARTUP_TIMEOUT_S), (unsigned)srv->port, tail);
     return -1;
 }
 
@@ -513,7 +528,7 @@ harness_stop(struct wenda_server *srv)
     if (srv->pid <= 0)
         return -1;
     kill(srv->pid, SIGTERM);
-    if (wait_bounded(srv->pid, STOP_TIMEOUT_S, &wstatus)) {
+    if (wait_bounded(srv->pid, scaled(STOP_TIMEOUT_S), &wstatus)) {
         code = decode_status(wstatus);
         untrack(srv->pid);
     } else {
@@ -594,7 +609,7 @@ harness_run(const char *const *args, double timeout_s,
         return -1;
     }
     track(pid);
-    if (wait_bounded(pid, timeout_s, &wstatus)) {
+    if (wait_bounded(pid, scaled(timeout_s), &wstatus)) {
         out->status = decode_status(wstatus);
         untrack(pid);
     } else {
@@ -719,8 +734,9 @@ http_request_on(CURL *easy, const struct wenda_server *srv,
     curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L);
     curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(scaled(2.0) * 1000));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)(scaled(10.0) * 1000));
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
     if (srv->cainfo[0] != '\0')
         curl_easy_setopt(easy, CURLOPT_CAINFO, srv->cainfo);
@@ -896,7 +912,7 @@ http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
         sent += (size_t)n;
     }
 
-    deadline = now_s() + RAW_TIMEOUT_MS / 1000.0;
+    deadline = now_s() + scaled(RAW_TIMEOUT_MS / 1000.0);
     while (got + 1 < cap) {
         struct pollfd p = {fd, POLLIN, 0};
         int left_ms = (int)((deadline - now_s()) * 1000.0);

@@ -16,7 +16,9 @@
  *
  * The binary is named by the environment variable WENDA_BIN (default
  * "build/wenda"), relative to the current directory, which is the repository
- * root when the tests run.
+ * root when the tests run.  WENDA_TEST_TIMEOUT_SCALE, a number above 1,
+ * multiplies every wait of the harness (startup, stop, harness_run(), a
+ * request), for a server run under valgrind.
  */
 #ifndef WENDA_TESTS_E2E_HARNESS_H
 #define WENDA_TESTS_E2E_HARNESS_H
