@@ -271,6 +271,7 @@ Test(e2e_slow, answers_a_normal_client_beside_1000_idle_and_200_slow_connections
                                         "/v1/search?q=%E6%AD%BB%E9%94%81"};
     char tail[2048];
     double slowest = 0, began, last_open = 0;
+    double first_close[2] = {1e9, 1e9}, last_close[2] = {0, 0};
     pthread_t driver;
     long open_seen = -1, timeouts;
     int i, k;
@@ -343,13 +344,20 @@ Test(e2e_slow, answers_a_normal_client_beside_1000_idle_and_200_slow_connections
         cr_assert_eq(m->received, 0);
         if (m->slow)
             cr_assert_lt(m->sent, sizeof slow_request - 1);
+        if (lived < first_close[m->slow])
+            first_close[m->slow] = lived;
+        if (lived > last_close[m->slow])
+            last_close[m->slow] = lived;
     }
     /* The slow ones were closed by the request deadline. */
     timeouts = server_metric("wenda_request_timeouts_total");
     cr_assert_geq(timeouts, SLOW_CONNS, "%ld request timeouts", timeouts);
     cr_log_info("%d normal requests beside %d idle and %d slow connections: "
-                "slowest %.3f s; %ld request timeouts", NORMAL_REQUESTS,
-                IDLE_CONNS, SLOW_CONNS, slowest, timeouts);
+                "slowest %.3f s; idle ones closed after %.2f-%.2f s, slow "
+                "ones after %.2f-%.2f s; %ld request timeouts",
+                NORMAL_REQUESTS, IDLE_CONNS, SLOW_CONNS, slowest,
+                first_close[0], last_close[0], first_close[1], last_close[1],
+                timeouts);
     cr_assert_eq(harness_stop(&srv), 0);
 }
 
@@ -535,4 +543,7 @@ Test(e2e_slow, answers_503_with_retry_after_when_the_write_queue_is_full,
     }
     cr_assert_geq(rejected, QUEUED_WRITES - 2);
     cr_assert_geq(created, 1, "the writer's own job was not committed");
+    cr_log_info("%d concurrent writes behind a held write lock with "
+                "--write-queue 1: %d created, %d refused with 503",
+                QUEUED_WRITES, created, rejected);
 }
