@@ -32,7 +32,7 @@
 #define DEFAULT_CONTENT "content"
 #define DEFAULT_CACHE_KIB "2000"
 #define DEFAULT_MMAP "0"
-#define DEFAULT_SEARCH_CAP "5000"
+#define DEFAULT_SEARCH_CAP "1000"
 
 struct command {
     const char *name;
@@ -603,7 +603,7 @@ cmd_import(int argc, char **argv)
     const char *db = env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
     struct stat sb;
     size_t n = 0;
-    int c, rc;
+    int c, rc, is_dir;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -618,11 +618,15 @@ cmd_import(int argc, char **argv)
     if (argc - optind != 1)
         return bad_usage("import", "%s", "needs exactly one SOURCE argument");
     src = argv[optind];
-    if (strcmp(src, "-") != 0 && stat(src, &sb) != 0) {
-        fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
-        return 1;
+    is_dir = 0;
+    if (strcmp(src, "-") != 0) {
+        if (stat(src, &sb) != 0) {
+            fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
+            return 1;
+        }
+        is_dir = S_ISDIR(sb.st_mode);
     }
-    if (strcmp(src, "-") != 0 && S_ISDIR(sb.st_mode)) {
+    if (is_dir) {
         if (cats != NULL)
             return bad_usage("import", "%s", "--categories goes with NDJSON; "
                              "a content directory has its categories.yml");
