@@ -685,7 +685,8 @@ find_exact(struct rank_params *p, struct rank_data *d)
     if (p->keys == NULL &&
         sqlite3_prepare_v3(p->db,
                            "SELECT topic_id, weight FROM title_keys "
-                           "WHERE key = ?1 ORDER BY weight DESC, topic_id",
+                           "WHERE key = ?1 ORDER BY weight DESC, topic_id "
+                           "LIMIT 32",
                            -1, SQLITE_PREPARE_PERSISTENT, &p->keys,
                            NULL) != SQLITE_OK)
         return SQLITE_ERROR;
@@ -883,6 +884,7 @@ struct snip_cache {
 struct collect {
     struct span *pos;
     int n, cap, failed;
+    int need;   /* stop after this many positions (0: never) */
 };
 
 static int
@@ -909,7 +911,7 @@ collect_token(void *ctx, int flags, const char *tok, int ntok, int start,
     c->pos[c->n].start = start;
     c->pos[c->n].end = end;
     c->n++;
-    return SQLITE_OK;
+    return c->need > 0 && c->n >= c->need ? SQLITE_DONE : SQLITE_OK;
 }
 
 static void
@@ -966,12 +968,13 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
 {
     struct snip_cache *cache = api->xUserData(fts);
     struct span marks[SNIP_MAX_MARKS], window = {0, 0};
-    struct collect c = {NULL, 0, 0, 0};
+    struct collect c = {NULL, 0, 0, 0, 0};
     struct snip_entry *e = NULL;
     const struct span *pos;
     struct buf out = {0};
     const char *text;
     int ntext, ninst = 0, npos, nmarks = 0, ntok, i, j, best = -1, at;
+    int complete = 1;
     int64_t rowid = api->xRowid(fts);
     uint64_t hash = 0xcbf29ce484222325u;
 
@@ -987,45 +990,16 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
         sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
         return;
     }
-    /* The token positions of the answer: cached, or tokenized now. */
-    for (i = 0; i < ntext; i++) {
-        hash ^= (unsigned char)text[i];
-        hash *= 0x100000001b3u;
-    }
-    if (cache != NULL) {
-        e = &cache->slot[(uint64_t)rowid % SNIP_SLOTS];
-        if (e->pos == NULL || e->rowid != rowid || e->ntext != ntext ||
-            e->hash != hash)
-            e = NULL;
-    }
-    if (e != NULL) {
-        pos = e->pos;
-        npos = e->n;
-    } else {
-        if (api->xTokenize(fts, text, ntext, &c, collect_token) !=
-                SQLITE_OK ||
-            c.failed) {
-            free(c.pos);
-            sqlite3_result_error_nomem(ctx);
-            return;
-        }
-        pos = c.pos;
-        npos = c.n;
-    }
-    /* Matches in the answer, as byte spans of their first to last token. */
+    /* Matches in the answer, as positions of their first to last token. */
     for (i = 0; i < ninst && nmarks < SNIP_MAX_MARKS; i++) {
         int phrase, col, off, size;
 
         if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
-            col != SNIP_COL || off < 0 || off >= npos)
+            col != SNIP_COL || off < 0)
             continue;
         size = api->xPhraseSize(fts, phrase);
-        if (size < 1)
-            size = 1;
-        if (off + size > npos)
-            size = npos - off;
-        marks[nmarks].start = off;               /* positions for now */
-        marks[nmarks].end = off + size - 1;
+        marks[nmarks].start = off;
+        marks[nmarks].end = off + (size < 1 ? 1 : size) - 1;
         nmarks++;
     }
     /* The window: the one starting a quarter before a match that holds
@@ -1043,9 +1017,47 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
             window.start = from;
         }
     }
+    /* The token positions of the answer: cached, or tokenized now, only
+     * as far as one past the window (which tells whether text follows). */
+    for (i = 0; i < ntext; i++) {
+        hash ^= (unsigned char)text[i];
+        hash *= 0x100000001b3u;
+    }
+    if (cache != NULL) {
+        e = &cache->slot[(uint64_t)rowid % SNIP_SLOTS];
+        if (e->pos == NULL || e->rowid != rowid || e->ntext != ntext ||
+            e->hash != hash)
+            e = NULL;
+    }
+    if (e != NULL) {
+        pos = e->pos;
+        npos = e->n;
+    } else {
+        int trc;
+
+        c.need = window.start + ntok + 1;
+        trc = api->xTokenize(fts, text, ntext, &c, collect_token);
+        if ((trc != SQLITE_OK && trc != SQLITE_DONE) || c.failed) {
+            free(c.pos);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        complete = c.n < c.need;
+        pos = c.pos;
+        npos = c.n;
+    }
+    /* A window past the end of a short answer moves back. */
     if (npos > 0 && window.start + ntok > npos)
         window.start = npos > ntok ? npos - ntok : 0;
     window.end = window.start + ntok < npos ? window.start + ntok : npos;
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (marks[i].start >= npos)
+            continue;
+        if (marks[i].end >= npos)
+            marks[i].end = npos - 1;
+        marks[j++] = marks[i];
+    }
+    nmarks = j;
     /* Positions to bytes; merge overlapping marks (bigrams overlap). */
     for (i = 0, j = 0; i < nmarks; i++) {
         if (marks[i].start < window.start || marks[i].end >= window.end)
@@ -1087,9 +1099,9 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (window.end < npos)
             buf_adds(&out, "…");
     }
-    /* Keep the positions of a freshly tokenized answer. */
+    /* Keep the positions of an answer tokenized to its end. */
     if (c.pos != NULL) {
-        if (cache != NULL && c.n <= SNIP_MAX_CACHED) {
+        if (cache != NULL && complete && c.n <= SNIP_MAX_CACHED) {
             struct snip_entry *slot = &cache->slot[(uint64_t)rowid %
                                                    SNIP_SLOTS];
 
@@ -1188,8 +1200,8 @@ static const char search_sql[] =
     "    WHERE topics_fts MATCH ?11 AND rowid IN exact "
     FILTERS("topics_fts.rowid") ") "
     "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r "
-    "FROM cand c JOIN topics t ON t.id = c.id "
-    "ORDER BY c.r, c.id LIMIT ?8";
+    "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8) c "
+    "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
 
 static const char count_sql[] =
     "SELECT count(*) FROM topics_fts "
