@@ -1199,36 +1199,24 @@ http_serve(const struct http_config *cfg)
             WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg[0] ? msg : "cannot open the "
                 "token key");
-        free_pem(tls_cert);
-        free_pem(tls_key);
-        return 1;
+        goto fail_pem;
     }
     if (writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
                      &srv.writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
-        wenda_auth_close(srv.auth);
-        free_pem(tls_cert);
-        free_pem(tls_key);
-        return 1;
+        goto fail_auth;
     }
     metrics_queue_depth_source(queue_depth, srv.writer);
     if (sem_init(&srv.search_slots, 0, slots) != 0) {
         fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
                 strerror(errno));
-        free_pem(tls_cert);
-        free_pem(tls_key);
-        return 1;
+        goto fail_writer;
     }
     max_conn = fit_connections(cfg->max_connections, threads);
     if (watchdog_start(&srv.dog, cfg->idle_timeout) != 0) {
         fprintf(stderr, "wenda: cannot start the request watchdog: %s\n",
                 strerror(errno));
-        free_pem(tls_cert);
-        free_pem(tls_key);
-        (void)sem_destroy(&srv.search_slots);
-        writer_stop(srv.writer);
-        wenda_auth_close(srv.auth);
-        return 1;
+        goto fail_sem;
     }
     d = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
@@ -1249,12 +1237,7 @@ http_serve(const struct http_config *cfg)
                 "an address of this machine, or a bad TLS key pair?)\n",
                 cfg->bind, cfg->port);
         watchdog_stop(&srv.dog);
-        free_pem(tls_cert);
-        free_pem(tls_key);
-        (void)sem_destroy(&srv.search_slots);
-        writer_stop(srv.writer);
-        wenda_auth_close(srv.auth);
-        return 1;
+        goto fail_sem;
     }
     fprintf(stderr, "wenda: serving %s on %s://%s%s%s:%u/ with %u "
             "threads, %u search slots, %u connections at most\n",
@@ -1302,4 +1285,16 @@ http_serve(const struct http_config *cfg)
     pthread_mutex_unlock(&srv.lock);
     fprintf(stderr, "wenda: stopped\n");
     return 0;
+
+fail_sem:
+    (void)sem_destroy(&srv.search_slots);
+fail_writer:
+    metrics_queue_depth_source(NULL, NULL);
+    writer_stop(srv.writer);
+fail_auth:
+    wenda_auth_close(srv.auth);
+fail_pem:
+    free_pem(tls_cert);
+    free_pem(tls_key);
+    return 1;
 }
