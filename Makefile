@@ -63,6 +63,7 @@ CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c \
             service/render.c service/study.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
+            service/ndjson.c \
             service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 

@@ -21,6 +21,7 @@
 
 #include "api.h"
 #include "http.h"
+#include "ndjson.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
@@ -500,19 +501,18 @@ db_command(const char *cmd, const char *help, int argc, char **argv,
 /*
  * Streams the NDJSON topics of f (named name) into the store at db, in
  * one transaction, with the categories of cats_file (NULL: keep the
- * database's).  Every line is checked as POST /v1/import checks it; the
- * first bad one is named and nothing is imported.
+ * database's), nworkers threads preparing the topics (see
+ * ndjson_import()).  Every line is checked as POST /v1/import checks it;
+ * the first bad one is named and nothing is imported.
  */
 static int
 import_ndjson(FILE *f, const char *name, const char *cats_file,
-              const char *db, size_t *ntopics)
+              const char *db, unsigned int nworkers, size_t *ntopics)
 {
     struct wenda_content cats = {0};
     struct wenda_store *st = NULL;
     struct wenda_import *im = NULL;
-    char *line = NULL;
-    size_t cap = 0, lineno = 0;
-    ssize_t len;
+    struct ndjson_status ns;
     char msg[512];
     int problems = 0, status = 1;
     enum wenda_err rc;
@@ -525,6 +525,7 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
                 cats_file, problems, problems == 1 ? "" : "s");
         return 1;
     }
+    msg[0] = '\0';
     rc = wenda_store_open(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
     if (rc == WENDA_OK)
         rc = wenda_store_import_begin(st, cats_file ? cats.cats : NULL,
@@ -533,30 +534,19 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
         fprintf(stderr, "wenda: %s\n", msg[0] ? msg : wenda_err_title(rc));
         goto done;
     }
-    while ((len = getline(&line, &cap, f)) >= 0) {
-        struct wenda_topic t;
-        size_t n = (size_t)len;
-
-        lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            n--;
-        if (n == 0)
-            continue;
-        rc = api_topic_from_line(line, n, &t, msg, sizeof(msg));
-        if (rc == WENDA_OK) {
-            rc = wenda_store_import_add(im, &t, msg, sizeof(msg));
-            wenda_topic_cleanup(&t);
-        }
-        if (rc != WENDA_OK) {
-            fprintf(stderr, "%s:%zu: %s%s\n", name, lineno,
+    rc = ndjson_import(im, f, nworkers, &ns);
+    *ntopics = ns.ntopics;
+    if (rc != WENDA_OK) {
+        if (ns.lineno > 0)
+            fprintf(stderr, "%s:%zu: %s%s\n", name, ns.lineno,
                     rc == WENDA_ERR_PARSE ? "not valid JSON: " : "",
-                    msg[0] ? msg : wenda_err_title(rc));
-            goto done;
-        }
-        (*ntopics)++;
-    }
-    if (ferror(f)) {
-        fprintf(stderr, "wenda: cannot read %s: %s\n", name, strerror(errno));
+                    ns.msg[0] ? ns.msg : wenda_err_title(rc));
+        else if (rc == WENDA_ERR_IO)
+            fprintf(stderr, "wenda: cannot read %s: %s\n", name,
+                    strerror(ns.read_errno));
+        else
+            fprintf(stderr, "wenda: import of %s failed: %s\n", name,
+                    wenda_err_title(rc));
         goto done;
     }
     rc = wenda_store_import_end(im, 1);
@@ -574,15 +564,31 @@ done:
         fprintf(stderr, "wenda: nothing imported\n");
     wenda_store_close(st);
     wenda_content_cleanup(&cats);
-    free(line);
     return status;
+}
+
+/* Reads --threads: 0..NDJSON_MAX_WORKERS into *out; -1 when s is not. */
+static int
+parse_workers(const char *s, unsigned int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < 0 ||
+        v > (long)NDJSON_MAX_WORKERS)
+        return -1;
+    *out = (unsigned int)v;
+    return 0;
 }
 
 static int
 cmd_import(int argc, char **argv)
 {
     static const char help[] =
-        "usage: wenda import [--db PATH] [--categories FILE] SOURCE\n"
+        "usage: wenda import [--db PATH] [--categories FILE] [--threads N]\n"
+        "                    SOURCE\n"
         "\n"
         "Replaces every topic in the database with those of SOURCE, in one\n"
         "transaction, when SOURCE has no problem.  SOURCE is a content\n"
@@ -593,22 +599,33 @@ cmd_import(int argc, char **argv)
         "                     default " DEFAULT_DB ")\n"
         "  --categories FILE  with NDJSON, the categories (in the form of\n"
         "                     categories.yml) that replace the database's;\n"
-        "                     without it, the database's are kept\n";
+        "                     without it, the database's are kept\n"
+        "  --threads N        with NDJSON, N threads parse, render and\n"
+        "                     tokenize the topics while this one writes\n"
+        "                     them (default: processors online less one,\n"
+        "                     at least 1); 0 does everything on one thread\n";
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"categories", required_argument, NULL, 'c'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *db = env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
     struct stat sb;
     size_t n = 0;
+    unsigned int nworkers = ndjson_default_workers();
     int c, rc, is_dir;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
         case 'c': cats = optarg; break;
+        case 't':
+            if (parse_workers(optarg, &nworkers) != 0)
+                return bad_usage("import", "--threads: %s",
+                                 "must be an integer from 0 to 64");
+            break;
         case 'h': fputs(help, stdout); return 0;
         default: return bad_usage("import", "%s", "bad option");
         }
@@ -642,7 +659,7 @@ cmd_import(int argc, char **argv)
         }
         make_parent(db);
         rc = import_ndjson(f, strcmp(src, "-") == 0 ? "<stdin>" : src, cats,
-                           db, &n);
+                           db, nworkers, &n);
         if (f != stdin)
             (void)fclose(f);
         if (rc != 0)

@@ -23,6 +23,7 @@
  */
 #include "wenda/search.h"
 
+#include <limits.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -484,45 +485,84 @@ step_once(sqlite3_stmt *s)
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
 
+/* The full-text columns of topics_fts, in their order. */
+enum { COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, NCOLS };
+
+/*
+ * The index row of one topic, ready to be written: the text of each
+ * full-text column, optionally its tokens, and the whole-title keys in the
+ * order they are inserted (a key met twice keeps its larger weight).
+ */
+struct wenda_search_row {
+    char *col[NCOLS];
+    int len[NCOLS]; /* strlen() of each */
+    struct wenda_token_stream tokens[NCOLS];
+    int tokenized; /* tokens[] holds each column's tokens */
+    struct title_key {
+        char *key;
+        size_t n;
+        int weight;
+    } *keys;
+    size_t nkeys, cap_keys;
+};
+
+/* Appends the key of text (when it has one) to row->keys. */
 static enum wenda_err
-add_key(struct wenda_store *st, int64_t id, const char *text, int weight,
-        struct buf *key)
+add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
+        const char *text, int weight, struct buf *key)
 {
-    struct rank_params *rp = wenda_store_search_state(st);
-    sqlite3_stmt *s;
+    struct title_key *k;
     enum wenda_err rc;
 
     if (text == NULL || text[0] == '\0')
         return WENDA_OK;
-    rc = key_of(wenda_store_tokenizer(st), text, strlen(text), key);
+    rc = key_of(tk, text, strlen(text), key);
     if (rc != WENDA_OK || key->n == 0)
         return rc;
-    s = index_stmt(st, &rp->ins_key,
-                   "INSERT INTO title_keys(topic_id, key, weight) "
-                   "VALUES (?1, ?2, ?3) ON CONFLICT(key, topic_id) "
-                   "DO UPDATE SET weight = max(weight, excluded.weight)");
-    if (s == NULL)
-        return WENDA_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, key->p, (int)key->n, SQLITE_STATIC);
-    sqlite3_bind_int(s, 3, weight);
-    return step_once(s);
+    if (row->nkeys == row->cap_keys) {
+        size_t cap = row->cap_keys ? 2 * row->cap_keys : 8;
+
+        k = realloc(row->keys, cap * sizeof(*k));
+        if (k == NULL)
+            return WENDA_ERR_NOMEM;
+        row->keys = k;
+        row->cap_keys = cap;
+    }
+    k = &row->keys[row->nkeys];
+    k->key = malloc(key->n);
+    if (k->key == NULL)
+        return WENDA_ERR_NOMEM;
+    memcpy(k->key, key->p, key->n);
+    k->n = key->n;
+    k->weight = weight;
+    row->nkeys++;
+    return WENDA_OK;
+}
+
+/* Moves the text of b (or "" when b is empty) into *col. */
+static enum wenda_err
+take_col(struct buf *b, char **col)
+{
+    *col = buf_take(b, NULL);
+    return *col != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
 enum wenda_err
-wenda_search_index(struct wenda_store *st, int64_t id,
-                   const struct wenda_topic *t)
+wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
+                     int pretokenize, struct wenda_search_row **out)
 {
-    struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
     struct buf title = {0}, aliases = {0}, tags = {0}, pinyin = {0};
     struct buf whole = {0}, key = {0};
-    struct rank_params *rp = wenda_store_search_state(st);
-    sqlite3_stmt *s;
+    struct wenda_search_row *row;
     enum wenda_err rc;
     size_t i;
 
+    *out = NULL;
     if (tk == NULL)
         return WENDA_ERR_INTERNAL;
+    row = calloc(1, sizeof(*row));
+    if (row == NULL)
+        return WENDA_ERR_NOMEM;
     buf_adds(&title, t->title);
     if (t->title_en != NULL && t->title_en[0] != '\0') {
         buf_adds(&title, " / ");
@@ -544,36 +584,133 @@ wenda_search_index(struct wenda_store *st, int64_t id,
     if (rc == WENDA_OK && (buf_failed(&title) || buf_failed(&aliases) ||
                            buf_failed(&tags)))
         rc = WENDA_ERR_NOMEM;
-    if (rc != WENDA_OK)
-        goto cleanup;
-    rc = WENDA_ERR_DB;
-    s = index_stmt(st, &rp->ins_fts,
-                   "INSERT INTO topics_fts(rowid, title, aliases, pinyin, "
-                   "tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
-    if (s == NULL)
-        goto cleanup;
-    sqlite3_bind_int64(s, 1, id);
-    sqlite3_bind_text(s, 2, title.p ? title.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, aliases.p ? aliases.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, pinyin.p ? pinyin.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 5, tags.p ? tags.p : "", -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 6, t->answer ? t->answer : "", -1, SQLITE_STATIC);
-    if (step_once(s) != WENDA_OK)
-        goto cleanup;
-    rc = add_key(st, id, t->title, 2, &key);
     if (rc == WENDA_OK)
-        rc = add_key(st, id, t->title_en, 2, &key);
+        rc = take_col(&title, &row->col[COL_TITLE]);
     if (rc == WENDA_OK)
-        rc = add_key(st, id, whole.p, 2, &key);
+        rc = take_col(&aliases, &row->col[COL_ALIASES]);
+    if (rc == WENDA_OK)
+        rc = take_col(&pinyin, &row->col[COL_PINYIN]);
+    if (rc == WENDA_OK)
+        rc = take_col(&tags, &row->col[COL_TAGS]);
+    if (rc == WENDA_OK) {
+        row->col[COL_ANSWER] = strdup(t->answer ? t->answer : "");
+        if (row->col[COL_ANSWER] == NULL)
+            rc = WENDA_ERR_NOMEM;
+    }
+    if (rc == WENDA_OK)
+        rc = add_key(tk, row, t->title, 2, &key);
+    if (rc == WENDA_OK)
+        rc = add_key(tk, row, t->title_en, 2, &key);
+    if (rc == WENDA_OK)
+        rc = add_key(tk, row, whole.p, 2, &key);
     for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
-        rc = add_key(st, id, t->aliases.v[i], 1, &key);
-cleanup:
+        rc = add_key(tk, row, t->aliases.v[i], 1, &key);
+    for (i = 0; rc == WENDA_OK && i < NCOLS; i++) {
+        size_t n = strlen(row->col[i]);
+
+        if (n > INT_MAX)
+            rc = WENDA_ERR_TOO_LARGE;
+        else
+            row->len[i] = (int)n;
+    }
+    for (i = 0; rc == WENDA_OK && pretokenize && i < NCOLS; i++)
+        rc = wenda_tokenize_record(tk, row->col[i], row->len[i],
+                                   &row->tokens[i]);
+    row->tokenized = pretokenize && rc == WENDA_OK;
     buf_cleanup(&title);
     buf_cleanup(&aliases);
     buf_cleanup(&tags);
     buf_cleanup(&pinyin);
     buf_cleanup(&whole);
     buf_cleanup(&key);
+    if (rc != WENDA_OK) {
+        wenda_search_row_free(row);
+        return rc;
+    }
+    *out = row;
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_search_write(struct wenda_store *st, int64_t id,
+                   const struct wenda_search_row *row)
+{
+    struct rank_params *rp = wenda_store_search_state(st);
+    struct wenda_token_preset preset[NCOLS];
+    sqlite3_stmt *s;
+    enum wenda_err rc;
+    size_t i;
+
+    s = index_stmt(st, &rp->ins_fts,
+                   "INSERT INTO topics_fts(rowid, title, aliases, pinyin, "
+                   "tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+    if (s == NULL)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(s, 1, id);
+    for (i = 0; i < NCOLS; i++) {
+        sqlite3_bind_text(s, (int)i + 2, row->col[i], row->len[i],
+                          SQLITE_STATIC);
+        preset[i].text = row->col[i];
+        preset[i].ntext = row->len[i];
+        preset[i].tokens = &row->tokens[i];
+    }
+    /*
+     * FTS5 tokenizes each column inside the step; with the row's tokens
+     * preset, the "wenda" tokenizer replays them instead of doing the work
+     * again on this thread.
+     */
+    if (row->tokenized)
+        wenda_tokenize_preset(preset, NCOLS);
+    rc = step_once(s);
+    if (row->tokenized)
+        wenda_tokenize_preset(NULL, 0);
+    if (rc != WENDA_OK)
+        return rc;
+    s = index_stmt(st, &rp->ins_key,
+                   "INSERT INTO title_keys(topic_id, key, weight) "
+                   "VALUES (?1, ?2, ?3) ON CONFLICT(key, topic_id) "
+                   "DO UPDATE SET weight = max(weight, excluded.weight)");
+    if (s == NULL)
+        return WENDA_ERR_DB;
+    for (i = 0; rc == WENDA_OK && i < row->nkeys; i++) {
+        sqlite3_bind_int64(s, 1, id);
+        sqlite3_bind_text(s, 2, row->keys[i].key, (int)row->keys[i].n,
+                          SQLITE_STATIC);
+        sqlite3_bind_int(s, 3, row->keys[i].weight);
+        rc = step_once(s);
+    }
+    return rc;
+}
+
+void
+wenda_search_row_free(struct wenda_search_row *row)
+{
+    size_t i;
+
+    if (row == NULL)
+        return;
+    for (i = 0; i < NCOLS; i++) {
+        free(row->col[i]);
+        wenda_token_stream_cleanup(&row->tokens[i]);
+    }
+    for (i = 0; i < row->nkeys; i++)
+        free(row->keys[i].key);
+    free(row->keys);
+    free(row);
+}
+
+enum wenda_err
+wenda_search_index(struct wenda_store *st, int64_t id,
+                   const struct wenda_topic *t)
+{
+    struct wenda_search_row *row;
+    enum wenda_err rc;
+
+    rc = wenda_search_prepare(wenda_store_tokenizer(st), t, 0, &row);
+    if (rc != WENDA_OK)
+        return rc;
+    rc = wenda_search_write(st, id, row);
+    wenda_search_row_free(row);
     return rc;
 }
 

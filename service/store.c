@@ -673,49 +673,101 @@ fail:
     return rc;
 }
 
-/* Binds the columns of one topic to im->top, for id, and steps it. */
+/*
+ * One topic of an import, ready to be written: the topic (borrowed), the
+ * id it is stored under, the JSON texts of its columns, and its index row.
+ */
+struct wenda_import_row {
+    const struct wenda_topic *t;
+    int64_t id;
+    char *tags, *aliases, *corrections, *doc, *summary;
+    struct wenda_search_row *index;
+};
+
+const char *
+wenda_store_import_stamp(const struct wenda_import *im)
+{
+    return im->stamp;
+}
+
+enum wenda_err
+wenda_store_import_prepare(struct wenda_tokenizer *tk,
+                           const struct wenda_topic *t, int64_t id,
+                           const char *stamp, int pretokenize,
+                           struct wenda_import_row **out)
+{
+    struct wenda_topic stored = *t;   /* borrowed fields, as stored */
+    struct wenda_import_row *row;
+    json_t *cj;
+    enum wenda_err rc;
+
+    *out = NULL;
+    row = calloc(1, sizeof(*row));
+    if (row == NULL)
+        return WENDA_ERR_NOMEM;
+    row->t = t;
+    row->id = id;
+    cj = wenda_corrections_json(t);
+    row->corrections = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+    json_decref(cj);
+    row->tags = strv_to_json(&t->tags);
+    row->aliases = strv_to_json(&t->aliases);
+    stored.id = id;
+    stored.version = 1;
+    stored.updated_at = (char *)(uintptr_t)stamp;
+    row->doc = wenda_topic_json(&stored, 1, NULL);
+    row->summary = wenda_topic_json(&stored, 0, NULL);
+    if (row->corrections == NULL || row->tags == NULL ||
+        row->aliases == NULL || row->doc == NULL || row->summary == NULL) {
+        wenda_store_import_row_free(row);
+        return WENDA_ERR_NOMEM;
+    }
+    rc = wenda_search_prepare(tk, t, pretokenize, &row->index);
+    if (rc != WENDA_OK) {
+        wenda_store_import_row_free(row);
+        return rc;
+    }
+    *out = row;
+    return WENDA_OK;
+}
+
+void
+wenda_store_import_row_free(struct wenda_import_row *row)
+{
+    if (row == NULL)
+        return;
+    free(row->tags);
+    free(row->aliases);
+    free(row->corrections);
+    free(row->doc);
+    free(row->summary);
+    wenda_search_row_free(row->index);
+    free(row);
+}
+
+/* Binds the columns of row to im->top and steps it. */
 static enum wenda_err
-import_row(struct wenda_import *im, const struct wenda_topic *t, int64_t id,
+import_row(struct wenda_import *im, const struct wenda_import_row *row,
            char *msg, size_t msgcap)
 {
     sqlite3_stmt *top = im->top;
-    struct wenda_topic stored = *t;   /* borrowed fields, as stored */
-    json_t *cj = wenda_corrections_json(t);
-    char *cs = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
-    char *tags = strv_to_json(&t->tags);
-    char *aliases = strv_to_json(&t->aliases);
-    char *doc, *summary;
+    const struct wenda_topic *t = row->t;
     int step;
 
-    json_decref(cj);
-    stored.id = id;
-    stored.version = 1;
-    stored.updated_at = im->stamp;
-    doc = wenda_topic_json(&stored, 1, NULL);
-    summary = wenda_topic_json(&stored, 0, NULL);
-    if (cs == NULL || tags == NULL || aliases == NULL || doc == NULL ||
-        summary == NULL) {
-        free(cs);
-        free(tags);
-        free(aliases);
-        free(doc);
-        free(summary);
-        return WENDA_ERR_NOMEM;
-    }
-    sqlite3_bind_int64(top, 1, id);
+    sqlite3_bind_int64(top, 1, row->id);
     sqlite3_bind_text(top, 2, t->slug, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 3, t->title, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 4, t->title_en ? t->title_en : "", -1,
                       SQLITE_STATIC);
     sqlite3_bind_text(top, 5, t->category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(top, 6, t->order);
-    sqlite3_bind_text(top, 7, tags, -1, free);
-    sqlite3_bind_text(top, 8, aliases, -1, free);
+    sqlite3_bind_text(top, 7, row->tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 8, row->aliases, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 9, t->answer, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 10, im->stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(top, 11, doc, -1, free);
-    sqlite3_bind_text(top, 12, summary, -1, free);
-    sqlite3_bind_text(top, 13, cs, -1, free);
+    sqlite3_bind_text(top, 11, row->doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 12, row->summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 13, row->corrections, -1, SQLITE_STATIC);
     step = sqlite3_step(top);
     done(top);
     if (step == SQLITE_DONE)
@@ -732,26 +784,50 @@ import_row(struct wenda_import *im, const struct wenda_topic *t, int64_t id,
 }
 
 enum wenda_err
-wenda_store_import_add(struct wenda_import *im, const struct wenda_topic *t,
-                       char *msg, size_t msgcap)
+wenda_store_import_add_row(struct wenda_import *im,
+                           const struct wenda_import_row *row, char *msg,
+                           size_t msgcap)
 {
-    int64_t id = im->next_id;
+    const struct wenda_topic *t = row->t;
     enum wenda_err rc;
     size_t j;
 
     msg[0] = '\0';
-    rc = import_row(im, t, id, msg, msgcap);
+    if (row->id != im->next_id) {
+        (void)snprintf(msg, msgcap,
+                       "topic prepared as id %lld, the next id is %lld",
+                       (long long)row->id, (long long)im->next_id);
+        return WENDA_ERR_INVALID;
+    }
+    rc = import_row(im, row, msg, msgcap);
     for (j = 0; rc == WENDA_OK && j < t->tags.n; j++) {
         sqlite3_bind_text(im->tag, 1, t->tags.v[j], -1, SQLITE_STATIC);
-        sqlite3_bind_int64(im->tag, 2, id);
+        sqlite3_bind_int64(im->tag, 2, row->id);
         if (sqlite3_step(im->tag) != SQLITE_DONE)
             rc = WENDA_ERR_DB;
         done(im->tag);
     }
     if (rc == WENDA_OK)
-        rc = wenda_search_index(im->st, id, t);
+        rc = wenda_search_write(im->st, row->id, row->index);
     if (rc == WENDA_OK)
         im->next_id++;
+    return rc;
+}
+
+enum wenda_err
+wenda_store_import_add(struct wenda_import *im, const struct wenda_topic *t,
+                       char *msg, size_t msgcap)
+{
+    struct wenda_import_row *row;
+    enum wenda_err rc;
+
+    msg[0] = '\0';
+    rc = wenda_store_import_prepare(wenda_store_tokenizer(im->st), t,
+                                    im->next_id, im->stamp, 0, &row);
+    if (rc != WENDA_OK)
+        return rc;
+    rc = wenda_store_import_add_row(im, row, msg, msgcap);
+    wenda_store_import_row_free(row);
     return rc;
 }
 

@@ -46,7 +46,11 @@
  *
  * All buffers live in the tokenizer and only grow, so the hot path does no
  * allocation once they are warm, apart from OpenCC's own for the few runs
- * that need converting.
+ * that need converting. *
+ * Tokenizing is deterministic, which lets a bulk import tokenize its rows
+ * on worker threads: wenda_tokenize_record() keeps the tokens of a text,
+ * and wenda_tokenize_preset() tells the FTS5 tokenizer on the writing
+ * thread to replay them when FTS5 asks for that very text, byte for byte.
  */
 #include "wenda/tokenize.h"
 
@@ -1328,6 +1332,100 @@ cleanup:
     return WENDA_OK;
 }
 
+/* ---- recorded token streams ------------------------------------------ */
+
+/*
+ * The preset of the calling thread (see wenda_tokenize_preset()): borrowed
+ * from the caller, read only by fts5_tokenize() on the same thread.
+ */
+static thread_local const struct wenda_token_preset *preset;
+static thread_local size_t npreset;
+
+static int
+record_token(void *ctx, int flags, const char *tok, int ntok, int start,
+             int end)
+{
+    struct wenda_token_stream *s = ctx;
+    struct wenda_token_rec *r;
+
+    if (reserve(&s->tok, &s->cap, s->n + 1, sizeof(*s->tok)) ||
+        reserve(&s->bytes, &s->capbytes, s->nbytes + (size_t)ntok, 1))
+        return SQLITE_NOMEM;
+    r = &s->tok[s->n++];
+    r->flags = flags;
+    r->start = start;
+    r->end = end;
+    r->off = s->nbytes;
+    r->len = ntok;
+    memcpy(s->bytes + s->nbytes, tok, (size_t)ntok);
+    s->nbytes += (size_t)ntok;
+    return 0;
+}
+
+enum wenda_err
+wenda_tokenize_record(struct wenda_tokenizer *tk, const char *text, int ntext,
+                      struct wenda_token_stream *out)
+{
+    enum wenda_err rc;
+    int fn_rc = 0;
+
+    if (out == NULL)
+        return WENDA_ERR_INVALID;
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, text, ntext,
+                        record_token, out, &fn_rc);
+    if (rc == WENDA_OK && fn_rc != 0)
+        rc = WENDA_ERR_NOMEM;
+    return rc;
+}
+
+int
+wenda_token_stream_replay(const struct wenda_token_stream *s,
+                          wenda_token_fn fn, void *ctx)
+{
+    size_t i;
+    int rc;
+
+    for (i = 0; i < s->n; i++) {
+        const struct wenda_token_rec *r = &s->tok[i];
+
+        rc = fn(ctx, r->flags, s->bytes + r->off, r->len, r->start, r->end);
+        if (rc != 0)
+            return rc;
+    }
+    return 0;
+}
+
+void
+wenda_token_stream_cleanup(struct wenda_token_stream *s)
+{
+    if (s == NULL)
+        return;
+    free(s->tok);
+    free(s->bytes);
+    memset(s, 0, sizeof(*s));
+}
+
+void
+wenda_tokenize_preset(const struct wenda_token_preset *p, size_t n)
+{
+    preset = n > 0 ? p : NULL;
+    npreset = preset != NULL ? n : 0;
+}
+
+/* Returns the tokens preset for text[0..ntext) on this thread, or NULL. */
+static const struct wenda_token_stream *
+preset_for(const char *text, int ntext)
+{
+    size_t i;
+
+    for (i = 0; i < npreset; i++)
+        if (preset[i].ntext == ntext &&
+            (ntext == 0 || preset[i].text == text ||
+             memcmp(preset[i].text, text, (size_t)ntext) == 0))
+            return preset[i].tokens;
+    return NULL;
+}
+
 static int
 fts5_create(void *user, const char **argv, int argc, Fts5Tokenizer **out)
 {
@@ -1358,8 +1456,12 @@ fts5_tokenize(Fts5Tokenizer *tok, void *ctx, int flags, const char *text,
               int (*xToken)(void *, int, const char *, int, int, int))
 {
     int mode = WENDA_TOKENIZE_DOCUMENT, fn_rc = 0;
+    const struct wenda_token_stream *known;
     enum wenda_err rc;
 
+    if (flags == FTS5_TOKENIZE_DOCUMENT && npreset > 0 &&
+        (known = preset_for(text, ntext)) != NULL)
+        return wenda_token_stream_replay(known, xToken, ctx);
     if (flags & FTS5_TOKENIZE_QUERY)
         mode = WENDA_TOKENIZE_QUERY;
     if (flags & FTS5_TOKENIZE_PREFIX)

@@ -91,6 +91,32 @@ enum wenda_err wenda_search_run(struct wenda_store *st,
 enum wenda_err wenda_search_index(struct wenda_store *st, int64_t id,
                                   const struct wenda_topic *t);
 
+/*
+ * wenda_search_index() in two steps, so that the first can run on another
+ * thread than the store's writer.  A struct wenda_search_row is the index
+ * row of one topic: its full-text column texts and whole-title keys.
+ *
+ * wenda_search_prepare() builds it from t with tk (which it uses and
+ * nothing else: no database) into *out, freed with
+ * wenda_search_row_free().  With pretokenize non-zero it also tokenizes
+ * each column as FTS5 will, so that wenda_search_write() hands the tokens
+ * to FTS5 instead of having them computed again.  Errors: WENDA_ERR_NOMEM,
+ * WENDA_ERR_TOO_LARGE (a column over INT_MAX bytes), WENDA_ERR_INTERNAL
+ * (tk NULL, or the tokenizer failed); *out is then NULL.
+ *
+ * wenda_search_write() writes row under id on st, inside its write
+ * transaction; row stays the caller's.  Errors: WENDA_ERR_DB.
+ */
+struct wenda_search_row;
+enum wenda_err wenda_search_prepare(struct wenda_tokenizer *tk,
+                                    const struct wenda_topic *t,
+                                    int pretokenize,
+                                    struct wenda_search_row **out);
+enum wenda_err wenda_search_write(struct wenda_store *st, int64_t id,
+                                  const struct wenda_search_row *row);
+/* Frees row; NULL is fine. */
+void wenda_search_row_free(struct wenda_search_row *row);
+
 /* Removes the index of topic id. */
 enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
 

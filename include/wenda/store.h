@@ -102,6 +102,39 @@ enum wenda_err wenda_store_import_add(struct wenda_import *im,
 enum wenda_err wenda_store_import_end(struct wenda_import *im, int commit);
 
 /*
+ * wenda_store_import_add() in two steps, so that the work that needs no
+ * database -- rendering a topic's JSON, building and tokenizing its index
+ * row -- can run on other threads while the import's own thread writes.
+ *
+ * wenda_store_import_prepare() makes in *out the row of topic t as the
+ * import will store it under id, with updated_at stamp (which must be
+ * wenda_store_import_stamp() of the import), using tk for its index row
+ * (see wenda_search_prepare(), which pretokenize is passed to).  It reads
+ * no database, so it may run on any thread with a tokenizer of its own.
+ * t is borrowed and must outlive the row; the caller frees *out with
+ * wenda_store_import_row_free().  Errors: WENDA_ERR_NOMEM,
+ * WENDA_ERR_INTERNAL; *out is then NULL.
+ *
+ * wenda_store_import_add_row() stores row as wenda_store_import_add()
+ * stores a topic.  Rows must come in id order: WENDA_ERR_INVALID, with a
+ * message in msg, when row's id is not the one the import gives next.
+ * row stays the caller's.
+ */
+struct wenda_import_row;
+struct wenda_tokenizer;
+const char *wenda_store_import_stamp(const struct wenda_import *im);
+enum wenda_err wenda_store_import_prepare(struct wenda_tokenizer *tk,
+                                          const struct wenda_topic *t,
+                                          int64_t id, const char *stamp,
+                                          int pretokenize,
+                                          struct wenda_import_row **out);
+enum wenda_err wenda_store_import_add_row(struct wenda_import *im,
+                                          const struct wenda_import_row *row,
+                                          char *msg, size_t msgcap);
+/* Frees row; NULL is fine. */
+void wenda_store_import_row_free(struct wenda_import_row *row);
+
+/*
  * Reads the whole store back into *out (categories in their order, topics
  * by order then slug), which the caller releases with
  * wenda_content_cleanup().

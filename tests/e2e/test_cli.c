@@ -27,8 +27,12 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "../unit/testutil.h"
+#include "wenda/content.h"
+#include "wenda/search.h"
+#include "wenda/store.h"
 
 #define PATH_CAP 4096
 #define RUN_TIMEOUT_S 10
@@ -772,4 +776,147 @@ Test(command, categories_go_with_ndjson_only)
     import_ndjson_expect(db, NULL, "no-such-file.ndjson", 1, &r);
     cr_assert_not_null(strstr(r.err, "no-such-file.ndjson"), "%s", r.err);
     run_cleanup(&r);
+}
+
+/*
+ * Writes the shipped topics to path as NDJSON, copies times, each copy's
+ * slugs suffixed with its number, from the database db they were imported
+ * into.  Returns the number of lines.
+ */
+static size_t
+content_as_ndjson(const char *db, const char *path, int copies)
+{
+    struct wenda_content c = {0};
+    struct wenda_store *st;
+    char msg[256];
+    size_t n = 0;
+    FILE *f;
+
+    cr_assert_eq(wenda_store_open(db, WENDA_STORE_READONLY, &st, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_dump(st, &c), WENDA_OK);
+    wenda_store_close(st);
+    f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (int k = 0; k < copies; k++) {
+        for (size_t i = 0; i < c.ntopics; i++) {
+            struct wenda_topic t = c.topics[i];
+            char slug[160];
+            char *line;
+
+            (void)snprintf(slug, sizeof(slug), "%s-%d", t.slug, k);
+            t.slug = slug;
+            line = wenda_topic_json(&t, 1, NULL);
+            cr_assert_not_null(line);
+            fprintf(f, "%s\n", line);
+            free(line);
+            n++;
+        }
+    }
+    cr_assert_eq(fclose(f), 0);
+    wenda_content_cleanup(&c);
+    return n;
+}
+
+/* The topic's JSON as GET /v1/topics/{id} serves it, less updated_at. */
+static char *
+doc_without_stamp(struct wenda_store *st, int64_t id)
+{
+    char *json, *out;
+    size_t len;
+    json_t *o;
+
+    cr_assert_eq(wenda_store_topic_doc(st, id, NULL, &json, &len), WENDA_OK,
+                 "no topic %lld", (long long)id);
+    o = json_loadb(json, len, 0, NULL);
+    cr_assert_not_null(o);
+    cr_assert_eq(json_object_del(o, "updated_at"), 0);
+    out = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+    cr_assert_not_null(out);
+    json_decref(o);
+    free(json);
+    return out;
+}
+
+Test(command, imports_ndjson_the_same_on_worker_threads_as_on_one)
+{
+    static const char *const queries[] = {
+        "死锁", "GIL", "進程間通信", "tcp 四次挥手", "sisuo", "python 装饰器",
+        "线程", "http", "redis", "垃圾回收 机制",
+    };
+    char db0[PATH_CAP], dbs[2][PATH_CAP], src[PATH_CAP], cats[PATH_CAP];
+    const char *threads[2] = {"3", "0"};
+    struct wenda_store *st[2];
+    char msg[256];
+    struct run r;
+    size_t ntopics;
+
+    in_tmp(db0, sizeof(db0), "content.db");
+    db_command_expect("import", db0, content_path, 0, &r);
+    run_cleanup(&r);
+    in_tmp(src, sizeof(src), "topics.ndjson");
+    /* More topics than the pipeline holds at once (256). */
+    ntopics = content_as_ndjson(db0, src, 6);
+    testutil_join(cats, sizeof(cats), content_path, "categories.yml");
+    for (int i = 0; i < 2; i++) {
+        const char *const args[] = {"import", "--threads", threads[i],
+                                    "--db", dbs[i], "--categories", cats,
+                                    src, NULL};
+        char name[32];
+
+        (void)snprintf(name, sizeof(name), "threads-%s.db", threads[i]);
+        in_tmp(dbs[i], sizeof(dbs[i]), name);
+        run_wenda(&r, args);
+        cr_assert_eq(r.status, 0, "--threads %s: %s", threads[i], r.err);
+        run_cleanup(&r);
+        cr_assert_eq(wenda_store_open(dbs[i], WENDA_STORE_READONLY, &st[i],
+                                      msg, sizeof(msg)),
+                     WENDA_OK, "%s", msg);
+    }
+    for (size_t id = 1; id <= ntopics + 1; id++) {
+        char *a, *b;
+
+        if (id == ntopics + 1) {
+            char *json;
+            size_t len;
+
+            cr_assert_eq(wenda_store_topic_doc(st[0], (int64_t)id, NULL,
+                                               &json, &len),
+                         WENDA_ERR_NOT_FOUND);
+            break;
+        }
+        a = doc_without_stamp(st[0], (int64_t)id);
+        b = doc_without_stamp(st[1], (int64_t)id);
+        cr_assert_str_eq(a, b, "topic %zu differs", id);
+        free(a);
+        free(b);
+    }
+    for (size_t q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+        struct wenda_search_query query = {.q = queries[q],
+                                           .limit = WENDA_SEARCH_MAX_LIMIT};
+        struct wenda_search_result res[2];
+
+        for (int i = 0; i < 2; i++)
+            cr_assert_eq(wenda_search_run(st[i], &query, &res[i], msg,
+                                          sizeof(msg)),
+                         WENDA_OK, "%s: %s", queries[q], msg);
+        cr_assert_gt(res[0].n, 0, "%s finds nothing", queries[q]);
+        cr_assert_eq(res[0].n, res[1].n, "%s", queries[q]);
+        cr_assert_eq(res[0].total, res[1].total, "%s", queries[q]);
+        for (size_t h = 0; h < res[0].n; h++) {
+            const struct wenda_search_hit *x = &res[0].hits[h],
+                                          *y = &res[1].hits[h];
+
+            cr_assert(x->id == y->id && x->score == y->score &&
+                          strcmp(x->snippet, y->snippet) == 0,
+                      "%s, hit %zu: %lld %g %s against %lld %g %s",
+                      queries[q], h, (long long)x->id, x->score, x->snippet,
+                      (long long)y->id, y->score, y->snippet);
+        }
+        wenda_search_result_cleanup(&res[0]);
+        wenda_search_result_cleanup(&res[1]);
+    }
+    wenda_store_close(st[0]);
+    wenda_store_close(st[1]);
 }

@@ -985,3 +985,162 @@ Test(fts5, rejects_tokenizer_arguments)
     cr_assert_eq(wenda_tokenize_register(NULL), WENDA_ERR_INVALID);
     sqlite3_close(db);
 }
+
+/* ---- recorded token streams and the preset ----------------------------- */
+
+Test(tokenize, replays_recorded_tokens_exactly_as_tokenized)
+{
+    static const char *const texts[] = {
+        "",
+        "死锁",
+        "執行緒是作業系統能夠進行運算排程的最小單位",
+        "TCP 4次挥手, OSI7 层, pep8 and Running queues",
+        "CPython 的 GIL 全局解释器锁 \xff\xfe bad bytes",
+    };
+    size_t notes_len;
+    char *notes = read_notes(&notes_len);
+
+    for (size_t i = 0; i <= sizeof texts / sizeof texts[0]; i++) {
+        const char *text = i < sizeof texts / sizeof texts[0] ? texts[i]
+                                                              : notes;
+        int n = i < sizeof texts / sizeof texts[0] ? (int)strlen(text)
+                                                   : (int)notes_len;
+        struct wenda_token_stream s = {0};
+        struct toks direct = run_len(WENDA_TOKENIZE_DOCUMENT, text, n);
+        struct toks replayed = {.pos = -1};
+
+        cr_assert_eq(wenda_tokenize_record(tk, text, n, &s), WENDA_OK);
+        cr_assert_eq(wenda_token_stream_replay(&s, collect, &replayed), 0);
+        cr_assert_eq(replayed.n, direct.n, "text %zu: %zu tokens, not %zu", i,
+                     replayed.n, direct.n);
+        for (size_t k = 0; k < direct.n; k++) {
+            const struct tok *a = &direct.v[k], *b = &replayed.v[k];
+
+            cr_assert(strcmp(a->text, b->text) == 0 && a->flags == b->flags &&
+                          a->start == b->start && a->end == b->end,
+                      "text %zu, token %zu: \"%s\" %d %d-%d replayed as "
+                      "\"%s\" %d %d-%d",
+                      i, k, a->text, a->flags, a->start, a->end, b->text,
+                      b->flags, b->start, b->end);
+        }
+        free(direct.v);
+        free(replayed.v);
+        wenda_token_stream_cleanup(&s);
+    }
+    free(notes);
+}
+
+Test(tokenize, stops_a_replay_when_the_callback_returns_non_zero)
+{
+    struct wenda_token_stream s = {0};
+    struct toks t = {.pos = -1, .stop_after = 2};
+
+    cr_assert_eq(wenda_tokenize_record(tk, "one two three four", 18, &s),
+                 WENDA_OK);
+    cr_assert_eq(s.n, 4);
+    cr_assert_eq(wenda_token_stream_replay(&s, collect, &t), 42);
+    cr_assert_eq(t.n, 2);
+    free(t.v);
+    wenda_token_stream_cleanup(&s);
+    wenda_token_stream_cleanup(NULL);
+}
+
+/* Inserts (rowid, title, body) into the fts5 suite's table t. */
+static void
+insert_row(int rowid, const char *title, const char *body)
+{
+    sqlite3_stmt *st;
+
+    cr_assert_eq(sqlite3_prepare_v2(fts,
+                                    "INSERT INTO t(rowid, title, body) "
+                                    "VALUES (?1, ?2, ?3)",
+                                    -1, &st, NULL),
+                 SQLITE_OK);
+    sqlite3_bind_int(st, 1, rowid);
+    sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, body, -1, SQLITE_STATIC);
+    cr_assert_eq(sqlite3_step(st), SQLITE_DONE, "%s", sqlite3_errmsg(fts));
+    sqlite3_finalize(st);
+}
+
+Test(fts5, replays_preset_tokens_for_that_very_text_only)
+{
+    /* A's preset holds B's tokens, so that a replay shows in the index. */
+    static const char a[] = "alpha beta 死锁 x";
+    static const char a2[] = "alpha beta 死锁 y"; /* one byte differs */
+    static const char b[] = "zebra 信号量";
+    char title[sizeof a];
+    struct wenda_token_stream sb = {0};
+    struct wenda_token_preset p = {a, (int)strlen(a), &sb};
+
+    cr_assert_eq(wenda_tokenize_record(tk, b, (int)strlen(b), &sb),
+                 WENDA_OK);
+    memcpy(title, a, sizeof a); /* the same bytes at another address */
+    wenda_tokenize_preset(&p, 1);
+    insert_row(100, title, a2);
+    cr_assert_str_eq(match(fts, "title : \"zebra\""), "100");
+    cr_assert_str_eq(match(fts, "title : \"信号量\""), "100");
+    cr_assert_str_eq(match(fts, "title : \"alpha\""), "");
+    cr_assert_str_eq(match(fts, "body : \"alpha\" AND body : \"死锁\""),
+                     "100");
+    cr_assert_str_eq(match(fts, "body : \"zebra\""), "");
+    /* Queries are never replayed, though their text is the preset's. */
+    cr_assert_str_eq(match(fts, "\"alpha beta 死锁 x\""), "");
+
+    wenda_tokenize_preset(NULL, 0);
+    insert_row(101, a, "");
+    cr_assert_str_eq(match(fts, "title : \"alpha\""), "101");
+    cr_assert_str_eq(match(fts, "title : \"zebra\""), "100");
+    wenda_token_stream_cleanup(&sb);
+}
+
+Test(fts5, indexes_a_replayed_row_as_a_tokenized_one)
+{
+    static const char title[] = "執行緒 和 进程 / Threads and processes";
+    size_t n;
+    char *body = read_notes(&n);
+    struct wenda_token_stream st[2] = {{0}, {0}};
+    struct wenda_token_preset p[2];
+    sqlite3_stmt *q;
+
+    if (n > 20000) {
+        n = 20000;
+        while (n > 0 && (body[n] & 0xC0) == 0x80)
+            n--; /* whole characters only */
+        body[n] = '\0';
+    }
+    cr_assert_eq(wenda_tokenize_record(tk, title, (int)strlen(title), &st[0]),
+                 WENDA_OK);
+    cr_assert_eq(wenda_tokenize_record(tk, body, (int)strlen(body), &st[1]),
+                 WENDA_OK);
+    p[0] = (struct wenda_token_preset){title, (int)strlen(title), &st[0]};
+    p[1] = (struct wenda_token_preset){body, (int)strlen(body), &st[1]};
+    wenda_tokenize_preset(p, 2);
+    insert_row(200, title, body);
+    wenda_tokenize_preset(NULL, 0);
+    insert_row(201, title, body);
+    cr_assert_eq(sqlite3_exec(fts,
+                              "CREATE VIRTUAL TABLE temp.v USING "
+                              "fts5vocab(main, t, instance)",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(fts));
+    cr_assert_eq(sqlite3_prepare_v2(
+                     fts,
+                     "SELECT (SELECT count(*) FROM temp.v WHERE doc = 200), "
+                     "(SELECT count(*) FROM (SELECT term, col, offset FROM "
+                     "temp.v WHERE doc = 200 EXCEPT SELECT term, col, offset "
+                     "FROM temp.v WHERE doc = 201)), "
+                     "(SELECT count(*) FROM (SELECT term, col, offset FROM "
+                     "temp.v WHERE doc = 201 EXCEPT SELECT term, col, offset "
+                     "FROM temp.v WHERE doc = 200))",
+                     -1, &q, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(fts));
+    cr_assert_eq(sqlite3_step(q), SQLITE_ROW);
+    cr_assert_gt(sqlite3_column_int(q, 0), 1000);
+    cr_assert_eq(sqlite3_column_int(q, 1), 0);
+    cr_assert_eq(sqlite3_column_int(q, 2), 0);
+    sqlite3_finalize(q);
+    for (int i = 0; i < 2; i++)
+        wenda_token_stream_cleanup(&st[i]);
+    free(body);
+}
