@@ -877,19 +877,13 @@ raw_complete(const char *buf, size_t len)
     return 0;
 }
 
-long
-http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
-         size_t cap)
+/* A blocking TCP connection to srv on 127.0.0.1, or -1. */
+static int
+connect_to(const struct wenda_server *srv)
 {
     struct sockaddr_in addr;
-    size_t want = strlen(raw_request), sent = 0, got = 0;
-    double deadline;
-    int fd;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-    if (cap == 0)
-        return -1;
-    buf[0] = '\0';
-    fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
     memset(&addr, 0, sizeof addr);
@@ -900,6 +894,23 @@ http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
         close(fd);
         return -1;
     }
+    return fd;
+}
+
+long
+http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
+         size_t cap)
+{
+    size_t want = strlen(raw_request), sent = 0, got = 0;
+    double deadline;
+    int fd;
+
+    if (cap == 0)
+        return -1;
+    buf[0] = '\0';
+    fd = connect_to(srv);
+    if (fd < 0)
+        return -1;
     while (sent < want) {
         ssize_t n = send(fd, raw_request + sent, want - sent, MSG_NOSIGNAL);
 
@@ -1005,7 +1016,6 @@ long
 http_raw_n(const struct wenda_server *srv, const char *raw_request,
            size_t len, int no_body, int timeout_ms, char *buf, size_t cap)
 {
-    struct sockaddr_in addr;
     size_t sent = 0, got = 0;
     double deadline = now_s() + timeout_ms / 1000.0;
     int fd;
@@ -1013,15 +1023,10 @@ http_raw_n(const struct wenda_server *srv, const char *raw_request,
     if (cap == 0)
         return -1;
     buf[0] = '\0';
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = connect_to(srv);
     if (fd < 0)
         return -1;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(srv->port);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+    if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
         close(fd);
         return -1;
     }

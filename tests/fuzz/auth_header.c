@@ -34,16 +34,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static int
-no_arg(void *ctx, const char *name, const char **value, size_t *len)
-{
-    (void)ctx;
-    (void)name;
-    (void)value;
-    (void)len;
-    return 0;
-}
-
 static const char *
 header(void *ctx, const char *name)
 {
@@ -59,15 +49,10 @@ check_request(const char *value)
     req.method = "GET";
     req.path = "/v1/progress/due";
     req.path_len = strlen(req.path);
-    req.arg = no_arg;
+    req.arg = fuzz_no_arg;
     req.arg_ctx = (void *)(uintptr_t)value;
     req.header = header;
-    req.auth = env.auth;
-    req.store = env.store;
-    if (wenda_store_hold_read(env.store, 1000) != WENDA_OK)
-        fuzz_die("the store cannot be read");
-    api_handle(&req, &res);
-    wenda_store_release_read(env.store);
+    fuzz_handle(&env, &req, &res);
     if (res.status != 401 || res.nheaders != 1 ||
         strcmp(res.headers[0].name, "WWW-Authenticate") != 0)
         fuzz_die("Authorization: %s was answered %u", value, res.status);

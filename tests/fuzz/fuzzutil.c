@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api.h"
+
 static char tmp_dir[4096];
 
 void
@@ -213,4 +215,26 @@ fuzz_check_file_round_trip(const struct wenda_topic *t)
     wenda_topic_cleanup(&again);
     free(out);
     free(out2);
+}
+
+void
+fuzz_handle(struct fuzz_env *env, struct api_request *req,
+            struct api_response *res)
+{
+    req->auth = env->auth;
+    req->store = env->store;
+    if (wenda_store_hold_read(env->store, 1000) != WENDA_OK)
+        fuzz_die("the store cannot be read");
+    api_handle(req, res);
+    wenda_store_release_read(env->store);
+}
+
+int
+fuzz_no_arg(void *ctx, const char *name, const char **value, size_t *len)
+{
+    (void)ctx;
+    (void)name;
+    (void)value;
+    (void)len;
+    return 0;
 }

@@ -41,6 +41,20 @@ void fuzz_env_open(struct fuzz_env *env);
  */
 void fuzz_load_topic(const char *rel, struct wenda_topic *t);
 
+struct api_request;
+struct api_response;
+
+/*
+ * Answers req as the server's I/O threads do, on env's store and key (set
+ * into req), inside a held read snapshot; aborts when none can be held.
+ */
+void fuzz_handle(struct fuzz_env *env, struct api_request *req,
+                 struct api_response *res);
+
+/* An api_request arg callback for a request without query parameters. */
+int fuzz_no_arg(void *ctx, const char *name, const char **value,
+                size_t *len);
+
 /* Prints the message to standard error and aborts (a fuzzer crash). */
 void fuzz_die(const char *fmt, ...)
     __attribute__((format(printf, 1, 2), noreturn));

@@ -24,16 +24,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct fuzz_env env;
 static char authorization[16 + WENDA_TOKEN_LEN];
 
-static int
-no_arg(void *ctx, const char *name, const char **value, size_t *len)
-{
-    (void)ctx;
-    (void)name;
-    (void)value;
-    (void)len;
-    return 0;
-}
-
 static const char *
 header(void *ctx, const char *name)
 {
@@ -66,16 +56,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.method = "POST";
     req.path = "/v1/import";
     req.path_len = strlen(req.path);
-    req.arg = no_arg;
+    req.arg = fuzz_no_arg;
     req.header = header;
     req.body = (const char *)data;
     req.body_len = size;
-    req.auth = env.auth;
-    req.store = env.store;
-    if (wenda_store_hold_read(env.store, 1000) != WENDA_OK)
-        fuzz_die("the store cannot be read");
-    api_handle(&req, &res);
-    wenda_store_release_read(env.store);
+    fuzz_handle(&env, &req, &res);
     if (res.job != NULL) {
         if (res.job->kind != WRITE_IMPORT || res.job->ntopics == 0)
             fuzz_die("an import job without topics");

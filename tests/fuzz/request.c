@@ -135,12 +135,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.arg = lookup;
     req.arg_ctx = &a;
     req.header = no_header;
-    req.auth = env.auth;
-    req.store = env.store;
-    if (wenda_store_hold_read(env.store, 1000) != WENDA_OK)
-        fuzz_die("the store cannot be read");
-    api_handle(&req, &res);
-    wenda_store_release_read(env.store);
+    fuzz_handle(&env, &req, &res);
     if (res.status < 200 || res.status >= 500 || res.job != NULL)
         fuzz_die("GET %.*s: %u %.*s", (int)(size < 200 ? size : 200),
                  (const char *)data, res.status,
