@@ -689,7 +689,8 @@ h_search(const struct api_request *req, const char *key,
     /* Written directly: this is the hot path of the busiest endpoint. */
     buf_adds(&b, "{\"query\":");
     buf_add_json(&b, q.q);
-    buf_addf(&b, ",\"total\":%lld,\"items\":[", (long long)r.total);
+    buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"items\":[",
+             (long long)r.total, r.total_exact ? "true" : "false");
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 

@@ -1340,9 +1340,10 @@ static const char search_sql[] =
     "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8) c "
     "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
 
+/* The matches, ?9 at most (-1: all). */
 static const char count_sql[] =
-    "SELECT count(*) FROM topics_fts "
-    "WHERE topics_fts MATCH ?1 " FILTERS("topics_fts.rowid");
+    "SELECT count(*) FROM (SELECT 1 FROM topics_fts "
+    "WHERE topics_fts MATCH ?1 " FILTERS("topics_fts.rowid") "LIMIT ?9)";
 
 static const char snippet_sql[] =
     "SELECT wenda_snippet(topics_fts, ?5) FROM topics_fts "
@@ -1461,10 +1462,17 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         return rc;
     /* A page that is not full holds every match: no need to count. */
     out->total = (int64_t)out->n;
+    out->total_exact = 1;
     if (out->n == query->limit) {
+        int64_t most = params->cap > 0
+                           ? params->cap * WENDA_SEARCH_COUNT_FACTOR
+                           : -1;
+
         bind_filters(count, match, query);
+        sqlite3_bind_int64(count, 9, most);
         step = sqlite3_step(count);
         out->total = sqlite3_column_int64(count, 0);
+        out->total_exact = most < 0 || out->total < most;
         reset(count);
         if (step != SQLITE_ROW)
             return WENDA_ERR_DB;
@@ -1600,6 +1608,7 @@ wenda_search_related(struct wenda_store *st, int64_t id, unsigned int limit,
     if (rc == WENDA_OK && out->n < limit && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
     out->total = (int64_t)out->n;
+    out->total_exact = 1;
 cleanup:
     sqlite3_finalize(s);
     buf_cleanup(&text);

@@ -25,6 +25,7 @@ struct sqlite3;
 #define WENDA_SEARCH_MAX_QUERY 256   /* bytes of q */
 #define WENDA_SEARCH_MAX_CHUNKS 16   /* whitespace-separated words */
 #define WENDA_SEARCH_MAX_LIMIT 50
+#define WENDA_SEARCH_COUNT_FACTOR 10
 
 /* How strictly a query is matched; see wenda_search_build(). */
 enum wenda_search_level {
@@ -53,6 +54,8 @@ struct wenda_search_result {
     struct wenda_search_hit *hits;
     size_t n;
     int64_t total;   /* topics matching, of which hits are the best n */
+    int total_exact; /* 0: counting stopped at total (see
+                        wenda_search_set_cap()) */
 };
 
 struct wenda_tokenizer;
@@ -138,7 +141,9 @@ enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
  * WENDA_SEARCH_MAX_LIMIT).  Matches come in id order; past the cap, a
  * match is not scored and ranks after every scored one, unless its whole
  * title is the query: that one is always scored.  A query matching no
- * more topics than the cap ranks them exactly as without it.
+ * more topics than the cap ranks them exactly as without it.  Matches are
+ * counted up to WENDA_SEARCH_COUNT_FACTOR times the cap: past that, total
+ * is that bound and total_exact is 0.
  */
 void wenda_search_set_cap(void *state, int64_t cap);
 

@@ -419,6 +419,31 @@ Test(e2e_scale, narrow_searches_agree_with_and_without_the_match_cap)
     curl_easy_cleanup(hb);
 }
 
+Test(e2e_scale, a_broad_search_counts_to_ten_times_the_cap_and_says_so)
+{
+    CURL *h;
+    json_t *a, *b;
+
+    make_kb();
+    serve(&srv_a, "0");
+    serve(&srv_b, SMALL_CAP);
+    h = curl_easy_init();
+    cr_assert_not_null(h);
+    /* The commonest character of the notes: in nearly every answer. */
+    a = search(h, &srv_a, "的");
+    b = search(h, &srv_b, "的");
+    cr_assert_gt(json_integer_value(json_object_get(a, "total")),
+                 10 * atoi(SMALL_CAP));
+    cr_assert(json_is_true(json_object_get(a, "total_exact")));
+    cr_assert_eq(json_integer_value(json_object_get(b, "total")),
+                 10 * atoi(SMALL_CAP));
+    cr_assert(json_is_false(json_object_get(b, "total_exact")));
+    cr_assert_eq(json_array_size(json_object_get(b, "items")), NARROW_MAX);
+    json_decref(a);
+    json_decref(b);
+    curl_easy_cleanup(h);
+}
+
 /* ---- the generator ---------------------------------------------------------- */
 
 /* Reads dir/name into a new buffer, its length into *len. */
