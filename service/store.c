@@ -677,10 +677,51 @@ fail:
  * One topic of an import, ready to be written: the topic (borrowed), the
  * id it is stored under, the JSON texts of its columns, and its index row.
  */
+/* A topic's text columns as stored: JSON arrays and the API's documents. */
+struct topic_text {
+    char *tags, *aliases, *corrections, *doc, *summary;
+};
+
+static void
+topic_text_cleanup(struct topic_text *x)
+{
+    free(x->tags);
+    free(x->aliases);
+    free(x->corrections);
+    free(x->doc);
+    free(x->summary);
+    memset(x, 0, sizeof(*x));
+}
+
+/* Renders the text columns of t, stored as id at version on stamp. */
+static enum wenda_err
+render_topic(const struct wenda_topic *t, int64_t id, int64_t version,
+             const char *stamp, struct topic_text *out)
+{
+    struct wenda_topic stored = *t;   /* borrowed fields, as stored */
+    json_t *cj = wenda_corrections_json(t);
+
+    out->corrections = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
+    json_decref(cj);
+    out->tags = strv_to_json(&t->tags);
+    out->aliases = strv_to_json(&t->aliases);
+    stored.id = id;
+    stored.version = version;
+    stored.updated_at = (char *)(uintptr_t)stamp;
+    out->doc = wenda_topic_json(&stored, 1, NULL);
+    out->summary = wenda_topic_json(&stored, 0, NULL);
+    if (out->corrections == NULL || out->tags == NULL ||
+        out->aliases == NULL || out->doc == NULL || out->summary == NULL) {
+        topic_text_cleanup(out);
+        return WENDA_ERR_NOMEM;
+    }
+    return WENDA_OK;
+}
+
 struct wenda_import_row {
     const struct wenda_topic *t;
     int64_t id;
-    char *tags, *aliases, *corrections, *doc, *summary;
+    struct topic_text text;
     struct wenda_search_row *index;
 };
 
@@ -696,9 +737,7 @@ wenda_store_import_prepare(struct wenda_tokenizer *tk,
                            const char *stamp, int pretokenize,
                            struct wenda_import_row **out)
 {
-    struct wenda_topic stored = *t;   /* borrowed fields, as stored */
     struct wenda_import_row *row;
-    json_t *cj;
     enum wenda_err rc;
 
     *out = NULL;
@@ -707,22 +746,9 @@ wenda_store_import_prepare(struct wenda_tokenizer *tk,
         return WENDA_ERR_NOMEM;
     row->t = t;
     row->id = id;
-    cj = wenda_corrections_json(t);
-    row->corrections = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
-    json_decref(cj);
-    row->tags = strv_to_json(&t->tags);
-    row->aliases = strv_to_json(&t->aliases);
-    stored.id = id;
-    stored.version = 1;
-    stored.updated_at = (char *)(uintptr_t)stamp;
-    row->doc = wenda_topic_json(&stored, 1, NULL);
-    row->summary = wenda_topic_json(&stored, 0, NULL);
-    if (row->corrections == NULL || row->tags == NULL ||
-        row->aliases == NULL || row->doc == NULL || row->summary == NULL) {
-        wenda_store_import_row_free(row);
-        return WENDA_ERR_NOMEM;
-    }
-    rc = wenda_search_prepare(tk, t, pretokenize, &row->index);
+    rc = render_topic(t, id, 1, stamp, &row->text);
+    if (rc == WENDA_OK)
+        rc = wenda_search_prepare(tk, t, pretokenize, &row->index);
     if (rc != WENDA_OK) {
         wenda_store_import_row_free(row);
         return rc;
@@ -736,11 +762,7 @@ wenda_store_import_row_free(struct wenda_import_row *row)
 {
     if (row == NULL)
         return;
-    free(row->tags);
-    free(row->aliases);
-    free(row->corrections);
-    free(row->doc);
-    free(row->summary);
+    topic_text_cleanup(&row->text);
     wenda_search_row_free(row->index);
     free(row);
 }
@@ -761,13 +783,13 @@ import_row(struct wenda_import *im, const struct wenda_import_row *row,
                       SQLITE_STATIC);
     sqlite3_bind_text(top, 5, t->category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(top, 6, t->order);
-    sqlite3_bind_text(top, 7, row->tags, -1, SQLITE_STATIC);
-    sqlite3_bind_text(top, 8, row->aliases, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 7, row->text.tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 8, row->text.aliases, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 9, t->answer, -1, SQLITE_STATIC);
     sqlite3_bind_text(top, 10, im->stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(top, 11, row->doc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(top, 12, row->summary, -1, SQLITE_STATIC);
-    sqlite3_bind_text(top, 13, row->corrections, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 11, row->text.doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 12, row->text.summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(top, 13, row->text.corrections, -1, SQLITE_STATIC);
     step = sqlite3_step(top);
     done(top);
     if (step == SQLITE_DONE)
@@ -1488,24 +1510,16 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
         "category = ?4, ord = ?5, tags = ?6, aliases = ?7, answer = ?8, "
         "version = ?9, updated_at = ?10, doc = ?11, summary = ?12, "
         "corrections = ?14 WHERE id = ?13";
-    struct wenda_topic stored = *t;
-    char *tags = strv_to_json(&t->tags), *aliases = strv_to_json(&t->aliases);
-    char *summary, *corr = NULL;
-    json_t *cj = wenda_corrections_json(t);
+    struct topic_text x = {0};
     sqlite3_stmt *s = NULL;
-    enum wenda_err rc = WENDA_ERR_NOMEM;
+    enum wenda_err rc;
     size_t j;
     int step;
 
-    stored.id = id;
-    stored.version = version;
-    stored.updated_at = (char *)(uintptr_t)stamp;
-    *doc = wenda_topic_json(&stored, 1, NULL);
-    summary = wenda_topic_json(&stored, 0, NULL);
-    corr = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
-    if (tags == NULL || aliases == NULL || *doc == NULL || summary == NULL ||
-        corr == NULL)
-        goto cleanup;
+    *doc = NULL;
+    rc = render_topic(t, id, version, stamp, &x);
+    if (rc != WENDA_OK)
+        return rc;
     rc = WENDA_ERR_DB;
     if (sqlite3_prepare_v2(st->db, insert ? insert_sql : update_sql, -1, &s,
                            NULL) != SQLITE_OK)
@@ -1516,15 +1530,15 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
                       SQLITE_STATIC);
     sqlite3_bind_text(s, 4, t->category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 5, t->order);
-    sqlite3_bind_text(s, 6, tags, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 7, aliases, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 6, x.tags, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 7, x.aliases, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, t->answer, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 9, version);
     sqlite3_bind_text(s, 10, stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 11, *doc, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 12, summary, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 11, x.doc, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 12, x.summary, -1, SQLITE_STATIC);
     sqlite3_bind_int64(s, 13, id);
-    sqlite3_bind_text(s, 14, corr, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 14, x.corrections, -1, SQLITE_STATIC);
     step = sqlite3_step(s);
     if (step != SQLITE_DONE) {
         rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
@@ -1544,15 +1558,11 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
         rc = wenda_search_index(st, id, t);
 cleanup:
     sqlite3_finalize(s);
-    free(tags);
-    free(aliases);
-    free(summary);
-    free(corr);
-    json_decref(cj);
-    if (rc != WENDA_OK) {
-        free(*doc);
-        *doc = NULL;
+    if (rc == WENDA_OK) {
+        *doc = x.doc;   /* the caller's now */
+        x.doc = NULL;
     }
+    topic_text_cleanup(&x);
     return rc;
 }
 
