@@ -693,7 +693,11 @@ topic_text_cleanup(struct topic_text *x)
     memset(x, 0, sizeof(*x));
 }
 
-/* Renders the text columns of t, stored as id at version on stamp. */
+/*
+ * Renders the text columns of t, stored as id at version on stamp, into
+ * *out (zeroed first), which the caller releases with topic_text_cleanup()
+ * whether this succeeded or not.
+ */
 static enum wenda_err
 render_topic(const struct wenda_topic *t, int64_t id, int64_t version,
              const char *stamp, struct topic_text *out)
@@ -701,6 +705,7 @@ render_topic(const struct wenda_topic *t, int64_t id, int64_t version,
     struct wenda_topic stored = *t;   /* borrowed fields, as stored */
     json_t *cj = wenda_corrections_json(t);
 
+    memset(out, 0, sizeof(*out));
     out->corrections = cj ? json_dumps(cj, JSON_COMPACT) : NULL;
     json_decref(cj);
     out->tags = strv_to_json(&t->tags);
@@ -710,12 +715,11 @@ render_topic(const struct wenda_topic *t, int64_t id, int64_t version,
     stored.updated_at = (char *)(uintptr_t)stamp;
     out->doc = wenda_topic_json(&stored, 1, NULL);
     out->summary = wenda_topic_json(&stored, 0, NULL);
-    if (out->corrections == NULL || out->tags == NULL ||
-        out->aliases == NULL || out->doc == NULL || out->summary == NULL) {
-        topic_text_cleanup(out);
-        return WENDA_ERR_NOMEM;
-    }
-    return WENDA_OK;
+    return out->corrections == NULL || out->tags == NULL ||
+                   out->aliases == NULL || out->doc == NULL ||
+                   out->summary == NULL
+               ? WENDA_ERR_NOMEM
+               : WENDA_OK;
 }
 
 struct wenda_import_row {
@@ -1519,7 +1523,7 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
     *doc = NULL;
     rc = render_topic(t, id, version, stamp, &x);
     if (rc != WENDA_OK)
-        return rc;
+        goto cleanup;
     rc = WENDA_ERR_DB;
     if (sqlite3_prepare_v2(st->db, insert ? insert_sql : update_sql, -1, &s,
                            NULL) != SQLITE_OK)
