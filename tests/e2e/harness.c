@@ -877,9 +877,8 @@ raw_complete(const char *buf, size_t len)
     return 0;
 }
 
-/* A blocking TCP connection to srv on 127.0.0.1, or -1. */
-static int
-connect_to(const struct wenda_server *srv)
+int
+harness_connect(const struct wenda_server *srv)
 {
     struct sockaddr_in addr;
     int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -908,7 +907,7 @@ http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
     if (cap == 0)
         return -1;
     buf[0] = '\0';
-    fd = connect_to(srv);
+    fd = harness_connect(srv);
     if (fd < 0)
         return -1;
     while (sent < want) {
@@ -1023,7 +1022,7 @@ http_raw_n(const struct wenda_server *srv, const char *raw_request,
     if (cap == 0)
         return -1;
     buf[0] = '\0';
-    fd = connect_to(srv);
+    fd = harness_connect(srv);
     if (fd < 0)
         return -1;
     if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {

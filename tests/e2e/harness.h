@@ -181,6 +181,12 @@ void http_reply_cleanup(struct http_reply *r);
 json_t *http_json(const struct http_reply *r);
 
 /*
+ * Opens a blocking TCP connection to srv on 127.0.0.1 and returns the
+ * socket (the caller closes it), or -1.
+ */
+int harness_connect(const struct wenda_server *srv);
+
+/*
  * Opens a TCP connection to srv, writes the raw_request bytes (up to their
  * terminating NUL) unchanged, and reads the reply into buf until the server
  * closes, until a response with a complete Content-Length body has arrived,

@@ -127,26 +127,6 @@ nofile_of(pid_t pid)
     return soft;
 }
 
-/* Opens a TCP connection to the server and returns the socket, or -1. */
-static int
-connect_to(const struct wenda_server *s)
-{
-    struct sockaddr_in addr;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    if (fd < 0)
-        return -1;
-    memset(&addr, 0, sizeof addr);
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    addr.sin_port = htons(s->port);
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
 /* Returns the value of the unlabelled metric name in a /metrics body, or
  * -1 when it is not there. */
 static long
@@ -287,7 +267,7 @@ Test(e2e_slow, answers_a_normal_client_beside_1000_idle_and_200_slow_connections
     memset(&c, 0, sizeof c);
     for (k = 0; k < CROWD; k++) {
         c.m[k].slow = k >= IDLE_CONNS;
-        c.m[k].fd = connect_to(&srv);
+        c.m[k].fd = harness_connect(&srv);
         cr_assert_geq(c.m[k].fd, 0, "connection %d: %s", k, strerror(errno));
         c.m[k].opened = now_s();
         c.open++;
@@ -373,7 +353,7 @@ Test(e2e_slow, makes_a_new_client_wait_for_a_free_slot_when_the_limit_is_full,
 
     harness_start_or_fail(&srv, args);
     for (k = 0; k < LIMIT + EXTRA; k++) {
-        fds[k] = connect_to(&srv);
+        fds[k] = harness_connect(&srv);
         cr_assert_geq(fds[k], 0, "connection %d: %s", k, strerror(errno));
     }
     /* The first LIMIT are the server's; the rest and the client wait in
