@@ -718,9 +718,11 @@ Test(e2e_admin, keeps_reads_private_when_asked)
 
 Test(e2e_admin, schedules_reviews_per_token_with_sm2)
 {
+    static const json_int_t intervals[] = {1, 6, 16};
     char reader2[WENDA_TOKEN_LEN + 1];
     struct http_reply r;
     json_t *doc;
+    size_t i;
 
     start_admin(NULL);
     make_token(&srv, WENDA_ROLE_READER, "learner", reader2);
@@ -737,30 +739,18 @@ Test(e2e_admin, schedules_reviews_per_token_with_sm2)
                  404);
     http_reply_cleanup(&r);
     /* 5, 5, 5: intervals 1, 6, 16 days (SM-2 with E 2.5 -> 2.6 -> 2.7). */
-    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
-                            "application/json", NULL, "{\"grade\":5}", &r),
-                 200, "%.*s", (int)r.len, r.body);
-    doc = http_json(&r);
-    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
-                 1);
-    json_decref(doc);
-    http_reply_cleanup(&r);
-    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
-                            "application/json", NULL, "{\"grade\":5}", &r),
-                 200);
-    doc = http_json(&r);
-    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
-                 6);
-    json_decref(doc);
-    http_reply_cleanup(&r);
-    cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
-                            "application/json", NULL, "{\"grade\":5}", &r),
-                 200);
-    doc = http_json(&r);
-    cr_assert_eq(json_integer_value(json_object_get(doc, "interval_days")),
-                 16);
-    json_decref(doc);
-    http_reply_cleanup(&r);
+    for (i = 0; i < sizeof(intervals) / sizeof(intervals[0]); i++) {
+        cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", reader2,
+                                "application/json", NULL, "{\"grade\":5}",
+                                &r),
+                     200, "%.*s", (int)r.len, r.body);
+        doc = http_json(&r);
+        cr_assert_eq(
+            json_integer_value(json_object_get(doc, "interval_days")),
+            intervals[i], "review %zu", i + 1);
+        json_decref(doc);
+        http_reply_cleanup(&r);
+    }
     /* A lapse (grade 1) is due again tomorrow, not now; nothing is due
      * yet, and another learner's progress is their own. */
     cr_assert_eq(send_write(&srv, "GET", "/v1/progress/due", reader2, NULL,
