@@ -217,8 +217,10 @@ add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
 }
 
 /*
- * wenda_search_build(), also writing to chunk_map (when not NULL) the chunk
- * of each phrase of the expression, as wenda_rank() reads it.
+ * wenda_search_build(), also writing to map (when not NULL) the chunk of
+ * each phrase of the expression, as wenda_rank() reads it, and to *exact
+ * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
+ * without its prefix alternative: every chunk as one phrase.
  */
 /* The chunk of each phrase of a MATCH expression, as wenda_rank() reads it. */
 struct phrase_map {
@@ -228,15 +230,17 @@ struct phrase_map {
 
 static enum wenda_err
 build(struct wenda_tokenizer *tk, const char *q, size_t n,
-      enum wenda_search_level level, int prefix, char **match,
+      enum wenda_search_level level, char **match, char **exact,
       struct phrase_map *map, char *msg, size_t msgcap)
 {
     struct chunk_list chunks;
-    struct buf b = {0};
+    struct buf b = {0}, e = {0};
     size_t i, kept = 0, last = 0;
     enum wenda_err rc;
 
     *match = NULL;
+    if (exact != NULL)
+        *exact = NULL;
     if (n > WENDA_SEARCH_MAX_QUERY) {
         (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
                        "bytes", WENDA_SEARCH_MAX_QUERY);
@@ -287,9 +291,14 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
     } else {
         for (i = 0; i < chunks.n; i++) {
             const struct chunk *c = &chunks.v[i];
-            int twice = prefix && i == last && c->latin_only &&
+            int twice = i == last && c->latin_only &&
                         c->end - c->start >= PREFIX_MIN;
 
+            if (exact != NULL) {
+                if (i > 0)
+                    buf_adds(&e, " AND ");
+                add_quoted(&e, q + c->start, c->end - c->start);
+            }
             if (i > 0)
                 buf_adds(&b, " AND ");
             if (twice) {
@@ -309,6 +318,13 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
         }
     }
     *match = buf_take(&b, NULL);
+    if (exact != NULL) {
+        *exact = buf_take(&e, NULL);
+        if (*exact == NULL) {
+            free(*match);
+            *match = NULL;
+        }
+    }
     return *match ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -317,7 +333,7 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
                    enum wenda_search_level level, char **match, char *msg,
                    size_t msgcap)
 {
-    return build(tk, q, n, level, 1, match, NULL, msg, msgcap);
+    return build(tk, q, n, level, match, NULL, NULL, msg, msgcap);
 }
 
 /* ---- whole-title keys ------------------------------------------------- */
@@ -1500,11 +1516,8 @@ wenda_search_run(struct wenda_store *st,
                        WENDA_SEARCH_MAX_LIMIT);
         return WENDA_ERR_INVALID;
     }
-    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, 1, &match, &map, msg,
+    rc = build(tk, query->q, n, WENDA_SEARCH_ALL, &match, &exact, &map, msg,
                msgcap);
-    if (rc == WENDA_OK)
-        rc = build(tk, query->q, n, WENDA_SEARCH_ALL, 0, &exact, NULL, msg,
-                   msgcap);
     if (rc == WENDA_OK)
         rc = key_of(tk, query->q, n, &key);
     if (rc == WENDA_OK)
@@ -1516,8 +1529,8 @@ wenda_search_run(struct wenda_store *st,
         wenda_search_result_cleanup(out);
         free(match);
         match = NULL;
-        rc = build(tk, query->q, n, WENDA_SEARCH_ANY, 1, &match, NULL, msg,
-                   msgcap);
+        rc = build(tk, query->q, n, WENDA_SEARCH_ANY, &match, NULL, NULL,
+                   msg, msgcap);
         if (rc == WENDA_OK)
             rc = run_level(st, query, match, NULL, NULL, NULL, 1, out);
     }
