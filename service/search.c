@@ -439,6 +439,13 @@ add_pinyin(struct wenda_tokenizer *tk, const char *text, struct buf *col,
                                                           : WENDA_OK;
 }
 
+/* A topic whose whole title (weight 2) or alias (weight 1) is the query. */
+#define MAX_EXACT 32
+struct exact_hit {
+    int64_t id;
+    int weight;
+};
+
 /* The search state of a connection (see wenda_search_register()). */
 struct rank_params {
     sqlite3 *db;
@@ -452,6 +459,8 @@ struct rank_params {
     int64_t cap;            /* candidates per search; 0: every match */
     int nidf;               /* idf_of[] holds the current query's; -1: not */
     double idf_of[64];      /* MAX_PHRASES */
+    int nexact;             /* exact[] holds the current query's; -1: not */
+    struct exact_hit exact[MAX_EXACT];
 };
 
 /* ---- writing the index ------------------------------------------------- */
@@ -794,7 +803,6 @@ col_dup(sqlite3_stmt *s, int col)
 #define RANK_EXACT 1e9
 #define TITLE_COLUMNS 3   /* title, aliases, pinyin */
 #define MAX_PHRASES 64
-#define MAX_EXACT 32
 
 static const double col_weight[] = {10.0, 8.0, 5.0, 3.0, 1.0};
 
@@ -803,10 +811,7 @@ struct rank_data {
     double idf[MAX_PHRASES];
     int chunk[MAX_PHRASES];
     int nchunk;
-    struct {
-        int64_t id;
-        int weight;
-    } exact[MAX_EXACT];
+    struct exact_hit exact[MAX_EXACT];
     int nexact;
     double avgdl;
 };
@@ -827,7 +832,10 @@ count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
     return ++c->hits > c->stop ? SQLITE_DONE : SQLITE_OK;
 }
 
-/* Looks up the topics whose whole-title key equals the query's. */
+/*
+ * Looks up the topics whose whole-title key equals the query's, once a
+ * query: its other cursors copy what the first found.
+ */
 static int
 find_exact(struct rank_params *p, struct rank_data *d)
 {
@@ -835,6 +843,11 @@ find_exact(struct rank_params *p, struct rank_data *d)
 
     if (p->key == NULL || p->key[0] == '\0')
         return SQLITE_OK;
+    if (p->nexact >= 0) {
+        memcpy(d->exact, p->exact, (size_t)p->nexact * sizeof(*d->exact));
+        d->nexact = p->nexact;
+        return SQLITE_OK;
+    }
     if (p->keys == NULL &&
         sqlite3_prepare_v3(p->db,
                            "SELECT topic_id, weight FROM title_keys "
@@ -852,8 +865,11 @@ find_exact(struct rank_params *p, struct rank_data *d)
     }
     (void)sqlite3_reset(p->keys);
     (void)sqlite3_clear_bindings(p->keys);
-    return step == SQLITE_ROW || step == SQLITE_DONE ? SQLITE_OK
-                                                     : SQLITE_ERROR;
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return SQLITE_ERROR;
+    memcpy(p->exact, d->exact, (size_t)d->nexact * sizeof(*p->exact));
+    p->nexact = d->nexact;
+    return SQLITE_OK;
 }
 
 void
@@ -1309,6 +1325,8 @@ wenda_search_register(sqlite3 *db, void **state)
     if (params == NULL)
         return WENDA_ERR_NOMEM;
     params->db = db;
+    params->nidf = -1;
+    params->nexact = -1;
     /* FTS5 owns params from here and frees them with the connection. */
     if (api->xCreateFunction(api, "wenda_rank", params, wenda_rank,
                              rank_params_free) != SQLITE_OK)
@@ -1444,6 +1462,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->nchunk_map = map ? map->n : 0;
     params->idf = idf;
     params->nidf = -1;
+    params->nexact = -1;
     bind_filters(s, match, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
@@ -1472,6 +1491,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->chunk = NULL;
     params->nchunk_map = 0;
     params->nidf = -1;
+    params->nexact = -1;
     if (rc == WENDA_OK)
         rc = add_snippets(st, match, out->hits, out->n);
     if (rc != WENDA_OK)
