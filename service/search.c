@@ -37,7 +37,9 @@
 
 #define SNIPPET_TOKENS 32
 /* A Latin word at the end of a query also finds the words it begins, once
- * it has this many letters: a shorter prefix matches too many words. */
+ * its last token has this many bytes: a shorter prefix matches too many
+ * words ("C10K" ends in the token "k", and "k*" would merge the lists of
+ * every pinyin syllable that starts with k). */
 #define PREFIX_MIN 3
 
 enum cls { C_SEP, C_LATIN, C_HAN, C_NEUTRAL };
@@ -79,6 +81,7 @@ classify(utf8proc_int32_t c)
 struct chunk {
     size_t start, end;
     int latin_only;   /* letters and digits, no Han: may be a prefix */
+    int last_token;   /* bytes of its last token */
 };
 
 struct chunk_list {
@@ -138,6 +141,7 @@ cut(const char *q, size_t n, struct chunk_list *out)
 
 struct count_ctx {
     int n;
+    int last;   /* bytes of the last token */
 };
 
 static int
@@ -149,9 +153,8 @@ count_token(void *ctx, int flags, const char *tok, int ntok, int start,
     (void)flags;
     (void)tok;
     (void)ntok;
-    (void)start;
-    (void)end;
     c->n++;
+    c->last = end - start;
     return 0;
 }
 
@@ -266,6 +269,7 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
         if (rc != WENDA_OK)
             return rc;
         if (cc.n > 0) {
+            chunks.v[i].last_token = cc.last;
             chunks.v[kept++] = chunks.v[i];
             last = kept - 1;
         }
@@ -292,7 +296,7 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
         for (i = 0; i < chunks.n; i++) {
             const struct chunk *c = &chunks.v[i];
             int twice = i == last && c->latin_only &&
-                        c->end - c->start >= PREFIX_MIN;
+                        c->last_token >= PREFIX_MIN;
 
             if (exact != NULL) {
                 if (i > 0)
@@ -461,6 +465,8 @@ struct rank_params {
     double idf_of[64];      /* MAX_PHRASES */
     int nexact;             /* exact[] holds the current query's; -1: not */
     struct exact_hit exact[MAX_EXACT];
+    int64_t scored;         /* rows wenda_rank() scored in this search, */
+    int64_t scored_exact;   /* ... and how many of them by their title */
 };
 
 /* ---- writing the index ------------------------------------------------- */
@@ -969,6 +975,7 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
            sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
     struct rank_data *d = api->xGetAuxdata(fts, 0);
+    struct rank_params *p = api->xUserData(fts);
 
     (void)argc;
     (void)argv;
@@ -988,6 +995,9 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < d->nexact; i++)
         if (d->exact[i].id == rowid && d->exact[i].weight > exact)
             exact = d->exact[i].weight;
+    p->scored++;
+    if (exact > 0)
+        p->scored_exact++;
     if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
         api->xColumnSize(fts, -1, &ntok) != SQLITE_OK) {
         sqlite3_result_error_code(ctx, SQLITE_ERROR);
@@ -1143,13 +1153,14 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     struct buf out = {0};
     const char *text;
     int ntext, ninst = 0, npos, nmarks = 0, ntok, i, j, best = -1, at;
-    int complete = 1;
+    int complete = 1, strict;
     int64_t rowid = api->xRowid(fts);
     uint64_t hash = 0xcbf29ce484222325u;
 
     ntok = argc > 0 ? sqlite3_value_int(argv[0]) : 32;
     if (ntok < 4)
         ntok = 4;
+    strict = argc > 1 && sqlite3_value_int(argv[1]) != 0;
     if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK ||
         api->xInstCount(fts, &ninst) != SQLITE_OK) {
         sqlite3_result_error_code(ctx, SQLITE_ERROR);
@@ -1170,6 +1181,10 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
         marks[nmarks].start = off;
         marks[nmarks].end = off + (size < 1 ? 1 : size) - 1;
         nmarks++;
+    }
+    if (strict && nmarks == 0) {
+        sqlite3_result_null(ctx);
+        return;
     }
     /* The window: the one starting a quarter before a match that holds
      * the most matches; the start of the answer when none. */
@@ -1380,7 +1395,7 @@ static const char count_sql[] =
     "WHERE topics_fts MATCH ?1 " FILTERS("topics_fts.rowid") "LIMIT ?9)";
 
 static const char snippet_sql[] =
-    "SELECT wenda_snippet(topics_fts, ?5) FROM topics_fts "
+    "SELECT wenda_snippet(topics_fts, ?5, ?3) FROM topics_fts "
     "WHERE topics_fts MATCH ?1 AND rowid = ?2";
 
 /* Resets a cached statement for its next use. */
@@ -1404,27 +1419,60 @@ bind_filters(sqlite3_stmt *s, const char *match,
         sqlite3_bind_text(s, 7, query->tag, -1, SQLITE_STATIC);
 }
 
-/* Sets the snippet of each of the n hits, read with MATCH expression match. */
+/*
+ * Reads hit's snippet with MATCH expression match into hit->snippet.
+ * strict: leaves it NULL when the answer holds no match of match (or the
+ * topic does not match it at all).
+ */
 static enum wenda_err
-add_snippets(struct wenda_store *st, const char *match,
+read_snippet(sqlite3_stmt *s, const char *match, int strict,
+             struct wenda_search_hit *hit)
+{
+    enum wenda_err rc = WENDA_OK;
+    int step;
+
+    sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, hit->id);
+    sqlite3_bind_int(s, 3, strict);
+    sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        if (sqlite3_column_type(s, 0) != SQLITE_NULL || !strict) {
+            hit->snippet = col_dup(s, 0);
+            if (hit->snippet == NULL)
+                rc = WENDA_ERR_NOMEM;
+        }
+    } else if (step != SQLITE_DONE || !strict) {
+        rc = WENDA_ERR_DB;
+    }
+    reset(s);
+    return rc;
+}
+
+/*
+ * Sets the snippet of each of the n hits, read with MATCH expression match.
+ * When plain is not NULL, it is match without its prefix alternative, and
+ * is tried first: a prefix phrase merges the lists of every word it
+ * begins, which for a common word ("http" -> http, https, httpd ...) costs
+ * far more than marking the words themselves, and would be paid again for
+ * each hit.  match is used for the hits whose answer holds no word of
+ * plain, so a topic found by a prefix alone still has it marked.
+ */
+static enum wenda_err
+add_snippets(struct wenda_store *st, const char *match, const char *plain,
              struct wenda_search_hit *hits, size_t n)
 {
     sqlite3_stmt *s;
     enum wenda_err rc = wenda_store_prepare(st, SLOT_SNIPPET, snippet_sql, &s);
     size_t i;
 
+    if (plain != NULL && strcmp(plain, match) == 0)
+        plain = NULL;
     for (i = 0; rc == WENDA_OK && i < n; i++) {
-        sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, hits[i].id);
-        sqlite3_bind_int(s, 5, SNIPPET_TOKENS);
-        if (sqlite3_step(s) == SQLITE_ROW) {
-            hits[i].snippet = col_dup(s, 0);
-            if (hits[i].snippet == NULL)
-                rc = WENDA_ERR_NOMEM;
-        } else {
-            rc = WENDA_ERR_DB;
-        }
-        reset(s);
+        if (plain != NULL)
+            rc = read_snippet(s, plain, 1, &hits[i]);
+        if (rc == WENDA_OK && hits[i].snippet == NULL)
+            rc = read_snippet(s, match, 0, &hits[i]);
     }
     return rc;
 }
@@ -1463,6 +1511,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->idf = idf;
     params->nidf = -1;
     params->nexact = -1;
+    params->scored = params->scored_exact = 0;
     bind_filters(s, match, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
@@ -1493,13 +1542,22 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     params->nidf = -1;
     params->nexact = -1;
     if (rc == WENDA_OK)
-        rc = add_snippets(st, match, out->hits, out->n);
+        rc = add_snippets(st, match, exact, out->hits, out->n);
     if (rc != WENDA_OK)
         return rc;
-    /* A page that is not full holds every match: no need to count. */
+    /*
+     * A page that is not full holds every match, and when the cap was not
+     * reached, every match was scored: no need to count.  (A topic whose
+     * title is the query matches exact as well as match, so it was scored
+     * in the second part of the search if it matched at all.)
+     */
     out->total = (int64_t)out->n;
     out->total_exact = 1;
-    if (out->n == query->limit) {
+    if (out->n == query->limit &&
+        (params->cap <= 0 ||
+         params->scored - params->scored_exact < params->cap)) {
+        out->total = params->scored;
+    } else if (out->n == query->limit) {
         int64_t most = params->cap > 0
                            ? params->cap * WENDA_SEARCH_COUNT_FACTOR
                            : -1;

@@ -116,6 +116,13 @@ Test(query_builder, leaves_a_word_of_one_or_two_letters_whole)
     /* "s"* would merge the doclist of every word that starts with s. */
     assert_builds("gi", WENDA_SEARCH_ALL, "\"gi\"");
     assert_builds("C/S", WENDA_SEARCH_ALL, "\"C\" AND \"S\"");
+    /* What would be a prefix is the last token: "k" of c 10 k, "3" of
+     * python 3. */
+    assert_builds("C10K", WENDA_SEARCH_ALL, "\"C10K\"");
+    assert_builds("python3", WENDA_SEARCH_ALL, "\"python3\"");
+    assert_builds("py2to3", WENDA_SEARCH_ALL, "\"py2to3\"");
+    assert_builds("ipv6addr", WENDA_SEARCH_ALL,
+                  "(\"ipv6addr\" OR \"ipv6addr\"*)");
 }
 
 Test(query_builder, turns_fts5_syntax_into_plain_words)
@@ -262,6 +269,52 @@ Test(search, wraps_matches_in_mark_and_escapes_the_rest)
                        r.hits[0].snippet);
     cr_assert_null(strstr(r.hits[0].snippet, "\"<>\""));
     wenda_search_result_cleanup(&r);
+}
+
+Test(search, marks_a_word_found_by_its_prefix_alone)
+{
+    /* "greenl" is no word of the notes: only "greenl"* finds greenlet. */
+    struct wenda_search_query q = {"greenl", NULL, NULL, 5};
+    struct wenda_search_result r;
+    size_t i;
+
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    for (i = 0; i < r.n; i++)
+        cr_expect_not_null(strstr(r.hits[i].snippet, "<mark>greenlet"),
+                           "%s: %s", r.hits[i].slug, r.hits[i].snippet);
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
+{
+    static const char *queries[] = {"锁", "协程", "进程 线程", "TCP",
+                                    "gevent"};
+    static const int64_t caps[] = {0, WENDA_SEARCH_MAX_LIMIT};
+    size_t i, c;
+
+    for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+        struct wenda_store_tuning tu = {0, 0, caps[c]};
+
+        cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
+        for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+            struct wenda_search_query all = {queries[i], NULL, NULL,
+                                             WENDA_SEARCH_MAX_LIMIT};
+            struct wenda_search_query page = {queries[i], NULL, NULL, 2};
+            struct wenda_search_result a, p;
+
+            search_ok(&all, &a);
+            search_ok(&page, &p);
+            cr_assert_lt(a.n, (size_t)WENDA_SEARCH_MAX_LIMIT);
+            cr_expect_eq(p.n, a.n < 2 ? a.n : 2, "%s", queries[i]);
+            cr_expect_eq(p.total, (int64_t)a.n, "%s (cap %lld): %lld, not "
+                         "%zu", queries[i], (long long)caps[c],
+                         (long long)p.total, a.n);
+            cr_expect(p.total_exact, "%s", queries[i]);
+            wenda_search_result_cleanup(&a);
+            wenda_search_result_cleanup(&p);
+        }
+    }
 }
 
 Test(search, filters_by_category_and_tag)
