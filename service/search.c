@@ -769,6 +769,17 @@ wenda_search_index_clear(struct wenda_store *st)
                : WENDA_ERR_DB;
 }
 
+enum wenda_err
+wenda_search_index_optimize(struct wenda_store *st)
+{
+    return sqlite3_exec(wenda_store_db(st),
+                        "INSERT INTO topics_fts(topics_fts) "
+                        "VALUES ('optimize')",
+                        NULL, NULL, NULL) == SQLITE_OK
+               ? WENDA_OK
+               : WENDA_ERR_DB;
+}
+
 static char *
 col_dup(sqlite3_stmt *s, int col)
 {
@@ -801,8 +812,8 @@ col_dup(sqlite3_stmt *s, int col)
  * weighed by their IDF.  Passing these as arguments of the rank function
  * would make FTS5 compile a statement for them on every search.  IDF is
  * used for any-word queries only: when every match holds every chunk it
- * would only reweigh the chunks against each other, and costs a scan of
- * each phrase's matches.
+ * would only reweigh the chunks against each other, and costs a count of
+ * each phrase's matches (bounded: see struct hit_count).
  */
 
 #define RANK_TITLE 1e6
@@ -822,10 +833,13 @@ struct rank_data {
     double avgdl;
 };
 
-/* Counts a phrase's matches, up to half the rows: past that, its IDF is
- * floored anyway, and counting on would only cost time. */
+/*
+ * Counts a phrase's matches, up to half the rows (past that, its IDF is
+ * floored anyway) or ten times the cap, whichever is fewer; last is the id
+ * of the row where counting stopped.
+ */
 struct hit_count {
-    sqlite3_int64 hits, stop;
+    sqlite3_int64 hits, stop, last;
 };
 
 static int
@@ -833,9 +847,26 @@ count_row(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 {
     struct hit_count *c = ctx;
 
-    (void)api;
-    (void)fts;
-    return ++c->hits > c->stop ? SQLITE_DONE : SQLITE_OK;
+    if (++c->hits <= c->stop)
+        return SQLITE_OK;
+    c->last = api->xRowid(fts);
+    return SQLITE_DONE;
+}
+
+/*
+ * The number of rows of nrow holding a phrase, from what count_row() saw:
+ * when it stopped early, extrapolated from how far into the ids it got
+ * (matches come in id order, and an import numbers topics from 1).
+ */
+static double
+phrase_rows(const struct hit_count *c, sqlite3_int64 nrow)
+{
+    double est;
+
+    if (c->hits <= c->stop || c->last <= 0)
+        return (double)c->hits;
+    est = (double)c->hits * (double)nrow / (double)c->last;
+    return est < (double)c->hits ? (double)c->hits : est;
 }
 
 /*
@@ -929,8 +960,8 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
     }
     d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
-        struct hit_count c = {0, nrow / 2};
-        double idf;
+        struct hit_count c = {0, nrow / 2, 0};
+        double idf, df;
 
         d->chunk[i] = i;
         if (!p->idf) {
@@ -941,12 +972,14 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
             d->idf[i] = p->idf_of[i];
             continue;
         }
+        if (p->cap > 0 && p->cap * WENDA_SEARCH_COUNT_FACTOR < c.stop)
+            c.stop = p->cap * WENDA_SEARCH_COUNT_FACTOR;
         if (api->xQueryPhrase(fts, i, &c, count_row) != SQLITE_OK) {
             free(d);
             return NULL;
         }
-        idf = log(((double)nrow - (double)c.hits + 0.5) /
-                  ((double)c.hits + 0.5));
+        df = phrase_rows(&c, nrow);
+        idf = log(((double)nrow - df + 0.5) / (df + 0.5));
         d->idf[i] = idf <= 0.0 ? 1e-6 : idf;
     }
     if (p->idf && p->nidf != d->nphrase) {
@@ -1580,6 +1613,7 @@ wenda_search_run(struct wenda_store *st,
                  struct wenda_search_result *out, char *msg, size_t msgcap)
 {
     struct wenda_tokenizer *tk = wenda_store_tokenizer(st);
+    struct rank_params *params = wenda_store_search_state(st);
     struct phrase_map map = {{0}, 0};
     struct buf key = {0};
     char *match = NULL, *exact = NULL;
@@ -1598,9 +1632,31 @@ wenda_search_run(struct wenda_store *st,
                msgcap);
     if (rc == WENDA_OK)
         rc = key_of(tk, query->q, n, &key);
-    if (rc == WENDA_OK)
+    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params != NULL &&
+        params->cap > 0) {
+        /*
+         * The query ends in a word that is also a prefix.  FTS5 merges the
+         * lists of every word a prefix begins before it gives the first
+         * match, which for a common word (http: http, https, httpd ...)
+         * costs more than all the rest of the search.  So the word alone
+         * goes first: when it fills the cap by itself, its candidates are
+         * as good as the prefix's would be, and the prefix is not needed.
+         * Its total is then a floor.
+         */
+        rc = run_level(st, query, exact, exact, key.p ? key.p : "", NULL, 0,
+                       out);
+        if (rc == WENDA_OK &&
+            params->scored - params->scored_exact >= params->cap)
+            out->total_exact = 0;
+        else if (rc == WENDA_OK) {
+            wenda_search_result_cleanup(out);
+            rc = run_level(st, query, match, exact, key.p ? key.p : "", &map,
+                           0, out);
+        }
+    } else if (rc == WENDA_OK) {
         rc = run_level(st, query, match, exact, key.p ? key.p : "", &map, 0,
                        out);
+    }
     if (rc == WENDA_OK && out->total == 0) {
         /* Nothing has every chunk: take any word of the query.  A whole
          * title equal to the query would have had every chunk. */

@@ -127,6 +127,12 @@ enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
 enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 
 /*
+ * Merges the full-text index into one b-tree segment (after a full
+ * import): a search then looks each word up once, not once per segment.
+ */
+enum wenda_err wenda_search_index_optimize(struct wenda_store *st);
+
+/*
  * Registers wenda_rank() and wenda_snippet(), the ranking and snippet
  * functions of wenda_search_run(), with FTS5 on db, and stores in *state
  * the connection's search state, which lives as long as db does.  The
@@ -143,7 +149,11 @@ enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
  * title is the query: that one is always scored.  A query matching no
  * more topics than the cap ranks them exactly as without it.  Matches are
  * counted up to WENDA_SEARCH_COUNT_FACTOR times the cap: past that, total
- * is that bound and total_exact is 0.
+ * is that bound and total_exact is 0.  A query whose last word is also a
+ * prefix is run with the word alone first; when that fills the cap, the
+ * prefix is not used, and total (counted for the word alone) is a floor:
+ * total_exact is 0.  The phrase counts of an any-word query's IDF stop at
+ * the same bound and are extrapolated from there.
  */
 void wenda_search_set_cap(void *state, int64_t cap);
 

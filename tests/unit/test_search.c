@@ -273,23 +273,31 @@ Test(search, wraps_matches_in_mark_and_escapes_the_rest)
 
 Test(search, marks_a_word_found_by_its_prefix_alone)
 {
-    /* "greenl" is no word of the notes: only "greenl"* finds greenlet. */
+    /* "greenl" is no word of the notes: only "greenl"* finds greenlet,
+     * with or without a cap (which tries the word alone first). */
+    static const int64_t caps[] = {0, WENDA_SEARCH_MAX_LIMIT};
     struct wenda_search_query q = {"greenl", NULL, NULL, 5};
     struct wenda_search_result r;
-    size_t i;
+    size_t i, c;
 
-    search_ok(&q, &r);
-    cr_assert_gt(r.n, 0);
-    for (i = 0; i < r.n; i++)
-        cr_expect_not_null(strstr(r.hits[i].snippet, "<mark>greenlet"),
-                           "%s: %s", r.hits[i].slug, r.hits[i].snippet);
-    wenda_search_result_cleanup(&r);
+    for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
+        struct wenda_store_tuning tu = {0, 0, caps[c]};
+
+        cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
+        search_ok(&q, &r);
+        cr_assert_gt(r.n, 0, "cap %lld", (long long)caps[c]);
+        cr_expect(r.total_exact);
+        for (i = 0; i < r.n; i++)
+            cr_expect_not_null(strstr(r.hits[i].snippet, "<mark>greenlet"),
+                               "%s: %s", r.hits[i].slug, r.hits[i].snippet);
+        wenda_search_result_cleanup(&r);
+    }
 }
 
 Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
 {
     static const char *queries[] = {"锁", "协程", "进程 线程", "TCP",
-                                    "gevent"};
+                                    "gevent", "green", "协程 gree"};
     static const int64_t caps[] = {0, WENDA_SEARCH_MAX_LIMIT};
     size_t i, c;
 
