@@ -866,7 +866,14 @@ wenda_store_import_end(struct wenda_import *im, int commit)
         return WENDA_ERR_INVALID;
     sqlite3_finalize(im->top);
     sqlite3_finalize(im->tag);
-    if (commit &&
+    /*
+     * FTS5 writes the index as it goes, a segment per megabyte of tokens,
+     * and merges them by fours; after an import of 100,000 topics that
+     * leaves about a dozen segments, each of which a search must look
+     * every word up in.  Merging them into one here costs about a tenth of
+     * the import and makes searches about a third faster.
+     */
+    if (commit && wenda_search_index_optimize(im->st) == WENDA_OK &&
         sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
         rc = WENDA_OK;
         wenda_store_changed();
