@@ -14,9 +14,11 @@
  */
 #include "wenda/content.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -907,17 +909,23 @@ wenda_json_merge_patch(json_t *target, const json_t *patch)
 void
 wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE])
 {
+    /* The tag needs no secret, only a hash that is fast on kilobytes:
+     * SipHash runs 8 bytes a step where FNV-1a ran one (0.66 against
+     * 2.26 us for a 2.4 KB topic). */
+    static_assert(crypto_shorthash_BYTES * 2 + 3 == WENDA_ETAG_SIZE,
+                  "an ETag is the hash in hex between quotes");
+    static const unsigned char key[crypto_shorthash_KEYBYTES];
     static const char hex[] = "0123456789abcdef";
-    uint64_t h = 0xcbf29ce484222325u;
+    unsigned char h[crypto_shorthash_BYTES];
     size_t i;
 
-    for (i = 0; i < n; i++) {
-        h ^= (unsigned char)body[i];
-        h *= 0x100000001b3u;
-    }
+    (void)crypto_shorthash(h, (const unsigned char *)body,
+                           (unsigned long long)n, key);
     out[0] = '"';
-    for (i = 0; i < 16; i++)
-        out[1 + i] = hex[(h >> (60 - 4 * i)) & 15];
+    for (i = 0; i < sizeof(h); i++) {
+        out[1 + 2 * i] = hex[h[i] >> 4];
+        out[2 + 2 * i] = hex[h[i] & 15];
+    }
     out[17] = '"';
     out[18] = '\0';
 }

@@ -178,8 +178,9 @@ struct json_t *wenda_json_merge_patch(struct json_t *target,
 #define WENDA_ETAG_SIZE 19
 
 /*
- * Writes the entity tag of body[0..n) to out: a 64-bit FNV-1a hash in
- * sixteen hex digits between double quotes.  Every read's ETag, and what a
+ * Writes the entity tag of body[0..n) to out: its 64-bit SipHash-2-4
+ * (libsodium's crypto_shorthash, with a key of zeros) in sixteen hex
+ * digits between double quotes.  Every read's ETag, and what a
  * write's If-Match is compared with.
  */
 void wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE]);

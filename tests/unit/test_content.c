@@ -985,3 +985,29 @@ Test(slug, respects_the_maximum_length_given)
     s[WENDA_CONTENT_MAX_TAG] = '\0';
     cr_assert_eq(wenda_slug_valid(s, WENDA_CONTENT_MAX_TAG), 1);
 }
+
+Test(etag, is_a_quoted_hash_that_follows_every_byte)
+{
+    static const char body[] = "{\"slug\":\"gil\",\"title\":\"GIL\"}";
+    char a[WENDA_ETAG_SIZE], b[WENDA_ETAG_SIZE], c[WENDA_ETAG_SIZE];
+    char copy[sizeof(body)];
+    size_t i;
+
+    wenda_etag(body, sizeof(body) - 1, a);
+    cr_assert_eq(strlen(a), WENDA_ETAG_SIZE - 1);
+    cr_assert_eq(a[0], '"');
+    cr_assert_eq(a[WENDA_ETAG_SIZE - 2], '"');
+    for (i = 1; i < WENDA_ETAG_SIZE - 2; i++)
+        cr_assert(strchr("0123456789abcdef", a[i]) != NULL, "%s", a);
+    memcpy(copy, body, sizeof(body));
+    wenda_etag(copy, sizeof(copy) - 1, b);
+    cr_assert_str_eq(a, b, "the same bytes, another tag");
+    for (i = 0; i < sizeof(copy) - 1; i++) {
+        copy[i] ^= 1;
+        wenda_etag(copy, sizeof(copy) - 1, c);
+        cr_assert_str_neq(a, c, "byte %zu changed, same tag", i);
+        copy[i] ^= 1;
+    }
+    wenda_etag(body, sizeof(body) - 2, c);
+    cr_assert_str_neq(a, c, "one byte shorter, same tag");
+}
