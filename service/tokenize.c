@@ -20,11 +20,11 @@
  *      boundaries ("pep8" -> "pep" "8"), cut to 64 bytes and stemmed with
  *      Snowball english (not for prefix queries).  A Han run is converted
  *      to simplified with OpenCC tw2sp (執行緒 -> 线程) and then gives one
- *      position per overlapping bigram; ICU dictionary words of three or
- *      more characters are colocated at their first bigram (two-character
- *      words are the bigram itself), and documents colocate each single
+ *      position per overlapping bigram, and documents colocate each single
  *      character, so one-character queries match; queries do not, because
- *      single characters would make phrases match loosely.  A run of one
+ *      single characters would make phrases match loosely.  (A word of
+ *      three or more characters needs no token of its own: its phrase of
+ *      bigrams finds it, dictionary or not.)  A run of one
  *      character is just that character.  Everything else separates.
  *
  * Only runs holding a traditional-only character (one that OpenCC's t2s
@@ -63,7 +63,6 @@
 
 #include <libstemmer.h>
 #include <opencc/opencc.h>
-#include <unicode/ubrk.h>
 #include <unicode/utf16.h>
 #include <unicode/utrans.h>
 #include <unicode/ustring.h>
@@ -74,8 +73,8 @@ static_assert(WENDA_TOKEN_COLOCATED == FTS5_TOKEN_COLOCATED,
 
 /* Longest Latin word kept, in bytes; longer ones are cut at a character. */
 #define MAX_WORD 64
-/* Longest dictionary word emitted, in bytes. */
-#define MAX_DICT_WORD 64
+/* Longest Han token emitted, in bytes. */
+#define MAX_HAN_TOKEN 64
 /* How far align_conv() looks for the end of a stretch tw2sp changed. */
 #define ALIGN_WINDOW ((size_t)8)
 /* Scratch buffers larger than this are freed after each call. */
@@ -136,14 +135,8 @@ struct pyslot {
     char syl[PY_MAX];
 };
 
-/* An ICU dictionary word of three or more characters in the run. */
-struct dictword {
-    int at, len; /* in characters of the converted run */
-};
-
 struct wenda_tokenizer {
     opencc_t cc;                /* tw2sp.json */
-    UBreakIterator *brk;        /* word break iterator, locale zh */
     struct sb_stemmer *stemmer; /* english, UTF-8 */
     UTransliterator *translit;  /* Han-Latin; Latin-ASCII, opened lazily */
     struct pyslot *py;          /* pinyin of each character seen */
@@ -162,8 +155,6 @@ struct wenda_tokenizer {
     size_t ncur;
     struct numgroup *grp; /* numerals of the current run */
     size_t ngrp, cap_grp;
-    struct dictword *words; /* dictionary words of the current run */
-    size_t nwords, cap_words;
     char *u8; /* UTF-8 scratch: OpenCC input */
     size_t cap_u8;
     UChar *u16; /* UTF-16 scratch: ICU input */
@@ -207,7 +198,6 @@ static void map_stretch(struct wenda_tokenizer *tk, size_t r, size_t dr,
                         size_t c, size_t dc);
 static void align_conv(struct wenda_tokenizer *tk, const char *singles);
 static int convert_run(struct wenda_tokenizer *tk);
-static int find_words(struct wenda_tokenizer *tk);
 static int emit(struct wenda_tokenizer *tk, int flags, const char *tok,
                 int ntok, int start, int end);
 static int emit_chars(struct wenda_tokenizer *tk, int flags, size_t at,
@@ -284,7 +274,6 @@ trim(struct wenda_tokenizer *tk)
     TRIM(tk->run, tk->cap_run);
     TRIM(tk->conv, tk->cap_conv);
     TRIM(tk->grp, tk->cap_grp);
-    TRIM(tk->words, tk->cap_words);
     TRIM(tk->u8, tk->cap_u8);
     TRIM(tk->u16, tk->cap_u16);
     TRIM(tk->slot, tk->cap_slot);
@@ -868,48 +857,6 @@ cleanup:
     return tk->err ? -1 : 0;
 }
 
-/*
- * Fills tk->words with the dictionary words of three or more characters
- * that ICU's word break iterator finds in tk->cur.
- */
-static int
-find_words(struct wenda_tokenizer *tk)
-{
-    UErrorCode status = U_ZERO_ERROR;
-    int32_t len = 0, b, u = 0;
-    int ch = 0, first;
-
-    tk->nwords = 0;
-    if (tk->ncur < 3)
-        return 0;
-    if (tk->ncur > INT32_MAX / 2 ||
-        reserve(&tk->u16, &tk->cap_u16, 2 * tk->ncur, sizeof *tk->u16))
-        return fail(tk, WENDA_ERR_NOMEM);
-    for (size_t k = 0; k < tk->ncur; k++)
-        U16_APPEND_UNSAFE(tk->u16, len, tk->cur[k].cp);
-    ubrk_setText(tk->brk, tk->u16, len, &status);
-    if (U_FAILURE(status))
-        return fail(tk, WENDA_ERR_INTERNAL);
-    ubrk_first(tk->brk);
-    while ((b = ubrk_next(tk->brk)) != UBRK_DONE) {
-        /* walk u from a to b, counting characters */
-        first = ch;
-        while (u < b) {
-            u += U16_IS_LEAD(tk->u16[u]) && u + 1 < len ? 2 : 1;
-            ch++;
-        }
-        if (ch - first >= 3) {
-            if (reserve(&tk->words, &tk->cap_words, tk->nwords + 1,
-                        sizeof *tk->words))
-                return fail(tk, WENDA_ERR_NOMEM);
-            tk->words[tk->nwords].at = first;
-            tk->words[tk->nwords].len = ch - first;
-            tk->nwords++;
-        }
-    }
-    return 0;
-}
-
 /* Passes one token to the caller; returns non-zero once we must stop. */
 static int
 emit(struct wenda_tokenizer *tk, int flags, const char *tok, int ntok,
@@ -930,16 +877,16 @@ emit(struct wenda_tokenizer *tk, int flags, const char *tok, int ntok,
 static int
 emit_chars(struct wenda_tokenizer *tk, int flags, size_t at, size_t len)
 {
-    char buf[MAX_DICT_WORD + 4]; /* room for one more character */
+    char buf[MAX_HAN_TOKEN + 4]; /* room for one more character */
     int n = 0;
 
     for (size_t k = at; k < at + len; k++) {
-        if (n > MAX_DICT_WORD)
+        if (n > MAX_HAN_TOKEN)
             return 0;
         n += (int)utf8proc_encode_char(tk->cur[k].cp,
                                        (utf8proc_uint8_t *)buf + n);
     }
-    if (n > MAX_DICT_WORD)
+    if (n > MAX_HAN_TOKEN)
         return 0;
     return emit(tk, flags, buf, n, tk->cur[at].start,
                 tk->cur[at + len - 1].end);
@@ -947,16 +894,16 @@ emit_chars(struct wenda_tokenizer *tk, int flags, size_t at, size_t len)
 
 /*
  * Emits the converted run tk->cur: per position p, the bigram p, then
- * colocated the dictionary words starting at p, and in documents the
- * character p and the digits of numerals starting at p; the last
- * character and its numerals go with the last position.
+ * colocated in documents the character p and the digits of numerals
+ * starting at p; the last character and its numerals go with the last
+ * position.
  */
 static int
 emit_run(struct wenda_tokenizer *tk)
 {
     const int coloc = WENDA_TOKEN_COLOCATED;
     const int doc = !(tk->mode & WENDA_TOKENIZE_QUERY);
-    size_t m = tk->ncur, w = 0, g = 0, p, c;
+    size_t m = tk->ncur, g = 0, p, c;
 
     if (m == 0)
         return 0;
@@ -969,19 +916,9 @@ emit_run(struct wenda_tokenizer *tk)
                 return -1;
         return 0;
     }
-    /* Dictionary words go into the index only: in a query they would only
-     * repeat what the phrase of bigrams at their positions already asks,
-     * and finding them is most of the tokenizer's cost. */
-    tk->nwords = 0;
-    if (doc && find_words(tk))
-        return -1;
     for (p = 0; p + 1 < m; p++) {
         if (emit_chars(tk, 0, p, 2))
             return -1;
-        for (; w < tk->nwords && tk->words[w].at == (int)p; w++) {
-            if (emit_chars(tk, coloc, p, (size_t)tk->words[w].len))
-                return -1;
-        }
         if (!doc)
             continue;
         for (c = p; c <= (p + 2 == m ? p + 1 : p); c++) {
@@ -1042,7 +979,6 @@ enum wenda_err
 wenda_tokenizer_new(struct wenda_tokenizer **out)
 {
     struct wenda_tokenizer *tk;
-    UErrorCode status = U_ZERO_ERROR;
 
     if (out == NULL)
         return WENDA_ERR_INVALID;
@@ -1056,11 +992,6 @@ wenda_tokenizer_new(struct wenda_tokenizer **out)
     tk->cc = opencc_open("tw2sp.json");
     if (tk->cc == (opencc_t)-1) {
         tk->cc = NULL;
-        goto cleanup;
-    }
-    tk->brk = ubrk_open(UBRK_WORD, "zh", NULL, 0, &status);
-    if (U_FAILURE(status)) {
-        tk->brk = NULL;
         goto cleanup;
     }
     tk->stemmer = sb_stemmer_new("english", "UTF_8");
@@ -1081,8 +1012,6 @@ wenda_tokenizer_free(struct wenda_tokenizer *tk)
         return;
     if (tk->cc != NULL)
         opencc_close(tk->cc);
-    if (tk->brk != NULL)
-        ubrk_close(tk->brk);
     sb_stemmer_delete(tk->stemmer);
     if (tk->translit != NULL)
         utrans_close(tk->translit);
@@ -1092,7 +1021,6 @@ wenda_tokenizer_free(struct wenda_tokenizer *tk)
     free(tk->run);
     free(tk->conv);
     free(tk->grp);
-    free(tk->words);
     free(tk->u8);
     free(tk->u16);
     free(tk->slot);
