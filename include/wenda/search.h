@@ -133,6 +133,13 @@ enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 enum wenda_err wenda_search_index_optimize(struct wenda_store *st);
 
 /*
+ * Sets how FTS5 merges the segments it writes as rows come: for a bulk
+ * load (on), rarely, since wenda_search_index_optimize() merges them all
+ * once at the end; otherwise (off) as FTS5 does by default.
+ */
+enum wenda_err wenda_search_index_bulk(struct wenda_store *st, int on);
+
+/*
  * Registers wenda_rank() and wenda_snippet(), the ranking and snippet
  * functions of wenda_search_run(), with FTS5 on db, and stores in *state
  * the connection's search state, which lives as long as db does.  The
