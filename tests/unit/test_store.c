@@ -323,6 +323,45 @@ Test(store, imports_the_content_as_topics_one_to_sixty_four_in_order)
     }
 }
 
+/* The schema's indexes, as one string, read with plain sqlite3. */
+static void
+index_schema(char *out, size_t cap)
+{
+    query_text(db_path,
+               "SELECT group_concat(name || ': ' || sql, '; ') FROM "
+               "(SELECT name, sql FROM sqlite_schema WHERE type = 'index' "
+               "AND sql IS NOT NULL ORDER BY name)",
+               out, cap);
+}
+
+Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
+{
+    /* An import drops the secondary indexes and builds them at its end. */
+    char before[4096], after[4096];
+    struct wenda_import *im;
+    char msg[512];
+
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    index_schema(before, sizeof(before));
+    cr_assert_not_null(strstr(before, "topics_by_category"), "%s", before);
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    index_schema(after, sizeof(after));
+    cr_assert_str_eq(after, before);
+    /* An import given up halfway gives them back as well. */
+    cr_assert_eq(wenda_store_import_begin(store, content.cats, content.ncats,
+                                          &im),
+                 WENDA_OK);
+    cr_assert_eq(wenda_store_import_add(im, &content.topics[0], msg,
+                                        sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import_end(im, 0), WENDA_OK);
+    index_schema(after, sizeof(after));
+    cr_assert_str_eq(after, before);
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM topics"), 64);
+}
+
 Test(store, gets_the_same_topic_by_id_and_by_slug)
 {
     int64_t id;
