@@ -20,7 +20,9 @@
 # this machine is noisy.  SCALE_SEED picks the generated data (default 1);
 # SCALE_SERVE_ARGS adds flags to wenda serve.  Everything listens on
 # 127.0.0.1 only; the data lives in one temporary directory, removed at the
-# end, and each size's database is removed once it has been measured.
+# end, and each size's database is removed once it has been measured, but
+# the last one is moved to $SCALE_KEEP when that names a directory (to look
+# into it afterwards: a profile, a query plan).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -31,6 +33,10 @@ SEED=${SCALE_SEED:-1}
 CONNS=64
 IMPORT_TIMEOUT=${SCALE_IMPORT_TIMEOUT:-3600}
 read -r -a SERVE_ARGS <<<"${SCALE_SERVE_ARGS:-}"
+if [ -n "${SCALE_KEEP:-}" ] && [ ! -d "$SCALE_KEEP" ]; then
+    echo "bench-scale: SCALE_KEEP=$SCALE_KEEP is not a directory" >&2
+    exit 2
+fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wenda-scale-XXXXXX")
 spid=""
 
@@ -185,6 +191,11 @@ for n in "${sizes[@]}"; do
     wait "$spid" 2>/dev/null || true
     spid=""
     sizerows+=("$n $gen_s $import_s $import_kb $db_bytes $first_ms $depth $hwm_kb $rss_kb")
+    if [ -n "${SCALE_KEEP:-}" ] && [ "$n" = "${sizes[${#sizes[@]}-1]}" ]; then
+        for f in wenda.db wenda.db-wal token.key; do
+            if [ -f "$d/$f" ]; then mv "$d/$f" "$SCALE_KEEP/${f/wenda/wenda-$n}"; fi
+        done
+    fi
     rm -rf "$d"
 done
 
