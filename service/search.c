@@ -467,6 +467,10 @@ struct rank_params {
     struct exact_hit exact[MAX_EXACT];
     int64_t scored;         /* rows wenda_rank() scored in this search, */
     int64_t scored_exact;   /* ... and how many of them by their title */
+    uint32_t *ntok;         /* tokens of topic id + 1 (0: not known yet) */
+    size_t nntok;           /* entries of ntok[] */
+    unsigned int ntok_version; /* the database's version ntok[] is of */
+    int ntok_usable;        /* 0: the version cannot be read, no cache */
 };
 
 /* ---- writing the index ------------------------------------------------- */
@@ -961,7 +965,71 @@ rank_params_free(void *p)
     struct rank_params *rp = p;
 
     wenda_search_close(rp);
+    free(rp->ntok);
     free(rp);
+}
+
+/*
+ * The length of a document, in tokens, is what bm25 divides by, and FTS5
+ * reads it from its %_docsize table row by row: at 100,000 topics a fifth
+ * of a search went to those b-tree lookups, 1,000 of them for a broad
+ * query.  So each connection keeps the lengths it has read, by topic id
+ * (ids up to NTOK_MAX_ID: 4 bytes each, 16 MiB at most), for as long as
+ * the database does not change.  SQLite's data version (the file control,
+ * which unlike the pragma also moves with the connection's own commits)
+ * tells; it is read once per search statement, inside its snapshot.
+ */
+#define NTOK_MAX_ID ((sqlite3_int64)1 << 22)
+
+static void
+ntok_check(struct rank_params *p)
+{
+    unsigned int v = 0;
+
+    if (sqlite3_file_control(p->db, "main", SQLITE_FCNTL_DATA_VERSION, &v) !=
+        SQLITE_OK) {
+        p->ntok_usable = 0;
+        return;
+    }
+    if (!p->ntok_usable || v != p->ntok_version) {
+        if (p->ntok != NULL)
+            memset(p->ntok, 0, p->nntok * sizeof(*p->ntok));
+        p->ntok_version = v;
+        p->ntok_usable = 1;
+    }
+}
+
+/* The tokens of the current row of fts, from the cache or from FTS5. */
+static int
+doc_tokens(const Fts5ExtensionApi *api, Fts5Context *fts,
+           struct rank_params *p, sqlite3_int64 rowid, int *ntok)
+{
+    int rc;
+
+    if (p->ntok_usable && rowid > 0 && (size_t)rowid < p->nntok &&
+        p->ntok[rowid] != 0) {
+        *ntok = (int)(p->ntok[rowid] - 1);
+        return SQLITE_OK;
+    }
+    rc = api->xColumnSize(fts, -1, ntok);
+    if (rc != SQLITE_OK || !p->ntok_usable || rowid <= 0 ||
+        rowid >= NTOK_MAX_ID || *ntok < 0)
+        return rc;
+    if ((size_t)rowid >= p->nntok) {
+        size_t n = p->nntok ? p->nntok : 1024;
+        uint32_t *grown;
+
+        while (n <= (size_t)rowid)
+            n *= 2;
+        grown = realloc(p->ntok, n * sizeof(*grown));
+        if (grown == NULL)
+            return SQLITE_OK;   /* uncached, still right */
+        memset(grown + p->nntok, 0, (n - p->nntok) * sizeof(*grown));
+        p->ntok = grown;
+        p->nntok = n;
+    }
+    p->ntok[rowid] = (uint32_t)*ntok + 1;
+    return SQLITE_OK;
 }
 
 static struct rank_data *
@@ -982,6 +1050,7 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
         free(d);
         return NULL;
     }
+    ntok_check(p);
     d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
         struct hit_count c = {0, nrow / 2, 0};
@@ -1056,7 +1125,7 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (exact > 0)
         p->scored_exact++;
     if (api->xInstCount(fts, &ninst) != SQLITE_OK ||
-        api->xColumnSize(fts, -1, &ntok) != SQLITE_OK) {
+        doc_tokens(api, fts, p, rowid, &ntok) != SQLITE_OK) {
         sqlite3_result_error_code(ctx, SQLITE_ERROR);
         return;
     }

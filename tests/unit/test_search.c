@@ -340,6 +340,69 @@ Test(search, the_index_agrees_with_the_tokenizer_after_an_import)
     sqlite3_free(err);
 }
 
+/* The score of the hit slug for q on store s (-1 when it is not found). */
+static double
+score_of(struct wenda_store *s, const char *q, const char *slug)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 50};
+    struct wenda_search_result r;
+    char msg[256];
+    double score = -1.0;
+    size_t i;
+
+    cr_assert_eq(wenda_search_run(s, &query, &r, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    for (i = 0; i < r.n; i++)
+        if (strcmp(r.hits[i].slug, slug) == 0)
+            score = r.hits[i].score;
+    wenda_search_result_cleanup(&r);
+    return score;
+}
+
+Test(search, scores_a_changed_topic_by_its_new_length)
+{
+    /* Each connection keeps the documents' lengths; a write must not
+     * leave it scoring by the old one, whichever connection wrote. */
+    struct wenda_store *other;
+    struct wenda_topic t;
+    char msg[256], etag[WENDA_ETAG_SIZE], *doc, *longer;
+    size_t len, n;
+    double before, after, fresh;
+    int64_t id;
+
+    before = score_of(st, "死锁", "deadlock");
+    cr_assert_gt(before, 0.0);
+    cr_assert_eq(wenda_store_topic_get(st, 0, "deadlock", &t), WENDA_OK);
+    id = t.id;
+    n = strlen(t.answer);
+    longer = malloc(4 * n + 1);
+    cr_assert_not_null(longer);
+    memcpy(longer, t.answer, n);
+    memset(longer + n, 'x', 3 * n);   /* one long word more */
+    memset(longer + n, ' ', 1);
+    longer[4 * n] = '\0';
+    free(t.answer);
+    t.answer = longer;
+    cr_assert_eq(wenda_store_topic_doc(st, id, NULL, &doc, &len), WENDA_OK);
+    wenda_etag(doc, len, etag);
+    free(doc);
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_replace(st, id, &t, etag, "test", msg,
+                                           sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
+    wenda_topic_cleanup(&t);
+    after = score_of(st, "死锁", "deadlock");
+    cr_assert_eq(wenda_store_open(db, WENDA_STORE_READONLY, &other, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    fresh = score_of(other, "死锁", "deadlock");
+    wenda_store_close(other);
+    cr_assert_neq(after, before, "the longer answer scored the same");
+    cr_assert_float_eq(after, fresh, 1e-9, "%.9f, a new connection %.9f",
+                       after, fresh);
+}
+
 Test(search, filters_by_category_and_tag)
 {
     struct wenda_search_query q = {"锁", "concurrency", NULL, 50};
