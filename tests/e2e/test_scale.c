@@ -419,57 +419,58 @@ Test(e2e_scale, narrow_searches_agree_with_and_without_the_match_cap)
     curl_easy_cleanup(hb);
 }
 
-Test(e2e_scale, a_last_word_that_fills_the_cap_alone_is_not_a_prefix_too)
+/*
+ * Searches q on a server without a cap (*a) and on one with SMALL_CAP
+ * (*b), asserting that q matches more than ten times SMALL_CAP topics, all
+ * counted without the cap, and that the capped page is full.
+ */
+static void
+search_broad(const char *q, json_t **a, json_t **b)
 {
     CURL *h;
-    json_t *a, *b;
 
     make_kb();
     serve(&srv_a, "0");
     serve(&srv_b, SMALL_CAP);
     h = curl_easy_init();
     cr_assert_not_null(h);
+    *a = search(h, &srv_a, q);
+    *b = search(h, &srv_b, q);
+    curl_easy_cleanup(h);
+    cr_assert_gt(json_integer_value(json_object_get(*a, "total")),
+                 10 * atoi(SMALL_CAP), "'%s'", q);
+    cr_assert(json_is_true(json_object_get(*a, "total_exact")), "'%s'", q);
+    cr_assert_eq(json_array_size(json_object_get(*b, "items")), NARROW_MAX,
+                 "'%s'", q);
+}
+
+Test(e2e_scale, a_last_word_that_fills_the_cap_alone_is_not_a_prefix_too)
+{
+    json_t *a, *b;
+
     /* "http" is in thousands of the generated answers, and begins https. */
-    a = search(h, &srv_a, "http");
-    b = search(h, &srv_b, "http");
-    cr_assert_gt(json_integer_value(json_object_get(a, "total")),
-                 10 * atoi(SMALL_CAP));
-    cr_assert(json_is_true(json_object_get(a, "total_exact")));
+    search_broad("http", &a, &b);
     /* With the cap, "http" alone filled it: its count is a floor. */
     cr_assert(json_is_false(json_object_get(b, "total_exact")));
     cr_assert_geq(json_integer_value(json_object_get(b, "total")),
                   atoi(SMALL_CAP));
     cr_assert_leq(json_integer_value(json_object_get(b, "total")),
                   json_integer_value(json_object_get(a, "total")));
-    cr_assert_eq(json_array_size(json_object_get(b, "items")), NARROW_MAX);
     json_decref(a);
     json_decref(b);
-    curl_easy_cleanup(h);
 }
 
 Test(e2e_scale, a_broad_search_counts_to_ten_times_the_cap_and_says_so)
 {
-    CURL *h;
     json_t *a, *b;
 
-    make_kb();
-    serve(&srv_a, "0");
-    serve(&srv_b, SMALL_CAP);
-    h = curl_easy_init();
-    cr_assert_not_null(h);
     /* The commonest character of the notes: in nearly every answer. */
-    a = search(h, &srv_a, "的");
-    b = search(h, &srv_b, "的");
-    cr_assert_gt(json_integer_value(json_object_get(a, "total")),
-                 10 * atoi(SMALL_CAP));
-    cr_assert(json_is_true(json_object_get(a, "total_exact")));
+    search_broad("的", &a, &b);
     cr_assert_eq(json_integer_value(json_object_get(b, "total")),
                  10 * atoi(SMALL_CAP));
     cr_assert(json_is_false(json_object_get(b, "total_exact")));
-    cr_assert_eq(json_array_size(json_object_get(b, "items")), NARROW_MAX);
     json_decref(a);
     json_decref(b);
-    curl_easy_cleanup(h);
 }
 
 /* ---- the generator ---------------------------------------------------------- */
