@@ -403,6 +403,30 @@ Test(search, scores_a_changed_topic_by_its_new_length)
                        after, fresh);
 }
 
+Test(search, an_import_leaves_fts5_merging_as_it_found_it)
+{
+    /* An import merges rarely while it writes; later writes must merge as
+     * FTS5 does by default, or their segments would pile up. */
+    sqlite3_stmt *s;
+    int automerge = -1, crisismerge = -1;
+
+    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(st),
+                                    "SELECT k, v FROM topics_fts_config",
+                                    -1, &s, NULL),
+                 SQLITE_OK);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *k = (const char *)sqlite3_column_text(s, 0);
+
+        if (strcmp(k, "automerge") == 0)
+            automerge = sqlite3_column_int(s, 1);
+        else if (strcmp(k, "crisismerge") == 0)
+            crisismerge = sqlite3_column_int(s, 1);
+    }
+    sqlite3_finalize(s);
+    cr_assert_eq(automerge, 4);
+    cr_assert_eq(crisismerge, 16);
+}
+
 Test(search, filters_by_category_and_tag)
 {
     struct wenda_search_query q = {"锁", "concurrency", NULL, 50};
