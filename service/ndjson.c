@@ -154,6 +154,28 @@ free_chain(struct record *rec)
     }
 }
 
+/*
+ * Reads the next line of f that holds more than a line break into
+ * *line (getline()'s buffer, *cap bytes), counting every line read in
+ * *lineno; returns its length without the trailing CR and LF, or -1 at
+ * the end of f or on a read error (ferror() tells).
+ */
+static ssize_t
+next_line(FILE *f, char **line, size_t *cap, size_t *lineno)
+{
+    ssize_t len;
+
+    while ((len = getline(line, cap, f)) >= 0) {
+        (*lineno)++;
+        while (len > 0 && ((*line)[len - 1] == '\n' ||
+                           (*line)[len - 1] == '\r'))
+            len--;
+        if (len > 0)
+            return len;
+    }
+    return -1;
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -162,8 +184,7 @@ worker_main(void *arg)
 
     for (;;) {
         struct record *rec = calloc(1, sizeof(*rec)), *garbage;
-        ssize_t len = -1;
-        size_t n = 0;
+        ssize_t len;
         int64_t seq;
 
         pthread_mutex_lock(&p->lock);
@@ -190,14 +211,7 @@ worker_main(void *arg)
             free(rec);
             break;
         }
-        while ((len = getline(&w->line, &w->cap, p->f)) >= 0) {
-            n = (size_t)len;
-            p->lineno++;
-            while (n > 0 && (w->line[n - 1] == '\n' || w->line[n - 1] == '\r'))
-                n--;
-            if (n > 0)
-                break;
-        }
+        len = next_line(p->f, &w->line, &w->cap, &p->lineno);
         if (len < 0) {
             p->read_errno = ferror(p->f) ? (errno != 0 ? errno : EIO) : 0;
             p->eof = 1;
@@ -213,7 +227,7 @@ worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         free_chain(garbage);
 
-        make_record(w, rec, seq + 1, n);
+        make_record(w, rec, seq + 1, (size_t)len);
 
         pthread_mutex_lock(&p->lock);
         if (p->stop) {
@@ -240,16 +254,10 @@ run_sequential(struct wenda_import *im, FILE *f, struct ndjson_status *status)
     ssize_t len;
     enum wenda_err rc = WENDA_OK;
 
-    while ((len = getline(&line, &cap, f)) >= 0) {
+    while ((len = next_line(f, &line, &cap, &status->lineno)) >= 0) {
         struct wenda_topic t;
-        size_t n = (size_t)len;
 
-        status->lineno++;
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            n--;
-        if (n == 0)
-            continue;
-        rc = api_topic_from_line(line, n, &t, status->msg,
+        rc = api_topic_from_line(line, (size_t)len, &t, status->msg,
                                  sizeof(status->msg));
         if (rc == WENDA_OK) {
             rc = wenda_store_import_add(im, &t, status->msg,
