@@ -567,22 +567,6 @@ done:
     return status;
 }
 
-/* Reads --threads: 0..NDJSON_MAX_WORKERS into *out; -1 when s is not. */
-static int
-parse_workers(const char *s, unsigned int *out)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 0 ||
-        v > (long)NDJSON_MAX_WORKERS)
-        return -1;
-    *out = (unsigned int)v;
-    return 0;
-}
-
 static int
 cmd_import(int argc, char **argv)
 {
@@ -615,6 +599,7 @@ cmd_import(int argc, char **argv)
     struct stat sb;
     size_t n = 0;
     unsigned int nworkers = ndjson_default_workers();
+    unsigned long v;
     int c, rc, is_dir;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -622,9 +607,10 @@ cmd_import(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'c': cats = optarg; break;
         case 't':
-            if (parse_workers(optarg, &nworkers) != 0)
-                return bad_usage("import", "--threads: %s",
-                                 "must be an integer from 0 to 64");
+            if (parse_uint(optarg, 0, NDJSON_MAX_WORKERS, &v) != 0)
+                return bad_usage("import", "--threads: must be an integer "
+                                 "from 0 to %u", NDJSON_MAX_WORKERS);
+            nworkers = (unsigned int)v;
             break;
         case 'h': fputs(help, stdout); return 0;
         default: return bad_usage("import", "%s", "bad option");
