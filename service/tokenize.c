@@ -46,7 +46,8 @@
  *
  * All buffers live in the tokenizer and only grow, so the hot path does no
  * allocation once they are warm, apart from OpenCC's own for the few runs
- * that need converting. *
+ * that need converting.
+ *
  * Tokenizing is deterministic, which lets a bulk import tokenize its rows
  * on worker threads: wenda_tokenize_record() keeps the tokens of a text,
  * and wenda_tokenize_preset() tells the FTS5 tokenizer on the writing
@@ -157,8 +158,6 @@ struct wenda_tokenizer {
     size_t ngrp, cap_grp;
     char *u8; /* UTF-8 scratch: OpenCC input */
     size_t cap_u8;
-    UChar *u16; /* UTF-16 scratch: ICU input */
-    size_t cap_u16;
     int *slot; /* alignment scratch: per run char, conv index */
     size_t cap_slot;
 
@@ -275,7 +274,6 @@ trim(struct wenda_tokenizer *tk)
     TRIM(tk->conv, tk->cap_conv);
     TRIM(tk->grp, tk->cap_grp);
     TRIM(tk->u8, tk->cap_u8);
-    TRIM(tk->u16, tk->cap_u16);
     TRIM(tk->slot, tk->cap_slot);
 #undef TRIM
 }
@@ -1022,7 +1020,6 @@ wenda_tokenizer_free(struct wenda_tokenizer *tk)
     free(tk->conv);
     free(tk->grp);
     free(tk->u8);
-    free(tk->u16);
     free(tk->slot);
     free(tk);
 }

@@ -5,8 +5,8 @@
  * the two always agree: NFKC + case folding, traditional -> simplified
  * Chinese (OpenCC tw2sp), Han runs as overlapping bigrams (in documents
  * with single characters colocated; in queries the bigram phrase alone),
- * Arabic numerals next to Han text read as Chinese numerals, and English words split at letter/digit
- * boundaries and stemmed.  It also gives toneless pinyin for the pinyin
+ * Arabic numerals next to Han text read as Chinese numerals, and English
+ * words split at letter/digit boundaries and stemmed.  It also gives toneless pinyin for the pinyin
  * column, and registers itself with SQLite as the FTS5 tokenizer "wenda".
  * The file-opening comment of service/tokenize.c explains each rule.
  */
