@@ -219,18 +219,18 @@ add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
     return 0;
 }
 
-/*
- * wenda_search_build(), also writing to map (when not NULL) the chunk of
- * each phrase of the expression, as wenda_rank() reads it, and to *exact
- * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
- * without its prefix alternative: every chunk as one phrase.
- */
 /* The chunk of each phrase of a MATCH expression, as wenda_rank() reads it. */
 struct phrase_map {
     int chunk[WENDA_SEARCH_MAX_CHUNKS + 1];
     int n;
 };
 
+/*
+ * wenda_search_build(), also writing to map (when not NULL) the chunk of
+ * each phrase of the expression, as wenda_rank() reads it, and to *exact
+ * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
+ * without its prefix alternative: every chunk as one phrase.
+ */
 static enum wenda_err
 build(struct wenda_tokenizer *tk, const char *q, size_t n,
       enum wenda_search_level level, char **match, char **exact,
@@ -1529,6 +1529,17 @@ static const char snippet_sql[] =
     "SELECT wenda_snippet(topics_fts, ?5, ?3) FROM topics_fts "
     "WHERE topics_fts MATCH ?1 AND rowid = ?2";
 
+/*
+ * Whether the search just run by the connection of p stopped at the cap:
+ * as many matches scored, not counting the topics whose title is the
+ * query, as the cap allows.
+ */
+static int
+cap_filled(const struct rank_params *p)
+{
+    return p->cap > 0 && p->scored - p->scored_exact >= p->cap;
+}
+
 /* Resets a cached statement for its next use. */
 static void
 reset(sqlite3_stmt *s)
@@ -1684,9 +1695,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
      */
     out->total = (int64_t)out->n;
     out->total_exact = 1;
-    if (out->n == query->limit &&
-        (params->cap <= 0 ||
-         params->scored - params->scored_exact < params->cap)) {
+    if (out->n == query->limit && !cap_filled(params)) {
         out->total = params->scored;
     } else if (out->n == query->limit) {
         int64_t most = params->cap > 0
@@ -1717,6 +1726,7 @@ wenda_search_run(struct wenda_store *st,
     char *match = NULL, *exact = NULL;
     size_t n = strlen(query->q);
     enum wenda_err rc;
+    int alone = 0;   /* the last word alone filled the cap */
 
     memset(out, 0, sizeof(*out));
     if (tk == NULL)
@@ -1743,18 +1753,15 @@ wenda_search_run(struct wenda_store *st,
          */
         rc = run_level(st, query, exact, exact, key.p ? key.p : "", NULL, 0,
                        out);
-        if (rc == WENDA_OK &&
-            params->scored - params->scored_exact >= params->cap)
+        alone = rc == WENDA_OK && cap_filled(params);
+        if (alone)
             out->total_exact = 0;
-        else if (rc == WENDA_OK) {
+        else
             wenda_search_result_cleanup(out);
-            rc = run_level(st, query, match, exact, key.p ? key.p : "", &map,
-                           0, out);
-        }
-    } else if (rc == WENDA_OK) {
+    }
+    if (rc == WENDA_OK && !alone)
         rc = run_level(st, query, match, exact, key.p ? key.p : "", &map, 0,
                        out);
-    }
     if (rc == WENDA_OK && out->total == 0) {
         /* Nothing has every chunk: take any word of the query.  A whole
          * title equal to the query would have had every chunk. */
