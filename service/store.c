@@ -742,10 +742,6 @@ fail:
     return rc;
 }
 
-/*
- * One topic of an import, ready to be written: the topic (borrowed), the
- * id it is stored under, the JSON texts of its columns, and its index row.
- */
 /* A topic's text columns as stored: JSON arrays and the API's documents. */
 struct topic_text {
     char *tags, *aliases, *corrections, *doc, *summary;
@@ -791,6 +787,10 @@ render_topic(const struct wenda_topic *t, int64_t id, int64_t version,
                : WENDA_OK;
 }
 
+/*
+ * One topic of an import, ready to be written: the topic (borrowed), the
+ * id it is stored under, the JSON texts of its columns, and its index row.
+ */
 struct wenda_import_row {
     const struct wenda_topic *t;
     int64_t id;
