@@ -900,55 +900,9 @@ long
 http_raw(const struct wenda_server *srv, const char *raw_request, char *buf,
          size_t cap)
 {
-    size_t want = strlen(raw_request), sent = 0, got = 0;
-    double deadline;
-    int fd;
-
-    if (cap == 0)
-        return -1;
-    buf[0] = '\0';
-    fd = harness_connect(srv);
-    if (fd < 0)
-        return -1;
-    while (sent < want) {
-        ssize_t n = send(fd, raw_request + sent, want - sent, MSG_NOSIGNAL);
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            close(fd);
-            return -1;
-        }
-        sent += (size_t)n;
-    }
-
-    deadline = now_s() + scaled(RAW_TIMEOUT_MS / 1000.0);
-    while (got + 1 < cap) {
-        struct pollfd p = {fd, POLLIN, 0};
-        int left_ms = (int)((deadline - now_s()) * 1000.0);
-        ssize_t n;
-
-        if (left_ms <= 0)
-            break;
-        int ready = poll(&p, 1, left_ms);
-
-        if (ready < 0 && errno == EINTR)
-            continue;
-        if (ready <= 0)
-            break;
-        n = recv(fd, buf + got, cap - 1 - got, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break; /* closed, or reset after the reply */
-        got += (size_t)n;
-        buf[got] = '\0';
-        if (raw_complete(buf, got))
-            break;
-    }
-    close(fd);
-    buf[got] = '\0';
-    return (long)got;
+    return http_raw_n(srv, raw_request, strlen(raw_request), 0,
+                      (int)(scaled(RAW_TIMEOUT_MS / 1000.0) * 1000.0), buf,
+                      cap);
 }
 
 int

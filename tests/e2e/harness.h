@@ -190,8 +190,9 @@ int harness_connect(const struct wenda_server *srv);
  * Opens a TCP connection to srv, writes the raw_request bytes (up to their
  * terminating NUL) unchanged, and reads the reply into buf until the server
  * closes, until a response with a complete Content-Length body has arrived,
- * or until 2 s have passed.  buf is NUL-terminated.  Returns the number of
- * bytes read, or -1 if the connection or the write failed.
+ * or until 2 s have passed: http_raw_n() for a C string.  buf is
+ * NUL-terminated.  Returns the number of bytes read, or -1 if the
+ * connection failed.
  */
 long http_raw(const struct wenda_server *srv, const char *raw_request,
               char *buf, size_t cap);
