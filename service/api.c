@@ -589,7 +589,9 @@ h_random(const struct api_request *req, const char *key,
     if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category, res))
         return;
     rc = wenda_store_topic_random_id(req->store, category,
-                                     randombytes_random(), &id);
+                                     ((uint64_t)randombytes_random() << 32) |
+                                         randombytes_random(),
+                                     &id);
     if (rc == WENDA_ERR_NOT_FOUND) {
         api_problem(res, rc, category ? "no topic in that category"
                                       : "there are no topics", NULL);
@@ -1185,6 +1187,8 @@ h_related(const struct api_request *req, const char *key,
     reply_raw(res, 200, &b);
 }
 
+#define QUIZ_MAX_COUNT 50
+
 /*
  * GET /v1/quiz: count topics as questions (their titles), in an order that
  * depends only on seed, so that a learner can take the same quiz again;
@@ -1197,8 +1201,8 @@ h_quiz(const struct api_request *req, const char *key,
     const char *category, *count_s, *seed_s;
     long long count = 10, seed_v;
     uint64_t seed;
-    int64_t *ids = NULL, *picked = NULL;
-    size_t n = 0, np = 0, i;
+    int64_t picked[QUIZ_MAX_COUNT];
+    size_t np = 0, i;
     struct buf b = {0};
     enum wenda_err rc;
 
@@ -1208,7 +1212,8 @@ h_quiz(const struct api_request *req, const char *key,
         text_param(req, "count", &count_s, res) ||
         text_param(req, "seed", &seed_s, res))
         return;
-    if (count_s != NULL && parse_int(count_s, 1, 50, &count) != 0) {
+    if (count_s != NULL &&
+        parse_int(count_s, 1, QUIZ_MAX_COUNT, &count) != 0) {
         bad_param(res, "count", "must be an integer from 1 to 50");
         return;
     }
@@ -1221,13 +1226,8 @@ h_quiz(const struct api_request *req, const char *key,
     } else {
         seed = randombytes_random() & 0x7fffffff;
     }
-    rc = wenda_store_topic_ids(req->store, category, &ids, &n);
-    if (rc == WENDA_OK && n > 0) {
-        picked = calloc(n, sizeof(*picked));
-        rc = picked == NULL ? WENDA_ERR_NOMEM
-                            : wenda_study_pick(ids, n, seed, (size_t)count,
-                                               picked, &np);
-    }
+    rc = wenda_store_topic_sample(req->store, category, seed, (size_t)count,
+                                  picked, &np);
     buf_addf(&b, "{\"seed\":%llu,\"items\":[", (unsigned long long)seed);
     for (i = 0; rc == WENDA_OK && i < np; i++) {
         struct wenda_topic t;
@@ -1244,8 +1244,6 @@ h_quiz(const struct api_request *req, const char *key,
         wenda_topic_cleanup(&t);
     }
     buf_adds(&b, "]}");
-    free(ids);
-    free(picked);
     if (rc != WENDA_OK) {
         buf_cleanup(&b);
         store_error(res, rc);

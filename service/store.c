@@ -32,8 +32,11 @@ enum stmt_id {
     S_LIST_CATEGORY_TAG,
     S_COUNT,
     S_COUNT_CATEGORY,
-    S_NTH,
-    S_NTH_CATEGORY,
+    S_ID_RANGE,
+    S_ID_RANGE_CATEGORY,
+    S_HAS_ID,
+    S_IDS,
+    S_IDS_CATEGORY,
     S_CATEGORIES,
     S_TAGS,
     S_CATEGORY_EXISTS,
@@ -88,16 +91,25 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_DOC_BY_SLUG] = "SELECT doc FROM topics WHERE slug = ?1",
     [S_DOC_PAGE] = "SELECT id, doc FROM topics WHERE id > ?1 ORDER BY id "
                    "LIMIT ?2",
-    [S_COUNT] = "SELECT count(*) FROM topics",
-    [S_COUNT_CATEGORY] = "SELECT count(*) FROM topics WHERE category = ?1",
-    [S_NTH] = "SELECT id FROM topics ORDER BY id LIMIT 1 OFFSET ?1",
-    [S_NTH_CATEGORY] = "SELECT id FROM topics WHERE category = ?2 "
-                       "ORDER BY id LIMIT 1 OFFSET ?1",
-    [S_CATEGORIES] = "SELECT c.slug, c.name, c.name_en, "
-                     "(SELECT count(*) FROM topics t WHERE t.category = c.slug) "
-                     "FROM categories c ORDER BY c.ord, c.slug",
-    [S_TAGS] = "SELECT tag, count(*) AS n FROM topic_tags GROUP BY tag "
-               "ORDER BY n DESC, tag",
+    /* Counts kept by triggers: see migrations/0009_counts.sql. */
+    [S_COUNT] = "SELECT coalesce(sum(n), 0) FROM category_counts",
+    [S_COUNT_CATEGORY] = "SELECT coalesce((SELECT n FROM category_counts "
+                         "WHERE category = ?1), 0)",
+    /* One subquery each: min() and max() together would scan. */
+    [S_ID_RANGE] = "SELECT (SELECT min(id) FROM topics), "
+                   "(SELECT max(id) FROM topics)",
+    [S_ID_RANGE_CATEGORY] = "SELECT (SELECT min(id) FROM topics WHERE "
+                            "category = ?1), (SELECT max(id) FROM topics "
+                            "WHERE category = ?1)",
+    [S_HAS_ID] = "SELECT 1 FROM topics WHERE id = ?1 AND "
+                 "(?2 IS NULL OR category = ?2)",
+    [S_IDS] = "SELECT id FROM topics ORDER BY id",
+    [S_IDS_CATEGORY] = "SELECT id FROM topics WHERE category = ?1 "
+                       "ORDER BY id",
+    [S_CATEGORIES] = "SELECT c.slug, c.name, c.name_en, coalesce(k.n, 0) "
+                     "FROM categories c LEFT JOIN category_counts k "
+                     "ON k.category = c.slug ORDER BY c.ord, c.slug",
+    [S_TAGS] = "SELECT tag, n FROM tag_counts ORDER BY n DESC, tag",
     [S_CATEGORY_EXISTS] = "SELECT 1 FROM categories WHERE slug = ?1",
     [S_DUMP_CATEGORIES] =
         "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
@@ -585,25 +597,28 @@ struct wenda_import {
     sqlite3_stmt *top, *tag;
     int64_t next_id;
     char stamp[32];
-    char *indexes;   /* CREATE INDEX statements to run at the end */
+    char *schema;   /* CREATE INDEX and TRIGGER statements for the end */
 };
 
 /*
- * Drops the secondary indexes of the tables an import fills, keeping their
- * CREATE statements in im->indexes for import_indexes_restore().  Built
- * once from sorted keys at the end, an index costs a fraction of what a
- * row-by-row insert in key order costs, and it takes the pages that
- * merging the full-text index freed instead of growing the file.  (The
- * primary keys and the slug's UNIQUE stay: they check the rows as they
- * come.)
+ * Drops the secondary indexes and the triggers of the tables an import
+ * fills, keeping their CREATE statements in im->schema for
+ * import_schema_restore().  Built once from sorted keys at the end, an
+ * index costs a fraction of what a row-by-row insert in key order costs,
+ * and it takes the pages that merging the full-text index freed instead of
+ * growing the file.  The triggers keep the counts of topics by category
+ * and tag (migration 0009), which one GROUP BY each sets at the end
+ * instead of an update per row; without them the DELETE of the old topics
+ * also empties each table at once.  (The primary keys and the slug's
+ * UNIQUE stay: they check the rows as they come.)
  */
 static enum wenda_err
-import_indexes_drop(struct wenda_import *im)
+import_schema_drop(struct wenda_import *im)
 {
     static const char list[] =
-        "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND "
-        "sql IS NOT NULL AND tbl_name IN ('topics', 'topic_tags', "
-        "'title_keys') ORDER BY name";
+        "SELECT type, name, sql FROM sqlite_schema WHERE type IN ('index', "
+        "'trigger') AND sql IS NOT NULL AND tbl_name IN ('topics', "
+        "'topic_tags', 'title_keys') ORDER BY type, name";
     struct buf create = {0}, drop = {0};
     sqlite3_stmt *s;
     enum wenda_err rc = WENDA_OK;
@@ -612,9 +627,13 @@ import_indexes_drop(struct wenda_import *im)
     if (sqlite3_prepare_v2(im->st->db, list, -1, &s, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *name = (const char *)sqlite3_column_text(s, 0);
-        const char *sql = (const char *)sqlite3_column_text(s, 1);
-        char *q = sqlite3_mprintf("DROP INDEX \"%w\";", name);
+        const char *type = (const char *)sqlite3_column_text(s, 0);
+        const char *name = (const char *)sqlite3_column_text(s, 1);
+        const char *sql = (const char *)sqlite3_column_text(s, 2);
+        char *q = sqlite3_mprintf("DROP %s \"%w\";",
+                                  strcmp(type, "index") == 0 ? "INDEX"
+                                                             : "TRIGGER",
+                                  name);
 
         if (q == NULL) {
             rc = WENDA_ERR_NOMEM;
@@ -635,18 +654,27 @@ import_indexes_drop(struct wenda_import *im)
         rc = WENDA_ERR_DB;
     buf_cleanup(&drop);
     if (rc == WENDA_OK && create.n > 0)
-        im->indexes = buf_take(&create, NULL);
+        im->schema = buf_take(&create, NULL);
     buf_cleanup(&create);
     return rc;
 }
 
-/* Creates again what import_indexes_drop() dropped. */
+/* What the triggers import_schema_drop() dropped would have counted. */
+static const char import_counts_sql[] =
+    "DELETE FROM category_counts; DELETE FROM tag_counts; "
+    "INSERT INTO category_counts(category, n) "
+    "    SELECT category, count(*) FROM topics GROUP BY category; "
+    "INSERT INTO tag_counts(tag, n) "
+    "    SELECT tag, count(*) FROM topic_tags GROUP BY tag;";
+
+/* Creates again what import_schema_drop() dropped, and counts. */
 static enum wenda_err
-import_indexes_restore(struct wenda_import *im)
+import_schema_restore(struct wenda_import *im)
 {
-    if (im->indexes == NULL)
-        return WENDA_OK;
-    return sqlite3_exec(im->st->db, im->indexes, NULL, NULL, NULL) ==
+    if (im->schema != NULL &&
+        sqlite3_exec(im->st->db, im->schema, NULL, NULL, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    return sqlite3_exec(im->st->db, import_counts_sql, NULL, NULL, NULL) ==
                    SQLITE_OK
                ? WENDA_OK
                : WENDA_ERR_DB;
@@ -712,27 +740,28 @@ wenda_store_import_begin(struct wenda_store *st,
         free(im);
         return WENDA_ERR_DB;
     }
-    if (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
-                     NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "INSERT INTO topics(id, slug, title, title_en, "
-                           "category, ord, tags, aliases, answer, version, "
-                           "updated_at, doc, summary, corrections) VALUES "
-                           "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, "
-                           "?12, ?13)",
-                           -1, &im->top, NULL) != SQLITE_OK ||
-        sqlite3_prepare_v2(st->db,
-                           "INSERT INTO topic_tags(tag, topic_id) "
-                           "VALUES (?1, ?2)",
-                           -1, &im->tag, NULL) != SQLITE_OK)
-        goto fail;
-    if (cats != NULL && (rc = import_categories(st, cats, ncats)) != WENDA_OK)
-        goto fail;
-    rc = wenda_search_index_clear(st);
+    rc = import_schema_drop(im);
+    if (rc == WENDA_OK &&
+        (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
+                      NULL, NULL, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(st->db,
+                            "INSERT INTO topics(id, slug, title, title_en, "
+                            "category, ord, tags, aliases, answer, version, "
+                            "updated_at, doc, summary, corrections) VALUES "
+                            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, "
+                            "?11, ?12, ?13)",
+                            -1, &im->top, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(st->db,
+                            "INSERT INTO topic_tags(tag, topic_id) "
+                            "VALUES (?1, ?2)",
+                            -1, &im->tag, NULL) != SQLITE_OK))
+        rc = WENDA_ERR_DB;
+    if (rc == WENDA_OK && cats != NULL)
+        rc = import_categories(st, cats, ncats);
+    if (rc == WENDA_OK)
+        rc = wenda_search_index_clear(st);
     if (rc == WENDA_OK)
         rc = wenda_search_index_bulk(st, 1);
-    if (rc == WENDA_OK)
-        rc = import_indexes_drop(im);
     if (rc != WENDA_OK)
         goto fail;
     *out = im;
@@ -946,7 +975,7 @@ wenda_store_import_end(struct wenda_import *im, int commit)
      */
     if (commit && wenda_search_index_optimize(im->st) == WENDA_OK &&
         wenda_search_index_bulk(im->st, 0) == WENDA_OK &&
-        import_indexes_restore(im) == WENDA_OK &&
+        import_schema_restore(im) == WENDA_OK &&
         sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
         rc = WENDA_OK;
         wenda_store_changed();
@@ -957,7 +986,7 @@ wenda_store_import_end(struct wenda_import *im, int commit)
     }
     (void)sqlite3_exec(im->st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
                        NULL);
-    free(im->indexes);
+    free(im->schema);
     free(im);
     return rc;
 }
@@ -1097,18 +1126,29 @@ wenda_store_dump(struct wenda_store *st, struct wenda_content *out)
     return rc;
 }
 
+/* The number of topics (of category, when not NULL) into *count. */
+static enum wenda_err
+count_topics(struct wenda_store *st, const char *category, int64_t *count)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = prepare(st, category ? S_COUNT_CATEGORY : S_COUNT, &s);
+
+    *count = 0;
+    if (rc != WENDA_OK)
+        return rc;
+    if (category != NULL)
+        sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
+    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_DB;
+    if (rc == WENDA_OK)
+        *count = sqlite3_column_int64(s, 0);
+    done(s);
+    return rc;
+}
+
 enum wenda_err
 wenda_store_topic_count(struct wenda_store *st, int64_t *count)
 {
-    sqlite3_stmt *s;
-    enum wenda_err rc = prepare(st, S_COUNT, &s);
-
-    if (rc != WENDA_OK)
-        return rc;
-    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_DB;
-    *count = sqlite3_column_int64(s, 0);
-    done(s);
-    return rc;
+    return count_topics(st, NULL, count);
 }
 
 enum wenda_err
@@ -1165,22 +1205,25 @@ wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
     return rc;
 }
 
-enum wenda_err
-wenda_store_topic_ids(struct wenda_store *st, const char *category,
-                      int64_t **ids, size_t *n)
+/*
+ * Reads the ids of every topic, of category when not NULL, in id order,
+ * into a new array *ids of *n (the caller frees; NULL when there is none).
+ */
+static enum wenda_err
+topic_ids(struct wenda_store *st, const char *category, int64_t **ids,
+          size_t *n)
 {
     sqlite3_stmt *s;
     int64_t *v = NULL;
     size_t cap = 0;
+    enum wenda_err rc;
     int step;
 
     *ids = NULL;
     *n = 0;
-    if (sqlite3_prepare_v2(st->db,
-                           "SELECT id FROM topics WHERE ?1 IS NULL OR "
-                           "category = ?1 ORDER BY id",
-                           -1, &s, NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
+    rc = prepare(st, category ? S_IDS_CATEGORY : S_IDS, &s);
+    if (rc != WENDA_OK)
+        return rc;
     if (category != NULL)
         sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1190,20 +1233,20 @@ wenda_store_topic_ids(struct wenda_store *st, const char *category,
             cap = cap ? cap * 2 : 64;
             w = realloc(v, cap * sizeof(*v));
             if (w == NULL) {
-                free(v);
-                sqlite3_finalize(s);
-                *n = 0;
-                return WENDA_ERR_NOMEM;
+                rc = WENDA_ERR_NOMEM;
+                break;
             }
             v = w;
         }
         v[(*n)++] = sqlite3_column_int64(s, 0);
     }
-    sqlite3_finalize(s);
-    if (step != SQLITE_DONE) {
+    done(s);
+    if (rc == WENDA_OK && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
+    if (rc != WENDA_OK) {
         free(v);
         *n = 0;
-        return WENDA_ERR_DB;
+        return rc;
     }
     *ids = v;
     return WENDA_OK;
@@ -1320,10 +1363,10 @@ wenda_store_topic_list(struct wenda_store *st,
 
 enum wenda_err
 wenda_store_topic_random(struct wenda_store *st, const char *category,
-                         uint32_t pick, struct wenda_topic *out)
+                         uint64_t seed, struct wenda_topic *out)
 {
     int64_t id;
-    enum wenda_err rc = wenda_store_topic_random_id(st, category, pick, &id);
+    enum wenda_err rc = wenda_store_topic_random_id(st, category, seed, &id);
 
     memset(out, 0, sizeof(*out));
     return rc == WENDA_OK ? wenda_store_topic_get(st, id, NULL, out) : rc;
@@ -1331,36 +1374,138 @@ wenda_store_topic_random(struct wenda_store *st, const char *category,
 
 enum wenda_err
 wenda_store_topic_random_id(struct wenda_store *st, const char *category,
-                            uint32_t pick, int64_t *out)
+                            uint64_t seed, int64_t *out)
+{
+    size_t n = 0;
+    enum wenda_err rc = wenda_store_topic_sample(st, category, seed, 1, out,
+                                                 &n);
+
+    if (rc == WENDA_OK && n == 0)
+        rc = WENDA_ERR_NOT_FOUND;
+    if (rc != WENDA_OK)
+        *out = 0;
+    return rc;
+}
+
+/*
+ * Topics are drawn by id: an id drawn uniformly between the lowest and the
+ * highest of the topics to draw from is taken when a topic (of the
+ * category) has it and not drawn yet, and drawn again when not.  Every
+ * topic is then equally likely, whatever gaps deletions left, and a draw
+ * costs a few lookups at any size, where numbering the topics (OFFSET)
+ * walked half of them on average: 330 ms at a million.  Small sets, sets
+ * so sparse among the ids that a draw would take more than SAMPLE_TRIES
+ * tries on average, large samples, and draws that run out of tries
+ * (SAMPLE_TRIES per topic drawn) take the ids of every topic to draw from
+ * and shuffle them (wenda_study_pick()) instead.  Both ways depend on
+ * nothing but seed and the topics.
+ */
+#define SAMPLE_LIST_MAX 1024
+#define SAMPLE_TRIES 64
+#define SAMPLE_MAX_COUNT 64
+
+/* Whether topic id exists (in category, when not NULL). */
+static enum wenda_err
+has_topic(struct wenda_store *st, const char *category, int64_t id,
+          int *found)
 {
     sqlite3_stmt *s;
-    enum wenda_err rc;
-    int64_t count, id;
+    enum wenda_err rc = prepare(st, S_HAS_ID, &s);
+    int step;
 
-    *out = 0;
-    rc = prepare(st, category ? S_COUNT_CATEGORY : S_COUNT, &s);
+    *found = 0;
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, id);
+    if (category != NULL)
+        sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    done(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    *found = step == SQLITE_ROW;
+    return WENDA_OK;
+}
+
+/* The lowest and highest id of the topics (of category); 0, 0 for none. */
+static enum wenda_err
+id_range(struct wenda_store *st, const char *category, int64_t *lo,
+         int64_t *hi)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc =
+        prepare(st, category ? S_ID_RANGE_CATEGORY : S_ID_RANGE, &s);
+
+    *lo = *hi = 0;
     if (rc != WENDA_OK)
         return rc;
     if (category != NULL)
         sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
     rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_DB;
-    count = sqlite3_column_int64(s, 0);
+    if (rc == WENDA_OK) {
+        *lo = sqlite3_column_int64(s, 0);
+        *hi = sqlite3_column_int64(s, 1);
+    }
     done(s);
-    if (rc != WENDA_OK)
+    return rc;
+}
+
+/* Draws k topics by id from [lo, hi]; *nout < k when it ran out of tries. */
+static enum wenda_err
+sample_by_id(struct wenda_store *st, const char *category, uint64_t seed,
+             int64_t lo, int64_t hi, size_t k, int64_t *out, size_t *nout)
+{
+    uint64_t state = seed, span = (uint64_t)hi - (uint64_t)lo + 1;
+    size_t tries, i;
+
+    *nout = 0;
+    for (tries = 0; *nout < k && tries < SAMPLE_TRIES * k; tries++) {
+        int64_t id = lo + (int64_t)wenda_study_uniform(&state, span);
+        enum wenda_err rc;
+        int found;
+
+        for (i = 0; i < *nout && out[i] != id; i++)
+            ;
+        if (i < *nout)
+            continue;
+        rc = has_topic(st, category, id, &found);
+        if (rc != WENDA_OK)
+            return rc;
+        if (found)
+            out[(*nout)++] = id;
+    }
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_store_topic_sample(struct wenda_store *st, const char *category,
+                         uint64_t seed, size_t count, int64_t *out,
+                         size_t *nout)
+{
+    int64_t n, lo, hi, *ids;
+    size_t k, nids;
+    enum wenda_err rc;
+
+    *nout = 0;
+    rc = count_topics(st, category, &n);
+    if (rc != WENDA_OK || n == 0 || count == 0)
         return rc;
-    if (count == 0)
-        return WENDA_ERR_NOT_FOUND;
-    rc = prepare(st, category ? S_NTH_CATEGORY : S_NTH, &s);
-    if (rc != WENDA_OK)
-        return rc;
-    sqlite3_bind_int64(s, 1, (sqlite3_int64)(pick % (uint64_t)count));
-    if (category != NULL)
-        sqlite3_bind_text(s, 2, category, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s) == SQLITE_ROW ? WENDA_OK : WENDA_ERR_NOT_FOUND;
-    id = sqlite3_column_int64(s, 0);
-    done(s);
+    k = (uint64_t)n < count ? (size_t)n : count;
+    if (n > SAMPLE_LIST_MAX && k <= SAMPLE_MAX_COUNT) {
+        rc = id_range(st, category, &lo, &hi);
+        if (rc != WENDA_OK)
+            return rc;
+        if (hi >= lo && ((uint64_t)hi - (uint64_t)lo) / SAMPLE_TRIES <
+                            (uint64_t)n) {
+            rc = sample_by_id(st, category, seed, lo, hi, k, out, nout);
+            if (rc != WENDA_OK || *nout == k)
+                return rc;
+        }
+    }
+    rc = topic_ids(st, category, &ids, &nids);
     if (rc == WENDA_OK)
-        *out = id;
+        rc = wenda_study_pick(ids, nids, seed, count, out, nout);
+    free(ids);
     return rc;
 }
 

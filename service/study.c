@@ -35,7 +35,6 @@ static void civil_from_days(int64_t z, int64_t *y, int *m, int *d);
 static void put_digits(char *p, int n, int64_t v);
 static int parse_rfc3339(const char *s, int64_t *secs);
 static uint64_t splitmix64(uint64_t *state);
-static uint64_t bounded(uint64_t *state, uint64_t range);
 
 #define SECS_PER_DAY 86400
 
@@ -269,13 +268,8 @@ splitmix64(uint64_t *state)
     return z ^ (z >> 31);
 }
 
-/*
- * Returns a uniform value in [0, range), range > 0: outputs below
- * 2^64 mod range are drawn again, so that every remainder is equally
- * likely.
- */
-static uint64_t
-bounded(uint64_t *state, uint64_t range)
+uint64_t
+wenda_study_uniform(uint64_t *state, uint64_t range)
 {
     uint64_t threshold = (0 - range) % range;
     uint64_t r;
@@ -309,7 +303,7 @@ wenda_study_pick(const int64_t *ids, size_t n, uint64_t seed, size_t count,
     memcpy(copy, ids, n * sizeof(*copy));
 
     for (i = 0; i < k; i++) {
-        j = i + (size_t)bounded(&state, (uint64_t)(n - i));
+        j = i + (size_t)wenda_study_uniform(&state, (uint64_t)(n - i));
         tmp = copy[i];
         copy[i] = copy[j];
         copy[j] = tmp;

@@ -167,12 +167,13 @@ enum wenda_err wenda_store_topic_list(struct wenda_store *st,
                                       int *more);
 
 /*
- * Picks one topic, of category when not NULL, using pick (any random
- * number) to choose among them, into *out.  WENDA_ERR_NOT_FOUND when there
- * is no topic to pick from.
+ * Picks one topic, of category when not NULL, into *out: uniformly at
+ * random, the same one for the same seed and the same topics (see
+ * wenda_store_topic_sample()).  WENDA_ERR_NOT_FOUND when there is no topic
+ * to pick from.
  */
 enum wenda_err wenda_store_topic_random(struct wenda_store *st,
-                                        const char *category, uint32_t pick,
+                                        const char *category, uint64_t seed,
                                         struct wenda_topic *out);
 
 /*
@@ -212,17 +213,23 @@ enum wenda_err wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
                                      struct buf_out *out);
 
 /*
- * Reads the ids of every topic, of category when not NULL, in id order,
- * into a new array *ids of *n (the caller frees; NULL when there is none).
+ * Draws min(count, number of topics) distinct topics, of category when not
+ * NULL, uniformly at random and in random order, and writes their ids to
+ * out (room for count) and their number to *nout (0 when there is no
+ * topic to draw from).  The same seed and the same topics give the same
+ * ids.  A draw of up to 64 topics out of more than 1,024 costs a few
+ * lookups by id at any size; smaller sets, and sets whose ids are too
+ * sparse, are read whole and shuffled with wenda_study_pick().
  */
-enum wenda_err wenda_store_topic_ids(struct wenda_store *st,
-                                     const char *category, int64_t **ids,
-                                     size_t *n);
+enum wenda_err wenda_store_topic_sample(struct wenda_store *st,
+                                        const char *category, uint64_t seed,
+                                        size_t count, int64_t *out,
+                                        size_t *nout);
 
 /* Like wenda_store_topic_random(), but gives the id of the topic picked. */
 enum wenda_err wenda_store_topic_random_id(struct wenda_store *st,
                                            const char *category,
-                                           uint32_t pick, int64_t *out);
+                                           uint64_t seed, int64_t *out);
 
 /* Releases an array of n topics from wenda_store_topic_list(). */
 void wenda_topics_free(struct wenda_topic *items, size_t n);

@@ -109,4 +109,12 @@ enum wenda_err wenda_sm2_due(const char *reviewed_at_rfc3339, int interval_days,
 enum wenda_err wenda_study_pick(const int64_t *ids, size_t n, uint64_t seed,
                                 size_t count, int64_t *out, size_t *nout);
 
+/*
+ * Returns a value drawn uniformly from [0, range), range > 0, from the
+ * splitmix64 generator whose state is *state (advanced): the draws of
+ * wenda_study_pick(), for callers that draw by other means.  Outputs
+ * below 2^64 mod range are drawn again, so that there is no modulo bias.
+ */
+uint64_t wenda_study_uniform(uint64_t *state, uint64_t range);
+
 #endif /* WENDA_STUDY_H */

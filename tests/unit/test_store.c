@@ -597,6 +597,276 @@ Test(store, orders_tags_by_count_then_name_and_counts_every_tag)
     wenda_tags_free(tags, ntags);
 }
 
+/*
+ * The counts the store serves, "slug:n;..." for categories (in their
+ * order) then "|tag:n;..." for tags (most used first), into out.
+ */
+static void
+served_counts(char *out, size_t cap)
+{
+    struct wenda_category *cats;
+    struct wenda_tag_count *tags;
+    size_t ncats, ntags, i, len = 0;
+    int64_t total = -1;
+
+    cr_assert_eq(wenda_store_categories(store, &cats, &ncats), WENDA_OK);
+    cr_assert_eq(wenda_store_tags(store, &tags, &ntags), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_count(store, &total), WENDA_OK);
+    len += (size_t)snprintf(out + len, cap - len, "%lld|",
+                            (long long)total);
+    for (i = 0; i < ncats && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%lld",
+                                i ? ";" : "", cats[i].slug,
+                                (long long)cats[i].count);
+    for (i = 0; i < ntags && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%lld",
+                                i ? ";" : "|", tags[i].tag,
+                                (long long)tags[i].count);
+    cr_assert_lt(len, cap, "counts longer than %zu bytes", cap);
+    wenda_categories_free(cats, ncats);
+    wenda_tags_free(tags, ntags);
+}
+
+/* The same counts, counted from the rows with plain sqlite3. */
+static void
+counted_counts(char *out, size_t cap)
+{
+    char total[32], cats[8192], tags[16384];
+
+    query_text(db_path, "SELECT count(*) FROM topics", total,
+               sizeof(total));
+    query_text(db_path,
+               "SELECT coalesce(group_concat(slug || ':' || n, ';'), '') "
+               "FROM (SELECT c.slug, (SELECT count(*) FROM topics t WHERE "
+               "t.category = c.slug) AS n FROM categories c "
+               "ORDER BY c.ord, c.slug)",
+               cats, sizeof(cats));
+    query_text(db_path,
+               "SELECT coalesce(group_concat(tag || ':' || n, ';'), '') "
+               "FROM (SELECT tag, count(*) AS n FROM topic_tags "
+               "GROUP BY tag ORDER BY n DESC, tag)",
+               tags, sizeof(tags));
+    (void)snprintf(out, cap, "%s|%s%s%s", total, cats, tags[0] ? "|" : "",
+                   tags);
+}
+
+static void
+assert_counts_agree(const char *after)
+{
+    char served[32768], counted[32768];
+
+    served_counts(served, sizeof(served));
+    counted_counts(counted, sizeof(counted));
+    cr_assert_str_eq(served, counted, "after %s", after);
+}
+
+/* Runs sql with plain sqlite3 (foreign keys on) on the database file. */
+static void
+exec_sql(const char *sql)
+{
+    sqlite3 *db = NULL;
+
+    cr_assert_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "PRAGMA foreign_keys = ON", NULL, NULL,
+                              NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK, "%s: %s",
+                 sql, sqlite3_errmsg(db));
+    cr_assert_eq(sqlite3_close(db), SQLITE_OK);
+}
+
+Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
+{
+    char slug[] = "counted-topic", tag_new[] = "brand-new", tag_old[] = "kept";
+    char *tagv[2] = {tag_new, tag_old};
+    char etag[WENDA_ETAG_SIZE], msg[512], sql[256];
+    struct wenda_topic t, cur;
+    struct wenda_import *im;
+    char *other = content.cats[0].slug;
+    int64_t id = 0;
+
+    open_imported();
+    assert_counts_agree("an import");
+    if (strcmp(other, content.topics[0].category) == 0)
+        other = content.cats[1].slug;
+
+    /* A new topic, in another category than the one it copies, with a
+     * tag no other topic has. */
+    t = content.topics[0];
+    t.slug = slug;
+    t.category = other;
+    t.tags.v = tagv;
+    t.tags.n = 2;
+    t.order = 0;
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_create(store, &t, "test", &id, msg,
+                                          sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    assert_counts_agree("a create");
+
+    /* Moved to the category it copies, with one tag fewer. */
+    cr_assert_eq(wenda_store_topic_current(store, id, &cur, etag), WENDA_OK);
+    wenda_topic_cleanup(&cur);
+    t.category = content.topics[0].category;
+    t.tags.v = &tagv[1];
+    t.tags.n = 1;
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_replace(store, id, &t, etag, "test", msg,
+                                           sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    assert_counts_agree("a replace that moves the topic");
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM tag_counts WHERE "
+                                    "tag = 'brand-new'"),
+                 0, "a tag no topic has any more is still counted");
+
+    /* Deleted, and a whole category deleted with plain SQL. */
+    cr_assert_eq(wenda_store_topic_current(store, id, &cur, etag), WENDA_OK);
+    wenda_topic_cleanup(&cur);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(store, id, etag, "test"), WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    assert_counts_agree("a delete");
+    (void)snprintf(sql, sizeof(sql),
+                   "DELETE FROM topics WHERE category = '%s'", other);
+    exec_sql(sql);
+    assert_counts_agree("deleting a category's topics (and their tags)");
+
+    /* An import given up halfway changes nothing; a whole one counts. */
+    cr_assert_eq(wenda_store_import_begin(store, content.cats, content.ncats,
+                                          &im),
+                 WENDA_OK);
+    cr_assert_eq(wenda_store_import_add(im, &content.topics[0], msg,
+                                        sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import_end(im, 0), WENDA_OK);
+    assert_counts_agree("an import given up");
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    assert_counts_agree("a second import");
+}
+
+/* ---- random draws at size ------------------------------------------------ */
+
+#define MANY 3000
+
+/*
+ * Imports MANY small topics (ids 1..MANY): three in four in the first
+ * category, the rest in the second, and then deletes every third, so that
+ * the ids have gaps.
+ */
+static void
+open_many_with_gaps(void)
+{
+    static char slugs[MANY][16];
+    static char title[] = "题目", answer[] = "answer";
+    struct wenda_content c = content;
+    struct wenda_topic *v = calloc(MANY, sizeof(*v));
+    char msg[512];
+    size_t i;
+
+    cr_assert_not_null(v);
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    for (i = 0; i < MANY; i++) {
+        v[i] = content.topics[i % content.ntopics];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "t%zu", i + 1);
+        v[i].slug = slugs[i];
+        v[i].title = title;
+        v[i].answer = answer;
+        v[i].aliases.n = 0;
+        v[i].corrections = NULL;
+        v[i].ncorrections = 0;
+        v[i].category = content.cats[i % 4 ? 0 : 1].slug;
+        v[i].order = (int64_t)i + 1;
+    }
+    c.topics = v;
+    c.ntopics = MANY;
+    cr_assert_eq(wenda_store_import(store, &c), WENDA_OK);
+    free(v);
+    exec_sql("DELETE FROM topics WHERE id % 3 = 0");
+}
+
+/* Whether topic id is still there (see open_many_with_gaps()). */
+static int
+many_has(int64_t id, const char *category)
+{
+    size_t i = (size_t)id - 1;
+
+    if (id < 1 || id > MANY || id % 3 == 0)
+        return 0;
+    return category == NULL ||
+           strcmp(category, content.cats[i % 4 ? 0 : 1].slug) == 0;
+}
+
+Test(store, draws_distinct_topics_of_the_category_the_same_for_a_seed)
+{
+    const char *cats[] = {NULL, content.cats[0].slug, content.cats[1].slug};
+    size_t k, i, j;
+    uint64_t seed;
+
+    open_many_with_gaps();
+    for (k = 0; k < 3; k++) {
+        for (seed = 0; seed < 40; seed++) {
+            int64_t a[50], b[50];
+            size_t na = 0, nb = 0, same = 0;
+
+            cr_assert_eq(wenda_store_topic_sample(store, cats[k], seed, 50, a,
+                                                  &na),
+                         WENDA_OK);
+            cr_assert_eq(na, 50);
+            for (i = 0; i < na; i++) {
+                cr_assert(many_has(a[i], cats[k]), "seed %llu drew %lld",
+                          (unsigned long long)seed, (long long)a[i]);
+                for (j = 0; j < i; j++)
+                    cr_assert_neq(a[i], a[j], "seed %llu drew %lld twice",
+                                  (unsigned long long)seed, (long long)a[i]);
+            }
+            cr_assert_eq(wenda_store_topic_sample(store, cats[k], seed, 50, b,
+                                                  &nb),
+                         WENDA_OK);
+            cr_assert_eq(nb, na);
+            cr_assert_arr_eq(a, b, na * sizeof(*a), "seed %llu drew another "
+                             "set the second time",
+                             (unsigned long long)seed);
+            cr_assert_eq(wenda_store_topic_sample(store, cats[k], seed + 1000,
+                                                  50, b, &nb),
+                         WENDA_OK);
+            for (i = 0; i < na; i++)
+                same += a[i] == b[i];
+            cr_assert_lt(same, 10, "seeds %llu and %llu drew alike",
+                         (unsigned long long)seed,
+                         (unsigned long long)seed + 1000);
+        }
+    }
+}
+
+Test(store, draws_a_topic_after_a_gap_no_more_often_than_any_other)
+{
+    /*
+     * Ids 3k + 1 follow a deleted id, 3k + 2 do not.  A draw that took the
+     * first topic at or after a random id would take those twice as often.
+     */
+    long after_gap = 0, other = 0;
+    uint64_t seed;
+    int64_t id;
+
+    open_many_with_gaps();
+    for (seed = 0; seed < 20000; seed++) {
+        cr_assert_eq(wenda_store_topic_random_id(store, NULL, seed, &id),
+                     WENDA_OK);
+        cr_assert(many_has(id, NULL), "seed %llu drew %lld",
+                  (unsigned long long)seed, (long long)id);
+        if (id % 3 == 1)
+            after_gap++;
+        else
+            other++;
+    }
+    cr_assert(after_gap > other * 9 / 10 && after_gap < other * 11 / 10,
+              "%ld draws after a gap, %ld others", after_gap, other);
+}
+
 Test(store, picks_random_topics_from_the_requested_category)
 {
     size_t k;
