@@ -447,6 +447,83 @@ Test(search, filters_by_category_and_tag)
     wenda_search_result_cleanup(&r);
 }
 
+/* Whether topic id has tag. */
+static int
+has_tag(int64_t id, const char *tag)
+{
+    struct wenda_topic t;
+    size_t i;
+    int found = 0;
+
+    cr_assert_eq(wenda_store_topic_get(st, id, NULL, &t), WENDA_OK);
+    for (i = 0; i < t.tags.n; i++)
+        found |= strcmp(t.tags.v[i], tag) == 0;
+    wenda_topic_cleanup(&t);
+    return found;
+}
+
+Test(search, a_tag_filter_keeps_the_unfiltered_hits_with_the_tag_as_they_were)
+{
+    /*
+     * The tag also goes into the full-text expression (as a phrase of the
+     * tags column); it must neither lose a topic with the tag nor change
+     * the score or snippet of one.  Each query has at most 50 matches, so
+     * the unfiltered page holds them all.  (A tag none of them has makes
+     * the search fall back to any word, which is not compared here.)
+     */
+    static const char *const queries[] = {
+        "锁", "进程 线程", "thread", "pyth", "协程", "死锁 zzzqqq", "TCP",
+        "http",
+    };
+    struct wenda_tag_count *tags;
+    size_t ntags, i, k, j, want;
+
+    cr_assert_eq(wenda_store_tags(st, &tags, &ntags), WENDA_OK);
+    cr_assert_gt(ntags, 10);
+    for (k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
+        struct wenda_search_query q = {queries[k], NULL, NULL, 50};
+        struct wenda_search_result all;
+
+        search_ok(&q, &all);
+        cr_assert_gt(all.n, 0, "%s finds nothing", q.q);
+        cr_assert_eq((int64_t)all.n, all.total, "%s has more than a page",
+                     q.q);
+        for (i = 0; i < ntags; i++) {
+            struct wenda_search_result f;
+
+            q.tag = tags[i].tag;
+            for (j = 0, want = 0; j < all.n; j++)
+                want += has_tag(all.hits[j].id, q.tag);
+            if (want == 0)
+                continue;
+            search_ok(&q, &f);
+            for (j = 0, want = 0; j < all.n; j++) {
+                const struct wenda_search_hit *h = &all.hits[j];
+
+                if (!has_tag(h->id, q.tag))
+                    continue;
+                cr_assert_lt(want, f.n, "%s, tag %s: %s is missing", q.q,
+                             q.tag, h->slug);
+                cr_assert_eq(f.hits[want].id, h->id,
+                             "%s, tag %s: hit %zu is %s, not %s", q.q, q.tag,
+                             want, f.hits[want].slug, h->slug);
+                cr_assert_eq(f.hits[want].score, h->score,
+                             "%s, tag %s: %s scores %.17g, not %.17g", q.q,
+                             q.tag, h->slug, f.hits[want].score, h->score);
+                cr_assert_str_eq(f.hits[want].snippet, h->snippet);
+                want++;
+            }
+            cr_assert_eq(f.n, want, "%s, tag %s: %zu hits, not %zu", q.q,
+                         q.tag, f.n, want);
+            cr_assert_eq(f.total, (int64_t)want);
+            wenda_search_result_cleanup(&f);
+        }
+        q.tag = NULL;
+        wenda_search_result_cleanup(&all);
+    }
+    wenda_tags_free(tags, ntags);
+}
+
 Test(search, ranks_whole_title_matches_first_and_counts_the_total)
 {
     struct wenda_search_query q = {"协程", NULL, NULL, 3};
