@@ -14,7 +14,12 @@
 #     queries of make bench (bench-queries, from the notes' words) and
 #     broad ones, the commonest characters and character pairs (and
 #     those broad queries alone);
-#   - the server's peak and current RSS (VmHWM, VmRSS) after the load.
+#   - the server's peak and current RSS (VmHWM, VmRSS) after the load;
+#   - one request at a time (the median of 5, by curl), the reads whose
+#     cost could grow with the base: /readyz, /v1/categories, /v1/tags,
+#     /v1/random, a quiz of 50, the related topics of the middle topic, and
+#     a search for a common word (线程) filtered by the rarest tag and by
+#     the rarest category.
 #
 # Rates are also given as ratios to the 64-topic row of the same run, since
 # this machine is noisy.  SCALE_SEED picks the generated data (default 1);
@@ -128,6 +133,36 @@ echo
 
 sizerows=()
 readrows=()
+onerows=()
+
+# Prints the median of 5 times (ms) of one GET of $1, after one unrecorded.
+one_ms() {
+    local i
+    curl -fs -o /dev/null "$1" || { echo "bench-scale: GET $1 failed" >&2; exit 1; }
+    for i in 1 2 3 4 5; do
+        curl -fs -o /dev/null -w '%{time_total}\n' "$1"
+    done | sort -n | awk 'NR == 3 { printf "%.2f", $1 * 1000 }'
+}
+
+# The single requests, as "name path" lines, for a server on $1.
+one_paths() {
+    local base="http://127.0.0.1:$1" tag cat mid
+    tag=$(curl -fs "$base/v1/tags" | grep -o '"tag":"[^"]*"' | tail -n 1 |
+          sed 's/"tag":"\(.*\)"/\1/')
+    cat=$(curl -fs "$base/v1/categories" |
+          grep -o '"slug":"[^"]*"[^}]*"count":[0-9]*' |
+          sed 's/"slug":"\([^"]*\)".*"count":\([0-9]*\)/\2 \1/' |
+          sort -n | awk '$1 > 0 { print $2; exit }')
+    mid=$(( ($2 + 1) / 2 ))
+    echo "readyz /readyz"
+    echo "categories /v1/categories"
+    echo "tags /v1/tags"
+    echo "random /v1/random"
+    echo "quiz50 /v1/quiz?count=50&seed=1"
+    echo "related /v1/topics/$mid/related"
+    echo "q+tag /v1/search?q=%E7%BA%BF%E7%A8%8B&tag=$tag"
+    echo "q+cat /v1/search?q=%E7%BA%BF%E7%A8%8B&category=$cat"
+}
 for n in "${sizes[@]}"; do
     d="$tmp/$n"
     mkdir -p "$d"
@@ -185,6 +220,9 @@ for n in "${sizes[@]}"; do
     done
     readrows+=("$n $(run_wrk search "$port" "$tmp/search.txt")")
     readrows+=("$n $(run_wrk broad "$port" "$tmp/broad.txt")")
+    while read -r name path; do
+        onerows+=("$n $name $(one_ms "http://127.0.0.1:$port$path")")
+    done < <(one_paths "$port" "$n")
     hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
     rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$spid/status")
     kill "$spid"
@@ -230,3 +268,20 @@ done
 echo "(byid: random ids; first: the first list page; deep: a page deep in"
 echo " the cursor chain; search: the mix; broad: its 100 broad queries alone;"
 echo " x_64 and p99_x64: over the 64-topic row's)"
+
+names=(readyz categories tags random quiz50 related q+tag q+cat)
+printf '\n%9s' topics
+for name in "${names[@]}"; do printf ' %10s' "$name"; done
+printf '\n'
+for n in "${sizes[@]}"; do
+    printf '%9s' "$n"
+    for name in "${names[@]}"; do
+        for r in "${onerows[@]}"; do
+            set -- $r
+            if [ "$1" = "$n" ] && [ "$2" = "$name" ]; then printf ' %10s' "$3"; fi
+        done
+    done
+    printf '\n'
+done
+echo "(ms, median of 5 single requests: quiz50 a quiz of 50; related: of the"
+echo " middle topic; q+tag, q+cat: 线程 with the rarest tag, the rarest category)"
