@@ -536,6 +536,15 @@ harness_stop(struct wenda_server *srv)
         code = 128 + SIGKILL;
     }
     srv->pid = 0;
+    if (code != 0) {
+        /* Whoever asserts on the code gets the reason in the test's log:
+         * the directory, log included, goes next. */
+        char tail[2048];
+
+        harness_log_tail(srv, tail, sizeof tail);
+        cr_log_error("the server exited with %d on SIGTERM; log tail:\n%s",
+                     code, tail);
+    }
     remove_dir(srv->dir);
     return code;
 }
