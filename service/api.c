@@ -583,15 +583,14 @@ h_random(const struct api_request *req, const char *key,
     struct buf b = {0};
     const char *category;
     enum wenda_err rc;
+    uint64_t seed;
     int64_t id = 0;
 
     (void)key;
     if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category, res))
         return;
-    rc = wenda_store_topic_random_id(req->store, category,
-                                     ((uint64_t)randombytes_random() << 32) |
-                                         randombytes_random(),
-                                     &id);
+    randombytes_buf(&seed, sizeof(seed));
+    rc = wenda_store_topic_random_id(req->store, category, seed, &id);
     if (rc == WENDA_ERR_NOT_FOUND) {
         api_problem(res, rc, category ? "no topic in that category"
                                       : "there are no topics", NULL);
