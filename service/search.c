@@ -1666,25 +1666,27 @@ params_end(struct rank_params *p)
 
 /*
  * A tag filter goes into the full-text expression too, as a phrase of the
- * tags column ANDed in front of match, into *out (new): FTS5 then steps
- * over the topics without it in its own lists, where the filter alone (a
- * lookup per match) looked at every match of a common word: 0.4 s for a
- * rare tag at a million topics.  The phrase finds every topic with the tag
- * and may find a few more (the tag "a b" in the tags "x a" and "b y"),
- * which the filter drops.  wenda_rank() skips it (rank_params.skip).  A
- * tag without a token (punctuation only) is left to the filter: *out is
- * then NULL.
+ * tags column ANDed in front of match, into *tagged (new), and in front of
+ * exact (when not NULL) into *tagged_exact: FTS5 then steps over the
+ * topics without it in its own lists, where the filter alone (a lookup per
+ * match) looked at every match of a common word: 0.4 s for a rare tag at a
+ * million topics.  The phrase finds every topic with the tag and may find
+ * a few more (the tag "a b" in the tags "x a" and "b y"), which the filter
+ * drops.  wenda_rank() skips it (rank_params.skip).  A tag without a token
+ * (punctuation only) is left to the filter: both are then NULL.
  */
 static enum wenda_err
 with_tag(struct wenda_tokenizer *tk, const char *tag, const char *match,
-         char **out)
+         const char *exact, char **tagged, char **tagged_exact)
 {
+    const char *expr[2] = {match, exact};
+    char **out[2] = {tagged, tagged_exact};
     struct count_ctx cc = {0};
-    struct buf b = {0};
     size_t n = strlen(tag);
     enum wenda_err rc;
+    int i;
 
-    *out = NULL;
+    *tagged = *tagged_exact = NULL;
     if (tk == NULL)
         return WENDA_ERR_INTERNAL;
     if (n > INT_MAX)
@@ -1693,13 +1695,19 @@ with_tag(struct wenda_tokenizer *tk, const char *tag, const char *match,
                         &cc, NULL);
     if (rc != WENDA_OK || cc.n == 0)
         return rc;
-    buf_adds(&b, "tags : ");
-    add_quoted(&b, tag, n);
-    buf_adds(&b, " AND (");
-    buf_adds(&b, match);
-    buf_adds(&b, ")");
-    *out = buf_take(&b, NULL);
-    return *out != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+    for (i = 0; i < 2 && expr[i] != NULL; i++) {
+        struct buf b = {0};
+
+        buf_adds(&b, "tags : ");
+        add_quoted(&b, tag, n);
+        buf_adds(&b, " AND (");
+        buf_adds(&b, expr[i]);
+        buf_adds(&b, ")");
+        *out[i] = buf_take(&b, NULL);
+        if (*out[i] == NULL)
+            return WENDA_ERR_NOMEM;
+    }
+    return WENDA_OK;
 }
 
 /*
@@ -1728,10 +1736,8 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     if (rc == WENDA_OK && params == NULL)
         rc = WENDA_ERR_INTERNAL;
     if (rc == WENDA_OK && query->tag != NULL)
-        rc = with_tag(wenda_store_tokenizer(st), query->tag, match, &tagged);
-    if (rc == WENDA_OK && tagged != NULL && exact != NULL)
-        rc = with_tag(wenda_store_tokenizer(st), query->tag, exact,
-                      &tagged_exact);
+        rc = with_tag(wenda_store_tokenizer(st), query->tag, match, exact,
+                      &tagged, &tagged_exact);
     if (rc == WENDA_OK) {
         out->hits = calloc(query->limit, sizeof(*out->hits));
         if (out->hits == NULL)
