@@ -450,6 +450,27 @@ struct exact_hit {
     int weight;
 };
 
+/* The column of snippets (answer), and the most matches one marks. */
+#define SNIP_COL 4
+#define SNIP_MAX_MARKS 64
+
+struct span {
+    int start, end;
+};
+
+/*
+ * The matches in the answer of one of the best rows a search has scored so
+ * far (see snip_keep()): the token positions, first to last, of the
+ * matches its snippet marks, or n = -1 when they must be read again.
+ */
+struct snip_row {
+    int64_t rowid;
+    double rank;
+    int n;
+    struct span marks[SNIP_MAX_MARKS];
+};
+struct snip_cache;
+
 /* The search state of a connection (see wenda_search_register()). */
 struct rank_params {
     sqlite3 *db;
@@ -468,6 +489,12 @@ struct rank_params {
     struct exact_hit exact[MAX_EXACT];
     int64_t scored;         /* rows wenda_rank() scored in this search, */
     int64_t scored_exact;   /* ... and how many of them by their title */
+    struct snip_cache *snip_cache; /* wenda_snippet()'s */
+    struct snip_row snip[WENDA_SEARCH_MAX_LIMIT]; /* the best so far */
+    unsigned int snip_want; /* rows to keep in snip[]; 0: none */
+    unsigned int snip_n;    /* rows kept */
+    unsigned int snip_worst; /* the last of them once snip_n == snip_want */
+    int snip_prefix;        /* phrase of the prefix alternative; -1: none */
     uint32_t *ntok;         /* tokens of topic id + 1 (0: not known yet) */
     size_t nntok;           /* entries of ntok[] */
     unsigned int ntok_version; /* the database's version ntok[] is of */
@@ -1105,6 +1132,9 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
     return d;
 }
 
+static void snip_keep(const Fts5ExtensionApi *api, Fts5Context *fts,
+                      struct rank_params *p, int64_t rowid, double rank);
+
 static void
 wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
            sqlite3_context *ctx, int argc, sqlite3_value **argv)
@@ -1155,8 +1185,10 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
     for (i = 0; i < d->nchunk; i++)
         if (!in_title[i])
             titled = 0;
-    sqlite3_result_double(ctx, -score - RANK_TITLE * titled -
-                                   RANK_EXACT * exact);
+    score = -score - RANK_TITLE * titled - RANK_EXACT * exact;
+    if (p->snip_want > 0)
+        snip_keep(api, fts, p, rowid, score);
+    sqlite3_result_double(ctx, score);
 }
 
 /* ---- snippets ------------------------------------------------------------ */
@@ -1176,14 +1208,8 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
  * topics from version 1), so a popular topic is tokenized once per thread,
  * not once per search.  Hashing the text costs far less than tokenizing it.
  */
-#define SNIP_COL 4
 #define SNIP_SLOTS 256
 #define SNIP_MAX_CACHED 16384   /* positions; longer answers are not kept */
-#define SNIP_MAX_MARKS 64
-
-struct span {
-    int start, end;
-};
 
 struct snip_entry {
     int64_t rowid;
@@ -1278,51 +1304,145 @@ cmp_span(const void *a, const void *b)
                                 : (x->end < y->end ? -1 : x->end > y->end);
 }
 
-static void
-wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
-              sqlite3_context *ctx, int argc, sqlite3_value **argv)
+/*
+ * Puts into marks (SNIP_MAX_MARKS at most) the matches in the answer of
+ * the row at fts, in FTS5's order, as token positions first to last: of
+ * the phrases from from on, except phrase but (-1: none).  Returns how
+ * many.
+ */
+static int
+answer_marks(const Fts5ExtensionApi *api, Fts5Context *fts, int from,
+             int but, struct span *marks)
 {
-    struct snip_cache *cache = api->xUserData(fts);
+    int ninst = 0, i, n = 0;
+
+    if (api->xInstCount(fts, &ninst) != SQLITE_OK)
+        return 0;
+    for (i = 0; i < ninst && n < SNIP_MAX_MARKS; i++) {
+        int phrase, col, off, size;
+
+        if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
+            col != SNIP_COL || off < 0 || phrase < from || phrase == but)
+            continue;
+        size = api->xPhraseSize(fts, phrase);
+        marks[n].start = off;
+        marks[n].end = off + (size < 1 ? 1 : size) - 1;
+        n++;
+    }
+    return n;
+}
+
+/* Whether row a comes after row b in a search's order (rank, then id). */
+static int
+snip_after(const struct snip_row *a, const struct snip_row *b)
+{
+    return a->rank > b->rank || (a->rank == b->rank && a->rowid > b->rowid);
+}
+
+/*
+ * Called by wenda_rank() for each row it scores in a search, while FTS5
+ * still has the row's matches at hand: when the row is among the best
+ * p->snip_want scored so far, keeps what its snippet will mark, so that
+ * the page's snippets need no second full-text query each (a fifth of a
+ * search's time).  The marks are those add_snippets() would find:
+ *
+ *   - With a prefix alternative (phrase p->snip_prefix, the last of the
+ *     search's expression; the one before it is the same word as itself),
+ *     the matches of the phrases without it when the row has that word
+ *     itself and the answer holds any of them, otherwise every phrase's.
+ *     A row scored by the expression without the alternative (a title
+ *     equal to the query: one phrase fewer) keeps its marks only when
+ *     there are some; the alternative's must be read again otherwise.
+ *   - Otherwise every phrase's matches.
+ *
+ * The phrases before p->skip (a tag's) never count: they are not in the
+ * expression add_snippets() reads with.
+ */
+static void
+snip_keep(const Fts5ExtensionApi *api, Fts5Context *fts,
+          struct rank_params *p, int64_t rowid, double rank)
+{
+    struct snip_row key = {.rowid = rowid, .rank = rank}, *r;
+    unsigned int i, worst;
+    int col = -1, off;
+    Fts5PhraseIter it;
+
+    if (p->snip_n == p->snip_want &&
+        !snip_after(&p->snip[p->snip_worst], &key))
+        return;
+    for (i = 0; i < p->snip_n; i++)
+        if (p->snip[i].rowid == rowid)
+            return;
+    r = p->snip_n < p->snip_want ? &p->snip[p->snip_n++]
+                                 : &p->snip[p->snip_worst];
+    r->rowid = rowid;
+    r->rank = rank;
+    if (p->snip_prefix < 0) {
+        r->n = answer_marks(api, fts, p->skip, -1, r->marks);
+    } else if (api->xPhraseCount(fts) > p->snip_prefix) {
+        r->n = 0;
+        if (api->xPhraseFirst(fts, p->snip_prefix - 1, &it, &col, &off) ==
+                SQLITE_OK &&
+            col >= 0)
+            r->n = answer_marks(api, fts, p->skip, p->snip_prefix,
+                                r->marks);
+        if (r->n == 0)
+            r->n = answer_marks(api, fts, p->skip, -1, r->marks);
+    } else {
+        r->n = answer_marks(api, fts, p->skip, -1, r->marks);
+        if (r->n == 0)
+            r->n = -1;
+    }
+    if (p->snip_n == p->snip_want) {
+        for (i = 1, worst = 0; i < p->snip_n; i++)
+            if (snip_after(&p->snip[i], &p->snip[worst]))
+                worst = i;
+        p->snip_worst = worst;
+    }
+}
+
+/* Tokenizes text[0..ntext) into c with FTS5's tokenizer or the store's. */
+struct snip_tokenizer {
+    const Fts5ExtensionApi *api;    /* with fts; NULL: tk */
+    Fts5Context *fts;
+    struct wenda_tokenizer *tk;
+};
+
+static int
+snip_tokenize(const struct snip_tokenizer *t, const char *text, int ntext,
+              struct collect *c)
+{
+    int trc = SQLITE_OK;
+
+    if (t->api != NULL)
+        trc = t->api->xTokenize(t->fts, text, ntext, c, collect_token);
+    else if (wenda_tokenize(t->tk, WENDA_TOKENIZE_AUX, text, ntext,
+                            collect_token, c, NULL) != WENDA_OK)
+        trc = SQLITE_ERROR;
+    return (trc != SQLITE_OK && trc != SQLITE_DONE) || c->failed ? -1 : 0;
+}
+
+/*
+ * Writes to out the snippet of the answer text[0..ntext) of topic rowid
+ * (not empty) that marks the matches marks[0..nmarks), a window of ntok
+ * token positions.  The positions come from cache when it has them, and
+ * are put there when they were tokenized to the end.  Returns 0, or -1
+ * when out of memory.
+ */
+static int
+snippet_render(struct snip_cache *cache, const struct snip_tokenizer *tok,
+               int64_t rowid, const char *text, int ntext,
+               const struct span *found, int nmarks, int ntok,
+               struct buf *out)
+{
     struct span marks[SNIP_MAX_MARKS], window = {0, 0};
     struct collect c = {NULL, 0, 0, 0, 0};
     struct snip_entry *e = NULL;
     const struct span *pos;
-    struct buf out = {0};
-    const char *text;
-    int ntext, ninst = 0, npos, nmarks = 0, ntok, i, j, best = -1, at;
-    int complete = 1, strict;
-    int64_t rowid = api->xRowid(fts);
+    int npos, i, j, best = -1, at, complete = 1;
     uint64_t hash = 0xcbf29ce484222325u;
 
-    ntok = argc > 0 ? sqlite3_value_int(argv[0]) : 32;
-    if (ntok < 4)
-        ntok = 4;
-    strict = argc > 1 && sqlite3_value_int(argv[1]) != 0;
-    if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK ||
-        api->xInstCount(fts, &ninst) != SQLITE_OK) {
-        sqlite3_result_error_code(ctx, SQLITE_ERROR);
-        return;
-    }
-    if (text == NULL || ntext == 0) {
-        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
-        return;
-    }
-    /* Matches in the answer, as positions of their first to last token. */
-    for (i = 0; i < ninst && nmarks < SNIP_MAX_MARKS; i++) {
-        int phrase, col, off, size;
-
-        if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
-            col != SNIP_COL || off < 0)
-            continue;
-        size = api->xPhraseSize(fts, phrase);
-        marks[nmarks].start = off;
-        marks[nmarks].end = off + (size < 1 ? 1 : size) - 1;
-        nmarks++;
-    }
-    if (strict && nmarks == 0) {
-        sqlite3_result_null(ctx);
-        return;
-    }
+    memcpy(marks, found, (size_t)nmarks * sizeof(marks[0]));
     /* The window: the one starting a quarter before a match that holds
      * the most matches; the start of the answer when none. */
     for (i = 0; i < nmarks; i++) {
@@ -1354,14 +1474,10 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
         pos = e->pos;
         npos = e->n;
     } else {
-        int trc;
-
         c.need = window.start + ntok + 1;
-        trc = api->xTokenize(fts, text, ntext, &c, collect_token);
-        if ((trc != SQLITE_OK && trc != SQLITE_DONE) || c.failed) {
+        if (snip_tokenize(tok, text, ntext, &c) != 0) {
             free(c.pos);
-            sqlite3_result_error_nomem(ctx);
-            return;
+            return -1;
         }
         complete = c.n < c.need;
         pos = c.pos;
@@ -1400,25 +1516,25 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     nmarks = j;
     /* Write it out. */
     if (npos == 0) {
-        add_html(&out, text, ntext);
+        add_html(out, text, ntext);
     } else {
         int from = window.start == 0 ? 0 : pos[window.start].start;
         int to = window.end == npos ? ntext : pos[window.end - 1].end;
 
         if (window.start > 0)
-            buf_adds(&out, "…");
+            buf_adds(out, "…");
         at = from;
         for (i = 0; i < nmarks; i++) {
-            add_html(&out, text + at, marks[i].start - at);
-            buf_adds(&out, "<mark>");
-            add_html(&out, text + marks[i].start,
+            add_html(out, text + at, marks[i].start - at);
+            buf_adds(out, "<mark>");
+            add_html(out, text + marks[i].start,
                      marks[i].end - marks[i].start);
-            buf_adds(&out, "</mark>");
+            buf_adds(out, "</mark>");
             at = marks[i].end;
         }
-        add_html(&out, text + at, to - at);
+        add_html(out, text + at, to - at);
         if (window.end < npos)
-            buf_adds(&out, "…");
+            buf_adds(out, "…");
     }
     /* Keep the positions of an answer tokenized to its end. */
     if (c.pos != NULL) {
@@ -1436,7 +1552,38 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
             free(c.pos);
         }
     }
-    if (buf_failed(&out)) {
+    return buf_failed(out) ? -1 : 0;
+}
+
+static void
+wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
+              sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    struct snip_tokenizer tok = {api, fts, NULL};
+    struct span marks[SNIP_MAX_MARKS];
+    struct buf out = {0};
+    const char *text;
+    int ntext, nmarks, ntok, strict;
+
+    ntok = argc > 0 ? sqlite3_value_int(argv[0]) : 32;
+    if (ntok < 4)
+        ntok = 4;
+    strict = argc > 1 && sqlite3_value_int(argv[1]) != 0;
+    if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK) {
+        sqlite3_result_error_code(ctx, SQLITE_ERROR);
+        return;
+    }
+    if (text == NULL || ntext == 0) {
+        sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+        return;
+    }
+    nmarks = answer_marks(api, fts, 0, -1, marks);
+    if (strict && nmarks == 0) {
+        sqlite3_result_null(ctx);
+        return;
+    }
+    if (snippet_render(api->xUserData(fts), &tok, api->xRowid(fts), text,
+                       ntext, marks, nmarks, ntok, &out) != 0) {
         buf_cleanup(&out);
         sqlite3_result_error_nomem(ctx);
         return;
@@ -1488,6 +1635,7 @@ wenda_search_register(sqlite3 *db, void **state)
     if (cache == NULL)
         return WENDA_ERR_NOMEM;
     /* FTS5 owns the cache from here and frees it with the connection. */
+    params->snip_cache = cache;
     if (api->xCreateFunction(api, "wenda_snippet", cache, wenda_snippet,
                              snip_cache_free) != SQLITE_OK)
         return WENDA_ERR_DB;
@@ -1529,7 +1677,7 @@ static const char search_sql[] =
     "  SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
     "    WHERE topics_fts MATCH ?11 AND rowid IN exact "
     FILTERS("topics_fts.rowid") ") "
-    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r "
+    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r, t.answer "
     "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8) c "
     "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
 
@@ -1605,7 +1753,41 @@ read_snippet(sqlite3_stmt *s, const char *match, int strict,
 }
 
 /*
- * Sets the snippet of each of the n hits, read with MATCH expression match.
+ * Sets the snippet of hit h, the current row of search statement s, from
+ * the marks snip_keep() kept for it while the search scored it, with the
+ * answer in column col; leaves it NULL when there are none.
+ */
+static enum wenda_err
+snip_from_rank(struct wenda_store *st, const struct rank_params *p,
+               sqlite3_stmt *s, int col, struct wenda_search_hit *h)
+{
+    struct snip_tokenizer tok = {NULL, NULL, wenda_store_tokenizer(st)};
+    const struct snip_row *r = NULL;
+    struct buf out = {0};
+    const char *text;
+    unsigned int i;
+    int ntext;
+
+    for (i = 0; i < p->snip_n && r == NULL; i++)
+        if (p->snip[i].rowid == h->id && p->snip[i].n >= 0)
+            r = &p->snip[i];
+    if (r == NULL || tok.tk == NULL)
+        return WENDA_OK;
+    text = (const char *)sqlite3_column_text(s, col);
+    ntext = sqlite3_column_bytes(s, col);
+    if (text != NULL && ntext > 0 &&
+        snippet_render(p->snip_cache, &tok, h->id, text, ntext, r->marks,
+                       r->n, SNIPPET_TOKENS, &out) != 0) {
+        buf_cleanup(&out);
+        return WENDA_ERR_NOMEM;
+    }
+    h->snippet = buf_take(&out, NULL);
+    return h->snippet != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+/*
+ * Sets the snippet of each of the n hits that has none yet, read with MATCH
+ * expression match.
  * When plain is not NULL, it is match without its prefix alternative, and
  * is tried first: a prefix phrase merges the lists of every word it
  * begins, which for a common word ("http" -> http, https, httpd ...) costs
@@ -1624,6 +1806,8 @@ add_snippets(struct wenda_store *st, const char *match, const char *plain,
     if (plain != NULL && strcmp(plain, match) == 0)
         plain = NULL;
     for (i = 0; rc == WENDA_OK && i < n; i++) {
+        if (hits[i].snippet != NULL)
+            continue;
         if (plain != NULL)
             rc = read_snippet(s, plain, 1, &hits[i]);
         if (rc == WENDA_OK && hits[i].snippet == NULL)
@@ -1652,10 +1836,32 @@ params_begin(struct rank_params *p, const char *key,
     p->scored = p->scored_exact = 0;
 }
 
+/*
+ * Has wenda_rank() keep the snippet marks of the best limit rows of the
+ * search about to run (see snip_keep()): match is its expression, exact
+ * the same without the prefix alternative (NULL: no topic can have the
+ * query as its title) and map the chunks of match's phrases.
+ */
+static void
+snip_begin(struct rank_params *p, unsigned int limit, const char *match,
+           const char *exact, const struct phrase_map *map)
+{
+    int prefix = exact != NULL && strcmp(match, exact) != 0;
+
+    p->snip_want = limit <= WENDA_SEARCH_MAX_LIMIT ? limit : 0;
+    p->snip_n = p->snip_worst = 0;
+    p->snip_prefix = -1;
+    if (prefix && map != NULL && map->n >= 2)
+        p->snip_prefix = p->skip + map->n - 1;
+    else if (prefix)
+        p->snip_want = 0;
+}
+
 /* Forgets the query of params_begin() once its statement has run. */
 static void
 params_end(struct rank_params *p)
 {
+    p->snip_want = 0;
     p->key = NULL;
     p->skip = 0;
     p->chunk = NULL;
@@ -1748,6 +1954,7 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     bound = tagged ? tagged : match;
     bound_exact = tagged ? tagged_exact : exact;
     params_begin(params, key, map, idf, tagged != NULL);
+    snip_begin(params, query->limit, match, exact, map);
     bind_filters(s, bound, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
@@ -1768,6 +1975,8 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
         if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
             h->category == NULL)
             rc = WENDA_ERR_NOMEM;
+        else
+            rc = snip_from_rank(st, params, s, 6, h);
     }
     if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;

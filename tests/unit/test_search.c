@@ -295,6 +295,152 @@ Test(search, marks_a_word_found_by_its_prefix_alone)
     }
 }
 
+/*
+ * The snippet of hit id as FTS5 gives it for MATCH expression expr, read
+ * on its own (NULL when strict and the answer holds no match of expr).
+ */
+static char *
+snippet_of(sqlite3_stmt *s, const char *expr, int64_t id, int strict)
+{
+    char *out = NULL;
+
+    sqlite3_bind_text(s, 1, expr, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 2, id);
+    sqlite3_bind_int(s, 3, strict);
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) !=
+                                             SQLITE_NULL)
+        out = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_reset(s);
+    return out;
+}
+
+/* expr without its prefix alternative: ("w" OR "w"*) becomes "w". */
+static char *
+without_prefix(const char *expr)
+{
+    char *plain = strdup(expr), *open = strrchr(plain, '('), *or;
+    size_t n = strlen(plain);
+
+    if (open == NULL || n < 3 || strcmp(plain + n - 2, "*)") != 0)
+        return plain;
+    or = strstr(open, " OR ");
+    cr_assert_not_null(or);
+    memmove(open, open + 1, (size_t)(or - open - 1));
+    or[-1] = '\0';
+    return plain;
+}
+
+Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
+{
+    /*
+     * A search takes its page's snippets from the matches it scored.  They
+     * must be what a full-text query of each hit on its own marks: the
+     * word itself where the answer has it, else its longer forms.  Every
+     * title is searched as well, for the topics whose title is the query.
+     */
+    static const char *queries[] = {
+        "greenl", "green", "gevent", "协程 gree", "GIL", "进程", "线程 锁",
+        "http", "HTTP 协议", "TCP 三次握手", "死锁", "select poll epoll",
+        "生产者 消费者", "asyncio", "thread", "執行緒", "xiecheng", "锁"};
+    static const char *tags[] = {NULL, "python"};
+    struct wenda_tokenizer *wtk = wenda_store_tokenizer(st);
+    sqlite3 *conn = NULL;
+    sqlite3_stmt *snip = NULL, *titles = NULL, *count = NULL;
+    void *state = NULL;
+    size_t nq = sizeof(queries) / sizeof(queries[0]), i, t;
+    int checked = 0, prefixed = 0;
+
+    cr_assert_eq(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY,
+                                 NULL),
+                 SQLITE_OK);
+    cr_assert_eq(wenda_tokenize_register(conn), WENDA_OK);
+    cr_assert_eq(wenda_search_register(conn, &state), WENDA_OK);
+    cr_assert_eq(sqlite3_prepare_v2(conn,
+                                    "SELECT wenda_snippet(topics_fts, 32, ?3)"
+                                    " FROM topics_fts WHERE topics_fts "
+                                    "MATCH ?1 AND rowid = ?2",
+                                    -1, &snip, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(conn));
+    cr_assert_eq(sqlite3_prepare_v2(conn, "SELECT title FROM topics", -1,
+                                    &titles, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_prepare_v2(conn,
+                                    "SELECT count(*) FROM topics_fts WHERE "
+                                    "topics_fts MATCH ?1",
+                                    -1, &count, NULL),
+                 SQLITE_OK);
+    for (i = 0;; i++) {
+        const char *q;
+        char qbuf[512];
+
+        if (i < nq) {
+            q = queries[i];
+        } else if (sqlite3_step(titles) == SQLITE_ROW) {
+            (void)snprintf(qbuf, sizeof(qbuf), "%s",
+                           (const char *)sqlite3_column_text(titles, 0));
+            q = qbuf;
+        } else {
+            break;
+        }
+        for (t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
+            struct wenda_search_query query = {q, NULL, tags[t], 10};
+            struct wenda_search_result r;
+            char msg[256], *all = NULL, *plain, *match;
+            size_t h;
+            int level_all;
+
+            search_ok(&query, &r);
+            cr_assert_eq(wenda_search_build(wtk, q, strlen(q),
+                                            WENDA_SEARCH_ALL, &all, msg,
+                                            sizeof(msg)),
+                         WENDA_OK, "%s: %s", q, msg);
+            if (tags[t] != NULL) {
+                (void)snprintf(msg, sizeof(msg), "tags : \"%s\" AND (%s)",
+                               tags[t], all);
+                sqlite3_bind_text(count, 1, msg, -1, SQLITE_TRANSIENT);
+            } else {
+                sqlite3_bind_text(count, 1, all, -1, SQLITE_STATIC);
+            }
+            cr_assert_eq(sqlite3_step(count), SQLITE_ROW);
+            level_all = sqlite3_column_int(count, 0) > 0;
+            sqlite3_reset(count);
+            match = all;
+            if (!level_all) {
+                match = NULL;
+                cr_assert_eq(wenda_search_build(wtk, q, strlen(q),
+                                                WENDA_SEARCH_ANY, &match,
+                                                msg, sizeof(msg)),
+                             WENDA_OK);
+            }
+            plain = without_prefix(match);
+            if (strcmp(plain, match) != 0)
+                prefixed++;
+            for (h = 0; h < r.n; h++) {
+                char *want = snippet_of(snip, plain, r.hits[h].id, 1);
+
+                if (want == NULL)
+                    want = snippet_of(snip, match, r.hits[h].id, 0);
+                cr_assert_not_null(want, "%s: %s", q, r.hits[h].slug);
+                cr_expect_str_eq(r.hits[h].snippet, want, "%s: %s", q,
+                                 r.hits[h].slug);
+                free(want);
+                checked++;
+            }
+            free(plain);
+            if (match != all)
+                free(match);
+            free(all);
+            wenda_search_result_cleanup(&r);
+        }
+    }
+    cr_expect_gt(checked, 300, "%d", checked);
+    cr_expect_gt(prefixed, 10, "%d", prefixed);
+    sqlite3_finalize(snip);
+    sqlite3_finalize(titles);
+    sqlite3_finalize(count);
+    sqlite3_close(conn);
+}
+
 Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
 {
     static const char *queries[] = {"锁", "协程", "进程 线程", "TCP",
