@@ -176,6 +176,62 @@ make_parent(const char *path)
     (void)mkdir(dir, 0755);
 }
 
+/* Removes path and the files SQLite may keep beside it. */
+static void
+remove_db(const char *path)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+    char p[4096 + 16];
+    size_t i;
+
+    for (i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++)
+        if (snprintf(p, sizeof(p), "%s%s", path, suffix[i]) < (int)sizeof(p))
+            (void)unlink(p);
+}
+
+/*
+ * A database that does not exist yet is built as DB.importing and renamed
+ * to DB once the import is complete, so that an import that fails or is
+ * killed never leaves a database that "serve" would take as made: it finds
+ * no DB and imports again.  fresh_begin() names the temporary file in tmp,
+ * removing what an earlier killed import left; fresh_end() renames it into
+ * place when ok, else removes it, and returns 0 or 1.
+ */
+static int
+fresh_begin(const char *db, char *tmp, size_t cap)
+{
+    if (snprintf(tmp, cap, "%s.importing", db) >= (int)cap) {
+        fprintf(stderr, "wenda: database path too long: %s\n", db);
+        return 1;
+    }
+    make_parent(db);
+    remove_db(tmp);
+    return 0;
+}
+
+static int
+fresh_end(const char *tmp, const char *db, int ok)
+{
+    char wal[4096 + 16];
+    struct stat sb;
+
+    /* The store closed last checkpoints and removes its WAL; a WAL left
+     * beside it would hold committed pages the rename would lose. */
+    (void)snprintf(wal, sizeof(wal), "%s-wal", tmp);
+    if (ok && stat(wal, &sb) == 0 && sb.st_size > 0) {
+        fprintf(stderr, "wenda: %s was not checkpointed; %s not created\n",
+                tmp, db);
+        ok = 0;
+    }
+    if (ok && rename(tmp, db) != 0) {
+        fprintf(stderr, "wenda: cannot rename %s to %s: %s\n", tmp, db,
+                strerror(errno));
+        ok = 0;
+    }
+    remove_db(tmp);
+    return ok ? 0 : 1;
+}
+
 static const char serve_help[] =
     "usage: wenda serve [--port N] [--bind ADDR] [--db PATH] [--content DIR]\n"
     "                   [--threads N] [--max-connections N]\n"
@@ -429,13 +485,16 @@ cmd_serve(int argc, char **argv)
                          "together");
 
     if (stat(cfg.db_path, &sb) != 0) {
+        char tmp[4096];
         size_t n = 0;
 
-        make_parent(cfg.db_path);
-        if (import_dir(content, cfg.db_path, &n) != 0) {
-            (void)unlink(cfg.db_path);
+        int ok;
+
+        if (fresh_begin(cfg.db_path, tmp, sizeof(tmp)) != 0)
             return 1;
-        }
+        ok = import_dir(content, tmp, &n) == 0;
+        if (fresh_end(tmp, cfg.db_path, ok) != 0)
+            return 1;
         fprintf(stderr, "wenda: created %s with %zu topics from %s\n",
                 cfg.db_path, n, content);
     } else {
@@ -596,11 +655,13 @@ cmd_import(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *db = env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
+    const char *into;
+    char tmp[4096];
     struct stat sb;
     size_t n = 0;
     unsigned int nworkers = ndjson_default_workers();
     unsigned long v;
-    int c, rc, is_dir;
+    int c, rc, is_dir, fresh;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -629,28 +690,34 @@ cmd_import(int argc, char **argv)
         }
         is_dir = S_ISDIR(sb.st_mode);
     }
+    if (is_dir && cats != NULL)
+        return bad_usage("import", "%s", "--categories goes with NDJSON; "
+                         "a content directory has its categories.yml");
+    /* Into an existing database, an import is one transaction; a new one
+     * only appears once whole. */
+    fresh = stat(db, &sb) != 0 && errno == ENOENT;
+    if (fresh && fresh_begin(db, tmp, sizeof(tmp)) != 0)
+        return 1;
+    into = fresh ? tmp : db;
     if (is_dir) {
-        if (cats != NULL)
-            return bad_usage("import", "%s", "--categories goes with NDJSON; "
-                             "a content directory has its categories.yml");
-        make_parent(db);
-        if (import_dir(src, db, &n) != 0)
-            return 1;
+        rc = import_dir(src, into, &n);
     } else {
         FILE *f = strcmp(src, "-") == 0 ? stdin : fopen(src, "r");
 
         if (f == NULL) {
             fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
-            return 1;
+            rc = 1;
+        } else {
+            rc = import_ndjson(f, strcmp(src, "-") == 0 ? "<stdin>" : src,
+                               cats, into, nworkers, &n);
+            if (f != stdin)
+                (void)fclose(f);
         }
-        make_parent(db);
-        rc = import_ndjson(f, strcmp(src, "-") == 0 ? "<stdin>" : src, cats,
-                           db, nworkers, &n);
-        if (f != stdin)
-            (void)fclose(f);
-        if (rc != 0)
-            return rc;
     }
+    if (fresh && fresh_end(tmp, db, rc == 0) != 0 && rc == 0)
+        rc = 1;
+    if (rc != 0)
+        return rc;
     printf("imported %zu topics from %s into %s\n", n, src, db);
     return 0;
 }

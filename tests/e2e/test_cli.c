@@ -763,6 +763,46 @@ Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
     assert_same_tree(content_path, out);
 }
 
+/* A database is there only once an import made it whole: "serve" takes a
+ * database that exists for one and never imports into it again. */
+Test(command, an_import_that_fails_leaves_no_new_database)
+{
+    char db[PATH_CAP], tmp[PATH_CAP], src[PATH_CAP], cats[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "new.db");
+    in_tmp(tmp, sizeof(tmp), "new.db.importing");
+    testutil_join(cats, sizeof(cats), content_path, "categories.yml");
+    ndjson_file(src, sizeof(src), "topics.ndjson",
+                NDJSON_TOPIC("ok-one", "python", "好") "{\"slug\": \n");
+    import_ndjson_expect(db, cats, src, 1, &r);
+    cr_assert_not_null(strstr(r.err, "topics.ndjson:2: not valid JSON"),
+                       "%s", r.err);
+    run_cleanup(&r);
+    cr_assert_neq(access(db, F_OK), 0, "a failed import left %s", db);
+    cr_assert_neq(access(tmp, F_OK), 0, "a failed import left %s", tmp);
+}
+
+Test(command, a_new_database_is_built_over_what_a_killed_import_left)
+{
+    char db[PATH_CAP], tmp[PATH_CAP], journal[PATH_CAP], out[PATH_CAP];
+    struct run r;
+
+    in_tmp(db, sizeof(db), "new.db");
+    in_tmp(tmp, sizeof(tmp), "new.db.importing");
+    in_tmp(journal, sizeof(journal), "new.db.importing-journal");
+    in_tmp(out, sizeof(out), "exported");
+    testutil_spit(tmp, "half a database", 15);
+    testutil_spit(journal, "and its journal", 15);
+    db_command_expect("import", db, content_path, 0, &r);
+    run_cleanup(&r);
+    cr_assert_neq(access(tmp, F_OK), 0, "%s is still there", tmp);
+    cr_assert_neq(access(journal, F_OK), 0, "%s is still there", journal);
+    db_command_expect("export", db, out, 0, &r);
+    run_cleanup(&r);
+    assert_same_tree(content_path, out);
+}
+
 Test(command, categories_go_with_ndjson_only)
 {
     char db[PATH_CAP], cats[PATH_CAP];
