@@ -73,6 +73,8 @@ static void untrack(pid_t pid);
 static void sweep_children(void);
 static int start_once(struct wenda_server *srv, const char *bin,
                       const char *const *extra_args, int *exited_early);
+static int await_server(struct wenda_server *srv, const char *bin,
+                        const char *const *extra_args, int *exited_early);
 static char *slurp(const char *path);
 static int buf_append(struct buf *b, const char *data, size_t n);
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
@@ -117,17 +119,28 @@ sleep_ms(long ms)
         ;
 }
 
-/* Asks the kernel for a free loopback port by binding port 0. */
+/*
+ * Asks the kernel for a free loopback port by binding port 0, and returns
+ * the bound socket: while the caller holds it, no other test's bind(0) or
+ * outgoing connection is given the port, yet the server may still listen
+ * on it (both sockets have SO_REUSEADDR, and this one never listens).
+ * Without it, two tests running side by side could be given the same port,
+ * and one would take the other's server for its own.
+ */
 static int
 pick_port(unsigned short *port)
 {
     struct sockaddr_in addr;
     socklen_t addr_len = sizeof addr;
-    int fd;
+    int fd, on = 1;
 
-    fd = socket(AF_INET, SOCK_STREAM, 0);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) != 0) {
+        close(fd);
+        return -1;
+    }
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -137,9 +150,8 @@ pick_port(unsigned short *port)
         close(fd);
         return -1;
     }
-    close(fd);
     *port = ntohs(addr.sin_port);
-    return 0;
+    return fd;
 }
 
 static int
@@ -396,6 +408,25 @@ static int
 start_once(struct wenda_server *srv, const char *bin,
            const char *const *extra_args, int *exited_early)
 {
+    int held, rc;
+
+    *exited_early = 0;
+    held = pick_port(&srv->port);
+    if (held < 0) {
+        snprintf(srv->why, sizeof srv->why, "no free port: %s",
+                 strerror(errno));
+        return -1;
+    }
+    rc = await_server(srv, bin, extra_args, exited_early);
+    close(held);
+    return rc;
+}
+
+/* Starts the server on srv->port and waits for its /healthz. */
+static int
+await_server(struct wenda_server *srv, const char *bin,
+             const char *const *extra_args, int *exited_early)
+{
     char port_text[16], db_path[HARNESS_PATH_MAX + 16], tail[1400];
     const char *fixed[12];
     char **argv;
@@ -403,12 +434,6 @@ start_once(struct wenda_server *srv, const char *bin,
     int wstatus;
     pid_t pid;
 
-    *exited_early = 0;
-    if (pick_port(&srv->port) != 0) {
-        snprintf(srv->why, sizeof srv->why, "no free port: %s",
-                 strerror(errno));
-        return -1;
-    }
     snprintf(port_text, sizeof port_text, "%u", (unsigned)srv->port);
     snprintf(db_path, sizeof db_path, "%s/wenda.db", srv->dir);
     /* A server given --tls-cert speaks HTTPS; its certificate is the only
