@@ -548,8 +548,15 @@ step_once(sqlite3_stmt *s)
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
 
-/* The full-text columns of topics_fts, in their order. */
-enum { COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, NCOLS };
+/*
+ * The full-text columns of topics_fts, in their order.  The category is
+ * one token (WENDA_TOKEN_VERBATIM and the slug) that only a filter asks
+ * for and that ranking leaves out (see doc_tokens()).
+ */
+enum {
+    COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, COL_CATEGORY,
+    NCOLS
+};
 
 /*
  * The index row of one topic, ready to be written: the text of each
@@ -615,7 +622,7 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
                      int pretokenize, struct wenda_search_row **out)
 {
     struct buf title = {0}, aliases = {0}, tags = {0}, pinyin = {0};
-    struct buf whole = {0}, key = {0};
+    struct buf whole = {0}, key = {0}, category = {0};
     struct wenda_search_row *row;
     enum wenda_err rc;
     size_t i;
@@ -660,6 +667,13 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
         if (row->col[COL_ANSWER] == NULL)
             rc = WENDA_ERR_NOMEM;
     }
+    if (rc == WENDA_OK) {
+        buf_adds(&category, WENDA_TOKEN_VERBATIM);
+        buf_adds(&category, t->category ? t->category : "");
+        rc = buf_failed(&category) ? WENDA_ERR_NOMEM
+                                   : take_col(&category,
+                                              &row->col[COL_CATEGORY]);
+    }
     if (rc == WENDA_OK)
         rc = add_key(tk, row, t->title, 2, &key);
     if (rc == WENDA_OK)
@@ -686,6 +700,7 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
     buf_cleanup(&pinyin);
     buf_cleanup(&whole);
     buf_cleanup(&key);
+    buf_cleanup(&category);
     if (rc != WENDA_OK) {
         wenda_search_row_free(row);
         return rc;
@@ -706,7 +721,8 @@ wenda_search_write(struct wenda_store *st, int64_t id,
 
     s = index_stmt(st, &rp->ins_fts,
                    "INSERT INTO topics_fts(rowid, title, aliases, pinyin, "
-                   "tags, answer) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+                   "tags, answer, category) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (s == NULL)
         return WENDA_ERR_DB;
     sqlite3_bind_int64(s, 1, id);
@@ -1045,6 +1061,14 @@ doc_tokens(const Fts5ExtensionApi *api, Fts5Context *fts,
         return SQLITE_OK;
     }
     rc = api->xColumnSize(fts, -1, ntok);
+    if (rc == SQLITE_OK) {
+        int ncat = 0;
+
+        /* the category is not text the reader sees (FTS5 reads a row's
+         * column sizes once) */
+        rc = api->xColumnSize(fts, COL_CATEGORY, &ncat);
+        *ntok -= ncat;
+    }
     if (rc != SQLITE_OK || !p->ntok_usable || rowid <= 0 ||
         rowid >= NTOK_MAX_ID || *ntok < 0)
         return rc;
@@ -1070,7 +1094,7 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
 {
     struct rank_params *p = api->xUserData(fts);
     struct rank_data *d = calloc(1, sizeof(*d));
-    sqlite3_int64 nrow = 0, ntok = 0;
+    sqlite3_int64 nrow = 0, ntok = 0, ncat = 0;
     int i;
 
     if (d == NULL)
@@ -1081,12 +1105,14 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
     if (d->nphrase > MAX_PHRASES)
         d->nphrase = MAX_PHRASES;
     if (api->xRowCount(fts, &nrow) != SQLITE_OK ||
-        api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK) {
+        api->xColumnTotalSize(fts, -1, &ntok) != SQLITE_OK ||
+        api->xColumnTotalSize(fts, COL_CATEGORY, &ncat) != SQLITE_OK) {
         free(d);
         return NULL;
     }
     ntok_check(p);
-    d->avgdl = nrow > 0 ? (double)ntok / (double)nrow : 1.0;
+    ntok -= ncat;
+    d->avgdl = nrow > 0 && ntok > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
         struct hit_count c = {0, nrow / 2, 0};
         double idf, df;
@@ -1172,7 +1198,8 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
         if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK)
             continue;
         phrase -= p->skip;
-        if (phrase < 0 || phrase >= d->nphrase || col < 0 || col > 4)
+        if (phrase < 0 || phrase >= d->nphrase || col < 0 ||
+            col >= COL_CATEGORY)
             continue;
         freq[phrase] += col_weight[col];
         if (col < TITLE_COLUMNS)
@@ -1871,49 +1898,71 @@ params_end(struct rank_params *p)
 }
 
 /*
- * A tag filter goes into the full-text expression too, as a phrase of the
- * tags column ANDed in front of match, into *tagged (new), and in front of
- * exact (when not NULL) into *tagged_exact: FTS5 then steps over the
- * topics without it in its own lists, where the filter alone (a lookup per
- * match) looked at every match of a common word: 0.4 s for a rare tag at a
- * million topics.  The phrase finds every topic with the tag and may find
- * a few more (the tag "a b" in the tags "x a" and "b y"), which the filter
- * drops.  wenda_rank() skips it (rank_params.skip).  A tag without a token
- * (punctuation only) is left to the filter: both are then NULL.
+ * The filters go into the full-text expression too, as phrases ANDed in
+ * front of match, into *filtered (new), and in front of exact (when not
+ * NULL) into *filtered_exact, *nfilter being how many: FTS5 then steps
+ * over the topics without them in its own lists, where the filters of the
+ * statement alone (a lookup per match) looked at every match of a common
+ * word: at a million topics, 0.4 s for a rare tag and 0.3 s for the rarest
+ * category.  The category is the one token of its column
+ * (WENDA_TOKEN_VERBATIM and the slug).  The tag is a phrase of the tags
+ * column, which finds every topic with the tag and may find a few more
+ * (the tag "a b" in the tags "x a" and "b y"), which the statement drops.
+ * wenda_rank() skips these phrases (rank_params.skip).  A tag without a
+ * token (punctuation only) is left to the statement; without any phrase,
+ * both outputs are NULL.
  */
 static enum wenda_err
-with_tag(struct wenda_tokenizer *tk, const char *tag, const char *match,
-         const char *exact, char **tagged, char **tagged_exact)
+with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
+             const char *match, const char *exact, char **filtered,
+             char **filtered_exact, int *nfilter)
 {
     const char *expr[2] = {match, exact};
-    char **out[2] = {tagged, tagged_exact};
-    struct count_ctx cc = {0};
-    size_t n = strlen(tag);
-    enum wenda_err rc;
+    char **out[2] = {filtered, filtered_exact};
+    struct buf head = {0};
+    enum wenda_err rc = WENDA_OK;
     int i;
 
-    *tagged = *tagged_exact = NULL;
+    *filtered = *filtered_exact = NULL;
+    *nfilter = 0;
     if (tk == NULL)
         return WENDA_ERR_INTERNAL;
-    if (n > INT_MAX)
-        return WENDA_OK;
-    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, tag, (int)n, count_token,
-                        &cc, NULL);
-    if (rc != WENDA_OK || cc.n == 0)
-        return rc;
-    for (i = 0; i < 2 && expr[i] != NULL; i++) {
+    if (q->category != NULL &&
+        wenda_slug_valid(q->category, WENDA_CONTENT_MAX_SLUG)) {
+        buf_adds(&head, "category : \"" WENDA_TOKEN_VERBATIM);
+        buf_adds(&head, q->category);
+        buf_adds(&head, "\" AND ");
+        (*nfilter)++;
+    }
+    if (q->tag != NULL && strlen(q->tag) <= INT_MAX) {
+        struct count_ctx cc = {0};
+        size_t n = strlen(q->tag);
+
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q->tag, (int)n,
+                            count_token, &cc, NULL);
+        if (rc == WENDA_OK && cc.n > 0) {
+            buf_adds(&head, "tags : ");
+            add_quoted(&head, q->tag, n);
+            buf_adds(&head, " AND ");
+            (*nfilter)++;
+        }
+    }
+    for (i = 0; rc == WENDA_OK && *nfilter > 0 && i < 2 && expr[i] != NULL;
+         i++) {
         struct buf b = {0};
 
-        buf_adds(&b, "tags : ");
-        add_quoted(&b, tag, n);
-        buf_adds(&b, " AND (");
+        buf_add(&b, head.p, head.n);
+        buf_adds(&b, "(");
         buf_adds(&b, expr[i]);
         buf_adds(&b, ")");
         *out[i] = buf_take(&b, NULL);
         if (*out[i] == NULL)
-            return WENDA_ERR_NOMEM;
+            rc = WENDA_ERR_NOMEM;
     }
-    return WENDA_OK;
+    if (rc == WENDA_OK && buf_failed(&head))
+        rc = WENDA_ERR_NOMEM;
+    buf_cleanup(&head);
+    return rc;
 }
 
 /*
@@ -1931,19 +1980,19 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
 {
     struct rank_params *params = wenda_store_search_state(st);
     sqlite3_stmt *s, *count;
-    char *tagged = NULL, *tagged_exact = NULL;
+    char *filtered = NULL, *filtered_exact = NULL;
     const char *bound, *bound_exact;
     enum wenda_err rc;
-    int step = SQLITE_DONE;
+    int step = SQLITE_DONE, nfilter = 0;
 
     rc = wenda_store_prepare(st, SLOT_SEARCH, search_sql, &s);
     if (rc == WENDA_OK)
         rc = wenda_store_prepare(st, SLOT_COUNT, count_sql, &count);
     if (rc == WENDA_OK && params == NULL)
         rc = WENDA_ERR_INTERNAL;
-    if (rc == WENDA_OK && query->tag != NULL)
-        rc = with_tag(wenda_store_tokenizer(st), query->tag, match, exact,
-                      &tagged, &tagged_exact);
+    if (rc == WENDA_OK)
+        rc = with_filters(wenda_store_tokenizer(st), query, match, exact,
+                          &filtered, &filtered_exact, &nfilter);
     if (rc == WENDA_OK) {
         out->hits = calloc(query->limit, sizeof(*out->hits));
         if (out->hits == NULL)
@@ -1951,9 +2000,9 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
     }
     if (rc != WENDA_OK)
         goto done;
-    bound = tagged ? tagged : match;
-    bound_exact = tagged ? tagged_exact : exact;
-    params_begin(params, key, map, idf, tagged != NULL);
+    bound = filtered ? filtered : match;
+    bound_exact = filtered ? filtered_exact : exact;
+    params_begin(params, key, map, idf, nfilter);
     snip_begin(params, query->limit, match, exact, map);
     bind_filters(s, bound, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
@@ -2011,8 +2060,8 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
             rc = WENDA_ERR_DB;
     }
 done:
-    free(tagged);
-    free(tagged_exact);
+    free(filtered);
+    free(filtered_exact);
     return rc;
 }
 

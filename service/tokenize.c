@@ -44,6 +44,10 @@
  * last character is colocated with the last bigram.  A phrase of Han text
  * is therefore a chain of bigrams, and "间通信" matches inside "进程间通信".
  *
+ * One text is not read as text: WENDA_TOKEN_VERBATIM followed by a slug,
+ * and nothing else, is that one token in every mode (a topic's category
+ * in the full-text index, which only a category filter asks for).
+ *
  * All buffers live in the tokenizer and only grow, so the hot path does no
  * allocation once they are warm, apart from OpenCC's own for the few runs
  * that need converting.
@@ -54,6 +58,7 @@
  * thread to replay them when FTS5 asks for that very text, byte for byte.
  */
 #include "wenda/tokenize.h"
+#include "wenda/content.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -1024,6 +1029,24 @@ wenda_tokenizer_free(struct wenda_tokenizer *tk)
     free(tk);
 }
 
+/* Whether text[0..n) is WENDA_TOKEN_VERBATIM and a slug. */
+static int
+is_verbatim(const char *text, int n)
+{
+    const size_t nv = sizeof(WENDA_TOKEN_VERBATIM) - 1;
+    char slug[WENDA_CONTENT_MAX_SLUG + 1];
+    size_t ns;
+
+    if (n <= (int)nv || memcmp(text, WENDA_TOKEN_VERBATIM, nv) != 0)
+        return 0;
+    ns = (size_t)n - nv;
+    if (ns > WENDA_CONTENT_MAX_SLUG || memchr(text + nv, '\0', ns) != NULL)
+        return 0;
+    memcpy(slug, text + nv, ns);
+    slug[ns] = '\0';
+    return wenda_slug_valid(slug, WENDA_CONTENT_MAX_SLUG);
+}
+
 enum wenda_err
 wenda_tokenize(struct wenda_tokenizer *tk, int mode, const char *text,
                int ntext, wenda_token_fn fn, void *ctx, int *fn_rc)
@@ -1045,6 +1068,12 @@ wenda_tokenize(struct wenda_tokenizer *tk, int mode, const char *text,
     tk->ctx = ctx;
     tk->fn_rc = 0;
     tk->err = WENDA_OK;
+    if (is_verbatim(text, ntext)) {
+        (void)emit(tk, 0, text, ntext, 0, ntext);
+        if (fn_rc != NULL)
+            *fn_rc = tk->fn_rc;
+        return WENDA_OK;
+    }
     if (normalize(tk, (const unsigned char *)text, ntext))
         return tk->err;
     mark_numerals(tk);

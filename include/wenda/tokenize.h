@@ -38,6 +38,16 @@ struct wenda_tokenizer;
  */
 #define WENDA_TOKENIZE_AUX 4
 
+/*
+ * A text that is WENDA_TOKEN_VERBATIM followed by a slug (lowercase ASCII
+ * letters, digits and single inner hyphens, 64 bytes at most: the rule of
+ * wenda_slug_valid()), and nothing else, is one token, the whole text, in
+ * every mode.  The full-text index holds a topic's category that way: no
+ * other text gives such a token, since U+FDD0, a noncharacter, is a
+ * separator everywhere else.
+ */
+#define WENDA_TOKEN_VERBATIM "\xEF\xB7\x90" /* U+FDD0 in UTF-8 */
+
 /* Token flag: the token shares the position of the token before it. */
 #define WENDA_TOKEN_COLOCATED 1 /* same value as FTS5_TOKEN_COLOCATED */
 

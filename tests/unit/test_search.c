@@ -608,66 +608,212 @@ has_tag(int64_t id, const char *tag)
     return found;
 }
 
+/*
+ * The queries of the filter tests below: each has at most 50 matches, so
+ * that an unfiltered page of 50 holds them all.
+ */
+static const char *const filter_queries[] = {
+    "锁", "进程 线程", "thread", "pyth", "协程", "死锁 zzzqqq", "TCP", "http",
+};
+
+/* Whether hit h passes the filters category and tag (NULL: none). */
+static int
+passes(const struct wenda_search_hit *h, const char *category,
+       const char *tag)
+{
+    return (category == NULL || strcmp(h->category, category) == 0) &&
+           (tag == NULL || has_tag(h->id, tag));
+}
+
+/*
+ * The filters also go into the full-text expression (as phrases of the
+ * category and tags columns); they must neither lose a hit that passes
+ * them nor change its rank, score or snippet: the filtered search of
+ * q->q gives the hits of all, the same query unfiltered, that pass.  (A
+ * filter that no hit passes makes the search fall back to any word, which
+ * is not compared here.)
+ */
+static void
+assert_filtered_as_unfiltered(struct wenda_search_query *q,
+                              const struct wenda_search_result *all)
+{
+    struct wenda_search_result f;
+    size_t j, want;
+
+    for (j = 0, want = 0; j < all->n; j++)
+        want += passes(&all->hits[j], q->category, q->tag);
+    if (want == 0)
+        return;
+    search_ok(q, &f);
+    for (j = 0, want = 0; j < all->n; j++) {
+        const struct wenda_search_hit *h = &all->hits[j];
+
+        if (!passes(h, q->category, q->tag))
+            continue;
+        cr_assert_lt(want, f.n, "%s, category %s, tag %s: %s is missing",
+                     q->q, q->category, q->tag, h->slug);
+        cr_assert_eq(f.hits[want].id, h->id,
+                     "%s, category %s, tag %s: hit %zu is %s, not %s", q->q,
+                     q->category, q->tag, want, f.hits[want].slug, h->slug);
+        cr_assert_eq(f.hits[want].score, h->score,
+                     "%s, category %s, tag %s: %s scores %.17g, not %.17g",
+                     q->q, q->category, q->tag, h->slug, f.hits[want].score,
+                     h->score);
+        cr_assert_str_eq(f.hits[want].snippet, h->snippet);
+        want++;
+    }
+    cr_assert_eq(f.n, want, "%s, category %s, tag %s: %zu hits, not %zu",
+                 q->q, q->category, q->tag, f.n, want);
+    cr_assert_eq(f.total, (int64_t)want);
+    wenda_search_result_cleanup(&f);
+}
+
+/* Runs every filter query unfiltered into all[], asserting each fits. */
+static void
+search_filter_queries(struct wenda_search_result *all)
+{
+    size_t k;
+
+    for (k = 0; k < sizeof(filter_queries) / sizeof(filter_queries[0]); k++) {
+        struct wenda_search_query q = {filter_queries[k], NULL, NULL, 50};
+
+        search_ok(&q, &all[k]);
+        cr_assert_gt(all[k].n, 0, "%s finds nothing", q.q);
+        cr_assert_eq((int64_t)all[k].n, all[k].total,
+                     "%s has more than a page", q.q);
+    }
+}
+
 Test(search, a_tag_filter_keeps_the_unfiltered_hits_with_the_tag_as_they_were)
 {
-    /*
-     * The tag also goes into the full-text expression (as a phrase of the
-     * tags column); it must neither lose a topic with the tag nor change
-     * the score or snippet of one.  Each query has at most 50 matches, so
-     * the unfiltered page holds them all.  (A tag none of them has makes
-     * the search fall back to any word, which is not compared here.)
-     */
-    static const char *const queries[] = {
-        "锁", "进程 线程", "thread", "pyth", "协程", "死锁 zzzqqq", "TCP",
-        "http",
-    };
+    enum { NQ = sizeof(filter_queries) / sizeof(filter_queries[0]) };
+    struct wenda_search_result all[NQ];
     struct wenda_tag_count *tags;
-    size_t ntags, i, k, j, want;
+    size_t ntags, i, k;
 
     cr_assert_eq(wenda_store_tags(st, &tags, &ntags), WENDA_OK);
     cr_assert_gt(ntags, 10);
-    for (k = 0; k < sizeof(queries) / sizeof(queries[0]); k++) {
-        struct wenda_search_query q = {queries[k], NULL, NULL, 50};
-        struct wenda_search_result all;
-
-        search_ok(&q, &all);
-        cr_assert_gt(all.n, 0, "%s finds nothing", q.q);
-        cr_assert_eq((int64_t)all.n, all.total, "%s has more than a page",
-                     q.q);
+    search_filter_queries(all);
+    for (k = 0; k < NQ; k++) {
         for (i = 0; i < ntags; i++) {
-            struct wenda_search_result f;
+            struct wenda_search_query q = {filter_queries[k], NULL,
+                                           tags[i].tag, 50};
 
-            q.tag = tags[i].tag;
-            for (j = 0, want = 0; j < all.n; j++)
-                want += has_tag(all.hits[j].id, q.tag);
-            if (want == 0)
-                continue;
-            search_ok(&q, &f);
-            for (j = 0, want = 0; j < all.n; j++) {
-                const struct wenda_search_hit *h = &all.hits[j];
-
-                if (!has_tag(h->id, q.tag))
-                    continue;
-                cr_assert_lt(want, f.n, "%s, tag %s: %s is missing", q.q,
-                             q.tag, h->slug);
-                cr_assert_eq(f.hits[want].id, h->id,
-                             "%s, tag %s: hit %zu is %s, not %s", q.q, q.tag,
-                             want, f.hits[want].slug, h->slug);
-                cr_assert_eq(f.hits[want].score, h->score,
-                             "%s, tag %s: %s scores %.17g, not %.17g", q.q,
-                             q.tag, h->slug, f.hits[want].score, h->score);
-                cr_assert_str_eq(f.hits[want].snippet, h->snippet);
-                want++;
-            }
-            cr_assert_eq(f.n, want, "%s, tag %s: %zu hits, not %zu", q.q,
-                         q.tag, f.n, want);
-            cr_assert_eq(f.total, (int64_t)want);
-            wenda_search_result_cleanup(&f);
+            assert_filtered_as_unfiltered(&q, &all[k]);
         }
-        q.tag = NULL;
-        wenda_search_result_cleanup(&all);
+        wenda_search_result_cleanup(&all[k]);
     }
     wenda_tags_free(tags, ntags);
+}
+
+Test(search, a_category_filter_keeps_the_unfiltered_hits_of_it_as_they_were)
+{
+    enum { NQ = sizeof(filter_queries) / sizeof(filter_queries[0]) };
+    static const char *const with_tags[] = {NULL, "thread", "tcp", "lock"};
+    struct wenda_search_result all[NQ];
+    struct wenda_category *cats;
+    size_t ncats, i, j, k;
+
+    cr_assert_eq(wenda_store_categories(st, &cats, &ncats), WENDA_OK);
+    cr_assert_gt(ncats, 5);
+    search_filter_queries(all);
+    for (k = 0; k < NQ; k++) {
+        for (i = 0; i < ncats; i++) {
+            for (j = 0; j < sizeof(with_tags) / sizeof(with_tags[0]); j++) {
+                struct wenda_search_query q = {filter_queries[k],
+                                               cats[i].slug, with_tags[j],
+                                               50};
+
+                assert_filtered_as_unfiltered(&q, &all[k]);
+            }
+        }
+        wenda_search_result_cleanup(&all[k]);
+    }
+    wenda_categories_free(cats, ncats);
+}
+
+/* The results of the filter queries, with and without filters, as text. */
+static char *
+describe_filter_queries(void)
+{
+    static const char *const filters[][2] = {
+        {NULL, NULL}, {"concurrency", NULL}, {NULL, "thread"},
+        {"networking", "tcp"},
+    };
+    char *out = NULL;
+    size_t len = 0, k, f, i;
+    FILE *mem = open_memstream(&out, &len);
+
+    cr_assert_not_null(mem);
+    for (k = 0; k < sizeof(filter_queries) / sizeof(filter_queries[0]); k++) {
+        for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
+            struct wenda_search_query q = {filter_queries[k], filters[f][0],
+                                           filters[f][1], 50};
+            struct wenda_search_result r;
+
+            search_ok(&q, &r);
+            fprintf(mem, "%s %s %s: %lld\n", q.q, q.category, q.tag,
+                    (long long)r.total);
+            for (i = 0; i < r.n; i++)
+                fprintf(mem, "  %lld %.17g %s\n", (long long)r.hits[i].id,
+                        r.hits[i].score, r.hits[i].snippet);
+            wenda_search_result_cleanup(&r);
+        }
+    }
+    cr_assert_eq(fclose(mem), 0);
+    return out;
+}
+
+Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_results)
+{
+    /* The full-text index as migrations 0002 to 0009 left it. */
+    static const char *const before_0010 =
+        "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
+        "  tags, answer, tokenize = 'wenda');"
+        "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "
+        "  SELECT rowid, title, aliases, pinyin, tags, answer "
+        "  FROM topics_fts;"
+        "DROP TABLE topics_fts;"
+        "ALTER TABLE fts_old RENAME TO topics_fts;"
+        "PRAGMA user_version = 9;";
+    char *want = describe_filter_queries(), *got, msg[256];
+    sqlite3 *raw;
+
+    wenda_store_close(st);
+    cr_assert_eq(sqlite3_open(db, &raw), SQLITE_OK);
+    cr_assert_eq(wenda_tokenize_register(raw), WENDA_OK);
+    cr_assert_eq(sqlite3_exec(raw, before_0010, NULL, NULL, NULL), SQLITE_OK,
+                 "%s", sqlite3_errmsg(raw));
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    got = describe_filter_queries();
+    cr_assert_str_eq(got, want);
+    free(want);
+    free(got);
+}
+
+Test(search, no_topic_matches_a_query_by_its_category_alone)
+{
+    /* The category is in the full-text index for its filter only: a
+     * query of its slug finds the topics whose text has its words, each
+     * for a match that counts. */
+    struct wenda_category *cats;
+    size_t ncats, i, j;
+
+    cr_assert_eq(wenda_store_categories(st, &cats, &ncats), WENDA_OK);
+    for (i = 0; i < ncats; i++) {
+        struct wenda_search_query q = {cats[i].slug, NULL, NULL, 50};
+        struct wenda_search_result r;
+
+        search_ok(&q, &r);
+        for (j = 0; j < r.n; j++)
+            cr_assert_gt(r.hits[j].score, 0.0,
+                         "%s finds %s (category %s) for no word of its text",
+                         q.q, r.hits[j].slug, r.hits[j].category);
+        wenda_search_result_cleanup(&r);
+    }
+    wenda_categories_free(cats, ncats);
 }
 
 Test(search, ranks_whole_title_matches_first_and_counts_the_total)

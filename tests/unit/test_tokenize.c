@@ -216,6 +216,50 @@ TestSuite(tokenize, .init = setup, .fini = teardown);
 
 /* Rule 1: NFKC + case folding. */
 
+/* The category's token in the full-text index: see WENDA_TOKEN_VERBATIM. */
+Test(tokenize, reads_the_mark_and_a_slug_as_one_token_in_every_mode)
+{
+    static const int modes[] = {
+        WENDA_TOKENIZE_DOCUMENT, WENDA_TOKENIZE_QUERY,
+        WENDA_TOKENIZE_QUERY | WENDA_TOKENIZE_PREFIX, WENDA_TOKENIZE_AUX,
+    };
+    static const char *const slugs[] = {"c40-with", "python", "7"};
+    static const char *const not_slugs[] = {
+        WENDA_TOKEN_VERBATIM "Python",       WENDA_TOKEN_VERBATIM "c40-with x",
+        WENDA_TOKEN_VERBATIM "a--b",         WENDA_TOKEN_VERBATIM "-a",
+        WENDA_TOKEN_VERBATIM,                "python" WENDA_TOKEN_VERBATIM,
+        "x " WENDA_TOKEN_VERBATIM "python",  WENDA_TOKEN_VERBATIM "线程",
+    };
+    char text[128];
+    size_t m, i, j;
+
+    for (m = 0; m < sizeof(modes) / sizeof(modes[0]); m++) {
+        for (i = 0; i < sizeof(slugs) / sizeof(slugs[0]); i++) {
+            struct toks t;
+
+            (void)snprintf(text, sizeof(text), "%s%s", WENDA_TOKEN_VERBATIM,
+                           slugs[i]);
+            t = run(modes[m], text);
+            cr_assert_eq(t.n, 1, "mode %d, %s: %s", modes[m], slugs[i],
+                         show(&t, 0));
+            cr_assert_str_eq(t.v[0].text, text);
+            cr_assert_eq(t.v[0].start, 0);
+            cr_assert_eq(t.v[0].end, (int)strlen(text));
+            free(t.v);
+        }
+        /* Anything else is text as usual, the mark a separator in it. */
+        for (i = 0; i < sizeof(not_slugs) / sizeof(not_slugs[0]); i++) {
+            struct toks t = run(modes[m], not_slugs[i]);
+
+            for (j = 0; j < t.n; j++)
+                cr_assert_null(strstr(t.v[j].text, WENDA_TOKEN_VERBATIM),
+                               "mode %d, case %zu: %s", modes[m], i,
+                               show(&t, 0));
+            free(t.v);
+        }
+    }
+}
+
 Test(tokenize, folds_fullwidth_latin)
 {
     struct toks t = doc("ＧＩＬ");
