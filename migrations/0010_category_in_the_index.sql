@@ -9,19 +9,26 @@
 -- its own lists.  Ranking leaves the column out.
 --
 -- FTS5 cannot add a column: the table is made again from its own text and
--- each topic's category, and merged into one segment.
+-- each topic's category, and merged into one segment.  The text waits in a
+-- temporary table while the old index is dropped, so that the new one
+-- takes the pages the old one leaves rather than growing the file by its
+-- size.
 
-CREATE VIRTUAL TABLE topics_fts_next USING fts5(
+CREATE TEMP TABLE fts_text AS
+    SELECT f.rowid AS id, f.title, f.aliases, f.pinyin, f.tags, f.answer,
+           char(64976) || t.category AS category
+    FROM topics_fts f JOIN topics t ON t.id = f.rowid;
+
+DROP TABLE topics_fts;
+
+CREATE VIRTUAL TABLE topics_fts USING fts5(
     title, aliases, pinyin, tags, answer, category,
     tokenize = 'wenda'
 );
 
-INSERT INTO topics_fts_next(rowid, title, aliases, pinyin, tags, answer,
-                            category)
-    SELECT f.rowid, f.title, f.aliases, f.pinyin, f.tags, f.answer,
-           char(64976) || t.category
-    FROM topics_fts f JOIN topics t ON t.id = f.rowid;
+INSERT INTO topics_fts(rowid, title, aliases, pinyin, tags, answer, category)
+    SELECT id, title, aliases, pinyin, tags, answer, category
+    FROM temp.fts_text ORDER BY id;
 
-DROP TABLE topics_fts;
-ALTER TABLE topics_fts_next RENAME TO topics_fts;
+DROP TABLE temp.fts_text;
 INSERT INTO topics_fts(topics_fts) VALUES ('optimize');
