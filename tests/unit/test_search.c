@@ -336,8 +336,14 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
      * A search takes its page's snippets from the matches it scored.  They
      * must be what a full-text query of each hit on its own marks: the
      * word itself where the answer has it, else its longer forms.  Every
-     * title is searched as well, for the topics whose title is the query.
+     * title is searched as well, for the topics whose title is the query;
+     * one more topic is one whose title is the only place its last word
+     * is, its answer holding a longer form of it.
      */
+    static char slug[] = "whole-title-only", title[] = "Zyxwv Quuxy",
+                answer[] = "讲的是 quuxyzzy 的用法。", category[] = "tools";
+    struct wenda_topic extra = {0};
+    int64_t id;
     static const char *queries[] = {
         "greenl", "green", "gevent", "协程 gree", "GIL", "进程", "线程 锁",
         "http", "HTTP 协议", "TCP 三次握手", "死锁", "select poll epoll",
@@ -350,6 +356,15 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
     size_t nq = sizeof(queries) / sizeof(queries[0]), i, t;
     int checked = 0, prefixed = 0;
 
+    extra.slug = slug;
+    extra.title = title;
+    extra.title_en = slug + sizeof(slug) - 1;
+    extra.category = category;
+    extra.answer = answer;
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_create(st, &extra, "test", &id, NULL, 0),
+                 WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
     cr_assert_eq(sqlite3_open_v2(db, &conn, SQLITE_OPEN_READONLY,
                                  NULL),
                  SQLITE_OK);
