@@ -316,6 +316,28 @@ parse_int(const char *s, long long min, long long max, long long *out)
     return 0;
 }
 
+/*
+ * Reads optional integer parameter name into *out, which keeps its value
+ * when the parameter is absent.  Returns 0, or -1 after answering 400 when
+ * it is not an integer from min to max.
+ */
+static int
+int_param(const struct api_request *req, const char *name, long long min,
+          long long max, long long *out, struct api_response *res)
+{
+    const char *v;
+    char why[96];
+
+    if (text_param(req, name, &v, res) != 0)
+        return -1;
+    if (v == NULL || parse_int(v, min, max, out) == 0)
+        return 0;
+    (void)snprintf(why, sizeof(why), "must be an integer from %lld to %lld",
+                   min, max);
+    bad_param(res, name, why);
+    return -1;
+}
+
 char *
 api_cursor_encode(int64_t after_id)
 {
@@ -442,10 +464,10 @@ h_topics(const struct api_request *req, const char *key,
          struct api_response *res)
 {
     struct wenda_topic_filter f = {NULL, NULL, 0, LIST_DEFAULT, 0};
-    const char *limit, *cursor, *corrected;
+    const char *cursor, *corrected;
     char *items = NULL, *next = NULL;
     size_t n = 0;
-    long long lim;
+    long long lim = LIST_DEFAULT;
     int64_t last = 0;
     int more = 0;
     struct buf b = {0};
@@ -455,17 +477,11 @@ h_topics(const struct api_request *req, const char *key,
     if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &f.category,
                    res) ||
         slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &f.tag, res) ||
-        text_param(req, "limit", &limit, res) ||
+        int_param(req, "limit", 1, LIST_MAX, &lim, res) ||
         text_param(req, "cursor", &cursor, res) ||
         text_param(req, "corrected", &corrected, res))
         return;
-    if (limit != NULL) {
-        if (parse_int(limit, 1, LIST_MAX, &lim) != 0) {
-            bad_param(res, "limit", "must be an integer from 1 to 100");
-            return;
-        }
-        f.limit = (unsigned int)lim;
-    }
+    f.limit = (unsigned int)lim;
     if (corrected != NULL) {
         if (strcmp(corrected, "true") != 0 && strcmp(corrected, "false") != 0) {
             bad_param(res, "corrected", "must be true or false");
@@ -649,9 +665,8 @@ h_search(const struct api_request *req, const char *key,
 {
     struct wenda_search_query q = {NULL, NULL, NULL, SEARCH_DEFAULT};
     struct wenda_search_result r;
-    const char *limit;
     char msg[256];
-    long long lim;
+    long long lim = SEARCH_DEFAULT;
     enum wenda_err rc;
     struct buf b = {0};
     size_t i;
@@ -660,20 +675,15 @@ h_search(const struct api_request *req, const char *key,
     if (text_param(req, "q", &q.q, res) ||
         slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &q.category,
                    res) ||
-        slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &q.tag, res) ||
-        text_param(req, "limit", &limit, res))
+        slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &q.tag, res))
         return;
     if (q.q == NULL || q.q[strspn(q.q, " \t\r\n")] == '\0') {
         bad_param(res, "q", "is required and must not be blank");
         return;
     }
-    if (limit != NULL) {
-        if (parse_int(limit, 1, WENDA_SEARCH_MAX_LIMIT, &lim) != 0) {
-            bad_param(res, "limit", "must be an integer from 1 to 50");
-            return;
-        }
-        q.limit = (unsigned int)lim;
-    }
+    if (int_param(req, "limit", 1, WENDA_SEARCH_MAX_LIMIT, &lim, res))
+        return;
+    q.limit = (unsigned int)lim;
     if (!take_search_slot(req, res))
         return;
     rc = wenda_search_run(req->store, &q, &r, msg, sizeof(msg));
@@ -1142,12 +1152,13 @@ h_revisions(const struct api_request *req, const char *key,
 
 /* ---- study helpers ------------------------------------------------------ */
 
+#define RELATED_MAX 20
+
 static void
 h_related(const struct api_request *req, const char *key,
           struct api_response *res)
 {
     struct wenda_search_result r;
-    const char *limit;
     struct buf b = {0};
     long long lim = 5;
     int64_t id;
@@ -1155,12 +1166,8 @@ h_related(const struct api_request *req, const char *key,
     size_t i;
 
     if (!write_target(key, &id, res) ||
-        text_param(req, "limit", &limit, res))
+        int_param(req, "limit", 1, RELATED_MAX, &lim, res))
         return;
-    if (limit != NULL && parse_int(limit, 1, 20, &lim) != 0) {
-        bad_param(res, "limit", "must be an integer from 1 to 20");
-        return;
-    }
     rc = wenda_search_related(req->store, id, (unsigned int)lim, &r);
     if (rc != WENDA_OK) {
         store_error(res, rc);
@@ -1197,7 +1204,7 @@ static void
 h_quiz(const struct api_request *req, const char *key,
        struct api_response *res)
 {
-    const char *category, *count_s, *seed_s;
+    const char *category, *seed_s;
     long long count = 10, seed_v;
     uint64_t seed;
     int64_t picked[QUIZ_MAX_COUNT];
@@ -1208,14 +1215,9 @@ h_quiz(const struct api_request *req, const char *key,
     (void)key;
     if (slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category,
                    res) ||
-        text_param(req, "count", &count_s, res) ||
+        int_param(req, "count", 1, QUIZ_MAX_COUNT, &count, res) ||
         text_param(req, "seed", &seed_s, res))
         return;
-    if (count_s != NULL &&
-        parse_int(count_s, 1, QUIZ_MAX_COUNT, &count) != 0) {
-        bad_param(res, "count", "must be an integer from 1 to 50");
-        return;
-    }
     if (seed_s != NULL) {
         if (parse_int(seed_s, 0, INT64_MAX, &seed_v) != 0) {
             bad_param(res, "seed", "must be a non-negative integer");
@@ -1287,13 +1289,14 @@ h_review(const struct api_request *req, const char *key,
     json_decref(o);
 }
 
+#define DUE_MAX 100
+
 /* GET /v1/progress/due: the calling token's topics due for review. */
 static void
 h_due(const struct api_request *req, const char *key,
       struct api_response *res)
 {
     struct wenda_token_info who;
-    const char *limit;
     long long lim = 20;
     struct buf b = {0};
     char *items = NULL;
@@ -1302,12 +1305,8 @@ h_due(const struct api_request *req, const char *key,
 
     (void)key;
     if (!authorize(req, WENDA_ROLE_READER, res, &who) ||
-        text_param(req, "limit", &limit, res))
+        int_param(req, "limit", 1, DUE_MAX, &lim, res))
         return;
-    if (limit != NULL && parse_int(limit, 1, 100, &lim) != 0) {
-        bad_param(res, "limit", "must be an integer from 1 to 100");
-        return;
-    }
     rc = wenda_store_progress_due(req->store, who.id, (unsigned int)lim,
                                   &items, &n);
     if (rc != WENDA_OK) {

@@ -936,7 +936,8 @@ cmd_search(int argc, char **argv)
         case 'l':
             if (parse_uint(optarg, 1, WENDA_SEARCH_MAX_LIMIT, &v) != 0)
                 return bad_usage("search", "--limit: '%s' is not a number "
-                                 "from 1 to 50", optarg);
+                                 "from 1 to %d", optarg,
+                                 WENDA_SEARCH_MAX_LIMIT);
             q.limit = (unsigned int)v;
             break;
         case 'c': q.category = optarg; break;
