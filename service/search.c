@@ -481,7 +481,7 @@ struct rank_params {
     const int *chunk;       /* chunk of each phrase; NULL: one each */
     int nchunk_map;
     int idf;
-    int skip;               /* leading phrases that only filter (a tag's) */
+    int skip;               /* leading phrases that only filter */
     int64_t cap;            /* candidates per search; 0: every match */
     int nidf;               /* idf_of[] holds the current query's; -1: not */
     double idf_of[64];      /* MAX_PHRASES */
@@ -1382,7 +1382,7 @@ snip_after(const struct snip_row *a, const struct snip_row *b)
  *     there are some; the alternative's must be read again otherwise.
  *   - Otherwise every phrase's matches.
  *
- * The phrases before p->skip (a tag's) never count: they are not in the
+ * The phrases before p->skip (the filters') never count: they are not in the
  * expression add_snippets() reads with.
  */
 static void
@@ -1674,11 +1674,11 @@ wenda_search_register(sqlite3 *db, void **state)
 enum { SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET };
 
 /*
- * The filters of a search, on the full-text row r.  A rare filter is
- * checked against most matches, so each check must be cheap: the category
- * through the small (category, id) index rather than the topic's row,
- * which SQLite would take for an id: at a million topics the rows cost a
- * second for a common word, the index 230 ms.
+ * The filters of a search, on the full-text row r.  The expression already
+ * holds them (see with_filters()), so these check only the rows it gives,
+ * and are the whole filter only for a tag without a token; the category
+ * is read through the small (category, id) index rather than the topic's
+ * row, which SQLite would take for an id.
  */
 #define FILTERS(r)                                                          \
     "  AND (?6 IS NULL OR EXISTS (SELECT 1 FROM topics t "                  \
