@@ -6,7 +6,8 @@
  * walked and searched: cursor pagination visits every topic exactly once,
  * with two page sizes and with a category filter; searches that match few
  * topics give the same ids, in the same order, and the same totals whether
- * the match cap is off or small; and bench-gen writes the same bytes for
+ * the match cap is off or small, and in a category the hits of that
+ * category they give without it; and bench-gen writes the same bytes for
  * the same seed and other bytes for another.
  *
  * bench-gen is $WENDA_GEN, or the bench-gen beside this test binary, where
@@ -349,22 +350,31 @@ Test(e2e_scale, cursor_pagination_visits_every_topic_exactly_once)
 
 /* ---- the match cap ------------------------------------------------------- */
 
-/* GET /v1/search?q=q&limit=NARROW_MAX on srv (new JSON). */
+/* GET /v1/search?q=q&limit=NARROW_MAX on srv, and &category=category
+ * unless it is NULL (new JSON). */
 static json_t *
-search(CURL *h, const struct wenda_server *srv, const char *q)
+search_in(CURL *h, const struct wenda_server *srv, const char *q,
+          const char *category)
 {
     char path[1024];
     char *enc = curl_easy_escape(h, q, 0);
     json_t *j;
 
     cr_assert_not_null(enc);
-    (void)snprintf(path, sizeof(path), "/v1/search?q=%s&limit=%d", enc,
-                   NARROW_MAX);
+    (void)snprintf(path, sizeof(path), "/v1/search?q=%s&limit=%d%s%s", enc,
+                   NARROW_MAX, category ? "&category=" : "",
+                   category ? category : "");
     curl_free(enc);
     j = get_json(h, srv, path);
     cr_assert(json_is_integer(json_object_get(j, "total")));
     cr_assert(json_is_array(json_object_get(j, "items")));
     return j;
+}
+
+static json_t *
+search(CURL *h, const struct wenda_server *srv, const char *q)
+{
+    return search_in(h, srv, q, NULL);
 }
 
 Test(e2e_scale, narrow_searches_agree_with_and_without_the_match_cap)
@@ -521,4 +531,88 @@ Test(e2e_scale, bench_gen_writes_the_same_bytes_for_the_same_seed)
         free(tb);
         free(tc);
     }
+}
+
+/* ---- the category filter ------------------------------------------------- */
+
+/*
+ * Asserts that the search of q in category on srv gives the hits of all
+ * (the same search unfiltered, every match on its page) of that category,
+ * in their order, with their scores and snippets.  Returns how many.
+ */
+static size_t
+assert_category_page(CURL *h, const char *q, json_t *all,
+                     const char *category)
+{
+    json_t *f = search_in(h, &srv_a, q, category), *items, *hit;
+    size_t i, k = 0;
+
+    items = json_object_get(f, "items");
+    json_array_foreach(json_object_get(all, "items"), i, hit) {
+        json_t *got;
+
+        if (strcmp(json_string_value(json_object_get(hit, "category")),
+                   category) != 0)
+            continue;
+        got = json_array_get(items, k);
+        cr_assert_not_null(got, "'%s' in %s: %s is missing", q, category,
+                           json_string_value(json_object_get(hit, "slug")));
+        cr_assert(json_equal(got, hit), "'%s' in %s: hit %zu is %s, not %s",
+                  q, category, k,
+                  json_string_value(json_object_get(got, "slug")),
+                  json_string_value(json_object_get(hit, "slug")));
+        k++;
+    }
+    cr_assert_eq(json_array_size(items), k, "'%s' in %s: %zu hits, not %zu",
+                 q, category, json_array_size(items), k);
+    cr_assert_eq(json_integer_value(json_object_get(f, "total")),
+                 (json_int_t)k);
+    json_decref(f);
+    return k;
+}
+
+Test(e2e_scale, a_category_filter_gives_the_hits_of_that_category_as_they_were)
+{
+    size_t n, compared = 0, hits = 0;
+    CURL *h;
+
+    make_kb();
+    serve(&srv_a, "0");
+    h = curl_easy_init();
+    cr_assert_not_null(h);
+    /* Narrow title queries, as above, in the category of each of their
+     * hits: the generated categories are slugs with digits and hyphens,
+     * of Zipf-like sizes. */
+    for (n = 1; n <= NTOPICS && compared < NARROW_WANTED; n += 41) {
+        const char *q =
+            json_string_value(json_object_get(kb.topics[n], "title"));
+        json_t *all = search(h, &srv_a, q), *hit;
+        json_int_t total = json_integer_value(json_object_get(all, "total"));
+        size_t i, j;
+
+        if (total < 1 || total > NARROW_MAX) {
+            json_decref(all);
+            continue;
+        }
+        json_array_foreach(json_object_get(all, "items"), i, hit) {
+            const char *c =
+                json_string_value(json_object_get(hit, "category"));
+            json_t *before;
+            int seen = 0;
+
+            json_array_foreach(json_object_get(all, "items"), j, before) {
+                if (j >= i)
+                    break;
+                seen |= strcmp(json_string_value(json_object_get(
+                                   before, "category")), c) == 0;
+            }
+            if (!seen)
+                hits += assert_category_page(h, q, all, c);
+        }
+        json_decref(all);
+        compared++;
+    }
+    cr_assert_geq(compared, NARROW_WANTED);
+    cr_log_info("%zu queries, %zu filtered hits compared", compared, hits);
+    curl_easy_cleanup(h);
 }
