@@ -487,7 +487,6 @@ cmd_serve(int argc, char **argv)
     if (stat(cfg.db_path, &sb) != 0) {
         char tmp[4096];
         size_t n = 0;
-
         int ok;
 
         if (fresh_begin(cfg.db_path, tmp, sizeof(tmp)) != 0)

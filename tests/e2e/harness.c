@@ -123,9 +123,11 @@ sleep_ms(long ms)
  * Asks the kernel for a free loopback port by binding port 0, and returns
  * the bound socket: while the caller holds it, no other test's bind(0) or
  * outgoing connection is given the port, yet the server may still listen
- * on it (both sockets have SO_REUSEADDR, and this one never listens).
- * Without it, two tests running side by side could be given the same port,
- * and one would take the other's server for its own.
+ * on it: libmicrohttpd sets SO_REUSEADDR on its listening socket, this one
+ * has it too and never listens.  Without it, two tests running side by
+ * side could be given the same port (Linux handed one out again after
+ * some fifty others here), and one would take the other's server for its
+ * own, and stop it with SIGTERM before it could even block the signal.
  */
 static int
 pick_port(unsigned short *port)
