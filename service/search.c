@@ -450,8 +450,17 @@ struct exact_hit {
     int weight;
 };
 
-/* The column of snippets (answer), and the most matches one marks. */
-#define SNIP_COL 4
+/*
+ * The full-text columns of topics_fts, in their order.  The category is
+ * one token (WENDA_TOKEN_VERBATIM and the slug) that only a filter asks
+ * for and that ranking leaves out (see doc_tokens()).
+ */
+enum {
+    COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, COL_CATEGORY,
+    NCOLS
+};
+
+/* The most matches a snippet (of the answer column) marks. */
 #define SNIP_MAX_MARKS 64
 
 struct span {
@@ -547,16 +556,6 @@ step_once(sqlite3_stmt *s)
     (void)sqlite3_clear_bindings(s);
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
-
-/*
- * The full-text columns of topics_fts, in their order.  The category is
- * one token (WENDA_TOKEN_VERBATIM and the slug) that only a filter asks
- * for and that ranking leaves out (see doc_tokens()).
- */
-enum {
-    COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, COL_CATEGORY,
-    NCOLS
-};
 
 /*
  * The index row of one topic, ready to be written: the text of each
@@ -898,7 +897,7 @@ col_dup(sqlite3_stmt *s, int col)
 #define TITLE_COLUMNS 3   /* title, aliases, pinyin */
 #define MAX_PHRASES 64
 
-static const double col_weight[] = {10.0, 8.0, 5.0, 3.0, 1.0};
+static const double col_weight[COL_CATEGORY] = {10.0, 8.0, 5.0, 3.0, 1.0};
 
 struct rank_data {
     int nphrase;
@@ -1349,7 +1348,7 @@ answer_marks(const Fts5ExtensionApi *api, Fts5Context *fts, int from,
         int phrase, col, off, size;
 
         if (api->xInst(fts, i, &phrase, &col, &off) != SQLITE_OK ||
-            col != SNIP_COL || off < 0 || phrase < from || phrase == but)
+            col != COL_ANSWER || off < 0 || phrase < from || phrase == but)
             continue;
         size = api->xPhraseSize(fts, phrase);
         marks[n].start = off;
@@ -1596,7 +1595,7 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (ntok < 4)
         ntok = 4;
     strict = argc > 1 && sqlite3_value_int(argv[1]) != 0;
-    if (api->xColumnText(fts, SNIP_COL, &text, &ntext) != SQLITE_OK) {
+    if (api->xColumnText(fts, COL_ANSWER, &text, &ntext) != SQLITE_OK) {
         sqlite3_result_error_code(ctx, SQLITE_ERROR);
         return;
     }
@@ -1921,6 +1920,7 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
     char **out[2] = {filtered, filtered_exact};
     struct buf head = {0};
     enum wenda_err rc = WENDA_OK;
+    size_t ntag;
     int i;
 
     *filtered = *filtered_exact = NULL;
@@ -1934,15 +1934,15 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
         buf_adds(&head, "\" AND ");
         (*nfilter)++;
     }
-    if (q->tag != NULL && strlen(q->tag) <= INT_MAX) {
+    ntag = q->tag != NULL ? strlen(q->tag) : 0;
+    if (q->tag != NULL && ntag <= INT_MAX) {
         struct count_ctx cc = {0};
-        size_t n = strlen(q->tag);
 
-        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q->tag, (int)n,
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q->tag, (int)ntag,
                             count_token, &cc, NULL);
         if (rc == WENDA_OK && cc.n > 0) {
             buf_adds(&head, "tags : ");
-            add_quoted(&head, q->tag, n);
+            add_quoted(&head, q->tag, ntag);
             buf_adds(&head, " AND ");
             (*nfilter)++;
         }
