@@ -12,7 +12,11 @@
 -- each topic's category, and merged into one segment.  The text waits in a
 -- temporary table while the old index is dropped, so that the new one
 -- takes the pages the old one leaves rather than growing the file by its
--- size.
+-- size.  The index is loaded as an import loads it (see
+-- wenda_search_index_bulk()): no merging before the final one, 8 MiB of
+-- tokens in memory between segments; then FTS5's defaults come back.  At
+-- 100,000 topics that took 13.9 s against 21.8 s with FTS5's defaults,
+-- leaving 22 MB of the 1,001 MB file free against 9 MB.
 
 CREATE TEMP TABLE fts_text AS
     SELECT f.rowid AS id, f.title, f.aliases, f.pinyin, f.tags, f.answer,
@@ -25,6 +29,9 @@ CREATE VIRTUAL TABLE topics_fts USING fts5(
     title, aliases, pinyin, tags, answer, category,
     tokenize = 'wenda'
 );
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('automerge', 0);
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('crisismerge', 256);
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('hashsize', 8388608);
 
 INSERT INTO topics_fts(rowid, title, aliases, pinyin, tags, answer, category)
     SELECT id, title, aliases, pinyin, tags, answer, category
@@ -32,3 +39,6 @@ INSERT INTO topics_fts(rowid, title, aliases, pinyin, tags, answer, category)
 
 DROP TABLE temp.fts_text;
 INSERT INTO topics_fts(topics_fts) VALUES ('optimize');
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('automerge', 4);
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('crisismerge', 16);
+INSERT INTO topics_fts(topics_fts, rank) VALUES ('hashsize', 1048576);

@@ -564,28 +564,42 @@ Test(search, scores_a_changed_topic_by_its_new_length)
                        after, fresh);
 }
 
-Test(search, an_import_leaves_fts5_merging_as_it_found_it)
+/* Value of key in the FTS5 configuration of the index of st, -1 when unset. */
+static int
+fts_config(struct wenda_store *of, const char *key)
 {
-    /* An import merges rarely while it writes; later writes must merge as
-     * FTS5 does by default, or their segments would pile up. */
     sqlite3_stmt *s;
-    int automerge = -1, crisismerge = -1;
+    int v = -1;
 
-    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(st),
-                                    "SELECT k, v FROM topics_fts_config",
+    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(of),
+                                    "SELECT v FROM topics_fts_config "
+                                    "WHERE k = ?1",
                                     -1, &s, NULL),
                  SQLITE_OK);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *k = (const char *)sqlite3_column_text(s, 0);
-
-        if (strcmp(k, "automerge") == 0)
-            automerge = sqlite3_column_int(s, 1);
-        else if (strcmp(k, "crisismerge") == 0)
-            crisismerge = sqlite3_column_int(s, 1);
-    }
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        v = sqlite3_column_int(s, 0);
     sqlite3_finalize(s);
-    cr_assert_eq(automerge, 4);
-    cr_assert_eq(crisismerge, 16);
+    return v;
+}
+
+/*
+ * An import (or migration 0010's rebuild) merges rarely and holds more
+ * tokens in memory while it writes; later writes must merge and flush as
+ * FTS5 does by default, or their segments would pile up, and a small write
+ * would hold 8 MiB of tokens.
+ */
+static void
+assert_fts5_merging_as_by_default(struct wenda_store *of)
+{
+    cr_assert_eq(fts_config(of, "automerge"), 4);
+    cr_assert_eq(fts_config(of, "crisismerge"), 16);
+    cr_assert_eq(fts_config(of, "hashsize"), 1048576);
+}
+
+Test(search, an_import_leaves_fts5_merging_as_it_found_it)
+{
+    assert_fts5_merging_as_by_default(st);
 }
 
 Test(search, filters_by_category_and_tag)
@@ -804,6 +818,7 @@ Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_resul
                  "%s", msg);
     got = describe_filter_queries();
     cr_assert_str_eq(got, want);
+    assert_fts5_merging_as_by_default(st);
     free(want);
     free(got);
 }
