@@ -12,11 +12,12 @@
 -- each topic's category, and merged into one segment.  The text waits in a
 -- temporary table while the old index is dropped, so that the new one
 -- takes the pages the old one leaves rather than growing the file by its
--- size.  The index is loaded as an import loads it (see
--- wenda_search_index_bulk()): no merging before the final one, 8 MiB of
--- tokens in memory between segments; then FTS5's defaults come back.  At
--- 100,000 topics that took 13.9 s against 21.8 s with FTS5's defaults,
--- leaving 22 MB of the 1,001 MB file free against 9 MB.
+-- size.  FTS5 holds 8 MiB of tokens in memory between the segments it
+-- writes, as an import does (see wenda_search_index_bulk()), rather than
+-- its default 1 MiB, which comes back after: a million topics took 270 s
+-- against 419 s, 100,000 topics 15.7 s against 21.8 s.  An import's other
+-- setting, no merging before the final one, took no less time at a million
+-- topics (270 s) and left 1.0 GB of the file free, against 36 MB.
 
 CREATE TEMP TABLE fts_text AS
     SELECT f.rowid AS id, f.title, f.aliases, f.pinyin, f.tags, f.answer,
@@ -29,8 +30,6 @@ CREATE VIRTUAL TABLE topics_fts USING fts5(
     title, aliases, pinyin, tags, answer, category,
     tokenize = 'wenda'
 );
-INSERT INTO topics_fts(topics_fts, rank) VALUES ('automerge', 0);
-INSERT INTO topics_fts(topics_fts, rank) VALUES ('crisismerge', 256);
 INSERT INTO topics_fts(topics_fts, rank) VALUES ('hashsize', 8388608);
 
 INSERT INTO topics_fts(rowid, title, aliases, pinyin, tags, answer, category)
