@@ -34,6 +34,7 @@
 #define DEFAULT_CACHE_KIB "2000"
 #define DEFAULT_MMAP "0"
 #define DEFAULT_SEARCH_CAP "1000"
+#define DEFAULT_SEARCH_COUNT "1000"
 
 struct command {
     const char *name;
@@ -283,7 +284,11 @@ static const char serve_help[] =
     "                       none (WENDA_MMAP_SIZE, default " DEFAULT_MMAP ")\n"
     "  --search-cap N       matches of one search that are scored, 0 for all;\n"
     "                       the rest rank after them (WENDA_SEARCH_CAP,\n"
-    "                       default " DEFAULT_SEARCH_CAP ")\n";
+    "                       default " DEFAULT_SEARCH_CAP ")\n"
+    "  --search-count N     matches of one search counted for its total, 0\n"
+    "                       for all; past them (or past the cap, if more)\n"
+    "                       the total is a floor (WENDA_SEARCH_COUNT,\n"
+    "                       default " DEFAULT_SEARCH_COUNT ")\n";
 
 /*
  * "*", or scheme://host[:port] as a browser sends it in Origin: no path,
@@ -341,6 +346,7 @@ cmd_serve(int argc, char **argv)
         {"cache-size", required_argument, NULL, 'M'},
         {"mmap-size", required_argument, NULL, 'X'},
         {"search-cap", required_argument, NULL, 'N'},
+        {"search-count", required_argument, NULL, 'U'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -362,6 +368,7 @@ cmd_serve(int argc, char **argv)
     const char *cache = env_or("WENDA_CACHE_SIZE", DEFAULT_CACHE_KIB);
     const char *mmap_size = env_or("WENDA_MMAP_SIZE", DEFAULT_MMAP);
     const char *cap = env_or("WENDA_SEARCH_CAP", DEFAULT_SEARCH_CAP);
+    const char *count = env_or("WENDA_SEARCH_COUNT", DEFAULT_SEARCH_COUNT);
     unsigned long v;
     struct stat sb;
     int c;
@@ -398,6 +405,7 @@ cmd_serve(int argc, char **argv)
         case 'M': cache = optarg; break;
         case 'X': mmap_size = optarg; break;
         case 'N': cap = optarg; break;
+        case 'U': count = optarg; break;
         case 'h': fputs(serve_help, stdout); return 0;
         default: return bad_usage("serve", "%s", "bad option");
         }
@@ -460,6 +468,10 @@ cmd_serve(int argc, char **argv)
         return bad_usage("serve", "--search-cap: '%s' is not 0 or a number "
                          "from %d to 1073741824", cap, WENDA_SEARCH_MAX_LIMIT);
     cfg.tuning.search_cap = (int64_t)v;
+    if (parse_uint(count, 0, 1UL << 30, &v) != 0)
+        return bad_usage("serve", "--search-count: '%s' is not a number "
+                         "from 0 to 1073741824", count);
+    cfg.tuning.search_count = (int64_t)v;
     if (strcmp(private_env, "0") != 0 && strcmp(private_env, "1") != 0)
         return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
                          private_env);

@@ -492,6 +492,7 @@ struct rank_params {
     int idf;
     int skip;               /* leading phrases that only filter */
     int64_t cap;            /* candidates per search; 0: every match */
+    int64_t count;          /* matches counted for a total; 0: all */
     int nidf;               /* idf_of[] holds the current query's; -1: not */
     double idf_of[64];      /* MAX_PHRASES */
     int nexact;             /* exact[] holds the current query's; -1: not */
@@ -846,7 +847,7 @@ wenda_search_index_bulk(struct wenda_store *st, int on)
      * import of 100,000 topics took 11.1 and 11.4 s against 13.0 and
      * 14.7 s, for a peak RSS of 56 MB against 39 (4 MiB: 11.5 and 11.8 s;
      * 32 MiB: 11.4 and 12.7 s; 256 MiB: 14.0 and 14.5 s, and 412 MB).
-     * Migration 0010, which rebuilds the index, loads it the same way.
+     * Migration 0010, which rebuilds the index, holds as many.
      */
 #define FTS_SET "INSERT INTO topics_fts(topics_fts, rank) VALUES "
     static const char bulk[] = FTS_SET "('automerge', 0);"
@@ -1010,6 +1011,15 @@ wenda_search_set_cap(void *state, int64_t cap)
 
     if (rp != NULL)
         rp->cap = cap > 0 ? cap : 0;
+}
+
+void
+wenda_search_set_count(void *state, int64_t count)
+{
+    struct rank_params *rp = state;
+
+    if (rp != NULL)
+        rp->count = count > 0 ? count : 0;
 }
 
 static void
@@ -2044,16 +2054,21 @@ run_level(struct wenda_store *st, const struct wenda_search_query *query,
      * A page that is not full holds every match, and when the cap was not
      * reached, every match was scored: no need to count.  (A topic whose
      * title is the query matches exact as well as match, so it was scored
-     * in the second part of the search if it matched at all.)
+     * in the second part of the search if it matched at all.)  Past the
+     * cap, matches are counted up to the connection's count
+     * (wenda_search_set_count()), when the cap did not reach it already.
      */
     out->total = (int64_t)out->n;
     out->total_exact = 1;
     if (out->n == query->limit && !cap_filled(params)) {
         out->total = params->scored;
+    } else if (out->n == query->limit &&
+               params->count > 0 && params->count <= params->scored) {
+        /* As many matches as may be counted were scored already. */
+        out->total = params->scored;
+        out->total_exact = 0;
     } else if (out->n == query->limit) {
-        int64_t most = params->cap > 0
-                           ? params->cap * WENDA_SEARCH_COUNT_FACTOR
-                           : -1;
+        int64_t most = params->count > 0 ? params->count : -1;
 
         bind_filters(count, bound, query);
         sqlite3_bind_int64(count, 9, most);

@@ -296,6 +296,7 @@ wenda_store_tune(struct wenda_store *st, const struct wenda_store_tuning *t)
     if (sqlite3_exec(st->db, sql, NULL, NULL, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     wenda_search_set_cap(st->search_state, t->search_cap);
+    wenda_search_set_count(st->search_state, t->search_count);
     return WENDA_OK;
 }
 

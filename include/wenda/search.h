@@ -54,8 +54,8 @@ struct wenda_search_result {
     struct wenda_search_hit *hits;
     size_t n;
     int64_t total;   /* topics matching, of which hits are the best n */
-    int total_exact; /* 0: counting stopped at total (see
-                        wenda_search_set_cap()) */
+    int total_exact; /* 0: counting stopped at total, a floor (see
+                        wenda_search_set_count()) */
 };
 
 struct wenda_tokenizer;
@@ -154,15 +154,26 @@ enum wenda_err wenda_search_register(struct sqlite3 *db, void **state);
  * WENDA_SEARCH_MAX_LIMIT).  Matches come in id order; past the cap, a
  * match is not scored and ranks after every scored one, unless its whole
  * title is the query: that one is always scored.  A query matching no
- * more topics than the cap ranks them exactly as without it.  Matches are
- * counted up to WENDA_SEARCH_COUNT_FACTOR times the cap: past that, total
- * is that bound and total_exact is 0.  A query whose last word is also a
+ * more topics than the cap ranks them exactly as without it, and its
+ * total is exact; past the cap, total is counted as
+ * wenda_search_set_count() says.  A query whose last word is also a
  * prefix is run with the word alone first; when that fills the cap, the
  * prefix is not used, and total (counted for the word alone) is a floor:
  * total_exact is 0.  The phrase counts of an any-word query's IDF stop at
- * the same bound and are extrapolated from there.
+ * WENDA_SEARCH_COUNT_FACTOR times the cap and are extrapolated from there.
  */
 void wenda_search_set_cap(void *state, int64_t cap);
+
+/*
+ * Sets how many matches of a query that fills the cap the connection whose
+ * search state is state counts for the result's total (0: all of them,
+ * the default).  Counting walks the matches again, each a step through
+ * the lists of the query's words; with a count no larger than the cap,
+ * none is walked: total is the number of matches scored, a floor, and
+ * total_exact is 0.  Otherwise, past count matches, total is count and
+ * total_exact is 0.
+ */
+void wenda_search_set_count(void *state, int64_t count);
 
 /*
  * Finds the topics most related to topic id: those sharing the most tags

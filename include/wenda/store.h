@@ -64,6 +64,8 @@ struct wenda_store_tuning {
     int64_t mmap_bytes;   /* bytes of the file read through mmap; 0: none */
     int64_t search_cap;   /* matches scored per search (0: all); see
                              wenda_search_set_cap() */
+    int64_t search_count; /* matches counted for a total (0: all); see
+                             wenda_search_set_count() */
 };
 
 /*

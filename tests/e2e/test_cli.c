@@ -567,6 +567,12 @@ Test(command, serve_rejects_a_search_cap_below_a_page)
     serve_rejects("--search-cap", "10", "10");
 }
 
+Test(command, serve_rejects_a_search_count_that_is_not_a_number)
+{
+    serve_rejects("--search-count", "-1", "-1");
+    serve_rejects("--search-count", "all", "all");
+}
+
 Test(command, serve_rejects_cache_and_mmap_sizes_that_are_not_numbers)
 {
     serve_rejects("--cache-size", "1", "1");

@@ -214,14 +214,29 @@ make_kb(void)
 }
 
 /* Starts srv on the generated database, with --search-cap cap unless cap
- * is NULL. */
+ * is NULL, and --search-count count unless count is NULL. */
+static void
+serve_counting(struct wenda_server *srv, const char *cap, const char *count)
+{
+    const char *extra[7] = {"--db", kb.db};
+    size_t n = 2;
+
+    if (cap != NULL) {
+        extra[n++] = "--search-cap";
+        extra[n++] = cap;
+    }
+    if (count != NULL) {
+        extra[n++] = "--search-count";
+        extra[n++] = count;
+    }
+    extra[n] = NULL;
+    harness_start_or_fail(srv, extra);
+}
+
 static void
 serve(struct wenda_server *srv, const char *cap)
 {
-    const char *const extra[] = {"--db", kb.db, cap ? "--search-cap" : NULL,
-                                 cap, NULL};
-
-    harness_start_or_fail(srv, extra);
+    serve_counting(srv, cap, NULL);
 }
 
 /* GETs path on h and returns the body as JSON (new), asserting a 200. */
@@ -470,17 +485,55 @@ Test(e2e_scale, a_last_word_that_fills_the_cap_alone_is_not_a_prefix_too)
     json_decref(b);
 }
 
-Test(e2e_scale, a_broad_search_counts_to_ten_times_the_cap_and_says_so)
+/* The total and total_exact of a search for q on srv. */
+static json_int_t
+total_on(CURL *h, const struct wenda_server *srv, const char *q, int *exact)
 {
-    json_t *a, *b;
+    json_t *j = search(h, srv, q);
+    json_int_t total = json_integer_value(json_object_get(j, "total"));
 
+    *exact = json_is_true(json_object_get(j, "total_exact"));
+    json_decref(j);
+    return total;
+}
+
+/* Restarts srv with SMALL_CAP and --search-count count. */
+static void
+recount(struct wenda_server *srv, const char *count)
+{
+    cr_assert_eq(harness_stop(srv), 0);
+    serve_counting(srv, SMALL_CAP, count);
+}
+
+Test(e2e_scale, a_broad_search_counts_to_the_search_count_and_says_so)
+{
     /* The commonest character of the notes: in nearly every answer. */
+    static const char q[] = "的";
+    json_t *a, *b;
+    json_int_t all;
+    CURL *h;
+    int exact;
+
     search_broad("的", &a, &b);
-    cr_assert_eq(json_integer_value(json_object_get(b, "total")),
-                 10 * atoi(SMALL_CAP));
+    all = json_integer_value(json_object_get(a, "total"));
+    /* By default, counted up to 1,000 past a cap of 100. */
+    cr_assert_eq(json_integer_value(json_object_get(b, "total")), 1000);
     cr_assert(json_is_false(json_object_get(b, "total_exact")));
     json_decref(a);
     json_decref(b);
+    h = curl_easy_init();
+    cr_assert_not_null(h);
+    recount(&srv_b, "0");
+    cr_assert_eq(total_on(h, &srv_b, q, &exact), all);
+    cr_assert(exact, "--search-count 0 counts every match");
+    recount(&srv_b, "250");
+    cr_assert_eq(total_on(h, &srv_b, q, &exact), 250);
+    cr_assert(!exact);
+    recount(&srv_b, SMALL_CAP);
+    cr_assert_eq(total_on(h, &srv_b, q, &exact), atoi(SMALL_CAP),
+                 "a count no larger than the cap: the matches scored");
+    cr_assert(!exact);
+    curl_easy_cleanup(h);
 }
 
 /* ---- the generator ---------------------------------------------------------- */

@@ -282,7 +282,7 @@ Test(search, marks_a_word_found_by_its_prefix_alone)
     size_t i, c;
 
     for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
-        struct wenda_store_tuning tu = {0, 0, caps[c]};
+        struct wenda_store_tuning tu = {0, 0, caps[c], 0};
 
         cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
         search_ok(&q, &r);
@@ -456,6 +456,49 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
     sqlite3_close(conn);
 }
 
+/* Searches q with a cap and a count; sets *exact, returns the total. */
+static int64_t
+total_with(const char *q, int64_t cap, int64_t count, int *exact)
+{
+    struct wenda_store_tuning tu = {0, 0, cap, count};
+    struct wenda_search_query query = {q, NULL, NULL, 5};
+    struct wenda_search_result r;
+    int64_t total;
+
+    cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
+    search_ok(&query, &r);
+    cr_assert_eq(r.n, 5, "%s: a page of %zu", q, r.n);
+    total = r.total;
+    *exact = r.total_exact;
+    wenda_search_result_cleanup(&r);
+    return total;
+}
+
+Test(search, a_total_past_the_cap_is_counted_up_to_the_search_count)
+{
+    /* "的" is in nearly every answer: more matches than the cap of 50. */
+    const char *q = "的";
+    const int64_t cap = WENDA_SEARCH_MAX_LIMIT;
+    int exact;
+    int64_t all = total_with(q, 0, 0, &exact);
+
+    cr_assert(exact);
+    cr_assert_gt(all, cap + 2, "only %lld matches", (long long)all);
+    /* Counting every match, or more than there are: exact. */
+    cr_expect_eq(total_with(q, cap, 0, &exact), all);
+    cr_expect(exact);
+    cr_expect_eq(total_with(q, cap, all + 1, &exact), all);
+    cr_expect(exact);
+    /* Counting stops at the count, and says the total is a floor. */
+    cr_expect_eq(total_with(q, cap, all - 2, &exact), all - 2);
+    cr_expect_not(exact);
+    /* A count no larger than the cap: the matches scored, a floor. */
+    cr_expect_eq(total_with(q, cap, cap, &exact), cap);
+    cr_expect_not(exact);
+    cr_expect_eq(total_with(q, cap, 10, &exact), cap);
+    cr_expect_not(exact);
+}
+
 Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
 {
     static const char *queries[] = {"锁", "协程", "进程 线程", "TCP",
@@ -464,7 +507,7 @@ Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
     size_t i, c;
 
     for (c = 0; c < sizeof(caps) / sizeof(caps[0]); c++) {
-        struct wenda_store_tuning tu = {0, 0, caps[c]};
+        struct wenda_store_tuning tu = {0, 0, caps[c], 0};
 
         cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
         for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
