@@ -224,6 +224,20 @@ Test(e2e_search, answers_fts5_syntax_and_huge_queries_with_200_or_400)
     }
 }
 
+Test(e2e_search, rejects_a_unicode_noncharacter_in_q)
+{
+    struct http_reply r;
+
+    /* U+FDD0 and a category's slug: the index's own mark, not a word. */
+    cr_assert_eq(http_request(&srv, "GET", "/v1/search?q=%EF%B7%90concurrency",
+                              NULL, NULL, 0, &r),
+                 0);
+    cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
+    cr_assert_not_null(strstr(r.body, "U+FDD0"), "%s", r.body);
+    cr_assert_not_null(strstr(r.body, "noncharacter"), "%s", r.body);
+    http_reply_cleanup(&r);
+}
+
 Test(e2e_search, rejects_invalid_utf8_in_q)
 {
     struct http_reply r;

@@ -176,6 +176,16 @@ Test(query_builder, rejects_invalid_utf8_and_overlong_queries)
     assert_refused(big);
 }
 
+Test(query_builder, rejects_unicode_noncharacters)
+{
+    /* U+FDD0 then a slug is how the index marks a topic's category. */
+    assert_refused("\xef\xb7\x90" "concurrency");
+    assert_refused("\xef\xb7\xaf");             /* U+FDEF */
+    assert_refused("lock \xef\xbf\xbe");        /* U+FFFE */
+    assert_refused("\xf0\x9f\xbf\xbf");         /* U+1FFFF */
+    assert_refused("\xf4\x8f\xbf\xbe");         /* U+10FFFE */
+}
+
 Test(query_builder, rejects_too_many_words)
 {
     assert_refused("a b c d e f g h i j k l m n o p q r");
