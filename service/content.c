@@ -197,6 +197,35 @@ invalid:
     return 0;
 }
 
+unsigned long
+wenda_utf8_noncharacter(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned long cp = p[i];
+        size_t len = 1, k;
+
+        if (cp >= 0xF0) {
+            len = 4;
+            cp &= 0x07;
+        } else if (cp >= 0xE0) {
+            len = 3;
+            cp &= 0x0F;
+        } else if (cp >= 0xC0) {
+            len = 2;
+            cp &= 0x1F;
+        }
+        for (k = 1; k < len && i + k < n; k++)
+            cp = (cp << 6) | (p[i + k] & 0x3F);
+        if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
+            return cp;
+        i += len;
+    }
+    return 0;
+}
+
 int
 wenda_slug_valid(const char *s, size_t max)
 {
@@ -240,6 +269,12 @@ check_text(const char *field, const char *s, int required, size_t max,
     n = strlen(s);
     if (!wenda_utf8_valid(s, n, NULL)) {
         (void)snprintf(msg, sizeof(msg), "%s is not valid UTF-8", field);
+        fn(ctx, field, msg);
+        return 1;
+    }
+    if (wenda_utf8_noncharacter(s, n) != 0) {
+        (void)snprintf(msg, sizeof(msg), "%s holds U+%04lX, a Unicode "
+                       "noncharacter", field, wenda_utf8_noncharacter(s, n));
         fn(ctx, field, msg);
         return 1;
     }

@@ -226,33 +226,6 @@ struct phrase_map {
 };
 
 /*
- * The first Unicode noncharacter of the valid UTF-8 text q[0..n), or 0:
- * U+FDD0 to U+FDEF and the last two code points of each plane, which
- * Unicode keeps for a program's own use.  wenda uses U+FDD0 to mark the
- * category token of the index (WENDA_TOKEN_VERBATIM), so a query holding
- * it could match topics by their category alone.
- */
-static utf8proc_int32_t
-first_noncharacter(const char *q, size_t n)
-{
-    size_t i = 0;
-
-    while (i < n) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t len =
-            utf8proc_iterate((const utf8proc_uint8_t *)q + i,
-                             (utf8proc_ssize_t)(n - i), &c);
-
-        if (len <= 0)
-            return 0;
-        if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
-            return c;
-        i += (size_t)len;
-    }
-    return 0;
-}
-
-/*
  * wenda_search_build(), also writing to map (when not NULL) the chunk of
  * each phrase of the expression, as wenda_rank() reads it, and to *exact
  * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
@@ -281,10 +254,9 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
                        "UTF-8 text");
         return WENDA_ERR_INVALID;
     }
-    if (first_noncharacter(q, n) != 0) {
+    if (wenda_utf8_noncharacter(q, n) != 0) {
         (void)snprintf(msg, msgcap, "query parameter 'q' holds U+%04lX, a "
-                       "Unicode noncharacter",
-                       (unsigned long)first_noncharacter(q, n));
+                       "Unicode noncharacter", wenda_utf8_noncharacter(q, n));
         return WENDA_ERR_INVALID;
     }
     if (cut(q, n, &chunks) != 0) {

@@ -131,6 +131,16 @@ void wenda_strv_cleanup(struct wenda_strv *sv);
  */
 int wenda_utf8_valid(const char *s, size_t n, size_t *bad);
 
+/*
+ * Returns the first Unicode noncharacter of the valid UTF-8 text s[0..n)
+ * (U+FDD0 to U+FDEF, and the last two code points of every plane), or 0
+ * when it holds none.  Unicode keeps them for a program's own use: wenda
+ * marks the category token of its index with U+FDD0
+ * (WENDA_TOKEN_VERBATIM), so neither a topic's text nor a query may hold
+ * one.
+ */
+unsigned long wenda_utf8_noncharacter(const char *s, size_t n);
+
 /* Returns 1 when s is a valid slug: [a-z0-9]+(-[a-z0-9]+)*, at most
  * WENDA_CONTENT_MAX_SLUG bytes; tags and category slugs follow the same rule
  * (tags at most WENDA_CONTENT_MAX_TAG bytes). */

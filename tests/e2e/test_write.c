@@ -225,6 +225,11 @@ Test(e2e_write, rejects_bad_bodies_naming_the_field_and_changes_nothing)
          "\"tags\":[\"a\"],\"answer\":\"a\"}",
          409, "deadlock"},
         {"application/json", "{\"slug\":\"a\",\"slug\":\"b\"}", 400, "JSON"},
+        /* U+FDD0 and a slug: the index's mark of a category. */
+        {"application/json",
+         "{\"slug\":\"ok-slug\",\"title\":\"\\ufdd0tools\","
+         "\"category\":\"tools\",\"tags\":[\"a\"],\"answer\":\"a\"}",
+         400, "noncharacter"},
     };
     char before[64], after[64];
     size_t i;

@@ -465,6 +465,20 @@ Test(content, reports_a_nul_byte_at_its_line)
               "NUL byte gave %s", wenda_err_name(rc));
 }
 
+Test(content, reports_a_unicode_noncharacter_at_its_line)
+{
+    /* U+FDD0 then a slug is how the index marks a topic's category. */
+    cr_assert_eq(problem_in_edited_topic(2, "title: \"\xef\xb7\x90tools\"", 2,
+                                         2, "U+FDD0"),
+                 WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(8, "aliases: [\"\xef\xb7\x91\"]", 8,
+                                         8, "noncharacter"),
+                 WENDA_ERR_PARSE);
+    cr_assert_eq(problem_in_edited_topic(10, "两个线程\xf4\x8f\xbf\xbe", 1,
+                                         11, "answer"),
+                 WENDA_ERR_PARSE);
+}
+
 Test(content, reports_a_file_without_an_opening_line)
 {
     cr_assert_eq(problem_in_edited_topic(1, NULL, 1, 1, NULL), WENDA_ERR_PARSE);
@@ -936,6 +950,32 @@ Test(utf8, rejects_nul_bytes)
 {
     expect_invalid("NUL alone", "\0", 1, 0);
     expect_invalid("NUL inside", "中\0文", 7, 3);
+}
+
+Test(utf8, finds_the_first_noncharacter)
+{
+    static const struct {
+        const char *s;
+        unsigned long want;
+    } cases[] = {
+        {"", 0},
+        {"deadlock 死锁 😀", 0},
+        {"\xef\xb7\x8f", 0},                  /* U+FDCF */
+        {"\xef\xb7\xb0", 0},                  /* U+FDF0 */
+        {"\xef\xbf\xbd", 0},                  /* U+FFFD */
+        {"a\xef\xb7\x90" "concurrency", 0xFDD0},
+        {"\xef\xb7\xaf \xef\xb7\x90", 0xFDEF}, /* the first one */
+        {"\xef\xbf\xbe", 0xFFFE},
+        {"锁\xef\xbf\xbf", 0xFFFF},
+        {"\xf0\x9f\xbf\xbe", 0x1FFFE},
+        {"\xf4\x8f\xbf\xbf", 0x10FFFF},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+        cr_expect_eq(wenda_utf8_noncharacter(cases[i].s, strlen(cases[i].s)),
+                     cases[i].want, "case %zu: U+%04lX", i,
+                     wenda_utf8_noncharacter(cases[i].s, strlen(cases[i].s)));
 }
 
 /* ---- slugs ------------------------------------------------------------ */
