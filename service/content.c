@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utf8proc.h>
 #include <yaml.h>
 
 #include "buf.h"
@@ -200,28 +201,19 @@ invalid:
 unsigned long
 wenda_utf8_noncharacter(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
 
     while (i < n) {
-        unsigned long cp = p[i];
-        size_t len = 1, k;
+        utf8proc_int32_t c;
+        utf8proc_ssize_t len =
+            utf8proc_iterate((const utf8proc_uint8_t *)s + i,
+                             (utf8proc_ssize_t)(n - i), &c);
 
-        if (cp >= 0xF0) {
-            len = 4;
-            cp &= 0x07;
-        } else if (cp >= 0xE0) {
-            len = 3;
-            cp &= 0x0F;
-        } else if (cp >= 0xC0) {
-            len = 2;
-            cp &= 0x1F;
-        }
-        for (k = 1; k < len && i + k < n; k++)
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        if ((cp >= 0xFDD0 && cp <= 0xFDEF) || (cp & 0xFFFE) == 0xFFFE)
-            return cp;
-        i += len;
+        if (len <= 0)
+            return 0;
+        if ((c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE)
+            return (unsigned long)c;
+        i += (size_t)len;
     }
     return 0;
 }
