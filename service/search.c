@@ -812,14 +812,38 @@ wenda_search_unindex(struct wenda_store *st, int64_t id)
     return rc;
 }
 
+/*
+ * FTS5 deletes the rows of a table such as topics_fts one at a time,
+ * tokenizing each again to find the words to take out of the index: 2.9 s
+ * for 20,000 topics.  Dropping the table and creating it again from its
+ * own CREATE statement (in sqlite_schema) empties it at once, and is as
+ * much a part of the caller's transaction.
+ */
 enum wenda_err
 wenda_search_index_clear(struct wenda_store *st)
 {
-    return sqlite3_exec(wenda_store_db(st),
-                        "DELETE FROM topics_fts; DELETE FROM title_keys;",
-                        NULL, NULL, NULL) == SQLITE_OK
-               ? WENDA_OK
-               : WENDA_ERR_DB;
+    sqlite3 *db = wenda_store_db(st);
+    sqlite3_stmt *s = NULL;
+    char *create = NULL;
+    enum wenda_err rc = WENDA_ERR_DB;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT sql FROM sqlite_schema "
+                           "WHERE type = 'table' AND name = 'topics_fts'",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) != NULL) {
+        create = strdup((const char *)sqlite3_column_text(s, 0));
+        rc = create != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+    }
+    sqlite3_finalize(s);
+    if (rc == WENDA_OK &&
+        (sqlite3_exec(db, "DROP TABLE topics_fts; DELETE FROM title_keys;",
+                      NULL, NULL, NULL) != SQLITE_OK ||
+         sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK))
+        rc = WENDA_ERR_DB;
+    free(create);
+    return rc;
 }
 
 enum wenda_err

@@ -742,6 +742,13 @@ wenda_store_import_begin(struct wenda_store *st,
         return WENDA_ERR_DB;
     }
     rc = import_schema_drop(im);
+    /*
+     * The rows that refer to topics go before the topics: with the
+     * indexes on their topic_id dropped, the ON DELETE CASCADE of each
+     * topic deleted would read all of them.
+     */
+    if (rc == WENDA_OK)
+        rc = wenda_search_index_clear(st);
     if (rc == WENDA_OK &&
         (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
                       NULL, NULL, NULL) != SQLITE_OK ||
@@ -759,8 +766,6 @@ wenda_store_import_begin(struct wenda_store *st,
         rc = WENDA_ERR_DB;
     if (rc == WENDA_OK && cats != NULL)
         rc = import_categories(st, cats, ncats);
-    if (rc == WENDA_OK)
-        rc = wenda_search_index_clear(st);
     if (rc == WENDA_OK)
         rc = wenda_search_index_bulk(st, 1);
     if (rc != WENDA_OK)

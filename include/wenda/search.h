@@ -123,7 +123,8 @@ void wenda_search_row_free(struct wenda_search_row *row);
 /* Removes the index of topic id. */
 enum wenda_err wenda_search_unindex(struct wenda_store *st, int64_t id);
 
-/* Empties the whole index (before a full import). */
+/* Empties the whole index (before a full import), with FTS5's settings
+ * back at their defaults. */
 enum wenda_err wenda_search_index_clear(struct wenda_store *st);
 
 /*

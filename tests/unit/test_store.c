@@ -21,6 +21,7 @@
 #include <criterion/criterion.h>
 
 #include "wenda/content.h"
+#include "wenda/search.h"
 #include "wenda/store.h"
 
 #include "testutil.h"
@@ -357,6 +358,7 @@ Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
      * them again at its end. */
     char before[8192], after[8192];
     char msg[512];
+    size_t i;
 
     cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
                                   sizeof(msg)),
@@ -373,6 +375,18 @@ Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
     index_schema(after, sizeof(after));
     cr_assert_str_eq(after, before);
     cr_assert_eq(query_int(db_path, "SELECT count(*) FROM topics"), 64);
+    /* And the full-text index, which an import empties by creating it
+     * anew: every title still finds its topic first. */
+    for (i = 0; i < content.ntopics; i++) {
+        struct wenda_search_query q = {content.topics[i].title, NULL, NULL, 1};
+        struct wenda_search_result r;
+
+        cr_assert_eq(wenda_search_run(store, &q, &r, msg, sizeof(msg)),
+                     WENDA_OK, "%s", msg);
+        cr_assert_eq(r.n, 1, "%s finds nothing", q.q);
+        cr_assert_str_eq(r.hits[0].slug, content.topics[i].slug);
+        wenda_search_result_cleanup(&r);
+    }
 }
 
 Test(store, gets_the_same_topic_by_id_and_by_slug)
@@ -750,6 +764,113 @@ Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
     assert_counts_agree("an import given up");
     cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
     assert_counts_agree("a second import");
+}
+
+/* ---- cost that does not grow with the knowledge base --------------------- */
+
+/*
+ * The rows SQLite stepped over in full-table scans, by every statement the
+ * store's connection ran while counting (top-level or not: FTS5's own and
+ * the actions of foreign keys run inside those).
+ */
+static long long scan_steps;
+
+static int
+count_scan_steps(unsigned int type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    (void)x;
+    if (type == SQLITE_TRACE_PROFILE)
+        scan_steps += sqlite3_stmt_status(
+            (sqlite3_stmt *)p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    return 0;
+}
+
+/* Starts counting scan_steps from 0 (on), or stops. */
+static void
+count_scans(int on)
+{
+    if (on)
+        scan_steps = 0;
+    cr_assert_eq(sqlite3_trace_v2(wenda_store_db(store),
+                                  on ? SQLITE_TRACE_PROFILE : 0,
+                                  on ? count_scan_steps : NULL, NULL),
+                 SQLITE_OK);
+}
+
+Test(store, indexes_every_foreign_key_by_its_referring_column)
+{
+    /* Deleting or replacing a row makes SQLite look up the rows that refer
+     * to it; without an index that leads with the referring column, it
+     * reads the whole referring table each time. */
+    static const char keys[] =
+        "FROM sqlite_schema m, pragma_foreign_key_list(m.name) f "
+        "WHERE m.type = 'table'";
+    char sql[1024], unindexed[512];
+
+    open_imported();
+    (void)snprintf(sql, sizeof(sql), "SELECT count(*) %s", keys);
+    cr_assert_geq(query_int(db_path, sql), 4, "the schema lost its keys");
+    (void)snprintf(sql, sizeof(sql),
+                   "SELECT coalesce(group_concat(m.name || '.' || f.\"from\","
+                   " ' '), '') %s AND NOT EXISTS (SELECT 1 FROM "
+                   "pragma_index_list(m.name) l, pragma_index_info(l.name) i "
+                   "WHERE l.partial = 0 AND i.seqno = 0 AND "
+                   "i.name = f.\"from\")",
+                   keys);
+    query_text(db_path, sql, unindexed, sizeof(unindexed));
+    cr_assert_str_empty(unindexed, "no index leads with: %s", unindexed);
+}
+
+Test(store, a_second_import_reads_the_old_topics_once_not_once_each)
+{
+    long long rows;
+
+    open_imported();
+    rows = query_int(db_path, "SELECT (SELECT count(*) FROM topics) + "
+                              "(SELECT count(*) FROM topic_tags) + "
+                              "(SELECT count(*) FROM title_keys)");
+    count_scans(1);
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    count_scans(0);
+    /* Emptying each table reads it once; the counts at the end read the
+     * new topics and tags once more.  Each old topic deleted reading the
+     * title keys again was 64 times that. */
+    cr_assert_leq(scan_steps, 4 * rows,
+                  "%lld rows stepped in scans for %lld rows", scan_steps,
+                  rows);
+}
+
+Test(store, a_write_to_one_topic_reads_no_other_topics_rows)
+{
+    char etag[WENDA_ETAG_SIZE], msg[512];
+    struct wenda_topic cur, t = content.topics[5];
+    long long keys;
+
+    open_imported();
+    keys = query_int(db_path, "SELECT count(*) FROM title_keys");
+    cr_assert_gt(keys, 64);
+    cr_assert_eq(wenda_store_topic_current(store, 6, &cur, etag), WENDA_OK);
+    wenda_topic_cleanup(&cur);
+    count_scans(1);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_replace(store, 6, &t, etag, "test", msg,
+                                           sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    count_scans(0);
+    cr_assert_lt(scan_steps, keys / 4, "a replace stepped %lld rows in scans "
+                 "(%lld title keys)", scan_steps, keys);
+
+    cr_assert_eq(wenda_store_topic_current(store, 6, &cur, etag), WENDA_OK);
+    wenda_topic_cleanup(&cur);
+    count_scans(1);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(store, 6, etag, "test"), WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    count_scans(0);
+    cr_assert_lt(scan_steps, keys / 4, "a delete stepped %lld rows in scans "
+                 "(%lld title keys)", scan_steps, keys);
 }
 
 /* ---- random draws at size ------------------------------------------------ */
