@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api.h"
@@ -41,6 +42,34 @@ struct command {
     int (*fn)(int argc, char **argv);
     const char *summary;
 };
+
+/*
+ * What the store's long operations report (wenda_store_on_progress()), on
+ * standard error: the migrations of an existing database always, since one
+ * can take minutes at a million topics, and an import's stages when
+ * "import" is asked to (--progress, by default when standard error is a
+ * terminal).  The count of topics written is rewritten in place on a
+ * terminal, and given on a line of its own every COUNT_EVERY_S seconds
+ * otherwise.
+ */
+#define COUNT_EVERY_S 5.0
+#define COUNT_EVERY_TTY_S 0.25
+
+struct progress {
+    int import;      /* report an import's stages */
+    int tty;         /* standard error is a terminal */
+    int width;       /* length of the count on the terminal's line; 0: none */
+    double begun;    /* when the import began */
+    double stage;    /* when the current stage (or migration) began */
+    double shown;    /* when the count was last written */
+};
+
+static struct progress progress;
+
+static double seconds(void);
+static void end_count(struct progress *p);
+static void report(void *ctx, enum wenda_store_stage stage, int64_t n,
+                   const char *name);
 
 static int cmd_serve(int argc, char **argv);
 static int cmd_import(int argc, char **argv);
@@ -150,6 +179,7 @@ import_dir(const char *dir, const char *db, size_t *ntopics)
         return 1;
     }
     rc = wenda_store_import(st, &c);
+    end_count(&progress);
     wenda_store_close(st);
     *ntopics = c.ntopics;
     wenda_content_cleanup(&c);
@@ -520,6 +550,8 @@ cmd_serve(int argc, char **argv)
         }
         wenda_store_close(st);
     }
+    /* What the server writes, it writes to its log. */
+    wenda_store_on_progress(NULL, NULL);
     http_block_signals();
     return http_serve(&cfg);
 }
@@ -605,6 +637,7 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
         goto done;
     }
     rc = ndjson_import(im, f, nworkers, &ns);
+    end_count(&progress);
     *ntopics = ns.ntopics;
     if (rc != WENDA_OK) {
         if (ns.lineno > 0)
@@ -642,7 +675,7 @@ cmd_import(int argc, char **argv)
 {
     static const char help[] =
         "usage: wenda import [--db PATH] [--categories FILE] [--threads N]\n"
-        "                    SOURCE\n"
+        "                    [--progress | --no-progress] SOURCE\n"
         "\n"
         "Replaces every topic in the database with those of SOURCE, in one\n"
         "transaction, when SOURCE has no problem.  SOURCE is a content\n"
@@ -657,11 +690,18 @@ cmd_import(int argc, char **argv)
         "  --threads N        with NDJSON, N threads parse, render and\n"
         "                     tokenize the topics while this one writes\n"
         "                     them (default: processors online less one,\n"
-        "                     at least 1); 0 does everything on one thread\n";
+        "                     at least 1); 0 does everything on one thread\n"
+        "  --progress         report on standard error how the import goes:\n"
+        "                     topics written, then merging the search index,\n"
+        "                     building the other indexes, committing\n"
+        "                     (default when standard error is a terminal)\n"
+        "  --no-progress      report nothing but problems\n";
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"categories", required_argument, NULL, 'c'},
         {"threads", required_argument, NULL, 't'},
+        {"progress", no_argument, NULL, 'p'},
+        {"no-progress", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -674,6 +714,7 @@ cmd_import(int argc, char **argv)
     unsigned long v;
     int c, rc, is_dir, fresh;
 
+    progress.import = progress.tty;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': db = optarg; break;
@@ -684,6 +725,8 @@ cmd_import(int argc, char **argv)
                                  "from 0 to %u", NDJSON_MAX_WORKERS);
             nworkers = (unsigned int)v;
             break;
+        case 'p': progress.import = 1; break;
+        case 'q': progress.import = 0; break;
         case 'h': fputs(help, stdout); return 0;
         default: return bad_usage("import", "%s", "bad option");
         }
@@ -710,6 +753,7 @@ cmd_import(int argc, char **argv)
     if (fresh && fresh_begin(db, tmp, sizeof(tmp)) != 0)
         return 1;
     into = fresh ? tmp : db;
+    progress.begun = progress.shown = seconds();
     if (is_dir) {
         rc = import_dir(src, into, &n);
     } else {
@@ -729,6 +773,9 @@ cmd_import(int argc, char **argv)
         rc = 1;
     if (rc != 0)
         return rc;
+    if (progress.import)
+        fprintf(stderr, "wenda import: committed; %.1f s in all\n",
+                seconds() - progress.begun);
     printf("imported %zu topics from %s into %s\n", n, src, db);
     return 0;
 }
@@ -1251,6 +1298,80 @@ cmd_token(int argc, char **argv)
                      "revoke", token_echo(argv[1]));
 }
 
+static double
+seconds(void)
+{
+    struct timespec ts;
+
+    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Ends the count left on the terminal's line, if any. */
+static void
+end_count(struct progress *p)
+{
+    if (p->width > 0)
+        fputc('\n', stderr);
+    p->width = 0;
+}
+
+/* The wenda_store_progress_fn of every command; see struct progress. */
+static void
+report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
+{
+    struct progress *p = ctx;
+    double now = seconds();
+    long long count = (long long)n;
+
+    switch (stage) {
+    case WENDA_STORE_MIGRATE:
+        p->stage = now;
+        fprintf(stderr, "wenda: applying migration %s\n", name);
+        return;
+    case WENDA_STORE_MIGRATED:
+        fprintf(stderr, "wenda: migration %s applied in %.1f s\n", name,
+                now - p->stage);
+        return;
+    default:
+        break;
+    }
+    if (!p->import)
+        return;
+    switch (stage) {
+    case WENDA_STORE_WRITTEN:
+        if (now - p->shown < (p->tty ? COUNT_EVERY_TTY_S : COUNT_EVERY_S))
+            return;
+        p->shown = now;
+        if (p->tty)
+            p->width = fprintf(stderr, "\rwenda import: %lld topics written "
+                               "(%.0f s)", count, now - p->begun);
+        else
+            fprintf(stderr, "wenda import: %lld topics written (%.1f s)\n",
+                    count, now - p->begun);
+        return;
+    case WENDA_STORE_MERGE:
+        if (p->width > 0)
+            fputc('\r', stderr);
+        p->width = 0;
+        fprintf(stderr, "wenda import: %lld topics written in %.1f s; "
+                "merging the search index\n", count, now - p->begun);
+        break;
+    case WENDA_STORE_INDEX:
+        fprintf(stderr, "wenda import: search index merged in %.1f s; "
+                "building the other indexes\n", now - p->stage);
+        break;
+    case WENDA_STORE_COMMIT:
+        fprintf(stderr, "wenda import: indexes built in %.1f s; "
+                "committing\n", now - p->stage);
+        break;
+    default:
+        return;
+    }
+    (void)fflush(stderr);
+    p->stage = now;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1269,6 +1390,8 @@ main(int argc, char **argv)
         fputs("wenda: libsodium failed to initialise\n", stderr);
         return 1;
     }
+    progress.tty = isatty(STDERR_FILENO);
+    wenda_store_on_progress(report, &progress);
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

@@ -164,8 +164,27 @@ user_version(sqlite3 *db, int *v)
     return rc;
 }
 
+/* wenda_store_on_progress(): read and set on one thread, as it says. */
+static wenda_store_progress_fn *progress_fn;
+static void *progress_ctx;
+
+void
+wenda_store_on_progress(wenda_store_progress_fn *fn, void *ctx)
+{
+    progress_fn = fn;
+    progress_ctx = ctx;
+}
+
+static void
+progress(enum wenda_store_stage stage, int64_t n, const char *name)
+{
+    if (progress_fn != NULL)
+        progress_fn(progress_ctx, stage, n, name);
+}
+
 /* Applies the migrations past the current user_version, each in its own
- * transaction together with the user_version bump. */
+ * transaction together with the user_version bump; those of an existing
+ * database (from > 0) are reported. */
 static enum wenda_err
 migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
 {
@@ -180,6 +199,8 @@ migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
             continue;
         (void)snprintf(bump, sizeof(bump), "PRAGMA user_version = %d",
                        m->number);
+        if (from > 0)
+            progress(WENDA_STORE_MIGRATE, m->number, m->name);
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
                 SQLITE_OK ||
             sqlite3_exec(db, m->sql, NULL, NULL, &err) != SQLITE_OK ||
@@ -191,6 +212,8 @@ migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
             (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
             return WENDA_ERR_DB;
         }
+        if (from > 0)
+            progress(WENDA_STORE_MIGRATED, m->number, m->name);
     }
     return WENDA_OK;
 }
@@ -940,7 +963,7 @@ wenda_store_import_add_row(struct wenda_import *im,
     if (rc == WENDA_OK)
         rc = wenda_search_write(im->st, row->id, row->index);
     if (rc == WENDA_OK)
-        im->next_id++;
+        progress(WENDA_STORE_WRITTEN, im->next_id++, NULL);
     return rc;
 }
 
@@ -961,35 +984,54 @@ wenda_store_import_add(struct wenda_import *im, const struct wenda_topic *t,
     return rc;
 }
 
+/*
+ * The end of an import that commits.  The segments FTS5 wrote during the
+ * import are merged into one first (see wenda_search_index_bulk()): a
+ * search looks every word up in each segment, and with one it is about a
+ * third faster than with the dozen that FTS5's own merging leaves after
+ * 100,000 topics.  Merging goes back to FTS5's defaults only after that:
+ * the optimize first writes out the tokens still pending, and with the
+ * defaults back that segment would set off a merge of the whole pile
+ * first.
+ */
+static enum wenda_err
+import_commit(struct wenda_import *im)
+{
+    int64_t n = im->next_id - 1;
+    enum wenda_err rc;
+
+    progress(WENDA_STORE_MERGE, n, NULL);
+    rc = wenda_search_index_optimize(im->st);
+    if (rc == WENDA_OK)
+        rc = wenda_search_index_bulk(im->st, 0);
+    if (rc == WENDA_OK) {
+        progress(WENDA_STORE_INDEX, n, NULL);
+        rc = import_schema_restore(im);
+    }
+    if (rc == WENDA_OK) {
+        progress(WENDA_STORE_COMMIT, n, NULL);
+        if (sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) !=
+            SQLITE_OK)
+            rc = WENDA_ERR_DB;
+    }
+    return rc;
+}
+
 enum wenda_err
 wenda_store_import_end(struct wenda_import *im, int commit)
 {
-    enum wenda_err rc = WENDA_ERR_DB;
+    enum wenda_err rc = WENDA_OK;
 
     if (im == NULL)
         return WENDA_ERR_INVALID;
     sqlite3_finalize(im->top);
     sqlite3_finalize(im->tag);
-    /*
-     * The segments FTS5 wrote during the import are merged into one here
-     * (see wenda_search_index_bulk()): a search looks every word up in
-     * each segment, and with one it is about a third faster than with the
-     * dozen that FTS5's own merging leaves after 100,000 topics.  Merging
-     * goes back to FTS5's defaults only after that: the optimize first
-     * writes out the tokens still pending, and with the defaults back that
-     * segment would set off a merge of the whole pile first.
-     */
-    if (commit && wenda_search_index_optimize(im->st) == WENDA_OK &&
-        wenda_search_index_bulk(im->st, 0) == WENDA_OK &&
-        import_schema_restore(im) == WENDA_OK &&
-        sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
-        rc = WENDA_OK;
+    if (commit)
+        rc = import_commit(im);
+    if (commit && rc == WENDA_OK)
         wenda_store_changed();
-    } else {
+    else
         (void)sqlite3_exec(im->st->db, "ROLLBACK", NULL, NULL, NULL);
-        if (!commit)
-            rc = WENDA_OK;
-    }
     (void)sqlite3_exec(im->st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
                        NULL);
     free(im->schema);

@@ -52,6 +52,34 @@ enum wenda_err wenda_store_open(const char *path, int flags,
                                 struct wenda_store **out, char *msg,
                                 size_t msgcap);
 
+/*
+ * The stages of the store's long operations: migrating an existing
+ * database (one migration rebuilds the full-text index, minutes at a
+ * million topics) and importing.
+ */
+enum wenda_store_stage {
+    WENDA_STORE_MIGRATE,  /* migration n, called name, begins */
+    WENDA_STORE_MIGRATED, /* migration n, called name, is committed */
+    WENDA_STORE_WRITTEN,  /* an import has written its n-th topic */
+    WENDA_STORE_MERGE,    /* an import of n topics merges its full-text
+                             index into one segment */
+    WENDA_STORE_INDEX,    /* ... builds its other indexes and counts */
+    WENDA_STORE_COMMIT,   /* ... commits */
+};
+
+/* Told a stage as it begins; name is NULL but for migrations. */
+typedef void wenda_store_progress_fn(void *ctx, enum wenda_store_stage stage,
+                                     int64_t n, const char *name);
+
+/*
+ * Makes every store of this process call fn(ctx, ...) at each stage of
+ * those operations from now on (fn NULL: no more).  The migrations that
+ * make a new database's schema are not reported.  WENDA_STORE_WRITTEN
+ * comes after every topic, on the import's thread, so fn must be quick.
+ * Call it while no store is being opened or importing on another thread.
+ */
+void wenda_store_on_progress(wenda_store_progress_fn *fn, void *ctx);
+
 /* Finalizes the statements and closes the connection; NULL is fine. */
 void wenda_store_close(struct wenda_store *st);
 

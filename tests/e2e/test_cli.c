@@ -966,3 +966,99 @@ Test(command, imports_ndjson_the_same_on_worker_threads_as_on_one)
     wenda_store_close(st[0]);
     wenda_store_close(st[1]);
 }
+
+/* ---- progress ------------------------------------------------------------ */
+
+Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
+{
+    static const char *const stages[] = {
+        "wenda import: 3 topics written in ",
+        "merging the search index\n",
+        "building the other indexes\n",
+        "; committing\n",
+        "wenda import: committed; ",
+    };
+    const char *flags[][2] = {{"--progress", NULL},
+                              {"--progress", "--no-progress"},
+                              {NULL, NULL}};
+    char db[PATH_CAP], src[PATH_CAP], cats[PATH_CAP];
+    const char *last = NULL;
+    struct run r;
+    size_t i, k;
+
+    testutil_join(cats, sizeof(cats), content_path, "categories.yml");
+    ndjson_file(src, sizeof(src), "topics.ndjson",
+                NDJSON_TOPIC("first-one", "python", "第一")
+                NDJSON_TOPIC("second-one", "http", "第二")
+                NDJSON_TOPIC("third-one", "tools", "第三"));
+    for (k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+        const char *args[10] = {"import", "--db", db, "--categories", cats};
+        size_t n = 5;
+        char name[32];
+
+        (void)snprintf(name, sizeof(name), "progress-%zu.db", k);
+        in_tmp(db, sizeof(db), name);
+        for (i = 0; i < 2; i++)
+            if (flags[k][i] != NULL)
+                args[n++] = flags[k][i];
+        args[n++] = src;
+        args[n] = NULL;
+        run_wenda(&r, args);
+        cr_assert_eq(r.status, 0, "import exited %d:\n%s", r.status, r.err);
+        cr_assert(names_token(r.out, "3"), "stdout: %s", r.out);
+        if (k > 0) {
+            /* Standard error is a file here, not a terminal. */
+            cr_assert_str_empty(r.err, "%s %s: %s", flags[k][0] ? flags[k][0]
+                                : "(no flag)", flags[k][1] ? flags[k][1] : "",
+                                r.err);
+            run_cleanup(&r);
+            continue;
+        }
+        for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+            const char *at = strstr(r.err, stages[i]);
+
+            cr_assert_not_null(at, "no \"%s\" in:\n%s", stages[i], r.err);
+            cr_assert(last == NULL || at > last, "\"%s\" out of order:\n%s",
+                      stages[i], r.err);
+            last = at;
+        }
+        run_cleanup(&r);
+    }
+}
+
+Test(command, names_each_migration_it_applies_to_an_existing_database)
+{
+    char db[PATH_CAP];
+    const char *const list[] = {"token", "list", "--db", db, NULL};
+    const char *mig = "0011_title_keys_by_topic";
+    sqlite3 *h = NULL;
+    struct run r;
+    char want[128];
+
+    in_tmp(db, sizeof(db), "old.db");
+    db_command_expect("import", db, content_path, 0, &r);
+    cr_assert_null(strstr(r.err, "migration"),
+                   "a new database's schema is reported:\n%s", r.err);
+    run_cleanup(&r);
+    /* Back to the schema before the last migration. */
+    cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(h, "DROP INDEX title_keys_by_topic; "
+                                 "PRAGMA user_version = 10;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(h));
+    cr_assert_eq(sqlite3_close(h), SQLITE_OK);
+
+    run_wenda(&r, list);
+    cr_assert_eq(r.status, 0, "token list exited %d:\n%s", r.status, r.err);
+    (void)snprintf(want, sizeof(want), "wenda: applying migration %s\n", mig);
+    cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
+    (void)snprintf(want, sizeof(want), "wenda: migration %s applied in ", mig);
+    cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
+    cr_assert_eq(db_user_version(db), wenda_store_schema_version());
+    run_cleanup(&r);
+
+    /* Once applied, nothing more is said. */
+    run_wenda(&r, list);
+    cr_assert_null(strstr(r.err, "migration"), "%s", r.err);
+    run_cleanup(&r);
+}
