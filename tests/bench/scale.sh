@@ -19,7 +19,10 @@
 #     cost could grow with the base: /readyz, /v1/categories, /v1/tags,
 #     /v1/random, a quiz of 50, the related topics of the middle topic, and
 #     a search for a common word (线程) filtered by the rarest tag and by
-#     the rarest category.
+#     the rarest category; and a write, the PATCH of a topic's tags (the
+#     median of 5 topics from the middle one on, each after its GET);
+#   - wenda import of the same topics again, into the database that holds
+#     them (the server stopped): an import replaces every topic.
 #
 # Rates are also given as ratios to the 64-topic row of the same run, since
 # this machine is noisy.  SCALE_SEED picks the generated data (default 1);
@@ -144,6 +147,23 @@ one_ms() {
     done | sort -n | awk 'NR == 3 { printf "%.2f", $1 * 1000 }'
 }
 
+# Prints the median of 5 times (ms) of a PATCH of one topic's tags, for
+# topics $2 + 1 to $2 + 5 of the server at $1 with the editor token $3,
+# after one unrecorded (topic $2).
+patch_ms() {   # base-url first-id token
+    local i id etag
+    for i in 0 1 2 3 4 5; do
+        id=$(( $2 + i ))
+        etag=$(curl -fsI "$1/v1/topics/$id" | tr -d '\r' |
+               sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
+        curl -fs -o /dev/null -w '%{time_total}\n' -X PATCH \
+            -H "Authorization: Bearer $3" -H "If-Match: $etag" \
+            -H 'Content-Type: application/merge-patch+json' \
+            --data '{"tags":["bench-scale"]}' "$1/v1/topics/$id" ||
+            { echo "bench-scale: PATCH of topic $id failed" >&2; exit 1; }
+    done | tail -n 5 | sort -n | awk 'NR == 3 { printf "%.2f", $1 * 1000 }'
+}
+
 # The single requests, as "name path" lines, for a server on $1.
 one_paths() {
     local base="http://127.0.0.1:$1" tag cat mid
@@ -179,12 +199,13 @@ for n in "${sizes[@]}"; do
     timeout "$IMPORT_TIMEOUT" /usr/bin/time -f '%e %M' -o "$d/time" \
         "$BUILD/wenda" import --db "$d/wenda.db" "${src[@]}" >/dev/null
     read -r import_s import_kb <"$d/time"
-    rm -rf "$d/gen"
     db_bytes=0
     for f in "$d/wenda.db" "$d/wenda.db-wal"; do
         [ -f "$f" ] && db_bytes=$((db_bytes + $(stat -c %s "$f")))
     done
 
+    token=$("$BUILD/wenda" token create --role editor --name bench-scale \
+            --db "$d/wenda.db")
     port=$(free_port)
     t0=$(now_ns)
     "$BUILD/wenda" serve --bind 127.0.0.1 --port "$port" --db "$d/wenda.db" \
@@ -223,12 +244,19 @@ for n in "${sizes[@]}"; do
     while read -r name path; do
         onerows+=("$n $name $(one_ms "http://127.0.0.1:$port$path")")
     done < <(one_paths "$port" "$n")
+    onerows+=("$n patch $(patch_ms "http://127.0.0.1:$port" \
+                          $(( (n + 1) / 2 )) "$token")")
     hwm_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$spid/status")
     rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$spid/status")
     kill "$spid"
     wait "$spid" 2>/dev/null || true
     spid=""
-    sizerows+=("$n $gen_s $import_s $import_kb $db_bytes $first_ms $depth $hwm_kb $rss_kb")
+    echo "== $n topics: importing again" >&2
+    timeout "$IMPORT_TIMEOUT" /usr/bin/time -f '%e' -o "$d/time" \
+        "$BUILD/wenda" import --db "$d/wenda.db" "${src[@]}" >/dev/null
+    read -r reimport_s <"$d/time"
+    rm -rf "$d/gen"
+    sizerows+=("$n $gen_s $import_s $import_kb $db_bytes $first_ms $depth $hwm_kb $rss_kb $reimport_s")
     if [ -n "${SCALE_KEEP:-}" ] && [ "$n" = "${sizes[${#sizes[@]}-1]}" ]; then
         for f in wenda.db wenda.db-wal token.key; do
             if [ -f "$d/$f" ]; then mv "$d/$f" "$SCALE_KEEP/${f/wenda/wenda-$n}"; fi
@@ -237,18 +265,20 @@ for n in "${sizes[@]}"; do
     rm -rf "$d"
 done
 
-printf '\n%9s %7s %9s %10s %9s %11s %10s %11s %11s\n' topics gen_s import_s \
-    import_MB db_MB first200_ms deep_at serve_HWM serve_RSS
+printf '\n%9s %7s %9s %10s %9s %11s %10s %11s %11s %11s\n' topics gen_s \
+    import_s import_MB db_MB first200_ms deep_at serve_HWM serve_RSS \
+    reimport_s
 for r in "${sizerows[@]}"; do
     set -- $r
-    printf '%9s %7s %9s %10.1f %9.1f %11s %10s %11.1f %11.1f\n' "$1" "$2" \
-        "$3" "$(awk -v k="$4" 'BEGIN { print k / 1024 }')" \
+    printf '%9s %7s %9s %10.1f %9.1f %11s %10s %11.1f %11.1f %11s\n' "$1" \
+        "$2" "$3" "$(awk -v k="$4" 'BEGIN { print k / 1024 }')" \
         "$(awk -v b="$5" 'BEGIN { print b / 1048576 }')" "$6" "$7" \
         "$(awk -v k="$8" 'BEGIN { print k / 1024 }')" \
-        "$(awk -v k="$9" 'BEGIN { print k / 1024 }')"
+        "$(awk -v k="$9" 'BEGIN { print k / 1024 }')" "${10}"
 done
 echo "(import_MB: peak RSS of wenda import; db_MB: database and -wal;"
-echo " deep_at: topics before the deep list page; serve_*: MB after the load)"
+echo " deep_at: topics before the deep list page; serve_*: MB after the load;"
+echo " reimport_s: the same topics imported again over them)"
 
 printf '\n%-8s %9s %10s %9s %9s %7s %7s %7s\n' target topics req/s p50_ms \
     p99_ms errors x_64 p99_x64
@@ -269,7 +299,7 @@ echo "(byid: random ids; first: the first list page; deep: a page deep in"
 echo " the cursor chain; search: the mix; broad: its 100 broad queries alone;"
 echo " x_64 and p99_x64: over the 64-topic row's)"
 
-names=(readyz categories tags random quiz50 related q+tag q+cat)
+names=(readyz categories tags random quiz50 related q+tag q+cat patch)
 printf '\n%9s' topics
 for name in "${names[@]}"; do printf ' %10s' "$name"; done
 printf '\n'
@@ -284,4 +314,5 @@ for n in "${sizes[@]}"; do
     printf '\n'
 done
 echo "(ms, median of 5 single requests: quiz50 a quiz of 50; related: of the"
-echo " middle topic; q+tag, q+cat: 线程 with the rarest tag, the rarest category)"
+echo " middle topic; q+tag, q+cat: 线程 with the rarest tag, the rarest category;"
+echo " patch: a PATCH of a topic's tags, from the middle topic on)"
