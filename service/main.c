@@ -58,7 +58,7 @@ struct command {
 struct progress {
     int import;      /* report an import's stages */
     int tty;         /* standard error is a terminal */
-    int width;       /* length of the count on the terminal's line; 0: none */
+    int counting;    /* a count is on the terminal's line, unended */
     double begun;    /* when the import began */
     double stage;    /* when the current stage (or migration) began */
     double shown;    /* when the count was last written */
@@ -1311,9 +1311,9 @@ seconds(void)
 static void
 end_count(struct progress *p)
 {
-    if (p->width > 0)
+    if (p->counting)
         fputc('\n', stderr);
-    p->width = 0;
+    p->counting = 0;
 }
 
 /* The wenda_store_progress_fn of every command; see struct progress. */
@@ -1343,17 +1343,19 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
         if (now - p->shown < (p->tty ? COUNT_EVERY_TTY_S : COUNT_EVERY_S))
             return;
         p->shown = now;
+        p->counting = p->tty;
         if (p->tty)
-            p->width = fprintf(stderr, "\rwenda import: %lld topics written "
-                               "(%.0f s)", count, now - p->begun);
+            fprintf(stderr, "\rwenda import: %lld topics written (%.0f s)",
+                    count, now - p->begun);
         else
             fprintf(stderr, "wenda import: %lld topics written (%.1f s)\n",
                     count, now - p->begun);
         return;
     case WENDA_STORE_MERGE:
-        if (p->width > 0)
+        /* over the count, which is shorter */
+        if (p->counting)
             fputc('\r', stderr);
-        p->width = 0;
+        p->counting = 0;
         fprintf(stderr, "wenda import: %lld topics written in %.1f s; "
                 "merging the search index\n", count, now - p->begun);
         break;

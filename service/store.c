@@ -146,13 +146,14 @@ wenda_store_schema_version(void)
                : 0;
 }
 
+/* The integer a PRAGMA query (sql) answers, into *v. */
 static int
-user_version(sqlite3 *db, int *v)
+pragma_int(sqlite3 *db, const char *sql, int *v)
 {
     sqlite3_stmt *s;
     int rc;
 
-    rc = sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &s, NULL);
+    rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
     if (rc != SQLITE_OK)
         return rc;
     rc = sqlite3_step(s);
@@ -262,7 +263,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
                        "on %s", path);
         goto fail;
     }
-    if (user_version(st->db, &version) != SQLITE_OK) {
+    if (pragma_int(st->db, "PRAGMA user_version", &version) != SQLITE_OK) {
         (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
                        sqlite3_errmsg(st->db));
         goto fail;
@@ -622,6 +623,7 @@ struct wenda_import {
     int64_t next_id;
     char stamp[32];
     char *schema;   /* CREATE INDEX and TRIGGER statements for the end */
+    int secure_delete;  /* the connection's setting, given back at the end */
 };
 
 /*
@@ -704,6 +706,23 @@ import_schema_restore(struct wenda_import *im)
                : WENDA_ERR_DB;
 }
 
+/* Gives the connection back the settings an import changed. */
+static void
+import_settings_restore(struct wenda_import *im)
+{
+    char sql[64];
+
+    (void)sqlite3_exec(im->st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
+                       NULL);
+    if (im->secure_delete >= 0) {
+        (void)snprintf(sql, sizeof(sql), "PRAGMA secure_delete = %s",
+                       im->secure_delete == 2   ? "FAST"
+                       : im->secure_delete == 1 ? "ON"
+                                                : "OFF");
+        (void)sqlite3_exec(im->st->db, sql, NULL, NULL, NULL);
+    }
+}
+
 static enum wenda_err
 import_categories(struct wenda_store *st, const struct wenda_category *cats,
                   size_t ncats)
@@ -759,8 +778,22 @@ wenda_store_import_begin(struct wenda_store *st,
      */
     (void)sqlite3_exec(st->db, "PRAGMA journal_mode = DELETE", NULL, NULL,
                        NULL);
+    /*
+     * SQLite built with SQLITE_SECURE_DELETE (Debian's is) writes zeros
+     * over every page an import frees: all of the old topics and of their
+     * index, 4 to 5.5 s of an import over 100,000 topics before its first
+     * one, against 1.1 s with FAST, which zeroes deleted rows on the pages
+     * it writes anyway but leaves free pages as they are, for the import
+     * to write over.
+     */
+    if (pragma_int(st->db, "PRAGMA secure_delete", &im->secure_delete) !=
+        SQLITE_OK)
+        im->secure_delete = -1;
+    (void)sqlite3_exec(st->db, "PRAGMA secure_delete = FAST", NULL, NULL,
+                       NULL);
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
         SQLITE_OK) {
+        import_settings_restore(im);
         free(im);
         return WENDA_ERR_DB;
     }
@@ -1032,8 +1065,7 @@ wenda_store_import_end(struct wenda_import *im, int commit)
         wenda_store_changed();
     else
         (void)sqlite3_exec(im->st->db, "ROLLBACK", NULL, NULL, NULL);
-    (void)sqlite3_exec(im->st->db, "PRAGMA journal_mode = WAL", NULL, NULL,
-                       NULL);
+    import_settings_restore(im);
     free(im->schema);
     free(im);
     return rc;

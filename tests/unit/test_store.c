@@ -389,6 +389,46 @@ Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
     }
 }
 
+/* The integer that a PRAGMA query answers on the store's connection. */
+static int
+store_pragma(const char *sql)
+{
+    sqlite3_stmt *s = NULL;
+    int v;
+
+    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(store), sql, -1, &s, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    v = sqlite3_column_int(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
+
+Test(store, an_import_gives_the_connection_its_settings_back)
+{
+    /* An import writes through a rollback journal and leaves free pages
+     * unzeroed (secure_delete FAST), for itself only. */
+    char msg[512];
+    int want;
+
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    for (want = 0; want <= 1; want++) {
+        cr_assert_eq(sqlite3_exec(wenda_store_db(store),
+                                  want ? "PRAGMA secure_delete = ON"
+                                       : "PRAGMA secure_delete = OFF",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+        cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+        cr_assert_eq(store_pragma("PRAGMA secure_delete"), want);
+        give_up_an_import();
+        cr_assert_eq(store_pragma("PRAGMA secure_delete"), want);
+    }
+    query_text(db_path, "PRAGMA journal_mode", msg, sizeof(msg));
+    cr_assert_str_eq(msg, "wal");
+}
+
 Test(store, gets_the_same_topic_by_id_and_by_slug)
 {
     int64_t id;
