@@ -692,8 +692,9 @@ cmd_import(int argc, char **argv)
         "                     them (default: processors online less one,\n"
         "                     at least 1); 0 does everything on one thread\n"
         "  --progress         report on standard error how the import goes:\n"
-        "                     topics written, then merging the search index,\n"
-        "                     building the other indexes, committing\n"
+        "                     removing the old topics, topics written,\n"
+        "                     then merging the search index, building\n"
+        "                     the other indexes, committing\n"
         "                     (default when standard error is a terminal)\n"
         "  --no-progress      report nothing but problems\n";
     static const struct option opts[] = {
@@ -1339,25 +1340,30 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
     if (!p->import)
         return;
     switch (stage) {
+    case WENDA_STORE_CLEAR:
+        fprintf(stderr, "wenda import: removing the %lld topic%s there %s\n",
+                count, count == 1 ? "" : "s", count == 1 ? "was" : "were");
+        break;
     case WENDA_STORE_WRITTEN:
         if (now - p->shown < (p->tty ? COUNT_EVERY_TTY_S : COUNT_EVERY_S))
             return;
         p->shown = now;
         p->counting = p->tty;
         if (p->tty)
-            fprintf(stderr, "\rwenda import: %lld topics written (%.0f s)",
-                    count, now - p->begun);
+            fprintf(stderr, "\rwenda import: %lld topic%s written (%.0f s)",
+                    count, count == 1 ? "" : "s", now - p->begun);
         else
-            fprintf(stderr, "wenda import: %lld topics written (%.1f s)\n",
-                    count, now - p->begun);
+            fprintf(stderr, "wenda import: %lld topic%s written (%.1f s)\n",
+                    count, count == 1 ? "" : "s", now - p->begun);
         return;
     case WENDA_STORE_MERGE:
         /* over the count, which is shorter */
         if (p->counting)
             fputc('\r', stderr);
         p->counting = 0;
-        fprintf(stderr, "wenda import: %lld topics written in %.1f s; "
-                "merging the search index\n", count, now - p->begun);
+        fprintf(stderr, "wenda import: %lld topic%s written in %.1f s; "
+                "merging the search index\n", count, count == 1 ? "" : "s",
+                now - p->begun);
         break;
     case WENDA_STORE_INDEX:
         fprintf(stderr, "wenda import: search index merged in %.1f s; "

@@ -146,9 +146,9 @@ wenda_store_schema_version(void)
                : 0;
 }
 
-/* The integer a PRAGMA query (sql) answers, into *v. */
+/* The integer the one-value query sql (a PRAGMA, a count) answers, into *v. */
 static int
-pragma_int(sqlite3 *db, const char *sql, int *v)
+one_int(sqlite3 *db, const char *sql, int *v)
 {
     sqlite3_stmt *s;
     int rc;
@@ -263,7 +263,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
                        "on %s", path);
         goto fail;
     }
-    if (pragma_int(st->db, "PRAGMA user_version", &version) != SQLITE_OK) {
+    if (one_int(st->db, "PRAGMA user_version", &version) != SQLITE_OK) {
         (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
                        sqlite3_errmsg(st->db));
         goto fail;
@@ -759,6 +759,7 @@ wenda_store_import_begin(struct wenda_store *st,
 {
     struct wenda_import *im;
     enum wenda_err rc = WENDA_ERR_DB;
+    int old = 0;   /* topics there were */
 
     *out = NULL;
     if (st->readonly)
@@ -786,7 +787,7 @@ wenda_store_import_begin(struct wenda_store *st,
      * it writes anyway but leaves free pages as they are, for the import
      * to write over.
      */
-    if (pragma_int(st->db, "PRAGMA secure_delete", &im->secure_delete) !=
+    if (one_int(st->db, "PRAGMA secure_delete", &im->secure_delete) !=
         SQLITE_OK)
         im->secure_delete = -1;
     (void)sqlite3_exec(st->db, "PRAGMA secure_delete = FAST", NULL, NULL,
@@ -798,6 +799,11 @@ wenda_store_import_begin(struct wenda_store *st,
         return WENDA_ERR_DB;
     }
     rc = import_schema_drop(im);
+    if (rc == WENDA_OK &&
+        one_int(st->db, "SELECT coalesce(sum(n), 0) FROM category_counts",
+                &old) == SQLITE_OK &&
+        old > 0)
+        progress(WENDA_STORE_CLEAR, old, NULL);
     /*
      * The rows that refer to topics go before the topics: with the
      * indexes on their topic_id dropped, the ON DELETE CASCADE of each

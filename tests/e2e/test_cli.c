@@ -978,6 +978,8 @@ Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
         "; committing\n",
         "wenda import: committed; ",
     };
+    static const char clear[] =
+        "wenda import: removing the 3 topics there were\n";
     const char *flags[][2] = {{"--progress", NULL},
                               {"--progress", "--no-progress"},
                               {NULL, NULL}};
@@ -1022,6 +1024,14 @@ Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
                       stages[i], r.err);
             last = at;
         }
+        cr_assert_null(strstr(r.err, "removing"), "a new database had "
+                       "topics to remove:\n%s", r.err);
+        run_cleanup(&r);
+        /* Over the topics it holds, the import says it removes them
+         * first. */
+        run_wenda(&r, args);
+        cr_assert_eq(r.status, 0, "import exited %d:\n%s", r.status, r.err);
+        cr_assert(strncmp(r.err, clear, strlen(clear)) == 0, "%s", r.err);
         run_cleanup(&r);
     }
 }
