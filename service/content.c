@@ -249,6 +249,7 @@ check_text(const char *field, const char *s, int required, size_t max,
 {
     char msg[160];
     size_t n, i;
+    unsigned long nonchar;
 
     if (s == NULL || s[0] == '\0') {
         if (!required)
@@ -264,9 +265,10 @@ check_text(const char *field, const char *s, int required, size_t max,
         fn(ctx, field, msg);
         return 1;
     }
-    if (wenda_utf8_noncharacter(s, n) != 0) {
+    nonchar = wenda_utf8_noncharacter(s, n);
+    if (nonchar != 0) {
         (void)snprintf(msg, sizeof(msg), "%s holds U+%04lX, a Unicode "
-                       "noncharacter", field, wenda_utf8_noncharacter(s, n));
+                       "noncharacter", field, nonchar);
         fn(ctx, field, msg);
         return 1;
     }

@@ -1322,9 +1322,15 @@ static void
 report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
 {
     struct progress *p = ctx;
-    double now = seconds();
     long long count = (long long)n;
+    const char *s = count == 1 ? "" : "s";
+    double now;
 
+    /* an import's stages, the topics above all, cost nothing unasked */
+    if (!p->import && stage != WENDA_STORE_MIGRATE &&
+        stage != WENDA_STORE_MIGRATED)
+        return;
+    now = seconds();
     switch (stage) {
     case WENDA_STORE_MIGRATE:
         p->stage = now;
@@ -1334,15 +1340,9 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
         fprintf(stderr, "wenda: migration %s applied in %.1f s\n", name,
                 now - p->stage);
         return;
-    default:
-        break;
-    }
-    if (!p->import)
-        return;
-    switch (stage) {
     case WENDA_STORE_CLEAR:
         fprintf(stderr, "wenda import: removing the %lld topic%s there %s\n",
-                count, count == 1 ? "" : "s", count == 1 ? "was" : "were");
+                count, s, count == 1 ? "was" : "were");
         break;
     case WENDA_STORE_WRITTEN:
         if (now - p->shown < (p->tty ? COUNT_EVERY_TTY_S : COUNT_EVERY_S))
@@ -1351,10 +1351,10 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
         p->counting = p->tty;
         if (p->tty)
             fprintf(stderr, "\rwenda import: %lld topic%s written (%.0f s)",
-                    count, count == 1 ? "" : "s", now - p->begun);
+                    count, s, now - p->begun);
         else
             fprintf(stderr, "wenda import: %lld topic%s written (%.1f s)\n",
-                    count, count == 1 ? "" : "s", now - p->begun);
+                    count, s, now - p->begun);
         return;
     case WENDA_STORE_MERGE:
         /* over the count, which is shorter */
@@ -1362,8 +1362,7 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
             fputc('\r', stderr);
         p->counting = 0;
         fprintf(stderr, "wenda import: %lld topic%s written in %.1f s; "
-                "merging the search index\n", count, count == 1 ? "" : "s",
-                now - p->begun);
+                "merging the search index\n", count, s, now - p->begun);
         break;
     case WENDA_STORE_INDEX:
         fprintf(stderr, "wenda import: search index merged in %.1f s; "

@@ -239,6 +239,7 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
     struct chunk_list chunks;
     struct buf b = {0}, e = {0};
     size_t i, kept = 0, last = 0;
+    unsigned long nonchar;
     enum wenda_err rc;
 
     *match = NULL;
@@ -254,9 +255,10 @@ build(struct wenda_tokenizer *tk, const char *q, size_t n,
                        "UTF-8 text");
         return WENDA_ERR_INVALID;
     }
-    if (wenda_utf8_noncharacter(q, n) != 0) {
+    nonchar = wenda_utf8_noncharacter(q, n);
+    if (nonchar != 0) {
         (void)snprintf(msg, msgcap, "query parameter 'q' holds U+%04lX, a "
-                       "Unicode noncharacter", wenda_utf8_noncharacter(q, n));
+                       "Unicode noncharacter", nonchar);
         return WENDA_ERR_INVALID;
     }
     if (cut(q, n, &chunks) != 0) {
