@@ -11,10 +11,16 @@
  * lock at all.  The registry of those connections below is locked only
  * when a thread opens its connection and at shutdown.
  *
- * A thread keeps its read transaction from one request to the next (one
- * WAL read lock per snapshot, not per statement), renews it after a commit
- * in this process or after SNAPSHOT_MAX_AGE_MS, and ends it when its last
- * connection closes, so that an idle thread holds back no checkpoint.
+ * A thread keeps its read transaction from one request to the next while
+ * it has requests in flight (one WAL read lock per snapshot, not per
+ * statement), renews it after a commit in this process or after
+ * SNAPSHOT_MAX_AGE_MS, and ends it when its last request in flight ends,
+ * when a request is about to wait for the writer, and at the end of any
+ * request once the writer has committed or asked readers to let go of the
+ * log since the snapshot began.  SQLite can rewind the write-ahead log only
+ * when no reader reads from it; a snapshot held by an idle thread, or by a
+ * request suspended while the writer works, would let the log grow by
+ * every write for as long as writes keep coming.
  *
  * The access handler is called at least twice per request: once when the
  * headers are in (we attach a small context), then with body data, then
@@ -133,9 +139,9 @@ static const struct http_config *config;
 /* Bodies above this many bytes are gzipped for clients that ask. */
 #define GZIP_MIN 1024
 
-/* Connections this I/O thread has open; at 0 the thread is idle and lets
- * go of its read snapshot. */
-static _Thread_local unsigned long thread_connections;
+/* Requests in flight on this I/O thread, from their headers to their
+ * completion; at 0 the thread is idle and lets go of its read snapshot. */
+static _Thread_local unsigned long thread_requests;
 
 /* How stale a held read snapshot may get while requests keep coming. */
 #define SNAPSHOT_MAX_AGE_MS 1000
@@ -836,6 +842,8 @@ defer_write(struct server *srv, struct MHD_Connection *conn,
     job->conn = conn;
     r->job = job;
     api_response_cleanup(res);
+    /* The snapshot must not hold back the log while the writer works. */
+    wenda_store_release_read(thread_store);
     MHD_suspend_connection(conn);
     if (srv->writer == NULL || writer_submit(srv->writer, job) != WENDA_OK) {
         api_problem(&job->res, WENDA_ERR_UNAVAILABLE, "too many writes are "
@@ -894,6 +902,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         request_id(conn, r->id);
         (void)snprintf(r->path, sizeof(r->path), "%s", url);
         metrics_request_begin();
+        thread_requests++;
         *con_cls = r;
         return MHD_YES;
     }
@@ -988,6 +997,12 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     /* A kept-alive connection's next request has as long again. */
     watch_arm(conn, srv->dog.timeout_ms);
     metrics_request_end();
+    if (thread_requests > 0)
+        thread_requests--;
+    if (thread_store != NULL && thread_requests == 0)
+        wenda_store_release_read(thread_store);
+    else if (thread_store != NULL)
+        wenda_store_release_stale_read(thread_store);
     buf_cleanup(&r->body);
     if (r->job != NULL && atomic_load(&r->job->done)) {
         write_job_cleanup(r->job);
@@ -1009,14 +1024,10 @@ on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
     /* libmicrohttpd tells a pool thread about its own connections. */
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         *socket_context = watch_open(&srv->dog, conn);
-        thread_connections++;
         return;
     }
     watch_close(&srv->dog, *socket_context);
     *socket_context = NULL;
-    if (thread_connections > 0 && --thread_connections == 0 &&
-        thread_store != NULL)
-        wenda_store_release_read(thread_store);
 }
 
 /* Points stderr at path (appending); returns 0, or -1 with errno set. */
@@ -1142,6 +1153,7 @@ http_serve(const struct http_config *cfg)
     (void)pthread_mutex_init(&srv.lock, NULL);
     srv.nroutes = api_route_names(&names);
     metrics_init(names, srv.nroutes);
+    metrics_wal_path(cfg->db_path);
     if (cfg->log_path != NULL && open_log(cfg->log_path) != 0) {
         fprintf(stderr, "wenda: cannot open log %s: %s\n", cfg->log_path,
                 strerror(errno));

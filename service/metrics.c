@@ -11,7 +11,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 /* Statuses counted by name; the rest count as "other". */
 static const unsigned int statuses[] = {200, 304, 400, 404, 405,
@@ -57,6 +60,16 @@ metrics_queue_depth_source(size_t (*fn)(const void *ctx), const void *ctx)
 }
 static atomic_ulong search_rejects;
 static atomic_ulong request_timeouts;
+
+/* Checkpoints of the write-ahead log by result, the frames it held after
+ * the last one, and where it is (set before the threads start). */
+static const char *const checkpoint_results[] = {"truncated", "busy",
+                                                 "failed"};
+#define NCHECKPOINT \
+    (sizeof(checkpoint_results) / sizeof(checkpoint_results[0]))
+static atomic_ulong checkpoints[NCHECKPOINT];
+static atomic_long log_frames_left;
+static char wal_path[4096];
 
 void
 metrics_init(const char *const *routes, size_t n)
@@ -136,6 +149,56 @@ void
 metrics_request_timeouts(unsigned long n)
 {
     atomic_fetch_add_explicit(&request_timeouts, n, memory_order_relaxed);
+}
+
+void
+metrics_checkpoint(const char *result, long frames_left)
+{
+    size_t i;
+
+    for (i = 0; i < NCHECKPOINT; i++)
+        if (strcmp(result, checkpoint_results[i]) == 0)
+            atomic_fetch_add_explicit(&checkpoints[i], 1,
+                                      memory_order_relaxed);
+    atomic_store_explicit(&log_frames_left, frames_left,
+                          memory_order_relaxed);
+}
+
+void
+metrics_wal_path(const char *db_path)
+{
+    if (db_path == NULL ||
+        snprintf(wal_path, sizeof(wal_path), "%s-wal", db_path) >=
+            (int)sizeof(wal_path))
+        wal_path[0] = '\0';
+}
+
+/* Adds the write-ahead log's size and checkpoint counts to out. */
+static void
+render_log(struct buf *out)
+{
+    struct stat sb;
+    size_t i;
+
+    if (wal_path[0] == '\0')
+        return;
+    buf_addf(out, "# HELP wenda_wal_bytes Size of the database's write-"
+             "ahead log on disk.\n# TYPE wenda_wal_bytes gauge\n"
+             "wenda_wal_bytes %lld\n",
+             stat(wal_path, &sb) == 0 ? (long long)sb.st_size : 0LL);
+    buf_adds(out, "# HELP wenda_wal_checkpoints_total Checkpoints of the "
+                  "write-ahead log: truncated (copied and emptied), busy "
+                  "(readers held it past the wait), failed.\n"
+                  "# TYPE wenda_wal_checkpoints_total counter\n");
+    for (i = 0; i < NCHECKPOINT; i++)
+        buf_addf(out, "wenda_wal_checkpoints_total{result=\"%s\"} %lu\n",
+                 checkpoint_results[i],
+                 atomic_load_explicit(&checkpoints[i],
+                                      memory_order_relaxed));
+    buf_addf(out, "# HELP wenda_wal_frames Frames the write-ahead log held "
+             "after its last checkpoint.\n# TYPE wenda_wal_frames gauge\n"
+             "wenda_wal_frames %ld\n",
+             atomic_load_explicit(&log_frames_left, memory_order_relaxed));
 }
 
 void
@@ -239,6 +302,7 @@ metrics_render(struct buf *out)
                  "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
                  "wenda_write_queue_depth %zu\n", depth_fn(depth_ctx));
     pthread_mutex_unlock(&depth_lock);
+    render_log(out);
     buf_addf(out,
              "# HELP wenda_requests_in_flight Requests begun and not yet "
              "answered.\n"

@@ -46,6 +46,18 @@ void metrics_queue_depth_source(size_t (*fn)(const void *ctx),
                                 const void *ctx);
 
 /* A search had to wait for a slot; a search got none in time (503). */
+/*
+ * Counts a checkpoint of the write-ahead log by its result ("truncated",
+ * "busy" or "failed") and notes the frames the log still holds.
+ */
+void metrics_checkpoint(const char *result, long frames_left);
+
+/*
+ * Makes /metrics report the size of db_path's write-ahead log (db_path
+ * "-wal"), read when rendered; NULL stops it.  The string is copied.
+ */
+void metrics_wal_path(const char *db_path);
+
 void metrics_search_waited(void);
 void metrics_search_rejected(void);
 

@@ -11,6 +11,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,9 @@ enum stmt_id {
 
 /* The four list queries, for any column list. */
 /* ?5: 1 to list only topics with corrections. */
+/* How long a statement waits for a lock another connection holds. */
+#define BUSY_TIMEOUT_MS 5000
+
 #define CORRECTED " AND (?5 = 0 OR corrections <> '[]') "
 #define LIST_SQL(cols)                                                      \
     "SELECT " cols " FROM topics WHERE id > ?1" CORRECTED                   \
@@ -128,6 +132,9 @@ struct wenda_store {
     int holding;                    /* a read transaction is open */
     unsigned long held_gen;         /* generation when it began */
     unsigned long long held_since;  /* and when, in ms */
+    int log_frames;                 /* in the log after the last commit */
+    int log_hooked;                 /* log_frames is being kept */
+    unsigned long long wait_until;  /* the checkpoint's busy deadline, ms */
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
@@ -254,7 +261,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
         goto fail;
     }
     (void)sqlite3_extended_result_codes(st->db, 1);
-    (void)sqlite3_busy_timeout(st->db, 5000);
+    (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     /* The index uses it: register before any statement touches it. */
     if (wenda_tokenize_register(st->db) != WENDA_OK ||
         wenda_search_register(st->db, &st->search_state) != WENDA_OK) {
@@ -400,7 +407,8 @@ wenda_store_prepare(struct wenda_store *st, unsigned int slot,
     return WENDA_OK;
 }
 
-/* Bumped by every commit in this process; held snapshots compare. */
+/* Bumped by every commit in this process, and by a checkpoint that waits
+ * for readers to leave the log; held snapshots compare. */
 static atomic_ulong generation;
 
 void
@@ -462,6 +470,87 @@ wenda_store_release_read(struct wenda_store *st)
     st->holding = 0;
     if (step_once(st->db, &st->commit, "COMMIT") != SQLITE_OK)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+void
+wenda_store_release_stale_read(struct wenda_store *st)
+{
+    if (st->holding &&
+        st->held_gen !=
+            atomic_load_explicit(&generation, memory_order_acquire))
+        wenda_store_release_read(st);
+}
+
+/* SQLite's WAL hook: notes how many frames the log holds after a commit. */
+static int
+note_log_frames(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+    struct wenda_store *st = ctx;
+
+    (void)db;
+    (void)name;
+    st->log_frames = frames;
+    return SQLITE_OK;
+}
+
+/*
+ * The busy handler of a checkpoint: each time readers are in its way it
+ * asks them again to let go of their snapshots and waits a millisecond,
+ * until the store's deadline.
+ */
+static int
+checkpoint_busy(void *ctx, int count)
+{
+    struct wenda_store *st = ctx;
+    struct timespec ms = {0, 1000 * 1000};
+
+    (void)count;
+    wenda_store_changed();
+    if (now_ms() >= st->wait_until)
+        return 0;
+    (void)nanosleep(&ms, NULL);
+    return 1;
+}
+
+enum wenda_checkpoint
+wenda_store_checkpoint(struct wenda_store *st, unsigned int threshold_pages,
+                       unsigned int max_wait_ms, long *frames_left)
+{
+    int nlog = 0, ncopied = 0, rc;
+
+    if (frames_left != NULL)
+        *frames_left = st->log_frames;
+    if (!st->log_hooked) {
+        char sql[64];
+        int page = 4096;
+
+        /* From now on this store checkpoints, not SQLite after a commit;
+         * the hook keeps count instead.  A log that could not be emptied
+         * at once is cut back to the threshold when SQLite rewinds it. */
+        (void)sqlite3_wal_hook(st->db, note_log_frames, st);
+        (void)one_int(st->db, "PRAGMA page_size", &page);
+        (void)snprintf(sql, sizeof(sql), "PRAGMA journal_size_limit = %lld",
+                       (long long)page * (threshold_pages ? threshold_pages
+                                                          : 1000));
+        (void)sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+        st->log_hooked = 1;
+        st->log_frames = INT32_MAX;     /* unknown: look once */
+    }
+    if (st->log_frames < (long long)threshold_pages)
+        return WENDA_CHECKPOINT_NONE;
+    wenda_store_changed();
+    st->wait_until = now_ms() + max_wait_ms;
+    (void)sqlite3_busy_handler(st->db, checkpoint_busy, st);
+    rc = sqlite3_wal_checkpoint_v2(st->db, "main",
+                                   SQLITE_CHECKPOINT_TRUNCATE, &nlog,
+                                   &ncopied);
+    (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    st->log_frames = rc == SQLITE_OK ? 0 : nlog > 0 ? nlog : st->log_frames;
+    if (frames_left != NULL)
+        *frames_left = st->log_frames;
+    return rc == SQLITE_OK              ? WENDA_CHECKPOINT_TRUNCATED
+           : (rc & 0xff) == SQLITE_BUSY ? WENDA_CHECKPOINT_BUSY
+                                        : WENDA_CHECKPOINT_FAILED;
 }
 
 static enum wenda_err

@@ -9,6 +9,14 @@
  * under load many writes share one fsync (group commit); a failing job is
  * rolled back to its own savepoint and answered alone.  A response says
  * success only after COMMIT returned SQLITE_OK with synchronous=FULL.
+ *
+ * The writer also keeps the write-ahead log short.  Once the commits have
+ * added LOG_PAGES to it, the batch's answers are sent first and then the
+ * log is copied into the database and emptied (a TRUNCATE checkpoint), the
+ * readers being asked to let go of it and waited for at most
+ * LOG_WAIT_MS; the writes queued meanwhile go into the next batch.  On a
+ * clean stop the log is emptied once more, so that it does not outlive the
+ * server.
  */
 #include "writer.h"
 
@@ -17,11 +25,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "metrics.h"
 #include "wenda/auth.h"
 #include "wenda/pool.h"
 #include "wenda/store.h"
 
 #define MAX_BATCH 64
+
+/* The log is emptied once it holds this many pages (SQLite's own
+ * automatic checkpoint threshold), waiting for readers at most
+ * LOG_WAIT_MS; on a clean stop, when no request is left, at most
+ * LOG_STOP_WAIT_MS. */
+#define LOG_PAGES 1000
+#define LOG_WAIT_MS 100
+#define LOG_STOP_WAIT_MS 2000
 
 struct writer {
     struct wenda_store *st;
@@ -277,6 +294,21 @@ answer(struct wenda_store *st, struct write_job *job)
     }
 }
 
+/* Empties the log once it holds threshold pages, and counts the result. */
+static void
+keep_log_short(struct writer *w, unsigned int threshold, unsigned int wait_ms)
+{
+    long left = 0;
+    enum wenda_checkpoint done =
+        wenda_store_checkpoint(w->st, threshold, wait_ms, &left);
+
+    if (done != WENDA_CHECKPOINT_NONE)
+        metrics_checkpoint(done == WENDA_CHECKPOINT_TRUNCATED ? "truncated"
+                           : done == WENDA_CHECKPOINT_BUSY    ? "busy"
+                                                              : "failed",
+                           left);
+}
+
 static void
 run_batch(void *ctx, void **jobs, size_t n)
 {
@@ -320,6 +352,7 @@ run_batch(void *ctx, void **jobs, size_t n)
         atomic_store(&job->done, 1);
         job->wake(job);
     }
+    keep_log_short(w, LOG_PAGES, LOG_WAIT_MS);
 }
 
 enum wenda_err
@@ -333,6 +366,8 @@ writer_start(const char *db_path, size_t capacity, size_t max_batch,
     if (w == NULL)
         return WENDA_ERR_NOMEM;
     rc = wenda_store_open(db_path, 0, &w->st, msg, msgcap);
+    if (rc == WENDA_OK)   /* whatever log a crash left; sets up the hook */
+        keep_log_short(w, 0, LOG_WAIT_MS);
     if (rc == WENDA_OK)
         rc = wenda_queue_new(capacity, &w->queue);
     if (rc == WENDA_OK)
@@ -373,6 +408,7 @@ writer_stop(struct writer *w)
         return;
     wenda_pool_stop(w->pool);
     wenda_queue_free(w->queue);
+    keep_log_short(w, 0, LOG_STOP_WAIT_MS);
     wenda_store_close(w->st);
     free(w);
 }

@@ -343,6 +343,40 @@ enum wenda_err wenda_store_hold_read(struct wenda_store *st,
 void wenda_store_release_read(struct wenda_store *st);
 
 /*
+ * Ends the read transaction of wenda_store_hold_read() if this process has
+ * committed a change, or asked its readers to let go of the log (see
+ * wenda_store_checkpoint()), since it began.  Call it when a request ends
+ * on a thread that serves others still, so that a snapshot lives no longer
+ * than the request that took it once a writer is waiting for it.
+ */
+void wenda_store_release_stale_read(struct wenda_store *st);
+
+/* What wenda_store_checkpoint() did. */
+enum wenda_checkpoint {
+    WENDA_CHECKPOINT_NONE,      /* the log was below its threshold */
+    WENDA_CHECKPOINT_TRUNCATED, /* every frame copied, the log emptied */
+    WENDA_CHECKPOINT_BUSY,      /* readers held frames past max_wait_ms */
+    WENDA_CHECKPOINT_FAILED     /* an I/O or database error */
+};
+
+/*
+ * Copies the write-ahead log of the writable store st into the database
+ * and empties it, once the commits since the last such checkpoint have
+ * added threshold_pages or more to it (0: whatever it holds).  SQLite can
+ * only rewind the log when no reader reads from it, so the readers of this
+ * process are asked to let go (their held snapshots end with their current
+ * request, see wenda_store_release_stale_read()) and the call waits up to
+ * max_wait_ms for them; a reader that still holds frames then leaves the
+ * log as it is, to be tried again after the next commit.  Call it outside
+ * a write transaction.  *frames_left, when not NULL, receives the frames
+ * the log still holds.  Returns what was done.
+ */
+enum wenda_checkpoint wenda_store_checkpoint(struct wenda_store *st,
+                                             unsigned int threshold_pages,
+                                             unsigned int max_wait_ms,
+                                             long *frames_left);
+
+/*
  * Tells every store of this process that the database changed: held
  * snapshots are renewed before their next read.  Every write path calls
  * it after its commit.

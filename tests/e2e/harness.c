@@ -37,6 +37,10 @@
 #endif
 
 #include <criterion/criterion.h>
+#include <sodium.h>
+
+#include "wenda/auth.h"
+#include "wenda/store.h"
 
 #define STARTUP_TIMEOUT_S 10.0
 #define STARTUP_ATTEMPTS 3
@@ -864,6 +868,29 @@ http_header_or_empty(const struct http_reply *r, const char *name)
     const char *v = http_header(r, name);
 
     return v != NULL ? v : "";
+}
+
+long long
+harness_token(const struct wenda_server *srv, enum wenda_role role,
+              const char *name, char out[WENDA_TOKEN_LEN + 1])
+{
+    char db[HARNESS_PATH_MAX + 16], key[HARNESS_PATH_MAX + 32], msg[256];
+    struct wenda_store *st;
+    struct wenda_auth *a;
+    int64_t id = 0;
+
+    cr_assert_geq(sodium_init(), 0);
+    (void)snprintf(db, sizeof(db), "%s/wenda.db", srv->dir);
+    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    cr_assert_eq(wenda_auth_key_path_for_db(db, key, sizeof(key)), WENDA_OK);
+    cr_assert_eq(wenda_auth_open(key, 1, &a, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    cr_assert_eq(wenda_auth_token_create(a, st, role, name, 0, out, &id),
+                 WENDA_OK);
+    wenda_auth_close(a);
+    wenda_store_close(st);
+    return (long long)id;
 }
 
 void

@@ -29,6 +29,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "wenda/auth.h"
+
 #define HARNESS_PATH_MAX 4096
 
 /* A running (or stopped) wenda server owned by one test. */
@@ -108,6 +110,14 @@ int harness_stop(struct wenda_server *srv);
  * arguments).  Remove the directory with harness_remove_dir() afterwards.
  */
 void harness_kill(struct wenda_server *srv);
+
+/*
+ * Creates a token of role called name in srv's database, in this process,
+ * as `wenda token create` would, and writes it into out.  Returns the
+ * token's id.  Fails the current test when the token cannot be made.
+ */
+long long harness_token(const struct wenda_server *srv, enum wenda_role role,
+                        const char *name, char out[WENDA_TOKEN_LEN + 1]);
 
 /* Removes the server's temporary directory (after harness_kill()). */
 void harness_remove_dir(struct wenda_server *srv);
