@@ -779,14 +779,11 @@ authorize(const struct api_request *req, enum wenda_role need,
     memset(&info, 0, sizeof(info));
     rc = req->auth == NULL ? WENDA_ERR_INVALID
                            : wenda_auth_parse_bearer(h, token);
-    if (rc == WENDA_OK)
-        rc = wenda_auth_verify(req->auth, req->store, token, &info);
-    if (rc == WENDA_ERR_NOT_FOUND && info.reason != NULL &&
-        strcmp(info.reason, "unknown") == 0) {
-        /* The thread's snapshot may predate a token just created by
-         * another process: look once more in a fresh one. */
+    /* The thread's snapshot may predate a token created or revoked by
+     * another process (`wenda token`): a token is looked up in a fresh
+     * one, so that a revocation holds from the next request on. */
+    if (rc == WENDA_OK) {
         wenda_store_release_read(req->store);
-        memset(&info, 0, sizeof(info));
         rc = wenda_auth_verify(req->auth, req->store, token, &info);
     }
     sodium_memzero(token, sizeof(token));

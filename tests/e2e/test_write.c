@@ -775,3 +775,76 @@ Test(e2e_admin, schedules_reviews_per_token_with_sm2)
     json_decref(doc);
     http_reply_cleanup(&r);
 }
+
+/* ---- revocation from another process ------------------------------------ */
+
+static struct wenda_server one_thread;
+
+static void
+stop_one_thread(void)
+{
+    harness_stop(&one_thread);
+}
+
+TestSuite(e2e_revoke, .fini = stop_one_thread);
+
+/* GETs an editor-only resource with token on the kept-alive handle easy
+ * and returns the status. */
+static long
+editor_get(CURL *easy, const char *token)
+{
+    char auth[128];
+    const char *h[] = {auth, NULL};
+    struct http_reply r = {0};
+    long status;
+
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+    cr_assert_eq(http_request_on(easy, &one_thread, "GET",
+                                 "/v1/topics/1/revisions", h, NULL, 0, &r),
+                 0);
+    status = r.status;
+    http_reply_cleanup(&r);
+    return status;
+}
+
+/*
+ * `wenda token revoke` runs in another process, which the server's commit
+ * counter does not see.  The server has one I/O thread, kept busy by a
+ * request whose body is still coming, so that the thread's read snapshot
+ * outlives each request; the very next request with the revoked token, on
+ * the same kept-alive connection, must still be refused.
+ */
+Test(e2e_revoke, a_token_revoked_by_the_command_is_refused_at_once)
+{
+    const char *args[] = {"--threads", "1", NULL};
+    const char *revoke[] = {"token", "revoke", "--db", NULL, NULL, NULL};
+    static const char partial[] =
+        "POST /v1/topics HTTP/1.1\r\nHost: x\r\n"
+        "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{";
+    char token[WENDA_TOKEN_LEN + 1], db[HARNESS_PATH_MAX + 16], id[32];
+    struct harness_run_result res;
+    CURL *easy;
+    int fd;
+
+    harness_start_or_fail(&one_thread, args);
+    snprintf(id, sizeof id, "%lld",
+             harness_token(&one_thread, WENDA_ROLE_EDITOR, "soon-gone",
+                           token));
+    snprintf(db, sizeof db, "%s/wenda.db", one_thread.dir);
+    revoke[3] = db;
+    revoke[4] = id;
+    fd = harness_connect(&one_thread);
+    cr_assert_geq(fd, 0);
+    cr_assert_eq(write(fd, partial, sizeof(partial) - 1),
+                 (ssize_t)(sizeof(partial) - 1));
+    easy = curl_easy_init();
+    cr_assert_not_null(easy);
+    cr_assert_eq(editor_get(easy, token), 200);
+    cr_assert_eq(harness_run(revoke, 10.0, &res), 0);
+    cr_assert_eq(res.status, 0, "token revoke: %s", res.err);
+    harness_run_cleanup(&res);
+    cr_expect_eq(editor_get(easy, token), 401,
+                 "a revoked token was still taken: %ld", editor_get(easy, token));
+    curl_easy_cleanup(easy);
+    close(fd);
+}
