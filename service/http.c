@@ -1213,7 +1213,9 @@ http_serve(const struct http_config *cfg)
                 "token key");
         goto fail_pem;
     }
-    if (writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
+    /* A replica takes no write, so it needs no writer. */
+    if (!cfg->read_only &&
+        writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
                      &srv.writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         goto fail_auth;

@@ -542,9 +542,11 @@ cmd_serve(int argc, char **argv)
         struct wenda_store *st;
         char msg[512];
 
-        /* Migrate an existing database before the readers open it. */
-        if (wenda_store_open(cfg.db_path, 0, &st, msg, sizeof(msg)) !=
-            WENDA_OK) {
+        /* Migrate an existing database before the readers open it; a
+         * replica only reads, so its file may be read-only. */
+        if (wenda_store_open(cfg.db_path,
+                             cfg.read_only ? WENDA_STORE_READONLY : 0, &st,
+                             msg, sizeof(msg)) != WENDA_OK) {
             fprintf(stderr, "wenda: %s\n", msg);
             return 1;
         }

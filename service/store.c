@@ -135,6 +135,8 @@ struct wenda_store {
     int log_frames;                 /* in the log after the last commit */
     int log_hooked;                 /* log_frames is being kept */
     unsigned long long wait_until;  /* the checkpoint's busy deadline, ms */
+    int failed_code;                /* a failed COMMIT's SQLite code */
+    char failed[160];               /* and message, until read */
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
@@ -261,6 +263,15 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
         goto fail;
     }
     (void)sqlite3_extended_result_codes(st->db, 1);
+    /* SQLite opens a file it may not write read-only without a word, and
+     * every write would then fail: say so now. */
+    if (!st->readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+        (void)snprintf(msg, msgcap, "cannot write database %s: this user "
+                       "may only read it (see its owner and mode); make it "
+                       "writable, or serve it with --read-only", path);
+        rc = WENDA_ERR_READ_ONLY;
+        goto fail;
+    }
     (void)sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     /* The index uses it: register before any statement touches it. */
     if (wenda_tokenize_register(st->db) != WENDA_OK ||
@@ -470,6 +481,18 @@ wenda_store_release_read(struct wenda_store *st)
     st->holding = 0;
     if (step_once(st->db, &st->commit, "COMMIT") != SQLITE_OK)
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+enum wenda_err
+wenda_store_last_error(struct wenda_store *st, const char **why)
+{
+    int code = st->failed_code ? st->failed_code
+                               : sqlite3_extended_errcode(st->db);
+
+    *why = st->failed_code ? st->failed : sqlite3_errmsg(st->db);
+    st->failed_code = 0;
+    return (code & 0xff) == SQLITE_READONLY ? WENDA_ERR_READ_ONLY
+                                            : WENDA_ERR_DB;
 }
 
 void
@@ -1843,6 +1866,10 @@ enum wenda_err
 wenda_store_write_commit(struct wenda_store *st)
 {
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        /* Kept for wenda_store_last_error(): the rollback clears it. */
+        st->failed_code = sqlite3_extended_errcode(st->db);
+        (void)snprintf(st->failed, sizeof(st->failed), "%s",
+                       sqlite3_errmsg(st->db));
         (void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
         return WENDA_ERR_DB;
     }

@@ -40,6 +40,10 @@
 #define LOG_WAIT_MS 100
 #define LOG_STOP_WAIT_MS 2000
 
+#define READ_ONLY_DETAIL                                                    \
+    "the database file cannot be written (see the server's log); nothing "  \
+    "was written"
+
 struct writer {
     struct wenda_store *st;
     struct wenda_queue *queue;
@@ -68,6 +72,7 @@ fail(struct write_job *job, enum wenda_err rc, const char *msg)
 {
     const char *detail = msg != NULL && msg[0] != '\0' ? msg
                          : rc == WENDA_ERR_NOT_FOUND    ? "no such topic"
+                         : rc == WENDA_ERR_READ_ONLY    ? READ_ONLY_DETAIL
                          : rc == WENDA_ERR_PRECONDITION
                              ? "If-Match does not name the topic's current "
                                "version; fetch it again"
@@ -170,6 +175,22 @@ apply_token_create(struct wenda_store *st, struct write_job *job)
 }
 
 /*
+ * Writes why the database refused what (SQLite's own words) to the log,
+ * which an operator reads where a client sees only a problem type, and
+ * returns the error to answer: WENDA_ERR_READ_ONLY (503) when the file can
+ * no longer be written, else WENDA_ERR_DB.
+ */
+static enum wenda_err
+log_db_error(struct wenda_store *st, const char *what)
+{
+    const char *why = NULL;
+    enum wenda_err rc = wenda_store_last_error(st, &why);
+
+    fprintf(stderr, "wenda: %s: %s\n", what, why);
+    return rc;
+}
+
+/*
  * Applies one job inside the batch's transaction.  On success the job's
  * pending answer is left in job->res with status 0 in place of the final
  * one, which is only given after the commit.
@@ -236,6 +257,8 @@ apply(struct wenda_store *st, struct write_job *job)
     if (rc == WENDA_OK && job->token_id > 0 &&
         !(job->kind == WRITE_TOKEN_REVOKE && job->token_id == job->id))
         rc = wenda_auth_touch(st, job->token_id);
+    if (rc == WENDA_ERR_DB)
+        rc = log_db_error(st, "a write failed");
     if (rc != WENDA_OK) {
         fail(job, rc, msg);
         return rc;
@@ -318,13 +341,17 @@ run_batch(void *ctx, void **jobs, size_t n)
     size_t i;
 
     rc = wenda_store_write_begin(w->st);
+    if (rc == WENDA_ERR_DB)
+        rc = log_db_error(w->st, "cannot begin a write");
     for (i = 0; i < n; i++) {
         struct write_job *job = jobs[i];
 
         ok[i] = 0;
         if (rc != WENDA_OK) {
-            fail(job, WENDA_ERR_UNAVAILABLE, "the database is busy; try "
-                 "again");
+            fail(job, rc == WENDA_ERR_READ_ONLY ? rc : WENDA_ERR_UNAVAILABLE,
+                 rc == WENDA_ERR_READ_ONLY ? READ_ONLY_DETAIL
+                                           : "the database is busy; try "
+                                             "again");
             continue;
         }
         if (wenda_store_savepoint(w->st) != WENDA_OK) {
@@ -338,16 +365,18 @@ run_batch(void *ctx, void **jobs, size_t n)
             wenda_store_rollback_to(w->st);
         }
     }
-    if (rc == WENDA_OK)
-        rc = wenda_store_write_commit(w->st);
+    if (rc == WENDA_OK && wenda_store_write_commit(w->st) != WENDA_OK)
+        rc = log_db_error(w->st, "cannot commit");
     for (i = 0; i < n; i++) {
         struct write_job *job = jobs[i];
 
         if (ok[i] && rc == WENDA_OK)
             answer(w->st, job);
         else if (ok[i])
-            fail(job, WENDA_ERR_UNAVAILABLE, "the change could not be "
-                 "saved; nothing was written");
+            fail(job, rc == WENDA_ERR_READ_ONLY ? rc : WENDA_ERR_UNAVAILABLE,
+                 rc == WENDA_ERR_READ_ONLY ? READ_ONLY_DETAIL
+                                           : "the change could not be "
+                                             "saved; nothing was written");
 
         atomic_store(&job->done, 1);
         job->wake(job);

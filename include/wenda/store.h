@@ -339,6 +339,16 @@ enum wenda_err wenda_store_prepare(struct wenda_store *st, unsigned int slot,
 enum wenda_err wenda_store_hold_read(struct wenda_store *st,
                                      unsigned int max_age_ms);
 
+/*
+ * Says why the last call on st that returned WENDA_ERR_DB failed: *why
+ * gets SQLite's message (borrowed; valid until the next call on st), and
+ * the result is WENDA_ERR_READ_ONLY when the database file could not be
+ * written (its mode or owner changed, a read-only file system), else
+ * WENDA_ERR_DB.
+ */
+enum wenda_err wenda_store_last_error(struct wenda_store *st,
+                                      const char **why);
+
 /* Ends the read transaction of wenda_store_hold_read(), if any. */
 void wenda_store_release_read(struct wenda_store *st);
 

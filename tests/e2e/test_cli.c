@@ -15,6 +15,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,7 @@ static char tmp_dir[PATH_CAP];      /* private directory and child's cwd */
 static char bin_path[PATH_CAP];     /* absolute path of the binary */
 static char content_path[PATH_CAP]; /* absolute path of content/ */
 static int run_seq;                 /* numbers the output files */
+static int run_as_nobody;           /* run_wenda() as uid 65534 when root */
 
 /* The outcome of one run of the binary. */
 struct run {
@@ -137,6 +140,10 @@ run_wenda(struct run *r, const char *const *args)
             _exit(126);
         for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
             (void)unsetenv(env_vars[i]);
+        if (run_as_nobody && geteuid() == 0 &&
+            (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+             setuid(65534) != 0))
+            _exit(126);
         execv(bin_path, argv);
         _exit(127);
     }
@@ -618,6 +625,52 @@ Test(command, serve_refuses_a_database_newer_than_the_binary)
     cr_assert_not_null(strstr(r.err, "newer"),
                        "the message does not say newer: %s", r.err);
     cr_assert_eq(db_user_version(db), 999, "the database was changed");
+    run_cleanup(&r);
+}
+
+/*
+ * A database file this user may only read (mode 0444; as root, the server
+ * runs as nobody, to whom the file is read-only as it is to a service user
+ * that does not own it) is refused at start with a message that says what
+ * to do, rather than served with every write failing; with --read-only it
+ * is served (here the server gets past the database and stops at port 1,
+ * which only root may bind).
+ */
+Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
+{
+    const char *import[] = {"import", "--db", NULL, NULL, NULL};
+    const char *serve[] = {"serve", "--bind", "127.0.0.1", "--port", "1",
+                           "--db", NULL, "--content", NULL, NULL, NULL};
+    char dir[PATH_CAP], db[PATH_CAP];
+    struct run r;
+
+    in_tmp(dir, sizeof(dir), "ro");
+    cr_assert_eq(mkdir(dir, 0777), 0);
+    cr_assert_eq(chmod(dir, 0777), 0);       /* whatever the umask */
+    cr_assert_eq(chmod(tmp_dir, 0711), 0);   /* nobody may pass through */
+    testutil_join(db, sizeof(db), dir, "ro.db");
+    import[2] = db;
+    import[3] = content_path;
+    run_wenda(&r, import);
+    cr_assert_eq(r.status, 0, "import: %s", r.err);
+    run_cleanup(&r);
+    cr_assert_eq(chmod(db, 0444), 0);
+    serve[6] = db;
+    serve[8] = content_path;
+    run_as_nobody = 1;
+    run_wenda(&r, serve);
+    cr_expect_eq(r.status, 1, "serve on a read-only database exited %d:\n%s",
+                 r.status, r.err);
+    cr_expect_not_null(strstr(r.err, "--read-only"),
+                       "the message does not say what to do: %s", r.err);
+    run_cleanup(&r);
+    serve[9] = "--read-only";
+    run_wenda(&r, serve);
+    run_as_nobody = 0;
+    cr_expect_eq(r.status, 1);
+    cr_expect_not_null(strstr(r.err, "cannot listen"),
+                       "--read-only did not get past the database: %s",
+                       r.err);
     run_cleanup(&r);
 }
 
