@@ -413,13 +413,28 @@ enum wenda_err
 wenda_auth_parse_bearer(const char *header_value,
                         char token_out[WENDA_TOKEN_LEN + 1])
 {
+    const char *p = header_value;
+    char token[WENDA_TOKEN_LEN + 1];
+    size_t n;
+
     token_out[0] = '\0';
-    if (header_value == NULL || strncasecmp(header_value, "Bearer", 6) != 0 ||
-        header_value[6] != ' ' ||
-        !wenda_auth_token_well_formed(header_value + 7))
+    if (p == NULL)
         return WENDA_ERR_INVALID;
-    /* Exactly WENDA_TOKEN_LEN characters, as checked above. */
-    (void)snprintf(token_out, WENDA_TOKEN_LEN + 1, "%s", header_value + 7);
+    p += strspn(p, " \t");                  /* OWS before the value */
+    if (strncasecmp(p, "Bearer", 6) != 0 || p[6] != ' ')
+        return WENDA_ERR_INVALID;
+    p += 6 + strspn(p + 6, " ");            /* 1*SP */
+    n = strcspn(p, " \t");
+    if (n != WENDA_TOKEN_LEN || p[n + strspn(p + n, " \t")] != '\0')
+        return WENDA_ERR_INVALID;           /* OWS only after it */
+    memcpy(token, p, n);
+    token[n] = '\0';
+    if (!wenda_auth_token_well_formed(token)) {
+        sodium_memzero(token, sizeof(token));
+        return WENDA_ERR_INVALID;
+    }
+    memcpy(token_out, token, sizeof(token));
+    sodium_memzero(token, sizeof(token));
     return WENDA_OK;
 }
 

@@ -183,9 +183,10 @@ enum wenda_err wenda_auth_token_create(struct wenda_auth *a,
 int wenda_auth_token_well_formed(const char *token);
 
 /*
- * Parses the value of an Authorization header, which must be exactly
- * "Bearer", in any case, one space, and a well-formed token (see
- * wenda_auth_token_well_formed()), with nothing before or after.  Copies
+ * Parses the value of an Authorization header, which must be "Bearer",
+ * in any case, one or more spaces, and a well-formed token (see
+ * wenda_auth_token_well_formed()), with nothing before or after but the
+ * blanks (spaces and tabs) that HTTP allows around a field value.  Copies
  * the token, NUL-terminated, to token_out and returns WENDA_OK; returns
  * WENDA_ERR_INVALID, with token_out empty, for anything else (NULL
  * included).

@@ -745,8 +745,14 @@ static const struct row rows[] = {
         NOBODY, 401),
     ROW("Basic", "GET", B("/v1/tokens"),
         B("Authorization: Basic YWRtaW46YWRtaW4=\r\n"), NOBODY, 401),
+    /* 1*SP after the scheme (RFC 9110, section 11.4); but a tab there,
+     * or anything past the token but blanks, is not a credential. */
     ROW("two spaces after Bearer", "GET", B("/v1/tokens"),
-        B("Authorization: Bearer  $ADMIN\r\n"), NOBODY, 401),
+        B("Authorization: Bearer  $ADMIN\r\n"), NOBODY, 200),
+    ROW("a tab after Bearer", "GET", B("/v1/tokens"),
+        B("Authorization: Bearer\t$ADMIN\r\n"), NOBODY, 401),
+    ROW("a word after the token", "GET", B("/v1/tokens"),
+        B("Authorization: Bearer $ADMIN x\r\n"), NOBODY, 401),
     /* The scheme is case-insensitive (RFC 9110, section 11.1). */
     ROW("lower-case bearer", "GET", B("/v1/tokens"),
         B("Authorization: bearer $ADMIN\r\n"), NOBODY, 200),

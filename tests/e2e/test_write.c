@@ -848,3 +848,30 @@ Test(e2e_revoke, a_token_revoked_by_the_command_is_refused_at_once)
     curl_easy_cleanup(easy);
     close(fd);
 }
+
+/*
+ * RFC 9110 (11.4, 5.5): one or more spaces part the scheme from the token,
+ * the scheme is case-insensitive, and blanks around a field value are not
+ * part of it.  Sent byte for byte, so that no client library tidies them.
+ */
+Test(e2e_write, takes_a_bearer_token_with_the_blanks_http_allows)
+{
+    /* What goes before the token, and after it. */
+    static const char *const shapes[][2] = {
+        {"Bearer  ", ""},      {"Bearer ", "  "},      {"Bearer ", "\t"},
+        {"bearer   ", " \t "}, {"BEARER ", ""},
+    };
+    char req[512], reply[65536];
+    size_t i;
+
+    for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        snprintf(req, sizeof req,
+                 "GET /v1/topics/1/revisions HTTP/1.1\r\nHost: x\r\n"
+                 "Authorization: %s%s%s\r\nConnection: close\r\n\r\n",
+                 shapes[i][0], editor, shapes[i][1]);
+        cr_assert_gt(http_raw(&srv, req, reply, sizeof reply), 0);
+        cr_expect_eq(http_raw_status(reply), 200,
+                     "'Authorization: %sTOKEN%s' got %d", shapes[i][0],
+                     shapes[i][1], http_raw_status(reply));
+    }
+}

@@ -614,6 +614,26 @@ Test(auth, parses_a_bearer_header_in_any_case)
     }
 }
 
+Test(auth, parses_a_bearer_header_with_the_blanks_http_allows)
+{
+    /* RFC 9110: 1*SP after the scheme; OWS around a field value. */
+    static const char *const shapes[][2] = {
+        {"Bearer  ", ""}, {" Bearer ", ""}, {"Bearer ", " "},
+        {"\tbearer    ", " \t "},
+    };
+    char token[WENDA_TOKEN_LEN + 1], header[128], out[WENDA_TOKEN_LEN + 1];
+    size_t i;
+
+    make_token(WENDA_ROLE_READER, "blanks", token);
+    for (i = 0; i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+        (void)snprintf(header, sizeof(header), "%s%s%s", shapes[i][0], token,
+                       shapes[i][1]);
+        cr_assert_eq(wenda_auth_parse_bearer(header, out), WENDA_OK,
+                     "'%s' was refused", header);
+        cr_assert_str_eq(out, token);
+    }
+}
+
 Test(auth, refuses_every_other_authorization_header)
 {
     static const char *const bad[] = {
@@ -623,11 +643,12 @@ Test(auth, refuses_every_other_authorization_header)
         "Basic d25kXzpwYXNzd29yZA==",
         "Basic wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "Bearerwnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        "Bearer  wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "Bearer\twnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        " Bearer wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
-        "Bearer wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ",
         "Bearer wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA,x",
+        "Bearer wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA x",
+        "Bearer wnd_AAAAAAAAAAAA AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Bearer \twnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+        "Bearer wnd_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n",
         "Bearer wnx_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "Bearer WND_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         "Bearer AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
