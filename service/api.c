@@ -1019,33 +1019,65 @@ new_job(enum write_kind kind, const struct wenda_token_info *who,
     return job;
 }
 
-/* Copies If-Match (required) into the job; answers 428 when missing. */
+/*
+ * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the
+ * store takes it: "*", which any current version matches, or the strong
+ * entity tags the header lists, joined by commas, each without the "-gz"
+ * of a gzip answer's tag (it names the same version).  Weak tags (W/"...")
+ * are left out: If-Match compares strongly, so they never match, and a
+ * header of weak tags only is answered 412 by the store.  Answers 428 when
+ * the header is missing, 400 when it is neither "*" nor a list of at most
+ * WRITE_IF_MATCH_MAX quoted tags.
+ */
 static int
 need_if_match(const struct api_request *req, struct write_job *job,
               struct api_response *res)
 {
-    const char *m = req->header(req->arg_ctx, "If-Match");
+    const char *p = req->header(req->arg_ctx, "If-Match");
+    size_t used = 0, tags = 0;
 
-    if (m == NULL) {
+    if (p == NULL) {
         api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, "this needs "
                     "If-Match with the topic's ETag (from a GET)", NULL);
         return 0;
     }
-    m += strspn(m, " \t");
-    if (strncmp(m, "W/", 2) == 0)
-        m += 2;
-    (void)snprintf(job->if_match, sizeof(job->if_match), "%.*s",
-                   (int)strcspn(m, " \t"), m);
-    /* The tag of a gzip answer names the same version. */
-    {
-        size_t n = strlen(job->if_match);
-
-        if (n > 4 && strcmp(job->if_match + n - 4, "-gz\"") == 0) {
-            job->if_match[n - 4] = '"';
-            job->if_match[n - 3] = '\0';
-        }
+    job->if_match[0] = '\0';
+    p += strspn(p, " \t");
+    if (p[0] == '*' && p[1 + strspn(p + 1, " \t")] == '\0') {
+        (void)snprintf(job->if_match, sizeof(job->if_match), "*");
+        return 1;
     }
-    return 1;
+    for (;;) {
+        const char *body, *end;
+        size_t n;
+        int weak;
+
+        p += strspn(p, " \t,");      /* a list may have empty elements */
+        if (*p == '\0' && tags > 0)
+            return 1;
+        weak = strncmp(p, "W/", 2) == 0;
+        body = p + (weak ? 3 : 1);    /* past the opening quote */
+        end = body[-1] == '"' ? strchr(body, '"') : NULL;
+        if (end == NULL || ++tags > WRITE_IF_MATCH_MAX)
+            break;
+        p = end + 1 + strspn(end + 1, " \t");
+        if (*p != ',' && *p != '\0')
+            break;
+        n = (size_t)(end - body);
+        /* The tag of a gzip answer names the same version. */
+        if (n > 3 && strncmp(end - 3, "-gz", 3) == 0)
+            n -= 3;
+        /* Weak tags never match; nor do tags longer than ours. */
+        if (!weak && n + 2 < WENDA_ETAG_SIZE)
+            used += (size_t)snprintf(job->if_match + used,
+                                     sizeof(job->if_match) - used,
+                                     "%s\"%.*s\"", used ? "," : "", (int)n,
+                                     body);
+    }
+    api_problem(res, WENDA_ERR_INVALID, "If-Match must be * or a list of "
+                "at most 8 quoted ETags, such as \"0123456789abcdef\"",
+                NULL);
+    return 0;
 }
 
 static void

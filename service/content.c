@@ -935,6 +935,23 @@ wenda_json_merge_patch(json_t *target, const json_t *patch)
     return target;
 }
 
+int
+wenda_etag_listed(const char *list, const char *etag)
+{
+    size_t n = strlen(etag);
+    const char *p;
+
+    if (list == NULL)
+        return 0;
+    if (strcmp(list, "*") == 0)
+        return 1;
+    for (p = list; *p != '\0'; p += strcspn(p, ","), p += *p == ',') {
+        if (strncmp(p, etag, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
 void
 wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE])
 {

@@ -2105,7 +2105,7 @@ check_match(struct wenda_store *st, int64_t id, const char *if_match,
     if (rc != WENDA_OK)
         return rc;
     wenda_etag(*before, len, etag);
-    if (if_match == NULL || strcmp(if_match, etag) != 0) {
+    if (!wenda_etag_listed(if_match, etag)) {
         free(*before);
         *before = NULL;
         return WENDA_ERR_PRECONDITION;

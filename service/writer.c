@@ -235,7 +235,7 @@ apply(struct wenda_store *st, struct write_job *job)
         break;
     case WRITE_PATCH:
         rc = wenda_store_topic_current(st, id, &cur, etag);
-        if (rc == WENDA_OK && strcmp(etag, job->if_match) != 0)
+        if (rc == WENDA_OK && !wenda_etag_listed(job->if_match, etag))
             rc = WENDA_ERR_PRECONDITION;
         if (rc != WENDA_OK) {
             wenda_topic_cleanup(&cur);

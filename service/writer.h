@@ -31,12 +31,17 @@ enum write_kind {
 
 struct wenda_auth;
 
+/* Room for If-Match as the store takes it: WRITE_IF_MATCH_MAX tags. */
+#define WRITE_IF_MATCH_MAX 8
+#define WRITE_IF_MATCH_CAP (WRITE_IF_MATCH_MAX * WENDA_ETAG_SIZE)
+
 struct write_job {
     enum write_kind kind;
     int64_t id;                       /* replace, patch, delete */
     struct wenda_topic topic;         /* create, replace: validated */
     json_t *patch;                    /* patch: the merge patch (owned) */
-    char if_match[64];                /* replace, patch, delete */
+    char if_match[WRITE_IF_MATCH_CAP];  /* replace, patch, delete: "*"
+                                         or strong tags, comma-joined */
     char who[96];                     /* the token's name */
     int64_t token_id;                 /* its id, to record its use */
     struct wenda_topic *topics;       /* import: ntopics, in line order */

@@ -196,6 +196,14 @@ struct json_t *wenda_json_merge_patch(struct json_t *target,
 void wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE]);
 
 /*
+ * Returns 1 when list names etag: list is "*", which names any, or entity
+ * tags joined by commas with nothing between them ("\"a\",\"b\""), as a
+ * write's If-Match is handed to the store; else 0.  Tags are compared byte
+ * for byte (strong comparison).
+ */
+int wenda_etag_listed(const char *list, const char *etag);
+
+/*
  * Writes t as a canonical topic file.  On success *out is a new malloc'ed
  * buffer of *outlen bytes (NUL-terminated too) that the caller frees.
  */

@@ -875,3 +875,58 @@ Test(e2e_write, takes_a_bearer_token_with_the_blanks_http_allows)
                      shapes[i][1], http_raw_status(reply));
     }
 }
+
+/* PATCHes path's tags to tag with If-Match im; returns the status. */
+static long
+patch_with(const char *path, const char *im, const char *tag)
+{
+    struct http_reply r;
+    char body[96];
+    long status;
+
+    snprintf(body, sizeof body, "{\"tags\":[\"%s\"]}", tag);
+    status = send_write(&srv, "PATCH", path, editor,
+                        "application/merge-patch+json", im, body, &r);
+    http_reply_cleanup(&r);
+    return status;
+}
+
+/*
+ * If-Match as RFC 9110 (13.1.1) has it: "*" matches any current version,
+ * a list matches when any of its tags does, comparison is strong (a weak
+ * tag never matches, even of the current version), and a field that is
+ * neither is a 400 that changes nothing.
+ */
+Test(e2e_write, if_match_takes_a_star_and_lists_and_compares_strongly)
+{
+    char path[64], etag[64], im[256];
+    struct http_reply r;
+    long long id = create();
+
+    snprintf(path, sizeof path, "/v1/topics/%lld", id);
+    cr_expect_eq(patch_with(path, "*", "star"), 200);
+    etag_of(path, etag);
+    snprintf(im, sizeof im, "\"0000000000000000\", %s", etag);
+    cr_expect_eq(patch_with(path, im, "listed"), 200, "If-Match: %s", im);
+    etag_of(path, etag);
+    snprintf(im, sizeof im, "W/%s", etag);
+    cr_expect_eq(patch_with(path, im, "weak"), 412, "If-Match: %s", im);
+    snprintf(im, sizeof im, "W/%s,\"0000000000000000\"", etag);
+    cr_expect_eq(patch_with(path, im, "weak"), 412, "If-Match: %s", im);
+    cr_expect_eq(patch_with(path, etag, "strong"), 200);
+    etag_of(path, etag);
+    snprintf(im, sizeof im, "%.*s", (int)strlen(etag) - 2, etag + 1);
+    cr_expect_eq(patch_with(path, im, "unquoted"), 400, "If-Match: %s", im);
+    snprintf(im, sizeof im, "%s x", etag);
+    cr_expect_eq(patch_with(path, im, "trailing"), 400, "If-Match: %s", im);
+    cr_expect_eq(patch_with(path, "\"a\",\"b\",\"c\",\"d\",\"e\",\"f\","
+                                  "\"g\",\"h\",\"i\"",
+                            "nine"),
+                 400);
+    /* None of the refused ones changed it. */
+    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_expect_not_null(strstr(r.body, "\"tags\":[\"strong\"]"), "%s", r.body);
+    http_reply_cleanup(&r);
+    /* "*" is for a topic that exists. */
+    cr_expect_eq(patch_with("/v1/topics/999999", "*", "none"), 404);
+}
