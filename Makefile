@@ -283,6 +283,12 @@ bench: deps deps-bench all $(BUILD)/tests/bench-fixed $(BUILD)/tests/bench-queri
 $(BUILD)/tests/bench-gen: $(BUILD)/tests/bench/gen.o $(BUILD)/libwenda.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
+# make bench-wal [WAL_SECONDS=60]: the write-ahead log's size under
+# continuous writes beside reads, and after a clean stop.
+.PHONY: bench-wal
+bench-wal: deps deps-bench all $(BUILD)/tests/bench-queries
+	BUILD=$(BUILD) tests/bench/wal.sh
+
 .PHONY: bench-scale
 bench-scale: deps deps-bench all $(BUILD)/tests/bench-gen \
              $(BUILD)/tests/bench-queries
