@@ -14,21 +14,8 @@ CONNS=${BENCH_CONNECTIONS:-64}
 THREADS=$(nproc)
 tmp=$(mktemp -d /tmp/wenda-bench-XXXXXX)
 pids=()
-
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. tests/bench/lib.sh
+trap 'stop_all; rm -rf "$tmp"' EXIT
 
 wait_up() {   # url
     for _ in $(seq 1 500); do

@@ -67,13 +67,7 @@ case "$MAX" in
 esac
 [ -x /usr/bin/time ] || { echo "bench-scale: needs /usr/bin/time (make deps-bench)" >&2; exit 1; }
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. tests/bench/lib.sh
 
 now_ns() { date +%s%N; }
 

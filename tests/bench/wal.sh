@@ -15,21 +15,8 @@ BUILD=${BUILD:-build}
 SECONDS_EACH=${WAL_SECONDS:-60}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wenda-wal-XXXXXX")
 pids=()
-
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    wait 2>/dev/null || true
-    rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. tests/bench/lib.sh
+trap 'stop_all; rm -rf "$tmp"' EXIT
 
 db="$tmp/wenda.db"
 "$BUILD/wenda" import --db "$db" content >/dev/null

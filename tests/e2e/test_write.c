@@ -27,35 +27,13 @@
 static struct wenda_server srv;
 static char editor[WENDA_TOKEN_LEN + 1], reader[WENDA_TOKEN_LEN + 1];
 
-/* Creates a token of role in the database of s, in process. */
-static void
-make_token(const struct wenda_server *s, enum wenda_role role,
-           const char *name, char out[WENDA_TOKEN_LEN + 1])
-{
-    char db[4200], key[4300], msg[256];
-    struct wenda_store *st;
-    struct wenda_auth *a;
-
-    cr_assert_geq(sodium_init(), 0);
-    snprintf(db, sizeof db, "%s/wenda.db", s->dir);
-    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof msg), WENDA_OK,
-                 "%s", msg);
-    cr_assert_eq(wenda_auth_key_path_for_db(db, key, sizeof key), WENDA_OK);
-    cr_assert_eq(wenda_auth_open(key, 1, &a, msg, sizeof msg), WENDA_OK,
-                 "%s", msg);
-    cr_assert_eq(wenda_auth_token_create(a, st, role, name, 0, out, NULL),
-                 WENDA_OK);
-    wenda_auth_close(a);
-    wenda_store_close(st);
-}
-
 static void
 start(void)
 {
     cr_assert_eq(harness_start(&srv, NULL), 0, "server did not start: %s",
                  srv.why);
-    make_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
-    make_token(&srv, WENDA_ROLE_READER, "reader-one", reader);
+    (void)harness_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
+    (void)harness_token(&srv, WENDA_ROLE_READER, "reader-one", reader);
 }
 
 static void
@@ -578,8 +556,8 @@ start_admin(const char *const *args)
 {
     cr_assert_eq(harness_start(&srv, args), 0, "server did not start: %s",
                  srv.why);
-    make_token(&srv, WENDA_ROLE_ADMIN, "admin-one", admin);
-    make_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "admin-one", admin);
+    (void)harness_token(&srv, WENDA_ROLE_EDITOR, "editor-one", editor);
 }
 
 Test(e2e_admin, creates_lists_and_revokes_tokens)
@@ -730,7 +708,7 @@ Test(e2e_admin, schedules_reviews_per_token_with_sm2)
     size_t i;
 
     start_admin(NULL);
-    make_token(&srv, WENDA_ROLE_READER, "learner", reader2);
+    (void)harness_token(&srv, WENDA_ROLE_READER, "learner", reader2);
     cr_assert_eq(send_write(&srv, "POST", "/v1/progress/35", NULL,
                             "application/json", NULL, "{\"grade\":5}", &r),
                  401);
