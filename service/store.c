@@ -525,7 +525,7 @@ static int
 checkpoint_busy(void *ctx, int count)
 {
     struct wenda_store *st = ctx;
-    struct timespec ms = {0, 1000 * 1000};
+    struct timespec ms = {0, 1000L * 1000};
 
     (void)count;
     wenda_store_changed();
