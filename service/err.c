@@ -38,6 +38,8 @@ static const struct err_row err_table[] = {
                                          "Precondition Required", 428},
     [WENDA_ERR_MEDIA_TYPE] = {"unsupported-media-type",
                               "Unsupported Media Type", 415},
+    [WENDA_ERR_NOT_IMPLEMENTED] = {"not-implemented", "Not Implemented",
+                                   501},
 };
 
 static_assert(sizeof(err_table) / sizeof(err_table[0]) == WENDA_ERR__COUNT,

@@ -20,7 +20,10 @@
  * headers are in (we attach a small context), then with body data, then
  * once more with *upload_data_size == 0.  The response is queued only on
  * that last call: queuing it earlier makes libmicrohttpd 0.9.75 close the
- * keep-alive connection, at about four times the cost per request.
+ * keep-alive connection, at about four times the cost per request.  The
+ * exception is a request refused for its header fields (refuse_request()):
+ * its answer is queued on the first call, before any of its body is read,
+ * and closing the connection is what such a request needs.
  *
  * Every 200 answer to a read carries an ETag (a hash of its body), and a
  * request whose If-None-Match names it gets 304 without the body.
@@ -711,55 +714,98 @@ send_response(struct MHD_Connection *conn, const char *method,
     return ok;
 }
 
-struct header_count {
-    const char *name;
-    unsigned int n;
+/* What refuse_request() needs to know of a request's header fields. */
+struct header_scan {
+    unsigned int bad_names;     /* empty, or with a blank in them */
+    unsigned int hosts, lengths, codings, authorizations;
+    const char *coding;         /* the first Transfer-Encoding (borrowed) */
 };
 
 static enum MHD_Result
-count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-             const char *value)
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+            const char *value)
 {
-    struct header_count *c = cls;
+    struct header_scan *s = cls;
 
     (void)kind;
-    (void)value;
-    if (strcasecmp(key, c->name) == 0)
-        c->n++;
+    if (key[0] == '\0' || key[strcspn(key, " \t")] != '\0')
+        s->bad_names++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        s->hosts++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        s->lengths++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 &&
+             s->codings++ == 0)
+        s->coding = value;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
+        s->authorizations++;
     return MHD_YES;
 }
 
-/* Returns how many header fields called name the request has. */
-static unsigned int
-header_count(struct MHD_Connection *conn, const char *name)
+/*
+ * Returns why the request's header fields must be refused, with *rc the
+ * code to answer, or NULL when they are fine.  Looked at as soon as the
+ * headers are in, before any body is read, as each of these lets a proxy
+ * in front and this server disagree on where the request ends and the
+ * next one starts (RFC 9112, sections 3.2, 5.1 and 6), or on who asks.
+ * libmicrohttpd checks none of them:
+ *
+ * - It keeps a field name with a blank in it or before its colon, so
+ *   "Transfer-Encoding : chunked" is a field called "Transfer-Encoding "
+ *   that frames nothing, where a lenient proxy reads a chunked body.
+ * - It reads any Transfer-Encoding but chunked as a body that lasts until
+ *   the connection ends.
+ * - It takes the first of two Content-Length fields, of one beside
+ *   Transfer-Encoding, and of two Authorization or Host fields.
+ * - It takes an HTTP/1.1 request without Host, which names no server.
+ */
+static const char *
+refuse_request(struct MHD_Connection *conn, const char *version,
+               enum wenda_err *rc)
 {
-    struct header_count c = {name, 0};
+    struct header_scan s;
+    int http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 
-    (void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
-    return c.n;
+    memset(&s, 0, sizeof(s));
+    (void)MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &s);
+    *rc = WENDA_ERR_INVALID;
+    if (s.bad_names > 0)
+        return "a header field name is empty or holds a blank (no space "
+               "or tab may come before the colon)";
+    if (s.hosts > 1 || (s.hosts == 0 && !http10))
+        return "send one Host header";
+    if (s.lengths > 1 || s.codings > 1 || (s.lengths == 1 && s.codings > 0))
+        return "send one Content-Length header, or one Transfer-Encoding "
+               "alone";
+    if (s.codings > 0 && http10)
+        return "HTTP/1.0 has no Transfer-Encoding; send Content-Length";
+    if (s.codings > 0 && strcasecmp(s.coding, "chunked") != 0) {
+        *rc = WENDA_ERR_NOT_IMPLEMENTED;
+        return "the only Transfer-Encoding understood is chunked";
+    }
+    if (s.authorizations > 1)
+        return "send one Authorization header, not several";
+    return NULL;
 }
 
 /*
- * Returns why the request is ambiguous, or NULL when it is not.  Two
- * Content-Length fields, or one beside Transfer-Encoding, let a proxy and
- * this server disagree on where the body ends and the next request starts
- * (RFC 9112, section 6.3); two Authorization fields, on whose token counts.
- * libmicrohttpd takes the first of each and says nothing.
+ * Answers rc with why as a problem that closes the connection: where the
+ * refused request ends is in doubt, so nothing after it is read.
  */
-static const char *
-ambiguous_request(struct MHD_Connection *conn)
+static enum MHD_Result
+refuse(struct server *srv, struct MHD_Connection *conn, const char *method,
+       const struct request *r, enum wenda_err rc, const char *why)
 {
-    unsigned int lengths =
-        header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    struct api_response res;
 
-    if (lengths > 1 ||
-        (lengths == 1 &&
-         header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0))
-        return "send one Content-Length header, or Transfer-Encoding "
-               "alone";
-    if (header_count(conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1)
-        return "send one Authorization header, not several";
-    return NULL;
+    watch_arm(conn, 0);     /* as much of the request as will be read */
+    memset(&res, 0, sizeof(res));
+    res.route = srv->nroutes;
+    api_problem(&res, rc, why, NULL);
+    res.headers[0].name = MHD_HTTP_HEADER_CONNECTION;
+    res.headers[0].value = strdup("close");
+    res.nheaders = res.headers[0].value != NULL ? 1 : 0;
+    return send_response(conn, method, r, &res);
 }
 
 static int
@@ -884,9 +930,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     struct arg_ctx args = {conn};
     const char *why;
 
-    (void)version;
     (void)upload_data;
     if (r == NULL) {
+        enum wenda_err rc;
+
         r = calloc(1, sizeof(*r));
         if (r == NULL)
             return MHD_NO;
@@ -895,6 +942,10 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         (void)snprintf(r->path, sizeof(r->path), "%s", url);
         metrics_request_begin();
         *con_cls = r;
+        /* Refused with the headers, before any body is read: a body
+         * framed in a way libmicrohttpd misreads is never read at all. */
+        if ((why = refuse_request(conn, version, &rc)) != NULL)
+            return refuse(srv, conn, method, r, rc, why);
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
@@ -933,16 +984,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         res.route = srv->nroutes;
         api_problem(&res, WENDA_ERR_TOO_LARGE, "the request body is larger "
                     "than this server accepts", NULL);
-        return send_response(conn, method, r, &res);
-    }
-    if ((why = ambiguous_request(conn)) != NULL) {
-        memset(&res, 0, sizeof(res));
-        res.route = srv->nroutes;
-        api_problem(&res, WENDA_ERR_INVALID, why, NULL);
-        /* Where this request ended is in doubt, so the connection ends. */
-        res.headers[0].name = MHD_HTTP_HEADER_CONNECTION;
-        res.headers[0].value = strdup("close");
-        res.nheaders = res.headers[0].value != NULL ? 1 : 0;
         return send_response(conn, method, r, &res);
     }
     req.method = method;

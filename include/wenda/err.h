@@ -30,6 +30,7 @@ enum wenda_err {
     WENDA_ERR_PRECONDITION,   /* If-Match names another version */
     WENDA_ERR_PRECONDITION_REQUIRED, /* a write without If-Match */
     WENDA_ERR_MEDIA_TYPE,     /* a body of the wrong Content-Type */
+    WENDA_ERR_NOT_IMPLEMENTED, /* a request feature the server cannot do */
     WENDA_ERR__COUNT
 };
 
