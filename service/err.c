@@ -40,6 +40,9 @@ static const struct err_row err_table[] = {
                               "Unsupported Media Type", 415},
     [WENDA_ERR_NOT_IMPLEMENTED] = {"not-implemented", "Not Implemented",
                                    501},
+    [WENDA_ERR_URI_TOO_LONG] = {"uri-too-long", "URI Too Long", 414},
+    [WENDA_ERR_HEADERS_TOO_LARGE] = {"header-fields-too-large",
+                                     "Request Header Fields Too Large", 431},
 };
 
 static_assert(sizeof(err_table) / sizeof(err_table[0]) == WENDA_ERR__COUNT,

@@ -116,6 +116,52 @@ struct watchdog {
 #define FD_RESERVE 64
 #define FD_PER_THREAD 8
 
+/*
+ * libmicrohttpd 0.9.75 holds a request's line and header fields in a
+ * memory pool of POOL_BYTES per connection: the bytes as read, and beside
+ * them one record per header field and query parameter (a struct
+ * MHD_HTTP_Header, 56 bytes on LP64, rounded up to the pool's 16-byte
+ * alignment: FIELD_BYTES).  The answer's status line and headers are
+ * written into what is left of the same pool.  Three ways this went wrong,
+ * found by measuring with raw sockets:
+ *
+ * - The query parameters are split into records right after the request
+ *   line is in.  When they do not fit (about 480 "a=1" parameters), it
+ *   queues a 431 but then carries on reading headers into a buffer it has
+ *   just freed, so the 431 is never sent and the client waits for the idle
+ *   timeout.  A bigger pool does not help: two bytes ("a&") of request
+ *   line make a 64-byte record, and the line may grow to fill the pool.
+ * - A request that fits the pool with less room left than an answer needs
+ *   gets no answer: the connection just closes.
+ * - Past the pool it answers 414 or 431 itself, with a small HTML page.
+ *
+ * So check_target() looks at the request line before libmicrohttpd splits
+ * it (MHD_OPTION_URI_LOG_CALLBACK): a target of more than TARGET_MAX bytes
+ * or more than PARAMS_MAX parameters loses its query, in place, so that
+ * nothing is split, and is answered 414 when the headers are in; a line
+ * that leaves less than TARGET_ROOM of the pool is left to libmicrohttpd's
+ * own 431 instead.  Then a request head (line and header fields) that
+ * costs more than HEAD_MAX, records counted, is answered 431; within it,
+ * a quarter of the pool is left for any answer.  The limits are far above
+ * what the API needs (a search's q has at most 256 bytes).
+ *
+ * Header fields that fill the pool to within about 200 bytes still get no
+ * answer (measured: one field of 32295 to 32498 bytes, or 433 to 435
+ * short ones): no answer fits in what they leave, libmicrohttpd calls no
+ * code of ours while it reads them, and it offers no way to free pool
+ * memory before answering.  The connection closes at once, so nothing is
+ * held.  A larger pool only moves that band, and costs: libmicrohttpd
+ * zeroes the whole pool before each request of a keep-alive connection.
+ */
+#define XSTR(x) #x
+#define STR(x) XSTR(x)
+#define POOL_BYTES ((size_t)32 * 1024)
+#define FIELD_BYTES 64
+#define TARGET_MAX 16384
+#define PARAMS_MAX 100
+#define HEAD_MAX ((size_t)24 * 1024)
+#define TARGET_ROOM 2048
+
 struct server {
     const struct http_config *cfg;
     struct watchdog dog;
@@ -788,6 +834,70 @@ refuse_request(struct MHD_Connection *conn, const char *version,
     return NULL;
 }
 
+/* The *con_cls that check_target() gives a request whose target is
+ * refused: the access handler answers it 414. */
+static char target_refused;
+
+/*
+ * libmicrohttpd's URI log callback: runs when the request line is in,
+ * before libmicrohttpd splits the query into parameters.  Returns
+ * &target_refused, after cutting the query off in place (uri points into
+ * libmicrohttpd's own buffer, which holds the line and may be written),
+ * when the target has more than TARGET_MAX bytes or more than PARAMS_MAX
+ * parameters; NULL otherwise.
+ */
+static void *
+check_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const char *query, *p;
+    size_t params = 0, n;
+
+    (void)cls;
+    if (uri == NULL)
+        return NULL;
+    query = strchr(uri, '?');
+    if (query != NULL && query[1] != '\0')
+        for (params = 1, p = query + 1; (p = strchr(p, '&')) != NULL; p++)
+            params++;
+    n = strlen(uri);
+    if (n <= TARGET_MAX && params <= PARAMS_MAX)
+        return NULL;
+    if (query != NULL)
+        ((char *)(uintptr_t)query)[1] = '\0';
+    /* A line this long leaves too little of the pool for the headers and
+     * an answer: fill the rest, so that libmicrohttpd's first header
+     * record fails and it answers 431 itself, which it can always do. */
+    if (n > POOL_BYTES - TARGET_ROOM)
+        while (MHD_set_connection_value(conn, MHD_FOOTER_KIND, "", "") ==
+               MHD_YES)
+            ;
+    return &target_refused;
+}
+
+/*
+ * Returns what the request's head costs in libmicrohttpd's pool: its
+ * bytes, a copy of its Cookie header (libmicrohttpd splits one), and
+ * FIELD_BYTES per header field, cookie and query parameter.
+ */
+static size_t
+head_bytes(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int fields = MHD_get_connection_values(
+        conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL,
+        NULL);
+    const char *cookie = NULL;
+    size_t cookie_len = 0;
+
+    (void)MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND,
+                                        MHD_HTTP_HEADER_COOKIE,
+                                        strlen(MHD_HTTP_HEADER_COOKIE),
+                                        &cookie, &cookie_len);
+    return (ci != NULL ? ci->header_size : 0) + cookie_len +
+           (fields > 0 ? (size_t)fields * FIELD_BYTES : 0);
+}
+
 /*
  * Answers rc with why as a problem that closes the connection: where the
  * refused request ends is in doubt, so nothing after it is read.
@@ -924,7 +1034,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            size_t *upload_data_size, void **con_cls)
 {
     struct server *srv = cls;
-    struct request *r = *con_cls;
+    int long_target = *con_cls == &target_refused;
+    struct request *r = long_target ? NULL : *con_cls;
     struct api_response res;
     struct api_request req;
     struct arg_ctx args = {conn};
@@ -944,6 +1055,15 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         *con_cls = r;
         /* Refused with the headers, before any body is read: a body
          * framed in a way libmicrohttpd misreads is never read at all. */
+        if (long_target)
+            return refuse(srv, conn, method, r, WENDA_ERR_URI_TOO_LONG,
+                          "the request target is longer than "
+                          STR(TARGET_MAX) " bytes or has more than "
+                          STR(PARAMS_MAX) " query parameters");
+        if (head_bytes(conn) > HEAD_MAX)
+            return refuse(srv, conn, method, r, WENDA_ERR_HEADERS_TOO_LARGE,
+                          "the request's header fields are larger than "
+                          "this server accepts");
         if ((why = refuse_request(conn, version, &rc)) != NULL)
             return refuse(srv, conn, method, r, rc, why);
         return MHD_YES;
@@ -1024,8 +1144,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
 
     (void)toe;
-    if (r == NULL)
+    if (r == NULL || *con_cls == &target_refused) {
+        *con_cls = NULL;
         return;
+    }
     /* A kept-alive connection's next request has as long again. */
     watch_arm(conn, srv->dog.timeout_ms);
     metrics_request_end();
@@ -1267,7 +1389,8 @@ http_serve(const struct http_config *cfg)
         MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES,
+        MHD_OPTION_URI_LOG_CALLBACK, check_target, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
