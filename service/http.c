@@ -80,7 +80,8 @@
 
 struct request {
     char id[68];                /* X-Request-Id: the client's, or ours */
-    char path[256];             /* for the access log */
+    const char *path;           /* for the access log: libmicrohttpd's
+                                 * url, valid until the request ends */
     struct buf body;            /* the upload, up to max_body */
     size_t body_bytes;
     int too_large;
@@ -566,17 +567,26 @@ accepts_gzip(struct MHD_Connection *conn)
     return g != NULL && strncmp(g + 4, ";q=0", 4) != 0;
 }
 
+/* Bytes of a path or parameter name that the access log keeps. */
+#define LOG_NAME_MAX 255
+
+/* The query part of an access log line under construction. */
+struct log_query {
+    struct buf *b;
+    int cut;                    /* a name was cut at LOG_NAME_MAX */
+};
+
 static enum MHD_Result
 add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
                const char *value)
 {
-    struct buf *b = cls;
+    struct log_query *q = cls;
 
     (void)kind;
     (void)value;   /* values may be secrets: never logged */
-    if (b->n > 0 && b->p[b->n - 1] != '[')
-        buf_add(b, ",", 1);
-    buf_add_json(b, key);
+    if (q->b->n > 0 && q->b->p[q->b->n - 1] != '[')
+        buf_add(q->b, ",", 1);
+    q->cut |= buf_add_json_max(q->b, key, LOG_NAME_MAX);
     return MHD_YES;
 }
 
@@ -584,15 +594,21 @@ add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
  * Writes the access log line of an answered request: one JSON object on
  * one line, written with one write(2) so lines never interleave.  Query
  * parameters appear by name only; the Authorization header never does.
+ * The line is valid JSON and UTF-8 whatever the request held (see
+ * buf_add_json()); a path or parameter name longer than LOG_NAME_MAX
+ * bytes is cut between two characters, and "path_truncated" or
+ * "query_truncated" is then true.
  */
 static void
 access_log(struct MHD_Connection *conn, const char *method,
            const struct request *req, unsigned int status, size_t bytes)
 {
     struct buf b = {0};
+    struct log_query q = {&b, 0};
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
+    int path_cut;
 
     (void)gmtime_r(&now, &tm);
     (void)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -601,11 +617,17 @@ access_log(struct MHD_Connection *conn, const char *method,
     buf_adds(&b, ",\"method\":");
     buf_add_json(&b, method);
     buf_adds(&b, ",\"path\":");
-    buf_add_json(&b, req->path);
+    path_cut = buf_add_json_max(&b, req->path ? req->path : "",
+                                LOG_NAME_MAX);
+    if (path_cut)
+        buf_adds(&b, ",\"path_truncated\":true");
     buf_adds(&b, ",\"query\":[");
     (void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
-                                    add_query_name, &b);
-    buf_addf(&b, "],\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
+                                    add_query_name, &q);
+    buf_adds(&b, "]");
+    if (q.cut)
+        buf_adds(&b, ",\"query_truncated\":true");
+    buf_addf(&b, ",\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
              bytes, usec_since(&req->start));
     if (!buf_failed(&b))
         (void)!write(STDERR_FILENO, b.p, b.n);
@@ -1050,7 +1072,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
             return MHD_NO;
         (void)clock_gettime(CLOCK_MONOTONIC, &r->start);
         request_id(conn, r->id);
-        (void)snprintf(r->path, sizeof(r->path), "%s", url);
+        r->path = url;
         metrics_request_begin();
         *con_cls = r;
         /* Refused with the headers, before any body is read: a body

@@ -15,6 +15,7 @@
 #include <zlib.h>
 
 #include "harness.h"
+#include "wenda/content.h"
 
 #define HDR http_header_or_empty
 
@@ -234,6 +235,145 @@ Test(e2e_edge, access_log_has_one_line_per_request_without_query_values)
     cr_assert_eq(json_array_size(q), 2);
     cr_assert_str_eq(json_string_value(json_array_get(q, 0)), "q");
     json_decref(doc);
+}
+
+/*
+ * Checks every line of srv's log: each is valid UTF-8, and each access log
+ * line (one that starts with '{') a JSON object.  Returns how many access
+ * log lines there are; the one whose id is find (or NULL) goes to *found
+ * as a new reference.
+ */
+static size_t
+check_log_lines(const char *find, json_t **found)
+{
+    FILE *f = fopen(srv.log_path, "rb");
+    char *line = NULL;
+    size_t cap = 0, lines = 0;
+    ssize_t n;
+
+    cr_assert_not_null(f);
+    if (found != NULL)
+        *found = NULL;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        json_error_t err;
+        json_t *doc;
+        const char *id;
+        size_t bad = 0;
+
+        cr_expect(wenda_utf8_valid(line, (size_t)n, &bad),
+                  "a log line is not UTF-8 at byte %zu: %s", bad, line);
+        if (line[0] != '{')
+            continue;
+        lines++;
+        doc = json_loadb(line, (size_t)n, 0, &err);
+        cr_expect(json_is_object(doc), "an access log line is not JSON "
+                  "(%s at %d): %s", err.text, err.position, line);
+        id = json_string_value(json_object_get(doc, "id"));
+        if (find != NULL && found != NULL && id != NULL &&
+            strcmp(id, find) == 0)
+            *found = json_incref(doc);
+        json_decref(doc);
+    }
+    free(line);
+    (void)fclose(f);
+    return lines;
+}
+
+/* Sends raw with X-Request-Id: id and returns the access log line of it. */
+static json_t *
+logged(const char *method, const char *target, const char *id)
+{
+    char raw[4096], buf[8192];
+    json_t *doc = NULL;
+
+    (void)snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: x\r\n"
+                   "X-Request-Id: %s\r\nConnection: close\r\n\r\n",
+                   method, target, id);
+    cr_assert_gt(http_raw(&srv, raw, buf, sizeof(buf)), 0, "%s", raw);
+    (void)check_log_lines(id, &doc);
+    cr_assert_not_null(doc, "no access log line for %s", target);
+    return doc;
+}
+
+Test(e2e_edge, access_log_lines_are_json_and_utf8_whatever_the_request)
+{
+    const char *const args[] = {"--access-log", "on", NULL};
+    static const char *const hostile[] = {
+        "/v1/topics/%ff%fe",
+        "/v1/topics/\xff\xfe",
+        "/v1/topics/%c0%af",
+        "/v1/topics/%c0%80",
+        "/v1/topics/%ed%a0%80",          /* a surrogate */
+        "/v1/topics/%f4%90%80%80",       /* past U+10FFFF */
+        "/v1/topics/%e6%ad",             /* a character cut short */
+        "/v1/topics/%01%1f%7f%09%0a%0d",
+        "/v1/topics/%22%5c%22%5c%5cu0041",
+        "/v1/search?%ff=1&a%22b%5c=2&%e6%ad=3&%c0%80",
+    };
+    char target[2048], id[32];
+    const char *path, *name;
+    json_t *doc, *q;
+    size_t i, sent, len;
+
+    harness_start_or_fail(&srv, args);
+    sent = check_log_lines(NULL, NULL);   /* the harness's GET /healthz */
+    for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+        (void)snprintf(id, sizeof(id), "hostile-%zu", i);
+        doc = logged("GET", hostile[i], id);
+        sent++;
+        json_decref(doc);
+    }
+    /* Bytes that are not UTF-8 are logged as \u00XX, the code point of
+     * the same number: %ff%fe reads back as U+00FF U+00FE. */
+    doc = logged("GET", "/v1/topics/%ff%fe", "ff-fe");
+    sent++;
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "path")),
+                     "/v1/topics/\xc3\xbf\xc3\xbe");
+    json_decref(doc);
+    /* A long path is cut between two characters, and says so. */
+    len = (size_t)snprintf(target, sizeof(target), "/v1/topics/");
+    for (i = 0; i < 100; i++)
+        len += (size_t)snprintf(target + len, sizeof(target) - len,
+                                "%%E6%%AD%%BB");   /* 死, 3 bytes */
+    doc = logged("GET", target, "long-path");
+    sent++;
+    path = json_string_value(json_object_get(doc, "path"));
+    cr_assert_not_null(path);
+    cr_assert_lt(strlen(path), 311);
+    cr_assert_eq((strlen(path) - 11) % 3, 0, "cut inside a character: %s",
+                 path);
+    cr_assert(json_is_true(json_object_get(doc, "path_truncated")));
+    json_decref(doc);
+    /* So is a long query parameter name. */
+    len = (size_t)snprintf(target, sizeof(target), "/v1/search?q=gil&x");
+    for (i = 0; i < 100; i++)
+        len += (size_t)snprintf(target + len, sizeof(target) - len,
+                                "%%E6%%AD%%BB");
+    doc = logged("GET", target, "long-name");
+    sent++;
+    q = json_object_get(doc, "query");
+    cr_assert_eq(json_array_size(q), 2);
+    name = json_string_value(json_array_get(q, 1));
+    cr_assert_not_null(name);
+    cr_assert_lt(strlen(name), 300);
+    cr_assert_eq((strlen(name) - 1) % 3, 0, "cut inside a character: %s",
+                 name);
+    cr_assert(json_is_true(json_object_get(doc, "query_truncated")));
+    json_decref(doc);
+    /* A short path is whole, and not marked. */
+    doc = logged("GET", "/v1/topics/%E6%AD%BB", "short");
+    sent++;
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "path")),
+                     "/v1/topics/\xe6\xad\xbb");
+    cr_assert_null(json_object_get(doc, "path_truncated"));
+    cr_assert_null(json_object_get(doc, "query_truncated"));
+    json_decref(doc);
+    /* A method that is not UTF-8 either. */
+    doc = logged("G\xff\xc0T", "/healthz", "odd-method");
+    sent++;
+    json_decref(doc);
+    cr_assert_eq(check_log_lines(NULL, NULL), sent, "an access log line "
+                 "is missing");
 }
 
 Test(e2e_edge, serves_https_with_the_given_key_pair)
