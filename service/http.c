@@ -54,6 +54,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -1292,6 +1293,27 @@ read_pem(const char *path, const char *what)
     return p;
 }
 
+int
+http_tls_priorities_check(const char *priorities, const char **bad)
+{
+    gnutls_priority_t p;
+    const char *at = NULL;
+    const unsigned int *versions;
+    int n;
+
+    if (gnutls_priority_init(&p, priorities, &at) != GNUTLS_E_SUCCESS) {
+        *bad = at != NULL ? at : priorities;
+        return -1;
+    }
+    n = gnutls_priority_protocol_list(p, &versions);
+    gnutls_priority_deinit(p);
+    if (n <= 0) {
+        *bad = priorities;
+        return -1;
+    }
+    return 0;
+}
+
 static void
 free_pem(char *p)
 {
@@ -1315,7 +1337,7 @@ http_serve(const struct http_config *cfg)
                          MHD_ALLOW_SUSPEND_RESUME;
     char msg[512], key_path[4096];
     char *tls_cert = NULL, *tls_key = NULL;
-    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
     sigset_t set;
     size_t i;
     long left;
@@ -1368,7 +1390,14 @@ http_serve(const struct http_config *cfg)
                                          tls_cert};
         tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                          tls_key};
-        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        /* libmicrohttpd's own default is GnuTLS's NORMAL, which takes
+         * TLS 1.0 and RSA key transport. */
+        tls[2] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0,
+            (void *)(uintptr_t)(cfg->tls_priorities != NULL
+                                    ? cfg->tls_priorities
+                                    : HTTP_TLS_PRIORITIES_DEFAULT)};
+        tls[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);

@@ -376,6 +376,23 @@ Test(e2e_edge, access_log_lines_are_json_and_utf8_whatever_the_request)
                  "is missing");
 }
 
+/* Makes a self-signed certificate for 127.0.0.1 in a new directory dir
+ * (a mkdtemp() template), its files named into cert and key. */
+static void
+make_cert(char *dir, char cert[256], char key[256])
+{
+    char cmd[1024];
+
+    cr_assert_not_null(mkdtemp(dir));
+    (void)snprintf(cert, 256, "%s/cert.pem", dir);
+    (void)snprintf(key, 256, "%s/key.pem", dir);
+    (void)snprintf(cmd, sizeof(cmd),
+                   "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
+                   "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                   "-keyout %s -out %s >/dev/null 2>&1", key, cert);
+    cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
+}
+
 Test(e2e_edge, serves_https_with_the_given_key_pair)
 {
     char dir[] = "/tmp/wenda-tls-XXXXXX", cmd[1024], cert[256], key[256];
@@ -383,14 +400,7 @@ Test(e2e_edge, serves_https_with_the_given_key_pair)
     struct http_reply r;
     char raw[4096];
 
-    cr_assert_not_null(mkdtemp(dir));
-    (void)snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-    (void)snprintf(key, sizeof(key), "%s/key.pem", dir);
-    (void)snprintf(cmd, sizeof(cmd),
-                   "openssl req -x509 -newkey rsa:2048 -nodes -days 2 "
-                   "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
-                   "-keyout %s -out %s >/dev/null 2>&1", key, cert);
-    cr_assert_eq(system(cmd), 0, "openssl could not make a certificate");
+    make_cert(dir, cert, key);
     harness_start_or_fail(&srv, args);
     cr_assert_eq(strncmp(srv.base_url, "https://", 8), 0);
     /* libcurl verifies the certificate against cert.pem. */
@@ -406,6 +416,89 @@ Test(e2e_edge, serves_https_with_the_given_key_pair)
     harness_stop(&srv);
     (void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
     (void)system(cmd);
+}
+
+/*
+ * GETs /healthz from srv over HTTPS with libcurl (OpenSSL) held to the
+ * TLS versions in version (CURL_SSLVERSION_* with a MAX) and the OpenSSL
+ * cipher list ciphers; returns curl's result, CURLE_OK for a 200.
+ * "@SECLEVEL=0" in ciphers lets OpenSSL itself offer TLS 1.0 and 1.1, so
+ * that a refusal is the server's.
+ */
+static CURLcode
+tls_get(long version, const char *ciphers)
+{
+    char url[128];
+    CURL *h = curl_easy_init();
+    CURLcode rc;
+    long status = 0;
+
+    cr_assert_not_null(h);
+    (void)snprintf(url, sizeof(url), "%s/healthz", srv.base_url);
+    (void)curl_easy_setopt(h, CURLOPT_URL, url);
+    (void)curl_easy_setopt(h, CURLOPT_CAINFO, srv.cainfo);
+    (void)curl_easy_setopt(h, CURLOPT_SSLVERSION, version);
+    (void)curl_easy_setopt(h, CURLOPT_SSL_CIPHER_LIST, ciphers);
+    (void)curl_easy_setopt(h, CURLOPT_TIMEOUT, 10L);
+    (void)curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+    rc = curl_easy_perform(h);
+    if (rc == CURLE_OK) {
+        (void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        cr_assert_eq(status, 200);
+    }
+    curl_easy_cleanup(h);
+    return rc;
+}
+
+#define TLS10 (CURL_SSLVERSION_TLSv1_0 | CURL_SSLVERSION_MAX_TLSv1_0)
+#define TLS11 (CURL_SSLVERSION_TLSv1_1 | CURL_SSLVERSION_MAX_TLSv1_1)
+#define TLS12 (CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2)
+#define TLS13 (CURL_SSLVERSION_TLSv1_3 | CURL_SSLVERSION_MAX_TLSv1_3)
+/* TLS 1.2 suites whose key exchange is RSA: no forward secrecy. */
+#define RSA_KX "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA:AES256-SHA"
+
+Test(e2e_edge, https_takes_tls_1_2_and_1_3_with_forward_secrecy_only)
+{
+    char dir[] = "/tmp/wenda-tls-XXXXXX", cert[256], key[256], cmd[300];
+    const char *args[] = {"--tls-cert", cert, "--tls-key", key, NULL};
+    const char *normal[] = {"--tls-cert", cert, "--tls-key", key,
+                            "--tls-priorities", "NORMAL", NULL};
+
+    make_cert(dir, cert, key);
+    harness_start_or_fail(&srv, args);
+    cr_expect_neq(tls_get(TLS10, "DEFAULT@SECLEVEL=0"), CURLE_OK,
+                  "TLS 1.0 was taken");
+    cr_expect_neq(tls_get(TLS11, "DEFAULT@SECLEVEL=0"), CURLE_OK,
+                  "TLS 1.1 was taken");
+    cr_expect_neq(tls_get(TLS12, RSA_KX), CURLE_OK,
+                  "RSA key exchange was taken");
+    cr_expect_eq(tls_get(TLS12, "DEFAULT"), CURLE_OK, "TLS 1.2");
+    cr_expect_eq(tls_get(TLS13, "DEFAULT"), CURLE_OK, "TLS 1.3");
+    harness_stop(&srv);
+
+    /* The same client gets through when the server allows it: the
+     * refusals above were the server's, not OpenSSL's. */
+    harness_start_or_fail(&srv, normal);
+    cr_expect_eq(tls_get(TLS10, "DEFAULT@SECLEVEL=0"), CURLE_OK,
+                 "TLS 1.0 under NORMAL");
+    cr_expect_eq(tls_get(TLS12, RSA_KX), CURLE_OK,
+                 "RSA key exchange under NORMAL");
+    harness_stop(&srv);
+    (void)snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    (void)system(cmd);
+}
+
+Test(e2e_edge, an_invalid_tls_priority_string_is_a_usage_error)
+{
+    static const char *const args[] = {"serve", "--tls-priorities",
+                                       "NORMAL:+VERS-TLS9.9", NULL};
+    struct harness_run_result res;
+
+    cr_assert_eq(harness_run(args, 10, &res), 0);
+    cr_expect_eq(res.status, 2, "%d %s", res.status, res.err);
+    cr_expect_not_null(strstr(res.err, "--tls-priorities"), "%s", res.err);
+    cr_expect_not_null(strstr(res.err, "+VERS-TLS9.9"), "%s", res.err);
+    harness_run_cleanup(&res);
 }
 
 Test(e2e_edge, bad_edge_options_are_usage_errors)
