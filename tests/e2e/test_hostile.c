@@ -6,13 +6,16 @@
  * headers) and the one status it must get.  The rows cover malformed and
  * wrongly typed JSON, bodies past --max-body, deep nesting, invalid UTF-8
  * and NUL bytes in each part of a request, oversized request lines and
- * headers, methods, path tricks, FTS5 syntax in a search, bad limits and
+ * headers, header names and transfer codings that frame a body in doubt,
+ * Host, methods, path tricks, FTS5 syntax in a search, bad limits and
  * cursors, and every way a token can be wrong.  Each answer is checked the
- * same way: the listed status, nothing 5xx, an answer within the row's
- * timeout, and every 4xx a problem document (RFC 9457) whose status is the
- * HTTP status.  Around the table the export and SQLite's integrity check
- * must not change, and afterwards the server must still be running and
- * answering.
+ * same way: the listed status, nothing 5xx unless listed (501), an answer
+ * within the row's timeout, every 4xx and listed 5xx a problem document
+ * (RFC 9457) whose status is the HTTP status, and where the row says so a
+ * closed connection.  Around the table the export and SQLite's integrity
+ * check must not change, and afterwards the server must still be running
+ * and answering.  Tests beside the table replay a smuggled request whole,
+ * and send request lines and header sets of every size.
  *
  * A few answers come from libmicrohttpd itself, before wenda sees the
  * request, and cannot be shaped: those rows say so.
