@@ -4,7 +4,7 @@
 FROM debian:12-slim AS build
 RUN apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
+      build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev \
       libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
       libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev zlib1g-dev \
       clang libclang-rt-14-dev && \

@@ -19,14 +19,15 @@ CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
 
-PKGS      := libmicrohttpd sqlite3 jansson libsodium yaml-0.1 libutf8proc \
-             opencc icu-i18n icu-uc zlib libcmark
+PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
+             libutf8proc opencc icu-i18n icu-uc zlib libcmark
 TEST_PKGS := criterion libcurl
 
 # Debian packages: what building, testing and linting need.  Keep this list,
 # .ci/run and the Dockerfile in step.
-APT_BUILD := build-essential pkg-config libmicrohttpd-dev libsqlite3-dev \
-             libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
+APT_BUILD := build-essential pkg-config libmicrohttpd-dev libgnutls28-dev \
+             libsqlite3-dev libjansson-dev libsodium-dev libyaml-dev \
+             libutf8proc-dev \
              libopencc-dev libopencc-data libicu-dev libstemmer-dev \
              zlib1g-dev \
              libcmark-dev
@@ -191,8 +192,9 @@ eval: deps all $(BUILD)/tests/wenda-eval
 # with its headers and libwenda.pc, and the content it imports into a new
 # database.  The migrations are compiled in, so they are not installed.
 DESTDIR ?=
-# The core's own dependencies; libmicrohttpd and zlib are the server's.
-PC_REQUIRES := $(filter-out libmicrohttpd zlib,$(PKGS))
+# The core's own dependencies; libmicrohttpd, gnutls and zlib are the
+# server's.
+PC_REQUIRES := $(filter-out libmicrohttpd gnutls zlib,$(PKGS))
 
 .PHONY: install pkgconfig-check FORCE
 FORCE:

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wenda/content.h"
+
 static int
 grow(struct buf *b, size_t need)
 {
@@ -73,17 +75,17 @@ buf_addf(struct buf *b, const char *fmt, ...)
     b->n += (size_t)len;
 }
 
-void
-buf_add_json(struct buf *b, const char *s)
+/* Appends n bytes of UTF-8 text, with '"', '\\' and controls escaped. */
+static void
+add_json_text(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s;
+    const char *run = s, *end = s + n;
 
-    buf_add(b, "\"", 1);
-    for (; *s != '\0'; s++) {
+    for (; s < end; s++) {
         unsigned char c = (unsigned char)*s;
         char esc[7];
-        size_t n = 2;
+        size_t k = 2;
 
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
@@ -102,13 +104,48 @@ buf_add_json(struct buf *b, const char *s)
             esc[3] = '0';
             esc[4] = hex[c >> 4];
             esc[5] = hex[c & 15];
-            n = 6;
+            k = 6;
             break;
         }
-        buf_add(b, esc, n);
+        buf_add(b, esc, k);
     }
     buf_add(b, run, (size_t)(s - run));
+}
+
+int
+buf_add_json_max(struct buf *b, const char *s, size_t max)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t n = strlen(s), i = 0, ok;
+    int cut = n > max;
+
+    if (cut) {
+        /* Not inside a character: s[n] must not continue one. */
+        n = max;
+        while (n > 0 && max - n < 3 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
     buf_add(b, "\"", 1);
+    while (i < n) {
+        if (wenda_utf8_valid(s + i, n - i, &ok))
+            ok = n - i;
+        add_json_text(b, s + i, ok);
+        i += ok;
+        if (i < n) {
+            unsigned char c = (unsigned char)s[i++];
+            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+
+            buf_add(b, esc, sizeof(esc));
+        }
+    }
+    buf_add(b, "\"", 1);
+    return cut;
+}
+
+void
+buf_add_json(struct buf *b, const char *s)
+{
+    (void)buf_add_json_max(b, s, (size_t)-1);
 }
 
 int

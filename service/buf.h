@@ -30,10 +30,20 @@ void buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
- * Appends s (UTF-8, NUL-terminated) as a JSON string: in double quotes,
- * with '"', '\\' and control characters escaped.
+ * Appends the C string s as a JSON string: in double quotes, with '"',
+ * '\\' and control characters escaped.  A byte of s that is not part of
+ * valid UTF-8 (see wenda_utf8_valid()) becomes \u00XX, XX its value, so
+ * that the output is always valid JSON and UTF-8 and the byte can be told:
+ * 0xFF reads back as U+00FF, which valid input carries as the two bytes
+ * C3 BF, never as an escape.
  */
 void buf_add_json(struct buf *b, const char *s);
+
+/*
+ * buf_add_json() of at most max bytes of s, cut before a character that
+ * would not fit whole.  Returns 1 when s was cut, else 0.
+ */
+int buf_add_json_max(struct buf *b, const char *s, size_t max);
 
 /* Returns 1 when an append has failed since the last buf_reset(). */
 int buf_failed(const struct buf *b);

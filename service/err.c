@@ -38,6 +38,11 @@ static const struct err_row err_table[] = {
                                          "Precondition Required", 428},
     [WENDA_ERR_MEDIA_TYPE] = {"unsupported-media-type",
                               "Unsupported Media Type", 415},
+    [WENDA_ERR_NOT_IMPLEMENTED] = {"not-implemented", "Not Implemented",
+                                   501},
+    [WENDA_ERR_URI_TOO_LONG] = {"uri-too-long", "URI Too Long", 414},
+    [WENDA_ERR_HEADERS_TOO_LARGE] = {"header-fields-too-large",
+                                     "Request Header Fields Too Large", 431},
     [WENDA_ERR_READ_ONLY] = {"read-only-database", "Read-Only Database",
                              503},
 };

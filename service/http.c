@@ -26,7 +26,10 @@
  * headers are in (we attach a small context), then with body data, then
  * once more with *upload_data_size == 0.  The response is queued only on
  * that last call: queuing it earlier makes libmicrohttpd 0.9.75 close the
- * keep-alive connection, at about four times the cost per request.
+ * keep-alive connection, at about four times the cost per request.  The
+ * exception is a request refused for its header fields (refuse_request()):
+ * its answer is queued on the first call, before any of its body is read,
+ * and closing the connection is what such a request needs.
  *
  * Every 200 answer to a read carries an ETag (a hash of its body), and a
  * request whose If-None-Match names it gets 304 without the body.
@@ -57,6 +60,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <pthread.h>
 #include <semaphore.h>
@@ -83,7 +87,8 @@
 
 struct request {
     char id[68];                /* X-Request-Id: the client's, or ours */
-    char path[256];             /* for the access log */
+    const char *path;           /* for the access log: libmicrohttpd's
+                                 * url, valid until the request ends */
     struct buf body;            /* the upload, up to max_body */
     size_t body_bytes;
     int too_large;
@@ -118,6 +123,52 @@ struct watchdog {
  * shared-memory files. */
 #define FD_RESERVE 64
 #define FD_PER_THREAD 8
+
+/*
+ * libmicrohttpd 0.9.75 holds a request's line and header fields in a
+ * memory pool of POOL_BYTES per connection: the bytes as read, and beside
+ * them one record per header field and query parameter (a struct
+ * MHD_HTTP_Header, 56 bytes on LP64, rounded up to the pool's 16-byte
+ * alignment: FIELD_BYTES).  The answer's status line and headers are
+ * written into what is left of the same pool.  Three ways this went wrong,
+ * found by measuring with raw sockets:
+ *
+ * - The query parameters are split into records right after the request
+ *   line is in.  When they do not fit (about 480 "a=1" parameters), it
+ *   queues a 431 but then carries on reading headers into a buffer it has
+ *   just freed, so the 431 is never sent and the client waits for the idle
+ *   timeout.  A bigger pool does not help: two bytes ("a&") of request
+ *   line make a 64-byte record, and the line may grow to fill the pool.
+ * - A request that fits the pool with less room left than an answer needs
+ *   gets no answer: the connection just closes.
+ * - Past the pool it answers 414 or 431 itself, with a small HTML page.
+ *
+ * So check_target() looks at the request line before libmicrohttpd splits
+ * it (MHD_OPTION_URI_LOG_CALLBACK): a target of more than TARGET_MAX bytes
+ * or more than PARAMS_MAX parameters loses its query, in place, so that
+ * nothing is split, and is answered 414 when the headers are in; a line
+ * that leaves less than TARGET_ROOM of the pool is left to libmicrohttpd's
+ * own 431 instead.  Then a request head (line and header fields) that
+ * costs more than HEAD_MAX, records counted, is answered 431; within it,
+ * a quarter of the pool is left for any answer.  The limits are far above
+ * what the API needs (a search's q has at most 256 bytes).
+ *
+ * Header fields that fill the pool to within about 200 bytes still get no
+ * answer (measured: one field of 32295 to 32498 bytes, or 433 to 435
+ * short ones): no answer fits in what they leave, libmicrohttpd calls no
+ * code of ours while it reads them, and it offers no way to free pool
+ * memory before answering.  The connection closes at once, so nothing is
+ * held.  A larger pool only moves that band, and costs: libmicrohttpd
+ * zeroes the whole pool before each request of a keep-alive connection.
+ */
+#define XSTR(x) #x
+#define STR(x) XSTR(x)
+#define POOL_BYTES ((size_t)32 * 1024)
+#define FIELD_BYTES 64
+#define TARGET_MAX 16384
+#define PARAMS_MAX 100
+#define HEAD_MAX ((size_t)24 * 1024)
+#define TARGET_ROOM 2048
 
 struct server {
     const struct http_config *cfg;
@@ -523,17 +574,26 @@ accepts_gzip(struct MHD_Connection *conn)
     return g != NULL && strncmp(g + 4, ";q=0", 4) != 0;
 }
 
+/* Bytes of a path or parameter name that the access log keeps. */
+#define LOG_NAME_MAX 255
+
+/* The query part of an access log line under construction. */
+struct log_query {
+    struct buf *b;
+    int cut;                    /* a name was cut at LOG_NAME_MAX */
+};
+
 static enum MHD_Result
 add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
                const char *value)
 {
-    struct buf *b = cls;
+    struct log_query *q = cls;
 
     (void)kind;
     (void)value;   /* values may be secrets: never logged */
-    if (b->n > 0 && b->p[b->n - 1] != '[')
-        buf_add(b, ",", 1);
-    buf_add_json(b, key);
+    if (q->b->n > 0 && q->b->p[q->b->n - 1] != '[')
+        buf_add(q->b, ",", 1);
+    q->cut |= buf_add_json_max(q->b, key, LOG_NAME_MAX);
     return MHD_YES;
 }
 
@@ -541,15 +601,21 @@ add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
  * Writes the access log line of an answered request: one JSON object on
  * one line, written with one write(2) so lines never interleave.  Query
  * parameters appear by name only; the Authorization header never does.
+ * The line is valid JSON and UTF-8 whatever the request held (see
+ * buf_add_json()); a path or parameter name longer than LOG_NAME_MAX
+ * bytes is cut between two characters, and "path_truncated" or
+ * "query_truncated" is then true.
  */
 static void
 access_log(struct MHD_Connection *conn, const char *method,
            const struct request *req, unsigned int status, size_t bytes)
 {
     struct buf b = {0};
+    struct log_query q = {&b, 0};
     char stamp[32];
     time_t now = time(NULL);
     struct tm tm;
+    int path_cut;
 
     (void)gmtime_r(&now, &tm);
     (void)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -558,11 +624,17 @@ access_log(struct MHD_Connection *conn, const char *method,
     buf_adds(&b, ",\"method\":");
     buf_add_json(&b, method);
     buf_adds(&b, ",\"path\":");
-    buf_add_json(&b, req->path);
+    path_cut = buf_add_json_max(&b, req->path ? req->path : "",
+                                LOG_NAME_MAX);
+    if (path_cut)
+        buf_adds(&b, ",\"path_truncated\":true");
     buf_adds(&b, ",\"query\":[");
     (void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
-                                    add_query_name, &b);
-    buf_addf(&b, "],\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
+                                    add_query_name, &q);
+    buf_adds(&b, "]");
+    if (q.cut)
+        buf_adds(&b, ",\"query_truncated\":true");
+    buf_addf(&b, ",\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
              bytes, usec_since(&req->start));
     if (!buf_failed(&b))
         (void)!write(STDERR_FILENO, b.p, b.n);
@@ -717,55 +789,162 @@ send_response(struct MHD_Connection *conn, const char *method,
     return ok;
 }
 
-struct header_count {
-    const char *name;
-    unsigned int n;
+/* What refuse_request() needs to know of a request's header fields. */
+struct header_scan {
+    unsigned int bad_names;     /* empty, or with a blank in them */
+    unsigned int hosts, lengths, codings, authorizations;
+    const char *coding;         /* the first Transfer-Encoding (borrowed) */
 };
 
 static enum MHD_Result
-count_header(void *cls, enum MHD_ValueKind kind, const char *key,
-             const char *value)
+scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
+            const char *value)
 {
-    struct header_count *c = cls;
+    struct header_scan *s = cls;
 
     (void)kind;
-    (void)value;
-    if (strcasecmp(key, c->name) == 0)
-        c->n++;
+    if (key[0] == '\0' || key[strcspn(key, " \t")] != '\0')
+        s->bad_names++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        s->hosts++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        s->lengths++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0 &&
+             s->codings++ == 0)
+        s->coding = value;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_AUTHORIZATION) == 0)
+        s->authorizations++;
     return MHD_YES;
 }
 
-/* Returns how many header fields called name the request has. */
-static unsigned int
-header_count(struct MHD_Connection *conn, const char *name)
+/*
+ * Returns why the request's header fields must be refused, with *rc the
+ * code to answer, or NULL when they are fine.  Looked at as soon as the
+ * headers are in, before any body is read, as each of these lets a proxy
+ * in front and this server disagree on where the request ends and the
+ * next one starts (RFC 9112, sections 3.2, 5.1 and 6), or on who asks.
+ * libmicrohttpd checks none of them:
+ *
+ * - It keeps a field name with a blank in it or before its colon, so
+ *   "Transfer-Encoding : chunked" is a field called "Transfer-Encoding "
+ *   that frames nothing, where a lenient proxy reads a chunked body.
+ * - It reads any Transfer-Encoding but chunked as a body that lasts until
+ *   the connection ends.
+ * - It takes the first of two Content-Length fields, of one beside
+ *   Transfer-Encoding, and of two Authorization or Host fields.
+ * - It takes an HTTP/1.1 request without Host, which names no server.
+ */
+static const char *
+refuse_request(struct MHD_Connection *conn, const char *version,
+               enum wenda_err *rc)
 {
-    struct header_count c = {name, 0};
+    struct header_scan s;
+    int http10 = strcmp(version, MHD_HTTP_VERSION_1_0) == 0;
 
-    (void)MHD_get_connection_values(conn, MHD_HEADER_KIND, count_header, &c);
-    return c.n;
+    memset(&s, 0, sizeof(s));
+    (void)MHD_get_connection_values(conn, MHD_HEADER_KIND, scan_header, &s);
+    *rc = WENDA_ERR_INVALID;
+    if (s.bad_names > 0)
+        return "a header field name is empty or holds a blank (no space "
+               "or tab may come before the colon)";
+    if (s.hosts > 1 || (s.hosts == 0 && !http10))
+        return "send one Host header";
+    if (s.lengths > 1 || s.codings > 1 || (s.lengths == 1 && s.codings > 0))
+        return "send one Content-Length header, or one Transfer-Encoding "
+               "alone";
+    if (s.codings > 0 && http10)
+        return "HTTP/1.0 has no Transfer-Encoding; send Content-Length";
+    if (s.codings > 0 && strcasecmp(s.coding, "chunked") != 0) {
+        *rc = WENDA_ERR_NOT_IMPLEMENTED;
+        return "the only Transfer-Encoding understood is chunked";
+    }
+    if (s.authorizations > 1)
+        return "send one Authorization header, not several";
+    return NULL;
+}
+
+/* The *con_cls that check_target() gives a request whose target is
+ * refused: the access handler answers it 414. */
+static char target_refused;
+
+/*
+ * libmicrohttpd's URI log callback: runs when the request line is in,
+ * before libmicrohttpd splits the query into parameters.  Returns
+ * &target_refused, after cutting the query off in place (uri points into
+ * libmicrohttpd's own buffer, which holds the line and may be written),
+ * when the target has more than TARGET_MAX bytes or more than PARAMS_MAX
+ * parameters; NULL otherwise.
+ */
+static void *
+check_target(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    const char *query, *p;
+    size_t params = 0, n;
+
+    (void)cls;
+    if (uri == NULL)
+        return NULL;
+    query = strchr(uri, '?');
+    if (query != NULL && query[1] != '\0')
+        for (params = 1, p = query + 1; (p = strchr(p, '&')) != NULL; p++)
+            params++;
+    n = strlen(uri);
+    if (n <= TARGET_MAX && params <= PARAMS_MAX)
+        return NULL;
+    if (query != NULL)
+        ((char *)(uintptr_t)query)[1] = '\0';
+    /* A line this long leaves too little of the pool for the headers and
+     * an answer: fill the rest, so that libmicrohttpd's first header
+     * record fails and it answers 431 itself, which it can always do. */
+    if (n > POOL_BYTES - TARGET_ROOM)
+        while (MHD_set_connection_value(conn, MHD_FOOTER_KIND, "", "") ==
+               MHD_YES)
+            ;
+    return &target_refused;
 }
 
 /*
- * Returns why the request is ambiguous, or NULL when it is not.  Two
- * Content-Length fields, or one beside Transfer-Encoding, let a proxy and
- * this server disagree on where the body ends and the next request starts
- * (RFC 9112, section 6.3); two Authorization fields, on whose token counts.
- * libmicrohttpd takes the first of each and says nothing.
+ * Returns what the request's head costs in libmicrohttpd's pool: its
+ * bytes, a copy of its Cookie header (libmicrohttpd splits one), and
+ * FIELD_BYTES per header field, cookie and query parameter.
  */
-static const char *
-ambiguous_request(struct MHD_Connection *conn)
+static size_t
+head_bytes(struct MHD_Connection *conn)
 {
-    unsigned int lengths =
-        header_count(conn, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+        conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    int fields = MHD_get_connection_values(
+        conn, MHD_HEADER_KIND | MHD_COOKIE_KIND | MHD_GET_ARGUMENT_KIND, NULL,
+        NULL);
+    const char *cookie = NULL;
+    size_t cookie_len = 0;
 
-    if (lengths > 1 ||
-        (lengths == 1 &&
-         header_count(conn, MHD_HTTP_HEADER_TRANSFER_ENCODING) > 0))
-        return "send one Content-Length header, or Transfer-Encoding "
-               "alone";
-    if (header_count(conn, MHD_HTTP_HEADER_AUTHORIZATION) > 1)
-        return "send one Authorization header, not several";
-    return NULL;
+    (void)MHD_lookup_connection_value_n(conn, MHD_HEADER_KIND,
+                                        MHD_HTTP_HEADER_COOKIE,
+                                        strlen(MHD_HTTP_HEADER_COOKIE),
+                                        &cookie, &cookie_len);
+    return (ci != NULL ? ci->header_size : 0) + cookie_len +
+           (fields > 0 ? (size_t)fields * FIELD_BYTES : 0);
+}
+
+/*
+ * Answers rc with why as a problem that closes the connection: where the
+ * refused request ends is in doubt, so nothing after it is read.
+ */
+static enum MHD_Result
+refuse(struct server *srv, struct MHD_Connection *conn, const char *method,
+       const struct request *r, enum wenda_err rc, const char *why)
+{
+    struct api_response res;
+
+    watch_arm(conn, 0);     /* as much of the request as will be read */
+    memset(&res, 0, sizeof(res));
+    res.route = srv->nroutes;
+    api_problem(&res, rc, why, NULL);
+    res.headers[0].name = MHD_HTTP_HEADER_CONNECTION;
+    res.headers[0].value = strdup("close");
+    res.nheaders = res.headers[0].value != NULL ? 1 : 0;
+    return send_response(conn, method, r, &res);
 }
 
 static int
@@ -886,24 +1065,39 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
            size_t *upload_data_size, void **con_cls)
 {
     struct server *srv = cls;
-    struct request *r = *con_cls;
+    int long_target = *con_cls == &target_refused;
+    struct request *r = long_target ? NULL : *con_cls;
     struct api_response res;
     struct api_request req;
     struct arg_ctx args = {conn};
     const char *why;
 
-    (void)version;
     (void)upload_data;
     if (r == NULL) {
+        enum wenda_err rc;
+
         r = calloc(1, sizeof(*r));
         if (r == NULL)
             return MHD_NO;
         (void)clock_gettime(CLOCK_MONOTONIC, &r->start);
         request_id(conn, r->id);
-        (void)snprintf(r->path, sizeof(r->path), "%s", url);
+        r->path = url;
         metrics_request_begin();
         thread_requests++;
         *con_cls = r;
+        /* Refused with the headers, before any body is read: a body
+         * framed in a way libmicrohttpd misreads is never read at all. */
+        if (long_target)
+            return refuse(srv, conn, method, r, WENDA_ERR_URI_TOO_LONG,
+                          "the request target is longer than "
+                          STR(TARGET_MAX) " bytes or has more than "
+                          STR(PARAMS_MAX) " query parameters");
+        if (head_bytes(conn) > HEAD_MAX)
+            return refuse(srv, conn, method, r, WENDA_ERR_HEADERS_TOO_LARGE,
+                          "the request's header fields are larger than "
+                          "this server accepts");
+        if ((why = refuse_request(conn, version, &rc)) != NULL)
+            return refuse(srv, conn, method, r, rc, why);
         return MHD_YES;
     }
     if (*upload_data_size != 0) {
@@ -944,16 +1138,6 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
                     "than this server accepts", NULL);
         return send_response(conn, method, r, &res);
     }
-    if ((why = ambiguous_request(conn)) != NULL) {
-        memset(&res, 0, sizeof(res));
-        res.route = srv->nroutes;
-        api_problem(&res, WENDA_ERR_INVALID, why, NULL);
-        /* Where this request ended is in doubt, so the connection ends. */
-        res.headers[0].name = MHD_HTTP_HEADER_CONNECTION;
-        res.headers[0].value = strdup("close");
-        res.nheaders = res.headers[0].value != NULL ? 1 : 0;
-        return send_response(conn, method, r, &res);
-    }
     req.method = method;
     req.path = url;
     req.path_len = strlen(url);
@@ -992,8 +1176,10 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
 
     (void)toe;
-    if (r == NULL)
+    if (r == NULL || *con_cls == &target_refused) {
+        *con_cls = NULL;
         return;
+    }
     /* A kept-alive connection's next request has as long again. */
     watch_arm(conn, srv->dog.timeout_ms);
     metrics_request_end();
@@ -1118,6 +1304,27 @@ read_pem(const char *path, const char *what)
     return p;
 }
 
+int
+http_tls_priorities_check(const char *priorities, const char **bad)
+{
+    gnutls_priority_t p;
+    const char *at = NULL;
+    const unsigned int *versions;
+    int n;
+
+    if (gnutls_priority_init(&p, priorities, &at) != GNUTLS_E_SUCCESS) {
+        *bad = at != NULL ? at : priorities;
+        return -1;
+    }
+    n = gnutls_priority_protocol_list(p, &versions);
+    gnutls_priority_deinit(p);
+    if (n <= 0) {
+        *bad = priorities;
+        return -1;
+    }
+    return 0;
+}
+
 static void
 free_pem(char *p)
 {
@@ -1141,7 +1348,7 @@ http_serve(const struct http_config *cfg)
                          MHD_ALLOW_SUSPEND_RESUME;
     char msg[512], key_path[4096];
     char *tls_cert = NULL, *tls_key = NULL;
-    struct MHD_OptionItem tls[3] = {{MHD_OPTION_END, 0, NULL}};
+    struct MHD_OptionItem tls[4] = {{MHD_OPTION_END, 0, NULL}};
     sigset_t set;
     size_t i;
     long left;
@@ -1195,7 +1402,14 @@ http_serve(const struct http_config *cfg)
                                          tls_cert};
         tls[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0,
                                          tls_key};
-        tls[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+        /* libmicrohttpd's own default is GnuTLS's NORMAL, which takes
+         * TLS 1.0 and RSA key transport. */
+        tls[2] = (struct MHD_OptionItem){
+            MHD_OPTION_HTTPS_PRIORITIES, 0,
+            (void *)(uintptr_t)(cfg->tls_priorities != NULL
+                                    ? cfg->tls_priorities
+                                    : HTTP_TLS_PRIORITIES_DEFAULT)};
+        tls[3] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
     }
     if (threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -1240,7 +1454,8 @@ http_serve(const struct http_config *cfg)
         MHD_OPTION_CONNECTION_LIMIT, max_conn,
         MHD_OPTION_CONNECTION_TIMEOUT, cfg->idle_timeout,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32 * 1024,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, POOL_BYTES,
+        MHD_OPTION_URI_LOG_CALLBACK, check_target, NULL,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &srv,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, &srv,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,

@@ -29,13 +29,33 @@ struct http_config {
     int access_log;             /* one JSON line per request to the log */
     const char *tls_cert;       /* PEM files: HTTPS when both are set */
     const char *tls_key;
+    const char *tls_priorities; /* GnuTLS priority string of HTTPS */
     struct wenda_store_tuning tuning;   /* of every connection */
 };
 
 /*
+ * The TLS an HTTPS server speaks unless told otherwise: TLS 1.3 and 1.2,
+ * key exchange by ECDHE only (forward secrecy: no RSA key transport, no
+ * finite-field DHE), AEAD ciphers only (no CBC), and renegotiation only
+ * with clients that do it safely (RFC 5746).
+ */
+#define HTTP_TLS_PRIORITIES_DEFAULT                                          \
+    "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-RSA:-DHE-RSA:-DHE-DSS:"     \
+    "-AES-256-CBC:-AES-128-CBC:%SAFE_RENEGOTIATION"
+
+/*
+ * Checks a GnuTLS priority string (as for gnutls-cli --priority).  Returns
+ * 0 when it is valid and enables at least one TLS version; otherwise -1,
+ * with *bad pointing into priorities at the first element GnuTLS refused,
+ * or at its start when no element is to blame.
+ */
+int http_tls_priorities_check(const char *priorities, const char **bad);
+
+/*
  * Serves the API until SIGTERM or SIGINT, then stops accepting, lets the
  * requests in flight finish (for at most drain_timeout seconds), closes
- * every database connection and returns 0.  SIGHUP re-opens log_path.  Returns 1 after printing a message to stderr when the server cannot
+ * every database connection and returns 0.  SIGHUP re-opens log_path.
+ * Returns 1 after printing a message to stderr when the server cannot
  * start.  The caller must have blocked SIGTERM, SIGINT, SIGHUP and SIGPIPE
  * in every thread (http_block_signals()) before any thread was created.
  */

@@ -307,6 +307,9 @@ static const char serve_help[] =
     "                       (WENDA_ACCESS_LOG, default off)\n"
     "  --tls-cert FILE      PEM certificate: serve HTTPS (WENDA_TLS_CERT)\n"
     "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n"
+    "  --tls-priorities STRING  GnuTLS priority string of HTTPS\n"
+    "                       (WENDA_TLS_PRIORITIES, default: TLS 1.3 and 1.2\n"
+    "                       with ECDHE and AEAD ciphers only, see wenda(1))\n"
     "  --read-only          a replica: every write is 405 (WENDA_READ_ONLY=1)\n"
     "  --cache-size KIB     SQLite page cache of each connection, in KiB\n"
     "                       (WENDA_CACHE_SIZE, default " DEFAULT_CACHE_KIB ")\n"
@@ -372,6 +375,7 @@ cmd_serve(int argc, char **argv)
         {"access-log", required_argument, NULL, 'A'},
         {"tls-cert", required_argument, NULL, 'C'},
         {"tls-key", required_argument, NULL, 'K'},
+        {"tls-priorities", required_argument, NULL, 'T'},
         {"read-only", no_argument, NULL, 'R'},
         {"cache-size", required_argument, NULL, 'M'},
         {"mmap-size", required_argument, NULL, 'X'},
@@ -401,6 +405,7 @@ cmd_serve(int argc, char **argv)
     const char *count = env_or("WENDA_SEARCH_COUNT", DEFAULT_SEARCH_COUNT);
     unsigned long v;
     struct stat sb;
+    const char *bad;
     int c;
 
     memset(&cfg, 0, sizeof(cfg));
@@ -410,6 +415,8 @@ cmd_serve(int argc, char **argv)
     cfg.cors_origin = env_or("WENDA_CORS_ORIGIN", NULL);
     cfg.tls_cert = env_or("WENDA_TLS_CERT", NULL);
     cfg.tls_key = env_or("WENDA_TLS_KEY", NULL);
+    cfg.tls_priorities = env_or("WENDA_TLS_PRIORITIES",
+                                HTTP_TLS_PRIORITIES_DEFAULT);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'p': port = optarg; break;
@@ -431,6 +438,7 @@ cmd_serve(int argc, char **argv)
         case 'A': alog = optarg; break;
         case 'C': cfg.tls_cert = optarg; break;
         case 'K': cfg.tls_key = optarg; break;
+        case 'T': cfg.tls_priorities = optarg; break;
         case 'R': ro_env = "1"; break;
         case 'M': cache = optarg; break;
         case 'X': mmap_size = optarg; break;
@@ -525,6 +533,11 @@ cmd_serve(int argc, char **argv)
     if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
         return bad_usage("serve", "%s", "--tls-cert and --tls-key go "
                          "together");
+    if (http_tls_priorities_check(cfg.tls_priorities, &bad) != 0)
+        return bad_usage("serve", "--tls-priorities: '%s' is not a GnuTLS "
+                         "priority string that enables a TLS version "
+                         "(wrong from '%s'; see gnutls-cli --priority "
+                         "STRING --list)", cfg.tls_priorities, bad);
 
     if (stat(cfg.db_path, &sb) != 0) {
         char tmp[4096];

@@ -30,6 +30,9 @@ enum wenda_err {
     WENDA_ERR_PRECONDITION,   /* If-Match names another version */
     WENDA_ERR_PRECONDITION_REQUIRED, /* a write without If-Match */
     WENDA_ERR_MEDIA_TYPE,     /* a body of the wrong Content-Type */
+    WENDA_ERR_NOT_IMPLEMENTED, /* a request feature the server cannot do */
+    WENDA_ERR_URI_TOO_LONG,   /* a request target past the server's limit */
+    WENDA_ERR_HEADERS_TOO_LARGE, /* request header fields past the limit */
     WENDA_ERR_READ_ONLY,      /* the database file cannot be written */
     WENDA_ERR__COUNT
 };
