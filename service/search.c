@@ -32,6 +32,7 @@
 #include <utf8proc.h>
 
 #include "buf.h"
+#include "tokenize_int.h"
 #include "wenda/content.h"
 #include "wenda/tokenize.h"
 
@@ -44,20 +45,12 @@
 
 enum cls { C_SEP, C_LATIN, C_HAN, C_NEUTRAL };
 
-static int
-is_han(utf8proc_int32_t c)
-{
-    return (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
-           (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F) ||
-           c == 0x3007;
-}
-
 static enum cls
 classify(utf8proc_int32_t c)
 {
     utf8proc_category_t cat;
 
-    if (is_han(c))
+    if (wenda_tokenize_is_han(c))
         return C_HAN;
     cat = utf8proc_category(c);
     switch (cat) {
@@ -409,14 +402,14 @@ add_pinyin(struct wenda_tokenizer *tk, const char *text, struct buf *col,
 
         len = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
                                (utf8proc_ssize_t)(n - i), &c);
-        if (len <= 0 || !is_han(c)) {
+        if (len <= 0 || !wenda_tokenize_is_han(c)) {
             i += len <= 0 ? 1 : (size_t)len;
             continue;
         }
         while (i < n && (len = utf8proc_iterate(
                              (const utf8proc_uint8_t *)text + i,
                              (utf8proc_ssize_t)(n - i), &c)) > 0 &&
-               is_han(c))
+               wenda_tokenize_is_han(c))
             i += (size_t)len;
         rc = wenda_tokenizer_pinyin(tk, text + start, i - start, &py);
         if (rc != WENDA_OK)

@@ -59,6 +59,7 @@
  */
 #include "wenda/tokenize.h"
 #include "wenda/content.h"
+#include "tokenize_int.h"
 
 #include <assert.h>
 #include <limits.h>
@@ -178,7 +179,6 @@ static int reserve(void *pptr, size_t *cap, size_t need, size_t size);
 static void trim(struct wenda_tokenizer *tk);
 static void build_trad_table(void);
 static int is_trad(int32_t cp);
-static int is_han(int32_t cp);
 static enum cls classify(int32_t cp);
 static int fail(struct wenda_tokenizer *tk, enum wenda_err err);
 static int push_nchar(struct wenda_tokenizer *tk, int32_t cp, int start,
@@ -341,9 +341,8 @@ is_trad(int32_t cp)
     return cp < TRAD_LIMIT && (trad_table[cp / 8] >> (cp % 8) & 1);
 }
 
-/* Script=Han, roughly: ideographs, radicals, 々 〇 and Hangzhou numerals. */
-static int
-is_han(int32_t cp)
+int
+wenda_tokenize_is_han(int32_t cp)
 {
     if (cp >= 0x4E00 && cp <= 0x9FFF)
         return 1;
@@ -365,7 +364,7 @@ classify(int32_t cp)
             return CLS_DIGIT;
         return cp == ' ' || cp == '\t' ? CLS_SPACE : CLS_SEP;
     }
-    if (is_han(cp))
+    if (wenda_tokenize_is_han(cp))
         return CLS_HAN;
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:

@@ -97,6 +97,26 @@ assert_refused(const char *q)
     cr_assert_null(m, "'%s'", q);
 }
 
+/*
+ * The query is cut where the tokenizer cuts text: every character it
+ * counts as Han (々 and the radicals too, not only ideographs and 〇)
+ * starts a Han chunk after Latin letters, rather than joining the Latin
+ * word or being dropped.
+ */
+Test(query_builder, cuts_latin_from_every_character_the_tokenizer_calls_han)
+{
+    static const char *const han[] = {"死", "〇", "々", "⺀", "⼀",
+                                      "\xf0\xa0\x80\x80"};
+    char q[32], want[64];
+    size_t i;
+
+    for (i = 0; i < sizeof(han) / sizeof(han[0]); i++) {
+        (void)snprintf(q, sizeof(q), "abc%s", han[i]);
+        (void)snprintf(want, sizeof(want), "\"abc\" AND \"%s\"", han[i]);
+        assert_builds(q, WENDA_SEARCH_ALL, want);
+    }
+}
+
 Test(query_builder, quotes_every_chunk_and_joins_them_with_and)
 {
     assert_builds("进程 通信", WENDA_SEARCH_ALL, "\"进程\" AND \"通信\"");
