@@ -870,6 +870,20 @@ http_header_or_empty(const struct http_reply *r, const char *name)
     return v != NULL ? v : "";
 }
 
+struct wenda_server harness_srv;
+
+void
+harness_suite_start(void)
+{
+    harness_start_or_fail(&harness_srv, NULL);
+}
+
+void
+harness_suite_stop(void)
+{
+    harness_stop(&harness_srv);
+}
+
 long long
 harness_token(const struct wenda_server *srv, enum wenda_role role,
               const char *name, char out[WENDA_TOKEN_LEN + 1])

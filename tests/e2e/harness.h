@@ -95,6 +95,16 @@ void harness_start_or_fail(struct wenda_server *srv,
                            const char *const *extra_args);
 
 /*
+ * The server of a suite whose every test needs one plain server and no
+ * more: TestSuite(name, .init = harness_suite_start, .fini =
+ * harness_suite_stop) starts harness_srv with no extra arguments before
+ * each test (failing the test when it does not start) and stops it after.
+ */
+extern struct wenda_server harness_srv;
+void harness_suite_start(void);
+void harness_suite_stop(void);
+
+/*
  * Stops the server: sends SIGTERM, waits up to 5 s, then sends SIGKILL and
  * reaps it.  Removes the temporary directory unless the environment variable
  * WENDA_KEEP_TMP is set.  Returns the exit code if the server exited, 128 +

@@ -13,22 +13,8 @@
 
 #include "harness.h"
 
-static struct wenda_server srv;
-
-static void
-start(void)
-{
-    cr_assert_eq(harness_start(&srv, NULL), 0, "server did not start: %s",
-                 srv.why);
-}
-
-static void
-stop(void)
-{
-    harness_stop(&srv);
-}
-
-TestSuite(e2e_search, .init = start, .fini = stop);
+TestSuite(e2e_search, .init = harness_suite_start,
+          .fini = harness_suite_stop);
 
 /* Returns the percent-encoding of s (new; the caller frees). */
 static char *
@@ -52,7 +38,7 @@ search(const char *q, const char *extra, struct http_reply *r)
 
     snprintf(path, sizeof path, "/v1/search?q=%s%s", e, extra ? extra : "");
     free(e);
-    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, r), 0,
+    cr_assert_eq(http_request(&harness_srv, "GET", path, NULL, NULL, 0, r), 0,
                  "no reply for %s", path);
     return r->status;
 }
@@ -179,7 +165,7 @@ Test(e2e_search, rejects_missing_blank_and_wordless_queries)
 {
     struct http_reply r;
 
-    cr_assert_eq(http_request(&srv, "GET", "/v1/search", NULL, NULL, 0, &r),
+    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search", NULL, NULL, 0, &r),
                  0);
     cr_assert_eq(r.status, 400);
     http_reply_cleanup(&r);
@@ -229,7 +215,7 @@ Test(e2e_search, rejects_a_unicode_noncharacter_in_q)
     struct http_reply r;
 
     /* U+FDD0 and a category's slug: the index's own mark, not a word. */
-    cr_assert_eq(http_request(&srv, "GET", "/v1/search?q=%EF%B7%90concurrency",
+    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search?q=%EF%B7%90concurrency",
                               NULL, NULL, 0, &r),
                  0);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
@@ -242,7 +228,7 @@ Test(e2e_search, rejects_invalid_utf8_in_q)
 {
     struct http_reply r;
 
-    cr_assert_eq(http_request(&srv, "GET", "/v1/search?q=%FF%FE", NULL, NULL,
+    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search?q=%FF%FE", NULL, NULL,
                               0, &r),
                  0);
     cr_assert_eq(r.status, 400);

@@ -11,22 +11,8 @@
 
 #include "harness.h"
 
-static struct wenda_server srv;
-
-static void
-start(void)
-{
-    cr_assert_eq(harness_start(&srv, NULL), 0, "server did not start: %s",
-                 srv.why);
-}
-
-static void
-stop(void)
-{
-    harness_stop(&srv);
-}
-
-TestSuite(e2e_study, .init = start, .fini = stop);
+TestSuite(e2e_study, .init = harness_suite_start,
+          .fini = harness_suite_stop);
 
 static json_t *
 get_json(const char *path)
@@ -34,7 +20,7 @@ get_json(const char *path)
     struct http_reply r;
     json_t *doc;
 
-    cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(http_request(&harness_srv, "GET", path, NULL, NULL, 0, &r), 0);
     cr_assert_eq(r.status, 200, "GET %s: %ld %.*s", path, r.status,
                  (int)r.len, r.body);
     doc = http_json(&r);
@@ -151,7 +137,7 @@ Test(e2e_study, rejects_bad_quiz_and_related_parameters)
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct http_reply r;
 
-        cr_assert_eq(http_request(&srv, "GET", bad[i], NULL, NULL, 0, &r), 0);
+        cr_assert_eq(http_request(&harness_srv, "GET", bad[i], NULL, NULL, 0, &r), 0);
         cr_assert_eq(r.status, 400, "%s: %ld", bad[i], r.status);
         http_reply_cleanup(&r);
     }
