@@ -60,7 +60,8 @@ DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread 
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
+CORE_SRC := service/err.c service/buf.c service/content.c \
+            service/content_json.c service/store.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c \
             service/render.c service/study.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
