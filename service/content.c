@@ -14,7 +14,6 @@
  */
 #include "wenda/content.h"
 
-#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
