@@ -913,6 +913,151 @@ Test(store, a_write_to_one_topic_reads_no_other_topics_rows)
                  "(%lld title keys)", scan_steps, keys);
 }
 
+/*
+ * Opens db_path into store and imports the topics of content/ copies
+ * times over, the slugs of the second copy on ending in "-2", and so on:
+ * a store many times the size of what a test then writes, so that a cost
+ * that grows with the store stands out from one that does not.
+ */
+static void
+open_imported_copies(size_t copies)
+{
+    struct wenda_content big = content;
+    size_t n = copies * content.ntopics, i;
+    char **slugs = calloc(n, sizeof(*slugs));
+    char msg[512];
+
+    big.topics = calloc(n, sizeof(*big.topics));
+    big.ntopics = n;
+    cr_assert(slugs != NULL && big.topics != NULL);
+    for (i = 0; i < n; i++) {
+        size_t copy = i / content.ntopics;
+
+        big.topics[i] = content.topics[i % content.ntopics];
+        if (copy == 0)
+            continue;
+        slugs[i] = malloc(WENDA_CONTENT_MAX_SLUG + 1);
+        cr_assert_not_null(slugs[i]);
+        (void)snprintf(slugs[i], WENDA_CONTENT_MAX_SLUG + 1, "%.40s-%zu",
+                       big.topics[i].slug, copy + 1);
+        big.topics[i].slug = slugs[i];
+    }
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import(store, &big), WENDA_OK);
+    for (i = 0; i < n; i++)
+        free(slugs[i]);
+    free(slugs);
+    free(big.topics);
+}
+
+Test(store, a_create_without_an_order_reads_no_other_topics_rows)
+{
+    struct wenda_topic t = content.topics[5];
+    char msg[512], slug[] = "written-without-an-order";
+    int64_t id = 0;
+    long topics, last;
+
+    open_imported_copies(8);
+    topics = query_int(db_path, "SELECT count(*) FROM topics");
+    last = query_int(db_path, "SELECT max(ord) FROM topics");
+    t.slug = slug;
+    t.order = 0;
+    count_scans(1);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_create(store, &t, "test", &id, msg,
+                                          sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    count_scans(0);
+    /* max(ord) over the whole table read every topic: 511 steps. */
+    cr_assert_lt(scan_steps, topics / 8, "a create stepped %lld rows in "
+                 "scans (%ld topics)", scan_steps, topics);
+    /* It still goes last. */
+    cr_assert_eq(query_int(db_path, "SELECT ord FROM topics WHERE slug = "
+                                    "'written-without-an-order'"),
+                 last + 1);
+}
+
+/*
+ * Writes topics[0..n) as POST /v1/import does (writer.c, apply_import()),
+ * in one transaction and one savepoint: each created, or replaced when its
+ * slug is there.
+ */
+static void
+import_like_the_api(const struct wenda_topic *topics, size_t n)
+{
+    char etag[WENDA_ETAG_SIZE], msg[512];
+    struct wenda_topic cur;
+    size_t i;
+
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_savepoint(store), WENDA_OK);
+    for (i = 0; i < n; i++) {
+        int64_t id = 0;
+        enum wenda_err rc;
+
+        msg[0] = '\0';
+        rc = wenda_store_topic_get(store, 0, topics[i].slug, &cur);
+        if (rc == WENDA_ERR_NOT_FOUND) {
+            rc = wenda_store_topic_create(store, &topics[i], "test", &id,
+                                          msg, sizeof(msg));
+        } else if (rc == WENDA_OK) {
+            id = cur.id;
+            wenda_topic_cleanup(&cur);
+            rc = wenda_store_topic_current(store, id, &cur, etag);
+            wenda_topic_cleanup(&cur);
+            if (rc == WENDA_OK)
+                rc = wenda_store_topic_replace(store, id, &topics[i], etag,
+                                               "test", msg, sizeof(msg));
+        }
+        cr_assert_eq(rc, WENDA_OK, "topic %zu: %s %s", i,
+                     wenda_err_name(rc), msg);
+    }
+    cr_assert_eq(wenda_store_release(store), WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+}
+
+Test(store, an_import_over_the_api_reads_no_other_topics_rows)
+{
+    size_t n = content.ntopics, i;
+    struct wenda_topic *topics = calloc(n, sizeof(*topics));
+    char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
+    long stored;
+
+    cr_assert(topics != NULL && slugs != NULL);
+    open_imported_copies(8);
+    stored = query_int(db_path, "SELECT count(*) FROM topics");
+    /* New topics without an order, and then the same topics again. */
+    for (i = 0; i < n; i++) {
+        topics[i] = content.topics[i];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "%.50s-new",
+                       topics[i].slug);
+        topics[i].slug = slugs[i];
+        topics[i].order = 0;
+    }
+    /* Fewer rows stepped in scans than topics written: none of the
+     * topics already there is read, whatever their number.  Each create
+     * reading the whole table for max(ord) was 34,720. */
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(scan_steps, (long long)n, "creating %zu topics stepped "
+                 "%lld rows in scans (%ld topics stored)", n, scan_steps,
+                 stored);
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM topics"),
+                 stored + (long)n);
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(scan_steps, (long long)n, "replacing %zu topics stepped "
+                 "%lld rows in scans (%ld topics stored)", n, scan_steps,
+                 stored + (long)n);
+    free(topics);
+    free(slugs);
+}
+
 /* ---- random draws at size ------------------------------------------------ */
 
 #define MANY 3000
