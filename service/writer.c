@@ -38,6 +38,8 @@ write_job_cleanup(struct write_job *job)
         wenda_topic_cleanup(&job->topics[i]);
     free(job->topics);
     job->topics = NULL;
+    free(job->lines);
+    job->lines = NULL;
     job->ntopics = 0;
     wenda_topic_cleanup(&job->topic);
     json_decref(job->patch);
@@ -86,8 +88,8 @@ write_editable_json(const struct wenda_topic *t)
 
 /*
  * Imports every topic of the job, creating new slugs and replacing the
- * topics whose slug exists; any failure names its line and, as the job
- * runs in one savepoint, undoes them all.
+ * topics whose slug exists; any failure names the topic's line of the
+ * body and, as the job runs in one savepoint, undoes them all.
  */
 static enum wenda_err
 apply_import(struct wenda_store *st, struct write_job *job, char *msg,
@@ -117,7 +119,8 @@ apply_import(struct wenda_store *st, struct write_job *job, char *msg,
                                                sizeof(why));
         }
         if (rc != WENDA_OK)
-            (void)snprintf(msg, msgcap, "line %zu: %s", i + 1,
+            (void)snprintf(msg, msgcap, "line %zu: %s",
+                           job->lines != NULL ? job->lines[i] : i + 1,
                            why[0] ? why : wenda_err_title(rc));
     }
     return rc;

@@ -740,6 +740,10 @@ Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
         {NDJSON_TOPIC("ok-one", "python", "好")
              NDJSON_TOPIC("ok-two", "no-such-category", "坏"),
          "topics.ndjson:2: unknown category 'no-such-category'"},
+        /* Blank lines count: the store refuses the 2nd topic, line 5. */
+        {"\n" NDJSON_TOPIC("ok-one", "python", "好") "\r\n\n"
+             NDJSON_TOPIC("ok-two", "no-such-category", "坏"),
+         "topics.ndjson:5: unknown category 'no-such-category'"},
         {NDJSON_TOPIC("ok-one", "python", "好") "\n"
              NDJSON_TOPIC("ok-one", "http", "又"),
          "topics.ndjson:3: duplicate slug 'ok-one'"},
