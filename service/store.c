@@ -49,6 +49,7 @@ enum stmt_id {
     S_SUM_LIST_CATEGORY,
     S_SUM_LIST_TAG,
     S_SUM_LIST_CATEGORY_TAG,
+    S_PUT_BY_SLUG,
     S__COUNT
 };
 
@@ -115,6 +116,7 @@ static const char *const stmt_sql[S__COUNT] = {
         "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
     [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "
                       "ORDER BY ord, slug",
+    [S_PUT_BY_SLUG] = "SELECT id, version, doc FROM topics WHERE slug = ?1",
 };
 
 struct wenda_store {
@@ -1809,13 +1811,14 @@ wenda_store_topic_current(struct wenda_store *st, int64_t id,
 }
 
 /*
- * Writes topic t as id at version, with its tags, JSON and search index:
- * inserting when insert is set, else updating the row.  On success *doc is
- * the new JSON (the caller frees).
+ * Writes topic t as id at version, with its tags, JSON and, when index is
+ * set, its search index: inserting when insert is set, else updating the
+ * row.  On success *doc is the new JSON (the caller frees).
  */
 static enum wenda_err
 put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
-          int64_t version, const char *stamp, int insert, char **doc)
+          int64_t version, const char *stamp, int insert, int index,
+          char **doc)
 {
     static const char insert_sql[] =
         "INSERT INTO topics(slug, title, title_en, category, ord, tags, "
@@ -1869,8 +1872,10 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
                      "INSERT INTO topic_tags(tag, topic_id) VALUES (?1, ?3)",
                      t->tags.v[j], NULL, id) != SQLITE_DONE)
             goto cleanup;
-    rc = wenda_search_unindex(st, id);
-    if (rc == WENDA_OK)
+    rc = WENDA_OK;
+    if (index)
+        rc = wenda_search_unindex(st, id);
+    if (index && rc == WENDA_OK)
         rc = wenda_search_index(st, id, t);
 cleanup:
     sqlite3_finalize(s);
@@ -1938,10 +1943,12 @@ check_category(struct wenda_store *st, const struct wenda_topic *t, char *msg,
     return WENDA_ERR_INVALID;
 }
 
-enum wenda_err
-wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
-                         const char *who, int64_t *id, char *msg,
-                         size_t msgcap)
+/* wenda_store_topic_create(), its search index written when index is set,
+ * else left to the caller. */
+static enum wenda_err
+create_topic(struct wenda_store *st, const struct wenda_topic *t,
+             const char *who, int index, int64_t *id, char *msg,
+             size_t msgcap)
 {
     struct wenda_topic copy = *t;
     char stamp[32], *doc = NULL;
@@ -1968,13 +1975,21 @@ wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
         copy.order = query_int(st->db, "SELECT coalesce(max(ord), 0) + 1 "
                                        "FROM topics", NULL, -1);
     now_rfc3339(stamp, sizeof(stamp));
-    rc = put_topic(st, next + 1, &copy, 1, stamp, 1, &doc);
+    rc = put_topic(st, next + 1, &copy, 1, stamp, 1, index, &doc);
     if (rc == WENDA_OK)
         rc = record(st, next + 1, 1, "create", NULL, doc, who, stamp);
     free(doc);
     if (rc == WENDA_OK)
         *id = next + 1;
     return rc;
+}
+
+enum wenda_err
+wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
+                         const char *who, int64_t *id, char *msg,
+                         size_t msgcap)
+{
+    return create_topic(st, t, who, 1, id, msg, msgcap);
 }
 
 /* Reads the current JSON of topic id and checks it against if_match. */
@@ -2004,12 +2019,34 @@ check_match(struct wenda_store *st, int64_t id, const char *if_match,
     return WENDA_OK;
 }
 
+/*
+ * Replaces topic id, now at version with the JSON before, by t, its slug
+ * checked by the caller, and records the change; the search index is
+ * written when index is set, else left to the caller.
+ */
+static enum wenda_err
+replace_topic(struct wenda_store *st, int64_t id, int64_t version,
+              const char *before, const struct wenda_topic *t,
+              const char *who, int index)
+{
+    char stamp[32], *after = NULL;
+    enum wenda_err rc;
+
+    now_rfc3339(stamp, sizeof(stamp));
+    rc = put_topic(st, id, t, version + 1, stamp, 0, index, &after);
+    if (rc == WENDA_OK)
+        rc = record(st, id, version + 1, "update", before, after, who,
+                    stamp);
+    free(after);
+    return rc;
+}
+
 enum wenda_err
 wenda_store_topic_replace(struct wenda_store *st, int64_t id,
                           const struct wenda_topic *t, const char *if_match,
                           const char *who, char *msg, size_t msgcap)
 {
-    char stamp[32], *before = NULL, *after = NULL;
+    char *before = NULL;
     int64_t version = 0, other;
     enum wenda_err rc = check_match(st, id, if_match, &before, &version);
 
@@ -2022,14 +2059,119 @@ wenda_store_topic_replace(struct wenda_store *st, int64_t id,
         (void)snprintf(msg, msgcap, "slug '%.64s' is taken", t->slug);
         rc = WENDA_ERR_CONFLICT;
     }
-    now_rfc3339(stamp, sizeof(stamp));
     if (rc == WENDA_OK)
-        rc = put_topic(st, id, t, version + 1, stamp, 0, &after);
-    if (rc == WENDA_OK)
-        rc = record(st, id, version + 1, "update", before, after, who,
-                    stamp);
+        rc = replace_topic(st, id, version, before, t, who, 1);
     free(before);
-    free(after);
+    return rc;
+}
+
+/* A topic written by wenda_store_topics_put(), its index not yet. */
+struct unindexed {
+    int64_t id;
+    size_t seq;                    /* its place among the topics */
+    int replaced;                  /* it had an index before */
+    const struct wenda_topic *t;   /* borrowed */
+};
+
+static int
+by_id_then_seq(const void *a, const void *b)
+{
+    const struct unindexed *x = a, *y = b;
+
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Writes the search index of the topics of u[0..n), in id order.  A topic
+ * written more than once is indexed as it was written last; its old index
+ * goes first if the first of its writes replaced it.
+ */
+static enum wenda_err
+index_topics(struct wenda_store *st, struct unindexed *u, size_t n)
+{
+    enum wenda_err rc = WENDA_OK;
+    size_t i = 0, j;
+
+    qsort(u, n, sizeof(*u), by_id_then_seq);
+    while (rc == WENDA_OK && i < n) {
+        for (j = i; j + 1 < n && u[j + 1].id == u[i].id; j++)
+            ;
+        if (u[i].replaced)
+            rc = wenda_search_unindex(st, u[i].id);
+        if (rc == WENDA_OK)
+            rc = wenda_search_index(st, u[j].id, u[j].t);
+        i = j + 1;
+    }
+    return rc;
+}
+
+/*
+ * FTS5 holds the words written to its index in memory until it writes
+ * them out as a new segment of the index, which it does whenever SQLite
+ * opens a savepoint, and every write of a topic's own row opens one for
+ * itself.  So writing each topic's index along with its row made a
+ * segment of each topic's words, and FTS5 then merged those four at a
+ * time, over and over: a third of an import's time.  The index of every
+ * topic is therefore written after all of their rows, in id order (FTS5
+ * also writes out what it holds when given a smaller id than the last),
+ * and its words go out in a few large segments.
+ */
+enum wenda_err
+wenda_store_topics_put(struct wenda_store *st,
+                       const struct wenda_topic *topics, size_t n,
+                       const char *who, size_t *failed, char *msg,
+                       size_t msgcap)
+{
+    struct unindexed *u = calloc(n > 0 ? n : 1, sizeof(*u));
+    enum wenda_err rc = u != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+    size_t i;
+
+    *failed = n;
+    msg[0] = '\0';
+    for (i = 0; rc == WENDA_OK && i < n; i++) {
+        const struct wenda_topic *t = &topics[i];
+        char *before = NULL;
+        int64_t id = 0, version = 0;
+        sqlite3_stmt *s;
+        int step;
+
+        rc = prepare(st, S_PUT_BY_SLUG, &s);
+        if (rc != WENDA_OK)
+            break;
+        sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
+        step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            id = sqlite3_column_int64(s, 0);
+            version = sqlite3_column_int64(s, 1);
+            before = dup_col(s, 2);
+            if (before == NULL)
+                rc = WENDA_ERR_NOMEM;
+        } else if (step != SQLITE_DONE) {
+            rc = WENDA_ERR_DB;
+        }
+        done(s);
+        if (rc == WENDA_OK && before == NULL) {
+            rc = create_topic(st, t, who, 0, &id, msg, msgcap);
+        } else if (rc == WENDA_OK) {
+            rc = check_category(st, t, msg, msgcap);
+            if (rc == WENDA_OK)
+                rc = replace_topic(st, id, version, before, t, who, 0);
+        }
+        free(before);
+        if (rc != WENDA_OK) {
+            *failed = i;
+            break;
+        }
+        u[i].id = id;
+        u[i].seq = i;
+        u[i].replaced = version > 0;
+        u[i].t = t;
+    }
+    if (rc == WENDA_OK)
+        rc = index_topics(st, u, n);
+    free(u);
     return rc;
 }
 
