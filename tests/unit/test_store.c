@@ -1079,6 +1079,60 @@ Test(store, an_import_over_the_api_writes_the_full_text_index_at_its_end)
     free(slugs);
 }
 
+/* The authorizer's calls: SQLite makes them while it compiles a
+ * statement, a few for each table and column it names, and never as the
+ * statement runs. */
+static long long compile_checks;
+
+static int
+count_compile_checks(void *ctx, int action, const char *a, const char *b,
+                     const char *c, const char *d)
+{
+    (void)ctx;
+    (void)action;
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
+    compile_checks++;
+    return SQLITE_OK;
+}
+
+Test(store, an_import_over_the_api_compiles_its_statements_once_not_for_each_topic)
+{
+    size_t n = content.ntopics, i;
+    struct wenda_topic *topics = calloc(n, sizeof(*topics));
+    char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
+
+    cr_assert(topics != NULL && slugs != NULL);
+    open_imported();
+    for (i = 0; i < n; i++) {
+        topics[i] = content.topics[i];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "%.50s-new",
+                       topics[i].slug);
+        topics[i].slug = slugs[i];
+        topics[i].order = 0;
+    }
+    /* Setting an authorizer has every statement compiled again once: the
+     * first import pays for that, the next ones are counted. */
+    cr_assert_eq(sqlite3_set_authorizer(wenda_store_db(store),
+                                        count_compile_checks, NULL),
+                 SQLITE_OK);
+    import_like_the_api(content.topics, n);
+    compile_checks = 0;
+    import_like_the_api(topics, n);
+    cr_assert_lt(compile_checks, (long long)n, "creating %zu topics made "
+                 "%lld checks in compiling statements", n, compile_checks);
+    compile_checks = 0;
+    import_like_the_api(topics, n);
+    cr_assert_lt(compile_checks, (long long)n, "replacing %zu topics made "
+                 "%lld checks in compiling statements", n, compile_checks);
+    cr_assert_eq(sqlite3_set_authorizer(wenda_store_db(store), NULL, NULL),
+                 SQLITE_OK);
+    free(topics);
+    free(slugs);
+}
+
 Test(store, an_import_over_the_api_reads_no_other_topics_rows)
 {
     size_t n = content.ntopics, i;
