@@ -1079,6 +1079,60 @@ Test(store, an_import_over_the_api_writes_the_full_text_index_at_its_end)
     free(slugs);
 }
 
+/* Writes the slugs of the topics a search for q finds to out, as "slug
+ * slug ...", and returns how many there are. */
+static size_t
+search_slugs(const char *q, char *out, size_t cap)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 50};
+    struct wenda_search_result r;
+    char msg[256];
+    size_t i, len = 0;
+
+    out[0] = '\0';
+    cr_assert_eq(wenda_search_run(store, &query, &r, msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    for (i = 0; i < r.n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "",
+                                r.hits[i].slug);
+    i = r.n;
+    wenda_search_result_cleanup(&r);
+    return i;
+}
+
+Test(store, an_import_that_writes_a_slug_twice_indexes_it_as_written_last)
+{
+    /* A new slug created then replaced, and a slug there before replaced
+     * twice, in one import: each is found by its last answer only. */
+    static char first[] = "第一个 quokkafirst", last[] = "最后 wombatlast";
+    static char fresh[] = "twice-new";
+    struct wenda_topic topics[4];
+    char got[512];
+
+    open_imported();
+    topics[0] = content.topics[0];
+    topics[0].slug = fresh;
+    topics[0].answer = first;
+    topics[1] = topics[0];
+    topics[1].answer = last;
+    topics[2] = content.topics[1];
+    topics[2].answer = first;
+    topics[3] = content.topics[1];
+    topics[3].answer = last;
+    import_like_the_api(topics, 4);
+    cr_assert_eq(sqlite3_exec(wenda_store_db(store),
+                              "INSERT INTO topics_fts(topics_fts) "
+                              "VALUES ('integrity-check')",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(wenda_store_db(store)));
+    cr_assert_eq(search_slugs("wombatlast", got, sizeof(got)), 2,
+                 "wombatlast finds: %s", got);
+    cr_assert_not_null(strstr(got, fresh), "%s", got);
+    cr_assert_not_null(strstr(got, content.topics[1].slug), "%s", got);
+    cr_assert_eq(search_slugs("quokkafirst", got, sizeof(got)), 0,
+                 "quokkafirst finds: %s", got);
+}
+
 /* The authorizer's calls: SQLite makes them while it compiles a
  * statement, a few for each table and column it names, and never as the
  * statement runs. */
