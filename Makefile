@@ -297,6 +297,12 @@ bench-scale: deps deps-bench all $(BUILD)/tests/bench-gen \
              $(BUILD)/tests/bench-queries
 	BUILD=$(BUILD) tests/bench/scale.sh
 
+# POST /v1/import of generated topics over HTTP (IMPORT_SIZES, default
+# 5000 20000), and how long an editor's POST waits meanwhile.
+.PHONY: bench-import
+bench-import: deps all $(BUILD)/tests/bench-gen
+	BUILD=$(BUILD) tests/bench/import.sh
+
 # ---- checks -----------------------------------------------------------------
 
 BANNED := sprintf|strcat|strncat|gets

@@ -1573,8 +1573,9 @@ api_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
 
 /*
  * Reads an NDJSON body, one topic a line (the server's own fields, id,
- * version and updated_at, are ignored), and hands them to the writer as
- * one job: all of them are applied, or none.  The first bad line is named.
+ * version and updated_at, are ignored; blank lines are skipped), and hands
+ * them to the writer as one job, with the line of each: all of them are
+ * applied, or none.  The first bad line is named, here or by the writer.
  */
 static void
 h_import(const struct api_request *req, const char *key,
@@ -1611,14 +1612,19 @@ h_import(const struct api_request *req, const char *key,
         }
         if (job->ntopics == cap) {
             struct wenda_topic *v;
+            size_t *lines;
 
             cap = cap ? cap * 2 : 64;
             v = realloc(job->topics, cap * sizeof(*v));
-            if (v == NULL) {
+            if (v != NULL)
+                job->topics = v;
+            lines = realloc(job->lines, cap * sizeof(*lines));
+            if (lines != NULL)
+                job->lines = lines;
+            if (v == NULL || lines == NULL) {
                 api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
                 goto fail;
             }
-            job->topics = v;
         }
         rc = api_topic_from_line(p, n, &job->topics[job->ntopics], msg,
                                  sizeof(msg));
@@ -1632,7 +1638,7 @@ h_import(const struct api_request *req, const char *key,
                         detail, NULL);
             goto fail;
         }
-        job->ntopics++;
+        job->lines[job->ntopics++] = line;
     }
     if (job->ntopics == 0) {
         api_problem(res, WENDA_ERR_INVALID, "the body holds no topic", NULL);

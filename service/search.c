@@ -486,6 +486,8 @@ struct rank_params {
     sqlite3_stmt *keys;     /* title_keys lookup, prepared on first use */
     sqlite3_stmt *ins_fts;  /* the index's writes, prepared on first use */
     sqlite3_stmt *ins_key;
+    sqlite3_stmt *del_fts;
+    sqlite3_stmt *del_key;
     const char *key;        /* the query's key; NULL outside a search */
     const int *chunk;       /* chunk of each phrase; NULL: one each */
     int nchunk_map;
@@ -512,25 +514,6 @@ struct rank_params {
 };
 
 /* ---- writing the index ------------------------------------------------- */
-
-static enum wenda_err
-exec_bound(sqlite3 *db, const char *sql, int64_t id, const char *text,
-           int weight)
-{
-    sqlite3_stmt *s;
-    int step;
-
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
-    sqlite3_bind_int64(s, 1, id);
-    if (text != NULL)
-        sqlite3_bind_text(s, 2, text, -1, SQLITE_STATIC);
-    if (weight > 0)
-        sqlite3_bind_int(s, 3, weight);
-    step = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
-}
 
 /*
  * Gives the connection's statement *slot for sql, preparing it on first
@@ -796,14 +779,22 @@ wenda_search_index(struct wenda_store *st, int64_t id,
 enum wenda_err
 wenda_search_unindex(struct wenda_store *st, int64_t id)
 {
-    enum wenda_err rc = exec_bound(wenda_store_db(st),
-                                   "DELETE FROM topics_fts WHERE rowid = ?1",
-                                   id, NULL, 0);
+    struct rank_params *rp = wenda_store_search_state(st);
+    sqlite3_stmt *fts = index_stmt(st, &rp->del_fts,
+                                   "DELETE FROM topics_fts WHERE rowid = ?1");
+    sqlite3_stmt *keys = index_stmt(st, &rp->del_key,
+                                    "DELETE FROM title_keys "
+                                    "WHERE topic_id = ?1");
+    enum wenda_err rc;
 
-    if (rc == WENDA_OK)
-        rc = exec_bound(wenda_store_db(st),
-                        "DELETE FROM title_keys WHERE topic_id = ?1", id,
-                        NULL, 0);
+    if (fts == NULL || keys == NULL)
+        return WENDA_ERR_DB;
+    sqlite3_bind_int64(fts, 1, id);
+    rc = step_once(fts);
+    if (rc == WENDA_OK) {
+        sqlite3_bind_int64(keys, 1, id);
+        rc = step_once(keys);
+    }
     return rc;
 }
 
@@ -1024,7 +1015,10 @@ wenda_search_close(void *state)
         sqlite3_finalize(rp->keys);
         sqlite3_finalize(rp->ins_fts);
         sqlite3_finalize(rp->ins_key);
+        sqlite3_finalize(rp->del_fts);
+        sqlite3_finalize(rp->del_key);
         rp->keys = rp->ins_fts = rp->ins_key = NULL;
+        rp->del_fts = rp->del_key = NULL;
     }
 }
 

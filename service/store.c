@@ -50,6 +50,20 @@ enum stmt_id {
     S_SUM_LIST_CATEGORY,
     S_SUM_LIST_TAG,
     S_SUM_LIST_CATEGORY_TAG,
+    S_PUT_BY_SLUG,
+    /* writes: see "writes" below */
+    S_SLUG_ID,
+    S_HAS_TOPIC,
+    S_VERSION,
+    S_NEXT_ID,
+    S_NEXT_ORDER,
+    S_INSERT_TOPIC,
+    S_UPDATE_TOPIC,
+    S_DELETE_TOPIC,
+    S_DELETE_TAGS,
+    S_INSERT_TAG,
+    S_INSERT_REVISION,
+    S_INSERT_AUDIT,
     S__COUNT
 };
 
@@ -119,6 +133,33 @@ static const char *const stmt_sql[S__COUNT] = {
         "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
     [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "
                       "ORDER BY ord, slug",
+    [S_PUT_BY_SLUG] = "SELECT id, version, doc FROM topics WHERE slug = ?1",
+    /* Text parameters are ?1 and ?2, an integer ?3 (exec_one()) or ?2
+     * (query_int()). */
+    [S_SLUG_ID] = "SELECT id FROM topics WHERE slug = ?1",
+    [S_HAS_TOPIC] = "SELECT 1 FROM topics WHERE id = ?2",
+    [S_VERSION] = "SELECT version FROM topics WHERE id = ?2",
+    /* Never reuse the id of a deleted topic: its revisions keep it. */
+    [S_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM topics), 0), "
+                  "coalesce((SELECT max(topic_id) FROM revisions), 0)) + 1",
+    [S_NEXT_ORDER] = "SELECT coalesce(max(ord), 0) + 1 FROM topics",
+    [S_INSERT_TOPIC] =
+        "INSERT INTO topics(slug, title, title_en, category, ord, tags, "
+        "aliases, answer, version, updated_at, doc, summary, id, corrections) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    [S_UPDATE_TOPIC] =
+        "UPDATE topics SET slug = ?1, title = ?2, title_en = ?3, "
+        "category = ?4, ord = ?5, tags = ?6, aliases = ?7, answer = ?8, "
+        "version = ?9, updated_at = ?10, doc = ?11, summary = ?12, "
+        "corrections = ?14 WHERE id = ?13",
+    [S_DELETE_TOPIC] = "DELETE FROM topics WHERE id = ?3",
+    [S_DELETE_TAGS] = "DELETE FROM topic_tags WHERE topic_id = ?3",
+    [S_INSERT_TAG] = "INSERT INTO topic_tags(tag, topic_id) VALUES (?1, ?3)",
+    [S_INSERT_REVISION] = "INSERT INTO revisions(topic_id, version, action, "
+                          "before, after, who, at) VALUES (?1, ?2, ?3, ?4, "
+                          "?5, ?6, ?7)",
+    [S_INSERT_AUDIT] = "INSERT INTO audit(at, who, action, target) "
+                       "VALUES (?1, ?2, ?3, ?4)",
 };
 
 struct wenda_store {
@@ -1809,16 +1850,23 @@ wenda_store_category_exists(struct wenda_store *st, const char *slug)
 
 /* ---- writes ------------------------------------------------------------- */
 
-/* Runs one SQL statement with up to two text and one integer parameter
+/*
+ * The statements of a write are kept prepared too, like those of the
+ * reads: compiling one costs about as much as running it, and an import
+ * writes each topic with a dozen of them (compiled for every topic, they
+ * took a sixth of an import's time on the writer).
+ */
+
+/* Runs statement id with up to two text and one integer parameter
  * (NULL / -1 to leave unbound); returns the sqlite3_step() result. */
 static int
-exec_one(sqlite3 *db, const char *sql, const char *t1, const char *t2,
-         int64_t i3)
+exec_one(struct wenda_store *st, enum stmt_id id, const char *t1,
+         const char *t2, int64_t i3)
 {
     sqlite3_stmt *s;
     int rc;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prepare(st, id, &s) != WENDA_OK)
         return SQLITE_ERROR;
     if (t1 != NULL)
         sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
@@ -1827,18 +1875,19 @@ exec_one(sqlite3 *db, const char *sql, const char *t1, const char *t2,
     if (i3 >= 0)
         sqlite3_bind_int64(s, 3, i3);
     rc = sqlite3_step(s);
-    sqlite3_finalize(s);
+    done(s);
     return rc;
 }
 
-/* Returns the integer of a one-row, one-column query, or -1. */
+/* Returns the integer of one-row, one-column statement id, or -1. */
 static int64_t
-query_int(sqlite3 *db, const char *sql, const char *t1, int64_t i2)
+query_int(struct wenda_store *st, enum stmt_id id, const char *t1,
+          int64_t i2)
 {
     sqlite3_stmt *s;
     int64_t v = -1;
 
-    if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (prepare(st, id, &s) != WENDA_OK)
         return -1;
     if (t1 != NULL)
         sqlite3_bind_text(s, 1, t1, -1, SQLITE_STATIC);
@@ -1847,7 +1896,7 @@ query_int(sqlite3 *db, const char *sql, const char *t1, int64_t i2)
     if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_type(s, 0) !=
                                              SQLITE_NULL)
         v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
+    done(s);
     return v;
 }
 
@@ -1925,25 +1974,17 @@ wenda_store_topic_current(struct wenda_store *st, int64_t id,
 }
 
 /*
- * Writes topic t as id at version, with its tags, JSON and search index:
- * inserting when insert is set, else updating the row.  On success *doc is
- * the new JSON (the caller frees).
+ * Writes topic t as id at version, with its tags, JSON and, when index is
+ * set, its search index: inserting when insert is set, else updating the
+ * row.  On success *doc is the new JSON (the caller frees).
  */
 static enum wenda_err
 put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
-          int64_t version, const char *stamp, int insert, char **doc)
+          int64_t version, const char *stamp, int insert, int index,
+          char **doc)
 {
-    static const char insert_sql[] =
-        "INSERT INTO topics(slug, title, title_en, category, ord, tags, "
-        "aliases, answer, version, updated_at, doc, summary, id, corrections) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
-    static const char update_sql[] =
-        "UPDATE topics SET slug = ?1, title = ?2, title_en = ?3, "
-        "category = ?4, ord = ?5, tags = ?6, aliases = ?7, answer = ?8, "
-        "version = ?9, updated_at = ?10, doc = ?11, summary = ?12, "
-        "corrections = ?14 WHERE id = ?13";
     struct topic_text x = {0};
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s;
     enum wenda_err rc;
     size_t j;
     int step;
@@ -1952,9 +1993,8 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
     rc = render_topic(t, id, version, stamp, &x);
     if (rc != WENDA_OK)
         goto cleanup;
-    rc = WENDA_ERR_DB;
-    if (sqlite3_prepare_v2(st->db, insert ? insert_sql : update_sql, -1, &s,
-                           NULL) != SQLITE_OK)
+    rc = prepare(st, insert ? S_INSERT_TOPIC : S_UPDATE_TOPIC, &s);
+    if (rc != WENDA_OK)
         goto cleanup;
     sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, t->title, -1, SQLITE_STATIC);
@@ -1972,24 +2012,25 @@ put_topic(struct wenda_store *st, int64_t id, const struct wenda_topic *t,
     sqlite3_bind_int64(s, 13, id);
     sqlite3_bind_text(s, 14, x.corrections, -1, SQLITE_STATIC);
     step = sqlite3_step(s);
+    done(s);
     if (step != SQLITE_DONE) {
         rc = (step & 0xff) == SQLITE_CONSTRAINT ? WENDA_ERR_CONFLICT
                                                 : WENDA_ERR_DB;
         goto cleanup;
     }
-    if (exec_one(st->db, "DELETE FROM topic_tags WHERE topic_id = ?3", NULL,
-                 NULL, id) != SQLITE_DONE)
+    rc = WENDA_ERR_DB;
+    if (exec_one(st, S_DELETE_TAGS, NULL, NULL, id) != SQLITE_DONE)
         goto cleanup;
     for (j = 0; j < t->tags.n; j++)
-        if (exec_one(st->db,
-                     "INSERT INTO topic_tags(tag, topic_id) VALUES (?1, ?3)",
-                     t->tags.v[j], NULL, id) != SQLITE_DONE)
+        if (exec_one(st, S_INSERT_TAG, t->tags.v[j], NULL, id) !=
+            SQLITE_DONE)
             goto cleanup;
-    rc = wenda_search_unindex(st, id);
-    if (rc == WENDA_OK)
+    rc = WENDA_OK;
+    if (index)
+        rc = wenda_search_unindex(st, id);
+    if (index && rc == WENDA_OK)
         rc = wenda_search_index(st, id, t);
 cleanup:
-    sqlite3_finalize(s);
     if (rc == WENDA_OK) {
         *doc = x.doc;   /* the caller's now */
         x.doc = NULL;
@@ -2008,11 +2049,7 @@ record(struct wenda_store *st, int64_t id, int64_t version,
     char target[48];
     int step;
 
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO revisions(topic_id, version, action, "
-                           "before, after, who, at) VALUES (?1, ?2, ?3, ?4, "
-                           "?5, ?6, ?7)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prepare(st, S_INSERT_REVISION, &s) != WENDA_OK)
         return WENDA_ERR_DB;
     sqlite3_bind_int64(s, 1, id);
     sqlite3_bind_int64(s, 2, version);
@@ -2024,21 +2061,18 @@ record(struct wenda_store *st, int64_t id, int64_t version,
     sqlite3_bind_text(s, 6, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 7, stamp, -1, SQLITE_STATIC);
     step = sqlite3_step(s);
-    sqlite3_finalize(s);
+    done(s);
     if (step != SQLITE_DONE)
         return WENDA_ERR_DB;
     (void)snprintf(target, sizeof(target), "topic/%lld", (long long)id);
-    if (sqlite3_prepare_v2(st->db,
-                           "INSERT INTO audit(at, who, action, target) "
-                           "VALUES (?1, ?2, ?3, ?4)",
-                           -1, &s, NULL) != SQLITE_OK)
+    if (prepare(st, S_INSERT_AUDIT, &s) != WENDA_OK)
         return WENDA_ERR_DB;
     sqlite3_bind_text(s, 1, stamp, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
     step = sqlite3_step(s);
-    sqlite3_finalize(s);
+    done(s);
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
 
@@ -2054,10 +2088,12 @@ check_category(struct wenda_store *st, const struct wenda_topic *t, char *msg,
     return WENDA_ERR_INVALID;
 }
 
-enum wenda_err
-wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
-                         const char *who, int64_t *id, char *msg,
-                         size_t msgcap)
+/* wenda_store_topic_create(), its search index written when index is set,
+ * else left to the caller. */
+static enum wenda_err
+create_topic(struct wenda_store *st, const struct wenda_topic *t,
+             const char *who, int index, int64_t *id, char *msg,
+             size_t msgcap)
 {
     struct wenda_topic copy = *t;
     char stamp[32], *doc = NULL;
@@ -2068,29 +2104,32 @@ wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
     rc = check_category(st, t, msg, msgcap);
     if (rc != WENDA_OK)
         return rc;
-    if (query_int(st->db, "SELECT 1 FROM topics WHERE slug = ?1", t->slug,
-                  -1) == 1) {
+    if (query_int(st, S_SLUG_ID, t->slug, -1) > 0) {
         (void)snprintf(msg, msgcap, "slug '%.64s' is taken", t->slug);
         return WENDA_ERR_CONFLICT;
     }
-    /* Never reuse the id of a deleted topic: its revisions keep it. */
-    next = query_int(st->db,
-                     "SELECT max(coalesce((SELECT max(id) FROM topics), 0), "
-                     "coalesce((SELECT max(topic_id) FROM revisions), 0))",
-                     NULL, -1);
-    if (next < 0)
+    next = query_int(st, S_NEXT_ID, NULL, -1);
+    if (next <= 0)
         return WENDA_ERR_DB;
-    if (copy.order == 0)
-        copy.order = query_int(st->db, "SELECT coalesce(max(ord), 0) + 1 "
-                                       "FROM topics", NULL, -1);
+    if (copy.order == 0 &&
+        (copy.order = query_int(st, S_NEXT_ORDER, NULL, -1)) <= 0)
+        return WENDA_ERR_DB;
     now_rfc3339(stamp, sizeof(stamp));
-    rc = put_topic(st, next + 1, &copy, 1, stamp, 1, &doc);
+    rc = put_topic(st, next, &copy, 1, stamp, 1, index, &doc);
     if (rc == WENDA_OK)
-        rc = record(st, next + 1, 1, "create", NULL, doc, who, stamp);
+        rc = record(st, next, 1, "create", NULL, doc, who, stamp);
     free(doc);
     if (rc == WENDA_OK)
-        *id = next + 1;
+        *id = next;
     return rc;
+}
+
+enum wenda_err
+wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
+                         const char *who, int64_t *id, char *msg,
+                         size_t msgcap)
+{
+    return create_topic(st, t, who, 1, id, msg, msgcap);
 }
 
 /* Reads the current JSON of topic id and checks it against if_match. */
@@ -2110,8 +2149,7 @@ check_match(struct wenda_store *st, int64_t id, const char *if_match,
         *before = NULL;
         return WENDA_ERR_PRECONDITION;
     }
-    *version = query_int(st->db, "SELECT version FROM topics WHERE id = ?2",
-                         NULL, id);
+    *version = query_int(st, S_VERSION, NULL, id);
     if (*version <= 0) {
         free(*before);
         *before = NULL;
@@ -2120,32 +2158,158 @@ check_match(struct wenda_store *st, int64_t id, const char *if_match,
     return WENDA_OK;
 }
 
+/*
+ * Replaces topic id, now at version with the JSON before, by t, its slug
+ * checked by the caller, and records the change; the search index is
+ * written when index is set, else left to the caller.
+ */
+static enum wenda_err
+replace_topic(struct wenda_store *st, int64_t id, int64_t version,
+              const char *before, const struct wenda_topic *t,
+              const char *who, int index)
+{
+    char stamp[32], *after = NULL;
+    enum wenda_err rc;
+
+    now_rfc3339(stamp, sizeof(stamp));
+    rc = put_topic(st, id, t, version + 1, stamp, 0, index, &after);
+    if (rc == WENDA_OK)
+        rc = record(st, id, version + 1, "update", before, after, who,
+                    stamp);
+    free(after);
+    return rc;
+}
+
 enum wenda_err
 wenda_store_topic_replace(struct wenda_store *st, int64_t id,
                           const struct wenda_topic *t, const char *if_match,
                           const char *who, char *msg, size_t msgcap)
 {
-    char stamp[32], *before = NULL, *after = NULL;
+    char *before = NULL;
     int64_t version = 0, other;
     enum wenda_err rc = check_match(st, id, if_match, &before, &version);
 
     if (rc != WENDA_OK)
         return rc;
     rc = check_category(st, t, msg, msgcap);
-    other = query_int(st->db, "SELECT id FROM topics WHERE slug = ?1",
-                      t->slug, -1);
+    other = query_int(st, S_SLUG_ID, t->slug, -1);
     if (rc == WENDA_OK && other > 0 && other != id) {
         (void)snprintf(msg, msgcap, "slug '%.64s' is taken", t->slug);
         rc = WENDA_ERR_CONFLICT;
     }
-    now_rfc3339(stamp, sizeof(stamp));
     if (rc == WENDA_OK)
-        rc = put_topic(st, id, t, version + 1, stamp, 0, &after);
-    if (rc == WENDA_OK)
-        rc = record(st, id, version + 1, "update", before, after, who,
-                    stamp);
+        rc = replace_topic(st, id, version, before, t, who, 1);
     free(before);
-    free(after);
+    return rc;
+}
+
+/* A topic written by wenda_store_topics_put(), its index not yet. */
+struct unindexed {
+    int64_t id;
+    size_t seq;                    /* its place among the topics */
+    int replaced;                  /* it had an index before */
+    const struct wenda_topic *t;   /* borrowed */
+};
+
+static int
+by_id_then_seq(const void *a, const void *b)
+{
+    const struct unindexed *x = a, *y = b;
+
+    if (x->id != y->id)
+        return x->id < y->id ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/*
+ * Writes the search index of the topics of u[0..n), in id order.  A topic
+ * written more than once is indexed as it was written last; its old index
+ * goes first if the first of its writes replaced it.
+ */
+static enum wenda_err
+index_topics(struct wenda_store *st, struct unindexed *u, size_t n)
+{
+    enum wenda_err rc = WENDA_OK;
+    size_t i = 0, j;
+
+    qsort(u, n, sizeof(*u), by_id_then_seq);
+    while (rc == WENDA_OK && i < n) {
+        for (j = i; j + 1 < n && u[j + 1].id == u[i].id; j++)
+            ;
+        if (u[i].replaced)
+            rc = wenda_search_unindex(st, u[i].id);
+        if (rc == WENDA_OK)
+            rc = wenda_search_index(st, u[j].id, u[j].t);
+        i = j + 1;
+    }
+    return rc;
+}
+
+/*
+ * FTS5 holds the words written to its index in memory until it writes
+ * them out as a new segment of the index, which it does whenever SQLite
+ * opens a savepoint, and every write of a topic's own row opens one for
+ * itself.  So writing each topic's index along with its row made a
+ * segment of each topic's words, and FTS5 then merged those four at a
+ * time, over and over: a third of an import's time.  The index of every
+ * topic is therefore written after all of their rows, in id order (FTS5
+ * also writes out what it holds when given a smaller id than the last),
+ * and its words go out in a few large segments.
+ */
+enum wenda_err
+wenda_store_topics_put(struct wenda_store *st,
+                       const struct wenda_topic *topics, size_t n,
+                       const char *who, size_t *failed, char *msg,
+                       size_t msgcap)
+{
+    struct unindexed *u = calloc(n > 0 ? n : 1, sizeof(*u));
+    enum wenda_err rc = u != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+    size_t i;
+
+    *failed = n;
+    msg[0] = '\0';
+    for (i = 0; rc == WENDA_OK && i < n; i++) {
+        const struct wenda_topic *t = &topics[i];
+        char *before = NULL;
+        int64_t id = 0, version = 0;
+        sqlite3_stmt *s;
+        int step;
+
+        rc = prepare(st, S_PUT_BY_SLUG, &s);
+        if (rc != WENDA_OK)
+            break;
+        sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
+        step = sqlite3_step(s);
+        if (step == SQLITE_ROW) {
+            id = sqlite3_column_int64(s, 0);
+            version = sqlite3_column_int64(s, 1);
+            before = dup_col(s, 2);
+            if (before == NULL)
+                rc = WENDA_ERR_NOMEM;
+        } else if (step != SQLITE_DONE) {
+            rc = WENDA_ERR_DB;
+        }
+        done(s);
+        if (rc == WENDA_OK && before == NULL) {
+            rc = create_topic(st, t, who, 0, &id, msg, msgcap);
+        } else if (rc == WENDA_OK) {
+            rc = check_category(st, t, msg, msgcap);
+            if (rc == WENDA_OK)
+                rc = replace_topic(st, id, version, before, t, who, 0);
+        }
+        free(before);
+        if (rc != WENDA_OK) {
+            *failed = i;
+            break;
+        }
+        u[i].id = id;
+        u[i].seq = i;
+        u[i].replaced = version > 0;
+        u[i].t = t;
+    }
+    if (rc == WENDA_OK)
+        rc = index_topics(st, u, n);
+    free(u);
     return rc;
 }
 
@@ -2162,10 +2326,8 @@ wenda_store_topic_delete(struct wenda_store *st, int64_t id,
     now_rfc3339(stamp, sizeof(stamp));
     rc = wenda_search_unindex(st, id);
     if (rc == WENDA_OK &&
-        (exec_one(st->db, "DELETE FROM topic_tags WHERE topic_id = ?3", NULL,
-                  NULL, id) != SQLITE_DONE ||
-         exec_one(st->db, "DELETE FROM topics WHERE id = ?3", NULL, NULL,
-                  id) != SQLITE_DONE))
+        (exec_one(st, S_DELETE_TAGS, NULL, NULL, id) != SQLITE_DONE ||
+         exec_one(st, S_DELETE_TOPIC, NULL, NULL, id) != SQLITE_DONE))
         rc = WENDA_ERR_DB;
     if (rc == WENDA_OK)
         rc = record(st, id, version + 1, "delete", before, NULL, who, stamp);
@@ -2237,8 +2399,7 @@ wenda_store_progress_review(struct wenda_store *st, int64_t token,
 
     *json = NULL;
     *len = 0;
-    if (query_int(st->db, "SELECT 1 FROM topics WHERE id = ?2", NULL,
-                  topic) != 1)
+    if (query_int(st, S_HAS_TOPIC, NULL, topic) != 1)
         return WENDA_ERR_NOT_FOUND;
     if (sqlite3_prepare_v2(st->db,
                            "SELECT repetitions, interval_days, easiness "

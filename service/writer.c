@@ -59,6 +59,8 @@ write_job_cleanup(struct write_job *job)
         wenda_topic_cleanup(&job->topics[i]);
     free(job->topics);
     job->topics = NULL;
+    free(job->lines);
+    job->lines = NULL;
     job->ntopics = 0;
     wenda_topic_cleanup(&job->topic);
     json_decref(job->patch);
@@ -108,40 +110,23 @@ write_editable_json(const struct wenda_topic *t)
 
 /*
  * Imports every topic of the job, creating new slugs and replacing the
- * topics whose slug exists; any failure names its line and, as the job
- * runs in one savepoint, undoes them all.
+ * topics whose slug exists; any failure names the topic's line of the
+ * body and, as the job runs in one savepoint, undoes them all.
  */
 static enum wenda_err
 apply_import(struct wenda_store *st, struct write_job *job, char *msg,
              size_t msgcap)
 {
-    char why[200], etag[WENDA_ETAG_SIZE];
-    struct wenda_topic cur;
-    enum wenda_err rc = WENDA_OK;
-    size_t i;
-
-    for (i = 0; i < job->ntopics && rc == WENDA_OK; i++) {
-        const struct wenda_topic *t = &job->topics[i];
-        int64_t id = 0;
-
-        why[0] = '\0';
-        rc = wenda_store_topic_get(st, 0, t->slug, &cur);
-        if (rc == WENDA_ERR_NOT_FOUND) {
-            rc = wenda_store_topic_create(st, t, job->who, &id, why,
-                                          sizeof(why));
-        } else if (rc == WENDA_OK) {
-            id = cur.id;
-            wenda_topic_cleanup(&cur);
-            rc = wenda_store_topic_current(st, id, &cur, etag);
-            wenda_topic_cleanup(&cur);
-            if (rc == WENDA_OK)
-                rc = wenda_store_topic_replace(st, id, t, etag, job->who, why,
+    char why[200];
+    size_t failed;
+    enum wenda_err rc = wenda_store_topics_put(st, job->topics, job->ntopics,
+                                               job->who, &failed, why,
                                                sizeof(why));
-        }
-        if (rc != WENDA_OK)
-            (void)snprintf(msg, msgcap, "line %zu: %s", i + 1,
-                           why[0] ? why : wenda_err_title(rc));
-    }
+
+    if (rc != WENDA_OK && failed < job->ntopics)
+        (void)snprintf(msg, msgcap, "line %zu: %s",
+                       job->lines != NULL ? job->lines[failed] : failed + 1,
+                       why[0] ? why : wenda_err_title(rc));
     return rc;
 }
 

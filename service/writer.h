@@ -45,6 +45,8 @@ struct write_job {
     char who[96];                     /* the token's name */
     int64_t token_id;                 /* its id, to record its use */
     struct wenda_topic *topics;       /* import: ntopics, in line order */
+    size_t *lines;                    /* import: each one's line of the
+                                         body, counted from 1 */
     size_t ntopics;
     struct wenda_auth *auth;          /* token create */
     int role;                         /* token create: enum wenda_role */

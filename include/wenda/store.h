@@ -448,6 +448,23 @@ enum wenda_err wenda_store_topic_replace(struct wenda_store *st, int64_t id,
                                          const char *who, char *msg,
                                          size_t msgcap);
 
+/*
+ * Writes topics[0..n) in turn, the way an import does: each is created
+ * (going last when its order is 0) or, when a topic has its slug, replaces
+ * that topic whatever its version, so that a later topic of the same slug
+ * replaces an earlier one.  Their search index is written after them all.
+ * What is read and written for each topic does not grow with the store.
+ * On failure *failed is the index of the topic refused (n when none was:
+ * WENDA_ERR_DB, WENDA_ERR_NOMEM), msg may say why (WENDA_ERR_INVALID: an
+ * unknown category), and what was written is for the caller to roll back,
+ * as the writes before it are not undone.
+ */
+enum wenda_err wenda_store_topics_put(struct wenda_store *st,
+                                      const struct wenda_topic *topics,
+                                      size_t n, const char *who,
+                                      size_t *failed, char *msg,
+                                      size_t msgcap);
+
 /* Deletes topic id if its current ETag is if_match; errors as above. */
 enum wenda_err wenda_store_topic_delete(struct wenda_store *st, int64_t id,
                                         const char *if_match,

@@ -793,6 +793,10 @@ Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
         {NDJSON_TOPIC("ok-one", "python", "好")
              NDJSON_TOPIC("ok-two", "no-such-category", "坏"),
          "topics.ndjson:2: unknown category 'no-such-category'"},
+        /* Blank lines count: the store refuses the 2nd topic, line 5. */
+        {"\n" NDJSON_TOPIC("ok-one", "python", "好") "\r\n\n"
+             NDJSON_TOPIC("ok-two", "no-such-category", "坏"),
+         "topics.ndjson:5: unknown category 'no-such-category'"},
         {NDJSON_TOPIC("ok-one", "python", "好") "\n"
              NDJSON_TOPIC("ok-one", "http", "又"),
          "topics.ndjson:3: duplicate slug 'ok-one'"},
@@ -1093,7 +1097,7 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
 {
     char db[PATH_CAP];
     const char *const list[] = {"token", "list", "--db", db, NULL};
-    const char *mig = "0011_title_keys_by_topic";
+    const char *mig = "0012_topics_by_order";
     sqlite3 *h = NULL;
     struct run r;
     char want[128];
@@ -1105,8 +1109,8 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     run_cleanup(&r);
     /* Back to the schema before the last migration. */
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
-    cr_assert_eq(sqlite3_exec(h, "DROP INDEX title_keys_by_topic; "
-                                 "PRAGMA user_version = 10;",
+    cr_assert_eq(sqlite3_exec(h, "DROP INDEX topics_by_order; "
+                                 "PRAGMA user_version = 11;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(h));
     cr_assert_eq(sqlite3_close(h), SQLITE_OK);

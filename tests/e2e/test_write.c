@@ -677,6 +677,42 @@ Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
     http_reply_cleanup(&r);
 }
 
+Test(e2e_admin, an_import_the_writer_refuses_names_the_line_of_the_body)
+{
+    /* Blank lines (one of them CR LF) before the topic the writer refuses
+     * for its category: its line is the 6th of the body, though it is the
+     * 2nd topic. */
+    static const char body[] =
+        "\n"
+        "\n"
+        "{\"slug\":\"import-line-ok\",\"title\":\"行号\",\"category\":"
+        "\"tools\",\"tags\":[\"git\"],\"answer\":\"一\"}\n"
+        "\r\n"
+        "\n"
+        "{\"slug\":\"import-line-bad\",\"title\":\"行号\",\"category\":"
+        "\"no-such-category\",\"tags\":[\"git\"],\"answer\":\"二\"}\n";
+    struct http_reply r;
+    json_t *doc;
+    const char *detail;
+
+    start_admin(NULL);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/import", admin,
+                            "application/x-ndjson", NULL, body, &r),
+                 400, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    detail = json_string_value(json_object_get(doc, "detail"));
+    cr_assert_not_null(detail, "%s", r.body);
+    cr_assert_eq(strncmp(detail, "line 6: ", 8), 0, "%s", detail);
+    cr_assert_not_null(strstr(detail, "no-such-category"), "%s", detail);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    /* All or nothing: the topic before it is not there either. */
+    cr_assert_eq(send_write(&srv, "GET", "/v1/topics/import-line-ok", admin,
+                            NULL, NULL, NULL, &r),
+                 404, "%.*s", (int)r.len, r.body);
+    http_reply_cleanup(&r);
+}
+
 Test(e2e_admin, keeps_reads_private_when_asked)
 {
     static const char *const args[] = {"--private", NULL};

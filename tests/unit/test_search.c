@@ -872,6 +872,7 @@ Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_resul
      * index of the later migrations. */
     static const char *const before_0010 =
         "DROP INDEX title_keys_by_topic;"
+        "DROP INDEX topics_by_order;"
         "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
         "  tags, answer, tokenize = 'wenda');"
         "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "

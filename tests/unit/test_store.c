@@ -814,24 +814,47 @@ Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
  * the actions of foreign keys run inside those).
  */
 static long long scan_steps;
+/*
+ * And how many times FTS5 wrote the structure of the full-text index
+ * (its row 10 in topics_fts_data): once for each segment it writes out of
+ * the words it holds in memory, and once for each merge of segments.
+ */
+static long long index_flushes;
 
 static int
 count_scan_steps(unsigned int type, void *ctx, void *p, void *x)
 {
+    static const char structure[] =
+        "REPLACE INTO 'main'.'topics_fts_data'(id, block) VALUES(10,";
+    const char *sql;
+
     (void)ctx;
     (void)x;
-    if (type == SQLITE_TRACE_PROFILE)
-        scan_steps += sqlite3_stmt_status(
-            (sqlite3_stmt *)p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+    if (type != SQLITE_TRACE_PROFILE)
+        return 0;
+    /* Reset as read: a statement the store keeps prepared counts on. */
+    scan_steps += sqlite3_stmt_status(
+        (sqlite3_stmt *)p, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1);
+    sql = sqlite3_sql((sqlite3_stmt *)p);
+    if (sql != NULL && strncmp(sql, structure, 37) == 0) {
+        char *bound = sqlite3_expanded_sql((sqlite3_stmt *)p);
+
+        if (bound != NULL &&
+            strncmp(bound, structure, sizeof(structure) - 1) == 0)
+            index_flushes++;
+        sqlite3_free(bound);
+    }
     return 0;
 }
 
-/* Starts counting scan_steps from 0 (on), or stops. */
+/* Starts counting scan_steps and index_flushes from 0 (on), or stops. */
 static void
 count_scans(int on)
 {
-    if (on)
+    if (on) {
         scan_steps = 0;
+        index_flushes = 0;
+    }
     cr_assert_eq(sqlite3_trace_v2(wenda_store_db(store),
                                   on ? SQLITE_TRACE_PROFILE : 0,
                                   on ? count_scan_steps : NULL, NULL),
@@ -911,6 +934,296 @@ Test(store, a_write_to_one_topic_reads_no_other_topics_rows)
     count_scans(0);
     cr_assert_lt(scan_steps, keys / 4, "a delete stepped %lld rows in scans "
                  "(%lld title keys)", scan_steps, keys);
+}
+
+/*
+ * Opens db_path into store and imports the topics of content/ copies
+ * times over, the slugs of the second copy on ending in "-2", and so on:
+ * a store many times the size of what a test then writes, so that a cost
+ * that grows with the store stands out from one that does not.
+ */
+static void
+open_imported_copies(size_t copies)
+{
+    struct wenda_content big = content;
+    size_t n = copies * content.ntopics, i;
+    char **slugs = calloc(n, sizeof(*slugs));
+    char msg[512];
+
+    big.topics = calloc(n, sizeof(*big.topics));
+    big.ntopics = n;
+    cr_assert(slugs != NULL && big.topics != NULL);
+    for (i = 0; i < n; i++) {
+        size_t copy = i / content.ntopics;
+
+        big.topics[i] = content.topics[i % content.ntopics];
+        if (copy == 0)
+            continue;
+        slugs[i] = malloc(WENDA_CONTENT_MAX_SLUG + 1);
+        cr_assert_not_null(slugs[i]);
+        (void)snprintf(slugs[i], WENDA_CONTENT_MAX_SLUG + 1, "%.40s-%zu",
+                       big.topics[i].slug, copy + 1);
+        big.topics[i].slug = slugs[i];
+    }
+    cr_assert_eq(wenda_store_open(db_path, WENDA_STORE_CREATE, &store, msg,
+                                  sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import(store, &big), WENDA_OK);
+    for (i = 0; i < n; i++)
+        free(slugs[i]);
+    free(slugs);
+    free(big.topics);
+}
+
+Test(store, a_create_without_an_order_reads_no_other_topics_rows)
+{
+    struct wenda_topic t = content.topics[5];
+    char msg[512], slug[] = "written-without-an-order";
+    int64_t id = 0;
+    long topics, last;
+
+    open_imported_copies(8);
+    topics = query_int(db_path, "SELECT count(*) FROM topics");
+    last = query_int(db_path, "SELECT max(ord) FROM topics");
+    t.slug = slug;
+    t.order = 0;
+    count_scans(1);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_create(store, &t, "test", &id, msg,
+                                          sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+    count_scans(0);
+    /* max(ord) over the whole table read every topic: 511 steps. */
+    cr_assert_lt(scan_steps, topics / 8, "a create stepped %lld rows in "
+                 "scans (%ld topics)", scan_steps, topics);
+    /* It still goes last. */
+    cr_assert_eq(query_int(db_path, "SELECT ord FROM topics WHERE slug = "
+                                    "'written-without-an-order'"),
+                 last + 1);
+}
+
+/*
+ * Writes topics[0..n) as POST /v1/import does (writer.c, apply_import()),
+ * in one transaction and one savepoint: each created, or replaced when its
+ * slug is there.
+ */
+static void
+import_like_the_api(const struct wenda_topic *topics, size_t n)
+{
+    char msg[512];
+    size_t failed = 0;
+    enum wenda_err rc;
+
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_savepoint(store), WENDA_OK);
+    rc = wenda_store_topics_put(store, topics, n, "test", &failed, msg,
+                                sizeof(msg));
+    cr_assert_eq(rc, WENDA_OK, "topic %zu: %s %s", failed,
+                 wenda_err_name(rc), msg);
+    cr_assert_eq(wenda_store_release(store), WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
+}
+
+Test(store, an_import_over_the_api_writes_the_full_text_index_at_its_end)
+{
+    static char answer[] = "导入的回答 zebracorn";
+    size_t n = content.ntopics, i;
+    struct wenda_topic *topics = calloc(n, sizeof(*topics));
+    char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
+    struct wenda_search_query q = {"zebracorn", NULL, NULL, 50};
+    struct wenda_search_result r;
+    char msg[256];
+
+    cr_assert(topics != NULL && slugs != NULL);
+    open_imported_copies(2);
+    for (i = 0; i < n; i++) {
+        topics[i] = content.topics[i];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "%.50s-new",
+                       topics[i].slug);
+        topics[i].slug = slugs[i];
+    }
+    /*
+     * FTS5 writes the words it holds out as a new segment whenever a
+     * statement opens a savepoint, as every write of a topic's row does:
+     * a segment for each topic (64 times for these 64), and the merges of
+     * them.  Written together at the end, the words of an import go out at
+     * once.
+     */
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(index_flushes, 4, "creating %zu topics wrote the index "
+                 "out %lld times", n, index_flushes);
+    /* Replaced, each topic's old words go and its new ones come. */
+    for (i = 0; i < n; i++)
+        topics[i].answer = answer;
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(index_flushes, 4, "replacing %zu topics wrote the index "
+                 "out %lld times", n, index_flushes);
+    cr_assert_eq(sqlite3_exec(wenda_store_db(store),
+                              "INSERT INTO topics_fts(topics_fts) "
+                              "VALUES ('integrity-check')",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(wenda_store_db(store)));
+    cr_assert_eq(wenda_search_run(store, &q, &r, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    cr_assert_eq(r.total, (int64_t)n);
+    for (i = 0; i < r.n; i++)
+        cr_assert(strstr(r.hits[i].slug, "-new") != NULL, "%s",
+                  r.hits[i].slug);
+    wenda_search_result_cleanup(&r);
+    free(topics);
+    free(slugs);
+}
+
+/* Writes the slugs of the topics a search for q finds to out, as "slug
+ * slug ...", and returns how many there are. */
+static size_t
+search_slugs(const char *q, char *out, size_t cap)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 50};
+    struct wenda_search_result r;
+    char msg[256];
+    size_t i, len = 0;
+
+    out[0] = '\0';
+    cr_assert_eq(wenda_search_run(store, &query, &r, msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    for (i = 0; i < r.n && len < cap; i++)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s", i ? " " : "",
+                                r.hits[i].slug);
+    i = r.n;
+    wenda_search_result_cleanup(&r);
+    return i;
+}
+
+Test(store, an_import_that_writes_a_slug_twice_indexes_it_as_written_last)
+{
+    /* A new slug created then replaced, and a slug there before replaced
+     * twice, in one import: each is found by its last answer only. */
+    static char first[] = "第一个 quokkafirst", last[] = "最后 wombatlast";
+    static char fresh[] = "twice-new";
+    struct wenda_topic topics[4];
+    char got[512];
+
+    open_imported();
+    topics[0] = content.topics[0];
+    topics[0].slug = fresh;
+    topics[0].answer = first;
+    topics[1] = topics[0];
+    topics[1].answer = last;
+    topics[2] = content.topics[1];
+    topics[2].answer = first;
+    topics[3] = content.topics[1];
+    topics[3].answer = last;
+    import_like_the_api(topics, 4);
+    cr_assert_eq(sqlite3_exec(wenda_store_db(store),
+                              "INSERT INTO topics_fts(topics_fts) "
+                              "VALUES ('integrity-check')",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(wenda_store_db(store)));
+    cr_assert_eq(search_slugs("wombatlast", got, sizeof(got)), 2,
+                 "wombatlast finds: %s", got);
+    cr_assert_not_null(strstr(got, fresh), "%s", got);
+    cr_assert_not_null(strstr(got, content.topics[1].slug), "%s", got);
+    cr_assert_eq(search_slugs("quokkafirst", got, sizeof(got)), 0,
+                 "quokkafirst finds: %s", got);
+}
+
+/* The authorizer's calls: SQLite makes them while it compiles a
+ * statement, a few for each table and column it names, and never as the
+ * statement runs. */
+static long long compile_checks;
+
+static int
+count_compile_checks(void *ctx, int action, const char *a, const char *b,
+                     const char *c, const char *d)
+{
+    (void)ctx;
+    (void)action;
+    (void)a;
+    (void)b;
+    (void)c;
+    (void)d;
+    compile_checks++;
+    return SQLITE_OK;
+}
+
+Test(store, an_import_over_the_api_compiles_its_statements_once_not_for_each_topic)
+{
+    size_t n = content.ntopics, i;
+    struct wenda_topic *topics = calloc(n, sizeof(*topics));
+    char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
+
+    cr_assert(topics != NULL && slugs != NULL);
+    open_imported();
+    for (i = 0; i < n; i++) {
+        topics[i] = content.topics[i];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "%.50s-new",
+                       topics[i].slug);
+        topics[i].slug = slugs[i];
+        topics[i].order = 0;
+    }
+    /* Setting an authorizer has every statement compiled again once: the
+     * first import pays for that, the next ones are counted. */
+    cr_assert_eq(sqlite3_set_authorizer(wenda_store_db(store),
+                                        count_compile_checks, NULL),
+                 SQLITE_OK);
+    import_like_the_api(content.topics, n);
+    compile_checks = 0;
+    import_like_the_api(topics, n);
+    cr_assert_lt(compile_checks, (long long)n, "creating %zu topics made "
+                 "%lld checks in compiling statements", n, compile_checks);
+    compile_checks = 0;
+    import_like_the_api(topics, n);
+    cr_assert_lt(compile_checks, (long long)n, "replacing %zu topics made "
+                 "%lld checks in compiling statements", n, compile_checks);
+    cr_assert_eq(sqlite3_set_authorizer(wenda_store_db(store), NULL, NULL),
+                 SQLITE_OK);
+    free(topics);
+    free(slugs);
+}
+
+Test(store, an_import_over_the_api_reads_no_other_topics_rows)
+{
+    size_t n = content.ntopics, i;
+    struct wenda_topic *topics = calloc(n, sizeof(*topics));
+    char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
+    long stored;
+
+    cr_assert(topics != NULL && slugs != NULL);
+    open_imported_copies(8);
+    stored = query_int(db_path, "SELECT count(*) FROM topics");
+    /* New topics without an order, and then the same topics again. */
+    for (i = 0; i < n; i++) {
+        topics[i] = content.topics[i];
+        (void)snprintf(slugs[i], sizeof(slugs[i]), "%.50s-new",
+                       topics[i].slug);
+        topics[i].slug = slugs[i];
+        topics[i].order = 0;
+    }
+    /* Fewer rows stepped in scans than topics written: none of the
+     * topics already there is read, whatever their number.  Each create
+     * reading the whole table for max(ord) was 34,720. */
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(scan_steps, (long long)n, "creating %zu topics stepped "
+                 "%lld rows in scans (%ld topics stored)", n, scan_steps,
+                 stored);
+    cr_assert_eq(query_int(db_path, "SELECT count(*) FROM topics"),
+                 stored + (long)n);
+    count_scans(1);
+    import_like_the_api(topics, n);
+    count_scans(0);
+    cr_assert_lt(scan_steps, (long long)n, "replacing %zu topics stepped "
+                 "%lld rows in scans (%ld topics stored)", n, scan_steps,
+                 stored + (long)n);
+    free(topics);
+    free(slugs);
 }
 
 /* ---- random draws at size ------------------------------------------------ */
