@@ -42,13 +42,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 12000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-    done
-}
+. tests/bench/lib.sh
 
 wait_up() {   # url log
     for _ in $(seq 1 1000); do
@@ -76,7 +70,7 @@ editor_posts() {   # base token stop-file
 
 echo "wenda bench-import: $WENDA, sizes $SIZES, seed $SEED, $(nproc) cores," \
      "topics $([ "$ORDER" = 0 ] && echo without || echo with) an order"
-printf '%7s %9s %9s %11s %7s %11s\n' topics body_MB import_s max_wait_s posts reimport_s
+printf '%7s %9s %9s %11s %7s %11s %7s\n' topics body_MB import_s max_wait_s posts reimport_s wal_MB
 for n in $SIZES; do
     d="$tmp/$n"
     mkdir -p "$d"
@@ -129,14 +123,23 @@ for n in $SIZES; do
         echo "bench-import: the second import answered: $(head -c 300 "$d/answer")" >&2
         exit 1
     }
+    # The writer empties the log after it answers: give it 5 s.
+    for _ in $(seq 1 50); do
+        [ "$(stat -c %s "$d/wenda.db-wal" 2>/dev/null || echo 0)" -lt 8388608 ] &&
+            break
+        sleep 0.1
+    done
+    wal_mb=$(awk -v b="$(stat -c %s "$d/wenda.db-wal" 2>/dev/null || echo 0)" \
+             'BEGIN { printf "%.1f", b / 1048576 }')
     kill "$spid"
     wait "$spid" 2>/dev/null || true
     spid=""
-    printf '%7s %9s %9.2f %11s %7s %11.2f\n' "$n" "$body_mb" "$import_s" \
-        "$max_wait" "$posts" "$reimport_s"
+    printf '%7s %9s %9.2f %11s %7s %11.2f %7s\n' "$n" "$body_mb" "$import_s" \
+        "$max_wait" "$posts" "$reimport_s" "$wal_mb"
     rm -rf "$d"
 done
 echo "(import_s: POST /v1/import into a database without topics, upload"
 echo " included; max_wait_s: the longest an editor's POST /v1/topics took"
 echo " meanwhile, posts: how many were sent, one after the other;"
-echo " reimport_s: the same body again, every topic replaced)"
+echo " reimport_s: the same body again, every topic replaced; wal_MB: the"
+echo " write-ahead log up to 5 s after the second import answered)"
