@@ -820,126 +820,6 @@ authorize(const struct api_request *req, enum wenda_role need,
 
 /* ---- writes ------------------------------------------------------------- */
 
-static enum wenda_err
-strv_from(const json_t *a, const char *field, size_t max,
-          struct wenda_strv *out, char *msg, size_t msgcap)
-{
-    size_t i;
-
-    memset(out, 0, sizeof(*out));
-    if (!json_is_array(a) || json_array_size(a) > max) {
-        (void)snprintf(msg, msgcap, "%s must be an array of at most %zu "
-                       "strings", field, max);
-        return WENDA_ERR_INVALID;
-    }
-    out->v = calloc(json_array_size(a) + 1, sizeof(char *));
-    if (out->v == NULL)
-        return WENDA_ERR_NOMEM;
-    for (i = 0; i < json_array_size(a); i++) {
-        const char *v = json_string_value(json_array_get(a, i));
-
-        if (v == NULL) {
-            (void)snprintf(msg, msgcap, "%s[%zu] must be a string", field, i);
-            wenda_strv_cleanup(out);
-            return WENDA_ERR_INVALID;
-        }
-        out->v[out->n] = strdup(v);
-        if (out->v[out->n++] == NULL) {
-            wenda_strv_cleanup(out);
-            return WENDA_ERR_NOMEM;
-        }
-    }
-    return WENDA_OK;
-}
-
-static enum wenda_err
-text_from(const json_t *o, const char *field, int required, char **out,
-          char *msg, size_t msgcap)
-{
-    const json_t *v = json_object_get(o, field);
-
-    *out = NULL;
-    if (v == NULL && !required) {
-        *out = strdup("");
-        return *out ? WENDA_OK : WENDA_ERR_NOMEM;
-    }
-    if (!json_is_string(v)) {
-        (void)snprintf(msg, msgcap, v == NULL ? "%s is required"
-                                              : "%s must be a string", field);
-        return WENDA_ERR_INVALID;
-    }
-    if (strlen(json_string_value(v)) != json_string_length(v)) {
-        (void)snprintf(msg, msgcap, "%s must not contain NUL", field);
-        return WENDA_ERR_INVALID;
-    }
-    *out = strdup(json_string_value(v));
-    return *out ? WENDA_OK : WENDA_ERR_NOMEM;
-}
-
-enum wenda_err
-api_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
-                    size_t msgcap)
-{
-    static const char *const known[] = {"slug", "title", "title_en",
-                                        "category", "order", "tags",
-                                        "aliases", "answer", "corrections"};
-    const char *key;
-    json_t *v;
-    enum wenda_err rc;
-    size_t i;
-
-    memset(out, 0, sizeof(*out));
-    if (!json_is_object(o)) {
-        (void)snprintf(msg, msgcap, "the body must be a JSON object");
-        return WENDA_ERR_INVALID;
-    }
-    json_object_foreach((json_t *)(uintptr_t)o, key, v) {
-        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
-            if (strcmp(key, known[i]) == 0)
-                break;
-        if (i == sizeof(known) / sizeof(known[0])) {
-            (void)snprintf(msg, msgcap, "unknown field '%.40s' (id, version, "
-                           "updated_at and answer_html are the server's)",
-                           key);
-            return WENDA_ERR_INVALID;
-        }
-    }
-    v = json_object_get(o, "order");
-    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
-                      json_integer_value(v) > 1000000000)) {
-        (void)snprintf(msg, msgcap, "order must be an integer from 0 to "
-                       "1000000000");
-        return WENDA_ERR_INVALID;
-    }
-    out->order = v != NULL ? json_integer_value(v) : 0;
-    rc = text_from(o, "slug", 1, &out->slug, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = text_from(o, "title", 1, &out->title, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = text_from(o, "title_en", 0, &out->title_en, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = text_from(o, "category", 1, &out->category, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = text_from(o, "answer", 1, &out->answer, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = json_object_get(o, "tags") == NULL
-                 ? (snprintf(msg, msgcap, "tags is required"),
-                    WENDA_ERR_INVALID)
-                 : strv_from(json_object_get(o, "tags"), "tags",
-                             WENDA_CONTENT_MAX_TAGS, &out->tags, msg, msgcap);
-    if (rc == WENDA_OK && json_object_get(o, "aliases") != NULL)
-        rc = strv_from(json_object_get(o, "aliases"), "aliases",
-                       WENDA_CONTENT_MAX_ALIASES, &out->aliases, msg, msgcap);
-    if (rc == WENDA_OK && json_object_get(o, "corrections") != NULL)
-        rc = wenda_corrections_from_json(json_object_get(o, "corrections"),
-                                         out, msg, msgcap);
-    if (rc == WENDA_OK)
-        rc = wenda_topic_validate(out, msg, msgcap);
-    if (rc != WENDA_OK)
-        wenda_topic_cleanup(out);
-    return rc;
-}
-
 /* Returns 1 when the request's Content-Type is type (parameters aside). */
 static int
 content_type_is(const struct api_request *req, const char *type)
@@ -1113,7 +993,7 @@ submit_topic(const struct api_request *req, const char *key,
         res->job = job;
         return;
     }
-    if (api_topic_from_json(o, &job->topic, msg, sizeof(msg)) != WENDA_OK) {
+    if (wenda_topic_from_json(o, &job->topic, msg, sizeof(msg)) != WENDA_OK) {
         json_decref(o);
         api_problem(res, WENDA_ERR_INVALID, msg, NULL);
         goto fail;
@@ -1547,30 +1427,6 @@ h_export(const struct api_request *req, const char *key,
     res->stream_free = export_free;
 }
 
-enum wenda_err
-api_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
-                    char *msg, size_t msgcap)
-{
-    json_error_t err;
-    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
-    enum wenda_err rc;
-
-    memset(out, 0, sizeof(*out));
-    if (o == NULL) {
-        (void)snprintf(msg, msgcap, "%.100s", err.text);
-        return WENDA_ERR_PARSE;
-    }
-    if (json_is_object(o)) {
-        (void)json_object_del(o, "id");
-        (void)json_object_del(o, "version");
-        (void)json_object_del(o, "updated_at");
-        (void)json_object_del(o, "answer_html");
-    }
-    rc = api_topic_from_json(o, out, msg, msgcap);
-    json_decref(o);
-    return rc;
-}
-
 /*
  * Reads an NDJSON body, one topic a line (the server's own fields, id,
  * version and updated_at, are ignored; blank lines are skipped), and hands
@@ -1626,7 +1482,7 @@ h_import(const struct api_request *req, const char *key,
                 goto fail;
             }
         }
-        rc = api_topic_from_line(p, n, &job->topics[job->ntopics], msg,
+        rc = wenda_topic_from_line(p, n, &job->topics[job->ntopics], msg,
                                  sizeof(msg));
         p += n + 1;
         if (rc != WENDA_OK) {

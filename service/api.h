@@ -80,27 +80,6 @@ struct api_response {
 void api_handle(const struct api_request *req, struct api_response *res);
 
 /*
- * Reads a topic from a JSON object of its editable fields (slug, title,
- * title_en, category, order, tags, aliases, answer) into *out, which the
- * caller releases with wenda_topic_cleanup().  Unknown fields, wrong types
- * and values out of range are WENDA_ERR_INVALID with a message naming the
- * field in msg.
- */
-enum wenda_err api_topic_from_json(const struct json_t *o,
-                                   struct wenda_topic *out, char *msg,
-                                   size_t msgcap);
-
-/*
- * Reads one line of NDJSON (n bytes, without its newline), in the form
- * GET /v1/export writes it, into *out: api_topic_from_json() after dropping
- * the server's own fields (id, version, updated_at, answer_html).  Not
- * JSON is WENDA_ERR_PARSE; the rest is as api_topic_from_json().
- */
-enum wenda_err api_topic_from_line(const char *line, size_t n,
-                                   struct wenda_topic *out, char *msg,
-                                   size_t msgcap);
-
-/*
  * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in
  * *names, and their number; static storage.
  */

@@ -1,10 +1,13 @@
 /*
  * content_json.c -- struct wenda_topic <-> JSON, and entity tags.
  *
- * The API's view of a topic: the JSON a read returns (with the answer
- * rendered to HTML for a full topic), the corrections as JSON both ways,
- * RFC 7396 merge patch, and the ETag of a body with the If-Match lists a
- * write is compared against.  The topic files are content.c's.
+ * The API's view of a topic, both ways: the JSON a read returns (with the
+ * answer rendered to HTML for a full topic), a topic read from the JSON of
+ * a write or an NDJSON line and checked field by field, its editable
+ * fields as the document a merge patch applies to, the corrections, RFC
+ * 7396 merge patch itself, and the ETag of a body with the If-Match lists a
+ * write is compared against.  The HTTP API, the writer and the NDJSON
+ * import all read topics here; the topic files are content.c's.
  */
 #include "wenda/content.h"
 
@@ -231,3 +234,170 @@ wenda_etag(const char *body, size_t n, char out[WENDA_ETAG_SIZE])
     out[18] = '\0';
 }
 
+/* ---- topics from JSON ------------------------------------------------- */
+
+static enum wenda_err
+strv_from(const json_t *a, const char *field, size_t max,
+          struct wenda_strv *out, char *msg, size_t msgcap)
+{
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_array(a) || json_array_size(a) > max) {
+        (void)snprintf(msg, msgcap, "%s must be an array of at most %zu "
+                       "strings", field, max);
+        return WENDA_ERR_INVALID;
+    }
+    out->v = calloc(json_array_size(a) + 1, sizeof(char *));
+    if (out->v == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; i < json_array_size(a); i++) {
+        const char *v = json_string_value(json_array_get(a, i));
+
+        if (v == NULL) {
+            (void)snprintf(msg, msgcap, "%s[%zu] must be a string", field, i);
+            wenda_strv_cleanup(out);
+            return WENDA_ERR_INVALID;
+        }
+        out->v[out->n] = strdup(v);
+        if (out->v[out->n++] == NULL) {
+            wenda_strv_cleanup(out);
+            return WENDA_ERR_NOMEM;
+        }
+    }
+    return WENDA_OK;
+}
+
+static enum wenda_err
+text_from(const json_t *o, const char *field, int required, char **out,
+          char *msg, size_t msgcap)
+{
+    const json_t *v = json_object_get(o, field);
+
+    *out = NULL;
+    if (v == NULL && !required) {
+        *out = strdup("");
+        return *out ? WENDA_OK : WENDA_ERR_NOMEM;
+    }
+    if (!json_is_string(v)) {
+        (void)snprintf(msg, msgcap, v == NULL ? "%s is required"
+                                              : "%s must be a string", field);
+        return WENDA_ERR_INVALID;
+    }
+    if (strlen(json_string_value(v)) != json_string_length(v)) {
+        (void)snprintf(msg, msgcap, "%s must not contain NUL", field);
+        return WENDA_ERR_INVALID;
+    }
+    *out = strdup(json_string_value(v));
+    return *out ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+enum wenda_err
+wenda_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
+                      size_t msgcap)
+{
+    static const char *const known[] = {"slug", "title", "title_en",
+                                        "category", "order", "tags",
+                                        "aliases", "answer", "corrections"};
+    const char *key;
+    json_t *v;
+    enum wenda_err rc;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_is_object(o)) {
+        (void)snprintf(msg, msgcap, "the body must be a JSON object");
+        return WENDA_ERR_INVALID;
+    }
+    json_object_foreach((json_t *)(uintptr_t)o, key, v) {
+        for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+            if (strcmp(key, known[i]) == 0)
+                break;
+        if (i == sizeof(known) / sizeof(known[0])) {
+            (void)snprintf(msg, msgcap, "unknown field '%.40s' (id, version, "
+                           "updated_at and answer_html are the server's)",
+                           key);
+            return WENDA_ERR_INVALID;
+        }
+    }
+    v = json_object_get(o, "order");
+    if (v != NULL && (!json_is_integer(v) || json_integer_value(v) < 0 ||
+                      json_integer_value(v) > 1000000000)) {
+        (void)snprintf(msg, msgcap, "order must be an integer from 0 to "
+                       "1000000000");
+        return WENDA_ERR_INVALID;
+    }
+    out->order = v != NULL ? json_integer_value(v) : 0;
+    rc = text_from(o, "slug", 1, &out->slug, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "title", 1, &out->title, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "title_en", 0, &out->title_en, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "category", 1, &out->category, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = text_from(o, "answer", 1, &out->answer, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = json_object_get(o, "tags") == NULL
+                 ? (snprintf(msg, msgcap, "tags is required"),
+                    WENDA_ERR_INVALID)
+                 : strv_from(json_object_get(o, "tags"), "tags",
+                             WENDA_CONTENT_MAX_TAGS, &out->tags, msg, msgcap);
+    if (rc == WENDA_OK && json_object_get(o, "aliases") != NULL)
+        rc = strv_from(json_object_get(o, "aliases"), "aliases",
+                       WENDA_CONTENT_MAX_ALIASES, &out->aliases, msg, msgcap);
+    if (rc == WENDA_OK && json_object_get(o, "corrections") != NULL)
+        rc = wenda_corrections_from_json(json_object_get(o, "corrections"),
+                                         out, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = wenda_topic_validate(out, msg, msgcap);
+    if (rc != WENDA_OK)
+        wenda_topic_cleanup(out);
+    return rc;
+}
+
+enum wenda_err
+wenda_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
+                      char *msg, size_t msgcap)
+{
+    json_error_t err;
+    json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
+    enum wenda_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (o == NULL) {
+        (void)snprintf(msg, msgcap, "%.100s", err.text);
+        return WENDA_ERR_PARSE;
+    }
+    if (json_is_object(o)) {
+        (void)json_object_del(o, "id");
+        (void)json_object_del(o, "version");
+        (void)json_object_del(o, "updated_at");
+        (void)json_object_del(o, "answer_html");
+    }
+    rc = wenda_topic_from_json(o, out, msg, msgcap);
+    json_decref(o);
+    return rc;
+}
+
+json_t *
+wenda_topic_editable_json(const struct wenda_topic *t)
+{
+    json_t *o = json_object(), *tags = json_array(), *aliases = json_array();
+    size_t i;
+
+    for (i = 0; i < t->tags.n; i++)
+        json_array_append_new(tags, json_string(t->tags.v[i]));
+    for (i = 0; i < t->aliases.n; i++)
+        json_array_append_new(aliases, json_string(t->aliases.v[i]));
+    json_object_set_new(o, "slug", json_string(t->slug));
+    json_object_set_new(o, "title", json_string(t->title));
+    json_object_set_new(o, "title_en", json_string(t->title_en));
+    json_object_set_new(o, "category", json_string(t->category));
+    json_object_set_new(o, "order", json_integer(t->order));
+    json_object_set_new(o, "tags", tags);
+    json_object_set_new(o, "aliases", aliases);
+    json_object_set_new(o, "answer", json_string(t->answer));
+    json_object_set_new(o, "corrections", wenda_corrections_json(t));
+    return o;
+}

@@ -130,7 +130,7 @@ make_record(struct worker *w, struct record *rec, int64_t id, size_t n)
 {
     enum wenda_err rc;
 
-    rec->rc = api_topic_from_line(w->line, n, &rec->topic, rec->msg,
+    rec->rc = wenda_topic_from_line(w->line, n, &rec->topic, rec->msg,
                                   sizeof(rec->msg));
     if (rec->rc != WENDA_OK)
         return;
@@ -257,7 +257,7 @@ run_sequential(struct wenda_import *im, FILE *f, struct ndjson_status *status)
     while ((len = next_line(f, &line, &cap, &status->lineno)) >= 0) {
         struct wenda_topic t;
 
-        rc = api_topic_from_line(line, (size_t)len, &t, status->msg,
+        rc = wenda_topic_from_line(line, (size_t)len, &t, status->msg,
                                  sizeof(status->msg));
         if (rc == WENDA_OK) {
             rc = wenda_store_import_add(im, &t, status->msg,

@@ -86,28 +86,6 @@ fail(struct write_job *job, enum wenda_err rc, const char *msg)
     api_problem(&job->res, rc, detail, NULL);
 }
 
-json_t *
-write_editable_json(const struct wenda_topic *t)
-{
-    json_t *o = json_object(), *tags = json_array(), *aliases = json_array();
-    size_t i;
-
-    for (i = 0; i < t->tags.n; i++)
-        json_array_append_new(tags, json_string(t->tags.v[i]));
-    for (i = 0; i < t->aliases.n; i++)
-        json_array_append_new(aliases, json_string(t->aliases.v[i]));
-    json_object_set_new(o, "slug", json_string(t->slug));
-    json_object_set_new(o, "title", json_string(t->title));
-    json_object_set_new(o, "title_en", json_string(t->title_en));
-    json_object_set_new(o, "category", json_string(t->category));
-    json_object_set_new(o, "order", json_integer(t->order));
-    json_object_set_new(o, "tags", tags);
-    json_object_set_new(o, "aliases", aliases);
-    json_object_set_new(o, "answer", json_string(t->answer));
-    json_object_set_new(o, "corrections", wenda_corrections_json(t));
-    return o;
-}
-
 /*
  * Imports every topic of the job, creating new slugs and replacing the
  * topics whose slug exists; any failure names the topic's line of the
@@ -226,9 +204,9 @@ apply(struct wenda_store *st, struct write_job *job)
             wenda_topic_cleanup(&cur);
             break;
         }
-        doc = wenda_json_merge_patch(write_editable_json(&cur), job->patch);
+        doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur), job->patch);
         wenda_topic_cleanup(&cur);
-        rc = api_topic_from_json(doc, &patched, msg, sizeof(msg));
+        rc = wenda_topic_from_json(doc, &patched, msg, sizeof(msg));
         json_decref(doc);
         if (rc == WENDA_OK)
             rc = wenda_store_topic_replace(st, id, &patched, job->if_match,

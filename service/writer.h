@@ -87,11 +87,5 @@ void writer_stop(struct writer *w);
 /* Frees what job owns (not job itself). */
 void write_job_cleanup(struct write_job *job);
 
-/*
- * Returns a new JSON object of the fields of t a client may edit: what a
- * PATCH's merge patch applies to before the result is checked again with
- * api_topic_from_json().  NULL when out of memory.
- */
-json_t *write_editable_json(const struct wenda_topic *t);
 
 #endif /* WENDA_WRITER_H */

@@ -184,6 +184,34 @@ char *wenda_topic_json(const struct wenda_topic *t, int full, size_t *len);
 struct json_t *wenda_json_merge_patch(struct json_t *target,
                                       const struct json_t *patch);
 
+/*
+ * Reads a topic from a JSON object of its editable fields (slug, title,
+ * title_en, category, order, tags, aliases, answer) into *out, which the
+ * caller releases with wenda_topic_cleanup().  Unknown fields, wrong types
+ * and values out of range are WENDA_ERR_INVALID with a message naming the
+ * field in msg.
+ */
+enum wenda_err wenda_topic_from_json(const struct json_t *o,
+                                     struct wenda_topic *out, char *msg,
+                                     size_t msgcap);
+
+/*
+ * Reads one line of NDJSON (n bytes, without its newline), in the form
+ * GET /v1/export writes it, into *out: wenda_topic_from_json() after dropping
+ * the server's own fields (id, version, updated_at, answer_html).  Not
+ * JSON is WENDA_ERR_PARSE; the rest is as wenda_topic_from_json().
+ */
+enum wenda_err wenda_topic_from_line(const char *line, size_t n,
+                                     struct wenda_topic *out, char *msg,
+                                     size_t msgcap);
+
+/*
+ * Returns a new JSON object of the fields of t a client may edit: what a
+ * PATCH's merge patch applies to before the result is read again with
+ * wenda_topic_from_json().  NULL when out of memory.
+ */
+struct json_t *wenda_topic_editable_json(const struct wenda_topic *t);
+
 /* Bytes of an ETag written by wenda_etag(), with its NUL. */
 #define WENDA_ETAG_SIZE 19
 

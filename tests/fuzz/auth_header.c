@@ -9,7 +9,8 @@
  * The input is the header's value, a NUL-terminated string as
  * libmicrohttpd hands it over.  No input the fuzzer can make is a token
  * of the store (they are 32 random bytes), so every one must be refused
- * with 401, and a parsed token must be exactly what follows "Bearer ".
+ * with 401, and a parsed token must be exactly what follows "Bearer" and
+ * its spaces, with nothing after it but blanks.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -70,9 +71,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     rc = wenda_auth_parse_bearer(s, token);
     if (rc == WENDA_OK) {
+        /* Blanks around the value, "Bearer", 1*SP, the token. */
+        const char *p = s + strspn(s, " \t");
+
+        if (strncasecmp(p, "Bearer ", 7) == 0)
+            p += 6 + strspn(p + 6, " ");
         if (strlen(token) != WENDA_TOKEN_LEN ||
-            !wenda_auth_token_well_formed(token) ||
-            strncasecmp(s, "Bearer ", 7) != 0 || strcmp(s + 7, token) != 0)
+            !wenda_auth_token_well_formed(token) || p == s ||
+            strncmp(p, token, WENDA_TOKEN_LEN) != 0 ||
+            p[WENDA_TOKEN_LEN + strspn(p + WENDA_TOKEN_LEN, " \t")] != '\0')
             fuzz_die("Authorization: %s parsed as token %s", s, token);
     } else if (rc != WENDA_ERR_INVALID || token[0] != '\0') {
         fuzz_die("Authorization: %s refused, but token is %s", s, token);

@@ -2,7 +2,7 @@
  * import.c -- libFuzzer harness of POST /v1/import: the input is an NDJSON
  * body, sent through api_handle() with an admin token, as the server
  * receives it; h_import() splits it into lines and reads each with
- * api_topic_from_json().  The job it makes is dropped, never run.
+ * wenda_topic_from_json().  The job it makes is dropped, never run.
  *
  * Every answer is either a job with at least one topic, each of which
  * survives the file round trip, or a problem in valid JSON.

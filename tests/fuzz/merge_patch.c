@@ -1,8 +1,8 @@
 /*
  * merge_patch.c -- libFuzzer harness of PATCH /v1/topics/{id}: the body is
  * parsed as body_json() does, applied with wenda_json_merge_patch() to the
- * editable fields of a real topic (write_editable_json(), as the writer
- * does) and the result checked again with api_topic_from_json().
+ * editable fields of a real topic (wenda_topic_editable_json(), as the writer
+ * does) and the result checked again with wenda_topic_from_json().
  *
  * The patch is also applied to a copy of itself, so that merge patches of
  * any shape meet targets of any shape.  A patch that the API accepts must
@@ -51,11 +51,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         json_decref(patch);
         return 0;
     }
-    doc = wenda_json_merge_patch(write_editable_json(&topic), patch);
+    doc = wenda_json_merge_patch(wenda_topic_editable_json(&topic), patch);
     json_decref(patch);
     if (doc == NULL)
         fuzz_die("a merge patch gave nothing");
-    if (api_topic_from_json(doc, &t, msg, sizeof(msg)) == WENDA_OK) {
+    if (wenda_topic_from_json(doc, &t, msg, sizeof(msg)) == WENDA_OK) {
         fuzz_check_file_round_trip(&t);
         wenda_topic_cleanup(&t);
     }

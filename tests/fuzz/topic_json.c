@@ -1,7 +1,7 @@
 /*
  * topic_json.c -- libFuzzer harness of the JSON body of POST and PUT
  * /v1/topics: parsed as body_json() does (jansson, duplicates rejected),
- * then read by api_topic_from_json().
+ * then read by wenda_topic_from_json().
  *
  * A body the API accepts becomes a topic that `wenda export` writes as a
  * file, so an accepted topic must also survive the file round trip.
@@ -30,7 +30,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (o == NULL)
         return 0;
     msg[0] = '\0';
-    if (api_topic_from_json(o, &t, msg, sizeof(msg)) != WENDA_OK) {
+    if (wenda_topic_from_json(o, &t, msg, sizeof(msg)) != WENDA_OK) {
         if (msg[0] == '\0')
             fuzz_die("a rejected body without a message");
         json_decref(o);

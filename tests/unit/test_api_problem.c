@@ -68,7 +68,7 @@ Test(api_problem, field_name_cut_inside_a_character_is_a_400)
                            "\xe6\xad\xbb\xe6\xad\xbb\xe6\xad\xbb\xe6\xad\xbb"
                            "\xe6\xad\xbb\xe6\xad\xbb",
                         json_true());
-    cr_assert_eq(api_topic_from_json(o, &t, msg, sizeof(msg)),
+    cr_assert_eq(wenda_topic_from_json(o, &t, msg, sizeof(msg)),
                  WENDA_ERR_INVALID);
     json_decref(o);
     api_problem(&res, WENDA_ERR_INVALID, msg, NULL);
