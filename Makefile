@@ -64,7 +64,7 @@ CORE_SRC := service/err.c service/buf.c service/content.c service/store.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c \
             service/render.c service/study.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
-            service/ndjson.c \
+            service/ndjson.c service/options.c \
             service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
@@ -151,11 +151,15 @@ $(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
 
 # The tests link the router too (every app object but main and the
 # libmicrohttpd glue), so that a unit test can hold the route table and
-# the OpenAPI document to each other.  The scale test runs bench-gen, which
-# it finds beside the test binary.
-ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o,\
-                $(APP_OBJ))
-$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) $(BUILD)/libwenda.a \
+# the OpenAPI document to each other; and the table of serve's options,
+# with the glue that checks a TLS priority string, to hold it to the man
+# page and the docs.  The scale test runs bench-gen, which it finds beside
+# the test binary.
+ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o \
+                $(BUILD)/service/options.o,$(APP_OBJ))
+$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) \
+                            $(BUILD)/service/options.o \
+                            $(BUILD)/service/http.o $(BUILD)/libwenda.a \
                             | $(BUILD)/tests/bench-gen
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
