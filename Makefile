@@ -19,6 +19,11 @@ CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
 
+# The one place the version is written: `wenda --version` (compiled in as
+# WENDA_VERSION) and libwenda.pc say it; the man page's header is held to
+# it by a test.
+VERSION := 0.1.0
+
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
              libutf8proc opencc icu-i18n icu-uc zlib libcmark
 TEST_PKGS := criterion libcurl
@@ -53,7 +58,8 @@ endif
 
 OPT      ?= -O2 -g
 SAN      ?=
-CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP \
+            -DWENDA_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c17 $(OPT) $(SAN) $(WARN) -fno-strict-aliasing
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
@@ -142,6 +148,9 @@ $(BUILD)/gen/web.c: service/web/index.html Makefile
 $(BUILD)/gen/web.o: $(BUILD)/gen/web.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# What compiles the version in is rebuilt when it changes.
+$(BUILD)/service/main.o $(BUILD)/tests/e2e/test_cli.o: Makefile
+
 $(BUILD)/libwenda.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -214,7 +223,7 @@ $(BUILD)/libwenda.pc: FORCE
 	  '' \
 	  'Name: libwenda' \
 	  'Description: wenda core: content, SQLite store and full-text search' \
-	  'Version: 0.1.0' \
+	  'Version: $(VERSION)' \
 	  'Requires.private: $(PC_REQUIRES)' \
 	  'Cflags: -I$${includedir}' \
 	  'Libs: -L$${libdir} -lwenda' \
@@ -257,6 +266,15 @@ pkgconfig-check: all
 	    echo "== pkg-config: an installed libwenda finds '死锁': $$got"; \
 	  else \
 	    echo "pkgconfig-check: '死锁' found '$$got', not 'deadlock'" >&2; \
+	    exit 1; \
+	  fi
+	@pc=$$(PKG_CONFIG_PATH=$(PC_STAGE)/lib/pkgconfig \
+	       pkg-config --modversion libwenda) && \
+	  bin=$$($(TEST_ENV) $(PC_STAGE)/bin/wenda --version) && \
+	  if [ "wenda $$pc" = "$$bin" ]; then \
+	    echo "== pkg-config: libwenda $$pc, and $$bin"; \
+	  else \
+	    echo "pkgconfig-check: libwenda.pc says $$pc, --version '$$bin'" >&2; \
 	    exit 1; \
 	  fi
 
@@ -311,7 +329,7 @@ lint: deps deps-lint $(BUILD)/gen/migrations.c
 	    $(DEP_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude -Iservice -I$(BUILD)/gen \
-	    -D__GNUC__ $(CORE_SRC) $(APP_SRC)
+	    -D__GNUC__ -DWENDA_VERSION='"$(VERSION)"' $(CORE_SRC) $(APP_SRC)
 
 # The man page: mandoc's lint fails on any warning, and groff must say
 # nothing (it warns on standard error but exits 0, hence the capture).

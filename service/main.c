@@ -29,6 +29,10 @@
 #include "wenda/search.h"
 #include "wenda/store.h"
 
+#ifndef WENDA_VERSION
+#error "WENDA_VERSION comes from the Makefile's VERSION"
+#endif
+
 #define EXIT_USAGE 2
 
 #define DEFAULT_DB OPTIONS_DEFAULT_DB
@@ -74,6 +78,7 @@ static int cmd_check(int argc, char **argv);
 static int cmd_search(int argc, char **argv);
 static int cmd_token(int argc, char **argv);
 static int cmd_snapshot(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
@@ -83,6 +88,7 @@ static const struct command commands[] = {
     {"search", cmd_search, "search the database from the command line"},
     {"token", cmd_token, "create, list and revoke API tokens"},
     {"snapshot", cmd_snapshot, "write a consistent copy of the database"},
+    {"version", cmd_version, "print the version (also --version)"},
 };
 
 static void
@@ -1140,6 +1146,23 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
     p->stage = now;
 }
 
+/* version, and --version: "wenda X.Y.Z" on standard output. */
+static int
+cmd_version(int argc, char **argv)
+{
+    if (argc == 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs("usage: wenda version\n       wenda --version\n\n"
+              "Prints \"wenda\" and the version, e.g. \"wenda 1.2.3\".\n",
+              stdout);
+        return 0;
+    }
+    if (argc > 1)
+        return bad_usage("version", "unexpected argument '%s'", argv[1]);
+    printf("wenda %s\n", WENDA_VERSION);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1154,6 +1177,8 @@ main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv + 1);
     if (sodium_init() < 0) {
         fputs("wenda: libsodium failed to initialise\n", stderr);
         return 1;

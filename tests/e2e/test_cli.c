@@ -725,7 +725,8 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
 Test(command, help_exits_zero_and_lists_the_commands)
 {
     const char *const args[] = {"--help", NULL};
-    static const char *const cmds[] = {"serve", "import", "export", "check"};
+    static const char *const cmds[] = {"serve", "import", "export", "check",
+                                       "version"};
     struct run r;
     size_t i;
 
@@ -735,6 +736,43 @@ Test(command, help_exits_zero_and_lists_the_commands)
         cr_assert(names_token(r.out, cmds[i]), "usage does not list %s:\n%s",
                   cmds[i], r.out);
     run_cleanup(&r);
+}
+
+/* The version is the Makefile's VERSION, compiled into the tests too. */
+Test(command, version_prints_the_version_and_exits_zero)
+{
+    static const char *const flag[] = {"--version", NULL};
+    static const char *const cmd[] = {"version", NULL};
+    static const char *const extra[] = {"version", "now", NULL};
+    struct run r;
+
+    run_wenda(&r, flag);
+    cr_assert_eq(r.status, 0, "--version exited %d:\n%s", r.status, r.err);
+    cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
+    cr_expect_str_eq(r.err, "");
+    run_cleanup(&r);
+    run_wenda(&r, cmd);
+    cr_assert_eq(r.status, 0, "version exited %d:\n%s", r.status, r.err);
+    cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
+    run_cleanup(&r);
+    run_wenda(&r, extra);
+    cr_expect_eq(r.status, 2, "version now exited %d", r.status);
+    run_cleanup(&r);
+}
+
+Test(command, the_man_page_is_of_this_version)
+{
+    char *man = testutil_slurp("deploy/wenda.1", NULL);
+    char *th;
+
+    cr_assert_not_null(man, "cannot read deploy/wenda.1");
+    th = strstr(man, "\n.TH ");
+    cr_assert_not_null(th, "deploy/wenda.1 has no .TH line");
+    th[strcspn(th + 1, "\n") + 1] = '\0';
+    cr_expect_not_null(strstr(th, " \"wenda " WENDA_VERSION "\" "),
+                       "the header of deploy/wenda.1 is not of wenda %s:%s",
+                       WENDA_VERSION, th);
+    free(man);
 }
 
 Test(command, an_unknown_command_is_a_usage_error)
