@@ -2,6 +2,7 @@
 #
 #   make            build build/wenda and build/libwenda.a
 #   make run        install missing packages, build, serve on 127.0.0.1:8080
+#                   (PORT=, BIND= and DB= say otherwise)
 #   make test       install missing packages, build, run every test
 #   make lint       clang-tidy, cppcheck and the banned-function check
 #   make valgrind   the server under valgrind behind a few end-to-end suites
@@ -177,10 +178,14 @@ $(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
 
 # ---- the README's two commands --------------------------------------------
 
+# make run [PORT=8080] [BIND=127.0.0.1] [DB=data/wenda.db]
+PORT ?= 8080
+BIND ?= 127.0.0.1
+DB   ?= data/wenda.db
 run: deps all
-	@mkdir -p data
-	exec ./$(BUILD)/wenda serve --bind 127.0.0.1 --port 8080 \
-	    --db data/wenda.db --content content
+	@mkdir -p "$$(dirname '$(DB)')"
+	exec ./$(BUILD)/wenda serve --bind '$(BIND)' --port '$(PORT)' \
+	    --db '$(DB)' --content content
 
 # Search quality first (it fails below EVAL_MIN), then every test; the
 # Criterion summary is the last thing printed.
