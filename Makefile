@@ -29,26 +29,20 @@ PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
              libutf8proc opencc icu-i18n icu-uc zlib libcmark
 TEST_PKGS := criterion libcurl
 
-# Debian packages: what building, testing and linting need.  Keep this list,
-# .ci/run and the Dockerfile in step.
-APT_BUILD := build-essential pkg-config libmicrohttpd-dev libgnutls28-dev \
-             libsqlite3-dev libjansson-dev libsodium-dev libyaml-dev \
-             libutf8proc-dev \
-             libopencc-dev libopencc-data libicu-dev libstemmer-dev \
-             zlib1g-dev \
-             libcmark-dev
-APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl curl
-# npx for make openapi-lint, unless one is on the PATH (NodeSource's nodejs
-# carries its own npm and conflicts with Debian's).
-APT_NODE  := $(if $(shell command -v npx 2>/dev/null),,nodejs npm)
-APT_LINT  := clang clang-tidy cppcheck mandoc groff-base $(APT_NODE)
-APT_BENCH := wrk curl nginx-light time
-# make fuzz: clang's libFuzzer and sanitizer runtimes (only recommended by
-# clang, so not there with --no-install-recommends).
-APT_FUZZ  := clang libclang-rt-14-dev
-# The study page's browser test; a CJK font so that its screenshot is legible.
-APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
-APT_VALGRIND := valgrind
+# Debian packages, by group, from deploy/packages.txt (which .ci/run and
+# the Dockerfile read too).  npx for make openapi-lint is the node group,
+# unless one is on the PATH (NodeSource's nodejs carries its own npm and
+# conflicts with Debian's).
+PACKAGES = deploy/packages.txt
+packages = $(shell sed -n 's/^$(1):[[:space:]]*//p' $(PACKAGES))
+APT_BUILD = $(call packages,build)
+APT_TEST  = $(call packages,test)
+APT_NODE  = $(if $(shell command -v npx 2>/dev/null),,$(call packages,node))
+APT_LINT  = $(call packages,lint) $(APT_NODE)
+APT_BENCH = $(call packages,bench)
+APT_FUZZ  = $(call packages,fuzz)
+APT_BROWSER  = $(call packages,browser) $(call packages,node)
+APT_VALGRIND = $(call packages,valgrind)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
