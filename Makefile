@@ -349,8 +349,9 @@ REDOCLY := @redocly/cli@1.34.20
 openapi-lint: deps-lint
 	npx --yes $(REDOCLY) lint service/openapi.json
 
+ASAN_BUILD ?= build-asan
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    TEST_ENV="LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp" test
 
@@ -411,11 +412,13 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzzutil.o \
 # test runner itself is an ordinary build, and the queue and pool, whose
 # unit tests are Criterion's, are also driven by a plain stress program.
 TSAN_OPTIONS_CI := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+TSAN_BUILD ?= build-tsan
 tsan: deps all $(BUILD)/tests/wenda-tests
-	$(MAKE) BUILD=build-tsan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=thread" build-tsan/wenda build-tsan/tests/pool-stress
-	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" ./build-tsan/tests/pool-stress
-	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=build-tsan/wenda \
+	$(MAKE) BUILD=$(TSAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=thread" $(TSAN_BUILD)/wenda \
+	    $(TSAN_BUILD)/tests/pool-stress
+	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" ./$(TSAN_BUILD)/tests/pool-stress
+	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=$(TSAN_BUILD)/wenda \
 	    ./$(BUILD)/tests/wenda-tests --jobs 2
 
 # valgrind: the server, built plainly (-O1 -g, no sanitizer), runs under
@@ -489,7 +492,10 @@ deps-browser:
 	    $(if $(shell command -v node),nodejs) $(if $(shell command -v npm),npm),\
 	    $(APT_BROWSER)))
 
+# Every build directory a target makes: the default one and those of the
+# sanitizer, fuzz and valgrind builds.
 clean:
-	rm -rf build build-asan build-tsan $(FUZZ_BUILD)
+	rm -rf $(sort build $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) \
+	    $(VALGRIND_BUILD))
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
