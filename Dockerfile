@@ -1,14 +1,16 @@
 # wenda -- multi-stage build on Debian 12.
-# The package lists match the Makefile's APT_BUILD and APT_FUZZ (clang's
-# fuzzer and sanitizer runtimes), and .ci/run.
+# The packages come from deploy/packages.txt, as for the Makefile and
+# .ci/run: the build stage installs the groups build and fuzz (clang's
+# fuzzer and sanitizer runtimes), the last stage the group runtime only.
 FROM debian:12-slim AS build
-RUN apt-get update -q && \
+COPY deploy/packages.txt /tmp/packages.txt
+RUN pkgs=$(sed -n -e 's/^build:[[:space:]]*//p' -e 's/^fuzz:[[:space:]]*//p' \
+             /tmp/packages.txt) && \
+    [ -n "$pkgs" ] && \
+    apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      build-essential pkg-config libmicrohttpd-dev libgnutls28-dev libsqlite3-dev \
-      libjansson-dev libsodium-dev libyaml-dev libutf8proc-dev \
-      libopencc-dev libopencc-data libicu-dev libstemmer-dev libcmark-dev zlib1g-dev \
-      clang libclang-rt-14-dev && \
-    rm -rf /var/lib/apt/lists/*
+      $pkgs && \
+    rm -rf /var/lib/apt/lists/* /tmp/packages.txt
 WORKDIR /src
 COPY Makefile ./
 COPY include ./include
@@ -17,12 +19,13 @@ COPY migrations ./migrations
 RUN make -j"$(nproc)" WERROR=1 all
 
 FROM debian:12-slim
-RUN apt-get update -q && \
+COPY deploy/packages.txt /tmp/packages.txt
+RUN pkgs=$(sed -n 's/^runtime:[[:space:]]*//p' /tmp/packages.txt) && \
+    [ -n "$pkgs" ] && \
+    apt-get update -q && \
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-      libmicrohttpd12 libsqlite3-0 libjansson4 libsodium23 libyaml-0-2 \
-      libutf8proc2 libopencc1.1 libopencc-data libicu72 libstemmer0d \
-      libcmark0.30.2 zlib1g curl && \
-    rm -rf /var/lib/apt/lists/* && \
+      $pkgs && \
+    rm -rf /var/lib/apt/lists/* /tmp/packages.txt && \
     useradd --system --home-dir /var/lib/wenda --shell /usr/sbin/nologin wenda && \
     mkdir -p /var/lib/wenda && chown wenda:wenda /var/lib/wenda
 COPY --from=build /src/build/wenda /usr/local/bin/wenda

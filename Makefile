@@ -2,6 +2,7 @@
 #
 #   make            build build/wenda and build/libwenda.a
 #   make run        install missing packages, build, serve on 127.0.0.1:8080
+#                   (PORT=, BIND= and DB= say otherwise)
 #   make test       install missing packages, build, run every test
 #   make lint       clang-tidy, cppcheck and the banned-function check
 #   make valgrind   the server under valgrind behind a few end-to-end suites
@@ -19,30 +20,29 @@ CC      ?= cc
 BUILD   ?= build
 PREFIX  ?= /usr/local
 
+# The one place the version is written: `wenda --version` (compiled in as
+# WENDA_VERSION) and libwenda.pc say it; the man page's header is held to
+# it by a test.
+VERSION := 0.1.0
+
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
              libutf8proc opencc icu-i18n icu-uc zlib libcmark
 TEST_PKGS := criterion libcurl
 
-# Debian packages: what building, testing and linting need.  Keep this list,
-# .ci/run and the Dockerfile in step.
-APT_BUILD := build-essential pkg-config libmicrohttpd-dev libgnutls28-dev \
-             libsqlite3-dev libjansson-dev libsodium-dev libyaml-dev \
-             libutf8proc-dev \
-             libopencc-dev libopencc-data libicu-dev libstemmer-dev \
-             zlib1g-dev \
-             libcmark-dev
-APT_TEST  := libcriterion-dev libcurl4-openssl-dev openssl curl
-# npx for make openapi-lint, unless one is on the PATH (NodeSource's nodejs
-# carries its own npm and conflicts with Debian's).
-APT_NODE  := $(if $(shell command -v npx 2>/dev/null),,nodejs npm)
-APT_LINT  := clang clang-tidy cppcheck mandoc groff-base $(APT_NODE)
-APT_BENCH := wrk curl nginx-light time
-# make fuzz: clang's libFuzzer and sanitizer runtimes (only recommended by
-# clang, so not there with --no-install-recommends).
-APT_FUZZ  := clang libclang-rt-14-dev
-# The study page's browser test; a CJK font so that its screenshot is legible.
-APT_BROWSER := chromium nodejs npm fonts-wqy-microhei
-APT_VALGRIND := valgrind
+# Debian packages, by group, from deploy/packages.txt (which .ci/run and
+# the Dockerfile read too).  npx for make openapi-lint is the node group,
+# unless one is on the PATH (NodeSource's nodejs carries its own npm and
+# conflicts with Debian's).
+PACKAGES = deploy/packages.txt
+packages = $(shell sed -n 's/^$(1):[[:space:]]*//p' $(PACKAGES))
+APT_BUILD = $(call packages,build)
+APT_TEST  = $(call packages,test)
+APT_NODE  = $(if $(shell command -v npx 2>/dev/null),,$(call packages,node))
+APT_LINT  = $(call packages,lint) $(APT_NODE)
+APT_BENCH = $(call packages,bench)
+APT_FUZZ  = $(call packages,fuzz)
+APT_BROWSER  = $(call packages,browser) $(call packages,node)
+APT_VALGRIND = $(call packages,valgrind)
 
 WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wpointer-arith -Wcast-qual -Wwrite-strings \
@@ -53,7 +53,8 @@ endif
 
 OPT      ?= -O2 -g
 SAN      ?=
-CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP
+CPPFLAGS += -Iinclude -Iservice -I$(BUILD)/gen -D_GNU_SOURCE -MMD -MP \
+            -DWENDA_VERSION='"$(VERSION)"'
 CFLAGS   += -std=c17 $(OPT) $(SAN) $(WARN) -fno-strict-aliasing
 DEP_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread -lm
@@ -65,7 +66,7 @@ CORE_SRC := service/err.c service/buf.c service/content.c \
             service/tokenize.c service/search.c service/pool.c service/auth.c \
             service/render.c service/study.c
 APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
-            service/ndjson.c \
+            service/ndjson.c service/options.c \
             service/main.c
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
@@ -143,6 +144,9 @@ $(BUILD)/gen/web.c: service/web/index.html Makefile
 $(BUILD)/gen/web.o: $(BUILD)/gen/web.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
+# What compiles the version in is rebuilt when it changes.
+$(BUILD)/service/main.o $(BUILD)/tests/e2e/test_cli.o: Makefile
+
 $(BUILD)/libwenda.a: $(CORE_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -152,11 +156,15 @@ $(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
 
 # The tests link the router too (every app object but main and the
 # libmicrohttpd glue), so that a unit test can hold the route table and
-# the OpenAPI document to each other.  The scale test runs bench-gen, which
-# it finds beside the test binary.
-ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o,\
-                $(APP_OBJ))
-$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) $(BUILD)/libwenda.a \
+# the OpenAPI document to each other; and the table of serve's options,
+# with the glue that checks a TLS priority string, to hold it to the man
+# page and the docs.  The scale test runs bench-gen, which it finds beside
+# the test binary.
+ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o \
+                $(BUILD)/service/options.o,$(APP_OBJ))
+$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) \
+                            $(BUILD)/service/options.o \
+                            $(BUILD)/service/http.o $(BUILD)/libwenda.a \
                             | $(BUILD)/tests/bench-gen
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
@@ -165,10 +173,14 @@ $(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
 
 # ---- the README's two commands --------------------------------------------
 
+# make run [PORT=8080] [BIND=127.0.0.1] [DB=data/wenda.db]
+PORT ?= 8080
+BIND ?= 127.0.0.1
+DB   ?= data/wenda.db
 run: deps all
-	@mkdir -p data
-	exec ./$(BUILD)/wenda serve --bind 127.0.0.1 --port 8080 \
-	    --db data/wenda.db --content content
+	@mkdir -p "$$(dirname '$(DB)')"
+	exec ./$(BUILD)/wenda serve --bind '$(BIND)' --port '$(PORT)' \
+	    --db '$(DB)' --content content
 
 # Search quality first (it fails below EVAL_MIN), then every test; the
 # Criterion summary is the last thing printed.
@@ -211,7 +223,7 @@ $(BUILD)/libwenda.pc: FORCE
 	  '' \
 	  'Name: libwenda' \
 	  'Description: wenda core: content, SQLite store and full-text search' \
-	  'Version: 0.1.0' \
+	  'Version: $(VERSION)' \
 	  'Requires.private: $(PC_REQUIRES)' \
 	  'Cflags: -I$${includedir}' \
 	  'Libs: -L$${libdir} -lwenda' \
@@ -254,6 +266,15 @@ pkgconfig-check: all
 	    echo "== pkg-config: an installed libwenda finds '死锁': $$got"; \
 	  else \
 	    echo "pkgconfig-check: '死锁' found '$$got', not 'deadlock'" >&2; \
+	    exit 1; \
+	  fi
+	@pc=$$(PKG_CONFIG_PATH=$(PC_STAGE)/lib/pkgconfig \
+	       pkg-config --modversion libwenda) && \
+	  bin=$$($(TEST_ENV) $(PC_STAGE)/bin/wenda --version) && \
+	  if [ "wenda $$pc" = "$$bin" ]; then \
+	    echo "== pkg-config: libwenda $$pc, and $$bin"; \
+	  else \
+	    echo "pkgconfig-check: libwenda.pc says $$pc, --version '$$bin'" >&2; \
 	    exit 1; \
 	  fi
 
@@ -314,7 +335,7 @@ lint: deps deps-lint $(BUILD)/gen/migrations.c
 	    $(DEP_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude -Iservice -I$(BUILD)/gen \
-	    -D__GNUC__ $(CORE_SRC) $(APP_SRC)
+	    -D__GNUC__ -DWENDA_VERSION='"$(VERSION)"' $(CORE_SRC) $(APP_SRC)
 
 # The man page: mandoc's lint fails on any warning, and groff must say
 # nothing (it warns on standard error but exits 0, hence the capture).
@@ -335,8 +356,9 @@ REDOCLY := @redocly/cli@1.34.20
 openapi-lint: deps-lint
 	npx --yes $(REDOCLY) lint service/openapi.json
 
+ASAN_BUILD ?= build-asan
 asan:
-	$(MAKE) BUILD=build-asan OPT="-O1 -g -fno-omit-frame-pointer" \
+	$(MAKE) BUILD=$(ASAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all" \
 	    TEST_ENV="LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp" test
 
@@ -397,11 +419,13 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzzutil.o \
 # test runner itself is an ordinary build, and the queue and pool, whose
 # unit tests are Criterion's, are also driven by a plain stress program.
 TSAN_OPTIONS_CI := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+TSAN_BUILD ?= build-tsan
 tsan: deps all $(BUILD)/tests/wenda-tests
-	$(MAKE) BUILD=build-tsan OPT="-O1 -g -fno-omit-frame-pointer" \
-	    SAN="-fsanitize=thread" build-tsan/wenda build-tsan/tests/pool-stress
-	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" ./build-tsan/tests/pool-stress
-	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=build-tsan/wenda \
+	$(MAKE) BUILD=$(TSAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
+	    SAN="-fsanitize=thread" $(TSAN_BUILD)/wenda \
+	    $(TSAN_BUILD)/tests/pool-stress
+	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" ./$(TSAN_BUILD)/tests/pool-stress
+	TSAN_OPTIONS="$(TSAN_OPTIONS_CI)" WENDA_BIN=$(TSAN_BUILD)/wenda \
 	    ./$(BUILD)/tests/wenda-tests --jobs 2
 
 # valgrind: the server, built plainly (-O1 -g, no sanitizer), runs under
@@ -475,7 +499,10 @@ deps-browser:
 	    $(if $(shell command -v node),nodejs) $(if $(shell command -v npm),npm),\
 	    $(APT_BROWSER)))
 
+# Every build directory a target makes: the default one and those of the
+# sanitizer, fuzz and valgrind builds.
 clean:
-	rm -rf build build-asan build-tsan $(FUZZ_BUILD)
+	rm -rf $(sort build $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD) $(FUZZ_BUILD) \
+	    $(VALGRIND_BUILD))
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -2,11 +2,11 @@
  * main.c -- the wenda command line: serve, import, export, check.
  *
  * Every setting of "serve" comes from a flag, else from its WENDA_*
- * environment variable, else from its default; every value is checked here,
- * before anything is opened, and a bad one ends the program with a message
- * naming it and exit status 2.  Runtime failures exit with status 1.
+ * environment variable, else from its default, as the one table of serve's
+ * options in options.c says; every value is checked before anything is
+ * opened, and a bad one ends the program with a message naming it and exit
+ * status 2.  Runtime failures exit with status 1.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -23,19 +23,19 @@
 #include "api.h"
 #include "http.h"
 #include "ndjson.h"
+#include "options.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
 
+#ifndef WENDA_VERSION
+#error "WENDA_VERSION comes from the Makefile's VERSION"
+#endif
+
 #define EXIT_USAGE 2
 
-#define DEFAULT_DB "data/wenda.db"
-#define DEFAULT_CONTENT "content"
-#define DEFAULT_CACHE_KIB "2000"
-#define DEFAULT_MMAP "0"
-#define DEFAULT_SEARCH_CAP "1000"
-#define DEFAULT_SEARCH_COUNT "1000"
+#define DEFAULT_DB OPTIONS_DEFAULT_DB
 
 struct command {
     const char *name;
@@ -78,6 +78,7 @@ static int cmd_check(int argc, char **argv);
 static int cmd_search(int argc, char **argv);
 static int cmd_token(int argc, char **argv);
 static int cmd_snapshot(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
@@ -87,6 +88,7 @@ static const struct command commands[] = {
     {"search", cmd_search, "search the database from the command line"},
     {"token", cmd_token, "create, list and revoke API tokens"},
     {"snapshot", cmd_snapshot, "write a consistent copy of the database"},
+    {"version", cmd_version, "print the version (also --version)"},
 };
 
 static void
@@ -263,312 +265,62 @@ fresh_end(const char *tmp, const char *db, int ok)
     return ok ? 0 : 1;
 }
 
-static const char serve_help[] =
-    "usage: wenda serve [--port N] [--bind ADDR] [--db PATH] [--content DIR]\n"
-    "                   [--threads N] [--max-connections N]\n"
-    "                   [--idle-timeout SECONDS] [--max-body BYTES]\n"
-    "\n"
-    "Serves the HTTP API.  When the database file does not exist it is\n"
-    "created and the content directory imported into it first.\n"
-    "\n"
-    "  --port N             port to listen on (WENDA_PORT, default 8080)\n"
-    "  --bind ADDR          address to listen on (WENDA_BIND, default "
-    "127.0.0.1)\n"
-    "  --db PATH            database file (WENDA_DB, default " DEFAULT_DB ")\n"
-    "  --content DIR        content to import into a new database\n"
-    "                       (WENDA_CONTENT, default " DEFAULT_CONTENT ")\n"
-    "  --threads N          I/O threads, 0 = one per core (WENDA_THREADS, "
-    "default 0)\n"
-    "  --max-connections N  open connections at most, within the open-file\n"
-    "                       limit (WENDA_MAX_CONNECTIONS, default 10000)\n"
-    "  --idle-timeout S     close a connection idle this long, or whose\n"
-    "                       request takes longer to arrive "
-    "(WENDA_IDLE_TIMEOUT,\n"
-    "                       default 30)\n"
-    "  --max-body BYTES     largest request body (WENDA_MAX_BODY, default "
-    "1048576)\n"
-    "  --search-slots N     searches at once; 0 turns search off (503)\n"
-    "                       (WENDA_SEARCH_SLOTS, default: one per thread)\n"
-    "  --search-wait MS     how long a search waits for a slot before 503\n"
-    "                       (WENDA_SEARCH_WAIT_MS, default 100)\n"
-    "  --drain-timeout S    on SIGTERM, how long requests in flight may take\n"
-    "                       (WENDA_DRAIN_TIMEOUT, default 10)\n"
-    "  --log FILE           append messages to FILE, re-opened on SIGHUP\n"
-    "                       (WENDA_LOG, default: standard error)\n"
-    "  --private            reads need a reader token too (WENDA_PRIVATE=1)\n"
-    "  --write-queue N      writes that may wait for the writer before 503\n"
-    "                       (WENDA_WRITE_QUEUE, default 256)\n"
-    "  --write-batch N      writes committed in one transaction, 1 to 64;\n"
-    "                       1 turns group commit off (WENDA_WRITE_BATCH, "
-    "default 64)\n"
-    "  --cors-origin ORIGIN browsers on ORIGIN may call the API; '*' lets any\n"
-    "                       page read (WENDA_CORS_ORIGIN, default: none)\n"
-    "  --access-log on|off  one JSON line per request to the log\n"
-    "                       (WENDA_ACCESS_LOG, default off)\n"
-    "  --tls-cert FILE      PEM certificate: serve HTTPS (WENDA_TLS_CERT)\n"
-    "  --tls-key FILE       PEM private key of --tls-cert (WENDA_TLS_KEY)\n"
-    "  --tls-priorities STRING  GnuTLS priority string of HTTPS\n"
-    "                       (WENDA_TLS_PRIORITIES, default: TLS 1.3 and 1.2\n"
-    "                       with ECDHE and AEAD ciphers only, see wenda(1))\n"
-    "  --read-only          a replica: every write is 405 (WENDA_READ_ONLY=1)\n"
-    "  --cache-size KIB     SQLite page cache of each connection, in KiB\n"
-    "                       (WENDA_CACHE_SIZE, default " DEFAULT_CACHE_KIB ")\n"
-    "  --mmap-size BYTES    bytes of the database read through mmap, 0 for\n"
-    "                       none (WENDA_MMAP_SIZE, default " DEFAULT_MMAP ")\n"
-    "  --search-cap N       matches of one search that are scored, 0 for all;\n"
-    "                       the rest rank after them (WENDA_SEARCH_CAP,\n"
-    "                       default " DEFAULT_SEARCH_CAP ")\n"
-    "  --search-count N     matches of one search counted for its total, 0\n"
-    "                       for all; past them (or past the cap, if more)\n"
-    "                       the total is a floor (WENDA_SEARCH_COUNT,\n"
-    "                       default " DEFAULT_SEARCH_COUNT ")\n";
-
 /*
- * "*", or scheme://host[:port] as a browser sends it in Origin: no path,
- * no spaces, nothing that could split a header.
+ * Opens the database of s before the server does: builds it from the
+ * content directory when the file does not exist, and otherwise brings it
+ * to this binary's schema.  Returns 0, or 1 after a message on stderr.
  */
 static int
-valid_origin(const char *o)
+serve_prepare_db(const struct options_serve *s)
 {
-    const char *host;
-
-    if (strcmp(o, "*") == 0)
-        return 1;
-    if (strncmp(o, "http://", 7) == 0)
-        host = o + 7;
-    else if (strncmp(o, "https://", 8) == 0)
-        host = o + 8;
-    else
-        return 0;
-    if (*host == '\0' || strlen(o) > 255)
-        return 0;
-    for (; *host != '\0'; host++) {
-        unsigned char c = (unsigned char)*host;
-
-        if (!(isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' ||
-              c == ']'))
-            return 0;
-    }
-    return 1;
-}
-
-static int
-cmd_serve(int argc, char **argv)
-{
-    static const struct option opts[] = {
-        {"port", required_argument, NULL, 'p'},
-        {"bind", required_argument, NULL, 'b'},
-        {"db", required_argument, NULL, 'd'},
-        {"content", required_argument, NULL, 'c'},
-        {"threads", required_argument, NULL, 't'},
-        {"max-connections", required_argument, NULL, 'm'},
-        {"idle-timeout", required_argument, NULL, 'i'},
-        {"max-body", required_argument, NULL, 'B'},
-        {"search-slots", required_argument, NULL, 'S'},
-        {"search-wait", required_argument, NULL, 'W'},
-        {"drain-timeout", required_argument, NULL, 'D'},
-        {"log", required_argument, NULL, 'L'},
-        {"private", no_argument, NULL, 'P'},
-        {"write-queue", required_argument, NULL, 'Q'},
-        {"write-batch", required_argument, NULL, 'G'},
-        {"cors-origin", required_argument, NULL, 'O'},
-        {"access-log", required_argument, NULL, 'A'},
-        {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},
-        {"tls-priorities", required_argument, NULL, 'T'},
-        {"read-only", no_argument, NULL, 'R'},
-        {"cache-size", required_argument, NULL, 'M'},
-        {"mmap-size", required_argument, NULL, 'X'},
-        {"search-cap", required_argument, NULL, 'N'},
-        {"search-count", required_argument, NULL, 'U'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    struct http_config cfg;
-    const char *port = env_or("WENDA_PORT", "8080");
-    const char *threads = env_or("WENDA_THREADS", "0");
-    const char *maxconn = env_or("WENDA_MAX_CONNECTIONS", "10000");
-    const char *idle = env_or("WENDA_IDLE_TIMEOUT", "30");
-    const char *maxbody = env_or("WENDA_MAX_BODY", "1048576");
-    const char *content = env_or("WENDA_CONTENT", DEFAULT_CONTENT);
-    const char *slots = env_or("WENDA_SEARCH_SLOTS", NULL);
-    const char *wait = env_or("WENDA_SEARCH_WAIT_MS", "100");
-    const char *drain = env_or("WENDA_DRAIN_TIMEOUT", "10");
-    const char *wqueue = env_or("WENDA_WRITE_QUEUE", "256");
-    const char *wbatch = env_or("WENDA_WRITE_BATCH", "64");
-    const char *private_env = env_or("WENDA_PRIVATE", "0");
-    const char *alog = env_or("WENDA_ACCESS_LOG", "off");
-    const char *ro_env = env_or("WENDA_READ_ONLY", "0");
-    const char *cache = env_or("WENDA_CACHE_SIZE", DEFAULT_CACHE_KIB);
-    const char *mmap_size = env_or("WENDA_MMAP_SIZE", DEFAULT_MMAP);
-    const char *cap = env_or("WENDA_SEARCH_CAP", DEFAULT_SEARCH_CAP);
-    const char *count = env_or("WENDA_SEARCH_COUNT", DEFAULT_SEARCH_COUNT);
-    unsigned long v;
+    const char *db = s->http.db_path;
+    struct wenda_store *st;
     struct stat sb;
-    const char *bad;
-    int c;
+    char msg[512];
 
-    memset(&cfg, 0, sizeof(cfg));
-    cfg.bind = env_or("WENDA_BIND", "127.0.0.1");
-    cfg.log_path = env_or("WENDA_LOG", NULL);
-    cfg.db_path = env_or("WENDA_DB", DEFAULT_DB);
-    cfg.cors_origin = env_or("WENDA_CORS_ORIGIN", NULL);
-    cfg.tls_cert = env_or("WENDA_TLS_CERT", NULL);
-    cfg.tls_key = env_or("WENDA_TLS_KEY", NULL);
-    cfg.tls_priorities = env_or("WENDA_TLS_PRIORITIES",
-                                HTTP_TLS_PRIORITIES_DEFAULT);
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'p': port = optarg; break;
-        case 'b': cfg.bind = optarg; break;
-        case 'd': cfg.db_path = optarg; break;
-        case 'c': content = optarg; break;
-        case 't': threads = optarg; break;
-        case 'm': maxconn = optarg; break;
-        case 'i': idle = optarg; break;
-        case 'B': maxbody = optarg; break;
-        case 'S': slots = optarg; break;
-        case 'W': wait = optarg; break;
-        case 'D': drain = optarg; break;
-        case 'L': cfg.log_path = optarg; break;
-        case 'P': private_env = "1"; break;
-        case 'Q': wqueue = optarg; break;
-        case 'G': wbatch = optarg; break;
-        case 'O': cfg.cors_origin = optarg; break;
-        case 'A': alog = optarg; break;
-        case 'C': cfg.tls_cert = optarg; break;
-        case 'K': cfg.tls_key = optarg; break;
-        case 'T': cfg.tls_priorities = optarg; break;
-        case 'R': ro_env = "1"; break;
-        case 'M': cache = optarg; break;
-        case 'X': mmap_size = optarg; break;
-        case 'N': cap = optarg; break;
-        case 'U': count = optarg; break;
-        case 'h': fputs(serve_help, stdout); return 0;
-        default: return bad_usage("serve", "%s", "bad option");
-        }
-    }
-    if (optind < argc)
-        return bad_usage("serve", "unexpected argument '%s'", argv[optind]);
-    if (parse_uint(port, 1, 65535, &v) != 0)
-        return bad_usage("serve", "--port: '%s' is not a port number "
-                         "(1-65535)", port);
-    cfg.port = (unsigned int)v;
-    if (parse_uint(threads, 0, 256, &v) != 0)
-        return bad_usage("serve", "--threads: '%s' is not a number from 0 to "
-                         "256", threads);
-    cfg.threads = (unsigned int)v;
-    if (parse_uint(maxconn, 1, 100000, &v) != 0)
-        return bad_usage("serve", "--max-connections: '%s' is not a number "
-                         "from 1 to 100000", maxconn);
-    cfg.max_connections = (unsigned int)v;
-    if (parse_uint(idle, 1, 86400, &v) != 0)
-        return bad_usage("serve", "--idle-timeout: '%s' is not a number of "
-                         "seconds from 1 to 86400", idle);
-    cfg.idle_timeout = (unsigned int)v;
-    if (parse_uint(maxbody, 0, 1UL << 30, &v) != 0)
-        return bad_usage("serve", "--max-body: '%s' is not a byte count up "
-                         "to 1073741824", maxbody);
-    cfg.max_body = (size_t)v;
-    if (slots != NULL) {
-        if (parse_uint(slots, 0, 1024, &v) != 0)
-            return bad_usage("serve", "--search-slots: '%s' is not a number "
-                             "from 0 to 1024", slots);
-        cfg.search_slots = (unsigned int)v;
-        cfg.search_off = v == 0;
-    }
-    if (parse_uint(wait, 0, 60000, &v) != 0)
-        return bad_usage("serve", "--search-wait: '%s' is not a number of "
-                         "milliseconds from 0 to 60000", wait);
-    cfg.search_wait_ms = (unsigned int)v;
-    if (parse_uint(drain, 0, 3600, &v) != 0)
-        return bad_usage("serve", "--drain-timeout: '%s' is not a number of "
-                         "seconds from 0 to 3600", drain);
-    cfg.drain_timeout = (unsigned int)v;
-    if (parse_uint(wqueue, 1, 1 << 20, &v) != 0)
-        return bad_usage("serve", "--write-queue: '%s' is not a number from "
-                         "1 to 1048576", wqueue);
-    cfg.write_queue = (size_t)v;
-    if (parse_uint(wbatch, 1, 64, &v) != 0)
-        return bad_usage("serve", "--write-batch: '%s' is not a number from "
-                         "1 to 64", wbatch);
-    cfg.write_batch = (size_t)v;
-    if (parse_uint(cache, 64, 1UL << 24, &v) != 0)
-        return bad_usage("serve", "--cache-size: '%s' is not a number of KiB "
-                         "from 64 to 16777216", cache);
-    cfg.tuning.cache_kib = (int64_t)v;
-    if (parse_uint(mmap_size, 0, 1UL << 40, &v) != 0)
-        return bad_usage("serve", "--mmap-size: '%s' is not a number of "
-                         "bytes from 0 to 1099511627776", mmap_size);
-    cfg.tuning.mmap_bytes = (int64_t)v;
-    if (parse_uint(cap, 0, 1UL << 30, &v) != 0 ||
-        (v > 0 && v < WENDA_SEARCH_MAX_LIMIT))
-        return bad_usage("serve", "--search-cap: '%s' is not 0 or a number "
-                         "from %d to 1073741824", cap, WENDA_SEARCH_MAX_LIMIT);
-    cfg.tuning.search_cap = (int64_t)v;
-    if (parse_uint(count, 0, 1UL << 30, &v) != 0)
-        return bad_usage("serve", "--search-count: '%s' is not a number "
-                         "from 0 to 1073741824", count);
-    cfg.tuning.search_count = (int64_t)v;
-    if (strcmp(private_env, "0") != 0 && strcmp(private_env, "1") != 0)
-        return bad_usage("serve", "WENDA_PRIVATE: '%s' is not 0 or 1",
-                         private_env);
-    cfg.private_reads = private_env[0] == '1';
-    if (strcmp(ro_env, "0") != 0 && strcmp(ro_env, "1") != 0)
-        return bad_usage("serve", "WENDA_READ_ONLY: '%s' is not 0 or 1",
-                         ro_env);
-    cfg.read_only = ro_env[0] == '1';
-    if (cfg.log_path != NULL && cfg.log_path[0] == '\0')
-        return bad_usage("serve", "--log: %s", "must not be empty");
-    if (cfg.db_path[0] == '\0')
-        return bad_usage("serve", "--db: %s", "must not be empty");
-    if (strcmp(alog, "on") != 0 && strcmp(alog, "off") != 0)
-        return bad_usage("serve", "--access-log: '%s' is not on or off",
-                         alog);
-    cfg.access_log = strcmp(alog, "on") == 0;
-    if (cfg.cors_origin != NULL && !valid_origin(cfg.cors_origin))
-        return bad_usage("serve", "--cors-origin: '%s' is not '*' or an "
-                         "origin such as https://example.org",
-                         cfg.cors_origin);
-    if ((cfg.tls_cert == NULL) != (cfg.tls_key == NULL))
-        return bad_usage("serve", "%s", "--tls-cert and --tls-key go "
-                         "together");
-    if (http_tls_priorities_check(cfg.tls_priorities, &bad) != 0)
-        return bad_usage("serve", "--tls-priorities: '%s' is not a GnuTLS "
-                         "priority string that enables a TLS version "
-                         "(wrong from '%s'; see gnutls-cli --priority "
-                         "STRING --list)", cfg.tls_priorities, bad);
-
-    if (stat(cfg.db_path, &sb) != 0) {
+    if (stat(db, &sb) != 0) {
         char tmp[4096];
         size_t n = 0;
         int ok;
 
-        if (fresh_begin(cfg.db_path, tmp, sizeof(tmp)) != 0)
+        if (fresh_begin(db, tmp, sizeof(tmp)) != 0)
             return 1;
-        ok = import_dir(content, tmp, &n) == 0;
-        if (fresh_end(tmp, cfg.db_path, ok) != 0)
+        ok = import_dir(s->content, tmp, &n) == 0;
+        if (fresh_end(tmp, db, ok) != 0)
             return 1;
-        fprintf(stderr, "wenda: created %s with %zu topics from %s\n",
-                cfg.db_path, n, content);
-    } else {
-        struct wenda_store *st;
-        char msg[512];
-
-        /* Migrate an existing database before the readers open it; a
-         * replica only reads, so its file may be read-only. */
-        if (wenda_store_open(cfg.db_path,
-                             cfg.read_only ? WENDA_STORE_READONLY : 0, &st,
-                             msg, sizeof(msg)) != WENDA_OK) {
-            fprintf(stderr, "wenda: %s\n", msg);
-            return 1;
-        }
-        wenda_store_close(st);
+        fprintf(stderr, "wenda: created %s with %zu topics from %s\n", db, n,
+                s->content);
+        return 0;
     }
+    /* Migrate an existing database before the readers open it; a replica
+     * only reads, so its file may be read-only. */
+    if (wenda_store_open(db, s->http.read_only ? WENDA_STORE_READONLY : 0,
+                         &st, msg, sizeof(msg)) != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return 1;
+    }
+    wenda_store_close(st);
+    return 0;
+}
+
+/* serve: its options are the table of options.c. */
+static int
+cmd_serve(int argc, char **argv)
+{
+    struct options_serve s;
+    char msg[1024];
+
+    switch (options_serve_parse(argc, argv, &s, msg, sizeof(msg))) {
+    case OPTIONS_OK: break;
+    case OPTIONS_HELP: return 0;
+    case OPTIONS_BAD: return bad_usage("serve", "%s", msg);
+    }
+    if (serve_prepare_db(&s) != 0)
+        return 1;
     /* What the server writes, it writes to its log. */
     wenda_store_on_progress(NULL, NULL);
     http_block_signals();
-    return http_serve(&cfg);
+    return http_serve(&s.http);
 }
 
 /*
@@ -1394,6 +1146,23 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
     p->stage = now;
 }
 
+/* version, and --version: "wenda X.Y.Z" on standard output. */
+static int
+cmd_version(int argc, char **argv)
+{
+    if (argc == 2 &&
+        (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        fputs("usage: wenda version\n       wenda --version\n\n"
+              "Prints \"wenda\" and the version, e.g. \"wenda 1.2.3\".\n",
+              stdout);
+        return 0;
+    }
+    if (argc > 1)
+        return bad_usage("version", "unexpected argument '%s'", argv[1]);
+    printf("wenda %s\n", WENDA_VERSION);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1408,6 +1177,8 @@ main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    if (strcmp(argv[1], "--version") == 0)
+        return cmd_version(1, argv + 1);
     if (sodium_init() < 0) {
         fputs("wenda: libsodium failed to initialise\n", stderr);
         return 1;

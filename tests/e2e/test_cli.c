@@ -10,8 +10,9 @@
  * leaves nothing in the repository.  stdout and stderr go to files in that
  * directory; the wait is bounded (10 s, then SIGKILL) so that a command
  * that hangs fails one test instead of the suite.  The WENDA_* variables
- * are cleared in the child so that the caller's environment cannot change
- * a default behind a test's back.
+ * that serve reads (options.h) are cleared in the child so that the
+ * caller's environment cannot change a default behind a test's back; a
+ * test sets some in run_env.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,6 +33,7 @@
 #include <jansson.h>
 
 #include "../unit/testutil.h"
+#include "options.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
@@ -44,6 +46,8 @@ static char bin_path[PATH_CAP];     /* absolute path of the binary */
 static char content_path[PATH_CAP]; /* absolute path of content/ */
 static int run_seq;                 /* numbers the output files */
 static int run_as_nobody;           /* run_wenda() as uid 65534 when root */
+static const char *const no_env[] = {NULL};
+static const char *const *run_env = no_env; /* "NAME=value" for the child */
 
 /* The outcome of one run of the binary. */
 struct run {
@@ -105,11 +109,8 @@ now_s(void)
 static void
 run_wenda(struct run *r, const char *const *args)
 {
-    static const char *const env_vars[] = {
-        "WENDA_PORT",    "WENDA_BIND",         "WENDA_DB",
-        "WENDA_CONTENT", "WENDA_THREADS",      "WENDA_MAX_CONNECTIONS",
-        "WENDA_IDLE_TIMEOUT", "WENDA_MAX_BODY",
-    };
+    const struct options_serve_option *opts;
+    size_t nopts = options_serve_table(&opts);
     char out_path[PATH_CAP], err_path[PATH_CAP], name[64];
     char *argv[32];
     size_t argc = 0, i;
@@ -138,8 +139,10 @@ run_wenda(struct run *r, const char *const *args)
         if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 ||
             dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(tmp_dir) != 0)
             _exit(126);
-        for (i = 0; i < sizeof(env_vars) / sizeof(env_vars[0]); i++)
-            (void)unsetenv(env_vars[i]);
+        for (i = 0; i < nopts; i++)
+            (void)unsetenv(opts[i].env);
+        for (i = 0; run_env[i] != NULL; i++)
+            (void)putenv((char *)(uintptr_t)run_env[i]);
         if (run_as_nobody && geteuid() == 0 &&
             (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
              setuid(65534) != 0))
@@ -602,6 +605,49 @@ Test(command, serve_rejects_an_unknown_option)
     serve_rejects("--bogus", NULL, "--bogus");
 }
 
+/* A variable is checked as its flag would be, and named by the flag; a
+ * flag given wins over its variable, which is then not looked at. */
+Test(command, serve_checks_a_variable_unless_its_flag_is_given)
+{
+    static const char *const env[] = {"WENDA_THREADS=lots", NULL};
+    const char *args[] = {"serve", "--threads", "300", NULL};
+    struct run r;
+
+    run_env = env;
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
+    cr_expect_not_null(strstr(r.err, "--threads: '300'"), "%s", r.err);
+    cr_expect_null(strstr(r.err, "lots"), "%s", r.err);
+    run_cleanup(&r);
+    args[1] = NULL;
+    run_wenda(&r, args);
+    run_env = no_env;
+    cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
+    cr_expect_not_null(strstr(r.err, "--threads: 'lots'"), "%s", r.err);
+    run_cleanup(&r);
+}
+
+Test(command, serve_help_lists_every_option_with_its_variable)
+{
+    static const char *const args[] = {"serve", "--help", NULL};
+    const struct options_serve_option *opts;
+    size_t n = options_serve_table(&opts), i;
+    struct run r;
+
+    run_wenda(&r, args);
+    cr_assert_eq(r.status, 0, "serve --help exited %d:\n%s", r.status,
+                 r.err);
+    for (i = 0; i < n; i++) {
+        char flag[64];
+
+        (void)snprintf(flag, sizeof(flag), "--%s", opts[i].name);
+        cr_expect(names_token(r.out, flag), "no %s in:\n%s", flag, r.out);
+        cr_expect_not_null(strstr(r.out, opts[i].env), "no %s in:\n%s",
+                           opts[i].env, r.out);
+    }
+    run_cleanup(&r);
+}
+
 Test(command, serve_refuses_a_database_newer_than_the_binary)
 {
     const char *args[] = {"serve", "--bind", "127.0.0.1", "--port", "1",
@@ -679,7 +725,8 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
 Test(command, help_exits_zero_and_lists_the_commands)
 {
     const char *const args[] = {"--help", NULL};
-    static const char *const cmds[] = {"serve", "import", "export", "check"};
+    static const char *const cmds[] = {"serve", "import", "export", "check",
+                                       "version"};
     struct run r;
     size_t i;
 
@@ -689,6 +736,43 @@ Test(command, help_exits_zero_and_lists_the_commands)
         cr_assert(names_token(r.out, cmds[i]), "usage does not list %s:\n%s",
                   cmds[i], r.out);
     run_cleanup(&r);
+}
+
+/* The version is the Makefile's VERSION, compiled into the tests too. */
+Test(command, version_prints_the_version_and_exits_zero)
+{
+    static const char *const flag[] = {"--version", NULL};
+    static const char *const cmd[] = {"version", NULL};
+    static const char *const extra[] = {"version", "now", NULL};
+    struct run r;
+
+    run_wenda(&r, flag);
+    cr_assert_eq(r.status, 0, "--version exited %d:\n%s", r.status, r.err);
+    cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
+    cr_expect_str_eq(r.err, "");
+    run_cleanup(&r);
+    run_wenda(&r, cmd);
+    cr_assert_eq(r.status, 0, "version exited %d:\n%s", r.status, r.err);
+    cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
+    run_cleanup(&r);
+    run_wenda(&r, extra);
+    cr_expect_eq(r.status, 2, "version now exited %d", r.status);
+    run_cleanup(&r);
+}
+
+Test(command, the_man_page_is_of_this_version)
+{
+    char *man = testutil_slurp("deploy/wenda.1", NULL);
+    char *th;
+
+    cr_assert_not_null(man, "cannot read deploy/wenda.1");
+    th = strstr(man, "\n.TH ");
+    cr_assert_not_null(th, "deploy/wenda.1 has no .TH line");
+    th[strcspn(th + 1, "\n") + 1] = '\0';
+    cr_expect_not_null(strstr(th, " \"wenda " WENDA_VERSION "\" "),
+                       "the header of deploy/wenda.1 is not of wenda %s:%s",
+                       WENDA_VERSION, th);
+    free(man);
 }
 
 Test(command, an_unknown_command_is_a_usage_error)
