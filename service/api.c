@@ -899,6 +899,43 @@ new_job(enum write_kind kind, const struct wenda_token_info *who,
     return job;
 }
 
+void
+api_write_answer(struct write_job *job, struct api_response *res)
+{
+    const struct write_result *w = &job->result;
+    char location[64];
+
+    memset(res, 0, sizeof(*res));
+    if (w->rc != WENDA_OK) {
+        api_problem(res, w->rc,
+                    w->msg[0] != '\0'               ? w->msg
+                    : w->rc == WENDA_ERR_NOT_FOUND ? "no such topic"
+                    : w->rc == WENDA_ERR_PRECONDITION
+                        ? "If-Match does not name the topic's current "
+                          "version; fetch it again"
+                        : NULL,
+                    NULL);
+        if (w->rc == WENDA_ERR_UNAVAILABLE)
+            add_header(res, "Retry-After", strdup("1"));
+        return;
+    }
+    res->content_type = "application/json; charset=utf-8";
+    res->body = job->result.body;     /* moves to the answer */
+    res->len = job->result.len;
+    job->result.body = NULL;
+    job->result.len = 0;
+    res->status = job->kind == WRITE_DELETE || job->kind == WRITE_TOKEN_REVOKE
+                      ? 204
+                  : job->kind == WRITE_CREATE || job->kind == WRITE_TOKEN_CREATE
+                      ? 201
+                      : 200;
+    if (job->kind == WRITE_CREATE) {
+        (void)snprintf(location, sizeof(location), "/v1/topics/%lld",
+                       (long long)job->id);
+        add_header(res, "Location", strdup(location));
+    }
+}
+
 /*
  * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the
  * store takes it: "*", which any current version matches, or the strong

@@ -80,6 +80,15 @@ struct api_response {
 void api_handle(const struct api_request *req, struct api_response *res);
 
 /*
+ * Makes the HTTP answer of a done write job from its plain result into
+ * *res (which the caller releases with api_response_cleanup()): the
+ * problem of a failure; for a success 201 with Location for a created
+ * topic, 201 for a token, 204 for a delete or a revocation, else 200,
+ * with the result's body, which moves to *res.
+ */
+void api_write_answer(struct write_job *job, struct api_response *res);
+
+/*
  * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in
  * *names, and their number; static storage.
  */

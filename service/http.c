@@ -94,6 +94,7 @@ struct request {
     int too_large;
     struct timespec start;
     struct write_job *job;      /* a write waiting for the writer */
+    size_t route;               /* the write's route, for /metrics */
 };
 
 /* An open connection under the watchdog. */
@@ -1016,7 +1017,7 @@ defer_write(struct server *srv, struct MHD_Connection *conn,
     struct write_job *job = res->job;
 
     res->job = NULL;
-    job->res.route = res->route;
+    r->route = res->route;
     job->wake = wake;
     job->conn = conn;
     r->job = job;
@@ -1025,11 +1026,9 @@ defer_write(struct server *srv, struct MHD_Connection *conn,
     wenda_store_release_read(thread_store);
     MHD_suspend_connection(conn);
     if (srv->writer == NULL || writer_submit(srv->writer, job) != WENDA_OK) {
-        api_problem(&job->res, WENDA_ERR_UNAVAILABLE, "too many writes are "
-                    "waiting; try again shortly", NULL);
-        job->res.headers[0].name = "Retry-After";
-        job->res.headers[0].value = strdup("1");
-        job->res.nheaders = job->res.headers[0].value ? 1 : 0;
+        job->result.rc = WENDA_ERR_UNAVAILABLE;
+        (void)snprintf(job->result.msg, sizeof(job->result.msg),
+                       "too many writes are waiting; try again shortly");
         atomic_store(&job->done, 1);
         MHD_resume_connection(conn);
     }
@@ -1117,8 +1116,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
         /* Resumed: the writer has answered. */
         if (!atomic_load(&r->job->done))
             return MHD_YES;
-        res = r->job->res;
-        memset(&r->job->res, 0, sizeof(r->job->res));
+        api_write_answer(r->job, &res);
+        res.route = r->route;
         write_job_cleanup(r->job);
         free(r->job);
         r->job = NULL;

@@ -32,6 +32,8 @@
 
 #define MAX_BATCH 64
 
+static void drop_body(struct write_job *job);
+
 /* The log is emptied once it holds this many pages (SQLite's own
  * automatic checkpoint threshold), waiting for readers at most
  * LOG_WAIT_MS; on a clean stop, when no request is left, at most
@@ -65,25 +67,28 @@ write_job_cleanup(struct write_job *job)
     wenda_topic_cleanup(&job->topic);
     json_decref(job->patch);
     job->patch = NULL;
-    api_response_cleanup(&job->res);
+    drop_body(job);
 }
 
-/* Answers a job with the error of rc (and msg as its detail, if any). */
+/* Frees the result's body; a token is wiped first (it was never sent). */
+static void
+drop_body(struct write_job *job)
+{
+    if (job->kind == WRITE_TOKEN_CREATE && job->result.body != NULL)
+        sodium_memzero(job->result.body, job->result.len);
+    free(job->result.body);
+    job->result.body = NULL;
+    job->result.len = 0;
+}
+
+/* Fails a job with rc, and msg (if any) as the detail for the client. */
 static void
 fail(struct write_job *job, enum wenda_err rc, const char *msg)
 {
-    const char *detail = msg != NULL && msg[0] != '\0' ? msg
-                         : rc == WENDA_ERR_NOT_FOUND    ? "no such topic"
-                         : rc == WENDA_ERR_READ_ONLY    ? READ_ONLY_DETAIL
-                         : rc == WENDA_ERR_PRECONDITION
-                             ? "If-Match does not name the topic's current "
-                               "version; fetch it again"
-                             : NULL;
-
-    if (job->kind == WRITE_TOKEN_CREATE && job->res.body != NULL)
-        sodium_memzero(job->res.body, job->res.len);  /* a token, unsent */
-    api_response_cleanup(&job->res);
-    api_problem(&job->res, rc, detail, NULL);
+    drop_body(job);
+    job->result.rc = rc;
+    (void)snprintf(job->result.msg, sizeof(job->result.msg), "%s",
+                   msg != NULL ? msg : "");
 }
 
 /*
@@ -130,9 +135,9 @@ apply_token_create(struct wenda_store *st, struct write_job *job)
     json_decref(o);
     if (s == NULL)
         return WENDA_ERR_NOMEM;
-    api_response_cleanup(&job->res);
-    job->res.body = s;     /* kept for the answer after the commit */
-    job->res.len = strlen(s);
+    drop_body(job);
+    job->result.body = s;  /* kept for the answer after the commit */
+    job->result.len = strlen(s);
     job->id = id;
     return WENDA_OK;
 }
@@ -154,9 +159,9 @@ log_db_error(struct wenda_store *st, const char *what)
 }
 
 /*
- * Applies one job inside the batch's transaction.  On success the job's
- * pending answer is left in job->res with status 0 in place of the final
- * one, which is only given after the commit.
+ * Applies one job inside the batch's transaction.  On success a body that
+ * only this step can give (a token, a review's state) is left in
+ * job->result; the rest of the result is only given after the commit.
  */
 static enum wenda_err
 apply(struct wenda_store *st, struct write_job *job)
@@ -186,9 +191,10 @@ apply(struct wenda_store *st, struct write_job *job)
         rc = apply_token_create(st, job);
         break;
     case WRITE_PROGRESS:
-        api_response_cleanup(&job->res);
+        drop_body(job);
         rc = wenda_store_progress_review(st, job->token_id, id, job->role,
-                                         &job->res.body, &job->res.len);
+                                         &job->result.body,
+                                         &job->result.len);
         break;
     case WRITE_TOKEN_REVOKE:
         rc = wenda_auth_token_revoke(st, id);
@@ -230,53 +236,41 @@ apply(struct wenda_store *st, struct write_job *job)
     return WENDA_OK;
 }
 
-/* The final answer of a committed job: the topic as it now is. */
+/*
+ * The result of a committed job: the topic as it now is, for a write of a
+ * topic; a token's or a review's body as apply() left it.
+ */
 static void
 answer(struct wenda_store *st, struct write_job *job)
 {
-    char *doc = NULL, location[64];
-    size_t len = 0;
+    char body[64];
+    int n;
 
-    if (job->kind == WRITE_TOKEN_CREATE || job->kind == WRITE_PROGRESS) {
-        /* The body was written by apply(): the token, shown this once, or
-         * the review's new state. */
-        job->res.status = job->kind == WRITE_TOKEN_CREATE ? 201 : 200;
-        job->res.content_type = "application/json; charset=utf-8";
+    job->result.rc = WENDA_OK;
+    switch (job->kind) {
+    case WRITE_TOKEN_CREATE:
+    case WRITE_PROGRESS:
         return;
-    }
-    api_response_cleanup(&job->res);
-    if (job->kind == WRITE_IMPORT) {
-        char body[64];
-        int n = snprintf(body, sizeof(body), "{\"imported\":%zu}",
-                         job->ntopics);
-
-        job->res.status = 200;
-        job->res.content_type = "application/json; charset=utf-8";
-        job->res.body = strndup(body, (size_t)n);
-        job->res.len = job->res.body ? (size_t)n : 0;
+    case WRITE_DELETE:
+    case WRITE_TOKEN_REVOKE:
+        drop_body(job);
         return;
-    }
-    if (job->kind == WRITE_DELETE || job->kind == WRITE_TOKEN_REVOKE) {
-        job->res.status = 204;
-        job->res.content_type = "application/json; charset=utf-8";
+    case WRITE_IMPORT:
+        n = snprintf(body, sizeof(body), "{\"imported\":%zu}", job->ntopics);
+        drop_body(job);
+        job->result.body = strndup(body, (size_t)n);
+        job->result.len = job->result.body != NULL ? (size_t)n : 0;
+        if (job->result.body == NULL)
+            fail(job, WENDA_ERR_NOMEM, "the import was saved; its answer "
+                 "could not be made");
         return;
-    }
-    if (wenda_store_topic_doc(st, job->id, NULL, &doc, &len) != WENDA_OK) {
-        /* Committed, but the answer cannot be read back: say so. */
-        api_problem(&job->res, WENDA_ERR_INTERNAL, "the change was saved "
-                    "but cannot be read back", NULL);
+    default:
+        drop_body(job);
+        if (wenda_store_topic_doc(st, job->id, NULL, &job->result.body,
+                                  &job->result.len) != WENDA_OK)
+            fail(job, WENDA_ERR_INTERNAL, "the change was saved but cannot "
+                 "be read back");
         return;
-    }
-    job->res.status = job->kind == WRITE_CREATE ? 201 : 200;
-    job->res.content_type = "application/json; charset=utf-8";
-    job->res.body = doc;
-    job->res.len = len;
-    if (job->kind == WRITE_CREATE) {
-        (void)snprintf(location, sizeof(location), "/v1/topics/%lld",
-                       (long long)job->id);
-        job->res.headers[0].name = "Location";
-        job->res.headers[0].value = strdup(location);
-        job->res.nheaders = job->res.headers[0].value ? 1 : 0;
     }
 }
 

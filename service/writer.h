@@ -1,11 +1,12 @@
 /*
  * writer.h -- the single writer: write jobs in, group commits out.
  *
- * HTTP handlers validate a write, wrap it in a struct write_job and submit
- * it; the writer thread takes the jobs queued so far as one batch, applies
- * each in its own savepoint, commits the batch in one transaction
+ * The API's handlers validate a write, wrap it in a struct write_job and
+ * submit it; the writer thread takes the jobs queued so far as one batch,
+ * applies each in its own savepoint, commits the batch in one transaction
  * (synchronous=FULL: acknowledged means on disk), fills in each job's
- * response and calls its wake function, which resumes the connection.
+ * plain result and calls its wake function, which resumes the connection
+ * whose handler then makes the HTTP answer.  Nothing here knows HTTP.
  */
 #ifndef WENDA_WRITER_H
 #define WENDA_WRITER_H
@@ -15,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "api.h"
 #include "wenda/content.h"
+#include "wenda/err.h"
 
 enum write_kind {
     WRITE_CREATE,
@@ -30,6 +31,20 @@ enum write_kind {
 };
 
 struct wenda_auth;
+
+/*
+ * What the writer made of a job, final once the job is done.  It speaks
+ * no HTTP: api_write_answer() turns it into the answer.
+ */
+struct write_result {
+    enum wenda_err rc;      /* WENDA_OK, or why nothing of it was written */
+    char msg[256];          /* a failure's detail for the client, or "" */
+    char *body;             /* on success, a new JSON document (malloc'ed):
+                             * the topic as stored, the token shown this
+                             * once, the review's state, {"imported":N};
+                             * NULL for a delete or a revocation */
+    size_t len;
+};
 
 /* Room for If-Match as the store takes it: WRITE_IF_MATCH_MAX tags. */
 #define WRITE_IF_MATCH_MAX 8
@@ -52,10 +67,10 @@ struct write_job {
     int role;                         /* token create: enum wenda_role */
     char token_name[72];              /* token create */
     int64_t expires;                  /* token create: seconds, 0 never */
-    struct api_response res;          /* filled in by the writer */
-    void (*wake)(struct write_job *job);  /* called once res is final */
+    struct write_result result;       /* filled in by the writer */
+    void (*wake)(struct write_job *job);  /* called once result is final */
     void *conn;                       /* for wake */
-    atomic_int done;                  /* 1 once res is final */
+    atomic_int done;                  /* 1 once result is final */
 };
 
 struct writer;
