@@ -1478,7 +1478,7 @@ h_import(const struct api_request *req, const char *key,
     struct write_job *job;
     const char *p, *end;
     char msg[256], detail[320];
-    size_t line = 0, cap = 0;
+    size_t line = 0, cap = 0, lines_cap = 0;
 
     (void)key;
     if (!authorize(req, WENDA_ROLE_ADMIN, res, &who))
@@ -1503,21 +1503,12 @@ h_import(const struct api_request *req, const char *key,
             p += n + 1;
             continue;
         }
-        if (job->ntopics == cap) {
-            struct wenda_topic *v;
-            size_t *lines;
-
-            cap = cap ? cap * 2 : 64;
-            v = realloc(job->topics, cap * sizeof(*v));
-            if (v != NULL)
-                job->topics = v;
-            lines = realloc(job->lines, cap * sizeof(*lines));
-            if (lines != NULL)
-                job->lines = lines;
-            if (v == NULL || lines == NULL) {
-                api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
-                goto fail;
-            }
+        if (buf_reserve(&job->topics, &cap, job->ntopics,
+                        sizeof(*job->topics), 64) != 0 ||
+            buf_reserve(&job->lines, &lines_cap, job->ntopics,
+                        sizeof(*job->lines), 64) != 0) {
+            api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+            goto fail;
         }
         rc = wenda_topic_from_line(p, n, &job->topics[job->ntopics], msg,
                                  sizeof(msg));

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "wenda/content.h"
 #include "wenda/store.h"
 
@@ -658,17 +659,9 @@ wenda_auth_token_list(struct wenda_store *st, struct wenda_token_info **items,
         struct wenda_token_info *t;
         char role[16];
 
-        if (len == cap) {
-            size_t ncap = cap ? cap * 2 : 8;
-            struct wenda_token_info *grown =
-                realloc(v, ncap * sizeof(*v));
-
-            if (grown == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                goto cleanup;
-            }
-            v = grown;
-            cap = ncap;
+        if (buf_reserve(&v, &cap, len, sizeof(*v), 8) != 0) {
+            rc = WENDA_ERR_NOMEM;
+            goto cleanup;
         }
         t = &v[len++];
         memset(t, 0, sizeof(*t));

@@ -3,6 +3,7 @@
  */
 #include "buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -194,4 +195,23 @@ buf_cleanup(struct buf *b)
     b->p = NULL;
     b->n = b->cap = 0;
     b->failed = 0;
+}
+
+int
+buf_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first)
+{
+    size_t want = *cap ? *cap * 2 : first;
+    void *old, *grown;
+
+    if (n < *cap)
+        return 0;
+    if (want < *cap || size == 0 || want > SIZE_MAX / size)
+        return -1;
+    memcpy(&old, pv, sizeof(old));   /* pv may point to any T * */
+    grown = realloc(old, want * size);
+    if (grown == NULL)
+        return -1;
+    memcpy(pv, &grown, sizeof(grown));
+    *cap = want;
+    return 0;
 }

@@ -58,4 +58,13 @@ char *buf_take(struct buf *b, size_t *len);
 /* Frees the storage of b and zeroes it. */
 void buf_cleanup(struct buf *b);
 
+/*
+ * Makes room for one more element in an array of *cap elements of size
+ * bytes, n of them used, whose pointer (of any element type) is at pv:
+ * when n has reached *cap the array is reallocated to twice as many, or
+ * to first when it has none.  Returns 0, or -1 when out of memory, the
+ * array and *cap then left as they were.
+ */
+int buf_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first);
+
 #endif /* WENDA_BUF_H */

@@ -998,15 +998,8 @@ list_dir(const char *dir, struct wenda_strv *out)
     while ((de = readdir(dp)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        if (out->n == cap) {
-            char **v;
-
-            cap = cap ? cap * 2 : 32;
-            v = realloc(out->v, cap * sizeof(char *));
-            if (v == NULL)
-                goto fail;
-            out->v = v;
-        }
+        if (buf_reserve(&out->v, &cap, out->n, sizeof(char *), 32) != 0)
+            goto fail;
         out->v[out->n] = xstrndup(de->d_name, strlen(de->d_name));
         if (out->v[out->n] == NULL)
             goto fail;
@@ -1236,18 +1229,12 @@ wenda_content_load(const char *dir, struct wenda_content *out,
                 problems++;
                 continue;
             }
-            if (c.ntopics == cap) {
-                struct wenda_topic *v;
-
-                cap = cap ? cap * 2 : 64;
-                v = realloc(c.topics, cap * sizeof(*v));
-                if (v == NULL) {
-                    wenda_strv_cleanup(&files);
-                    wenda_strv_cleanup(&cats);
-                    wenda_content_cleanup(&c);
-                    return WENDA_ERR_NOMEM;
-                }
-                c.topics = v;
+            if (buf_reserve(&c.topics, &cap, c.ntopics, sizeof(*c.topics),
+                            64) != 0) {
+                wenda_strv_cleanup(&files);
+                wenda_strv_cleanup(&cats);
+                wenda_content_cleanup(&c);
+                return WENDA_ERR_NOMEM;
             }
             problems += load_topic_file(path, cats.v[i], files.v[j], &c, fn,
                                         ctx);

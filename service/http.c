@@ -413,7 +413,7 @@ http_block_signals(void)
 static struct wenda_store *
 store_for_thread(struct server *srv)
 {
-    struct wenda_store *st, **v;
+    struct wenda_store *st;
     char msg[256];
 
     if (thread_store != NULL)
@@ -429,17 +429,11 @@ store_for_thread(struct server *srv)
         return NULL;
     }
     pthread_mutex_lock(&srv->lock);
-    if (srv->nstores == srv->capstores) {
-        size_t cap = srv->capstores ? srv->capstores * 2 : 8;
-
-        v = realloc(srv->stores, cap * sizeof(struct wenda_store *));
-        if (v == NULL) {
-            pthread_mutex_unlock(&srv->lock);
-            wenda_store_close(st);
-            return NULL;
-        }
-        srv->stores = v;
-        srv->capstores = cap;
+    if (buf_reserve(&srv->stores, &srv->capstores, srv->nstores,
+                    sizeof(*srv->stores), 8) != 0) {
+        pthread_mutex_unlock(&srv->lock);
+        wenda_store_close(st);
+        return NULL;
     }
     srv->stores[srv->nstores++] = st;
     pthread_mutex_unlock(&srv->lock);

@@ -189,16 +189,10 @@ add_any_token(void *vctx, int flags, const char *tok, int ntok, int start,
         if (strlen(a->seen.v[i]) == n &&
             memcmp(a->seen.v[i], a->q + start, n) == 0)
             return 0;
-    if (a->seen.n == a->cap) {
-        char **v;
-
-        a->cap = a->cap ? a->cap * 2 : 16;
-        v = realloc(a->seen.v, a->cap * sizeof(char *));
-        if (v == NULL) {
-            a->failed = 1;
-            return 1;
-        }
-        a->seen.v = v;
+    if (buf_reserve(&a->seen.v, &a->cap, a->seen.n, sizeof(char *), 16) !=
+        0) {
+        a->failed = 1;
+        return 1;
     }
     span = strndup(a->q + start, n);
     if (span == NULL) {
@@ -572,15 +566,9 @@ add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
     rc = key_of(tk, text, strlen(text), key);
     if (rc != WENDA_OK || key->n == 0)
         return rc;
-    if (row->nkeys == row->cap_keys) {
-        size_t cap = row->cap_keys ? 2 * row->cap_keys : 8;
-
-        k = realloc(row->keys, cap * sizeof(*k));
-        if (k == NULL)
-            return WENDA_ERR_NOMEM;
-        row->keys = k;
-        row->cap_keys = cap;
-    }
+    if (buf_reserve(&row->keys, &row->cap_keys, row->nkeys,
+                    sizeof(*row->keys), 8) != 0)
+        return WENDA_ERR_NOMEM;
     k = &row->keys[row->nkeys];
     k->key = malloc(key->n);
     if (k->key == NULL)
@@ -1284,7 +1272,8 @@ struct snip_cache {
 
 struct collect {
     struct span *pos;
-    int n, cap, failed;
+    int n, failed;
+    size_t cap;
     int need;   /* stop after this many positions (0: never) */
 };
 
@@ -1298,16 +1287,10 @@ collect_token(void *ctx, int flags, const char *tok, int ntok, int start,
     (void)ntok;
     if (flags & FTS5_TOKEN_COLOCATED)
         return SQLITE_OK;
-    if (c->n == c->cap) {
-        int cap = c->cap ? c->cap * 2 : 256;
-        struct span *p = realloc(c->pos, (size_t)cap * sizeof(*p));
-
-        if (p == NULL) {
-            c->failed = 1;
-            return SQLITE_NOMEM;
-        }
-        c->pos = p;
-        c->cap = cap;
+    if (buf_reserve(&c->pos, &c->cap, (size_t)c->n, sizeof(*c->pos), 256) !=
+        0) {
+        c->failed = 1;
+        return SQLITE_NOMEM;
     }
     c->pos[c->n].start = start;
     c->pos[c->n].end = end;

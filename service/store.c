@@ -1268,14 +1268,9 @@ read_categories(struct wenda_store *st, enum stmt_id id,
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_category *k;
 
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            k = realloc(v, cap * sizeof(*v));
-            if (k == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                break;
-            }
-            v = k;
+        if (buf_reserve(&v, &cap, *n, sizeof(*v), 16) != 0) {
+            rc = WENDA_ERR_NOMEM;
+            break;
         }
         k = &v[*n];
         k->slug = dup_col(s, 0);
@@ -1318,16 +1313,9 @@ read_topics(sqlite3_stmt *s, int with_answer, size_t limit,
             *more = 1;
             break;
         }
-        if (*n == cap) {
-            struct wenda_topic *k;
-
-            cap = cap ? cap * 2 : 32;
-            k = realloc(v, cap * sizeof(*v));
-            if (k == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                break;
-            }
-            v = k;
+        if (buf_reserve(&v, &cap, *n, sizeof(*v), 32) != 0) {
+            rc = WENDA_ERR_NOMEM;
+            break;
         }
         rc = row_to_topic(s, with_answer, &v[*n]);
         if (rc != WENDA_OK)
@@ -1466,16 +1454,9 @@ topic_ids(struct wenda_store *st, const char *category, int64_t **ids,
     if (category != NULL)
         sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            int64_t *w;
-
-            cap = cap ? cap * 2 : 64;
-            w = realloc(v, cap * sizeof(*v));
-            if (w == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                break;
-            }
-            v = w;
+        if (buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
+            rc = WENDA_ERR_NOMEM;
+            break;
         }
         v[(*n)++] = sqlite3_column_int64(s, 0);
     }
@@ -1794,16 +1775,9 @@ wenda_store_tags(struct wenda_store *st, struct wenda_tag_count **tags,
     if (rc != WENDA_OK)
         return rc;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (*n == cap) {
-            struct wenda_tag_count *k;
-
-            cap = cap ? cap * 2 : 64;
-            k = realloc(v, cap * sizeof(*v));
-            if (k == NULL) {
-                rc = WENDA_ERR_NOMEM;
-                break;
-            }
-            v = k;
+        if (buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
+            rc = WENDA_ERR_NOMEM;
+            break;
         }
         v[*n].tag = dup_col(s, 0);
         v[*n].count = sqlite3_column_int64(s, 1);

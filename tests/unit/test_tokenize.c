@@ -16,6 +16,7 @@
 
 #include "wenda/tokenize.h"
 
+#include "buf.h"
 #include "testutil.h"
 
 struct tok {
@@ -51,11 +52,7 @@ collect(void *ctx, int flags, const char *token, int ntoken, int start, int end)
     struct toks *t = ctx;
     struct tok *k;
 
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 64;
-        t->v = realloc(t->v, t->cap * sizeof *t->v);
-        cr_assert_not_null(t->v);
-    }
+    cr_assert_eq(buf_reserve(&t->v, &t->cap, t->n, sizeof *t->v, 64), 0);
     if (!(flags & WENDA_TOKEN_COLOCATED))
         t->pos++;
     k = &t->v[t->n++];

@@ -7,6 +7,7 @@
  * the running test with Criterion assertions, so that a test reads as the
  * steps it takes rather than as error handling.
  */
+#include "buf.h"
 #include "testutil.h"
 
 #include <dirent.h>
@@ -198,14 +199,9 @@ list_below(const char *dir, const char *rel, struct testutil_file_list *fl)
             list_below(dir, sub, fl);
             continue;
         }
-        if (fl->n == fl->cap) {
-            char **v;
-
-            fl->cap = fl->cap ? fl->cap * 2 : 128;
-            v = realloc(fl->v, fl->cap * sizeof(char *));
-            cr_assert_not_null(v);
-            fl->v = v;
-        }
+        cr_assert_eq(buf_reserve(&fl->v, &fl->cap, fl->n, sizeof(char *),
+                                 128),
+                     0);
         fl->v[fl->n] = strdup(sub);
         cr_assert_not_null(fl->v[fl->n]);
         fl->n++;
