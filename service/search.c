@@ -32,6 +32,7 @@
 #include <utf8proc.h>
 
 #include "buf.h"
+#include "core_int.h"
 #include "tokenize_int.h"
 #include "wenda/content.h"
 #include "wenda/tokenize.h"

@@ -7,6 +7,7 @@
  * JSON arrays (jansson) between the topics table and struct wenda_strv.
  */
 #include "wenda/store.h"
+#include "core_int.h"
 
 #include <jansson.h>
 #include <pthread.h>

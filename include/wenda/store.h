@@ -296,37 +296,6 @@ enum wenda_err wenda_store_snapshot(struct wenda_store *st, const char *path,
                                     char *msg, size_t msgcap);
 
 /*
- * For modules built on the store (search): the store's SQLite connection,
- * borrowed for as long as the store is open.
- */
-struct sqlite3 *wenda_store_db(struct wenda_store *st);
-
-/* Returns the search state of the store's connection (see
- * wenda_search_register()); borrowed. */
-void *wenda_store_search_state(struct wenda_store *st);
-
-/*
- * Returns the store's own tokenizer (created on first use; borrowed), or
- * NULL when it cannot be created.  Like the store, it belongs to one
- * thread at a time.
- */
-struct wenda_tokenizer *wenda_store_tokenizer(struct wenda_store *st);
-
-/* Statement slots for modules built on the store. */
-#define WENDA_STORE_SLOTS 8
-
-/*
- * Returns in *out the statement for sql, prepared on the store's connection
- * the first time slot (0..WENDA_STORE_SLOTS-1) is asked for and kept until
- * the store is closed; a slot always holds the same sql.  The caller
- * resets the statement and clears its bindings after use.  WENDA_ERR_DB
- * when sql does not prepare.
- */
-enum wenda_err wenda_store_prepare(struct wenda_store *st, unsigned int slot,
-                                   const char *sql,
-                                   struct sqlite3_stmt **out);
-
-/*
  * Makes the reads that follow run in a read transaction that may outlive
  * this call, so that a thread serving many requests takes the WAL read
  * lock (a pair of fcntl() calls and a stat()) once per snapshot instead of

@@ -12,6 +12,7 @@
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
+#include "core_int.h"
 #include "wenda/tokenize.h"
 
 static struct wenda_tokenizer *tk;
