@@ -430,7 +430,7 @@ store_for_thread(struct server *srv)
     }
     pthread_mutex_lock(&srv->lock);
     if (buf_reserve(&srv->stores, &srv->capstores, srv->nstores,
-                    sizeof(*srv->stores), 8) != 0) {
+                    sizeof(struct wenda_store *), 8) != 0) {
         pthread_mutex_unlock(&srv->lock);
         wenda_store_close(st);
         return NULL;
