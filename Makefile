@@ -89,6 +89,13 @@ $(BUILD)/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(DEP_CFLAGS) $(TEST_CFLAGS) -c $< -o $@
 
+# $(call embed,TYPE,NAME,FILE): shell commands that print a C array
+# "TYPE NAME[]" of FILE's bytes and a NUL after them.  Migrations, the
+# OpenAPI document and the study page are compiled in this one way.
+embed = echo "$(1) $(2)[] = {"; \
+        od -An -v -tx1 $(3) | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+        echo '0};'
+
 # Migrations are compiled into the binary, so that it never depends on the
 # working directory to find its schema.
 $(BUILD)/gen/migrations.c: $(MIGRATIONS) Makefile
@@ -97,9 +104,7 @@ $(BUILD)/gen/migrations.c: $(MIGRATIONS) Makefile
 	   echo '#include "migrations.h"'; \
 	   for f in $(MIGRATIONS); do \
 	     n=$$(basename $$f .sql); \
-	     echo "static const char m_$${n%%_*}[] = {"; \
-	     od -An -v -tx1 $$f | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	     echo '0};'; \
+	     $(call embed,static const char,m_$${n%%_*},$$f); \
 	   done; \
 	   echo 'const struct wenda_migration wenda_migrations[] = {'; \
 	   for f in $(MIGRATIONS); do \
@@ -120,11 +125,8 @@ $(BUILD)/gen/openapi.c: service/openapi.json Makefile
 	@mkdir -p $(@D)
 	@{ echo '/* generated from service/openapi.json by the Makefile */'; \
 	   echo '#include "openapi.h"'; \
-	   echo 'const unsigned char wenda_openapi_json[] = {'; \
-	   od -An -v -tx1 service/openapi.json | \
-	     sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	   echo '};'; \
-	   echo 'const size_t wenda_openapi_json_len = sizeof(wenda_openapi_json);'; \
+	   $(call embed,const unsigned char,wenda_openapi_json,$<); \
+	   echo 'const size_t wenda_openapi_json_len = sizeof(wenda_openapi_json) - 1;'; \
 	} > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/openapi.o: $(BUILD)/gen/openapi.c
@@ -135,10 +137,8 @@ $(BUILD)/gen/web.c: service/web/index.html Makefile
 	@mkdir -p $(@D)
 	@{ echo '/* generated from service/web/index.html by the Makefile */'; \
 	   echo '#include "web.h"'; \
-	   echo 'const unsigned char wenda_web_index[] = {'; \
-	   od -An -v -tx1 $< | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
-	   echo '0};'; \
-	   echo "const size_t wenda_web_index_len = $$(wc -c < $<);"; \
+	   $(call embed,const unsigned char,wenda_web_index,$<); \
+	   echo 'const size_t wenda_web_index_len = sizeof(wenda_web_index) - 1;'; \
 	} > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/gen/web.o: $(BUILD)/gen/web.c
