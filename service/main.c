@@ -120,32 +120,6 @@ bad_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Parses s as an unsigned decimal in [min, max]; returns 0 on success. */
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-           unsigned long *out)
-{
-    char *end;
-    unsigned long v;
-
-    if (s == NULL || s[0] < '0' || s[0] > '9')
-        return -1;
-    errno = 0;
-    v = strtoul(s, &end, 10);
-    if (errno != 0 || *end != '\0' || v < min || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static const char *
-env_or(const char *name, const char *fallback)
-{
-    const char *v = getenv(name);
-
-    return v != NULL && v[0] != '\0' ? v : fallback;
-}
-
 static void
 print_diag(void *ctx, const char *file, unsigned long line, const char *msg)
 {
@@ -339,7 +313,7 @@ db_option(const char *cmd, const char *help, int argc, char **argv,
     };
     int c;
 
-    *db = env_or("WENDA_DB", DEFAULT_DB);
+    *db = options_env_or("WENDA_DB", DEFAULT_DB);
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'd': *db = optarg; break;
@@ -473,7 +447,7 @@ cmd_import(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
+    const char *db = options_env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
     const char *into;
     char tmp[4096];
     struct stat sb;
@@ -488,7 +462,7 @@ cmd_import(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'c': cats = optarg; break;
         case 't':
-            if (parse_uint(optarg, 0, NDJSON_MAX_WORKERS, &v) != 0)
+            if (options_parse_uint(optarg, 0, NDJSON_MAX_WORKERS, &v) != 0)
                 return bad_usage("import", "--threads: must be an integer "
                                  "from 0 to %u", NDJSON_MAX_WORKERS);
             nworkers = (unsigned int)v;
@@ -749,7 +723,7 @@ cmd_search(int argc, char **argv)
     struct wenda_search_query q = {NULL, NULL, NULL, 10};
     struct wenda_search_result r;
     struct wenda_store *st;
-    const char *db = env_or("WENDA_DB", DEFAULT_DB);
+    const char *db = options_env_or("WENDA_DB", DEFAULT_DB);
     enum wenda_err rc;
     char msg[512];
     unsigned long v;
@@ -760,7 +734,7 @@ cmd_search(int argc, char **argv)
         switch (c) {
         case 'd': db = optarg; break;
         case 'l':
-            if (parse_uint(optarg, 1, WENDA_SEARCH_MAX_LIMIT, &v) != 0)
+            if (options_parse_uint(optarg, 1, WENDA_SEARCH_MAX_LIMIT, &v) != 0)
                 return bad_usage("search", "--limit: '%s' is not a number "
                                  "from 1 to %d", optarg,
                                  WENDA_SEARCH_MAX_LIMIT);
@@ -867,7 +841,7 @@ token_create(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = env_or("WENDA_DB", DEFAULT_DB);
+    const char *db = options_env_or("WENDA_DB", DEFAULT_DB);
     const char *role_s = NULL, *name = "", *expires = "never";
     char token[WENDA_TOKEN_LEN + 1], key[4096], msg[512];
     struct wenda_token_info info;
@@ -1016,7 +990,7 @@ token_revoke(int argc, char **argv)
     if (argc - optind != 1)
         return bad_usage("token revoke", "%s", "needs exactly one ID "
                          "argument");
-    if (parse_uint(argv[optind], 1, (unsigned long)INT64_MAX, &id) != 0)
+    if (options_parse_uint(argv[optind], 1, (unsigned long)INT64_MAX, &id) != 0)
         return bad_usage("token revoke", "'%s' is not a token id: ID is "
                          "the number 'wenda token list' shows",
                          token_echo(argv[optind]));

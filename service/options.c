@@ -179,10 +179,9 @@ options_serve_find(const char *name)
 
 /* ---- checking and storing values ------------------------------------ */
 
-/* Parses s as an unsigned decimal in [min, max]; returns 0 on success. */
-static int
-parse_uint(const char *s, unsigned long min, unsigned long max,
-           unsigned long *out)
+int
+options_parse_uint(const char *s, unsigned long min, unsigned long max,
+                   unsigned long *out)
 {
     char *end;
     unsigned long v;
@@ -248,7 +247,7 @@ set_number(const struct options_serve_option *o, const char *v,
 {
     unsigned long n;
 
-    if (parse_uint(v, o->min, o->max, &n) != 0) {
+    if (options_parse_uint(v, o->min, o->max, &n) != 0) {
         (void)snprintf(msg, cap, "--%s: '%s' is not %s from %lu to %lu",
                        o->name, v, o->noun, o->min, o->max);
         return -1;
@@ -264,7 +263,7 @@ set_zero_or_number(const struct options_serve_option *o, const char *v,
 {
     unsigned long n;
 
-    if (parse_uint(v, 0, o->max, &n) != 0 || (n > 0 && n < o->min)) {
+    if (options_parse_uint(v, 0, o->max, &n) != 0 || (n > 0 && n < o->min)) {
         (void)snprintf(msg, cap, "--%s: '%s' is not 0 or %s from %lu to %lu",
                        o->name, v, o->noun, o->min, o->max);
         return -1;
@@ -374,8 +373,8 @@ set_priorities(const struct options_serve_option *o, const char *v,
 
 /* ---- the command line ------------------------------------------------- */
 
-static const char *
-env_or(const char *name, const char *fallback)
+const char *
+options_env_or(const char *name, const char *fallback)
 {
     const char *v = getenv(name);
 
@@ -397,7 +396,7 @@ options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
         lo[i].name = table[i].name;
         lo[i].has_arg = table[i].arg != NULL ? required_argument : no_argument;
         lo[i].val = FIRST_VAL + (int)i;
-        value[i] = env_or(table[i].env, table[i].def);
+        value[i] = options_env_or(table[i].env, table[i].def);
     }
     lo[NOPTIONS].name = "help";
     lo[NOPTIONS].val = 'h';

@@ -102,4 +102,16 @@ enum options_result options_serve_parse(int argc, char **argv,
  * default, to f. */
 void options_serve_help(FILE *f);
 
+/*
+ * Parses s as an unsigned decimal (digits only) from min to max into *out;
+ * returns 0, or -1 (with *out unchanged) for anything else.  The other
+ * commands' number options use it too.
+ */
+int options_parse_uint(const char *s, unsigned long min, unsigned long max,
+                       unsigned long *out);
+
+/* Returns the environment variable name, or fallback when it is unset or
+ * empty (an empty variable counts as unset); borrowed. */
+const char *options_env_or(const char *name, const char *fallback);
+
 #endif /* WENDA_OPTIONS_H */
