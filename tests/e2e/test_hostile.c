@@ -165,30 +165,6 @@ expect_problem(const char *what, const struct answer *a, int has_body)
 
 /* ---- tokens ------------------------------------------------------------- */
 
-/* Creates a token of role in srv's database, in process; returns its id. */
-static long long
-make_token(enum wenda_role role, const char *name,
-           char out[WENDA_TOKEN_LEN + 1])
-{
-    char db[HARNESS_PATH_MAX + 16], key[HARNESS_PATH_MAX + 32], msg[256];
-    struct wenda_store *st;
-    struct wenda_auth *a;
-    int64_t id = 0;
-
-    cr_assert_geq(sodium_init(), 0);
-    (void)snprintf(db, sizeof(db), "%s/wenda.db", srv.dir);
-    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof(msg)), WENDA_OK,
-                 "%s", msg);
-    cr_assert_eq(wenda_auth_key_path_for_db(db, key, sizeof(key)), WENDA_OK);
-    cr_assert_eq(wenda_auth_open(key, 1, &a, msg, sizeof(msg)), WENDA_OK,
-                 "%s", msg);
-    cr_assert_eq(wenda_auth_token_create(a, st, role, name, 0, out, &id),
-                 WENDA_OK);
-    wenda_auth_close(a);
-    wenda_store_close(st);
-    return (long long)id;
-}
-
 /* Runs one SQL statement on srv's database from this process. */
 static void
 run_sql(const char *sql)
@@ -282,7 +258,7 @@ Test(e2e_hostile, refuses_two_authorization_headers_in_either_order)
     int order, n;
 
     harness_start_or_fail(&srv, NULL);
-    (void)make_token(WENDA_ROLE_ADMIN, "admin-one", admin);
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "admin-one", admin);
     for (order = 0; order < 2; order++) {
         /* The first used to win: a good token first passed. */
         n = snprintf(raw, sizeof(raw),
@@ -415,7 +391,7 @@ Test(e2e_hostile, never_answers_a_request_smuggled_behind_a_blank)
     int closed, n, m, form;
 
     harness_start_or_fail(&srv, NULL);
-    (void)make_token(WENDA_ROLE_ADMIN, "smuggler-target", admin);
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "smuggler-target", admin);
     m = snprintf(inner, sizeof(inner),
                  "GET /v1/tokens HTTP/1.1\r\nHost: h\r\n"
                  "Authorization: Bearer %s\r\n\r\n", admin);
@@ -1333,11 +1309,13 @@ Test(e2e_hostile, answers_every_row_of_the_bad_input_matrix, .timeout = 180)
 
     cr_assert_geq(NROWS, 60);
     harness_start_or_fail(&srv, NULL);
-    (void)make_token(WENDA_ROLE_ADMIN, "matrix-admin", v.admin);
-    (void)make_token(WENDA_ROLE_EDITOR, "matrix-editor", v.editor);
-    (void)make_token(WENDA_ROLE_READER, "matrix-reader", v.reader);
-    revoked_id = make_token(WENDA_ROLE_ADMIN, "matrix-revoked", v.revoked);
-    expired_id = make_token(WENDA_ROLE_ADMIN, "matrix-expired", v.expired);
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "matrix-admin", v.admin);
+    (void)harness_token(&srv, WENDA_ROLE_EDITOR, "matrix-editor", v.editor);
+    (void)harness_token(&srv, WENDA_ROLE_READER, "matrix-reader", v.reader);
+    revoked_id =
+        harness_token(&srv, WENDA_ROLE_ADMIN, "matrix-revoked", v.revoked);
+    expired_id =
+        harness_token(&srv, WENDA_ROLE_ADMIN, "matrix-expired", v.expired);
     (void)snprintf(sql, sizeof(sql), "UPDATE tokens SET expires_at = "
                    "'2000-01-01T00:00:00Z' WHERE id = %lld", expired_id);
     run_sql(sql);
