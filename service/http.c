@@ -35,10 +35,15 @@
  * request whose If-None-Match names it gets 304 without the body.
  *
  * Shutdown is an event: the main thread waits in sigwait() for SIGTERM or
- * SIGINT, then quiesces the daemon (the listening socket closes, so no new
- * connection is accepted), waits until no request is in flight or the
- * drain timeout has passed, and only then stops the daemon and closes the
+ * SIGINT, then stops taking connections (one made after the signal is
+ * closed as soon as it is accepted, and every answer from then on closes
+ * its connection), waits until no request is in flight or the drain
+ * timeout has passed, and only then stops the daemon and closes the
  * database connections.  SIGHUP re-opens the log file, for log rotation.
+ * MHD_quiesce_daemon() is not used: in libmicrohttpd 0.9.75 it races with
+ * the I/O threads of an epoll thread pool, which may take the listening
+ * socket out of their epoll set first, and it then aborts the process
+ * ("Failed to remove listen FD from epoll set").
  *
  * libmicrohttpd restarts a connection's idle timeout with every byte it
  * receives, so a client that sends its request a byte a second (a
@@ -1225,27 +1230,30 @@ open_log(const char *path)
     return 0;
 }
 
+/* libmicrohttpd's accept policy: once draining, a new connection is
+ * closed as soon as it is accepted. */
+static enum MHD_Result
+accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+    (void)cls;
+    (void)addr;
+    (void)addrlen;
+    return atomic_load_explicit(&draining, memory_order_relaxed) ? MHD_NO
+                                                                 : MHD_YES;
+}
+
 /*
- * Stops accepting, then waits until no request is in flight or timeout
- * seconds have passed.  Returns the number of requests still in flight.
- * The first call hands the listening socket over in *listener: it is shut
- * down, so that new connections are refused, but only closed by the caller
- * after MHD_stop_daemon(), as the I/O threads may still name it to epoll
- * until then and a closed descriptor number can be reused at once.
+ * Stops taking connections (see accept_policy()), then waits until no
+ * request is in flight or timeout seconds have passed.  Returns the
+ * number of requests still in flight.
  */
 static long
-drain(struct MHD_Daemon *d, unsigned int timeout, MHD_socket *listener)
+drain(unsigned int timeout)
 {
     struct timespec t0, pause = {0, 10L * 1000 * 1000};
-    MHD_socket fd;
     long left;
 
     atomic_store(&draining, 1);
-    fd = MHD_quiesce_daemon(d);
-    if (fd != MHD_INVALID_SOCKET) {
-        (void)shutdown(fd, SHUT_RDWR);
-        *listener = fd;
-    }
     (void)clock_gettime(CLOCK_MONOTONIC, &t0);
     while ((left = metrics_in_flight()) > 0 &&
            usec_since(&t0) < (unsigned long)timeout * 1000000UL)
@@ -1335,7 +1343,6 @@ http_serve(const struct http_config *cfg)
     struct MHD_Daemon *d;
     const char *const *names;
     unsigned int threads = cfg->threads, slots, max_conn;
-    MHD_socket listener = MHD_INVALID_SOCKET;
     unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
                          MHD_USE_ERROR_LOG | MHD_USE_ITC |
                          MHD_ALLOW_SUSPEND_RESUME;
@@ -1440,7 +1447,7 @@ http_serve(const struct http_config *cfg)
         goto fail_sem;
     }
     d = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, &srv,
+        flags, (uint16_t)cfg->port, accept_policy, NULL, on_request, &srv,
         MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
@@ -1481,7 +1488,7 @@ http_serve(const struct http_config *cfg)
     }
     fprintf(stderr, "wenda: %s, draining (at most %u s)\n",
             sig == SIGINT ? "interrupted" : "terminated", cfg->drain_timeout);
-    left = drain(d, cfg->drain_timeout, &listener);
+    left = drain(cfg->drain_timeout);
     if (left > 0)
         fprintf(stderr, "wenda: %ld requests still in flight after the "
                 "drain timeout\n", left);
@@ -1491,10 +1498,8 @@ http_serve(const struct http_config *cfg)
     metrics_queue_depth_source(NULL, NULL);
     writer_stop(srv.writer);
     srv.writer = NULL;
-    (void)drain(d, 1, &listener);
+    (void)drain(1);
     MHD_stop_daemon(d);
-    if (listener != MHD_INVALID_SOCKET)
-        (void)close(listener);
     watchdog_stop(&srv.dog);
     free_pem(tls_cert);
     free_pem(tls_key);
