@@ -11,16 +11,18 @@
  * lock at all.  The registry of those connections below is locked only
  * when a thread opens its connection and at shutdown.
  *
- * A thread keeps its read transaction from one request to the next while
- * it has requests in flight (one WAL read lock per snapshot, not per
- * statement), renews it after a commit in this process or after
- * SNAPSHOT_MAX_AGE_MS, and ends it when its last request in flight ends,
- * when a request is about to wait for the writer, and at the end of any
- * request once the writer has committed or asked readers to let go of the
- * log since the snapshot began.  SQLite can rewind the write-ahead log only
- * when no reader reads from it; a snapshot held by an idle thread, or by a
- * request suspended while the writer works, would let the log grow by
- * every write for as long as writes keep coming.
+ * A thread keeps its read transaction from one request to the next (one
+ * WAL read lock per snapshot, not per statement), renews it after a
+ * commit in this process or after SNAPSHOT_MAX_AGE_MS, and ends it when a
+ * request is about to wait for the writer and at the end of any request
+ * once the writer has committed or asked readers to let go of the log
+ * since the snapshot began.  When the thread's last request in flight
+ * ends it leaves its store (wenda_store_leave()): the snapshot stays for
+ * the next request, but a checkpoint of the writer may end it meanwhile.
+ * SQLite can rewind the write-ahead log only when no reader reads from
+ * it; a snapshot held by an idle thread, or by a request suspended while
+ * the writer works, would let the log grow by every write for as long as
+ * writes keep coming.
  *
  * The access handler is called at least twice per request: once when the
  * headers are in (we attach a small context), then with body data, then
@@ -1150,6 +1152,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
     req.private_reads = srv->cfg->private_reads;
     req.read_only = srv->cfg->read_only;
     req.store = store_for_thread(srv);
+    if (req.store != NULL)
+        wenda_store_enter(req.store);   /* until the thread is idle */
     if (req.store != NULL &&
         wenda_store_hold_read(req.store, SNAPSHOT_MAX_AGE_MS) != WENDA_OK)
         req.store = NULL;
@@ -1184,7 +1188,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     if (thread_requests > 0)
         thread_requests--;
     if (thread_store != NULL && thread_requests == 0)
-        wenda_store_release_read(thread_store);
+        wenda_store_leave(thread_store);
     else if (thread_store != NULL)
         wenda_store_release_stale_read(thread_store);
     buf_cleanup(&r->body);

@@ -177,12 +177,18 @@ struct wenda_store {
     int log_frames;                 /* in the log after the last commit */
     int log_hooked;                 /* log_frames is being kept */
     unsigned long long wait_until;  /* the checkpoint's busy deadline, ms */
+    pthread_mutex_t use_lock;       /* guards in_use, and the snapshot
+                                     * while in_use is 0 */
+    int in_use;                     /* a thread is serving requests */
+    int swept;                      /* on the list of readers */
+    struct wenda_store *next_reader, *prev_reader;
     int failed_code;                /* a failed COMMIT's SQLite code */
     char failed[160];               /* and message, until read */
 };
 
 static enum wenda_err prepare(struct wenda_store *st, enum stmt_id id,
                               sqlite3_stmt **out);
+static void unsweep(struct wenda_store *st);
 static enum wenda_err strv_from_json(const char *s, struct wenda_strv *out);
 static char *strv_to_json(const struct wenda_strv *sv);
 static enum wenda_err row_to_topic(sqlite3_stmt *s, int with_answer,
@@ -294,6 +300,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     st = calloc(1, sizeof(*st));
     if (st == NULL)
         return WENDA_ERR_NOMEM;
+    (void)pthread_mutex_init(&st->use_lock, NULL);
     st->readonly = (flags & WENDA_STORE_READONLY) != 0;
     oflags = SQLITE_OPEN_NOMUTEX |
              (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);
@@ -391,6 +398,7 @@ wenda_store_close(struct wenda_store *st)
 
     if (st == NULL)
         return;
+    unsweep(st);
     wenda_store_release_read(st);
     for (i = 0; i < S__COUNT; i++)
         sqlite3_finalize(st->stmt[i]);
@@ -401,6 +409,7 @@ wenda_store_close(struct wenda_store *st)
     wenda_search_close(st->search_state);
     (void)sqlite3_close(st->db);
     wenda_tokenizer_free(st->tk);
+    (void)pthread_mutex_destroy(&st->use_lock);
     free(st);
 }
 
@@ -463,6 +472,78 @@ wenda_store_prepare(struct wenda_store *st, unsigned int slot,
 /* Bumped by every commit in this process, and by a checkpoint that waits
  * for readers to leave the log; held snapshots compare. */
 static atomic_ulong generation;
+
+/* The stores that wenda_store_enter() has put under a checkpoint's sweep:
+ * their snapshots may be ended by another thread between requests. */
+static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct wenda_store *readers;     /* guarded by readers_lock */
+
+void
+wenda_store_enter(struct wenda_store *st)
+{
+    if (!st->swept) {
+        pthread_mutex_lock(&readers_lock);
+        st->next_reader = readers;
+        if (readers != NULL)
+            readers->prev_reader = st;
+        readers = st;
+        pthread_mutex_unlock(&readers_lock);
+        st->swept = 1;
+    }
+    pthread_mutex_lock(&st->use_lock);
+    st->in_use = 1;
+    pthread_mutex_unlock(&st->use_lock);
+}
+
+void
+wenda_store_leave(struct wenda_store *st)
+{
+    pthread_mutex_lock(&st->use_lock);
+    st->in_use = 0;
+    pthread_mutex_unlock(&st->use_lock);
+}
+
+/* Takes st off the list of readers, if it is on it. */
+static void
+unsweep(struct wenda_store *st)
+{
+    if (!st->swept)
+        return;
+    pthread_mutex_lock(&readers_lock);
+    if (st->prev_reader != NULL)
+        st->prev_reader->next_reader = st->next_reader;
+    else
+        readers = st->next_reader;
+    if (st->next_reader != NULL)
+        st->next_reader->prev_reader = st->prev_reader;
+    pthread_mutex_unlock(&readers_lock);
+    st->swept = 0;
+}
+
+/*
+ * Ends the held snapshot of every store on the list of readers that no
+ * thread is using and that began before the last bump of the generation:
+ * the snapshots idle I/O threads keep between requests, which would
+ * otherwise hold back a checkpoint for as long as their thread is idle.
+ * A store whose thread is entering it is passed over (trylock).
+ */
+static void
+sweep_idle_readers(void)
+{
+    unsigned long gen =
+        atomic_load_explicit(&generation, memory_order_acquire);
+    struct wenda_store *r;
+
+    pthread_mutex_lock(&readers_lock);
+    for (r = readers; r != NULL; r = r->next_reader) {
+        if (pthread_mutex_trylock(&r->use_lock) != 0)
+            continue;
+        if (!r->in_use && r->holding && r->held_gen != gen)
+            wenda_store_release_read(r);
+        pthread_mutex_unlock(&r->use_lock);
+    }
+    pthread_mutex_unlock(&readers_lock);
+}
 
 void
 wenda_store_changed(void)
@@ -571,6 +652,7 @@ checkpoint_busy(void *ctx, int count)
 
     (void)count;
     wenda_store_changed();
+    sweep_idle_readers();
     if (now_ms() >= st->wait_until)
         return 0;
     (void)nanosleep(&ms, NULL);
@@ -604,6 +686,7 @@ wenda_store_checkpoint(struct wenda_store *st, unsigned int threshold_pages,
     if (st->log_frames < (long long)threshold_pages)
         return WENDA_CHECKPOINT_NONE;
     wenda_store_changed();
+    sweep_idle_readers();
     st->wait_until = now_ms() + max_wait_ms;
     (void)sqlite3_busy_handler(st->db, checkpoint_busy, st);
     rc = sqlite3_wal_checkpoint_v2(st->db, "main",

@@ -318,6 +318,19 @@ enum wenda_err wenda_store_hold_read(struct wenda_store *st,
 enum wenda_err wenda_store_last_error(struct wenda_store *st,
                                       const char **why);
 
+/*
+ * Bracket the requests a thread serves with its read-only store st: from
+ * wenda_store_enter() to wenda_store_leave() only that thread uses st, and
+ * the snapshot of wenda_store_hold_read() is its own.  Between them, when
+ * the thread is idle, a checkpoint on another thread of this process (see
+ * wenda_store_checkpoint()) ends a snapshot st still holds that predates
+ * it, so that a thread keeps its snapshot from one request to the next
+ * without an idle one ever holding back the write-ahead log.  A store
+ * never entered is never touched by another thread.
+ */
+void wenda_store_enter(struct wenda_store *st);
+void wenda_store_leave(struct wenda_store *st);
+
 /* Ends the read transaction of wenda_store_hold_read(), if any. */
 void wenda_store_release_read(struct wenda_store *st);
 
