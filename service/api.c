@@ -952,6 +952,7 @@ need_if_match(const struct api_request *req, struct write_job *job,
 {
     const char *p = req->header(req->arg_ctx, "If-Match");
     size_t used = 0, tags = 0;
+    char detail[96];
 
     if (p == NULL) {
         api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, "this needs "
@@ -991,9 +992,10 @@ need_if_match(const struct api_request *req, struct write_job *job,
                                      "%s\"%.*s\"", used ? "," : "", (int)n,
                                      body);
     }
-    api_problem(res, WENDA_ERR_INVALID, "If-Match must be * or a list of "
-                "at most 8 quoted ETags, such as \"0123456789abcdef\"",
-                NULL);
+    (void)snprintf(detail, sizeof(detail), "If-Match must be * or a list "
+                   "of at most %d quoted ETags, such as "
+                   "\"0123456789abcdef\"", WRITE_IF_MATCH_MAX);
+    api_problem(res, WENDA_ERR_INVALID, detail, NULL);
     return 0;
 }
 

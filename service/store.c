@@ -68,11 +68,11 @@ enum stmt_id {
     S__COUNT
 };
 
-/* The four list queries, for any column list. */
-/* ?5: 1 to list only topics with corrections. */
 /* How long a statement waits for a lock another connection holds. */
 #define BUSY_TIMEOUT_MS 5000
 
+/* The four list queries, for any column list. */
+/* ?5: 1 to list only topics with corrections. */
 #define CORRECTED " AND (?5 = 0 OR corrections <> '[]') "
 #define LIST_SQL(cols)                                                      \
     "SELECT " cols " FROM topics WHERE id > ?1" CORRECTED                   \
@@ -478,6 +478,13 @@ static atomic_ulong generation;
 static pthread_mutex_t readers_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct wenda_store *readers;     /* guarded by readers_lock */
 
+/* Returns 1 when st holds a snapshot that began before generation gen. */
+static int
+held_before(const struct wenda_store *st, unsigned long gen)
+{
+    return st->holding && st->held_gen != gen;
+}
+
 void
 wenda_store_enter(struct wenda_store *st)
 {
@@ -538,7 +545,7 @@ sweep_idle_readers(void)
     for (r = readers; r != NULL; r = r->next_reader) {
         if (pthread_mutex_trylock(&r->use_lock) != 0)
             continue;
-        if (!r->in_use && r->holding && r->held_gen != gen)
+        if (!r->in_use && held_before(r, gen))
             wenda_store_release_read(r);
         pthread_mutex_unlock(&r->use_lock);
     }
@@ -582,8 +589,8 @@ wenda_store_hold_read(struct wenda_store *st, unsigned int max_age_ms)
         atomic_load_explicit(&generation, memory_order_acquire);
     unsigned long long now = now_ms();
 
-    if (st->holding && (st->held_gen != gen ||
-                        now - st->held_since > max_age_ms))
+    if (held_before(st, gen) ||
+        (st->holding && now - st->held_since > max_age_ms))
         wenda_store_release_read(st);
     if (st->holding)
         return WENDA_OK;
@@ -621,9 +628,8 @@ wenda_store_last_error(struct wenda_store *st, const char **why)
 void
 wenda_store_release_stale_read(struct wenda_store *st)
 {
-    if (st->holding &&
-        st->held_gen !=
-            atomic_load_explicit(&generation, memory_order_acquire))
+    if (held_before(st,
+                    atomic_load_explicit(&generation, memory_order_acquire)))
         wenda_store_release_read(st);
 }
 

@@ -210,7 +210,8 @@ apply(struct wenda_store *st, struct write_job *job)
             wenda_topic_cleanup(&cur);
             break;
         }
-        doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur), job->patch);
+        doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur),
+                                     job->patch);
         wenda_topic_cleanup(&cur);
         rc = wenda_topic_from_json(doc, &patched, msg, sizeof(msg));
         json_decref(doc);
