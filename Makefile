@@ -61,13 +61,12 @@ DEP_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lstemmer -lpthread 
 TEST_CFLAGS = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
-CORE_SRC := service/err.c service/buf.c service/content.c \
-            service/content_json.c service/store.c \
-            service/tokenize.c service/search.c service/pool.c service/auth.c \
-            service/render.c service/study.c
-APP_SRC  := service/api.c service/http.c service/metrics.c service/writer.c \
-            service/ndjson.c service/options.c \
-            service/main.c
+# The core is the library an app links without HTTP (libwenda.a); a module
+# may be split into files named after it (store.c, store_read.c, ...).
+CORE_MODS := err utf8 buf content store tokenize search pool auth render study
+CORE_SRC := $(sort $(foreach m,$(CORE_MODS),$(wildcard service/$(m).c \
+                                                   service/$(m)_*.c)))
+APP_SRC  := $(filter-out $(CORE_SRC),$(sort $(wildcard service/*.c)))
 MIGRATIONS := $(sort $(wildcard migrations/*.sql))
 
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/%.o) $(BUILD)/gen/migrations.o
@@ -160,12 +159,11 @@ $(BUILD)/wenda: $(APP_OBJ) $(BUILD)/libwenda.a
 # with the glue that checks a TLS priority string, to hold it to the man
 # page and the docs.  The scale test runs bench-gen, which it finds beside
 # the test binary.
-ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http.o \
+ROUTER_OBJ = $(filter-out $(BUILD)/service/main.o $(BUILD)/service/http%.o \
                 $(BUILD)/service/options.o,$(APP_OBJ))
-$(BUILD)/tests/wenda-tests: $(TEST_OBJ) $(ROUTER_OBJ) \
-                            $(BUILD)/service/options.o \
-                            $(BUILD)/service/http.o $(BUILD)/libwenda.a \
-                            | $(BUILD)/tests/bench-gen
+$(BUILD)/tests/wenda-tests: $(TEST_OBJ) \
+                            $(filter-out $(BUILD)/service/main.o,$(APP_OBJ)) \
+                            $(BUILD)/libwenda.a | $(BUILD)/tests/bench-gen
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS) $(TEST_LIBS)
 
 $(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
@@ -327,7 +325,9 @@ bench-import: deps all $(BUILD)/tests/bench-gen
 # ---- checks -----------------------------------------------------------------
 
 BANNED := sprintf|strcat|strncat|gets
-lint: deps deps-lint $(BUILD)/gen/migrations.c
+lint: deps deps-lint all
+	@echo "structure (files, functions, the modules' calls):"
+	@sh tests/lint/structure.sh $(BUILD)
 	@echo "banned functions ($(BANNED)):"
 	@! grep -nE '(^|[^a-z_])($(BANNED))[[:space:]]*\(' service/*.c \
 	    service/*.h include/wenda/*.h tests/*/*.c tests/*/*.h
