@@ -32,7 +32,7 @@
 #include "buf.h"
 #include "wenda/content.h"
 #include "wenda/store.h"
-#include "core_int.h"
+#include "store_int.h"
 
 #define TIME_LEN 20   /* "2025-01-31T12:00:00Z" */
 #define HASH_LEN 32   /* crypto_generichash_BYTES */

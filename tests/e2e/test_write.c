@@ -22,7 +22,7 @@
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/store.h"
-#include "core_int.h"
+#include "store_int.h"
 #include <sqlite3.h>
 
 static struct wenda_server srv;

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core_int.h"
+#include "store_int.h"
 #include "fuzzutil.h"
 #include "wenda/search.h"
 #include "wenda/tokenize.h"

@@ -12,7 +12,8 @@
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
-#include "core_int.h"
+#include "search_int.h"
+#include "store_int.h"
 #include "wenda/tokenize.h"
 
 static struct wenda_tokenizer *tk;
@@ -383,7 +384,7 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
     struct wenda_tokenizer *wtk = wenda_store_tokenizer(st);
     sqlite3 *conn = NULL;
     sqlite3_stmt *snip = NULL, *titles = NULL, *count = NULL;
-    void *state = NULL;
+    struct wenda_search *se = NULL;
     size_t nq = sizeof(queries) / sizeof(queries[0]), i, t;
     int checked = 0, prefixed = 0;
 
@@ -400,7 +401,7 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
                                  NULL),
                  SQLITE_OK);
     cr_assert_eq(wenda_tokenize_register(conn), WENDA_OK);
-    cr_assert_eq(wenda_search_register(conn, &state), WENDA_OK);
+    cr_assert_eq(wenda_search_open(conn, &se), WENDA_OK);
     cr_assert_eq(sqlite3_prepare_v2(conn,
                                     "SELECT wenda_snippet(topics_fts, 32, ?3)"
                                     " FROM topics_fts WHERE topics_fts "
@@ -484,6 +485,7 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
     sqlite3_finalize(snip);
     sqlite3_finalize(titles);
     sqlite3_finalize(count);
+    wenda_search_free(se);
     sqlite3_close(conn);
 }
 

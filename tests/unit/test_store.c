@@ -23,7 +23,7 @@
 #include "wenda/content.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
-#include "core_int.h"
+#include "store_int.h"
 
 #include "testutil.h"
 

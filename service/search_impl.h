@@ -1,0 +1,231 @@
+/*
+ * search_impl.h -- what the files of search share, and nothing outside
+ * them includes: the state of a connection's search (struct wenda_search,
+ * with wenda_rank()'s struct rank_params), the index's columns, and the
+ * functions one file of search calls in another.
+ *
+ *   search.c          running a search; the topics like a topic
+ *   search_query.c    the safe query builder, title keys, pinyin
+ *   search_index.c    writing the index
+ *   search_rank.c     wenda_rank(); opening a connection's search
+ *   search_snippet.c  wenda_snippet(); the marks kept while ranking
+ */
+#ifndef WENDA_SEARCH_IMPL_H
+#define WENDA_SEARCH_IMPL_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "wenda/content.h"
+#include "wenda/err.h"
+#include "wenda/search.h"
+
+struct wenda_tokenizer;
+
+/* A topic whose whole title (weight 2) or alias (weight 1) is the query. */
+#define MAX_EXACT 32
+struct exact_hit {
+    int64_t id;
+    int weight;
+};
+
+/*
+ * The full-text columns of topics_fts, in their order.  The category is
+ * one token (WENDA_TOKEN_VERBATIM and the slug) that only a filter asks
+ * for and that ranking leaves out (see doc_tokens()).
+ */
+enum {
+    COL_TITLE, COL_ALIASES, COL_PINYIN, COL_TAGS, COL_ANSWER, COL_CATEGORY,
+    NCOLS
+};
+
+/* The most matches a snippet (of the answer column) marks. */
+#define SNIP_MAX_MARKS 64
+
+struct span {
+    int start, end;
+};
+
+/*
+ * The matches in the answer of one of the best rows a search has scored so
+ * far (see snip_keep()): the token positions, first to last, of the
+ * matches its snippet marks, or n = -1 when they must be read again.
+ */
+struct snip_row {
+    int64_t rowid;
+    double rank;
+    int n;
+    struct span marks[SNIP_MAX_MARKS];
+};
+struct snip_cache;
+
+/* The search state of a connection (see wenda_search_register()). */
+struct rank_params {
+    sqlite3 *db;
+    sqlite3_stmt *keys;     /* title_keys lookup, prepared on first use */
+    sqlite3_stmt *ins_fts;  /* the index's writes, prepared on first use */
+    sqlite3_stmt *ins_key;
+    sqlite3_stmt *del_fts;
+    sqlite3_stmt *del_key;
+    const char *key;        /* the query's key; NULL outside a search */
+    const int *chunk;       /* chunk of each phrase; NULL: one each */
+    int nchunk_map;
+    int idf;
+    int skip;               /* leading phrases that only filter */
+    int64_t cap;            /* candidates per search; 0: every match */
+    int64_t count;          /* matches counted for a total; 0: all */
+    int nidf;               /* idf_of[] holds the current query's; -1: not */
+    double idf_of[64];      /* MAX_PHRASES */
+    int nexact;             /* exact[] holds the current query's; -1: not */
+    struct exact_hit exact[MAX_EXACT];
+    int64_t scored;         /* rows wenda_rank() scored in this search, */
+    int64_t scored_exact;   /* ... and how many of them by their title */
+    struct snip_cache *snip_cache; /* wenda_snippet()'s */
+    struct snip_row snip[WENDA_SEARCH_MAX_LIMIT]; /* the best so far */
+    unsigned int snip_want; /* rows to keep in snip[]; 0: none */
+    unsigned int snip_n;    /* rows kept */
+    unsigned int snip_worst; /* the last of them once snip_n == snip_want */
+    int snip_prefix;        /* phrase of the prefix alternative; -1: none */
+    uint32_t *ntok;         /* tokens of topic id + 1 (0: not known yet) */
+    size_t nntok;           /* entries of ntok[] */
+    unsigned int ntok_version; /* the database's version ntok[] is of */
+    int ntok_usable;        /* 0: the version cannot be read, no cache */
+};
+
+enum { SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET, SLOT__COUNT };
+
+/*
+ * The search of one connection (see wenda_search_open()): the store holds
+ * it, and search never reaches back into the store.
+ */
+struct wenda_search {
+    sqlite3 *db;                 /* borrowed from the store */
+    struct rank_params *rp;      /* FTS5's, freed with the connection */
+    struct wenda_tokenizer *tk;  /* created on first use */
+    sqlite3_stmt *slot[SLOT__COUNT]; /* a search's statements */
+};
+
+/* The tokens of a chunk: how many, and the bytes of the last. */
+struct count_ctx {
+    int n;
+    int last;   /* bytes of the last token */
+};
+
+/* The any-word expression being written (wenda_search_any_token()). */
+struct any_ctx {
+    const char *q;
+    struct buf *b;
+    struct wenda_strv seen;   /* spans already written, to skip twins */
+    size_t cap;
+    int failed;
+};
+
+/* The chunk of each phrase of a MATCH expression, as wenda_rank() reads it. */
+struct phrase_map {
+    int chunk[WENDA_SEARCH_MAX_CHUNKS + 1];
+    int n;
+};
+
+/* What a snippet is tokenized with: FTS5's tokenizer of the current row,
+ * or the search's own. */
+struct snip_tokenizer {
+    const Fts5ExtensionApi *api;    /* with fts; NULL: tk */
+    Fts5Context *fts;
+    struct wenda_tokenizer *tk;
+};
+
+/*
+ * Writes the key of text to out: its tokens (as a query sees them, without
+ * colocated alternatives) joined by spaces, so that "ＧＩＬ 锁", "gil锁"
+ * and "GIL 鎖" share one key.
+ */
+enum wenda_err wenda_search_key_of(struct wenda_tokenizer *tk, const char *text,
+                                   size_t n, struct buf *out);
+
+/*
+ * Appends to col the pinyin of every Han run of text: each syllable, and
+ * every concatenation of two to four consecutive syllables and of the whole
+ * run, so that "lajihuishou" finds 垃圾回收 inside 中的垃圾回收机制.  When
+ * whole is not NULL, the run concatenations are also appended to it
+ * without spaces (the title's pinyin key).
+ */
+enum wenda_err wenda_search_add_pinyin(struct wenda_tokenizer *tk,
+                                       const char *text, struct buf *col,
+                                       struct buf *whole);
+
+/*
+ * Token callbacks of wenda_tokenize() for the query builder:
+ * wenda_search_count_token() counts into a struct count_ctx, and
+ * wenda_search_any_token() writes each distinct token, quoted and ORed,
+ * into a struct any_ctx.
+ */
+int wenda_search_count_token(void *ctx, int flags, const char *tok, int ntok,
+                             int start, int end);
+
+/* Appends s[0..n) as an FTS5 string: in double quotes, quotes doubled. */
+void wenda_search_add_quoted(struct buf *b, const char *s, size_t n);
+
+int wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
+                           int start, int end);
+
+/*
+ * wenda_search_build(), also writing to map (when not NULL) the chunk of
+ * each phrase of the expression, as wenda_rank() reads it, and to *exact
+ * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
+ * without its prefix alternative: every chunk as one phrase.
+ */
+enum wenda_err wenda_search_build_map(struct wenda_tokenizer *tk, const char *q,
+                                      size_t n, enum wenda_search_level level,
+                                      char **match, char **exact,
+                                      struct phrase_map *map, char *msg,
+                                      size_t msgcap);
+
+/* The score of a hit, from its wenda_rank(): bm25 without the title and
+ * exact boosts, larger is better. */
+double wenda_search_score(double rank);
+
+/*
+ * Called by wenda_rank() for each row it scores in a search, while FTS5
+ * still has the row's matches at hand: when the row is among the best
+ * p->snip_want scored so far, keeps what its snippet will mark, so that
+ * the page's snippets need no second full-text query each (a fifth of a
+ * search's time).  The marks are those add_snippets() would find:
+ *
+ *   - With a prefix alternative (phrase p->snip_prefix, the last of the
+ *     search's expression; the one before it is the same word as itself),
+ *     the matches of the phrases without it when the row has that word
+ *     itself and the answer holds any of them, otherwise every phrase's.
+ *     A row scored by the expression without the alternative (a title
+ *     equal to the query: one phrase fewer) keeps its marks only when
+ *     there are some; the alternative's must be read again otherwise.
+ *   - Otherwise every phrase's matches.
+ *
+ * The phrases before p->skip (the filters') never count: they are not in the
+ * expression add_snippets() reads with.
+ */
+void wenda_search_snip_keep(const Fts5ExtensionApi *api, Fts5Context *fts,
+                            struct rank_params *p, int64_t rowid, double rank);
+
+/*
+ * Writes to out the snippet of the answer text[0..ntext) of topic rowid
+ * (not empty) that marks the matches marks[0..nmarks), a window of ntok
+ * token positions.  The positions come from cache when it has them, and
+ * are put there when they were tokenized to the end.  Returns 0, or -1
+ * when out of memory.
+ */
+int wenda_search_snippet_render(struct snip_cache *cache,
+                                const struct snip_tokenizer *tok, int64_t rowid,
+                                const char *text, int ntext,
+                                const struct span *found, int nmarks, int ntok,
+                                struct buf *out);
+
+/*
+ * Registers wenda_snippet() with FTS5 (api), its position cache kept in
+ * p.  WENDA_ERR_NOMEM, WENDA_ERR_DB.
+ */
+enum wenda_err wenda_search_snippet_register(fts5_api *api,
+                                             struct rank_params *p);
+
+#endif /* WENDA_SEARCH_IMPL_H */

@@ -1,0 +1,386 @@
+/*
+ * search_query.c -- the safe query builder.  User text never becomes
+ * FTS5 syntax: the query is cut into chunks and each is quoted (see
+ * search.c's opening comment); also the whole-title keys of a text and
+ * the pinyin column of the index.
+ */
+#include "wenda/search.h"
+#include "search_impl.h"
+#include "search_int.h"
+
+#include <limits.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "buf.h"
+#include "tokenize_int.h"
+#include "wenda/content.h"
+#include "wenda/tokenize.h"
+
+/* A Latin word at the end of a query also finds the words it begins, once
+ * its last token has this many bytes: a shorter prefix matches too many
+ * words ("C10K" ends in the token "k", and "k*" would merge the lists of
+ * every pinyin syllable that starts with k). */
+#define PREFIX_MIN 3
+
+enum cls { C_SEP, C_LATIN, C_HAN, C_NEUTRAL };
+
+static enum cls
+classify(utf8proc_int32_t c)
+{
+    utf8proc_category_t cat;
+
+    if (wenda_tokenize_is_han(c))
+        return C_HAN;
+    cat = utf8proc_category(c);
+    switch (cat) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+        return C_LATIN;
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+        return C_NEUTRAL;
+    default:
+        return C_SEP;
+    }
+}
+
+struct chunk {
+    size_t start, end;
+    int latin_only;   /* letters and digits, no Han: may be a prefix */
+    int last_token;   /* bytes of its last token */
+};
+
+struct chunk_list {
+    struct chunk v[WENDA_SEARCH_MAX_CHUNKS];
+    size_t n;
+};
+
+/* Cuts q into chunks; returns -1 when there are too many. */
+static int
+cut(const char *q, size_t n, struct chunk_list *out)
+{
+    size_t i = 0, start = 0;
+    enum cls run = C_SEP;   /* class of the current chunk's letters */
+    int in_chunk = 0, has_han = 0;
+
+    out->n = 0;
+    while (i <= n) {
+        utf8proc_int32_t c = -1;
+        utf8proc_ssize_t len = 1;
+        enum cls k = C_SEP;
+
+        if (i < n) {
+            len = utf8proc_iterate((const utf8proc_uint8_t *)q + i,
+                                   (utf8proc_ssize_t)(n - i), &c);
+            if (len <= 0) {
+                len = 1;
+                c = -1;
+            }
+            k = c < 0 ? C_SEP : classify(c);
+        }
+        if (in_chunk && (k == C_SEP || (k != C_NEUTRAL && run != C_SEP &&
+                                        k != run))) {
+            if (out->n == WENDA_SEARCH_MAX_CHUNKS)
+                return -1;
+            out->v[out->n].start = start;
+            out->v[out->n].end = i;
+            out->v[out->n].latin_only = !has_han;
+            out->n++;
+            in_chunk = 0;
+        }
+        if (k != C_SEP) {
+            if (!in_chunk) {
+                in_chunk = 1;
+                start = i;
+                run = C_SEP;
+                has_han = 0;
+            }
+            if (k != C_NEUTRAL)
+                run = k;
+            if (k == C_HAN)
+                has_han = 1;
+        }
+        i += (size_t)len;
+    }
+    return 0;
+}
+
+int
+wenda_search_count_token(void *ctx, int flags, const char *tok, int ntok,
+                         int start, int end)
+{
+    struct count_ctx *c = ctx;
+
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    c->n++;
+    c->last = end - start;
+    return 0;
+}
+
+void
+wenda_search_add_quoted(struct buf *b, const char *s, size_t n)
+{
+    size_t i;
+
+    buf_add(b, "\"", 1);
+    for (i = 0; i < n; i++) {
+        if (s[i] == '"')
+            buf_add(b, "\"", 1);
+        buf_add(b, s + i, 1);
+    }
+    buf_add(b, "\"", 1);
+}
+
+int
+wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
+                       int start, int end)
+{
+    struct any_ctx *a = vctx;
+    size_t i, n = (size_t)(end - start);
+    char *span;
+
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    for (i = 0; i < a->seen.n; i++)
+        if (strlen(a->seen.v[i]) == n &&
+            memcmp(a->seen.v[i], a->q + start, n) == 0)
+            return 0;
+    if (buf_reserve(&a->seen.v, &a->cap, a->seen.n, sizeof(char *), 16) !=
+        0) {
+        a->failed = 1;
+        return 1;
+    }
+    span = strndup(a->q + start, n);
+    if (span == NULL) {
+        a->failed = 1;
+        return 1;
+    }
+    a->seen.v[a->seen.n++] = span;
+    if (a->b->n > 0)
+        buf_adds(a->b, " OR ");
+    wenda_search_add_quoted(a->b, a->q + start, n);
+    return 0;
+}
+
+enum wenda_err
+wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
+      enum wenda_search_level level, char **match, char **exact,
+      struct phrase_map *map, char *msg, size_t msgcap)
+{
+    struct chunk_list chunks;
+    struct buf b = {0}, e = {0};
+    size_t i, kept = 0, last = 0;
+    unsigned long nonchar;
+    enum wenda_err rc;
+
+    *match = NULL;
+    if (exact != NULL)
+        *exact = NULL;
+    if (n > WENDA_SEARCH_MAX_QUERY) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
+                       "bytes", WENDA_SEARCH_MAX_QUERY);
+        return WENDA_ERR_INVALID;
+    }
+    if (!wenda_utf8_valid(q, n, NULL)) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' is not valid "
+                       "UTF-8 text");
+        return WENDA_ERR_INVALID;
+    }
+    nonchar = wenda_utf8_noncharacter(q, n);
+    if (nonchar != 0) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' holds U+%04lX, a "
+                       "Unicode noncharacter", nonchar);
+        return WENDA_ERR_INVALID;
+    }
+    if (cut(q, n, &chunks) != 0) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' has more than %d "
+                       "words", WENDA_SEARCH_MAX_CHUNKS);
+        return WENDA_ERR_INVALID;
+    }
+    /* Keep the chunks that hold at least one token. */
+    for (i = 0; i < chunks.n; i++) {
+        struct count_ctx cc = {0};
+
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q + chunks.v[i].start,
+                            (int)(chunks.v[i].end - chunks.v[i].start),
+                            wenda_search_count_token, &cc, NULL);
+        if (rc != WENDA_OK)
+            return rc;
+        if (cc.n > 0) {
+            chunks.v[i].last_token = cc.last;
+            chunks.v[kept++] = chunks.v[i];
+            last = kept - 1;
+        }
+    }
+    chunks.n = kept;
+    if (chunks.n == 0) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' must contain at "
+                       "least one word");
+        return WENDA_ERR_INVALID;
+    }
+    if (level == WENDA_SEARCH_ANY) {
+        struct any_ctx a = {q, &b, {NULL, 0}, 0, 0};
+
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q, (int)n,
+                            wenda_search_any_token, &a, NULL);
+        wenda_strv_cleanup(&a.seen);
+        if (rc == WENDA_OK && a.failed)
+            rc = WENDA_ERR_NOMEM;
+        if (rc != WENDA_OK) {
+            buf_cleanup(&b);
+            return rc;
+        }
+    } else {
+        for (i = 0; i < chunks.n; i++) {
+            const struct chunk *c = &chunks.v[i];
+            int twice = i == last && c->latin_only &&
+                        c->last_token >= PREFIX_MIN;
+
+            if (exact != NULL) {
+                if (i > 0)
+                    buf_adds(&e, " AND ");
+                wenda_search_add_quoted(&e, q + c->start, c->end - c->start);
+            }
+            if (i > 0)
+                buf_adds(&b, " AND ");
+            if (twice) {
+                buf_adds(&b, "(");
+                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
+                buf_adds(&b, " OR ");
+                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
+                buf_adds(&b, "*)");
+            } else {
+                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
+            }
+            if (map != NULL) {
+                map->chunk[map->n++] = (int)i;
+                if (twice)
+                    map->chunk[map->n++] = (int)i;
+            }
+        }
+    }
+    *match = buf_take(&b, NULL);
+    if (exact != NULL) {
+        *exact = buf_take(&e, NULL);
+        if (*exact == NULL) {
+            free(*match);
+            *match = NULL;
+        }
+    }
+    return *match ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+enum wenda_err
+wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
+                   enum wenda_search_level level, char **match, char *msg,
+                   size_t msgcap)
+{
+    return wenda_search_build_map(tk, q, n, level, match, NULL, NULL, msg,
+                                  msgcap);
+}
+
+/* ---- whole-title keys ------------------------------------------------- */
+
+static int
+add_key_token(void *ctx, int flags, const char *tok, int ntok, int start,
+              int end)
+{
+    struct buf *b = ctx;
+
+    (void)start;
+    (void)end;
+    if (flags & WENDA_TOKEN_COLOCATED)
+        return 0;
+    if (b->n > 0)
+        buf_add(b, " ", 1);
+    buf_add(b, tok, (size_t)ntok);
+    return 0;
+}
+
+enum wenda_err
+wenda_search_key_of(struct wenda_tokenizer *tk, const char *text, size_t n,
+       struct buf *out)
+{
+    enum wenda_err rc;
+
+    buf_reset(out);
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text, (int)n,
+                        add_key_token, out, NULL);
+    if (rc == WENDA_OK && buf_failed(out))
+        rc = WENDA_ERR_NOMEM;
+    return rc;
+}
+
+/* ---- the pinyin column ------------------------------------------------- */
+
+enum wenda_err
+wenda_search_add_pinyin(struct wenda_tokenizer *tk, const char *text,
+                        struct buf *col, struct buf *whole)
+{
+    size_t i = 0, n = strlen(text);
+
+    while (i < n) {
+        utf8proc_int32_t c;
+        utf8proc_ssize_t len;
+        size_t start = i, k, j, nsyl = 0;
+        char *py = NULL, *save = NULL, *tok;
+        char *syl[256];
+        enum wenda_err rc;
+
+        len = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
+                               (utf8proc_ssize_t)(n - i), &c);
+        if (len <= 0 || !wenda_tokenize_is_han(c)) {
+            i += len <= 0 ? 1 : (size_t)len;
+            continue;
+        }
+        while (i < n && (len = utf8proc_iterate(
+                             (const utf8proc_uint8_t *)text + i,
+                             (utf8proc_ssize_t)(n - i), &c)) > 0 &&
+               wenda_tokenize_is_han(c))
+            i += (size_t)len;
+        rc = wenda_tokenizer_pinyin(tk, text + start, i - start, &py);
+        if (rc != WENDA_OK)
+            return rc;
+        /* "joined s1 s2 ..." for several syllables, "s" for one. */
+        for (tok = strtok_r(py, " ", &save); tok != NULL && nsyl < 256;
+             tok = strtok_r(NULL, " ", &save))
+            syl[nsyl++] = tok;
+        if (nsyl > 1) {
+            memmove(syl, syl + 1, (nsyl - 1) * sizeof(char *));
+            nsyl--;
+        }
+        for (k = 0; k < nsyl; k++) {
+            for (j = k; j < nsyl && (j - k < 4 || (k == 0 && j == nsyl - 1));
+                 j++) {
+                size_t m;
+
+                if (j - k >= 4 && !(k == 0 && j == nsyl - 1))
+                    continue;
+                if (col->n > 0)
+                    buf_add(col, " ", 1);
+                for (m = k; m <= j; m++)
+                    buf_adds(col, syl[m]);
+            }
+            if (whole != NULL)
+                buf_adds(whole, syl[k]);
+        }
+        free(py);
+    }
+    return buf_failed(col) || (whole && buf_failed(whole)) ? WENDA_ERR_NOMEM
+                                                          : WENDA_OK;
+}
+
