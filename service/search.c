@@ -80,6 +80,22 @@ col_dup(sqlite3_stmt *s, int col)
     return strdup(v ? v : "");
 }
 
+/* Reads the id, slug, titles and category of a hit, columns 0 to 4 of s,
+ * into h.  WENDA_ERR_NOMEM. */
+static enum wenda_err
+read_hit(sqlite3_stmt *s, struct wenda_search_hit *h)
+{
+    h->id = sqlite3_column_int64(s, 0);
+    h->slug = col_dup(s, 1);
+    h->title = col_dup(s, 2);
+    h->title_en = col_dup(s, 3);
+    h->category = col_dup(s, 4);
+    return h->slug == NULL || h->title == NULL || h->title_en == NULL ||
+                   h->category == NULL
+               ? WENDA_ERR_NOMEM
+               : WENDA_OK;
+}
+
 
 /*
  * The filters of a search, on the full-text row r.  The expression already
@@ -376,6 +392,47 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
 }
 
 /*
+ * Sets the total of out, a search of query on bound whose hits are read.
+ * A page that is not full holds every match, and when the cap was not
+ * reached, every match was scored: no need to count.  (A topic whose
+ * title is the query matches exact as well as match, so it was scored
+ * in the second part of the search if it matched at all.)  Past the
+ * cap, matches are counted up to the connection's count
+ * (wenda_search_set_count()), when the cap did not reach it already.
+ */
+static enum wenda_err
+count_total(struct wenda_search *se, sqlite3_stmt *count, const char *bound,
+            const struct wenda_search_query *query,
+            struct wenda_search_result *out)
+{
+    struct rank_params *params = se->rp;
+    int step;
+
+    out->total = (int64_t)out->n;
+    out->total_exact = 1;
+    if (out->n == query->limit && !cap_filled(params)) {
+        out->total = params->scored;
+    } else if (out->n == query->limit &&
+               params->count > 0 && params->count <= params->scored) {
+        /* As many matches as may be counted were scored already. */
+        out->total = params->scored;
+        out->total_exact = 0;
+    } else if (out->n == query->limit) {
+        int64_t most = params->count > 0 ? params->count : -1;
+
+        bind_filters(count, bound, query);
+        sqlite3_bind_int64(count, 9, most);
+        step = sqlite3_step(count);
+        out->total = sqlite3_column_int64(count, 0);
+        out->total_exact = most < 0 || out->total < most;
+        reset(count);
+        if (step != SQLITE_ROW)
+            return WENDA_ERR_DB;
+    }
+    return WENDA_OK;
+}
+
+/*
  * Runs one MATCH expression: the best hits with their snippets, and the
  * number of matches.  key is the query's whole-title key and exact the
  * expression that finds the topics of that title (match without prefix
@@ -389,7 +446,7 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
           struct wenda_search_result *out)
 {
     struct rank_params *params = se->rp;
-    sqlite3_stmt *s, *count;
+    sqlite3_stmt *s, *count = NULL;
     char *filtered = NULL, *filtered_exact = NULL;
     const char *bound, *bound_exact;
     enum wenda_err rc;
@@ -423,16 +480,9 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
            (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
 
-        h->id = sqlite3_column_int64(s, 0);
-        h->slug = col_dup(s, 1);
-        h->title = col_dup(s, 2);
-        h->title_en = col_dup(s, 3);
-        h->category = col_dup(s, 4);
+        rc = read_hit(s, h);
         h->score = wenda_search_score(sqlite3_column_double(s, 5));
-        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-            h->category == NULL)
-            rc = WENDA_ERR_NOMEM;
-        else
+        if (rc == WENDA_OK)
             rc = snip_from_rank(se, params, s, 6, h);
     }
     if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
@@ -443,35 +493,7 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
         rc = add_snippets(se, match, exact, out->hits, out->n);
     if (rc != WENDA_OK)
         goto done;
-    /*
-     * A page that is not full holds every match, and when the cap was not
-     * reached, every match was scored: no need to count.  (A topic whose
-     * title is the query matches exact as well as match, so it was scored
-     * in the second part of the search if it matched at all.)  Past the
-     * cap, matches are counted up to the connection's count
-     * (wenda_search_set_count()), when the cap did not reach it already.
-     */
-    out->total = (int64_t)out->n;
-    out->total_exact = 1;
-    if (out->n == query->limit && !cap_filled(params)) {
-        out->total = params->scored;
-    } else if (out->n == query->limit &&
-               params->count > 0 && params->count <= params->scored) {
-        /* As many matches as may be counted were scored already. */
-        out->total = params->scored;
-        out->total_exact = 0;
-    } else if (out->n == query->limit) {
-        int64_t most = params->count > 0 ? params->count : -1;
-
-        bind_filters(count, bound, query);
-        sqlite3_bind_int64(count, 9, most);
-        step = sqlite3_step(count);
-        out->total = sqlite3_column_int64(count, 0);
-        out->total_exact = most < 0 || out->total < most;
-        reset(count);
-        if (step != SQLITE_ROW)
-            rc = WENDA_ERR_DB;
-    }
+    rc = count_total(se, count, bound, query, out);
 done:
     free(filtered);
     free(filtered_exact);
@@ -545,6 +567,40 @@ wenda_search_exec(struct wenda_search *se,
     return rc;
 }
 
+/*
+ * Writes to match the any-word expression of topic t: each word of its
+ * titles and tags, quoted, ORed.  match stays empty when they have none.
+ */
+static enum wenda_err
+like_match(struct wenda_tokenizer *tk, const struct wenda_topic *t,
+           struct buf *match)
+{
+    struct buf text = {0};
+    struct any_ctx a;
+    enum wenda_err rc;
+    size_t i;
+
+    buf_adds(&text, t->title);
+    buf_adds(&text, " ");
+    buf_adds(&text, t->title_en ? t->title_en : "");
+    for (i = 0; i < t->tags.n; i++) {
+        buf_adds(&text, " ");
+        buf_adds(&text, t->tags.v[i]);
+    }
+    if (buf_failed(&text))
+        return WENDA_ERR_NOMEM;
+    memset(&a, 0, sizeof(a));
+    a.q = text.p;
+    a.b = match;
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text.p, (int)text.n,
+                        wenda_search_any_token, &a, NULL);
+    wenda_strv_cleanup(&a.seen);
+    buf_cleanup(&text);
+    if (rc == WENDA_OK && (a.failed || buf_failed(match)))
+        rc = WENDA_ERR_NOMEM;
+    return rc;
+}
+
 enum wenda_err
 wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
                   int64_t id, unsigned int limit,
@@ -572,34 +628,15 @@ wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
         "ORDER BY b.shared DESC, b.score, b.id";
     struct rank_params *params = se->rp;
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
-    struct buf text = {0}, match = {0};
-    struct any_ctx a;
+    struct buf match = {0};
     sqlite3_stmt *s = NULL;
     enum wenda_err rc;
-    size_t i;
     int step = SQLITE_DONE;
 
     memset(out, 0, sizeof(*out));
     if (tk == NULL || params == NULL)
         return WENDA_ERR_INTERNAL;
-    buf_adds(&text, t->title);
-    buf_adds(&text, " ");
-    buf_adds(&text, t->title_en ? t->title_en : "");
-    for (i = 0; i < t->tags.n; i++) {
-        buf_adds(&text, " ");
-        buf_adds(&text, t->tags.v[i]);
-    }
-    if (buf_failed(&text))
-        return WENDA_ERR_NOMEM;
-    /* Any word of the topic's own title and tags, each quoted. */
-    memset(&a, 0, sizeof(a));
-    a.q = text.p;
-    a.b = &match;
-    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text.p, (int)text.n,
-                        wenda_search_any_token, &a, NULL);
-    wenda_strv_cleanup(&a.seen);
-    if (rc == WENDA_OK && (a.failed || buf_failed(&match)))
-        rc = WENDA_ERR_NOMEM;
+    rc = like_match(tk, t, &match);
     if (rc != WENDA_OK || match.n == 0)
         goto cleanup;
     out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
@@ -617,19 +654,14 @@ wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
     while (out->n < limit && (step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_search_hit *h = &out->hits[out->n++];
 
-        h->id = sqlite3_column_int64(s, 0);
-        h->slug = col_dup(s, 1);
-        h->title = col_dup(s, 2);
-        h->title_en = col_dup(s, 3);
-        h->category = col_dup(s, 4);
+        rc = read_hit(s, h);
         h->snippet = strdup("");
         h->score = (double)sqlite3_column_int(s, 5) +
                    wenda_search_score(sqlite3_column_double(s, 6)) / 1000.0;
-        if (h->slug == NULL || h->title == NULL || h->title_en == NULL ||
-            h->category == NULL || h->snippet == NULL) {
+        if (rc == WENDA_OK && h->snippet == NULL)
             rc = WENDA_ERR_NOMEM;
+        if (rc != WENDA_OK)
             break;
-        }
     }
     params_end(params);
     if (rc == WENDA_OK && out->n < limit && step != SQLITE_DONE)
@@ -638,7 +670,6 @@ wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
     out->total_exact = 1;
 cleanup:
     sqlite3_finalize(s);
-    buf_cleanup(&text);
     buf_cleanup(&match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);

@@ -102,22 +102,20 @@ take_col(struct buf *b, char **col)
     return *col != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
-enum wenda_err
-wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
-                     int pretokenize, struct wenda_search_row **out)
+/*
+ * Writes the full-text column texts of t into row, and the run
+ * concatenations of its title's pinyin (see wenda_search_add_pinyin())
+ * into whole.
+ */
+static enum wenda_err
+row_columns(struct wenda_tokenizer *tk, const struct wenda_topic *t,
+            struct wenda_search_row *row, struct buf *whole)
 {
     struct buf title = {0}, aliases = {0}, tags = {0}, pinyin = {0};
-    struct buf whole = {0}, key = {0}, category = {0};
-    struct wenda_search_row *row;
+    struct buf category = {0};
     enum wenda_err rc;
     size_t i;
 
-    *out = NULL;
-    if (tk == NULL)
-        return WENDA_ERR_INTERNAL;
-    row = calloc(1, sizeof(*row));
-    if (row == NULL)
-        return WENDA_ERR_NOMEM;
     buf_adds(&title, t->title);
     if (t->title_en != NULL && t->title_en[0] != '\0') {
         buf_adds(&title, " / ");
@@ -133,7 +131,7 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
             buf_adds(&tags, " ");
         buf_adds(&tags, t->tags.v[i]);
     }
-    rc = wenda_search_add_pinyin(tk, t->title, &pinyin, &whole);
+    rc = wenda_search_add_pinyin(tk, t->title, &pinyin, whole);
     for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
         rc = wenda_search_add_pinyin(tk, t->aliases.v[i], &pinyin, NULL);
     if (rc == WENDA_OK && (buf_failed(&title) || buf_failed(&aliases) ||
@@ -159,6 +157,30 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
                                    : take_col(&category,
                                               &row->col[COL_CATEGORY]);
     }
+    buf_cleanup(&title);
+    buf_cleanup(&aliases);
+    buf_cleanup(&tags);
+    buf_cleanup(&pinyin);
+    buf_cleanup(&category);
+    return rc;
+}
+
+enum wenda_err
+wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
+                     int pretokenize, struct wenda_search_row **out)
+{
+    struct buf whole = {0}, key = {0};
+    struct wenda_search_row *row;
+    enum wenda_err rc;
+    size_t i;
+
+    *out = NULL;
+    if (tk == NULL)
+        return WENDA_ERR_INTERNAL;
+    row = calloc(1, sizeof(*row));
+    if (row == NULL)
+        return WENDA_ERR_NOMEM;
+    rc = row_columns(tk, t, row, &whole);
     if (rc == WENDA_OK)
         rc = add_key(tk, row, t->title, 2, &key);
     if (rc == WENDA_OK)
@@ -179,13 +201,8 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
         rc = wenda_tokenize_record(tk, row->col[i], row->len[i],
                                    &row->tokens[i]);
     row->tokenized = pretokenize && rc == WENDA_OK;
-    buf_cleanup(&title);
-    buf_cleanup(&aliases);
-    buf_cleanup(&tags);
-    buf_cleanup(&pinyin);
     buf_cleanup(&whole);
     buf_cleanup(&key);
-    buf_cleanup(&category);
     if (rc != WENDA_OK) {
         wenda_search_row_free(row);
         return rc;

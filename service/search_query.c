@@ -176,20 +176,15 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
     return 0;
 }
 
-enum wenda_err
-wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
-      enum wenda_search_level level, char **match, char **exact,
-      struct phrase_map *map, char *msg, size_t msgcap)
+/*
+ * Checks query q[0..n): its length, that it is UTF-8 without
+ * noncharacters.  WENDA_ERR_INVALID with msg.
+ */
+static enum wenda_err
+check_query(const char *q, size_t n, char *msg, size_t msgcap)
 {
-    struct chunk_list chunks;
-    struct buf b = {0}, e = {0};
-    size_t i, kept = 0, last = 0;
     unsigned long nonchar;
-    enum wenda_err rc;
 
-    *match = NULL;
-    if (exact != NULL)
-        *exact = NULL;
     if (n > WENDA_SEARCH_MAX_QUERY) {
         (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
                        "bytes", WENDA_SEARCH_MAX_QUERY);
@@ -206,6 +201,67 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
                        "Unicode noncharacter", nonchar);
         return WENDA_ERR_INVALID;
     }
+    return WENDA_OK;
+}
+
+/*
+ * Writes the every-chunk expression of the chunks of q to b, each chunk a
+ * quoted phrase ANDed, the last (index last) also as a prefix when it is
+ * a long enough Latin word; the same without the prefix to e when not
+ * NULL, and the chunk of each phrase to map when not NULL.
+ */
+static void
+all_chunks(const char *q, const struct chunk_list *chunks, size_t last,
+           struct buf *b, struct buf *e, struct phrase_map *map)
+{
+    size_t i;
+
+    for (i = 0; i < chunks->n; i++) {
+        const struct chunk *c = &chunks->v[i];
+        int twice = i == last && c->latin_only &&
+                    c->last_token >= PREFIX_MIN;
+
+        if (e != NULL) {
+            if (i > 0)
+                buf_adds(e, " AND ");
+            wenda_search_add_quoted(e, q + c->start, c->end - c->start);
+        }
+        if (i > 0)
+            buf_adds(b, " AND ");
+        if (twice) {
+            buf_adds(b, "(");
+            wenda_search_add_quoted(b, q + c->start, c->end - c->start);
+            buf_adds(b, " OR ");
+            wenda_search_add_quoted(b, q + c->start, c->end - c->start);
+            buf_adds(b, "*)");
+        } else {
+            wenda_search_add_quoted(b, q + c->start, c->end - c->start);
+        }
+        if (map != NULL) {
+            map->chunk[map->n++] = (int)i;
+            if (twice)
+                map->chunk[map->n++] = (int)i;
+        }
+    }
+}
+
+enum wenda_err
+wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
+                       enum wenda_search_level level, char **match,
+                       char **exact, struct phrase_map *map, char *msg,
+                       size_t msgcap)
+{
+    struct chunk_list chunks;
+    struct buf b = {0}, e = {0};
+    size_t i, kept = 0, last = 0;
+    enum wenda_err rc;
+
+    *match = NULL;
+    if (exact != NULL)
+        *exact = NULL;
+    rc = check_query(q, n, msg, msgcap);
+    if (rc != WENDA_OK)
+        return rc;
     if (cut(q, n, &chunks) != 0) {
         (void)snprintf(msg, msgcap, "query parameter 'q' has more than %d "
                        "words", WENDA_SEARCH_MAX_CHUNKS);
@@ -245,33 +301,7 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
             return rc;
         }
     } else {
-        for (i = 0; i < chunks.n; i++) {
-            const struct chunk *c = &chunks.v[i];
-            int twice = i == last && c->latin_only &&
-                        c->last_token >= PREFIX_MIN;
-
-            if (exact != NULL) {
-                if (i > 0)
-                    buf_adds(&e, " AND ");
-                wenda_search_add_quoted(&e, q + c->start, c->end - c->start);
-            }
-            if (i > 0)
-                buf_adds(&b, " AND ");
-            if (twice) {
-                buf_adds(&b, "(");
-                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
-                buf_adds(&b, " OR ");
-                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
-                buf_adds(&b, "*)");
-            } else {
-                wenda_search_add_quoted(&b, q + c->start, c->end - c->start);
-            }
-            if (map != NULL) {
-                map->chunk[map->n++] = (int)i;
-                if (twice)
-                    map->chunk[map->n++] = (int)i;
-            }
-        }
+        all_chunks(q, &chunks, last, &b, exact ? &e : NULL, map);
     }
     *match = buf_take(&b, NULL);
     if (exact != NULL) {

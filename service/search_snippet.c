@@ -220,6 +220,108 @@ snip_tokenize(const struct snip_tokenizer *t, const char *text, int ntext,
     return (trc != SQLITE_OK && trc != SQLITE_DONE) || c->failed ? -1 : 0;
 }
 
+/*
+ * Returns the first token position of the snippet window of ntok
+ * positions: the one starting a quarter before a match that holds the
+ * most of marks[0..nmarks); the start of the answer when there is none.
+ */
+static int
+window_start(const struct span *marks, int nmarks, int ntok)
+{
+    int i, j, best = -1, start = 0;
+
+    for (i = 0; i < nmarks; i++) {
+        int from = marks[i].start - ntok / 4, count = 0;
+
+        if (from < 0)
+            from = 0;
+        for (j = 0; j < nmarks; j++)
+            if (marks[j].start >= from && marks[j].end < from + ntok)
+                count++;
+        if (count > best) {
+            best = count;
+            start = from;
+        }
+    }
+    return start;
+}
+
+/*
+ * Turns the token spans marks[0..nmarks) into the byte spans (by pos, of
+ * npos tokens) of those inside window, sorted, overlaps merged (bigrams
+ * overlap); returns how many are left.
+ */
+static int
+place_marks(struct span *marks, int nmarks, const struct span *pos, int npos,
+            struct span window)
+{
+    int i, j;
+
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (marks[i].start >= npos)
+            continue;
+        if (marks[i].end >= npos)
+            marks[i].end = npos - 1;
+        marks[j++] = marks[i];
+    }
+    nmarks = j;
+    /* Positions to bytes; merge overlapping marks (bigrams overlap). */
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (marks[i].start < window.start || marks[i].end >= window.end)
+            continue;
+        marks[j].start = pos[marks[i].start].start;
+        marks[j].end = pos[marks[i].end].end;
+        j++;
+    }
+    nmarks = j;
+    qsort(marks, (size_t)nmarks, sizeof(marks[0]), cmp_span);
+    for (i = 0, j = 0; i < nmarks; i++) {
+        if (j > 0 && marks[i].start <= marks[j - 1].end) {
+            if (marks[i].end > marks[j - 1].end)
+                marks[j - 1].end = marks[i].end;
+        } else {
+            marks[j++] = marks[i];
+        }
+    }
+    nmarks = j;
+    return nmarks;
+}
+
+/*
+ * Appends to out the window (token positions) of text[0..ntext), whose
+ * tokens are at the byte spans pos[0..npos), HTML-escaped, the byte spans
+ * marks[0..nmarks) (sorted, apart) in <mark>, "…" where it cuts the text.
+ */
+static void
+write_snippet(struct buf *out, const char *text, int ntext,
+              const struct span *pos, int npos, struct span window,
+              const struct span *marks, int nmarks)
+{
+    int i, at;
+
+    if (npos == 0) {
+        add_html(out, text, ntext);
+    } else {
+        int from = window.start == 0 ? 0 : pos[window.start].start;
+        int to = window.end == npos ? ntext : pos[window.end - 1].end;
+
+        if (window.start > 0)
+            buf_adds(out, "…");
+        at = from;
+        for (i = 0; i < nmarks; i++) {
+            add_html(out, text + at, marks[i].start - at);
+            buf_adds(out, "<mark>");
+            add_html(out, text + marks[i].start,
+                     marks[i].end - marks[i].start);
+            buf_adds(out, "</mark>");
+            at = marks[i].end;
+        }
+        add_html(out, text + at, to - at);
+        if (window.end < npos)
+            buf_adds(out, "…");
+    }
+}
+
 int
 wenda_search_snippet_render(struct snip_cache *cache,
                             const struct snip_tokenizer *tok, int64_t rowid,
@@ -231,25 +333,11 @@ wenda_search_snippet_render(struct snip_cache *cache,
     struct collect c = {NULL, 0, 0, 0, 0};
     struct snip_entry *e = NULL;
     const struct span *pos;
-    int npos, i, j, best = -1, at, complete = 1;
+    int npos, i, complete = 1;
     uint64_t hash = 0xcbf29ce484222325u;
 
     memcpy(marks, found, (size_t)nmarks * sizeof(marks[0]));
-    /* The window: the one starting a quarter before a match that holds
-     * the most matches; the start of the answer when none. */
-    for (i = 0; i < nmarks; i++) {
-        int from = marks[i].start - ntok / 4, count = 0;
-
-        if (from < 0)
-            from = 0;
-        for (j = 0; j < nmarks; j++)
-            if (marks[j].start >= from && marks[j].end < from + ntok)
-                count++;
-        if (count > best) {
-            best = count;
-            window.start = from;
-        }
-    }
+    window.start = window_start(marks, nmarks, ntok);
     /* The token positions of the answer: cached, or tokenized now, only
      * as far as one past the window (which tells whether text follows). */
     for (i = 0; i < ntext; i++) {
@@ -279,55 +367,8 @@ wenda_search_snippet_render(struct snip_cache *cache,
     if (npos > 0 && window.start + ntok > npos)
         window.start = npos > ntok ? npos - ntok : 0;
     window.end = window.start + ntok < npos ? window.start + ntok : npos;
-    for (i = 0, j = 0; i < nmarks; i++) {
-        if (marks[i].start >= npos)
-            continue;
-        if (marks[i].end >= npos)
-            marks[i].end = npos - 1;
-        marks[j++] = marks[i];
-    }
-    nmarks = j;
-    /* Positions to bytes; merge overlapping marks (bigrams overlap). */
-    for (i = 0, j = 0; i < nmarks; i++) {
-        if (marks[i].start < window.start || marks[i].end >= window.end)
-            continue;
-        marks[j].start = pos[marks[i].start].start;
-        marks[j].end = pos[marks[i].end].end;
-        j++;
-    }
-    nmarks = j;
-    qsort(marks, (size_t)nmarks, sizeof(marks[0]), cmp_span);
-    for (i = 0, j = 0; i < nmarks; i++) {
-        if (j > 0 && marks[i].start <= marks[j - 1].end) {
-            if (marks[i].end > marks[j - 1].end)
-                marks[j - 1].end = marks[i].end;
-        } else {
-            marks[j++] = marks[i];
-        }
-    }
-    nmarks = j;
-    /* Write it out. */
-    if (npos == 0) {
-        add_html(out, text, ntext);
-    } else {
-        int from = window.start == 0 ? 0 : pos[window.start].start;
-        int to = window.end == npos ? ntext : pos[window.end - 1].end;
-
-        if (window.start > 0)
-            buf_adds(out, "…");
-        at = from;
-        for (i = 0; i < nmarks; i++) {
-            add_html(out, text + at, marks[i].start - at);
-            buf_adds(out, "<mark>");
-            add_html(out, text + marks[i].start,
-                     marks[i].end - marks[i].start);
-            buf_adds(out, "</mark>");
-            at = marks[i].end;
-        }
-        add_html(out, text + at, to - at);
-        if (window.end < npos)
-            buf_adds(out, "…");
-    }
+    nmarks = place_marks(marks, nmarks, pos, npos, window);
+    write_snippet(out, text, ntext, pos, npos, window, marks, nmarks);
     /* Keep the positions of an answer tokenized to its end. */
     if (c.pos != NULL) {
         if (cache != NULL && complete && c.n <= SNIP_MAX_CACHED) {

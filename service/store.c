@@ -220,6 +220,55 @@ configure_sqlite(void)
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
+/*
+ * Checks the schema version of st's new connection to path against this
+ * wenda's; a writable one is set up (WAL, full sync, foreign keys) and
+ * migrated.  On failure msg says why.
+ */
+static enum wenda_err
+open_schema(struct wenda_store *st, const char *path, char *msg,
+            size_t msgcap)
+{
+    int version = 0, want = wenda_store_schema_version();
+
+    if (wenda_store_one_int(st->db, "PRAGMA user_version", &version) !=
+        SQLITE_OK) {
+        (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
+                       sqlite3_errmsg(st->db));
+        return WENDA_ERR_DB;
+    }
+    if (version > want) {
+        (void)snprintf(msg, msgcap,
+                       "database %s has schema version %d, newer than the %d "
+                       "this wenda knows; use a newer wenda", path, version,
+                       want);
+        return WENDA_ERR_DB_TOO_NEW;
+    }
+    if (st->readonly) {
+        if (version != want) {
+            (void)snprintf(msg, msgcap, "database %s has schema version %d, "
+                           "not %d; open it writable once to migrate", path,
+                           version, want);
+            return WENDA_ERR_DB;
+        }
+    } else {
+        char *err = NULL;
+
+        if (sqlite3_exec(st->db,
+                         "PRAGMA journal_mode = WAL;"
+                         "PRAGMA synchronous = FULL;"
+                         "PRAGMA foreign_keys = ON;",
+                         NULL, NULL, &err) != SQLITE_OK) {
+            (void)snprintf(msg, msgcap, "cannot set up database %s: %s", path,
+                           err ? err : "?");
+            sqlite3_free(err);
+            return WENDA_ERR_DB;
+        }
+        return migrate(st->db, version, msg, msgcap);
+    }
+    return WENDA_OK;
+}
+
 enum wenda_err
 wenda_store_open(const char *path, int flags, struct wenda_store **out,
                  char *msg, size_t msgcap)
@@ -227,7 +276,7 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     static pthread_once_t once = PTHREAD_ONCE_INIT;
 
     struct wenda_store *st;
-    int oflags, version = 0, want = wenda_store_schema_version();
+    int oflags;
     enum wenda_err rc = WENDA_ERR_DB;
 
     *out = NULL;
@@ -266,44 +315,9 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
                        "on %s", path);
         goto fail;
     }
-    if (wenda_store_one_int(st->db, "PRAGMA user_version", &version) !=
-        SQLITE_OK) {
-        (void)snprintf(msg, msgcap, "cannot read database %s: %s", path,
-                       sqlite3_errmsg(st->db));
+    rc = open_schema(st, path, msg, msgcap);
+    if (rc != WENDA_OK)
         goto fail;
-    }
-    if (version > want) {
-        (void)snprintf(msg, msgcap,
-                       "database %s has schema version %d, newer than the %d "
-                       "this wenda knows; use a newer wenda", path, version,
-                       want);
-        rc = WENDA_ERR_DB_TOO_NEW;
-        goto fail;
-    }
-    if (st->readonly) {
-        if (version != want) {
-            (void)snprintf(msg, msgcap, "database %s has schema version %d, "
-                           "not %d; open it writable once to migrate", path,
-                           version, want);
-            goto fail;
-        }
-    } else {
-        char *err = NULL;
-
-        if (sqlite3_exec(st->db,
-                         "PRAGMA journal_mode = WAL;"
-                         "PRAGMA synchronous = FULL;"
-                         "PRAGMA foreign_keys = ON;",
-                         NULL, NULL, &err) != SQLITE_OK) {
-            (void)snprintf(msg, msgcap, "cannot set up database %s: %s", path,
-                           err ? err : "?");
-            sqlite3_free(err);
-            goto fail;
-        }
-        rc = migrate(st->db, version, msg, msgcap);
-        if (rc != WENDA_OK)
-            goto fail;
-    }
     *out = st;
     return WENDA_OK;
 fail:

@@ -158,14 +158,57 @@ import_categories(struct wenda_store *st, const struct wenda_category *cats,
     return WENDA_OK;
 }
 
+/*
+ * Empties the topics, their tags and the search index for import im, the
+ * secondary indexes and triggers dropped first (import_schema_drop()),
+ * and prepares the statements that write each topic.
+ */
+static enum wenda_err
+import_clear(struct wenda_import *im)
+{
+    struct wenda_store *st = im->st;
+    int old = 0;   /* topics there were */
+    enum wenda_err rc;
+
+    rc = import_schema_drop(im);
+    if (rc == WENDA_OK &&
+        wenda_store_one_int(st->db,
+                            "SELECT coalesce(sum(n), 0) FROM category_counts",
+                            &old) == SQLITE_OK &&
+        old > 0)
+        wenda_store_progress_note(WENDA_STORE_CLEAR, old, NULL);
+    /*
+     * The rows that refer to topics go before the topics: with the
+     * indexes on their topic_id dropped, the ON DELETE CASCADE of each
+     * topic deleted would read all of them.
+     */
+    if (rc == WENDA_OK)
+        rc = wenda_search_index_clear(st->search);
+    if (rc == WENDA_OK &&
+        (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
+                      NULL, NULL, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(st->db,
+                            "INSERT INTO topics(id, slug, title, title_en, "
+                            "category, ord, tags, aliases, answer, version, "
+                            "updated_at, doc, summary, corrections) VALUES "
+                            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, "
+                            "?11, ?12, ?13)",
+                            -1, &im->top, NULL) != SQLITE_OK ||
+         sqlite3_prepare_v2(st->db,
+                            "INSERT INTO topic_tags(tag, topic_id) "
+                            "VALUES (?1, ?2)",
+                            -1, &im->tag, NULL) != SQLITE_OK))
+        rc = WENDA_ERR_DB;
+    return rc;
+}
+
 enum wenda_err
 wenda_store_import_begin(struct wenda_store *st,
                          const struct wenda_category *cats, size_t ncats,
                          struct wenda_import **out)
 {
     struct wenda_import *im;
-    enum wenda_err rc = WENDA_ERR_DB;
-    int old = 0;   /* topics there were */
+    enum wenda_err rc;
 
     *out = NULL;
     if (st->readonly)
@@ -204,35 +247,7 @@ wenda_store_import_begin(struct wenda_store *st,
         free(im);
         return WENDA_ERR_DB;
     }
-    rc = import_schema_drop(im);
-    if (rc == WENDA_OK &&
-        wenda_store_one_int(st->db,
-                            "SELECT coalesce(sum(n), 0) FROM category_counts",
-                            &old) == SQLITE_OK &&
-        old > 0)
-        wenda_store_progress_note(WENDA_STORE_CLEAR, old, NULL);
-    /*
-     * The rows that refer to topics go before the topics: with the
-     * indexes on their topic_id dropped, the ON DELETE CASCADE of each
-     * topic deleted would read all of them.
-     */
-    if (rc == WENDA_OK)
-        rc = wenda_search_index_clear(st->search);
-    if (rc == WENDA_OK &&
-        (sqlite3_exec(st->db, "DELETE FROM topic_tags; DELETE FROM topics;",
-                      NULL, NULL, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(st->db,
-                            "INSERT INTO topics(id, slug, title, title_en, "
-                            "category, ord, tags, aliases, answer, version, "
-                            "updated_at, doc, summary, corrections) VALUES "
-                            "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, "
-                            "?11, ?12, ?13)",
-                            -1, &im->top, NULL) != SQLITE_OK ||
-         sqlite3_prepare_v2(st->db,
-                            "INSERT INTO topic_tags(tag, topic_id) "
-                            "VALUES (?1, ?2)",
-                            -1, &im->tag, NULL) != SQLITE_OK))
-        rc = WENDA_ERR_DB;
+    rc = import_clear(im);
     if (rc == WENDA_OK && cats != NULL)
         rc = import_categories(st, cats, ncats);
     if (rc == WENDA_OK)
