@@ -71,6 +71,7 @@ static const char *const stmt_sql[S__COUNT] = {
     [S_SUM_LIST_TAG] = LIST_TAG_SQL("id, summary"),
     [S_SUM_LIST_CATEGORY_TAG] = LIST_CATEGORY_TAG_SQL("id, summary"),
     [S_DOC_BY_ID] = "SELECT doc FROM topics WHERE id = ?1",
+    [S_DOC_VERSION] = "SELECT doc, version FROM topics WHERE id = ?1",
     [S_DOC_BY_SLUG] = "SELECT doc FROM topics WHERE slug = ?1",
     [S_DOC_PAGE] = "SELECT id, doc FROM topics WHERE id > ?1 ORDER BY id "
                    "LIMIT ?2",
@@ -103,7 +104,6 @@ static const char *const stmt_sql[S__COUNT] = {
      * (wenda_store_int()). */
     [S_SLUG_ID] = "SELECT id FROM topics WHERE slug = ?1",
     [S_HAS_TOPIC] = "SELECT 1 FROM topics WHERE id = ?2",
-    [S_VERSION] = "SELECT version FROM topics WHERE id = ?2",
     /* Never reuse the id of a deleted topic: its revisions keep it. */
     [S_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM topics), 0), "
                   "coalesce((SELECT max(topic_id) FROM revisions), 0)) + 1",

@@ -68,6 +68,7 @@ enum stmt_id {
     S_DUMP_CATEGORIES,
     S_DUMP_TOPICS,
     S_DOC_BY_ID,
+    S_DOC_VERSION,
     S_DOC_BY_SLUG,
     S_DOC_PAGE,
     S_SUM_LIST,
@@ -78,7 +79,6 @@ enum stmt_id {
     /* writes: see "writes" below */
     S_SLUG_ID,
     S_HAS_TOPIC,
-    S_VERSION,
     S_NEXT_ID,
     S_NEXT_ORDER,
     S_INSERT_TOPIC,

@@ -174,9 +174,14 @@ wenda_store_topic_get(struct wenda_store *st, int64_t id, const char *slug,
     return rc;
 }
 
-enum wenda_err
-wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
-                      char **json, size_t *len)
+/*
+ * Reads the stored JSON of topic id (or slug, when not NULL) with
+ * statement which into *json (new; the caller frees) of *len bytes, and
+ * its version into *version when not NULL (which must then read it).
+ */
+static enum wenda_err
+read_doc(struct wenda_store *st, enum stmt_id which, int64_t id,
+         const char *slug, char **json, size_t *len, int64_t *version)
 {
     sqlite3_stmt *s;
     enum wenda_err rc;
@@ -184,7 +189,7 @@ wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
 
     *json = NULL;
     *len = 0;
-    rc = wenda_store_stmt(st, slug ? S_DOC_BY_SLUG : S_DOC_BY_ID, &s);
+    rc = wenda_store_stmt(st, which, &s);
     if (rc != WENDA_OK)
         return rc;
     if (slug != NULL)
@@ -195,12 +200,29 @@ wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
     if (step == SQLITE_ROW) {
         *json = wenda_store_col_dup(s, 0);
         *len = (size_t)sqlite3_column_bytes(s, 0);
+        if (version != NULL)
+            *version = sqlite3_column_int64(s, 1);
         rc = *json ? WENDA_OK : WENDA_ERR_NOMEM;
     } else {
         rc = step == SQLITE_DONE ? WENDA_ERR_NOT_FOUND : WENDA_ERR_DB;
     }
     wenda_store_done(s);
     return rc;
+}
+
+enum wenda_err
+wenda_store_topic_doc(struct wenda_store *st, int64_t id, const char *slug,
+                      char **json, size_t *len)
+{
+    return read_doc(st, slug ? S_DOC_BY_SLUG : S_DOC_BY_ID, id, slug, json,
+                    len, NULL);
+}
+
+enum wenda_err
+wenda_store_doc_version(struct wenda_store *st, int64_t id, char **json,
+                        size_t *len, int64_t *version)
+{
+    return read_doc(st, S_DOC_VERSION, id, NULL, json, len, version);
 }
 
 /*

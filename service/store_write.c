@@ -82,23 +82,6 @@ wenda_store_rollback_to(struct wenda_store *st)
                        NULL);
 }
 
-enum wenda_err
-wenda_store_topic_current(struct wenda_store *st, int64_t id,
-                          struct wenda_topic *out,
-                          char etag[WENDA_ETAG_SIZE])
-{
-    char *doc = NULL;
-    size_t len = 0;
-    enum wenda_err rc = wenda_store_topic_doc(st, id, NULL, &doc, &len);
-
-    memset(out, 0, sizeof(*out));
-    if (rc != WENDA_OK)
-        return rc;
-    wenda_etag(doc, len, etag);
-    free(doc);
-    return wenda_store_topic_get(st, id, NULL, out);
-}
-
 /*
  * Writes topic t as id at version, with its tags, JSON and, when index is
  * set, its search index: inserting when insert is set, else updating the
@@ -258,28 +241,25 @@ wenda_store_topic_create(struct wenda_store *st, const struct wenda_topic *t,
     return create_topic(st, t, who, 1, id, msg, msgcap);
 }
 
-/* Reads the current JSON of topic id and checks it against if_match. */
+/*
+ * Reads the current JSON of topic id into *before (new; the caller frees)
+ * and its version into *version, and checks that version against
+ * expected (WENDA_STORE_ANY_VERSION: any).
+ */
 static enum wenda_err
-check_match(struct wenda_store *st, int64_t id, const char *if_match,
-            char **before, int64_t *version)
+check_version(struct wenda_store *st, int64_t id, int64_t expected,
+              char **before, int64_t *version)
 {
-    char etag[WENDA_ETAG_SIZE];
     size_t len;
-    enum wenda_err rc = wenda_store_topic_doc(st, id, NULL, before, &len);
+    enum wenda_err rc = wenda_store_doc_version(st, id, before, &len,
+                                                version);
 
     if (rc != WENDA_OK)
         return rc;
-    wenda_etag(*before, len, etag);
-    if (!wenda_etag_listed(if_match, etag)) {
+    if (expected != WENDA_STORE_ANY_VERSION && expected != *version) {
         free(*before);
         *before = NULL;
         return WENDA_ERR_PRECONDITION;
-    }
-    *version = wenda_store_int(st, S_VERSION, NULL, id);
-    if (*version <= 0) {
-        free(*before);
-        *before = NULL;
-        return WENDA_ERR_DB;
     }
     return WENDA_OK;
 }
@@ -308,12 +288,12 @@ replace_topic(struct wenda_store *st, int64_t id, int64_t version,
 
 enum wenda_err
 wenda_store_topic_replace(struct wenda_store *st, int64_t id,
-                          const struct wenda_topic *t, const char *if_match,
+                          const struct wenda_topic *t, int64_t expected,
                           const char *who, char *msg, size_t msgcap)
 {
     char *before = NULL;
     int64_t version = 0, other;
-    enum wenda_err rc = check_match(st, id, if_match, &before, &version);
+    enum wenda_err rc = check_version(st, id, expected, &before, &version);
 
     if (rc != WENDA_OK)
         return rc;
@@ -441,11 +421,11 @@ wenda_store_topics_put(struct wenda_store *st,
 
 enum wenda_err
 wenda_store_topic_delete(struct wenda_store *st, int64_t id,
-                         const char *if_match, const char *who)
+                         int64_t expected, const char *who)
 {
     char stamp[32], *before = NULL;
     int64_t version = 0;
-    enum wenda_err rc = check_match(st, id, if_match, &before, &version);
+    enum wenda_err rc = check_version(st, id, expected, &before, &version);
 
     if (rc != WENDA_OK)
         return rc;

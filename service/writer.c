@@ -159,6 +159,66 @@ log_db_error(struct wenda_store *st, const char *what)
 }
 
 /*
+ * Checks job's If-Match (ETags, or "*") against the stored JSON of the
+ * topic it names, and gives in *version the version the write then
+ * expects of it: WENDA_STORE_ANY_VERSION for "*".  The store checks that
+ * version in the same transaction.  WENDA_ERR_PRECONDITION when no ETag
+ * names the current JSON, WENDA_ERR_NOT_FOUND.
+ */
+static enum wenda_err
+expected_version(struct wenda_store *st, const struct write_job *job,
+                 int64_t *version)
+{
+    char etag[WENDA_ETAG_SIZE], *doc = NULL;
+    size_t len = 0;
+    enum wenda_err rc;
+
+    *version = WENDA_STORE_ANY_VERSION;
+    if (strcmp(job->if_match, "*") == 0)
+        return WENDA_OK;
+    rc = wenda_store_doc_version(st, job->id, &doc, &len, version);
+    if (rc != WENDA_OK)
+        return rc;
+    wenda_etag(doc, len, etag);
+    free(doc);
+    return wenda_etag_listed(job->if_match, etag) ? WENDA_OK
+                                                 : WENDA_ERR_PRECONDITION;
+}
+
+/*
+ * Applies job's JSON merge patch (RFC 7396) to the topic it names, as it
+ * is now, and replaces the topic with the result; msg says what is wrong
+ * with a result that is not a valid topic.
+ */
+static enum wenda_err
+apply_patch(struct wenda_store *st, const struct write_job *job, char *msg,
+            size_t msgcap)
+{
+    struct wenda_topic cur, patched;
+    int64_t version;
+    json_t *doc;
+    enum wenda_err rc = expected_version(st, job, &version);
+
+    if (rc != WENDA_OK)
+        return rc;
+    rc = wenda_store_topic_get(st, job->id, NULL, &cur);
+    if (rc != WENDA_OK)
+        return rc;
+    if (version == WENDA_STORE_ANY_VERSION)
+        version = cur.version;
+    doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur),
+                                 job->patch);
+    wenda_topic_cleanup(&cur);
+    rc = wenda_topic_from_json(doc, &patched, msg, msgcap);
+    json_decref(doc);
+    if (rc == WENDA_OK)
+        rc = wenda_store_topic_replace(st, job->id, &patched, version,
+                                       job->who, msg, msgcap);
+    wenda_topic_cleanup(&patched);
+    return rc;
+}
+
+/*
  * Applies one job inside the batch's transaction.  On success a body that
  * only this step can give (a token, a review's state) is left in
  * job->result; the rest of the result is only given after the commit.
@@ -166,11 +226,9 @@ log_db_error(struct wenda_store *st, const char *what)
 static enum wenda_err
 apply(struct wenda_store *st, struct write_job *job)
 {
-    char msg[256] = "", etag[WENDA_ETAG_SIZE];
-    struct wenda_topic cur, patched;
+    char msg[256] = "";
     enum wenda_err rc;
-    json_t *doc;
-    int64_t id = job->id;
+    int64_t id = job->id, version;
 
     switch (job->kind) {
     case WRITE_CREATE:
@@ -178,11 +236,15 @@ apply(struct wenda_store *st, struct write_job *job)
                                       sizeof(msg));
         break;
     case WRITE_REPLACE:
-        rc = wenda_store_topic_replace(st, id, &job->topic, job->if_match,
-                                       job->who, msg, sizeof(msg));
+        rc = expected_version(st, job, &version);
+        if (rc == WENDA_OK)
+            rc = wenda_store_topic_replace(st, id, &job->topic, version,
+                                           job->who, msg, sizeof(msg));
         break;
     case WRITE_DELETE:
-        rc = wenda_store_topic_delete(st, id, job->if_match, job->who);
+        rc = expected_version(st, job, &version);
+        if (rc == WENDA_OK)
+            rc = wenda_store_topic_delete(st, id, version, job->who);
         break;
     case WRITE_IMPORT:
         rc = apply_import(st, job, msg, sizeof(msg));
@@ -203,22 +265,7 @@ apply(struct wenda_store *st, struct write_job *job)
                            "revoked");
         break;
     case WRITE_PATCH:
-        rc = wenda_store_topic_current(st, id, &cur, etag);
-        if (rc == WENDA_OK && !wenda_etag_listed(job->if_match, etag))
-            rc = WENDA_ERR_PRECONDITION;
-        if (rc != WENDA_OK) {
-            wenda_topic_cleanup(&cur);
-            break;
-        }
-        doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur),
-                                     job->patch);
-        wenda_topic_cleanup(&cur);
-        rc = wenda_topic_from_json(doc, &patched, msg, sizeof(msg));
-        json_decref(doc);
-        if (rc == WENDA_OK)
-            rc = wenda_store_topic_replace(st, id, &patched, job->if_match,
-                                           job->who, msg, sizeof(msg));
-        wenda_topic_cleanup(&patched);
+        rc = apply_patch(st, job, msg, sizeof(msg));
         break;
     default:
         rc = WENDA_ERR_INTERNAL;

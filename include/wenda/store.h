@@ -401,13 +401,19 @@ enum wenda_err wenda_store_savepoint(struct wenda_store *st);
 enum wenda_err wenda_store_release(struct wenda_store *st);
 void wenda_store_rollback_to(struct wenda_store *st);
 
+/* The version a replace or delete takes when any version will do. */
+#define WENDA_STORE_ANY_VERSION 0
+
 /*
- * Reads topic id with its current ETag (of its JSON) into *out and etag.
- * WENDA_ERR_NOT_FOUND when there is none.
+ * Reads the stored JSON of topic id into *json (new; the caller frees) of
+ * *len bytes, and its version into *version: what a client's precondition
+ * on the JSON (an ETag of it, see wenda_etag()) is checked against, and
+ * the version a write then expects.  WENDA_ERR_NOT_FOUND when there is
+ * none.
  */
-enum wenda_err wenda_store_topic_current(struct wenda_store *st, int64_t id,
-                                         struct wenda_topic *out,
-                                         char etag[WENDA_ETAG_SIZE]);
+enum wenda_err wenda_store_doc_version(struct wenda_store *st, int64_t id,
+                                       char **json, size_t *len,
+                                       int64_t *version);
 
 /*
  * Creates topic t (t->id and t->version are ignored; when t->order is 0 it
@@ -420,13 +426,14 @@ enum wenda_err wenda_store_topic_create(struct wenda_store *st,
                                         char *msg, size_t msgcap);
 
 /*
- * Replaces topic id with t, if its current ETag is if_match (which is
- * required).  WENDA_ERR_NOT_FOUND, WENDA_ERR_PRECONDITION (stale ETag),
- * WENDA_ERR_CONFLICT (slug taken by another topic), WENDA_ERR_INVALID.
+ * Replaces topic id with t, if it is at version expected
+ * (WENDA_STORE_ANY_VERSION: whatever its version).  WENDA_ERR_NOT_FOUND,
+ * WENDA_ERR_PRECONDITION (at another version), WENDA_ERR_CONFLICT (slug
+ * taken by another topic), WENDA_ERR_INVALID.
  */
 enum wenda_err wenda_store_topic_replace(struct wenda_store *st, int64_t id,
                                          const struct wenda_topic *t,
-                                         const char *if_match,
+                                         int64_t expected,
                                          const char *who, char *msg,
                                          size_t msgcap);
 
@@ -447,9 +454,10 @@ enum wenda_err wenda_store_topics_put(struct wenda_store *st,
                                       size_t *failed, char *msg,
                                       size_t msgcap);
 
-/* Deletes topic id if its current ETag is if_match; errors as above. */
+/* Deletes topic id if it is at version expected (as above); errors as
+ * above. */
 enum wenda_err wenda_store_topic_delete(struct wenda_store *st, int64_t id,
-                                        const char *if_match,
+                                        int64_t expected,
                                         const char *who);
 
 /*

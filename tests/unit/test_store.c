@@ -747,10 +747,10 @@ Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
 {
     char slug[] = "counted-topic", tag_new[] = "brand-new", tag_old[] = "kept";
     char *tagv[2] = {tag_new, tag_old};
-    char etag[WENDA_ETAG_SIZE], msg[512], sql[256];
+    char msg[512], sql[256];
     struct wenda_topic t, cur;
     char *other = content.cats[0].slug;
-    int64_t id = 0;
+    int64_t id = 0, version;
 
     open_imported();
     assert_counts_agree("an import");
@@ -773,14 +773,15 @@ Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
     assert_counts_agree("a create");
 
     /* Moved to the category it copies, with one tag fewer. */
-    cr_assert_eq(wenda_store_topic_current(store, id, &cur, etag), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_get(store, id, NULL, &cur), WENDA_OK);
+    version = cur.version;
     wenda_topic_cleanup(&cur);
     t.category = content.topics[0].category;
     t.tags.v = &tagv[1];
     t.tags.n = 1;
     cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
-    cr_assert_eq(wenda_store_topic_replace(store, id, &t, etag, "test", msg,
-                                           sizeof(msg)),
+    cr_assert_eq(wenda_store_topic_replace(store, id, &t, version, "test",
+                                           msg, sizeof(msg)),
                  WENDA_OK, "%s", msg);
     cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
     assert_counts_agree("a replace that moves the topic");
@@ -789,10 +790,9 @@ Test(store, keeps_category_and_tag_counts_through_every_kind_of_write)
                  0, "a tag no topic has any more is still counted");
 
     /* Deleted, and a whole category deleted with plain SQL. */
-    cr_assert_eq(wenda_store_topic_current(store, id, &cur, etag), WENDA_OK);
-    wenda_topic_cleanup(&cur);
     cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
-    cr_assert_eq(wenda_store_topic_delete(store, id, etag, "test"), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(store, id, version + 1, "test"),
+                 WENDA_OK);
     cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
     assert_counts_agree("a delete");
     (void)snprintf(sql, sizeof(sql),
@@ -907,18 +907,16 @@ Test(store, a_second_import_reads_the_old_topics_once_not_once_each)
 
 Test(store, a_write_to_one_topic_reads_no_other_topics_rows)
 {
-    char etag[WENDA_ETAG_SIZE], msg[512];
-    struct wenda_topic cur, t = content.topics[5];
+    char msg[512];
+    struct wenda_topic t = content.topics[5];
     long long keys;
 
     open_imported();
     keys = query_int(db_path, "SELECT count(*) FROM title_keys");
     cr_assert_gt(keys, 64);
-    cr_assert_eq(wenda_store_topic_current(store, 6, &cur, etag), WENDA_OK);
-    wenda_topic_cleanup(&cur);
     count_scans(1);
     cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
-    cr_assert_eq(wenda_store_topic_replace(store, 6, &t, etag, "test", msg,
+    cr_assert_eq(wenda_store_topic_replace(store, 6, &t, 1, "test", msg,
                                            sizeof(msg)),
                  WENDA_OK, "%s", msg);
     cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
@@ -926,11 +924,9 @@ Test(store, a_write_to_one_topic_reads_no_other_topics_rows)
     cr_assert_lt(scan_steps, keys / 4, "a replace stepped %lld rows in scans "
                  "(%lld title keys)", scan_steps, keys);
 
-    cr_assert_eq(wenda_store_topic_current(store, 6, &cur, etag), WENDA_OK);
-    wenda_topic_cleanup(&cur);
     count_scans(1);
     cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
-    cr_assert_eq(wenda_store_topic_delete(store, 6, etag, "test"), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(store, 6, 2, "test"), WENDA_OK);
     cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
     count_scans(0);
     cr_assert_lt(scan_steps, keys / 4, "a delete stepped %lld rows in scans "
@@ -1614,4 +1610,35 @@ Test(store, dumps_an_empty_store_as_empty_content)
     cr_assert_eq(dump.ntopics, 0);
     cr_assert_eq(dump.ncats, 0);
     wenda_content_cleanup(&dump);
+}
+
+Test(store, writes_a_topic_only_at_the_version_the_caller_expects)
+{
+    char msg[512];
+    struct wenda_topic t = content.topics[5];
+    char *doc = NULL;
+    size_t len = 0;
+    int64_t version = 0;
+
+    open_imported();
+    cr_assert_eq(wenda_store_doc_version(store, 6, &doc, &len, &version),
+                 WENDA_OK);
+    free(doc);
+    cr_assert_eq(version, 1);
+    cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_replace(store, 6, &t, 2, "test", msg,
+                                           sizeof(msg)),
+                 WENDA_ERR_PRECONDITION, "a replace expecting version 2 of "
+                 "a topic at version 1 was not refused");
+    cr_assert_eq(wenda_store_topic_delete(store, 6, 7, "test"),
+                 WENDA_ERR_PRECONDITION);
+    cr_assert_eq(wenda_store_topic_replace(store, 6, &t,
+                                           WENDA_STORE_ANY_VERSION, "test",
+                                           msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_topic_delete(store, 6, 2, "test"), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(store, 6, WENDA_STORE_ANY_VERSION,
+                                          "test"),
+                 WENDA_ERR_NOT_FOUND);
+    cr_assert_eq(wenda_store_write_commit(store), WENDA_OK);
 }
