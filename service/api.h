@@ -3,9 +3,10 @@
  *
  * The http module turns a libmicrohttpd request into a struct api_request,
  * calls api_handle(), and sends the struct api_response it gets back.  The
- * routing table, the parameter checks and the JSON shapes all live in
- * api.c, so that a reader finds the whole request path in http.c, api.c and
- * the core module a handler calls.
+ * routing table and the parameter checks live in api.c, each handler and
+ * its JSON in the api_*.c file of its kind of endpoint (api_int.h is what
+ * they share), so that a reader finds the whole request path in http.c,
+ * api.c, one handler's file and the core module it calls.
  */
 #ifndef WENDA_API_H
 #define WENDA_API_H

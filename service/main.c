@@ -80,6 +80,18 @@ static int cmd_token(int argc, char **argv);
 static int cmd_snapshot(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 
+struct import_args;
+struct token_args;
+
+static int import_options(int argc, char **argv, struct import_args *a);
+static int import_source(struct import_args *a);
+static int import_file(const struct import_args *a, const char *into,
+                       size_t *ntopics);
+static int token_create_options(int argc, char **argv, struct token_args *a);
+static int token_make(const struct token_args *a, const char *key,
+                      char *token, int64_t *id,
+                      struct wenda_token_info *info);
+
 static const struct command commands[] = {
     {"serve", cmd_serve, "serve the HTTP API"},
     {"import", cmd_import, "build the database from a content directory"},
@@ -411,33 +423,48 @@ done:
     return status;
 }
 
+/* What "wenda import" is asked to do. */
+struct import_args {
+    const char *db;         /* the database to fill */
+    const char *src;        /* SOURCE: a directory, an NDJSON file, "-" */
+    const char *cats;       /* --categories FILE, or NULL */
+    unsigned int nworkers;  /* --threads */
+    int is_dir;             /* src is a content directory */
+};
+
+static const char import_help[] =
+    "usage: wenda import [--db PATH] [--categories FILE] [--threads N]\n"
+    "                    [--progress | --no-progress] SOURCE\n"
+    "\n"
+    "Replaces every topic in the database with those of SOURCE, in one\n"
+    "transaction, when SOURCE has no problem.  SOURCE is a content\n"
+    "directory (categories.yml and its topic files), or a file of\n"
+    "topics as NDJSON, one a line, in the form GET /v1/export writes\n"
+    "(\"-\" reads standard input).\n"
+    "  --db PATH          database file, created when absent (WENDA_DB,\n"
+    "                     default " DEFAULT_DB ")\n"
+    "  --categories FILE  with NDJSON, the categories (in the form of\n"
+    "                     categories.yml) that replace the database's;\n"
+    "                     without it, the database's are kept\n"
+    "  --threads N        with NDJSON, N threads parse, render and\n"
+    "                     tokenize the topics while this one writes\n"
+    "                     them (default: processors online less one,\n"
+    "                     at least 1); 0 does everything on one thread\n"
+    "  --progress         report on standard error how the import goes:\n"
+    "                     removing the old topics, topics written,\n"
+    "                     then merging the search index, building\n"
+    "                     the other indexes, committing\n"
+    "                     (default when standard error is a terminal)\n"
+    "  --no-progress      report nothing but problems\n";
+
+/*
+ * Parses the options of import into *a (SOURCE aside: a->src is NULL) and
+ * sets progress.import.  Returns 0, -1 after printing help, or the exit
+ * status of a usage error.
+ */
 static int
-cmd_import(int argc, char **argv)
+import_options(int argc, char **argv, struct import_args *a)
 {
-    static const char help[] =
-        "usage: wenda import [--db PATH] [--categories FILE] [--threads N]\n"
-        "                    [--progress | --no-progress] SOURCE\n"
-        "\n"
-        "Replaces every topic in the database with those of SOURCE, in one\n"
-        "transaction, when SOURCE has no problem.  SOURCE is a content\n"
-        "directory (categories.yml and its topic files), or a file of\n"
-        "topics as NDJSON, one a line, in the form GET /v1/export writes\n"
-        "(\"-\" reads standard input).\n"
-        "  --db PATH          database file, created when absent (WENDA_DB,\n"
-        "                     default " DEFAULT_DB ")\n"
-        "  --categories FILE  with NDJSON, the categories (in the form of\n"
-        "                     categories.yml) that replace the database's;\n"
-        "                     without it, the database's are kept\n"
-        "  --threads N        with NDJSON, N threads parse, render and\n"
-        "                     tokenize the topics while this one writes\n"
-        "                     them (default: processors online less one,\n"
-        "                     at least 1); 0 does everything on one thread\n"
-        "  --progress         report on standard error how the import goes:\n"
-        "                     removing the old topics, topics written,\n"
-        "                     then merging the search index, building\n"
-        "                     the other indexes, committing\n"
-        "                     (default when standard error is a terminal)\n"
-        "  --no-progress      report nothing but problems\n";
     static const struct option opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"categories", required_argument, NULL, 'c'},
@@ -447,78 +474,120 @@ cmd_import(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = options_env_or("WENDA_DB", DEFAULT_DB), *src, *cats = NULL;
-    const char *into;
-    char tmp[4096];
-    struct stat sb;
-    size_t n = 0;
-    unsigned int nworkers = ndjson_default_workers();
     unsigned long v;
-    int c, rc, is_dir, fresh;
+    int c;
 
+    a->db = options_env_or("WENDA_DB", DEFAULT_DB);
+    a->src = NULL;
+    a->cats = NULL;
+    a->nworkers = ndjson_default_workers();
+    a->is_dir = 0;
     progress.import = progress.tty;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': db = optarg; break;
-        case 'c': cats = optarg; break;
+        case 'd': a->db = optarg; break;
+        case 'c': a->cats = optarg; break;
         case 't':
             if (options_parse_uint(optarg, 0, NDJSON_MAX_WORKERS, &v) != 0)
                 return bad_usage("import", "--threads: must be an integer "
                                  "from 0 to %u", NDJSON_MAX_WORKERS);
-            nworkers = (unsigned int)v;
+            a->nworkers = (unsigned int)v;
             break;
         case 'p': progress.import = 1; break;
         case 'q': progress.import = 0; break;
-        case 'h': fputs(help, stdout); return 0;
+        case 'h': fputs(import_help, stdout); return -1;
         default: return bad_usage("import", "%s", "bad option");
         }
     }
-    if (db[0] == '\0')
+    if (a->db[0] == '\0')
         return bad_usage("import", "--db: %s", "must not be empty");
-    if (argc - optind != 1)
-        return bad_usage("import", "%s", "needs exactly one SOURCE argument");
-    src = argv[optind];
-    is_dir = 0;
-    if (strcmp(src, "-") != 0) {
-        if (stat(src, &sb) != 0) {
-            fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
+    return 0;
+}
+
+/*
+ * Sets a->is_dir when a->src names a directory ("-" names standard
+ * input).  Returns 0, or the exit status after saying why the import
+ * cannot go on: 1 when SOURCE cannot be looked at, a usage error for
+ * --categories with a directory.
+ */
+static int
+import_source(struct import_args *a)
+{
+    struct stat sb;
+
+    a->is_dir = 0;
+    if (strcmp(a->src, "-") != 0) {
+        if (stat(a->src, &sb) != 0) {
+            fprintf(stderr, "wenda import: %s: %s\n", a->src,
+                    strerror(errno));
             return 1;
         }
-        is_dir = S_ISDIR(sb.st_mode);
+        a->is_dir = S_ISDIR(sb.st_mode);
     }
-    if (is_dir && cats != NULL)
+    if (a->is_dir && a->cats != NULL)
         return bad_usage("import", "%s", "--categories goes with NDJSON; "
                          "a content directory has its categories.yml");
+    return 0;
+}
+
+/*
+ * Imports the NDJSON of a->src ("-": standard input) into the store at
+ * into with import_ndjson(), the number of topics in *ntopics.  Returns
+ * the exit status.
+ */
+static int
+import_file(const struct import_args *a, const char *into, size_t *ntopics)
+{
+    int from_stdin = strcmp(a->src, "-") == 0;
+    FILE *f = from_stdin ? stdin : fopen(a->src, "r");
+    int rc;
+
+    if (f == NULL) {
+        fprintf(stderr, "wenda import: %s: %s\n", a->src, strerror(errno));
+        return 1;
+    }
+    rc = import_ndjson(f, from_stdin ? "<stdin>" : a->src, a->cats, into,
+                       a->nworkers, ntopics);
+    if (f != stdin)
+        (void)fclose(f);
+    return rc;
+}
+
+static int
+cmd_import(int argc, char **argv)
+{
+    struct import_args a;
+    const char *into;
+    char tmp[4096];
+    struct stat sb;
+    size_t n = 0;
+    int rc, fresh;
+
+    rc = import_options(argc, argv, &a);
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (argc - optind != 1)
+        return bad_usage("import", "%s", "needs exactly one SOURCE argument");
+    a.src = argv[optind];
+    rc = import_source(&a);
+    if (rc != 0)
+        return rc;
     /* Into an existing database, an import is one transaction; a new one
      * only appears once whole. */
-    fresh = stat(db, &sb) != 0 && errno == ENOENT;
-    if (fresh && fresh_begin(db, tmp, sizeof(tmp)) != 0)
+    fresh = stat(a.db, &sb) != 0 && errno == ENOENT;
+    if (fresh && fresh_begin(a.db, tmp, sizeof(tmp)) != 0)
         return 1;
-    into = fresh ? tmp : db;
+    into = fresh ? tmp : a.db;
     progress.begun = progress.shown = seconds();
-    if (is_dir) {
-        rc = import_dir(src, into, &n);
-    } else {
-        FILE *f = strcmp(src, "-") == 0 ? stdin : fopen(src, "r");
-
-        if (f == NULL) {
-            fprintf(stderr, "wenda import: %s: %s\n", src, strerror(errno));
-            rc = 1;
-        } else {
-            rc = import_ndjson(f, strcmp(src, "-") == 0 ? "<stdin>" : src,
-                               cats, into, nworkers, &n);
-            if (f != stdin)
-                (void)fclose(f);
-        }
-    }
-    if (fresh && fresh_end(tmp, db, rc == 0) != 0 && rc == 0)
+    rc = a.is_dir ? import_dir(a.src, into, &n) : import_file(&a, into, &n);
+    if (fresh && fresh_end(tmp, a.db, rc == 0) != 0 && rc == 0)
         rc = 1;
     if (rc != 0)
         return rc;
     if (progress.import)
         fprintf(stderr, "wenda import: committed; %.1f s in all\n",
                 seconds() - progress.begun);
-    printf("imported %zu topics from %s into %s\n", n, src, db);
+    printf("imported %zu topics from %s into %s\n", n, a.src, a.db);
     return 0;
 }
 
@@ -818,8 +887,20 @@ token_store(const char *db)
     return st;
 }
 
+/* What "wenda token create" is asked to make. */
+struct token_args {
+    const char *db;         /* the database */
+    const char *name;       /* --name, "" for none */
+    enum wenda_role role;   /* --role */
+    int64_t lifetime;       /* --expires in seconds, 0 for never */
+};
+
+/*
+ * Parses and checks the options of "token create" into *a.  Returns 0, -1
+ * after printing help, or the exit status of a usage error.
+ */
 static int
-token_create(int argc, char **argv)
+token_create_options(int argc, char **argv, struct token_args *a)
 {
     static const char help[] =
         "usage: wenda token create --role ROLE [--name NAME] "
@@ -841,24 +922,20 @@ token_create(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *db = options_env_or("WENDA_DB", DEFAULT_DB);
-    const char *role_s = NULL, *name = "", *expires = "never";
-    char token[WENDA_TOKEN_LEN + 1], key[4096], msg[512];
-    struct wenda_token_info info;
-    struct wenda_store *st;
-    struct wenda_auth *auth;
-    enum wenda_role role;
-    enum wenda_err rc;
-    int64_t seconds = 0, id = 0;
+    const char *role_s = NULL, *expires = "never";
     int c;
 
+    a->db = options_env_or("WENDA_DB", DEFAULT_DB);
+    a->name = "";
+    a->role = WENDA_ROLE_NONE;
+    a->lifetime = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': role_s = optarg; break;
-        case 'n': name = optarg; break;
+        case 'n': a->name = optarg; break;
         case 'e': expires = optarg; break;
-        case 'd': db = optarg; break;
-        case 'h': fputs(help, stdout); return 0;
+        case 'd': a->db = optarg; break;
+        case 'h': fputs(help, stdout); return -1;
         default: return bad_usage("token create", "%s", "bad option");
         }
     }
@@ -868,28 +945,40 @@ token_create(int argc, char **argv)
     if (role_s == NULL)
         return bad_usage("token create", "%s", "--role is required: "
                          "reader, editor or admin");
-    role = wenda_auth_role_parse(role_s);
-    if (role == WENDA_ROLE_NONE)
+    a->role = wenda_auth_role_parse(role_s);
+    if (a->role == WENDA_ROLE_NONE)
         return bad_usage("token create", "--role: '%s' is not a role: "
                          "reader, editor or admin", token_echo(role_s));
-    if (wenda_auth_parse_expiry(expires, &seconds) != WENDA_OK)
+    if (wenda_auth_parse_expiry(expires, &a->lifetime) != WENDA_OK)
         return bad_usage("token create", "--expires: '%s' is not a "
                          "lifetime: a number with d, h or m (30d, 12h, "
                          "90m), up to 100 years, or never",
                          token_echo(expires));
-    if (!wenda_auth_name_valid(name))
+    if (!wenda_auth_name_valid(a->name))
         return bad_usage("token create", "--name: %s", "must be UTF-8 "
                          "text of at most 64 bytes without control "
                          "characters");
-    if (db[0] == '\0')
+    if (a->db[0] == '\0')
         return bad_usage("token create", "--db: %s", "must not be empty");
-    if (wenda_auth_key_path_for_db(db, key, sizeof(key)) != WENDA_OK) {
-        fprintf(stderr, "wenda token: no key file path for database %s\n",
-                db);
-        return 1;
-    }
+    return 0;
+}
 
-    st = token_store(db);
+/*
+ * Creates the token a asks for in the database a->db, with the key file
+ * key (made when absent): the token into token (WENDA_TOKEN_LEN + 1
+ * bytes), its id into *id, and what the database keeps of it, read back,
+ * into *info.  Returns 0, or 1 after saying why not on standard error.
+ */
+static int
+token_make(const struct token_args *a, const char *key, char *token,
+           int64_t *id, struct wenda_token_info *info)
+{
+    struct wenda_store *st;
+    struct wenda_auth *auth;
+    enum wenda_err rc;
+    char msg[512];
+
+    st = token_store(a->db);
     if (st == NULL)
         return 1;
     rc = wenda_auth_open(key, 1, &auth, msg, sizeof(msg));
@@ -898,25 +987,47 @@ token_create(int argc, char **argv)
         wenda_store_close(st);
         return 1;
     }
-    rc = wenda_auth_token_create(auth, st, role, name, seconds, token, &id);
+    rc = wenda_auth_token_create(auth, st, a->role, a->name, a->lifetime,
+                                 token, id);
     /* Read the expiry back as stored, to say it exactly. */
     if (rc == WENDA_OK)
-        rc = wenda_auth_verify(auth, st, token, &info);
+        rc = wenda_auth_verify(auth, st, token, info);
     wenda_auth_close(auth);
     wenda_store_close(st);
     if (rc != WENDA_OK) {
-        sodium_memzero(token, sizeof(token));
-        fprintf(stderr, "wenda token: cannot create a token in %s: %s\n", db,
-                wenda_err_title(rc));
+        sodium_memzero(token, WENDA_TOKEN_LEN + 1);
+        fprintf(stderr, "wenda token: cannot create a token in %s: %s\n",
+                a->db, wenda_err_title(rc));
         return 1;
     }
+    return 0;
+}
+
+static int
+token_create(int argc, char **argv)
+{
+    struct token_args a;
+    struct wenda_token_info info;
+    char token[WENDA_TOKEN_LEN + 1], key[4096];
+    int64_t id = 0;
+    int rc = token_create_options(argc, argv, &a);
+
+    if (rc != 0)
+        return rc < 0 ? 0 : rc;
+    if (wenda_auth_key_path_for_db(a.db, key, sizeof(key)) != WENDA_OK) {
+        fprintf(stderr, "wenda token: no key file path for database %s\n",
+                a.db);
+        return 1;
+    }
+    if (token_make(&a, key, token, &id, &info) != 0)
+        return 1;
     printf("%s\n", token);
     (void)fflush(stdout);
     sodium_memzero(token, sizeof(token));
     fprintf(stderr,
             "wenda: created token %lld (role %s, %s%s); the line above is "
             "the token: store it now; it cannot be shown again\n",
-            (long long)id, wenda_auth_role_name(role),
+            (long long)id, wenda_auth_role_name(a.role),
             info.expires_at[0] != '\0' ? "expires " : "never expires",
             info.expires_at);
     return 0;

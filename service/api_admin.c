@@ -1,0 +1,292 @@
+/*
+ * api_admin.c -- what an admin token may do: list, create and revoke
+ * tokens, export every topic and import many at once.
+ *
+ * Creating and revoking a token, and an import, are writes: they go to
+ * the writer as jobs, as a topic's writes do.  An export is no job: the
+ * I/O thread streams it from its own store, a page at a time.
+ */
+#include "api_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "wenda/content.h"
+#include "wenda/store.h"
+
+static long export_read(void *ctx, char *buf, size_t max);
+static void export_free(void *ctx);
+
+/* ---- tokens ------------------------------------------------------------- */
+
+void
+api_h_tokens(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    struct wenda_token_info *items = NULL;
+    struct buf b = {0};
+    size_t n = 0, i;
+    enum wenda_err rc;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, NULL))
+        return;
+    rc = wenda_auth_token_list(req->store, &items, &n);
+    if (rc != WENDA_OK) {
+        api_store_error(res, rc);
+        return;
+    }
+    /* Never the token, never its hash. */
+    buf_adds(&b, "{\"items\":[");
+    for (i = 0; i < n; i++) {
+        const struct wenda_token_info *t = &items[i];
+
+        buf_addf(&b, "%s{\"id\":%lld,\"name\":", i ? "," : "",
+                 (long long)t->id);
+        buf_add_json(&b, t->name);
+        buf_addf(&b, ",\"role\":\"%s\",\"created_at\":",
+                 wenda_auth_role_name(t->role));
+        buf_add_json(&b, t->created_at);
+        buf_adds(&b, ",\"expires_at\":");
+        if (t->expires_at[0])
+            buf_add_json(&b, t->expires_at);
+        else
+            buf_adds(&b, "null");
+        buf_adds(&b, ",\"last_used_at\":");
+        if (t->last_used_at[0])
+            buf_add_json(&b, t->last_used_at);
+        else
+            buf_adds(&b, "null");
+        buf_adds(&b, ",\"revoked_at\":");
+        if (t->revoked_at[0])
+            buf_add_json(&b, t->revoked_at);
+        else
+            buf_adds(&b, "null");
+        buf_add(&b, "}", 1);
+    }
+    buf_adds(&b, "]}");
+    wenda_auth_token_list_free(items);
+    api_reply_raw(res, 200, &b);
+}
+
+void
+api_h_token_create(const struct api_request *req, const char *key,
+                   struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    const char *role, *name, *expires;
+    int64_t seconds = 0;
+    size_t known;
+    json_t *o;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    o = api_body_json(req, "application/json", res);
+    if (o == NULL)
+        return;
+    role = json_string_value(json_object_get(o, "role"));
+    name = json_object_get(o, "name") != NULL
+               ? json_string_value(json_object_get(o, "name"))
+               : "";
+    expires = json_object_get(o, "expires") != NULL
+                  ? json_string_value(json_object_get(o, "expires"))
+                  : "never";
+    known = 1;
+    if (json_object_get(o, "name") != NULL)
+        known++;
+    if (json_object_get(o, "expires") != NULL)
+        known++;
+    if (json_object_size(o) > known) {
+        api_problem(res, WENDA_ERR_INVALID, "a token takes role, name and "
+                    "expires only", NULL);
+    } else if (wenda_auth_role_parse(role) == WENDA_ROLE_NONE) {
+        api_problem(res, WENDA_ERR_INVALID, "role must be reader, editor or "
+                    "admin", NULL);
+    } else if (name == NULL || !wenda_auth_name_valid(name)) {
+        api_problem(res, WENDA_ERR_INVALID, "name must be text of at most 64 "
+                    "bytes without control characters", NULL);
+    } else if (expires == NULL ||
+               wenda_auth_parse_expiry(expires, &seconds) != WENDA_OK) {
+        api_problem(res, WENDA_ERR_INVALID, "expires must be never, or a "
+                    "number with d, h or m (30d, 12h, 90m)", NULL);
+    } else if ((job = api_new_job(WRITE_TOKEN_CREATE, &who, res)) != NULL) {
+        job->auth = req->auth;
+        job->role = (int)wenda_auth_role_parse(role);
+        (void)snprintf(job->token_name, sizeof(job->token_name), "%s", name);
+        job->expires = seconds;
+        res->job = job;
+    }
+    json_decref(o);
+}
+
+void
+api_h_token_revoke(const struct api_request *req, const char *key,
+                   struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    long long id;
+
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    if (api_parse_int(key, 1, INT64_MAX, &id) != 0) {
+        api_problem(res, WENDA_ERR_NOT_FOUND, "no such token", NULL);
+        return;
+    }
+    job = api_new_job(WRITE_TOKEN_REVOKE, &who, res);
+    if (job != NULL) {
+        job->id = id;
+        res->job = job;
+    }
+}
+
+/* ---- export and import -------------------------------------------------- */
+
+/*
+ * GET /v1/export streams every topic as one line of NDJSON (what an import
+ * reads back, the server's own fields -- id, version, updated_at,
+ * answer_html -- being ignored there), a page of EXPORT_PAGE topics at a
+ * time, read on the I/O thread as the client takes them, so that an
+ * export of any size costs a page of memory.
+ */
+#define EXPORT_PAGE 64
+
+struct export_state {
+    struct wenda_store *store;   /* the I/O thread's own */
+    struct buf_out page;
+    size_t sent;                 /* bytes of page already sent */
+    int done;
+};
+
+static long
+export_read(void *ctx, char *buf, size_t max)
+{
+    struct export_state *e = ctx;
+    size_t n;
+
+    while (e->page.data == NULL || e->sent == e->page.len) {
+        int64_t after = e->page.last_id;
+
+        if (e->done)
+            return -1;   /* end of stream */
+        free(e->page.data);
+        e->sent = 0;
+        if (wenda_store_docs_page(e->store, after, EXPORT_PAGE, &e->page) !=
+            WENDA_OK)
+            return -2;   /* error: the connection is closed */
+        if (e->page.data == NULL)
+            e->done = 1;
+    }
+    n = e->page.len - e->sent < max ? e->page.len - e->sent : max;
+    memcpy(buf, e->page.data + e->sent, n);
+    e->sent += n;
+    return (long)n;
+}
+
+static void
+export_free(void *ctx)
+{
+    struct export_state *e = ctx;
+
+    if (e != NULL)
+        free(e->page.data);
+    free(e);
+}
+
+void
+api_h_export(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    struct export_state *e;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, NULL))
+        return;
+    e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        return;
+    }
+    e->store = req->store;
+    res->status = 200;
+    res->content_type = "application/x-ndjson; charset=utf-8";
+    res->stream = export_read;
+    res->stream_ctx = e;
+    res->stream_free = export_free;
+}
+
+/*
+ * Reads an NDJSON body, one topic a line (the server's own fields, id,
+ * version and updated_at, are ignored; blank lines are skipped), and hands
+ * them to the writer as one job, with the line of each: all of them are
+ * applied, or none.  The first bad line is named, here or by the writer.
+ */
+void
+api_h_import(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    const char *p, *end;
+    char msg[256], detail[320];
+    size_t line = 0, cap = 0, lines_cap = 0;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who))
+        return;
+    if (!api_content_type_is(req, "application/x-ndjson")) {
+        api_problem(res, WENDA_ERR_MEDIA_TYPE, "the body must be "
+                    "application/x-ndjson", NULL);
+        return;
+    }
+    job = api_new_job(WRITE_IMPORT, &who, res);
+    if (job == NULL)
+        return;
+    p = req->body ? req->body : "";
+    end = p + req->body_len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        enum wenda_err rc;
+
+        line++;
+        if (n == 0 || (n == 1 && p[0] == '\r')) {
+            p += n + 1;
+            continue;
+        }
+        if (buf_reserve(&job->topics, &cap, job->ntopics,
+                        sizeof(*job->topics), 64) != 0 ||
+            buf_reserve(&job->lines, &lines_cap, job->ntopics,
+                        sizeof(*job->lines), 64) != 0) {
+            api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+            goto fail;
+        }
+        rc = wenda_topic_from_line(p, n, &job->topics[job->ntopics], msg,
+                                 sizeof(msg));
+        p += n + 1;
+        if (rc != WENDA_OK) {
+            (void)snprintf(detail, sizeof(detail), "line %zu%s %s", line,
+                           rc == WENDA_ERR_PARSE ? " is not valid JSON:"
+                                                 : ":", msg);
+            api_problem(res, rc == WENDA_ERR_PARSE ? WENDA_ERR_PARSE
+                                                   : WENDA_ERR_INVALID,
+                        detail, NULL);
+            goto fail;
+        }
+        job->lines[job->ntopics++] = line;
+    }
+    if (job->ntopics == 0) {
+        api_problem(res, WENDA_ERR_INVALID, "the body holds no topic", NULL);
+        goto fail;
+    }
+    res->job = job;
+    return;
+fail:
+    write_job_cleanup(job);
+    free(job);
+}

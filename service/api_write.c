@@ -1,0 +1,301 @@
+/*
+ * api_write.c -- topic writes (create, replace, patch, delete), the
+ * history an editor reads, and the tools every write shares.
+ *
+ * A handler of a write checks everything it can without the database --
+ * the token's role, the body, If-Match -- and hands the write to the single
+ * writer as a struct write_job in res->job instead of answering; http.c
+ * queues it, and api_write_answer() makes the answer once the writer is
+ * done.  What only the database can tell (a taken slug, a stale If-Match)
+ * the writer tells.
+ */
+#include "api_int.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "buf.h"
+#include "wenda/content.h"
+
+static int need_if_match(const struct api_request *req, struct write_job *job,
+                         struct api_response *res);
+static void submit_topic(const struct api_request *req, const char *key,
+                         struct api_response *res, enum write_kind kind);
+
+/* ---- the tools of a write ----------------------------------------------- */
+
+int
+api_content_type_is(const struct api_request *req, const char *type)
+{
+    const char *ct = req->header(req->arg_ctx, "Content-Type");
+    size_t n = strlen(type);
+
+    return ct != NULL && strncasecmp(ct, type, n) == 0 &&
+           (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+json_t *
+api_body_json(const struct api_request *req, const char *type,
+              struct api_response *res)
+{
+    json_error_t err;
+    json_t *o;
+    char detail[200];
+
+    if (!api_content_type_is(req, type)) {
+        (void)snprintf(detail, sizeof(detail), "the body must be %s", type);
+        api_problem(res, WENDA_ERR_MEDIA_TYPE, detail, NULL);
+        return NULL;
+    }
+    o = json_loadb(req->body ? req->body : "", req->body_len,
+                   JSON_REJECT_DUPLICATES, &err);
+    if (o == NULL) {
+        (void)snprintf(detail, sizeof(detail), "the body is not valid JSON: "
+                       "%.100s (line %d, column %d)", err.text, err.line,
+                       err.column);
+        api_problem(res, WENDA_ERR_PARSE, detail, NULL);
+        return NULL;
+    }
+    if (!json_is_object(o)) {
+        json_decref(o);
+        api_problem(res, WENDA_ERR_INVALID, "the body must be a JSON object",
+                    NULL);
+        return NULL;
+    }
+    return o;
+}
+
+int
+api_write_target(const char *key, int64_t *id, struct api_response *res)
+{
+    long long v;
+
+    if (api_parse_int(key, 1, INT64_MAX, &v) != 0) {
+        api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic; writes name a "
+                    "topic by its id", NULL);
+        return 0;
+    }
+    *id = v;
+    return 1;
+}
+
+struct write_job *
+api_new_job(enum write_kind kind, const struct wenda_token_info *who,
+            struct api_response *res)
+{
+    struct write_job *job = calloc(1, sizeof(*job));
+
+    if (job == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        return NULL;
+    }
+    job->kind = kind;
+    job->token_id = who->id;
+    (void)snprintf(job->who, sizeof(job->who), "%s",
+                   who->name[0] ? who->name : "(unnamed token)");
+    return job;
+}
+
+void
+api_write_answer(struct write_job *job, struct api_response *res)
+{
+    const struct write_result *w = &job->result;
+    char location[64];
+
+    memset(res, 0, sizeof(*res));
+    if (w->rc != WENDA_OK) {
+        api_problem(res, w->rc,
+                    w->msg[0] != '\0'               ? w->msg
+                    : w->rc == WENDA_ERR_NOT_FOUND ? "no such topic"
+                    : w->rc == WENDA_ERR_PRECONDITION
+                        ? "If-Match does not name the topic's current "
+                          "version; fetch it again"
+                        : NULL,
+                    NULL);
+        if (w->rc == WENDA_ERR_UNAVAILABLE)
+            api_add_header(res, "Retry-After", strdup("1"));
+        return;
+    }
+    res->content_type = "application/json; charset=utf-8";
+    res->body = job->result.body;     /* moves to the answer */
+    res->len = job->result.len;
+    job->result.body = NULL;
+    job->result.len = 0;
+    res->status = job->kind == WRITE_DELETE || job->kind == WRITE_TOKEN_REVOKE
+                      ? 204
+                  : job->kind == WRITE_CREATE || job->kind == WRITE_TOKEN_CREATE
+                      ? 201
+                      : 200;
+    if (job->kind == WRITE_CREATE) {
+        (void)snprintf(location, sizeof(location), "/v1/topics/%lld",
+                       (long long)job->id);
+        api_add_header(res, "Location", strdup(location));
+    }
+}
+
+/* ---- topic writes ------------------------------------------------------- */
+
+/*
+ * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the
+ * store takes it: "*", which any current version matches, or the strong
+ * entity tags the header lists, joined by commas, each without the "-gz"
+ * of a gzip answer's tag (it names the same version).  Weak tags (W/"...")
+ * are left out: If-Match compares strongly, so they never match, and a
+ * header of weak tags only is answered 412 by the store.  Answers 428 when
+ * the header is missing, 400 when it is neither "*" nor a list of at most
+ * WRITE_IF_MATCH_MAX quoted tags.
+ */
+static int
+need_if_match(const struct api_request *req, struct write_job *job,
+              struct api_response *res)
+{
+    const char *p = req->header(req->arg_ctx, "If-Match");
+    size_t used = 0, tags = 0;
+    char detail[96];
+
+    if (p == NULL) {
+        api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, "this needs "
+                    "If-Match with the topic's ETag (from a GET)", NULL);
+        return 0;
+    }
+    job->if_match[0] = '\0';
+    p += strspn(p, " \t");
+    if (p[0] == '*' && p[1 + strspn(p + 1, " \t")] == '\0') {
+        (void)snprintf(job->if_match, sizeof(job->if_match), "*");
+        return 1;
+    }
+    for (;;) {
+        const char *body, *end;
+        size_t n;
+        int weak;
+
+        p += strspn(p, " \t,");      /* a list may have empty elements */
+        if (*p == '\0' && tags > 0)
+            return 1;
+        weak = strncmp(p, "W/", 2) == 0;
+        body = p + (weak ? 3 : 1);    /* past the opening quote */
+        end = body[-1] == '"' ? strchr(body, '"') : NULL;
+        if (end == NULL || ++tags > WRITE_IF_MATCH_MAX)
+            break;
+        p = end + 1 + strspn(end + 1, " \t");
+        if (*p != ',' && *p != '\0')
+            break;
+        n = (size_t)(end - body);
+        /* The tag of a gzip answer names the same version. */
+        if (n > 3 && strncmp(end - 3, "-gz", 3) == 0)
+            n -= 3;
+        /* Weak tags never match; nor do tags longer than ours. */
+        if (!weak && n + 2 < WENDA_ETAG_SIZE)
+            used += (size_t)snprintf(job->if_match + used,
+                                     sizeof(job->if_match) - used,
+                                     "%s\"%.*s\"", used ? "," : "", (int)n,
+                                     body);
+    }
+    (void)snprintf(detail, sizeof(detail), "If-Match must be * or a list "
+                   "of at most %d quoted ETags, such as "
+                   "\"0123456789abcdef\"", WRITE_IF_MATCH_MAX);
+    api_problem(res, WENDA_ERR_INVALID, detail, NULL);
+    return 0;
+}
+
+static void
+submit_topic(const struct api_request *req, const char *key,
+             struct api_response *res, enum write_kind kind)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    char msg[256];
+    json_t *o;
+    int64_t id = 0;
+
+    if (!api_authorize(req, WENDA_ROLE_EDITOR, res, &who))
+        return;
+    if (kind != WRITE_CREATE && !api_write_target(key, &id, res))
+        return;
+    job = api_new_job(kind, &who, res);
+    if (job == NULL)
+        return;
+    job->id = id;
+    if (kind != WRITE_CREATE && !need_if_match(req, job, res))
+        goto fail;
+    if (kind == WRITE_DELETE) {
+        res->job = job;
+        return;
+    }
+    o = api_body_json(req, kind == WRITE_PATCH ? "application/merge-patch+json"
+                                           : "application/json", res);
+    if (o == NULL)
+        goto fail;
+    if (kind == WRITE_PATCH) {
+        job->patch = o;
+        res->job = job;
+        return;
+    }
+    if (wenda_topic_from_json(o, &job->topic, msg, sizeof(msg)) != WENDA_OK) {
+        json_decref(o);
+        api_problem(res, WENDA_ERR_INVALID, msg, NULL);
+        goto fail;
+    }
+    json_decref(o);
+    res->job = job;
+    return;
+fail:
+    write_job_cleanup(job);
+    free(job);
+}
+
+void
+api_h_create(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_CREATE);
+}
+
+void
+api_h_replace(const struct api_request *req, const char *key,
+              struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_REPLACE);
+}
+
+void
+api_h_patch(const struct api_request *req, const char *key,
+            struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_PATCH);
+}
+
+void
+api_h_delete(const struct api_request *req, const char *key,
+             struct api_response *res)
+{
+    submit_topic(req, key, res, WRITE_DELETE);
+}
+
+void
+api_h_revisions(const struct api_request *req, const char *key,
+                struct api_response *res)
+{
+    struct buf b = {0};
+    char *items = NULL;
+    size_t n = 0;
+    int64_t id;
+    enum wenda_err rc;
+
+    if (!api_authorize(req, WENDA_ROLE_EDITOR, res, NULL) ||
+        !api_write_target(key, &id, res))
+        return;
+    rc = wenda_store_revisions_json(req->store, id, &items, &n);
+    if (rc != WENDA_OK) {
+        api_store_error(res, rc);
+        return;
+    }
+    buf_adds(&b, "{\"items\":");
+    buf_add(&b, items, n);
+    buf_adds(&b, "}");
+    free(items);
+    api_reply_raw(res, 200, &b);
+}
