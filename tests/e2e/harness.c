@@ -18,10 +18,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,8 +69,10 @@ static void remove_dir(const char *dir);
 static char **build_argv(const char *bin, const char *const *fixed,
                          const char *const *extra);
 static void free_argv(char **argv);
-static pid_t spawn(char **argv, const char *out_path, const char *err_path,
-                   const char *workdir);
+static int listed(const char *const *vars, const char *entry);
+static char **build_env(const char *const *unset, const char *const *env);
+static pid_t spawn(char **argv, char **envp, const char *out_path,
+                   const char *err_path, const char *workdir, int as_nobody);
 static int decode_status(int wstatus);
 static int wait_bounded(pid_t pid, double timeout_s, int *wstatus);
 static void kill_and_reap(pid_t pid);
@@ -79,6 +83,8 @@ static int start_once(struct wenda_server *srv, const char *bin,
                       const char *const *extra_args, int *exited_early);
 static int await_server(struct wenda_server *srv, const char *bin,
                         const char *const *extra_args, int *exited_early);
+static void why_with_tail(struct wenda_server *srv, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static char *slurp(const char *path);
 static int buf_append(struct buf *b, const char *data, size_t n);
 static size_t on_body(char *ptr, size_t size, size_t nmemb, void *userdata);
@@ -239,14 +245,69 @@ free_argv(char **argv)
 }
 
 /*
- * Forks and execs argv[0] with stdin from /dev/null and stdout/stderr
- * appended to the given files (err_path may equal out_path), in workdir or,
- * if that is NULL, in the current directory.  The child asks to be killed
- * when its parent dies.  Returns the pid or -1.
+ * Returns 1 when vars (NULL-terminated names or "NAME=value" strings, or
+ * NULL) holds the variable that the environment entry "NAME=value" sets.
+ */
+static int
+listed(const char *const *vars, const char *entry)
+{
+    size_t n = strcspn(entry, "=");
+
+    for (size_t k = 0; vars != NULL && vars[k] != NULL; k++)
+        if (strncmp(vars[k], entry, n) == 0 &&
+            (vars[k][n] == '\0' || vars[k][n] == '='))
+            return 1;
+    return 0;
+}
+
+/*
+ * Returns a heap copy of the environment without the variables named in
+ * unset or set by env, then env's "NAME=value" strings, then NULL; free it
+ * with free_argv().  NULL when out of memory.
+ */
+static char **
+build_env(const char *const *unset, const char *const *env)
+{
+    size_t n = 0, i = 0, k;
+    char **envp;
+
+    for (k = 0; environ[k] != NULL; k++)
+        n++;
+    for (k = 0; env != NULL && env[k] != NULL; k++)
+        n++;
+    envp = calloc(n + 1, sizeof *envp);
+    if (envp == NULL)
+        return NULL;
+    for (k = 0; environ[k] != NULL; k++) {
+        if (listed(unset, environ[k]) || listed(env, environ[k]))
+            continue;
+        envp[i] = strdup(environ[k]);
+        if (envp[i++] == NULL)
+            goto fail;
+    }
+    for (k = 0; env != NULL && env[k] != NULL; k++) {
+        envp[i] = strdup(env[k]);
+        if (envp[i++] == NULL)
+            goto fail;
+    }
+    return envp;
+fail:
+    free_argv(envp);
+    return NULL;
+}
+
+/*
+ * Forks and execs argv[0] with the environment envp (NULL: the test's),
+ * stdin from /dev/null and stdout/stderr appended to the given files
+ * (err_path may equal out_path), in workdir or, if that is NULL, in the
+ * current directory, and as user and group 65534 when as_nobody is set
+ * and the test runs as root.  The child asks to be killed when its parent
+ * dies; it exits 126 when it cannot set itself up and 127 when execve()
+ * fails.  Returns the pid or -1.
  */
 static pid_t
-spawn(char **argv, const char *out_path, const char *err_path,
-      const char *workdir)
+spawn(char **argv, char **envp, const char *out_path, const char *err_path,
+      const char *workdir, int as_nobody)
 {
     int same = strcmp(out_path, err_path) == 0;
     pid_t parent = getpid();
@@ -278,9 +339,13 @@ spawn(char **argv, const char *out_path, const char *err_path,
         dup2(in, STDIN_FILENO);
         dup2(out, STDOUT_FILENO);
         dup2(err, STDERR_FILENO);
-        execv(argv[0], argv);
+        if (as_nobody && geteuid() == 0 &&
+            (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
+             setuid(65534) != 0))
+            _exit(126);
+        execve(argv[0], argv, envp != NULL ? envp : environ);
         {
-            static const char msg[] = "harness: execv failed\n";
+            static const char msg[] = "harness: execve failed\n";
             ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
             (void)ignored;
         }
@@ -433,7 +498,7 @@ static int
 await_server(struct wenda_server *srv, const char *bin,
              const char *const *extra_args, int *exited_early)
 {
-    char port_text[16], db_path[HARNESS_PATH_MAX + 16], tail[1400];
+    char port_text[16], db_path[HARNESS_PATH_MAX + 16];
     const char *fixed[12];
     char **argv;
     double deadline;
@@ -468,7 +533,7 @@ await_server(struct wenda_server *srv, const char *bin,
         snprintf(srv->why, sizeof srv->why, "out of memory");
         return -1;
     }
-    pid = spawn(argv, srv->log_path, srv->log_path, NULL);
+    pid = spawn(argv, NULL, srv->log_path, srv->log_path, NULL, 0);
     free_argv(argv);
     if (pid < 0) {
         snprintf(srv->why, sizeof srv->why, "fork: %s", strerror(errno));
@@ -486,11 +551,9 @@ await_server(struct wenda_server *srv, const char *bin,
             untrack(pid);
             srv->pid = 0;
             *exited_early = 1;
-            harness_log_tail(srv, tail, sizeof tail);
-            snprintf(srv->why, sizeof srv->why,
-                     "%s exited during startup with status %d on port %u; "
-                     "log tail:\n%s",
-                     bin, decode_status(wstatus), (unsigned)srv->port, tail);
+            why_with_tail(srv, "%s exited during startup with status %d on "
+                          "port %u", bin, decode_status(wstatus),
+                          (unsigned)srv->port);
             return -1;
         }
         http_request(srv, "GET", "/healthz", NULL, NULL, 0, &r);
@@ -504,12 +567,28 @@ await_server(struct wenda_server *srv, const char *bin,
     }
     kill_and_reap(pid);
     srv->pid = 0;
-    harness_log_tail(srv, tail, sizeof tail);
-    snprintf(srv->why, sizeof srv->why,
-             "GET /healthz did not answer 200 within %.0f s on port %u; "
-             "log tail:\n%s",
-             scaled(STARTUP_TIMEOUT_S), (unsigned)srv->port, tail);
+    why_with_tail(srv, "GET /healthz did not answer 200 within %.0f s on "
+                  "port %u", scaled(STARTUP_TIMEOUT_S), (unsigned)srv->port);
     return -1;
+}
+
+/*
+ * Writes into srv->why why the server did not start (fmt, as printf()
+ * formats it), then "; log tail:" and the tail of its log.
+ */
+static void
+why_with_tail(struct wenda_server *srv, const char *fmt, ...)
+{
+    char tail[1400];
+    va_list ap;
+    size_t n;
+
+    harness_log_tail(srv, tail, sizeof tail);
+    va_start(ap, fmt);
+    vsnprintf(srv->why, sizeof srv->why, fmt, ap);
+    va_end(ap);
+    n = strlen(srv->why);
+    snprintf(srv->why + n, sizeof srv->why - n, "; log tail:\n%s", tail);
 }
 
 int
@@ -619,17 +698,21 @@ slurp(const char *path)
 }
 
 int
-harness_run(const char *const *args, double timeout_s,
-            struct harness_run_result *out)
+harness_run_with(const char *const *args, double timeout_s,
+                 const struct harness_run_opts *opts,
+                 struct harness_run_result *out)
 {
+    static const struct harness_run_opts defaults;
     char dir[HARNESS_PATH_MAX], out_path[HARNESS_PATH_MAX + 8],
         err_path[HARNESS_PATH_MAX + 8], bin[PATH_MAX];
-    char **argv;
+    char **argv, **envp;
     double started;
     int wstatus;
     pid_t pid;
 
     memset(out, 0, sizeof *out);
+    if (opts == NULL)
+        opts = &defaults;
     if (realpath(harness_binary(), bin) == NULL)
         return -1;
     if (make_temp_dir(dir, sizeof dir, "cli") != 0)
@@ -637,13 +720,18 @@ harness_run(const char *const *args, double timeout_s,
     snprintf(out_path, sizeof out_path, "%s/stdout", dir);
     snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     argv = build_argv(bin, args, NULL);
-    if (argv == NULL) {
+    envp = build_env(opts->unset, opts->env);
+    if (argv == NULL || envp == NULL) {
+        free_argv(argv);
+        free_argv(envp);
         remove_dir(dir);
         return -1;
     }
     started = now_s();
-    pid = spawn(argv, out_path, err_path, dir);
+    pid = spawn(argv, envp, out_path, err_path,
+                opts->workdir != NULL ? opts->workdir : dir, opts->as_nobody);
     free_argv(argv);
+    free_argv(envp);
     if (pid < 0) {
         remove_dir(dir);
         return -1;
@@ -665,6 +753,31 @@ harness_run(const char *const *args, double timeout_s,
         out->err = calloc(1, 1);
     remove_dir(dir);
     return 0;
+}
+
+int
+harness_run(const char *const *args, double timeout_s,
+            struct harness_run_result *out)
+{
+    return harness_run_with(args, timeout_s, NULL, out);
+}
+
+void
+harness_run_or_fail(const char *const *args, double timeout_s,
+                    const struct harness_run_opts *opts,
+                    struct harness_run_result *out)
+{
+    const char *what = args[0] != NULL ? args[0] : "";
+    const char *what2 = args[0] != NULL && args[1] != NULL ? args[1] : "";
+
+    cr_assert_eq(harness_run_with(args, timeout_s, opts, out), 0,
+                 "cannot run %s", harness_binary());
+    cr_assert_neq(out->status, 126, "wenda %s %s could not set up its "
+                  "files, directory or user: %s", what, what2, out->err);
+    cr_assert_neq(out->status, 127, "cannot execute %s: %s",
+                  harness_binary(), out->err);
+    cr_assert_neq(out->status, -1, "wenda %s %s did not end within %.0f s",
+                  what, what2, scaled(timeout_s));
 }
 
 void

@@ -19,6 +19,10 @@
  * root when the tests run.  WENDA_TEST_TIMEOUT_SCALE, a number above 1,
  * multiplies every wait of the harness (startup, stop, harness_run(), a
  * request), for a server run under valgrind.
+ *
+ * The binary run as a command rather than a server (wenda check, import,
+ * token ...) goes through harness_run_with() or its variants: one way of
+ * starting it, waiting for it and capturing what it writes.
  */
 #ifndef WENDA_TESTS_E2E_HARNESS_H
 #define WENDA_TESTS_E2E_HARNESS_H
@@ -62,6 +66,21 @@ struct harness_run_result {
     char *out;        /* everything written to stdout, NUL-terminated */
     char *err;        /* everything written to stderr, NUL-terminated */
     double seconds;   /* wall-clock time until the process ended */
+};
+
+/*
+ * How harness_run_with() runs the binary.  A field left zero or NULL asks
+ * for what harness_run() does.
+ */
+struct harness_run_opts {
+    const char *workdir;       /* the working directory; NULL: a fresh
+                                  temporary one, removed afterwards */
+    const char *const *unset;  /* names of variables taken out of the
+                                  environment, NULL-terminated */
+    const char *const *env;    /* "NAME=value" strings put into it (in
+                                  place of a variable of that name),
+                                  NULL-terminated */
+    int as_nobody;             /* when root, run as user and group 65534 */
 };
 
 /*
@@ -140,16 +159,34 @@ void harness_log_tail(const struct wenda_server *srv, char *buf, size_t cap);
 
 /*
  * Runs the binary with the NULL-terminated argument list args (not counting
- * argv[0]) in a fresh temporary directory (so that a command which wrongly
- * starts working leaves no files behind; it is removed afterwards), stdin
- * from /dev/null, and waits at most
- * timeout_s seconds; a process still running then is killed with SIGKILL and
- * reported with status -1.  Returns 0 and fills *out on success, whose
- * buffers the caller frees with harness_run_cleanup(); returns -1 if the
- * process could not be started.
+ * argv[0]) as opts says (NULL: the defaults), stdin from /dev/null, and
+ * waits at most timeout_s seconds; a process still running then is killed
+ * with SIGKILL and reported with status -1.  By default it runs in a fresh
+ * temporary directory (so that a command which wrongly starts working
+ * leaves no files behind; it is removed afterwards) with the test's
+ * environment.  stdout and stderr are captured in files of a temporary
+ * directory of the harness's own, whatever the working directory.  The
+ * child exits 126 when it cannot set itself up (its files, directory or
+ * user) and 127 when the binary does not execute.  Returns 0 and fills
+ * *out on success, whose buffers the caller frees with
+ * harness_run_cleanup(); returns -1 if the process could not be started.
  */
+int harness_run_with(const char *const *args, double timeout_s,
+                     const struct harness_run_opts *opts,
+                     struct harness_run_result *out);
+
+/* harness_run_with() with the defaults. */
 int harness_run(const char *const *args, double timeout_s,
                 struct harness_run_result *out);
+
+/*
+ * harness_run_with() that fails the current test (Criterion assertion)
+ * when the binary could not be run: not started, status 126 or 127, or
+ * killed at timeout_s.
+ */
+void harness_run_or_fail(const char *const *args, double timeout_s,
+                         const struct harness_run_opts *opts,
+                         struct harness_run_result *out);
 
 /* Frees the buffers of r and zeroes it; r may already be clean. */
 void harness_run_cleanup(struct harness_run_result *r);

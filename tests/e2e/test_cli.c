@@ -3,36 +3,29 @@
  * statuses, "FILE:LINE: message" diagnostics, import/export round trips,
  * and the refusal of bad flags and too-new databases.
  *
- * Each test runs the real binary ($WENDA_BIN, default build/wenda, resolved
- * from the repository root where the tests run) with fork and execv, in a
- * private temporary directory that is also its working directory, so that
- * a command which wrongly falls back to a default path (data/wenda.db)
- * leaves nothing in the repository.  stdout and stderr go to files in that
- * directory; the wait is bounded (10 s, then SIGKILL) so that a command
- * that hangs fails one test instead of the suite.  The WENDA_* variables
- * that serve reads (options.h) are cleared in the child so that the
- * caller's environment cannot change a default behind a test's back; a
- * test sets some in run_env.
+ * Each test runs the real binary through the harness (harness_run_or_fail():
+ * $WENDA_BIN, default build/wenda, resolved from the repository root where
+ * the tests run) in a private temporary directory that is also its working
+ * directory, so that a command which wrongly falls back to a default path
+ * (data/wenda.db) leaves nothing in the repository.  The wait is bounded
+ * (10 s, then SIGKILL) so that a command that hangs fails one test instead
+ * of the suite.  The WENDA_* variables that serve reads (options.h) are
+ * taken out of the child's environment so that the caller's cannot change
+ * a default behind a test's back; a test puts some in through run_env.
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
-#include <limits.h>
-#include <signal.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
 
 #include "../unit/testutil.h"
+#include "harness.h"
 #include "options.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
@@ -42,19 +35,11 @@
 #define RUN_TIMEOUT_S 10
 
 static char tmp_dir[PATH_CAP];      /* private directory and child's cwd */
-static char bin_path[PATH_CAP];     /* absolute path of the binary */
 static char content_path[PATH_CAP]; /* absolute path of content/ */
-static int run_seq;                 /* numbers the output files */
 static int run_as_nobody;           /* run_wenda() as uid 65534 when root */
 static const char *const no_env[] = {NULL};
 static const char *const *run_env = no_env; /* "NAME=value" for the child */
-
-/* The outcome of one run of the binary. */
-struct run {
-    int status;  /* exit code, 128 + signal, or -1 when killed on timeout */
-    char *out;   /* stdout, NUL-terminated */
-    char *err;   /* stderr, NUL-terminated */
-};
+static const char *serve_vars[64];  /* the variables serve reads, NULL-ended */
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -92,103 +77,20 @@ assert_same_tree(const char *a, const char *b)
     cr_assert_gt(testutil_assert_same_tree(a, b), 0, "%s is empty", a);
 }
 
-static double
-now_s(void)
-{
-    struct timespec ts;
-
-    (void)clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Runs the binary with the NULL-terminated args (argv[1] on) in tmp_dir,
- * stdin from /dev/null, and waits at most RUN_TIMEOUT_S seconds.  The
- * caller frees r with run_cleanup().
+ * without the variables serve reads but with those of run_env, as nobody
+ * when run_as_nobody is set, and waits at most RUN_TIMEOUT_S seconds.
+ * Fails the test when the binary cannot run or does not end.  The caller
+ * frees r with harness_run_cleanup().
  */
 static void
-run_wenda(struct run *r, const char *const *args)
+run_wenda(struct harness_run_result *r, const char *const *args)
 {
-    const struct options_serve_option *opts;
-    size_t nopts = options_serve_table(&opts);
-    char out_path[PATH_CAP], err_path[PATH_CAP], name[64];
-    char *argv[32];
-    size_t argc = 0, i;
-    double deadline;
-    int wstatus = 0, seq = ++run_seq;
-    pid_t pid, w;
+    const struct harness_run_opts how = {tmp_dir, serve_vars, run_env,
+                                         run_as_nobody};
 
-    argv[argc++] = bin_path;
-    for (i = 0; args[i] != NULL; i++) {
-        cr_assert_lt(argc, sizeof(argv) / sizeof(argv[0]) - 1);
-        argv[argc++] = (char *)(uintptr_t)args[i];
-    }
-    argv[argc] = NULL;
-    (void)snprintf(name, sizeof(name), "run%d.out", seq);
-    in_tmp(out_path, sizeof(out_path), name);
-    (void)snprintf(name, sizeof(name), "run%d.err", seq);
-    in_tmp(err_path, sizeof(err_path), name);
-
-    pid = fork();
-    cr_assert_neq(pid, -1, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int err = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-        if (in < 0 || out < 0 || err < 0 || dup2(in, 0) < 0 ||
-            dup2(out, 1) < 0 || dup2(err, 2) < 0 || chdir(tmp_dir) != 0)
-            _exit(126);
-        for (i = 0; i < nopts; i++)
-            (void)unsetenv(opts[i].env);
-        for (i = 0; run_env[i] != NULL; i++)
-            (void)putenv((char *)(uintptr_t)run_env[i]);
-        if (run_as_nobody && geteuid() == 0 &&
-            (setgroups(0, NULL) != 0 || setgid(65534) != 0 ||
-             setuid(65534) != 0))
-            _exit(126);
-        execv(bin_path, argv);
-        _exit(127);
-    }
-    deadline = now_s() + RUN_TIMEOUT_S;
-    for (;;) {
-        struct timespec nap = {0, 5 * 1000 * 1000};
-
-        w = waitpid(pid, &wstatus, WNOHANG);
-        if (w == pid || (w < 0 && errno != EINTR))
-            break;
-        if (now_s() > deadline) {
-            (void)kill(pid, SIGKILL);
-            (void)waitpid(pid, &wstatus, 0);
-            w = 0;
-            break;
-        }
-        (void)nanosleep(&nap, NULL);
-    }
-    if (w == 0)
-        r->status = -1;
-    else if (WIFEXITED(wstatus))
-        r->status = WEXITSTATUS(wstatus);
-    else if (WIFSIGNALED(wstatus))
-        r->status = 128 + WTERMSIG(wstatus);
-    else
-        r->status = -2;
-    r->out = testutil_slurp(out_path, NULL);
-    r->err = testutil_slurp(err_path, NULL);
-    cr_assert_not_null(r->out);
-    cr_assert_not_null(r->err);
-    cr_assert_neq(r->status, 126, "the child could not set up its files");
-    cr_assert_neq(r->status, 127, "cannot execute %s", bin_path);
-    cr_assert_neq(r->status, -1, "%s %s did not end within %d s", bin_path,
-                  args[0] ? args[0] : "", RUN_TIMEOUT_S);
-}
-
-static void
-run_cleanup(struct run *r)
-{
-    free(r->out);
-    free(r->err);
-    memset(r, 0, sizeof(*r));
+    harness_run_or_fail(args, RUN_TIMEOUT_S, &how, r);
 }
 
 /*
@@ -270,18 +172,18 @@ db_user_version(const char *path)
 static void
 setup(void)
 {
-    const char *bin = getenv("WENDA_BIN");
+    const struct options_serve_option *opts;
+    size_t nopts = options_serve_table(&opts), i;
     char *real;
 
-    if (bin == NULL || bin[0] == '\0')
-        bin = "build/wenda";
+    cr_assert_eq(access(harness_binary(), X_OK), 0, "no wenda binary at %s "
+                 "(set WENDA_BIN, run from the repository root)",
+                 harness_binary());
+    cr_assert_lt(nopts, sizeof(serve_vars) / sizeof(serve_vars[0]));
+    for (i = 0; i < nopts; i++)
+        serve_vars[i] = opts[i].env;
+    serve_vars[nopts] = NULL;
     testutil_make_temp_dir(tmp_dir, sizeof(tmp_dir), "cli");
-    real = realpath(bin, NULL);
-    cr_assert_not_null(real, "no wenda binary at %s (set WENDA_BIN, run from "
-                       "the repository root)", bin);
-    (void)snprintf(bin_path, sizeof(bin_path), "%s", real);
-    free(real);
-    cr_assert_eq(access(bin_path, X_OK), 0, "%s is not executable", bin_path);
     real = realpath("content", NULL);
     cr_assert_not_null(real, "no content/ (run from the repository root)");
     (void)snprintf(content_path, sizeof(content_path), "%s", real);
@@ -301,7 +203,7 @@ TestSuite(command, .init = setup, .fini = teardown);
 Test(command, check_accepts_the_shipped_content)
 {
     const char *const args[] = {"check", content_path, NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, args);
     cr_assert_eq(r.status, 0, "check content exited %d:\n%s", r.status,
@@ -309,7 +211,7 @@ Test(command, check_accepts_the_shipped_content)
     cr_assert_str_empty(r.err, "a clean check printed problems:\n%s", r.err);
     cr_assert(names_token(r.out, "64"), "check does not count 64 topics: %s",
               r.out);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /* Runs "check dir", expects status 1 and a FILE:LINE diagnostic for file
@@ -320,7 +222,7 @@ expect_check_problem(const char *dir, const char *rel, long lo, long hi,
 {
     const char *const args[] = {"check", dir, NULL};
     char file[PATH_CAP], found[2048] = "";
-    struct run r;
+    struct harness_run_result r;
     long line;
 
     testutil_join(file, sizeof(file), dir, rel);
@@ -336,7 +238,7 @@ expect_check_problem(const char *dir, const char *rel, long lo, long hi,
     if (word != NULL)
         cr_assert_not_null(strstr(found, word), "'%s' not in: %s", word,
                            found);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, check_reports_a_missing_field_with_file_and_line)
@@ -355,7 +257,7 @@ Test(command, check_reports_a_duplicate_slug_at_its_line_naming_both_files)
     const char *args[] = {"check", NULL, NULL};
     char dir[PATH_CAP], src[PATH_CAP], dst[PATH_CAP], first[PATH_CAP];
     char found[2048] = "", found2[2048] = "";
-    struct run r;
+    struct harness_run_result r;
     long line, line2;
 
     copy_content(dir, sizeof(dir), "c");
@@ -379,7 +281,7 @@ Test(command, check_reports_a_duplicate_slug_at_its_line_naming_both_files)
     cr_assert_neq(line, -1, "no line names both files:\n%s", r.err);
     /* slug: is line 4 of deadlock.md. */
     cr_assert_eq(line, 4, "expected FILE:4: (the slug line); got: %s", found);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, check_reports_bad_yaml_with_file_and_line)
@@ -408,34 +310,34 @@ Test(command, check_reports_a_directory_that_does_not_exist)
 {
     char dir[PATH_CAP];
     const char *args[] = {"check", NULL, NULL};
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(dir, sizeof(dir), "no-such-dir");
     args[1] = dir;
     run_wenda(&r, args);
     cr_assert_eq(r.status, 1, "exited %d", r.status);
     cr_assert_not_null(strstr(r.err, "no-such-dir"), "stderr: %s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, check_without_a_directory_is_a_usage_error)
 {
     const char *const args[] = {"check", NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, args);
     cr_assert_eq(r.status, 2, "exited %d", r.status);
     cr_assert_str_not_empty(r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /* ---- import and export ------------------------------------------------ */
 
 /* Runs "cmd --db db dir" (cmd is import or export) and expects status
- * want; the caller frees r with run_cleanup(). */
+ * want; the caller frees r with harness_run_cleanup(). */
 static void
 db_command_expect(const char *cmd, const char *db, const char *dir, int want,
-                  struct run *r)
+                  struct harness_run_result *r)
 {
     const char *const args[] = {cmd, "--db", db, dir, NULL};
 
@@ -447,15 +349,15 @@ db_command_expect(const char *cmd, const char *db, const char *dir, int want,
 Test(command, exports_an_imported_database_as_the_same_files)
 {
     char db[PATH_CAP], out[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "wenda.db");
     in_tmp(out, sizeof(out), "exported");
     db_command_expect("import", db, content_path, 0, &r);
     cr_assert(names_token(r.out, "64"), "import does not say 64: %s", r.out);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
 
@@ -463,12 +365,12 @@ Test(command, leaves_the_database_unchanged_when_an_import_fails)
 {
     char db[PATH_CAP], dir[PATH_CAP], path[PATH_CAP], out[PATH_CAP];
     char file[PATH_CAP], found[2048];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "wenda.db");
     in_tmp(out, sizeof(out), "exported");
     db_command_expect("import", db, content_path, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 
     /* A directory that differs a lot, with one broken file. */
     copy_content(dir, sizeof(dir), "broken");
@@ -484,18 +386,18 @@ Test(command, leaves_the_database_unchanged_when_an_import_fails)
     testutil_join(file, sizeof(file), dir, "python/pep8.md");
     cr_assert_geq(diag_line_for(r.err, file, found, sizeof(found)), 0,
                   "the broken file is not named:\n%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 
     cr_assert_eq(db_user_version(db) > 0, 1);
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
 
 Test(command, export_of_a_missing_database_fails_with_a_message)
 {
     char db[PATH_CAP], out[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "missing.db");
     in_tmp(out, sizeof(out), "exported");
@@ -503,7 +405,7 @@ Test(command, export_of_a_missing_database_fails_with_a_message)
     cr_assert_not_null(strstr(r.err, "missing.db"),
                        "the message does not name the database: %s", r.err);
     cr_assert_neq(access(db, F_OK), 0, "export created %s", db);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, import_without_a_directory_is_a_usage_error)
@@ -511,17 +413,17 @@ Test(command, import_without_a_directory_is_a_usage_error)
     const char *const bare[] = {"import", NULL};
     const char *with_db[] = {"import", "--db", NULL, NULL};
     char db[PATH_CAP], dflt[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, bare);
     cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
     cr_assert_str_not_empty(r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     in_tmp(db, sizeof(db), "x.db");
     with_db[2] = db;
     run_wenda(&r, with_db);
     cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     cr_assert_neq(access(db, F_OK), 0, "a usage error created %s", db);
     in_tmp(dflt, sizeof(dflt), "data/wenda.db");
     cr_assert_neq(access(dflt, F_OK), 0, "a usage error created %s", dflt);
@@ -536,7 +438,7 @@ serve_rejects(const char *opt, const char *value, const char *word)
 {
     const char *args[12];
     char db[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
     size_t n = 0;
 
     in_tmp(db, sizeof(db), "serve.db");
@@ -559,7 +461,7 @@ serve_rejects(const char *opt, const char *value, const char *word)
     cr_assert_not_null(strstr(r.err, opt), "stderr does not name %s:\n%s",
                        opt, r.err);
     cr_assert_neq(access(db, F_OK), 0, "a bad flag still created %s", db);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, serve_rejects_a_port_that_is_not_a_number)
@@ -611,20 +513,20 @@ Test(command, serve_checks_a_variable_unless_its_flag_is_given)
 {
     static const char *const env[] = {"WENDA_THREADS=lots", NULL};
     const char *args[] = {"serve", "--threads", "300", NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_env = env;
     run_wenda(&r, args);
     cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
     cr_expect_not_null(strstr(r.err, "--threads: '300'"), "%s", r.err);
     cr_expect_null(strstr(r.err, "lots"), "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     args[1] = NULL;
     run_wenda(&r, args);
     run_env = no_env;
     cr_assert_eq(r.status, 2, "exited %d:\n%s", r.status, r.err);
     cr_expect_not_null(strstr(r.err, "--threads: 'lots'"), "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, serve_help_lists_every_option_with_its_variable)
@@ -632,7 +534,7 @@ Test(command, serve_help_lists_every_option_with_its_variable)
     static const char *const args[] = {"serve", "--help", NULL};
     const struct options_serve_option *opts;
     size_t n = options_serve_table(&opts), i;
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, args);
     cr_assert_eq(r.status, 0, "serve --help exited %d:\n%s", r.status,
@@ -645,7 +547,7 @@ Test(command, serve_help_lists_every_option_with_its_variable)
         cr_expect_not_null(strstr(r.out, opts[i].env), "no %s in:\n%s",
                            opts[i].env, r.out);
     }
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, serve_refuses_a_database_newer_than_the_binary)
@@ -654,7 +556,7 @@ Test(command, serve_refuses_a_database_newer_than_the_binary)
                           "--db", NULL, "--content", NULL, NULL};
     char db[PATH_CAP];
     sqlite3 *h = NULL;
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "future.db");
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
@@ -671,7 +573,7 @@ Test(command, serve_refuses_a_database_newer_than_the_binary)
     cr_assert_not_null(strstr(r.err, "newer"),
                        "the message does not say newer: %s", r.err);
     cr_assert_eq(db_user_version(db), 999, "the database was changed");
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /*
@@ -688,7 +590,7 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
     const char *serve[] = {"serve", "--bind", "127.0.0.1", "--port", "1",
                            "--db", NULL, "--content", NULL, NULL, NULL};
     char dir[PATH_CAP], db[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(dir, sizeof(dir), "ro");
     cr_assert_eq(mkdir(dir, 0777), 0);
@@ -699,7 +601,7 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
     import[3] = content_path;
     run_wenda(&r, import);
     cr_assert_eq(r.status, 0, "import: %s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     cr_assert_eq(chmod(db, 0444), 0);
     serve[6] = db;
     serve[8] = content_path;
@@ -709,7 +611,7 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
                  r.status, r.err);
     cr_expect_not_null(strstr(r.err, "--read-only"),
                        "the message does not say what to do: %s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     serve[9] = "--read-only";
     run_wenda(&r, serve);
     run_as_nobody = 0;
@@ -717,7 +619,7 @@ Test(command, serve_refuses_a_database_it_may_not_write_unless_read_only)
     cr_expect_not_null(strstr(r.err, "cannot listen"),
                        "--read-only did not get past the database: %s",
                        r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /* ---- top level -------------------------------------------------------- */
@@ -727,7 +629,7 @@ Test(command, help_exits_zero_and_lists_the_commands)
     const char *const args[] = {"--help", NULL};
     static const char *const cmds[] = {"serve", "import", "export", "check",
                                        "version"};
-    struct run r;
+    struct harness_run_result r;
     size_t i;
 
     run_wenda(&r, args);
@@ -735,7 +637,7 @@ Test(command, help_exits_zero_and_lists_the_commands)
     for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         cr_assert(names_token(r.out, cmds[i]), "usage does not list %s:\n%s",
                   cmds[i], r.out);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /* The version is the Makefile's VERSION, compiled into the tests too. */
@@ -744,20 +646,20 @@ Test(command, version_prints_the_version_and_exits_zero)
     static const char *const flag[] = {"--version", NULL};
     static const char *const cmd[] = {"version", NULL};
     static const char *const extra[] = {"version", "now", NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, flag);
     cr_assert_eq(r.status, 0, "--version exited %d:\n%s", r.status, r.err);
     cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
     cr_expect_str_eq(r.err, "");
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     run_wenda(&r, cmd);
     cr_assert_eq(r.status, 0, "version exited %d:\n%s", r.status, r.err);
     cr_expect_str_eq(r.out, "wenda " WENDA_VERSION "\n");
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     run_wenda(&r, extra);
     cr_expect_eq(r.status, 2, "version now exited %d", r.status);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, the_man_page_is_of_this_version)
@@ -778,24 +680,24 @@ Test(command, the_man_page_is_of_this_version)
 Test(command, an_unknown_command_is_a_usage_error)
 {
     const char *const args[] = {"bogus", NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, args);
     cr_assert_eq(r.status, 2, "exited %d", r.status);
     cr_assert(names_token(r.err, "bogus"), "stderr does not name it:\n%s",
               r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 Test(command, no_command_is_a_usage_error)
 {
     const char *const args[] = {NULL};
-    struct run r;
+    struct harness_run_result r;
 
     run_wenda(&r, args);
     cr_assert_eq(r.status, 2, "exited %d", r.status);
     cr_assert_str_not_empty(r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /* ---- NDJSON import ------------------------------------------------------ */
@@ -815,7 +717,7 @@ ndjson_file(char *out, size_t cap, const char *name, const char *lines)
 /* Exit status want from "wenda import --db db [--categories cats] src". */
 static void
 import_ndjson_expect(const char *db, const char *cats, const char *src,
-                     int want, struct run *r)
+                     int want, struct harness_run_result *r)
 {
     const char *const with[] = {"import", "--db", db, "--categories", cats,
                                 src, NULL};
@@ -830,7 +732,7 @@ Test(command, imports_ndjson_with_the_categories_named)
 {
     char db[PATH_CAP], src[PATH_CAP], cats[PATH_CAP], out[PATH_CAP];
     char path[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "wenda.db");
     in_tmp(out, sizeof(out), "exported");
@@ -844,9 +746,9 @@ Test(command, imports_ndjson_with_the_categories_named)
                 "\"tags\":[\"git\"],\"answer\":\"三。\"}");
     import_ndjson_expect(db, cats, src, 0, &r);
     cr_assert(names_token(r.out, "3"), "import does not say 3: %s", r.out);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     testutil_join(path, sizeof(path), out, "python/first-one.md");
     cr_assert_eq(access(path, F_OK), 0, "%s is missing", path);
     testutil_join(path, sizeof(path), out, "tools/third-one.md");
@@ -857,10 +759,10 @@ Test(command, imports_ndjson_with_the_categories_named)
     ndjson_file(src, sizeof(src), "again.ndjson",
                 NDJSON_TOPIC("only-one", "http", "唯一"));
     import_ndjson_expect(db, NULL, src, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     testutil_remove_tree(out);
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     testutil_join(path, sizeof(path), out, "http/only-one.md");
     cr_assert_eq(access(path, F_OK), 0, "%s is missing", path);
     testutil_join(path, sizeof(path), out, "python/first-one.md");
@@ -890,23 +792,23 @@ Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
         {"[1, 2]\n", "topics.ndjson:1: the body must be a JSON object"},
     };
     char db[PATH_CAP], src[PATH_CAP], out[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
     size_t i;
 
     in_tmp(db, sizeof(db), "wenda.db");
     db_command_expect("import", db, content_path, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         ndjson_file(src, sizeof(src), "topics.ndjson", bad[i].lines);
         import_ndjson_expect(db, NULL, src, 1, &r);
         cr_assert_not_null(strstr(r.err, bad[i].says),
                            "case %zu: stderr does not say \"%s\":\n%s", i,
                            bad[i].says, r.err);
-        run_cleanup(&r);
+        harness_run_cleanup(&r);
     }
     in_tmp(out, sizeof(out), "exported");
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
 
@@ -915,7 +817,7 @@ Test(command, an_ndjson_import_names_its_first_bad_line_and_changes_nothing)
 Test(command, an_import_that_fails_leaves_no_new_database)
 {
     char db[PATH_CAP], tmp[PATH_CAP], src[PATH_CAP], cats[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "new.db");
     in_tmp(tmp, sizeof(tmp), "new.db.importing");
@@ -925,7 +827,7 @@ Test(command, an_import_that_fails_leaves_no_new_database)
     import_ndjson_expect(db, cats, src, 1, &r);
     cr_assert_not_null(strstr(r.err, "topics.ndjson:2: not valid JSON"),
                        "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     cr_assert_neq(access(db, F_OK), 0, "a failed import left %s", db);
     cr_assert_neq(access(tmp, F_OK), 0, "a failed import left %s", tmp);
 }
@@ -933,7 +835,7 @@ Test(command, an_import_that_fails_leaves_no_new_database)
 Test(command, a_new_database_is_built_over_what_a_killed_import_left)
 {
     char db[PATH_CAP], tmp[PATH_CAP], journal[PATH_CAP], out[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "new.db");
     in_tmp(tmp, sizeof(tmp), "new.db.importing");
@@ -942,27 +844,27 @@ Test(command, a_new_database_is_built_over_what_a_killed_import_left)
     testutil_spit(tmp, "half a database", 15);
     testutil_spit(journal, "and its journal", 15);
     db_command_expect("import", db, content_path, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     cr_assert_neq(access(tmp, F_OK), 0, "%s is still there", tmp);
     cr_assert_neq(access(journal, F_OK), 0, "%s is still there", journal);
     db_command_expect("export", db, out, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     assert_same_tree(content_path, out);
 }
 
 Test(command, categories_go_with_ndjson_only)
 {
     char db[PATH_CAP], cats[PATH_CAP];
-    struct run r;
+    struct harness_run_result r;
 
     in_tmp(db, sizeof(db), "wenda.db");
     testutil_join(cats, sizeof(cats), content_path, "categories.yml");
     import_ndjson_expect(db, cats, content_path, 2, &r);
     cr_assert_not_null(strstr(r.err, "--categories"), "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     import_ndjson_expect(db, NULL, "no-such-file.ndjson", 1, &r);
     cr_assert_not_null(strstr(r.err, "no-such-file.ndjson"), "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }
 
 /*
@@ -1036,12 +938,12 @@ Test(command, imports_ndjson_the_same_on_worker_threads_as_on_one)
     const char *threads[2] = {"3", "0"};
     struct wenda_store *st[2];
     char msg[256];
-    struct run r;
+    struct harness_run_result r;
     size_t ntopics;
 
     in_tmp(db0, sizeof(db0), "content.db");
     db_command_expect("import", db0, content_path, 0, &r);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     in_tmp(src, sizeof(src), "topics.ndjson");
     /* More topics than the pipeline holds at once (256). */
     ntopics = content_as_ndjson(db0, src, 6);
@@ -1056,7 +958,7 @@ Test(command, imports_ndjson_the_same_on_worker_threads_as_on_one)
         in_tmp(dbs[i], sizeof(dbs[i]), name);
         run_wenda(&r, args);
         cr_assert_eq(r.status, 0, "--threads %s: %s", threads[i], r.err);
-        run_cleanup(&r);
+        harness_run_cleanup(&r);
         cr_assert_eq(wenda_store_open(dbs[i], WENDA_STORE_READONLY, &st[i],
                                       msg, sizeof(msg)),
                      WENDA_OK, "%s", msg);
@@ -1126,7 +1028,7 @@ Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
                               {NULL, NULL}};
     char db[PATH_CAP], src[PATH_CAP], cats[PATH_CAP];
     const char *last = NULL;
-    struct run r;
+    struct harness_run_result r;
     size_t i, k;
 
     testutil_join(cats, sizeof(cats), content_path, "categories.yml");
@@ -1154,7 +1056,7 @@ Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
             cr_assert_str_empty(r.err, "%s %s: %s", flags[k][0] ? flags[k][0]
                                 : "(no flag)", flags[k][1] ? flags[k][1] : "",
                                 r.err);
-            run_cleanup(&r);
+            harness_run_cleanup(&r);
             continue;
         }
         for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
@@ -1167,13 +1069,13 @@ Test(command, an_import_reports_its_stages_when_asked_and_nothing_otherwise)
         }
         cr_assert_null(strstr(r.err, "removing"), "a new database had "
                        "topics to remove:\n%s", r.err);
-        run_cleanup(&r);
+        harness_run_cleanup(&r);
         /* Over the topics it holds, the import says it removes them
          * first. */
         run_wenda(&r, args);
         cr_assert_eq(r.status, 0, "import exited %d:\n%s", r.status, r.err);
         cr_assert(strncmp(r.err, clear, strlen(clear)) == 0, "%s", r.err);
-        run_cleanup(&r);
+        harness_run_cleanup(&r);
     }
 }
 
@@ -1183,14 +1085,14 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     const char *const list[] = {"token", "list", "--db", db, NULL};
     const char *mig = "0012_topics_by_order";
     sqlite3 *h = NULL;
-    struct run r;
+    struct harness_run_result r;
     char want[128];
 
     in_tmp(db, sizeof(db), "old.db");
     db_command_expect("import", db, content_path, 0, &r);
     cr_assert_null(strstr(r.err, "migration"),
                    "a new database's schema is reported:\n%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
     /* Back to the schema before the last migration. */
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(h, "DROP INDEX topics_by_order; "
@@ -1206,10 +1108,10 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     (void)snprintf(want, sizeof(want), "wenda: migration %s applied in ", mig);
     cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
     cr_assert_eq(db_user_version(db), wenda_store_schema_version());
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 
     /* Once applied, nothing more is said. */
     run_wenda(&r, list);
     cr_assert_null(strstr(r.err, "migration"), "%s", r.err);
-    run_cleanup(&r);
+    harness_run_cleanup(&r);
 }

@@ -165,7 +165,8 @@ Test(e2e_search, rejects_missing_blank_and_wordless_queries)
 {
     struct http_reply r;
 
-    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search", NULL, NULL, 0, &r),
+    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search", NULL, NULL, 0,
+                              &r),
                  0);
     cr_assert_eq(r.status, 400);
     http_reply_cleanup(&r);
@@ -215,8 +216,9 @@ Test(e2e_search, rejects_a_unicode_noncharacter_in_q)
     struct http_reply r;
 
     /* U+FDD0 and a category's slug: the index's own mark, not a word. */
-    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search?q=%EF%B7%90concurrency",
-                              NULL, NULL, 0, &r),
+    cr_assert_eq(http_request(&harness_srv, "GET",
+                              "/v1/search?q=%EF%B7%90concurrency", NULL, NULL,
+                              0, &r),
                  0);
     cr_assert_eq(r.status, 400, "%ld %s", r.status, r.body);
     cr_assert_not_null(strstr(r.body, "U+FDD0"), "%s", r.body);
@@ -228,8 +230,8 @@ Test(e2e_search, rejects_invalid_utf8_in_q)
 {
     struct http_reply r;
 
-    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search?q=%FF%FE", NULL, NULL,
-                              0, &r),
+    cr_assert_eq(http_request(&harness_srv, "GET", "/v1/search?q=%FF%FE", NULL,
+                              NULL, 0, &r),
                  0);
     cr_assert_eq(r.status, 400);
     http_reply_cleanup(&r);

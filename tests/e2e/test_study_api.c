@@ -20,7 +20,8 @@ get_json(const char *path)
     struct http_reply r;
     json_t *doc;
 
-    cr_assert_eq(http_request(&harness_srv, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_assert_eq(http_request(&harness_srv, "GET", path, NULL, NULL, 0, &r),
+                 0);
     cr_assert_eq(r.status, 200, "GET %s: %ld %.*s", path, r.status,
                  (int)r.len, r.body);
     doc = http_json(&r);
@@ -137,7 +138,9 @@ Test(e2e_study, rejects_bad_quiz_and_related_parameters)
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         struct http_reply r;
 
-        cr_assert_eq(http_request(&harness_srv, "GET", bad[i], NULL, NULL, 0, &r), 0);
+        cr_assert_eq(http_request(&harness_srv, "GET", bad[i], NULL, NULL, 0,
+                                  &r),
+                     0);
         cr_assert_eq(r.status, 400, "%s: %ld", bad[i], r.status);
         http_reply_cleanup(&r);
     }

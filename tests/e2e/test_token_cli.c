@@ -41,10 +41,7 @@ static char key_path[PATH_CAP];  /* tmp_dir/token.key */
 static void
 run(const char *const *args, struct harness_run_result *res)
 {
-    cr_assert_eq(harness_run(args, RUN_TIMEOUT_S, res), 0, "cannot run %s",
-                 harness_binary());
-    cr_assert_neq(res->status, -1, "wenda %s %s did not end within %.0f s",
-                  args[0], args[1] ? args[1] : "", RUN_TIMEOUT_S);
+    harness_run_or_fail(args, RUN_TIMEOUT_S, NULL, res);
 }
 
 static void
