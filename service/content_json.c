@@ -7,7 +7,7 @@
  * fields as the document a merge patch applies to, the corrections, RFC
  * 7396 merge patch itself, and the ETag of a body with the If-Match lists a
  * write is compared against.  The HTTP API, the writer and the NDJSON
- * import all read topics here; the topic files are content.c's.
+ * import all read topics here; the topic files are content_yaml.c's.
  */
 #include "wenda/content.h"
 
