@@ -44,7 +44,7 @@ struct command {
 };
 
 /*
- * What the store's long operations report (wenda_store_on_progress()), on
+ * What the store's long operations report (wenda_store_open_with()), on
  * standard error: the migrations of an existing database always, since one
  * can take minutes at a million topics, and an import's stages when
  * "import" is asked to (--progress, by default when standard error is a
@@ -70,6 +70,19 @@ static double seconds(void);
 static void end_count(struct progress *p);
 static void report(void *ctx, enum wenda_store_stage stage, int64_t n,
                    const char *name);
+
+/*
+ * Opens the store at db as wenda_store_open() does, its migrations and
+ * imports reported on standard error (see struct progress).
+ */
+static enum wenda_err
+open_store(const char *db, int flags, struct wenda_store **st, char *msg,
+           size_t msgcap)
+{
+    const struct wenda_store_progress to = {report, &progress};
+
+    return wenda_store_open_with(db, flags, &to, st, msg, msgcap);
+}
 
 static int cmd_serve(int argc, char **argv);
 static int cmd_import(int argc, char **argv);
@@ -160,7 +173,7 @@ import_dir(const char *dir, const char *db, size_t *ntopics)
                 problems, problems == 1 ? "" : "s");
         return 1;
     }
-    rc = wenda_store_open(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    rc = open_store(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         wenda_content_cleanup(&c);
@@ -280,7 +293,7 @@ serve_prepare_db(const struct options_serve *s)
     }
     /* Migrate an existing database before the readers open it; a replica
      * only reads, so its file may be read-only. */
-    if (wenda_store_open(db, s->http.read_only ? WENDA_STORE_READONLY : 0,
+    if (open_store(db, s->http.read_only ? WENDA_STORE_READONLY : 0,
                          &st, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         return 1;
@@ -303,8 +316,6 @@ cmd_serve(int argc, char **argv)
     }
     if (serve_prepare_db(&s) != 0)
         return 1;
-    /* What the server writes, it writes to its log. */
-    wenda_store_on_progress(NULL, NULL);
     http_block_signals();
     return http_serve(&s.http);
 }
@@ -381,7 +392,7 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
         return 1;
     }
     msg[0] = '\0';
-    rc = wenda_store_open(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    rc = open_store(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
     if (rc == WENDA_OK)
         rc = wenda_store_import_begin(st, cats_file ? cats.cats : NULL,
                                       cats.ncats, &im);
@@ -609,7 +620,7 @@ cmd_export(int argc, char **argv)
 
     if (r != 0)
         return r < 0 ? 0 : r;
-    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    rc = open_store(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         return 1;
@@ -661,7 +672,7 @@ cmd_snapshot(int argc, char **argv)
                 "file\n", dest);
         return 1;
     }
-    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    rc = open_store(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         return 1;
@@ -696,7 +707,7 @@ cmd_snapshot(int argc, char **argv)
         return 1;
     }
     /* Check what was written: it opens, and it holds the topics. */
-    rc = wenda_store_open(dest, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    rc = open_store(dest, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
     if (rc == WENDA_OK) {
         rc = wenda_store_topic_count(st, &n);
         wenda_store_close(st);
@@ -819,7 +830,7 @@ cmd_search(int argc, char **argv)
         return bad_usage("search", "%s", "needs exactly one QUERY argument "
                          "(quote it when it has spaces)");
     q.q = argv[optind];
-    rc = wenda_store_open(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
+    rc = open_store(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         return 1;
@@ -880,7 +891,7 @@ token_store(const char *db)
     struct wenda_store *st;
     char msg[512];
 
-    if (wenda_store_open(db, 0, &st, msg, sizeof(msg)) != WENDA_OK) {
+    if (open_store(db, 0, &st, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda token: %s\n", msg);
         return NULL;
     }
@@ -1269,7 +1280,6 @@ main(int argc, char **argv)
         return 1;
     }
     progress.tty = isatty(STDERR_FILENO);
-    wenda_store_on_progress(report, &progress);
     for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].fn(argc - 1, argv + 1);

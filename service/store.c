@@ -157,31 +157,22 @@ wenda_store_one_int(sqlite3 *db, const char *sql, int *v)
     return rc;
 }
 
-/* wenda_store_on_progress(): read and set on one thread, as it says. */
-static wenda_store_progress_fn *progress_fn;
-static void *progress_ctx;
-
 void
-wenda_store_on_progress(wenda_store_progress_fn *fn, void *ctx)
-{
-    progress_fn = fn;
-    progress_ctx = ctx;
-}
-
-void
-wenda_store_progress_note(enum wenda_store_stage stage, int64_t n,
+wenda_store_progress_note(struct wenda_store *st,
+                          enum wenda_store_stage stage, int64_t n,
                           const char *name)
 {
-    if (progress_fn != NULL)
-        progress_fn(progress_ctx, stage, n, name);
+    if (st->progress.fn != NULL)
+        st->progress.fn(st->progress.ctx, stage, n, name);
 }
 
 /* Applies the migrations past the current user_version, each in its own
  * transaction together with the user_version bump; those of an existing
  * database (from > 0) are reported. */
 static enum wenda_err
-migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
+migrate(struct wenda_store *st, int from, char *msg, size_t msgcap)
 {
+    sqlite3 *db = st->db;
     int i;
 
     for (i = 0; i < wenda_migration_count; i++) {
@@ -194,7 +185,8 @@ migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
         (void)snprintf(bump, sizeof(bump), "PRAGMA user_version = %d",
                        m->number);
         if (from > 0)
-            wenda_store_progress_note(WENDA_STORE_MIGRATE, m->number, m->name);
+            wenda_store_progress_note(st, WENDA_STORE_MIGRATE, m->number,
+                                      m->name);
         if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) !=
                 SQLITE_OK ||
             sqlite3_exec(db, m->sql, NULL, NULL, &err) != SQLITE_OK ||
@@ -207,7 +199,8 @@ migrate(sqlite3 *db, int from, char *msg, size_t msgcap)
             return WENDA_ERR_DB;
         }
         if (from > 0)
-            wenda_store_progress_note(WENDA_STORE_MIGRATED, m->number, m->name);
+            wenda_store_progress_note(st, WENDA_STORE_MIGRATED, m->number,
+                                      m->name);
     }
     return WENDA_OK;
 }
@@ -264,7 +257,7 @@ open_schema(struct wenda_store *st, const char *path, char *msg,
             sqlite3_free(err);
             return WENDA_ERR_DB;
         }
-        return migrate(st->db, version, msg, msgcap);
+        return migrate(st, version, msg, msgcap);
     }
     return WENDA_OK;
 }
@@ -272,6 +265,14 @@ open_schema(struct wenda_store *st, const char *path, char *msg,
 enum wenda_err
 wenda_store_open(const char *path, int flags, struct wenda_store **out,
                  char *msg, size_t msgcap)
+{
+    return wenda_store_open_with(path, flags, NULL, out, msg, msgcap);
+}
+
+enum wenda_err
+wenda_store_open_with(const char *path, int flags,
+                      const struct wenda_store_progress *progress,
+                      struct wenda_store **out, char *msg, size_t msgcap)
 {
     static pthread_once_t once = PTHREAD_ONCE_INIT;
 
@@ -286,6 +287,8 @@ wenda_store_open(const char *path, int flags, struct wenda_store **out,
     if (st == NULL)
         return WENDA_ERR_NOMEM;
     (void)pthread_mutex_init(&st->use_lock, NULL);
+    if (progress != NULL)
+        st->progress = *progress;
     st->readonly = (flags & WENDA_STORE_READONLY) != 0;
     oflags = SQLITE_OPEN_NOMUTEX |
              (st->readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE);

@@ -176,7 +176,7 @@ import_clear(struct wenda_import *im)
                             "SELECT coalesce(sum(n), 0) FROM category_counts",
                             &old) == SQLITE_OK &&
         old > 0)
-        wenda_store_progress_note(WENDA_STORE_CLEAR, old, NULL);
+        wenda_store_progress_note(st, WENDA_STORE_CLEAR, old, NULL);
     /*
      * The rows that refer to topics go before the topics: with the
      * indexes on their topic_id dropped, the ON DELETE CASCADE of each
@@ -380,7 +380,8 @@ wenda_store_import_add_row(struct wenda_import *im,
     if (rc == WENDA_OK)
         rc = wenda_search_write(im->st->search, row->id, row->index);
     if (rc == WENDA_OK)
-        wenda_store_progress_note(WENDA_STORE_WRITTEN, im->next_id++, NULL);
+        wenda_store_progress_note(im->st, WENDA_STORE_WRITTEN, im->next_id++,
+                                  NULL);
     return rc;
 }
 
@@ -417,16 +418,16 @@ import_commit(struct wenda_import *im)
     int64_t n = im->next_id - 1;
     enum wenda_err rc;
 
-    wenda_store_progress_note(WENDA_STORE_MERGE, n, NULL);
+    wenda_store_progress_note(im->st, WENDA_STORE_MERGE, n, NULL);
     rc = wenda_search_index_optimize(im->st->search);
     if (rc == WENDA_OK)
         rc = wenda_search_index_bulk(im->st->search, 0);
     if (rc == WENDA_OK) {
-        wenda_store_progress_note(WENDA_STORE_INDEX, n, NULL);
+        wenda_store_progress_note(im->st, WENDA_STORE_INDEX, n, NULL);
         rc = import_schema_restore(im);
     }
     if (rc == WENDA_OK) {
-        wenda_store_progress_note(WENDA_STORE_COMMIT, n, NULL);
+        wenda_store_progress_note(im->st, WENDA_STORE_COMMIT, n, NULL);
         if (sqlite3_exec(im->st->db, "COMMIT", NULL, NULL, NULL) !=
             SQLITE_OK)
             rc = WENDA_ERR_DB;

@@ -108,6 +108,7 @@ struct wenda_store {
     int in_use;                     /* a thread is serving requests */
     int swept;                      /* on the list of readers */
     struct wenda_store *next_reader, *prev_reader;
+    struct wenda_store_progress progress; /* told of long operations */
     int failed_code;                /* a failed COMMIT's SQLite code */
     char failed[160];               /* and message, until read */
 };
@@ -180,8 +181,9 @@ enum wenda_err wenda_store_render(const struct wenda_topic *t, int64_t id,
                                   struct topic_text *out);
 void wenda_store_text_cleanup(struct topic_text *x);
 
-/* Tells the hook of wenda_store_on_progress(), if any, of stage. */
-void wenda_store_progress_note(enum wenda_store_stage stage, int64_t n,
+/* Tells st's progress hook (wenda_store_open_with()), if any, of stage. */
+void wenda_store_progress_note(struct wenda_store *st,
+                               enum wenda_store_stage stage, int64_t n,
                                const char *name);
 
 #endif /* WENDA_STORE_INT_H */

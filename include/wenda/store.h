@@ -73,13 +73,24 @@ typedef void wenda_store_progress_fn(void *ctx, enum wenda_store_stage stage,
                                      int64_t n, const char *name);
 
 /*
- * Makes every store of this process call fn(ctx, ...) at each stage of
- * those operations from now on (fn NULL: no more).  The migrations that
- * make a new database's schema are not reported.  WENDA_STORE_WRITTEN
- * comes after every topic, on the import's thread, so fn must be quick.
- * Call it while no store is being opened or importing on another thread.
+ * Who is told the stages of a store's long operations: fn(ctx, ...) is
+ * called at each (fn NULL: nobody).  The migrations that make a new
+ * database's schema are not reported.  WENDA_STORE_WRITTEN comes after
+ * every topic, on the import's thread, so fn must be quick.
  */
-void wenda_store_on_progress(wenda_store_progress_fn *fn, void *ctx);
+struct wenda_store_progress {
+    wenda_store_progress_fn *fn;
+    void *ctx;
+};
+
+/*
+ * wenda_store_open() whose store tells progress (copied; NULL: nobody) of
+ * its migrations now and of its imports later.
+ */
+enum wenda_err
+wenda_store_open_with(const char *path, int flags,
+                      const struct wenda_store_progress *progress,
+                      struct wenda_store **out, char *msg, size_t msgcap);
 
 /* Finalizes the statements and closes the connection; NULL is fine. */
 void wenda_store_close(struct wenda_store *st);
