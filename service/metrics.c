@@ -71,6 +71,24 @@ static atomic_ulong checkpoints[NCHECKPOINT];
 static atomic_long log_frames_left;
 static char wal_path[4096];
 
+/* The blocks summed for one render (see metrics_render()). */
+struct totals {
+    unsigned long req[METRICS_MAX_ROUTES + 1][NSTATUS];
+    unsigned long lat[METRICS_MAX_ROUTES + 1][NBUCKET];
+    unsigned long sum[METRICS_MAX_ROUTES + 1];
+};
+static struct totals totals;            /* guarded by render_lock */
+static pthread_mutex_t render_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static struct block *block(void);
+static void render_log(struct buf *out);
+static const char *route_label(size_t r);
+static void sum_blocks(struct totals *t);
+static void render_requests(struct buf *out, const struct totals *t);
+static void render_latency(struct buf *out, const struct totals *t);
+static void render_queue_depth(struct buf *out);
+static void render_process(struct buf *out);
+
 void
 metrics_init(const char *const *routes, size_t n)
 {
@@ -213,62 +231,72 @@ metrics_search_rejected(void)
     atomic_fetch_add_explicit(&search_rejects, 1, memory_order_relaxed);
 }
 
+/* Returns the label of route r: its name, or "other" past the last. */
 static const char *
 route_label(size_t r)
 {
     return r < nroutes ? route_names[r] : "other";
 }
 
-void
-metrics_render(struct buf *out)
+/* Sums the blocks' counters into *t, under the blocks' lock. */
+static void
+sum_blocks(struct totals *t)
 {
-    static unsigned long req[METRICS_MAX_ROUTES + 1][NSTATUS];
-    static unsigned long lat[METRICS_MAX_ROUTES + 1][NBUCKET];
-    static unsigned long sum[METRICS_MAX_ROUTES + 1];
-    static pthread_mutex_t render = PTHREAD_MUTEX_INITIALIZER;
     const struct block *b;
     size_t r, s, k;
 
-    /* One render at a time: the sums are static to keep them off the
-     * I/O thread's stack. */
-    pthread_mutex_lock(&render);
     for (r = 0; r <= nroutes; r++) {
         for (s = 0; s < NSTATUS; s++)
-            req[r][s] = 0;
+            t->req[r][s] = 0;
         for (k = 0; k < NBUCKET; k++)
-            lat[r][k] = 0;
-        sum[r] = 0;
+            t->lat[r][k] = 0;
+        t->sum[r] = 0;
     }
     pthread_mutex_lock(&lock);
     for (b = blocks; b != NULL; b = b->next) {
         for (r = 0; r <= nroutes; r++) {
             for (s = 0; s < NSTATUS; s++)
-                req[r][s] += atomic_load_explicit(&b->requests[r][s],
-                                                  memory_order_relaxed);
+                t->req[r][s] += atomic_load_explicit(&b->requests[r][s],
+                                                     memory_order_relaxed);
             for (k = 0; k < NBUCKET; k++)
-                lat[r][k] += atomic_load_explicit(&b->latency[r][k],
-                                                  memory_order_relaxed);
-            sum[r] += atomic_load_explicit(&b->latency_sum_us[r],
-                                           memory_order_relaxed);
+                t->lat[r][k] += atomic_load_explicit(&b->latency[r][k],
+                                                     memory_order_relaxed);
+            t->sum[r] += atomic_load_explicit(&b->latency_sum_us[r],
+                                              memory_order_relaxed);
         }
     }
     pthread_mutex_unlock(&lock);
+}
+
+/* Adds the requests answered, by route and status, to out. */
+static void
+render_requests(struct buf *out, const struct totals *t)
+{
+    size_t r, s;
 
     buf_adds(out, "# HELP wenda_requests_total HTTP requests answered, by "
                   "route and status.\n"
                   "# TYPE wenda_requests_total counter\n");
     for (r = 0; r <= nroutes; r++) {
         for (s = 0; s < NSTATUS; s++) {
-            if (req[r][s] == 0)
+            if (t->req[r][s] == 0)
                 continue;
             if (s < NSTATUS - 1)
                 buf_addf(out, "wenda_requests_total{route=\"%s\",status=\"%u\"}"
-                         " %lu\n", route_label(r), statuses[s], req[r][s]);
+                         " %lu\n", route_label(r), statuses[s], t->req[r][s]);
             else
                 buf_addf(out, "wenda_requests_total{route=\"%s\",status="
-                         "\"other\"} %lu\n", route_label(r), req[r][s]);
+                         "\"other\"} %lu\n", route_label(r), t->req[r][s]);
         }
     }
+}
+
+/* Adds the histogram of request durations, by route, to out. */
+static void
+render_latency(struct buf *out, const struct totals *t)
+{
+    size_t r, k;
+
     buf_adds(out, "# HELP wenda_request_duration_seconds Time from the "
                   "request's headers to its response, by route.\n"
                   "# TYPE wenda_request_duration_seconds histogram\n");
@@ -276,12 +304,12 @@ metrics_render(struct buf *out)
         unsigned long cum = 0;
 
         for (k = 0; k < NBUCKET; k++)
-            cum += lat[r][k];
+            cum += t->lat[r][k];
         if (cum == 0)
             continue;
         cum = 0;
         for (k = 0; k < NBUCKET; k++) {
-            cum += lat[r][k];
+            cum += t->lat[r][k];
             if (k < NBUCKET - 1)
                 buf_addf(out, "wenda_request_duration_seconds_bucket{route="
                          "\"%s\",le=\"%g\"} %lu\n", route_label(r),
@@ -291,18 +319,29 @@ metrics_render(struct buf *out)
                          "\"%s\",le=\"+Inf\"} %lu\n", route_label(r), cum);
         }
         buf_addf(out, "wenda_request_duration_seconds_sum{route=\"%s\"} "
-                 "%.6f\n", route_label(r), (double)sum[r] / 1e6);
+                 "%.6f\n", route_label(r), (double)t->sum[r] / 1e6);
         buf_addf(out, "wenda_request_duration_seconds_count{route=\"%s\"} "
                  "%lu\n", route_label(r), cum);
     }
-    pthread_mutex_unlock(&render);
+}
+
+/* Adds the write queue's depth to out, when there is a writer to ask. */
+static void
+render_queue_depth(struct buf *out)
+{
     pthread_mutex_lock(&depth_lock);
     if (depth_fn != NULL)
         buf_addf(out, "# HELP wenda_write_queue_depth Writes waiting for "
                  "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
                  "wenda_write_queue_depth %zu\n", depth_fn(depth_ctx));
     pthread_mutex_unlock(&depth_lock);
-    render_log(out);
+}
+
+/* Adds the gauges and counters of the whole process to out: requests in
+ * flight, open connections, search slot waits and refusals, timeouts. */
+static void
+render_process(struct buf *out)
+{
     buf_addf(out,
              "# HELP wenda_requests_in_flight Requests begun and not yet "
              "answered.\n"
@@ -328,4 +367,19 @@ metrics_render(struct buf *out)
              atomic_load_explicit(&search_waits, memory_order_relaxed),
              atomic_load_explicit(&search_rejects, memory_order_relaxed),
              atomic_load_explicit(&request_timeouts, memory_order_relaxed));
+}
+
+void
+metrics_render(struct buf *out)
+{
+    /* One render at a time: the totals are static to keep them off the
+     * I/O thread's stack. */
+    pthread_mutex_lock(&render_lock);
+    sum_blocks(&totals);
+    render_requests(out, &totals);
+    render_latency(out, &totals);
+    pthread_mutex_unlock(&render_lock);
+    render_queue_depth(out);
+    render_log(out);
+    render_process(out);
 }
