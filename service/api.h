@@ -5,8 +5,8 @@
  * calls api_handle(), and sends the struct api_response it gets back.  The
  * routing table and the parameter checks live in api.c, each handler and
  * its JSON in the api_*.c file of its kind of endpoint (api_int.h is what
- * they share), so that a reader finds the whole request path in http.c,
- * api.c, one handler's file and the core module it calls.
+ * they share), so that a reader finds the whole request path in
+ * http_request.c, api.c, one handler's file and the core module it calls.
  */
 #ifndef WENDA_API_H
 #define WENDA_API_H

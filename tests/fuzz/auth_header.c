@@ -1,7 +1,7 @@
 /*
  * auth_header.c -- libFuzzer harness of the Authorization header:
  * wenda_auth_parse_bearer() and wenda_auth_verify() directly, and the
- * whole check of a request, authorize() in api.c, through api_handle()
+ * whole check of a request, api_authorize() in api.c, through api_handle()
  * (GET /v1/progress/due, which needs a reader token).  The token fields
  * of POST /v1/tokens, wenda_auth_parse_expiry() and
  * wenda_auth_name_valid(), read the same string.
