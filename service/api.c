@@ -144,7 +144,7 @@ void
 api_reply_raw(struct api_response *res, unsigned int status, struct buf *b)
 {
     size_t n = b->n;
-    char *p = buf_take(b, &n);
+    char *p = wenda_buf_take(b, &n);
 
     if (p == NULL) {
         api_problem(res, WENDA_ERR_NOMEM, "out of memory", NULL);
@@ -440,15 +440,15 @@ static void
 allowed_methods(const struct route *r, int read_only, struct buf *allow)
 {
     if (r->get)
-        buf_adds(allow, "GET, HEAD");
+        wenda_buf_adds(allow, "GET, HEAD");
     if (r->post && !read_only)
-        buf_adds(allow, allow->n ? ", POST" : "POST");
+        wenda_buf_adds(allow, allow->n ? ", POST" : "POST");
     if (r->put && !read_only)
-        buf_adds(allow, allow->n ? ", PUT" : "PUT");
+        wenda_buf_adds(allow, allow->n ? ", PUT" : "PUT");
     if (r->patch && !read_only)
-        buf_adds(allow, allow->n ? ", PATCH" : "PATCH");
+        wenda_buf_adds(allow, allow->n ? ", PATCH" : "PATCH");
     if (r->del && !read_only)
-        buf_adds(allow, allow->n ? ", DELETE" : "DELETE");
+        wenda_buf_adds(allow, allow->n ? ", DELETE" : "DELETE");
 }
 
 /*
@@ -467,10 +467,10 @@ answer_no_method(const struct route *r, const struct api_request *req,
     allowed_methods(r, req->read_only, &allow);
     if (strcmp(req->method, "OPTIONS") == 0) {
         /* What this resource takes (a CORS preflight too). */
-        buf_adds(&allow, allow.n ? ", OPTIONS" : "OPTIONS");
+        wenda_buf_adds(&allow, allow.n ? ", OPTIONS" : "OPTIONS");
         res->status = 204;
         res->content_type = JSON_TYPE;
-        api_add_header(res, "Allow", buf_take(&allow, NULL));
+        api_add_header(res, "Allow", wenda_buf_take(&allow, NULL));
         return;
     }
     if (req->read_only && (r->post || r->put || r->patch || r->del))
@@ -484,7 +484,7 @@ answer_no_method(const struct route *r, const struct api_request *req,
     api_problem(res, WENDA_ERR_METHOD, detail, NULL);
     /* An empty Allow: the resource takes no method here. */
     api_add_header(res, "Allow",
-                   allow.p ? buf_take(&allow, NULL) : strdup(""));
+                   allow.p ? wenda_buf_take(&allow, NULL) : strdup(""));
 }
 
 /*

@@ -40,34 +40,34 @@ api_h_tokens(const struct api_request *req, const char *key,
         return;
     }
     /* Never the token, never its hash. */
-    buf_adds(&b, "{\"items\":[");
+    wenda_buf_adds(&b, "{\"items\":[");
     for (i = 0; i < n; i++) {
         const struct wenda_token_info *t = &items[i];
 
-        buf_addf(&b, "%s{\"id\":%lld,\"name\":", i ? "," : "",
-                 (long long)t->id);
-        buf_add_json(&b, t->name);
-        buf_addf(&b, ",\"role\":\"%s\",\"created_at\":",
-                 wenda_auth_role_name(t->role));
-        buf_add_json(&b, t->created_at);
-        buf_adds(&b, ",\"expires_at\":");
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"name\":", i ? "," : "",
+                       (long long)t->id);
+        wenda_buf_add_json(&b, t->name);
+        wenda_buf_addf(&b, ",\"role\":\"%s\",\"created_at\":",
+                       wenda_auth_role_name(t->role));
+        wenda_buf_add_json(&b, t->created_at);
+        wenda_buf_adds(&b, ",\"expires_at\":");
         if (t->expires_at[0])
-            buf_add_json(&b, t->expires_at);
+            wenda_buf_add_json(&b, t->expires_at);
         else
-            buf_adds(&b, "null");
-        buf_adds(&b, ",\"last_used_at\":");
+            wenda_buf_adds(&b, "null");
+        wenda_buf_adds(&b, ",\"last_used_at\":");
         if (t->last_used_at[0])
-            buf_add_json(&b, t->last_used_at);
+            wenda_buf_add_json(&b, t->last_used_at);
         else
-            buf_adds(&b, "null");
-        buf_adds(&b, ",\"revoked_at\":");
+            wenda_buf_adds(&b, "null");
+        wenda_buf_adds(&b, ",\"revoked_at\":");
         if (t->revoked_at[0])
-            buf_add_json(&b, t->revoked_at);
+            wenda_buf_add_json(&b, t->revoked_at);
         else
-            buf_adds(&b, "null");
-        buf_add(&b, "}", 1);
+            wenda_buf_adds(&b, "null");
+        wenda_buf_add(&b, "}", 1);
     }
-    buf_adds(&b, "]}");
+    wenda_buf_adds(&b, "]}");
     wenda_auth_token_list_free(items);
     api_reply_raw(res, 200, &b);
 }
@@ -259,10 +259,10 @@ api_h_import(const struct api_request *req, const char *key,
             p += n + 1;
             continue;
         }
-        if (buf_reserve(&job->topics, &cap, job->ntopics,
-                        sizeof(*job->topics), 64) != 0 ||
-            buf_reserve(&job->lines, &lines_cap, job->ntopics,
-                        sizeof(*job->lines), 64) != 0) {
+        if (wenda_buf_reserve(&job->topics, &cap, job->ntopics,
+                              sizeof(*job->topics), 64) != 0 ||
+            wenda_buf_reserve(&job->lines, &lines_cap, job->ntopics,
+                              sizeof(*job->lines), 64) != 0) {
             api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
             goto fail;
         }

@@ -80,14 +80,14 @@ link_next(unsigned int limit, int corrected, const char *category,
 {
     struct buf b = {0};
 
-    buf_addf(&b, "</v1/topics?limit=%u%s", limit,
-             corrected ? "&corrected=true" : "");
+    wenda_buf_addf(&b, "</v1/topics?limit=%u%s", limit,
+                   corrected ? "&corrected=true" : "");
     if (category != NULL)
-        buf_addf(&b, "&category=%s", category);
+        wenda_buf_addf(&b, "&category=%s", category);
     if (tag != NULL)
-        buf_addf(&b, "&tag=%s", tag);
-    buf_addf(&b, "&cursor=%s>; rel=\"next\"", next);
-    return buf_take(&b, NULL);
+        wenda_buf_addf(&b, "&tag=%s", tag);
+    wenda_buf_addf(&b, "&cursor=%s>; rel=\"next\"", next);
+    return wenda_buf_take(&b, NULL);
 }
 
 /* ---- handlers ----------------------------------------------------------- */
@@ -195,12 +195,12 @@ api_h_topics(const struct api_request *req, const char *key,
     /* The items are the store's JSON; the envelope is written here. */
     if (more && last > 0)
         next = api_cursor_encode(last);
-    buf_adds(&b, "{\"items\":");
-    buf_add(&b, items, n);
+    wenda_buf_adds(&b, "{\"items\":");
+    wenda_buf_add(&b, items, n);
     if (next != NULL)
-        buf_addf(&b, ",\"next\":\"%s\"}", next);
+        wenda_buf_addf(&b, ",\"next\":\"%s\"}", next);
     else
-        buf_adds(&b, ",\"next\":null}");
+        wenda_buf_adds(&b, ",\"next\":null}");
     free(items);
     if (next != NULL)
         api_add_header(res, "Link", link_next(f.limit, f.corrected,
@@ -389,27 +389,27 @@ api_h_search(const struct api_request *req, const char *key,
         return;
     }
     /* Written directly: this is the hot path of the busiest endpoint. */
-    buf_adds(&b, "{\"query\":");
-    buf_add_json(&b, q.q);
-    buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"items\":[",
-             (long long)r.total, r.total_exact ? "true" : "false");
+    wenda_buf_adds(&b, "{\"query\":");
+    wenda_buf_add_json(&b, q.q);
+    wenda_buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"items\":[",
+                   (long long)r.total, r.total_exact ? "true" : "false");
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 
-        buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
-                 (long long)h->id);
-        buf_add_json(&b, h->slug);
-        buf_adds(&b, ",\"title\":");
-        buf_add_json(&b, h->title);
-        buf_adds(&b, ",\"title_en\":");
-        buf_add_json(&b, h->title_en);
-        buf_adds(&b, ",\"category\":");
-        buf_add_json(&b, h->category);
-        buf_addf(&b, ",\"score\":%.4f,\"snippet\":", h->score);
-        buf_add_json(&b, h->snippet);
-        buf_add(&b, "}", 1);
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
+                       (long long)h->id);
+        wenda_buf_add_json(&b, h->slug);
+        wenda_buf_adds(&b, ",\"title\":");
+        wenda_buf_add_json(&b, h->title);
+        wenda_buf_adds(&b, ",\"title_en\":");
+        wenda_buf_add_json(&b, h->title_en);
+        wenda_buf_adds(&b, ",\"category\":");
+        wenda_buf_add_json(&b, h->category);
+        wenda_buf_addf(&b, ",\"score\":%.4f,\"snippet\":", h->score);
+        wenda_buf_add_json(&b, h->snippet);
+        wenda_buf_add(&b, "}", 1);
     }
-    buf_adds(&b, "]}");
+    wenda_buf_adds(&b, "]}");
     api_reply_raw(res, 200, &b);
     wenda_search_result_cleanup(&r);
 }
@@ -439,6 +439,6 @@ api_h_openapi(const struct api_request *req, const char *key,
 
     (void)req;
     (void)key;
-    buf_add(&b, wenda_openapi_json, wenda_openapi_json_len);
+    wenda_buf_add(&b, wenda_openapi_json, wenda_openapi_json_len);
     api_reply_raw(res, 200, &b);
 }

@@ -38,22 +38,22 @@ api_h_related(const struct api_request *req, const char *key,
         api_store_error(res, rc);
         return;
     }
-    buf_adds(&b, "{\"items\":[");
+    wenda_buf_adds(&b, "{\"items\":[");
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 
-        buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
-                 (long long)h->id);
-        buf_add_json(&b, h->slug);
-        buf_adds(&b, ",\"title\":");
-        buf_add_json(&b, h->title);
-        buf_adds(&b, ",\"title_en\":");
-        buf_add_json(&b, h->title_en);
-        buf_adds(&b, ",\"category\":");
-        buf_add_json(&b, h->category);
-        buf_add(&b, "}", 1);
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
+                       (long long)h->id);
+        wenda_buf_add_json(&b, h->slug);
+        wenda_buf_adds(&b, ",\"title\":");
+        wenda_buf_add_json(&b, h->title);
+        wenda_buf_adds(&b, ",\"title_en\":");
+        wenda_buf_add_json(&b, h->title_en);
+        wenda_buf_adds(&b, ",\"category\":");
+        wenda_buf_add_json(&b, h->category);
+        wenda_buf_add(&b, "}", 1);
     }
-    buf_adds(&b, "]}");
+    wenda_buf_adds(&b, "]}");
     wenda_search_result_cleanup(&r);
     api_reply_raw(res, 200, &b);
 }
@@ -94,24 +94,24 @@ api_h_quiz(const struct api_request *req, const char *key,
     }
     rc = wenda_store_topic_sample(req->store, category, seed, (size_t)count,
                                   picked, &np);
-    buf_addf(&b, "{\"seed\":%llu,\"items\":[", (unsigned long long)seed);
+    wenda_buf_addf(&b, "{\"seed\":%llu,\"items\":[", (unsigned long long)seed);
     for (i = 0; rc == WENDA_OK && i < np; i++) {
         struct wenda_topic t;
 
         rc = wenda_store_topic_get(req->store, picked[i], NULL, &t);
         if (rc != WENDA_OK)
             break;
-        buf_addf(&b, "%s{\"id\":%lld,\"question\":", i ? "," : "",
-                 (long long)t.id);
-        buf_add_json(&b, t.title);
-        buf_adds(&b, ",\"category\":");
-        buf_add_json(&b, t.category);
-        buf_addf(&b, ",\"answer\":\"/v1/topics/%lld\"}", (long long)t.id);
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"question\":", i ? "," : "",
+                       (long long)t.id);
+        wenda_buf_add_json(&b, t.title);
+        wenda_buf_adds(&b, ",\"category\":");
+        wenda_buf_add_json(&b, t.category);
+        wenda_buf_addf(&b, ",\"answer\":\"/v1/topics/%lld\"}", (long long)t.id);
         wenda_topic_cleanup(&t);
     }
-    buf_adds(&b, "]}");
+    wenda_buf_adds(&b, "]}");
     if (rc != WENDA_OK) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         api_store_error(res, rc);
         return;
     }
@@ -178,9 +178,9 @@ api_h_due(const struct api_request *req, const char *key,
         api_store_error(res, rc);
         return;
     }
-    buf_adds(&b, "{\"items\":");
-    buf_add(&b, items, n);
-    buf_adds(&b, "}");
+    wenda_buf_adds(&b, "{\"items\":");
+    wenda_buf_add(&b, items, n);
+    wenda_buf_adds(&b, "}");
     free(items);
     api_reply_raw(res, 200, &b);
 }

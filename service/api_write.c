@@ -293,9 +293,9 @@ api_h_revisions(const struct api_request *req, const char *key,
         api_store_error(res, rc);
         return;
     }
-    buf_adds(&b, "{\"items\":");
-    buf_add(&b, items, n);
-    buf_adds(&b, "}");
+    wenda_buf_adds(&b, "{\"items\":");
+    wenda_buf_add(&b, items, n);
+    wenda_buf_adds(&b, "}");
     free(items);
     api_reply_raw(res, 200, &b);
 }

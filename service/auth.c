@@ -660,7 +660,7 @@ wenda_auth_token_list(struct wenda_store *st, struct wenda_token_info **items,
         struct wenda_token_info *t;
         char role[16];
 
-        if (buf_reserve(&v, &cap, len, sizeof(*v), 8) != 0) {
+        if (wenda_buf_reserve(&v, &cap, len, sizeof(*v), 8) != 0) {
             rc = WENDA_ERR_NOMEM;
             goto cleanup;
         }

@@ -39,7 +39,7 @@ grow(struct buf *b, size_t need)
 }
 
 void
-buf_add(struct buf *b, const void *s, size_t n)
+wenda_buf_add(struct buf *b, const void *s, size_t n)
 {
     if (grow(b, b->n + n) != 0)
         return;
@@ -50,13 +50,13 @@ buf_add(struct buf *b, const void *s, size_t n)
 }
 
 void
-buf_adds(struct buf *b, const char *s)
+wenda_buf_adds(struct buf *b, const char *s)
 {
-    buf_add(b, s, strlen(s));
+    wenda_buf_add(b, s, strlen(s));
 }
 
 void
-buf_addf(struct buf *b, const char *fmt, ...)
+wenda_buf_addf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
     int len;
@@ -90,7 +90,7 @@ add_json_text(struct buf *b, const char *s, size_t n)
 
         if (c >= 0x20 && c != '"' && c != '\\')
             continue;
-        buf_add(b, run, (size_t)(s - run));
+        wenda_buf_add(b, run, (size_t)(s - run));
         run = s + 1;
         esc[0] = '\\';
         switch (c) {
@@ -108,13 +108,13 @@ add_json_text(struct buf *b, const char *s, size_t n)
             k = 6;
             break;
         }
-        buf_add(b, esc, k);
+        wenda_buf_add(b, esc, k);
     }
-    buf_add(b, run, (size_t)(s - run));
+    wenda_buf_add(b, run, (size_t)(s - run));
 }
 
 int
-buf_add_json_max(struct buf *b, const char *s, size_t max)
+wenda_buf_add_json_max(struct buf *b, const char *s, size_t max)
 {
     static const char hex[] = "0123456789abcdef";
     size_t n = strlen(s), i = 0, ok;
@@ -126,7 +126,7 @@ buf_add_json_max(struct buf *b, const char *s, size_t max)
         while (n > 0 && max - n < 3 && ((unsigned char)s[n] & 0xC0) == 0x80)
             n--;
     }
-    buf_add(b, "\"", 1);
+    wenda_buf_add(b, "\"", 1);
     while (i < n) {
         if (wenda_utf8_valid(s + i, n - i, &ok))
             ok = n - i;
@@ -136,27 +136,27 @@ buf_add_json_max(struct buf *b, const char *s, size_t max)
             unsigned char c = (unsigned char)s[i++];
             char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
 
-            buf_add(b, esc, sizeof(esc));
+            wenda_buf_add(b, esc, sizeof(esc));
         }
     }
-    buf_add(b, "\"", 1);
+    wenda_buf_add(b, "\"", 1);
     return cut;
 }
 
 void
-buf_add_json(struct buf *b, const char *s)
+wenda_buf_add_json(struct buf *b, const char *s)
 {
-    (void)buf_add_json_max(b, s, (size_t)-1);
+    (void)wenda_buf_add_json_max(b, s, (size_t)-1);
 }
 
 int
-buf_failed(const struct buf *b)
+wenda_buf_failed(const struct buf *b)
 {
     return b->failed;
 }
 
 void
-buf_reset(struct buf *b)
+wenda_buf_reset(struct buf *b)
 {
     b->n = 0;
     b->failed = 0;
@@ -165,12 +165,12 @@ buf_reset(struct buf *b)
 }
 
 char *
-buf_take(struct buf *b, size_t *len)
+wenda_buf_take(struct buf *b, size_t *len)
 {
     char *p;
 
     if (b->failed) {
-        buf_cleanup(b);
+        wenda_buf_cleanup(b);
         if (len != NULL)
             *len = 0;
         return NULL;
@@ -189,7 +189,7 @@ buf_take(struct buf *b, size_t *len)
 }
 
 void
-buf_cleanup(struct buf *b)
+wenda_buf_cleanup(struct buf *b)
 {
     free(b->p);
     b->p = NULL;
@@ -198,7 +198,7 @@ buf_cleanup(struct buf *b)
 }
 
 int
-buf_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first)
+wenda_buf_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first)
 {
     size_t want = *cap ? *cap * 2 : first;
     void *old, *grown;

@@ -4,7 +4,7 @@
  * The buffer is always NUL-terminated once anything has been appended, so
  * its bytes can be handed to APIs that want a C string.  Appends are sticky:
  * after the first allocation failure every later append is a no-op and
- * buf_failed() is true, so a builder can append freely and check once.
+ * wenda_buf_failed() is true, so a builder can append freely and check once.
  */
 #ifndef WENDA_BUF_H
 #define WENDA_BUF_H
@@ -20,13 +20,13 @@ struct buf {
 };
 
 /* Appends n bytes of s. */
-void buf_add(struct buf *b, const void *s, size_t n);
+void wenda_buf_add(struct buf *b, const void *s, size_t n);
 
 /* Appends the C string s. */
-void buf_adds(struct buf *b, const char *s);
+void wenda_buf_adds(struct buf *b, const char *s);
 
 /* Appends printf-style formatted text. */
-void buf_addf(struct buf *b, const char *fmt, ...)
+void wenda_buf_addf(struct buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 /*
@@ -37,26 +37,26 @@ void buf_addf(struct buf *b, const char *fmt, ...)
  * 0xFF reads back as U+00FF, which valid input carries as the two bytes
  * C3 BF, never as an escape.
  */
-void buf_add_json(struct buf *b, const char *s);
+void wenda_buf_add_json(struct buf *b, const char *s);
 
 /*
- * buf_add_json() of at most max bytes of s, cut before a character that
+ * wenda_buf_add_json() of at most max bytes of s, cut before a character that
  * would not fit whole.  Returns 1 when s was cut, else 0.
  */
-int buf_add_json_max(struct buf *b, const char *s, size_t max);
+int wenda_buf_add_json_max(struct buf *b, const char *s, size_t max);
 
-/* Returns 1 when an append has failed since the last buf_reset(). */
-int buf_failed(const struct buf *b);
+/* Returns 1 when an append has failed since the last wenda_buf_reset(). */
+int wenda_buf_failed(const struct buf *b);
 
 /* Empties b, keeping its storage. */
-void buf_reset(struct buf *b);
+void wenda_buf_reset(struct buf *b);
 
 /* Hands the bytes over: returns them (the caller frees; never NULL unless
  * an append failed) and leaves b empty. */
-char *buf_take(struct buf *b, size_t *len);
+char *wenda_buf_take(struct buf *b, size_t *len);
 
 /* Frees the storage of b and zeroes it. */
-void buf_cleanup(struct buf *b);
+void wenda_buf_cleanup(struct buf *b);
 
 /*
  * Makes room for one more element in an array of *cap elements of size
@@ -65,6 +65,7 @@ void buf_cleanup(struct buf *b);
  * to first when it has none.  Returns 0, or -1 when out of memory, the
  * array and *cap then left as they were.
  */
-int buf_reserve(void *pv, size_t *cap, size_t n, size_t size, size_t first);
+int wenda_buf_reserve(void *pv, size_t *cap, size_t n, size_t size,
+                      size_t first);
 
 #endif /* WENDA_BUF_H */

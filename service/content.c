@@ -327,17 +327,17 @@ read_file(const char *path, char **out, size_t *outlen)
     if (f == NULL)
         return -1;
     while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-        buf_add(&b, chunk, n);
+        wenda_buf_add(&b, chunk, n);
         if (b.n > WENDA_CONTENT_MAX_FILE + 1)
             break;
     }
-    if (ferror(f) || buf_failed(&b)) {
+    if (ferror(f) || wenda_buf_failed(&b)) {
         (void)fclose(f);
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return -1;
     }
     (void)fclose(f);
-    *out = buf_take(&b, outlen);
+    *out = wenda_buf_take(&b, outlen);
     return *out == NULL ? -1 : 0;
 }
 
@@ -386,7 +386,7 @@ list_dir(const char *dir, struct wenda_strv *out)
     while ((de = readdir(dp)) != NULL) {
         if (de->d_name[0] == '.')
             continue;
-        if (buf_reserve(&out->v, &cap, out->n, sizeof(char *), 32) != 0)
+        if (wenda_buf_reserve(&out->v, &cap, out->n, sizeof(char *), 32) != 0)
             goto fail;
         out->v[out->n] = strdup(de->d_name);
         if (out->v[out->n] == NULL)
@@ -531,8 +531,8 @@ wenda_content_load(const char *dir, struct wenda_content *out,
                 problems++;
                 continue;
             }
-            if (buf_reserve(&c.topics, &cap, c.ntopics, sizeof(*c.topics),
-                            64) != 0) {
+            if (wenda_buf_reserve(&c.topics, &cap, c.ntopics, sizeof(*c.topics),
+                                  64) != 0) {
                 wenda_strv_cleanup(&files);
                 wenda_strv_cleanup(&cats);
                 wenda_content_cleanup(&c);
@@ -603,12 +603,12 @@ wenda_content_write(const char *dir, const struct wenda_content *c)
         }
         free(data);
     }
-    buf_cleanup(&b);
+    wenda_buf_cleanup(&b);
     return WENDA_OK;
 nomem:
-    buf_cleanup(&b);
+    wenda_buf_cleanup(&b);
     return WENDA_ERR_NOMEM;
 io:
-    buf_cleanup(&b);
+    wenda_buf_cleanup(&b);
     return WENDA_ERR_IO;
 }

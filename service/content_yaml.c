@@ -637,8 +637,8 @@ emitter_write(void *data, unsigned char *buffer, size_t size)
 {
     struct buf *b = data;
 
-    buf_add(b, buffer, size);
-    return !buf_failed(b);
+    wenda_buf_add(b, buffer, size);
+    return !wenda_buf_failed(b);
 }
 
 /* Emits s, double-quoted when quoted, else plain. */
@@ -781,12 +781,12 @@ wenda_content_format_topic(const struct wenda_topic *t, char **out,
     *out = NULL;
     *outlen = 0;
     if (!emit_document(&b, emit_topic_fields, t, 1)) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_ERR_NOMEM;
     }
-    buf_adds(&b, "---\n");
-    buf_adds(&b, t->answer ? t->answer : "");
-    *out = buf_take(&b, outlen);
+    wenda_buf_adds(&b, "---\n");
+    wenda_buf_adds(&b, t->answer ? t->answer : "");
+    *out = wenda_buf_take(&b, outlen);
     return *out == NULL ? WENDA_ERR_NOMEM : WENDA_OK;
 }
 

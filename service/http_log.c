@@ -61,14 +61,14 @@ add_query_name(void *cls, enum MHD_ValueKind kind, const char *key,
     (void)kind;
     (void)value;   /* values may be secrets: never logged */
     if (q->b->n > 0 && q->b->p[q->b->n - 1] != '[')
-        buf_add(q->b, ",", 1);
-    q->cut |= buf_add_json_max(q->b, key, LOG_NAME_MAX);
+        wenda_buf_add(q->b, ",", 1);
+    q->cut |= wenda_buf_add_json_max(q->b, key, LOG_NAME_MAX);
     return MHD_YES;
 }
 
 /*
  * The line is valid JSON and UTF-8 whatever the request held (see
- * buf_add_json()); a path or parameter name longer than LOG_NAME_MAX
+ * wenda_buf_add_json()); a path or parameter name longer than LOG_NAME_MAX
  * bytes is cut between two characters, and "path_truncated" or
  * "query_truncated" is then true.
  */
@@ -85,24 +85,24 @@ http_access_log(struct MHD_Connection *conn, const char *method,
 
     (void)gmtime_r(&now, &tm);
     (void)strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    buf_addf(&b, "{\"time\":\"%s\",\"id\":", stamp);
-    buf_add_json(&b, req->id);
-    buf_adds(&b, ",\"method\":");
-    buf_add_json(&b, method);
-    buf_adds(&b, ",\"path\":");
-    path_cut = buf_add_json_max(&b, req->path ? req->path : "",
-                                LOG_NAME_MAX);
+    wenda_buf_addf(&b, "{\"time\":\"%s\",\"id\":", stamp);
+    wenda_buf_add_json(&b, req->id);
+    wenda_buf_adds(&b, ",\"method\":");
+    wenda_buf_add_json(&b, method);
+    wenda_buf_adds(&b, ",\"path\":");
+    path_cut =
+        wenda_buf_add_json_max(&b, req->path ? req->path : "", LOG_NAME_MAX);
     if (path_cut)
-        buf_adds(&b, ",\"path_truncated\":true");
-    buf_adds(&b, ",\"query\":[");
+        wenda_buf_adds(&b, ",\"path_truncated\":true");
+    wenda_buf_adds(&b, ",\"query\":[");
     (void)MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND,
                                     add_query_name, &q);
-    buf_adds(&b, "]");
+    wenda_buf_adds(&b, "]");
     if (q.cut)
-        buf_adds(&b, ",\"query_truncated\":true");
-    buf_addf(&b, ",\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
-             bytes, http_usec_since(&req->start));
-    if (!buf_failed(&b))
+        wenda_buf_adds(&b, ",\"query_truncated\":true");
+    wenda_buf_addf(&b, ",\"status\":%u,\"bytes\":%zu,\"us\":%lu}\n", status,
+                   bytes, http_usec_since(&req->start));
+    if (!wenda_buf_failed(&b))
         (void)!write(STDERR_FILENO, b.p, b.n);
-    buf_cleanup(&b);
+    wenda_buf_cleanup(&b);
 }

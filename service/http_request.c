@@ -112,8 +112,8 @@ store_for_thread(struct server *srv)
         return NULL;
     }
     pthread_mutex_lock(&srv->lock);
-    if (buf_reserve(&srv->stores, &srv->capstores, srv->nstores,
-                    sizeof(struct wenda_store *), 8) != 0) {
+    if (wenda_buf_reserve(&srv->stores, &srv->capstores, srv->nstores,
+                          sizeof(struct wenda_store *), 8) != 0) {
         pthread_mutex_unlock(&srv->lock);
         wenda_store_close(st);
         return NULL;
@@ -271,9 +271,9 @@ take_body(const struct server *srv, struct request *r, const char *data,
     r->body_bytes += size;
     if (r->body_bytes > srv->cfg->max_body) {
         r->too_large = 1;
-        buf_cleanup(&r->body);
+        wenda_buf_cleanup(&r->body);
     } else {
-        buf_add(&r->body, data, size);
+        wenda_buf_add(&r->body, data, size);
     }
 }
 
@@ -390,7 +390,7 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
     http_watch_arm(conn, 0);
     if (r->job != NULL)
         return answer_write(srv, conn, method, r);
-    if (buf_failed(&r->body))
+    if (wenda_buf_failed(&r->body))
         return answer_problem(srv, conn, method, r, WENDA_ERR_NOMEM,
                               "the request body cannot be held");
     if (r->too_large)
@@ -421,7 +421,7 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         wenda_store_leave(thread_store);
     else if (thread_store != NULL)
         wenda_store_release_stale_read(thread_store);
-    buf_cleanup(&r->body);
+    wenda_buf_cleanup(&r->body);
     if (r->job != NULL && atomic_load(&r->job->done)) {
         write_job_cleanup(r->job);
         free(r->job);

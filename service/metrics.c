@@ -200,23 +200,26 @@ render_log(struct buf *out)
 
     if (wal_path[0] == '\0')
         return;
-    buf_addf(out, "# HELP wenda_wal_bytes Size of the database's write-"
-             "ahead log on disk.\n# TYPE wenda_wal_bytes gauge\n"
-             "wenda_wal_bytes %lld\n",
-             stat(wal_path, &sb) == 0 ? (long long)sb.st_size : 0LL);
-    buf_adds(out, "# HELP wenda_wal_checkpoints_total Checkpoints of the "
-                  "write-ahead log: truncated (copied and emptied), busy "
-                  "(readers held it past the wait), failed.\n"
-                  "# TYPE wenda_wal_checkpoints_total counter\n");
+    wenda_buf_addf(out,
+                   "# HELP wenda_wal_bytes Size of the database's write-"
+                   "ahead log on disk.\n# TYPE wenda_wal_bytes gauge\n"
+                   "wenda_wal_bytes %lld\n",
+                   stat(wal_path, &sb) == 0 ? (long long)sb.st_size : 0LL);
+    wenda_buf_adds(out, "# HELP wenda_wal_checkpoints_total Checkpoints of the "
+                        "write-ahead log: truncated (copied and emptied), busy "
+                        "(readers held it past the wait), failed.\n"
+                        "# TYPE wenda_wal_checkpoints_total counter\n");
     for (i = 0; i < NCHECKPOINT; i++)
-        buf_addf(out, "wenda_wal_checkpoints_total{result=\"%s\"} %lu\n",
-                 checkpoint_results[i],
-                 atomic_load_explicit(&checkpoints[i],
-                                      memory_order_relaxed));
-    buf_addf(out, "# HELP wenda_wal_frames Frames the write-ahead log held "
-             "after its last checkpoint.\n# TYPE wenda_wal_frames gauge\n"
-             "wenda_wal_frames %ld\n",
-             atomic_load_explicit(&log_frames_left, memory_order_relaxed));
+        wenda_buf_addf(
+            out, "wenda_wal_checkpoints_total{result=\"%s\"} %lu\n",
+            checkpoint_results[i],
+            atomic_load_explicit(&checkpoints[i], memory_order_relaxed));
+    wenda_buf_addf(
+        out,
+        "# HELP wenda_wal_frames Frames the write-ahead log held "
+        "after its last checkpoint.\n# TYPE wenda_wal_frames gauge\n"
+        "wenda_wal_frames %ld\n",
+        atomic_load_explicit(&log_frames_left, memory_order_relaxed));
 }
 
 void
@@ -274,19 +277,25 @@ render_requests(struct buf *out, const struct totals *t)
 {
     size_t r, s;
 
-    buf_adds(out, "# HELP wenda_requests_total HTTP requests answered, by "
-                  "route and status.\n"
-                  "# TYPE wenda_requests_total counter\n");
+    wenda_buf_adds(out,
+                   "# HELP wenda_requests_total HTTP requests answered, by "
+                   "route and status.\n"
+                   "# TYPE wenda_requests_total counter\n");
     for (r = 0; r <= nroutes; r++) {
         for (s = 0; s < NSTATUS; s++) {
             if (t->req[r][s] == 0)
                 continue;
             if (s < NSTATUS - 1)
-                buf_addf(out, "wenda_requests_total{route=\"%s\",status=\"%u\"}"
-                         " %lu\n", route_label(r), statuses[s], t->req[r][s]);
+                wenda_buf_addf(
+                    out,
+                    "wenda_requests_total{route=\"%s\",status=\"%u\"}"
+                    " %lu\n",
+                    route_label(r), statuses[s], t->req[r][s]);
             else
-                buf_addf(out, "wenda_requests_total{route=\"%s\",status="
-                         "\"other\"} %lu\n", route_label(r), t->req[r][s]);
+                wenda_buf_addf(out,
+                               "wenda_requests_total{route=\"%s\",status="
+                               "\"other\"} %lu\n",
+                               route_label(r), t->req[r][s]);
         }
     }
 }
@@ -297,9 +306,9 @@ render_latency(struct buf *out, const struct totals *t)
 {
     size_t r, k;
 
-    buf_adds(out, "# HELP wenda_request_duration_seconds Time from the "
-                  "request's headers to its response, by route.\n"
-                  "# TYPE wenda_request_duration_seconds histogram\n");
+    wenda_buf_adds(out, "# HELP wenda_request_duration_seconds Time from the "
+                        "request's headers to its response, by route.\n"
+                        "# TYPE wenda_request_duration_seconds histogram\n");
     for (r = 0; r <= nroutes; r++) {
         unsigned long cum = 0;
 
@@ -311,17 +320,24 @@ render_latency(struct buf *out, const struct totals *t)
         for (k = 0; k < NBUCKET; k++) {
             cum += t->lat[r][k];
             if (k < NBUCKET - 1)
-                buf_addf(out, "wenda_request_duration_seconds_bucket{route="
-                         "\"%s\",le=\"%g\"} %lu\n", route_label(r),
-                         (double)buckets[k] / 1e6, cum);
+                wenda_buf_addf(out,
+                               "wenda_request_duration_seconds_bucket{route="
+                               "\"%s\",le=\"%g\"} %lu\n",
+                               route_label(r), (double)buckets[k] / 1e6, cum);
             else
-                buf_addf(out, "wenda_request_duration_seconds_bucket{route="
-                         "\"%s\",le=\"+Inf\"} %lu\n", route_label(r), cum);
+                wenda_buf_addf(out,
+                               "wenda_request_duration_seconds_bucket{route="
+                               "\"%s\",le=\"+Inf\"} %lu\n",
+                               route_label(r), cum);
         }
-        buf_addf(out, "wenda_request_duration_seconds_sum{route=\"%s\"} "
-                 "%.6f\n", route_label(r), (double)t->sum[r] / 1e6);
-        buf_addf(out, "wenda_request_duration_seconds_count{route=\"%s\"} "
-                 "%lu\n", route_label(r), cum);
+        wenda_buf_addf(out,
+                       "wenda_request_duration_seconds_sum{route=\"%s\"} "
+                       "%.6f\n",
+                       route_label(r), (double)t->sum[r] / 1e6);
+        wenda_buf_addf(out,
+                       "wenda_request_duration_seconds_count{route=\"%s\"} "
+                       "%lu\n",
+                       route_label(r), cum);
     }
 }
 
@@ -331,9 +347,11 @@ render_queue_depth(struct buf *out)
 {
     pthread_mutex_lock(&depth_lock);
     if (depth_fn != NULL)
-        buf_addf(out, "# HELP wenda_write_queue_depth Writes waiting for "
-                 "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
-                 "wenda_write_queue_depth %zu\n", depth_fn(depth_ctx));
+        wenda_buf_addf(out,
+                       "# HELP wenda_write_queue_depth Writes waiting for "
+                       "the writer.\n# TYPE wenda_write_queue_depth gauge\n"
+                       "wenda_write_queue_depth %zu\n",
+                       depth_fn(depth_ctx));
     pthread_mutex_unlock(&depth_lock);
 }
 
@@ -342,31 +360,32 @@ render_queue_depth(struct buf *out)
 static void
 render_process(struct buf *out)
 {
-    buf_addf(out,
-             "# HELP wenda_requests_in_flight Requests begun and not yet "
-             "answered.\n"
-             "# TYPE wenda_requests_in_flight gauge\n"
-             "wenda_requests_in_flight %ld\n"
-             "# HELP wenda_connections_open Open client connections.\n"
-             "# TYPE wenda_connections_open gauge\n"
-             "wenda_connections_open %ld\n"
-             "# HELP wenda_search_slot_waits_total Searches that had to wait "
-             "for a search slot.\n"
-             "# TYPE wenda_search_slot_waits_total counter\n"
-             "wenda_search_slot_waits_total %lu\n"
-             "# HELP wenda_search_rejected_total Searches answered 503 "
-             "because no slot freed in time.\n"
-             "# TYPE wenda_search_rejected_total counter\n"
-             "wenda_search_rejected_total %lu\n"
-             "# HELP wenda_request_timeouts_total Connections closed because "
-             "a request was not in full within the idle timeout.\n"
-             "# TYPE wenda_request_timeouts_total counter\n"
-             "wenda_request_timeouts_total %lu\n",
-             atomic_load_explicit(&in_flight, memory_order_relaxed),
-             atomic_load_explicit(&connections, memory_order_relaxed),
-             atomic_load_explicit(&search_waits, memory_order_relaxed),
-             atomic_load_explicit(&search_rejects, memory_order_relaxed),
-             atomic_load_explicit(&request_timeouts, memory_order_relaxed));
+    wenda_buf_addf(
+        out,
+        "# HELP wenda_requests_in_flight Requests begun and not yet "
+        "answered.\n"
+        "# TYPE wenda_requests_in_flight gauge\n"
+        "wenda_requests_in_flight %ld\n"
+        "# HELP wenda_connections_open Open client connections.\n"
+        "# TYPE wenda_connections_open gauge\n"
+        "wenda_connections_open %ld\n"
+        "# HELP wenda_search_slot_waits_total Searches that had to wait "
+        "for a search slot.\n"
+        "# TYPE wenda_search_slot_waits_total counter\n"
+        "wenda_search_slot_waits_total %lu\n"
+        "# HELP wenda_search_rejected_total Searches answered 503 "
+        "because no slot freed in time.\n"
+        "# TYPE wenda_search_rejected_total counter\n"
+        "wenda_search_rejected_total %lu\n"
+        "# HELP wenda_request_timeouts_total Connections closed because "
+        "a request was not in full within the idle timeout.\n"
+        "# TYPE wenda_request_timeouts_total counter\n"
+        "wenda_request_timeouts_total %lu\n",
+        atomic_load_explicit(&in_flight, memory_order_relaxed),
+        atomic_load_explicit(&connections, memory_order_relaxed),
+        atomic_load_explicit(&search_waits, memory_order_relaxed),
+        atomic_load_explicit(&search_rejects, memory_order_relaxed),
+        atomic_load_explicit(&request_timeouts, memory_order_relaxed));
 }
 
 void

@@ -230,10 +230,10 @@ snip_from_rank(struct wenda_search *se, const struct rank_params *p,
         wenda_search_snippet_render(p->snip_cache, &tok, h->id, text, ntext,
                                     r->marks, r->n, SNIPPET_TOKENS,
                                     &out) != 0) {
-        buf_cleanup(&out);
+        wenda_buf_cleanup(&out);
         return WENDA_ERR_NOMEM;
     }
-    h->snippet = buf_take(&out, NULL);
+    h->snippet = wenda_buf_take(&out, NULL);
     return h->snippet != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -355,9 +355,9 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
         return WENDA_ERR_INTERNAL;
     if (q->category != NULL &&
         wenda_slug_valid(q->category, WENDA_CONTENT_MAX_SLUG)) {
-        buf_adds(&head, "category : \"" WENDA_TOKEN_VERBATIM);
-        buf_adds(&head, q->category);
-        buf_adds(&head, "\" AND ");
+        wenda_buf_adds(&head, "category : \"" WENDA_TOKEN_VERBATIM);
+        wenda_buf_adds(&head, q->category);
+        wenda_buf_adds(&head, "\" AND ");
         (*nfilter)++;
     }
     ntag = q->tag != NULL ? strlen(q->tag) : 0;
@@ -367,9 +367,9 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
         rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q->tag, (int)ntag,
                             wenda_search_count_token, &cc, NULL);
         if (rc == WENDA_OK && cc.n > 0) {
-            buf_adds(&head, "tags : ");
+            wenda_buf_adds(&head, "tags : ");
             wenda_search_add_quoted(&head, q->tag, ntag);
-            buf_adds(&head, " AND ");
+            wenda_buf_adds(&head, " AND ");
             (*nfilter)++;
         }
     }
@@ -377,17 +377,17 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
          i++) {
         struct buf b = {0};
 
-        buf_add(&b, head.p, head.n);
-        buf_adds(&b, "(");
-        buf_adds(&b, expr[i]);
-        buf_adds(&b, ")");
-        *out[i] = buf_take(&b, NULL);
+        wenda_buf_add(&b, head.p, head.n);
+        wenda_buf_adds(&b, "(");
+        wenda_buf_adds(&b, expr[i]);
+        wenda_buf_adds(&b, ")");
+        *out[i] = wenda_buf_take(&b, NULL);
         if (*out[i] == NULL)
             rc = WENDA_ERR_NOMEM;
     }
-    if (rc == WENDA_OK && buf_failed(&head))
+    if (rc == WENDA_OK && wenda_buf_failed(&head))
         rc = WENDA_ERR_NOMEM;
-    buf_cleanup(&head);
+    wenda_buf_cleanup(&head);
     return rc;
 }
 
@@ -560,7 +560,7 @@ wenda_search_exec(struct wenda_search *se,
             rc = run_level(se, query, match, NULL, NULL, NULL, 1, out);
     }
     free(exact);
-    buf_cleanup(&key);
+    wenda_buf_cleanup(&key);
     free(match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);
@@ -580,14 +580,14 @@ like_match(struct wenda_tokenizer *tk, const struct wenda_topic *t,
     enum wenda_err rc;
     size_t i;
 
-    buf_adds(&text, t->title);
-    buf_adds(&text, " ");
-    buf_adds(&text, t->title_en ? t->title_en : "");
+    wenda_buf_adds(&text, t->title);
+    wenda_buf_adds(&text, " ");
+    wenda_buf_adds(&text, t->title_en ? t->title_en : "");
     for (i = 0; i < t->tags.n; i++) {
-        buf_adds(&text, " ");
-        buf_adds(&text, t->tags.v[i]);
+        wenda_buf_adds(&text, " ");
+        wenda_buf_adds(&text, t->tags.v[i]);
     }
-    if (buf_failed(&text))
+    if (wenda_buf_failed(&text))
         return WENDA_ERR_NOMEM;
     memset(&a, 0, sizeof(a));
     a.q = text.p;
@@ -595,8 +595,8 @@ like_match(struct wenda_tokenizer *tk, const struct wenda_topic *t,
     rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text.p, (int)text.n,
                         wenda_search_any_token, &a, NULL);
     wenda_strv_cleanup(&a.seen);
-    buf_cleanup(&text);
-    if (rc == WENDA_OK && (a.failed || buf_failed(match)))
+    wenda_buf_cleanup(&text);
+    if (rc == WENDA_OK && (a.failed || wenda_buf_failed(match)))
         rc = WENDA_ERR_NOMEM;
     return rc;
 }
@@ -670,7 +670,7 @@ wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
     out->total_exact = 1;
 cleanup:
     sqlite3_finalize(s);
-    buf_cleanup(&match);
+    wenda_buf_cleanup(&match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);
     return rc;

@@ -80,8 +80,8 @@ add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
     rc = wenda_search_key_of(tk, text, strlen(text), key);
     if (rc != WENDA_OK || key->n == 0)
         return rc;
-    if (buf_reserve(&row->keys, &row->cap_keys, row->nkeys,
-                    sizeof(*row->keys), 8) != 0)
+    if (wenda_buf_reserve(&row->keys, &row->cap_keys, row->nkeys,
+                          sizeof(*row->keys), 8) != 0)
         return WENDA_ERR_NOMEM;
     k = &row->keys[row->nkeys];
     k->key = malloc(key->n);
@@ -98,7 +98,7 @@ add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
 static enum wenda_err
 take_col(struct buf *b, char **col)
 {
-    *col = buf_take(b, NULL);
+    *col = wenda_buf_take(b, NULL);
     return *col != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -116,26 +116,27 @@ row_columns(struct wenda_tokenizer *tk, const struct wenda_topic *t,
     enum wenda_err rc;
     size_t i;
 
-    buf_adds(&title, t->title);
+    wenda_buf_adds(&title, t->title);
     if (t->title_en != NULL && t->title_en[0] != '\0') {
-        buf_adds(&title, " / ");
-        buf_adds(&title, t->title_en);
+        wenda_buf_adds(&title, " / ");
+        wenda_buf_adds(&title, t->title_en);
     }
     for (i = 0; i < t->aliases.n; i++) {
         if (i > 0)
-            buf_adds(&aliases, " ; ");
-        buf_adds(&aliases, t->aliases.v[i]);
+            wenda_buf_adds(&aliases, " ; ");
+        wenda_buf_adds(&aliases, t->aliases.v[i]);
     }
     for (i = 0; i < t->tags.n; i++) {
         if (i > 0)
-            buf_adds(&tags, " ");
-        buf_adds(&tags, t->tags.v[i]);
+            wenda_buf_adds(&tags, " ");
+        wenda_buf_adds(&tags, t->tags.v[i]);
     }
     rc = wenda_search_add_pinyin(tk, t->title, &pinyin, whole);
     for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
         rc = wenda_search_add_pinyin(tk, t->aliases.v[i], &pinyin, NULL);
-    if (rc == WENDA_OK && (buf_failed(&title) || buf_failed(&aliases) ||
-                           buf_failed(&tags)))
+    if (rc == WENDA_OK &&
+        (wenda_buf_failed(&title) || wenda_buf_failed(&aliases) ||
+         wenda_buf_failed(&tags)))
         rc = WENDA_ERR_NOMEM;
     if (rc == WENDA_OK)
         rc = take_col(&title, &row->col[COL_TITLE]);
@@ -151,17 +152,17 @@ row_columns(struct wenda_tokenizer *tk, const struct wenda_topic *t,
             rc = WENDA_ERR_NOMEM;
     }
     if (rc == WENDA_OK) {
-        buf_adds(&category, WENDA_TOKEN_VERBATIM);
-        buf_adds(&category, t->category ? t->category : "");
-        rc = buf_failed(&category) ? WENDA_ERR_NOMEM
-                                   : take_col(&category,
-                                              &row->col[COL_CATEGORY]);
+        wenda_buf_adds(&category, WENDA_TOKEN_VERBATIM);
+        wenda_buf_adds(&category, t->category ? t->category : "");
+        rc = wenda_buf_failed(&category)
+                 ? WENDA_ERR_NOMEM
+                 : take_col(&category, &row->col[COL_CATEGORY]);
     }
-    buf_cleanup(&title);
-    buf_cleanup(&aliases);
-    buf_cleanup(&tags);
-    buf_cleanup(&pinyin);
-    buf_cleanup(&category);
+    wenda_buf_cleanup(&title);
+    wenda_buf_cleanup(&aliases);
+    wenda_buf_cleanup(&tags);
+    wenda_buf_cleanup(&pinyin);
+    wenda_buf_cleanup(&category);
     return rc;
 }
 
@@ -201,8 +202,8 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
         rc = wenda_tokenize_record(tk, row->col[i], row->len[i],
                                    &row->tokens[i]);
     row->tokenized = pretokenize && rc == WENDA_OK;
-    buf_cleanup(&whole);
-    buf_cleanup(&key);
+    wenda_buf_cleanup(&whole);
+    wenda_buf_cleanup(&key);
     if (rc != WENDA_OK) {
         wenda_search_row_free(row);
         return rc;

@@ -135,13 +135,13 @@ wenda_search_add_quoted(struct buf *b, const char *s, size_t n)
 {
     size_t i;
 
-    buf_add(b, "\"", 1);
+    wenda_buf_add(b, "\"", 1);
     for (i = 0; i < n; i++) {
         if (s[i] == '"')
-            buf_add(b, "\"", 1);
-        buf_add(b, s + i, 1);
+            wenda_buf_add(b, "\"", 1);
+        wenda_buf_add(b, s + i, 1);
     }
-    buf_add(b, "\"", 1);
+    wenda_buf_add(b, "\"", 1);
 }
 
 int
@@ -159,7 +159,7 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
         if (strlen(a->seen.v[i]) == n &&
             memcmp(a->seen.v[i], a->q + start, n) == 0)
             return 0;
-    if (buf_reserve(&a->seen.v, &a->cap, a->seen.n, sizeof(char *), 16) !=
+    if (wenda_buf_reserve(&a->seen.v, &a->cap, a->seen.n, sizeof(char *), 16) !=
         0) {
         a->failed = 1;
         return 1;
@@ -171,7 +171,7 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
     }
     a->seen.v[a->seen.n++] = span;
     if (a->b->n > 0)
-        buf_adds(a->b, " OR ");
+        wenda_buf_adds(a->b, " OR ");
     wenda_search_add_quoted(a->b, a->q + start, n);
     return 0;
 }
@@ -223,17 +223,17 @@ all_chunks(const char *q, const struct chunk_list *chunks, size_t last,
 
         if (e != NULL) {
             if (i > 0)
-                buf_adds(e, " AND ");
+                wenda_buf_adds(e, " AND ");
             wenda_search_add_quoted(e, q + c->start, c->end - c->start);
         }
         if (i > 0)
-            buf_adds(b, " AND ");
+            wenda_buf_adds(b, " AND ");
         if (twice) {
-            buf_adds(b, "(");
+            wenda_buf_adds(b, "(");
             wenda_search_add_quoted(b, q + c->start, c->end - c->start);
-            buf_adds(b, " OR ");
+            wenda_buf_adds(b, " OR ");
             wenda_search_add_quoted(b, q + c->start, c->end - c->start);
-            buf_adds(b, "*)");
+            wenda_buf_adds(b, "*)");
         } else {
             wenda_search_add_quoted(b, q + c->start, c->end - c->start);
         }
@@ -297,15 +297,15 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
         if (rc == WENDA_OK && a.failed)
             rc = WENDA_ERR_NOMEM;
         if (rc != WENDA_OK) {
-            buf_cleanup(&b);
+            wenda_buf_cleanup(&b);
             return rc;
         }
     } else {
         all_chunks(q, &chunks, last, &b, exact ? &e : NULL, map);
     }
-    *match = buf_take(&b, NULL);
+    *match = wenda_buf_take(&b, NULL);
     if (exact != NULL) {
-        *exact = buf_take(&e, NULL);
+        *exact = wenda_buf_take(&e, NULL);
         if (*exact == NULL) {
             free(*match);
             *match = NULL;
@@ -336,8 +336,8 @@ add_key_token(void *ctx, int flags, const char *tok, int ntok, int start,
     if (flags & WENDA_TOKEN_COLOCATED)
         return 0;
     if (b->n > 0)
-        buf_add(b, " ", 1);
-    buf_add(b, tok, (size_t)ntok);
+        wenda_buf_add(b, " ", 1);
+    wenda_buf_add(b, tok, (size_t)ntok);
     return 0;
 }
 
@@ -347,10 +347,10 @@ wenda_search_key_of(struct wenda_tokenizer *tk, const char *text, size_t n,
 {
     enum wenda_err rc;
 
-    buf_reset(out);
+    wenda_buf_reset(out);
     rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, text, (int)n,
                         add_key_token, out, NULL);
-    if (rc == WENDA_OK && buf_failed(out))
+    if (rc == WENDA_OK && wenda_buf_failed(out))
         rc = WENDA_ERR_NOMEM;
     return rc;
 }
@@ -401,16 +401,17 @@ wenda_search_add_pinyin(struct wenda_tokenizer *tk, const char *text,
                 if (j - k >= 4 && !(k == 0 && j == nsyl - 1))
                     continue;
                 if (col->n > 0)
-                    buf_add(col, " ", 1);
+                    wenda_buf_add(col, " ", 1);
                 for (m = k; m <= j; m++)
-                    buf_adds(col, syl[m]);
+                    wenda_buf_adds(col, syl[m]);
             }
             if (whole != NULL)
-                buf_adds(whole, syl[k]);
+                wenda_buf_adds(whole, syl[k]);
         }
         free(py);
     }
-    return buf_failed(col) || (whole && buf_failed(whole)) ? WENDA_ERR_NOMEM
-                                                          : WENDA_OK;
+    return wenda_buf_failed(col) || (whole && wenda_buf_failed(whole))
+               ? WENDA_ERR_NOMEM
+               : WENDA_OK;
 }
 

@@ -69,8 +69,8 @@ collect_token(void *ctx, int flags, const char *tok, int ntok, int start,
     (void)ntok;
     if (flags & FTS5_TOKEN_COLOCATED)
         return SQLITE_OK;
-    if (buf_reserve(&c->pos, &c->cap, (size_t)c->n, sizeof(*c->pos), 256) !=
-        0) {
+    if (wenda_buf_reserve(&c->pos, &c->cap, (size_t)c->n, sizeof(*c->pos),
+                          256) != 0) {
         c->failed = 1;
         return SQLITE_NOMEM;
     }
@@ -111,12 +111,12 @@ add_html(struct buf *b, const char *s, int n)
         default: break;
         }
         if (rep != NULL) {
-            buf_add(b, s + from, (size_t)(i - from));
-            buf_adds(b, rep);
+            wenda_buf_add(b, s + from, (size_t)(i - from));
+            wenda_buf_adds(b, rep);
             from = i + 1;
         }
     }
-    buf_add(b, s + from, (size_t)(n - from));
+    wenda_buf_add(b, s + from, (size_t)(n - from));
 }
 
 static int
@@ -306,19 +306,19 @@ write_snippet(struct buf *out, const char *text, int ntext,
         int to = window.end == npos ? ntext : pos[window.end - 1].end;
 
         if (window.start > 0)
-            buf_adds(out, "…");
+            wenda_buf_adds(out, "…");
         at = from;
         for (i = 0; i < nmarks; i++) {
             add_html(out, text + at, marks[i].start - at);
-            buf_adds(out, "<mark>");
+            wenda_buf_adds(out, "<mark>");
             add_html(out, text + marks[i].start,
                      marks[i].end - marks[i].start);
-            buf_adds(out, "</mark>");
+            wenda_buf_adds(out, "</mark>");
             at = marks[i].end;
         }
         add_html(out, text + at, to - at);
         if (window.end < npos)
-            buf_adds(out, "…");
+            wenda_buf_adds(out, "…");
     }
 }
 
@@ -385,7 +385,7 @@ wenda_search_snippet_render(struct snip_cache *cache,
             free(c.pos);
         }
     }
-    return buf_failed(out) ? -1 : 0;
+    return wenda_buf_failed(out) ? -1 : 0;
 }
 
 static void
@@ -418,7 +418,7 @@ wenda_snippet(const Fts5ExtensionApi *api, Fts5Context *fts,
     if (wenda_search_snippet_render(api->xUserData(fts), &tok, api->xRowid(fts),
                                     text, ntext, marks, nmarks, ntok,
                                     &out) != 0) {
-        buf_cleanup(&out);
+        wenda_buf_cleanup(&out);
         sqlite3_result_error_nomem(ctx);
         return;
     }

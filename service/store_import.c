@@ -71,23 +71,24 @@ import_schema_drop(struct wenda_import *im)
             rc = WENDA_ERR_NOMEM;
             break;
         }
-        buf_adds(&drop, q);
+        wenda_buf_adds(&drop, q);
         sqlite3_free(q);
-        buf_adds(&create, sql);
-        buf_adds(&create, ";\n");
+        wenda_buf_adds(&create, sql);
+        wenda_buf_adds(&create, ";\n");
     }
     sqlite3_finalize(s);
     if (rc == WENDA_OK && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
-    if (rc == WENDA_OK && (buf_failed(&drop) || buf_failed(&create)))
+    if (rc == WENDA_OK &&
+        (wenda_buf_failed(&drop) || wenda_buf_failed(&create)))
         rc = WENDA_ERR_NOMEM;
     if (rc == WENDA_OK && drop.n > 0 &&
         sqlite3_exec(im->st->db, drop.p, NULL, NULL, NULL) != SQLITE_OK)
         rc = WENDA_ERR_DB;
-    buf_cleanup(&drop);
+    wenda_buf_cleanup(&drop);
     if (rc == WENDA_OK && create.n > 0)
-        im->schema = buf_take(&create, NULL);
-    buf_cleanup(&create);
+        im->schema = wenda_buf_take(&create, NULL);
+    wenda_buf_cleanup(&create);
     return rc;
 }
 

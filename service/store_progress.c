@@ -79,11 +79,14 @@ wenda_store_progress_review(struct wenda_store *st, int64_t token,
     sqlite3_finalize(s);
     if (step != SQLITE_DONE)
         return WENDA_ERR_DB;
-    buf_addf(&b, "{\"topic\":%lld,\"grade\":%d,\"repetitions\":%d,"
-             "\"interval_days\":%d,\"easiness\":%.2f,\"reviewed_at\":\"%s\","
-             "\"due_at\":\"%s\"}", (long long)topic, grade, sm.repetitions,
-             sm.interval_days, sm.easiness, now, due);
-    *json = buf_take(&b, len);
+    wenda_buf_addf(
+        &b,
+        "{\"topic\":%lld,\"grade\":%d,\"repetitions\":%d,"
+        "\"interval_days\":%d,\"easiness\":%.2f,\"reviewed_at\":\"%s\","
+        "\"due_at\":\"%s\"}",
+        (long long)topic, grade, sm.repetitions, sm.interval_days, sm.easiness,
+        now, due);
+    *json = wenda_buf_take(&b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -110,24 +113,24 @@ wenda_store_progress_due(struct wenda_store *st, int64_t token,
     sqlite3_bind_int64(s, 1, token);
     sqlite3_bind_text(s, 2, now, -1, SQLITE_STATIC);
     sqlite3_bind_int(s, 3, (int)limit);
-    buf_add(&b, "[", 1);
+    wenda_buf_add(&b, "[", 1);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        buf_addf(&b, "%s{\"id\":%lld,\"slug\":", n++ ? "," : "",
-                 (long long)sqlite3_column_int64(s, 0));
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 1));
-        buf_adds(&b, ",\"title\":");
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 2));
-        buf_adds(&b, ",\"due_at\":");
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 3));
-        buf_addf(&b, ",\"repetitions\":%d,\"interval_days\":%d}",
-                 sqlite3_column_int(s, 4), sqlite3_column_int(s, 5));
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"slug\":", n++ ? "," : "",
+                       (long long)sqlite3_column_int64(s, 0));
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 1));
+        wenda_buf_adds(&b, ",\"title\":");
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 2));
+        wenda_buf_adds(&b, ",\"due_at\":");
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 3));
+        wenda_buf_addf(&b, ",\"repetitions\":%d,\"interval_days\":%d}",
+                       sqlite3_column_int(s, 4), sqlite3_column_int(s, 5));
     }
     sqlite3_finalize(s);
-    buf_add(&b, "]", 1);
+    wenda_buf_add(&b, "]", 1);
     if (step != SQLITE_DONE) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_ERR_DB;
     }
-    *json = buf_take(&b, len);
+    *json = wenda_buf_take(&b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
 }

@@ -38,7 +38,7 @@ read_categories(struct wenda_store *st, enum stmt_id id,
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct wenda_category *k;
 
-        if (buf_reserve(&v, &cap, *n, sizeof(*v), 16) != 0) {
+        if (wenda_buf_reserve(&v, &cap, *n, sizeof(*v), 16) != 0) {
             rc = WENDA_ERR_NOMEM;
             break;
         }
@@ -83,7 +83,7 @@ read_topics(sqlite3_stmt *s, int with_answer, size_t limit,
             *more = 1;
             break;
         }
-        if (buf_reserve(&v, &cap, *n, sizeof(*v), 32) != 0) {
+        if (wenda_buf_reserve(&v, &cap, *n, sizeof(*v), 32) != 0) {
             rc = WENDA_ERR_NOMEM;
             break;
         }
@@ -247,7 +247,7 @@ topic_ids(struct wenda_store *st, const char *category, int64_t **ids,
     if (category != NULL)
         sqlite3_bind_text(s, 1, category, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
+        if (wenda_buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
             rc = WENDA_ERR_NOMEM;
             break;
         }
@@ -283,20 +283,20 @@ wenda_store_docs_page(struct wenda_store *st, int64_t after_id,
     sqlite3_bind_int64(s, 2, limit);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         out->last_id = sqlite3_column_int64(s, 0);
-        buf_add(&b, sqlite3_column_text(s, 1),
-                (size_t)sqlite3_column_bytes(s, 1));
-        buf_add(&b, "\n", 1);
+        wenda_buf_add(&b, sqlite3_column_text(s, 1),
+                      (size_t)sqlite3_column_bytes(s, 1));
+        wenda_buf_add(&b, "\n", 1);
     }
     wenda_store_done(s);
     if (step != SQLITE_DONE) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_ERR_DB;
     }
     if (b.n == 0) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_OK;
     }
-    out->data = buf_take(&b, &out->len);
+    out->data = wenda_buf_take(&b, &out->len);
     return out->data ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -328,25 +328,25 @@ wenda_store_topic_list_json(struct wenda_store *st,
         sqlite3_bind_text(s, 3, f->category, -1, SQLITE_STATIC);
     if (f->tag != NULL)
         sqlite3_bind_text(s, 4, f->tag, -1, SQLITE_STATIC);
-    buf_add(&b, "[", 1);
+    wenda_buf_add(&b, "[", 1);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         if (n == f->limit) {
             *more = 1;
             break;
         }
         if (n++ > 0)
-            buf_add(&b, ",", 1);
+            wenda_buf_add(&b, ",", 1);
         *last_id = sqlite3_column_int64(s, 0);
-        buf_add(&b, sqlite3_column_text(s, 1),
-                (size_t)sqlite3_column_bytes(s, 1));
+        wenda_buf_add(&b, sqlite3_column_text(s, 1),
+                      (size_t)sqlite3_column_bytes(s, 1));
     }
-    buf_add(&b, "]", 1);
+    wenda_buf_add(&b, "]", 1);
     wenda_store_done(s);
     if (step != SQLITE_ROW && step != SQLITE_DONE) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_ERR_DB;
     }
-    *json = buf_take(&b, len);
+    *json = wenda_buf_take(&b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 
@@ -568,7 +568,7 @@ wenda_store_tags(struct wenda_store *st, struct wenda_tag_count **tags,
     if (rc != WENDA_OK)
         return rc;
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        if (buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
+        if (wenda_buf_reserve(&v, &cap, *n, sizeof(*v), 64) != 0) {
             rc = WENDA_ERR_NOMEM;
             break;
         }

@@ -458,34 +458,34 @@ wenda_store_revisions_json(struct wenda_store *st, int64_t id, char **json,
                            -1, &s, NULL) != SQLITE_OK)
         return WENDA_ERR_DB;
     sqlite3_bind_int64(s, 1, id);
-    buf_add(&b, "[", 1);
+    wenda_buf_add(&b, "[", 1);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
-        buf_addf(&b, "%s{\"id\":%lld,\"version\":%lld,\"action\":",
-                 n++ ? "," : "", (long long)sqlite3_column_int64(s, 0),
-                 (long long)sqlite3_column_int64(s, 1));
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 2));
-        buf_adds(&b, ",\"who\":");
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 3));
-        buf_adds(&b, ",\"at\":");
-        buf_add_json(&b, (const char *)sqlite3_column_text(s, 4));
+        wenda_buf_addf(&b, "%s{\"id\":%lld,\"version\":%lld,\"action\":",
+                       n++ ? "," : "", (long long)sqlite3_column_int64(s, 0),
+                       (long long)sqlite3_column_int64(s, 1));
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 2));
+        wenda_buf_adds(&b, ",\"who\":");
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 3));
+        wenda_buf_adds(&b, ",\"at\":");
+        wenda_buf_add_json(&b, (const char *)sqlite3_column_text(s, 4));
         for (k = 5; k <= 6; k++) {
-            buf_adds(&b, k == 5 ? ",\"before\":" : ",\"after\":");
+            wenda_buf_adds(&b, k == 5 ? ",\"before\":" : ",\"after\":");
             /* Stored as rendered JSON: embedded as it is. */
             if (sqlite3_column_type(s, k) == SQLITE_NULL)
-                buf_adds(&b, "null");
+                wenda_buf_adds(&b, "null");
             else
-                buf_add(&b, sqlite3_column_text(s, k),
-                        (size_t)sqlite3_column_bytes(s, k));
+                wenda_buf_add(&b, sqlite3_column_text(s, k),
+                              (size_t)sqlite3_column_bytes(s, k));
         }
-        buf_add(&b, "}", 1);
+        wenda_buf_add(&b, "}", 1);
     }
     sqlite3_finalize(s);
-    buf_add(&b, "]", 1);
+    wenda_buf_add(&b, "]", 1);
     if (step != SQLITE_DONE) {
-        buf_cleanup(&b);
+        wenda_buf_cleanup(&b);
         return WENDA_ERR_DB;
     }
-    *json = buf_take(&b, len);
+    *json = wenda_buf_take(&b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
 }
 

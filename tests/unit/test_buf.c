@@ -15,7 +15,7 @@ Test(buf, reserve_gives_first_then_doubles_and_keeps_the_elements)
     size_t n, cap = 0;
 
     for (n = 0; n < 1000; n++) {
-        cr_assert_eq(buf_reserve(&v, &cap, n, sizeof(*v), 16), 0);
+        cr_assert_eq(wenda_buf_reserve(&v, &cap, n, sizeof(*v), 16), 0);
         cr_assert_gt(cap, n);
         v[n] = (int64_t)n * 3;
         if (n == 0)
@@ -28,7 +28,7 @@ Test(buf, reserve_gives_first_then_doubles_and_keeps_the_elements)
     {
         int64_t *before = v;
 
-        cr_assert_eq(buf_reserve(&v, &cap, 1000, sizeof(*v), 16), 0);
+        cr_assert_eq(wenda_buf_reserve(&v, &cap, 1000, sizeof(*v), 16), 0);
         cr_assert_eq(v, before);
         cr_assert_eq(cap, 1024);
     }
@@ -42,7 +42,7 @@ Test(buf, reserve_refuses_a_size_that_overflows_and_changes_nothing)
     size_t cap = 4;
 
     cr_assert_not_null(v);
-    cr_assert_eq(buf_reserve(&v, &cap, 4, SIZE_MAX / 4, 1), -1);
+    cr_assert_eq(wenda_buf_reserve(&v, &cap, 4, SIZE_MAX / 4, 1), -1);
     cr_assert_eq(v, before);
     cr_assert_eq(cap, 4);
     free(v);

@@ -52,7 +52,7 @@ collect(void *ctx, int flags, const char *token, int ntoken, int start, int end)
     struct toks *t = ctx;
     struct tok *k;
 
-    cr_assert_eq(buf_reserve(&t->v, &t->cap, t->n, sizeof *t->v, 64), 0);
+    cr_assert_eq(wenda_buf_reserve(&t->v, &t->cap, t->n, sizeof *t->v, 64), 0);
     if (!(flags & WENDA_TOKEN_COLOCATED))
         t->pos++;
     k = &t->v[t->n++];

@@ -199,9 +199,8 @@ list_below(const char *dir, const char *rel, struct testutil_file_list *fl)
             list_below(dir, sub, fl);
             continue;
         }
-        cr_assert_eq(buf_reserve(&fl->v, &fl->cap, fl->n, sizeof(char *),
-                                 128),
-                     0);
+        cr_assert_eq(
+            wenda_buf_reserve(&fl->v, &fl->cap, fl->n, sizeof(char *), 128), 0);
         fl->v[fl->n] = strdup(sub);
         cr_assert_not_null(fl->v[fl->n]);
         fl->n++;
