@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "store_int.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
 

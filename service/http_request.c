@@ -42,6 +42,7 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "store_int.h"
 #include "writer.h"
 
 /* How stale a held read snapshot may get while requests keep coming. */

@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "store_int.h"
 #include "wenda/content.h"
 #include "wenda/tokenize.h"
 

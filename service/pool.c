@@ -35,7 +35,7 @@
  * are atomics written under the lock, so that /metrics never contends with
  * the writer and ThreadSanitizer sees no race.
  */
-#include "wenda/pool.h"
+#include "pool.h"
 
 #include <errno.h>
 #include <pthread.h>

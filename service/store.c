@@ -12,7 +12,7 @@
  * and which never calls the store.
  */
 #include "wenda/store.h"
-#include "store_int.h"
+#include "store_impl.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -27,6 +27,7 @@
 #include "buf.h"
 #include "migrations.h"
 #include "search_int.h"
+#include "tokenize_int.h"
 #include "wenda/search.h"
 #include "wenda/study.h"
 #include "wenda/tokenize.h"

@@ -7,7 +7,7 @@
  * run on the store's.
  */
 #include "wenda/store.h"
-#include "store_int.h"
+#include "store_impl.h"
 
 #include <jansson.h>
 #include <sqlite3.h>

@@ -1,17 +1,10 @@
 /*
- * store_int.h -- the store's inside.  An embedding app never includes it:
- * include/wenda/store.h is the store's face.  Its first part is for the
- * modules built on the store's connection (auth.c) and for tests; the
- * second is shared by the store's own files:
- *
- *   store.c           the connection: open, migrate, close, read
- *                     snapshots, log checkpoints; prepared statements and
- *                     row decoding
- *   store_import.c    bulk import of a whole content set
- *   store_read.c      reads: topics, lists, samples, categories, tags, and
- *                     the store's face for search
- *   store_write.c     writes of topics, with revisions and the audit log
- *   store_progress.c  learners' progress (SM-2 reviews, due topics)
+ * store_int.h -- the store's private face, for wenda's own layers above
+ * it: the connection for the modules built on it (auth.c) and for tests,
+ * and what the server needs beyond the library's face (read snapshots
+ * kept across requests, log checkpoints, an import whose rows are
+ * prepared on worker threads).  An embedding app includes only
+ * include/wenda/store.h; store_impl.h is what the store's own files share.
  */
 #ifndef WENDA_STORE_INT_H
 #define WENDA_STORE_INT_H
@@ -44,146 +37,119 @@ struct sqlite3 *wenda_store_db(struct wenda_store *st);
  */
 struct wenda_tokenizer *wenda_store_tokenizer(struct wenda_store *st);
 
-/* ---- shared by store*.c -------------------------------------------------- */
+/* ---- for the server: read snapshots, log checkpoints, parallel import -- */
 
-/* The statements of the store, prepared on first use (store.c has their
- * SQL). */
-enum stmt_id {
-    S_GET_BY_ID,
-    S_GET_BY_SLUG,
-    S_LIST,
-    S_LIST_CATEGORY,
-    S_LIST_TAG,
-    S_LIST_CATEGORY_TAG,
-    S_COUNT,
-    S_COUNT_CATEGORY,
-    S_ID_RANGE,
-    S_ID_RANGE_CATEGORY,
-    S_HAS_ID,
-    S_IDS,
-    S_IDS_CATEGORY,
-    S_CATEGORIES,
-    S_TAGS,
-    S_CATEGORY_EXISTS,
-    S_DUMP_CATEGORIES,
-    S_DUMP_TOPICS,
-    S_DOC_BY_ID,
-    S_DOC_VERSION,
-    S_DOC_BY_SLUG,
-    S_DOC_PAGE,
-    S_SUM_LIST,
-    S_SUM_LIST_CATEGORY,
-    S_SUM_LIST_TAG,
-    S_SUM_LIST_CATEGORY_TAG,
-    S_PUT_BY_SLUG,
-    /* writes: see "writes" below */
-    S_SLUG_ID,
-    S_HAS_TOPIC,
-    S_NEXT_ID,
-    S_NEXT_ORDER,
-    S_INSERT_TOPIC,
-    S_UPDATE_TOPIC,
-    S_DELETE_TOPIC,
-    S_DELETE_TAGS,
-    S_INSERT_TAG,
-    S_INSERT_REVISION,
-    S_INSERT_AUDIT,
-    S__COUNT
-};
+/*
+ * Makes the reads that follow run in a read transaction that may outlive
+ * this call, so that a thread serving many requests takes the WAL read
+ * lock (a pair of fcntl() calls and a stat()) once per snapshot instead of
+ * once per statement.  The snapshot is renewed when this process has
+ * committed a change since it began (see wenda_store_changed()) or when
+ * it is older than max_age_ms, which bounds how long a change made by
+ * another process goes unseen.  Call wenda_store_release_read() when the
+ * thread goes idle, so that a snapshot does not hold back checkpoints.
+ */
+enum wenda_err wenda_store_hold_read(struct wenda_store *st,
+                                     unsigned int max_age_ms);
 
-struct wenda_store {
-    struct sqlite3 *db;
-    struct wenda_search *search;  /* the connection's; see search_int.h */
-    int readonly;
-    struct sqlite3_stmt *stmt[S__COUNT];
-    struct sqlite3_stmt *begin, *commit;   /* for held read transactions */
-    int holding;                    /* a read transaction is open */
-    unsigned long held_gen;         /* generation when it began */
-    unsigned long long held_since;  /* and when, in ms */
-    int log_frames;                 /* in the log after the last commit */
-    int log_hooked;                 /* log_frames is being kept */
-    unsigned long long wait_until;  /* the checkpoint's busy deadline, ms */
-    pthread_mutex_t use_lock;       /* guards in_use, and the snapshot
-                                     * while in_use is 0 */
-    int in_use;                     /* a thread is serving requests */
-    int swept;                      /* on the list of readers */
-    struct wenda_store *next_reader, *prev_reader;
-    struct wenda_store_progress progress; /* told of long operations */
-    int failed_code;                /* a failed COMMIT's SQLite code */
-    char failed[160];               /* and message, until read */
+/*
+ * Says why the last call on st that returned WENDA_ERR_DB failed: *why
+ * gets SQLite's message (borrowed; valid until the next call on st), and
+ * the result is WENDA_ERR_READ_ONLY when the database file could not be
+ * written (its mode or owner changed, a read-only file system), else
+ * WENDA_ERR_DB.
+ */
+enum wenda_err wenda_store_last_error(struct wenda_store *st,
+                                      const char **why);
+
+/*
+ * Bracket the requests a thread serves with its read-only store st: from
+ * wenda_store_enter() to wenda_store_leave() only that thread uses st, and
+ * the snapshot of wenda_store_hold_read() is its own.  Between them, when
+ * the thread is idle, a checkpoint on another thread of this process (see
+ * wenda_store_checkpoint()) ends a snapshot st still holds that predates
+ * it, so that a thread keeps its snapshot from one request to the next
+ * without an idle one ever holding back the write-ahead log.  A store
+ * never entered is never touched by another thread.
+ */
+void wenda_store_enter(struct wenda_store *st);
+void wenda_store_leave(struct wenda_store *st);
+
+/* Ends the read transaction of wenda_store_hold_read(), if any. */
+void wenda_store_release_read(struct wenda_store *st);
+
+/*
+ * Ends the read transaction of wenda_store_hold_read() if this process has
+ * committed a change, or asked its readers to let go of the log (see
+ * wenda_store_checkpoint()), since it began.  Call it when a request ends
+ * on a thread that serves others still, so that a snapshot lives no longer
+ * than the request that took it once a writer is waiting for it.
+ */
+void wenda_store_release_stale_read(struct wenda_store *st);
+
+/* What wenda_store_checkpoint() did. */
+enum wenda_checkpoint {
+    WENDA_CHECKPOINT_NONE,      /* the log was below its threshold */
+    WENDA_CHECKPOINT_TRUNCATED, /* every frame copied, the log emptied */
+    WENDA_CHECKPOINT_BUSY,      /* readers held frames past max_wait_ms */
+    WENDA_CHECKPOINT_FAILED     /* an I/O or database error */
 };
 
 /*
- * Gives in *out the statement id, prepared on st's connection on first use
- * and kept until the store closes.  WENDA_ERR_DB when it does not prepare.
+ * Copies the write-ahead log of the writable store st into the database
+ * and empties it, once the commits since the last such checkpoint have
+ * added threshold_pages or more to it (0: whatever it holds).  SQLite can
+ * only rewind the log when no reader reads from it, so the readers of this
+ * process are asked to let go (their held snapshots end with their current
+ * request, see wenda_store_release_stale_read()) and the call waits up to
+ * max_wait_ms for them; a reader that still holds frames then leaves the
+ * log as it is, to be tried again after the next commit.  Call it outside
+ * a write transaction.  *frames_left, when not NULL, receives the frames
+ * the log still holds.  Returns what was done.
  */
-enum wenda_err wenda_store_stmt(struct wenda_store *st, enum stmt_id id,
-                                struct sqlite3_stmt **out);
-
-/* Resets s and clears its bindings, ready for the next call. */
-void wenda_store_done(struct sqlite3_stmt *s);
+enum wenda_checkpoint wenda_store_checkpoint(struct wenda_store *st,
+                                             unsigned int threshold_pages,
+                                             unsigned int max_wait_ms,
+                                             long *frames_left);
 
 /*
- * Runs statement id with up to two text and one integer parameter (NULL /
- * -1 to leave unbound); returns the sqlite3_step() result.
+ * Tells every store of this process that the database changed: held
+ * snapshots are renewed before their next read.  Every write path calls
+ * it after its commit.
  */
-int wenda_store_exec(struct wenda_store *st, enum stmt_id id, const char *t1,
-                     const char *t2, int64_t i3);
-
-/* Returns the integer of one-row, one-column statement id, or -1. */
-int64_t wenda_store_int(struct wenda_store *st, enum stmt_id id,
-                        const char *t1, int64_t i2);
-
-/* The integer the one-value query sql (a PRAGMA, a count) answers, into
- * *v; returns the SQLite result code. */
-int wenda_store_one_int(struct sqlite3 *db, const char *sql, int *v);
-
-/* Returns a new copy of text column col of s (the caller frees), or NULL
- * when out of memory. */
-char *wenda_store_col_dup(struct sqlite3_stmt *s, int col);
+void wenda_store_changed(void);
 
 /*
- * Reads the JSON array of strings s into *out (cleaned up by the caller
- * with wenda_strv_cleanup()).  WENDA_ERR_DB when s is not such an array,
- * WENDA_ERR_NOMEM.
+ * wenda_store_import_add() in two steps, so that the work that needs no
+ * database -- rendering a topic's JSON, building and tokenizing its index
+ * row -- can run on other threads while the import's own thread writes.
+ *
+ * wenda_store_import_prepare() makes in *out the row of topic t as the
+ * import will store it under id, with updated_at stamp (which must be
+ * wenda_store_import_stamp() of the import), using tk for its index row
+ * (see wenda_search_prepare(), which pretokenize is passed to).  It reads
+ * no database, so it may run on any thread with a tokenizer of its own.
+ * t is borrowed and must outlive the row; the caller frees *out with
+ * wenda_store_import_row_free().  Errors: WENDA_ERR_NOMEM,
+ * WENDA_ERR_INTERNAL; *out is then NULL.
+ *
+ * wenda_store_import_add_row() stores row as wenda_store_import_add()
+ * stores a topic.  Rows must come in id order: WENDA_ERR_INVALID, with a
+ * message in msg, when row's id is not the one the import gives next.
+ * row stays the caller's.
  */
-enum wenda_err wenda_store_strv_from_json(const char *s,
-                                          struct wenda_strv *out);
-
-/* Returns a new malloc'ed JSON array text of sv, or NULL. */
-char *wenda_store_strv_to_json(const struct wenda_strv *sv);
-
-/*
- * Decodes the topic row of s (TOPIC_COLS, then the answer and corrections
- * when with_answer) into *t, which the caller cleans up.  WENDA_ERR_DB,
- * WENDA_ERR_NOMEM; *t is then empty.
- */
-enum wenda_err wenda_store_row_to_topic(struct sqlite3_stmt *s,
-                                        int with_answer,
-                                        struct wenda_topic *t);
-
-/* Writes the time now, RFC 3339 in UTC, into out. */
-void wenda_store_now(char *out, size_t cap);
-
-/* The text columns of a topic row, as the store writes them. */
-struct topic_text {
-    char *tags, *aliases, *corrections, *doc, *summary;
-};
-
-/*
- * Renders the text columns of t, stored as id at version on stamp, into
- * *out (zeroed first), which the caller releases with
- * wenda_store_text_cleanup() whether this succeeded or not.
- * WENDA_ERR_NOMEM.
- */
-enum wenda_err wenda_store_render(const struct wenda_topic *t, int64_t id,
-                                  int64_t version, const char *stamp,
-                                  struct topic_text *out);
-void wenda_store_text_cleanup(struct topic_text *x);
-
-/* Tells st's progress hook (wenda_store_open_with()), if any, of stage. */
-void wenda_store_progress_note(struct wenda_store *st,
-                               enum wenda_store_stage stage, int64_t n,
-                               const char *name);
+struct wenda_import_row;
+struct wenda_tokenizer;
+const char *wenda_store_import_stamp(const struct wenda_import *im);
+enum wenda_err wenda_store_import_prepare(struct wenda_tokenizer *tk,
+                                          const struct wenda_topic *t,
+                                          int64_t id, const char *stamp,
+                                          int pretokenize,
+                                          struct wenda_import_row **out);
+enum wenda_err wenda_store_import_add_row(struct wenda_import *im,
+                                          const struct wenda_import_row *row,
+                                          char *msg, size_t msgcap);
+/* Frees row; NULL is fine. */
+void wenda_store_import_row_free(struct wenda_import_row *row);
 
 #endif /* WENDA_STORE_INT_H */

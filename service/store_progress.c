@@ -3,7 +3,7 @@
  * (study.c) and stored per token and topic, and the topics due.
  */
 #include "wenda/store.h"
-#include "store_int.h"
+#include "store_impl.h"
 
 #include <jansson.h>
 #include <sqlite3.h>

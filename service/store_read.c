@@ -6,7 +6,7 @@
  * connection's search what it needs.
  */
 #include "wenda/store.h"
-#include "store_int.h"
+#include "store_impl.h"
 
 #include <jansson.h>
 #include <sqlite3.h>

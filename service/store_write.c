@@ -5,7 +5,7 @@
  * keeps the search index in step.
  */
 #include "wenda/store.h"
-#include "store_int.h"
+#include "store_impl.h"
 
 #include <jansson.h>
 #include <sqlite3.h>

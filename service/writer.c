@@ -26,8 +26,9 @@
 #include <string.h>
 
 #include "metrics.h"
+#include "store_int.h"
 #include "wenda/auth.h"
-#include "wenda/pool.h"
+#include "pool.h"
 #include "wenda/store.h"
 
 #define MAX_BATCH 64

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "api.h"
+#include "store_int.h"
 
 static char tmp_dir[4096];
 

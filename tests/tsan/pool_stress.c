@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "wenda/pool.h"
+#include "pool.h"
 
 #define PRODUCERS 4
 #define CONSUMERS 2

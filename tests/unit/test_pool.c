@@ -28,7 +28,7 @@
 
 #include <criterion/criterion.h>
 
-#include "wenda/pool.h"
+#include "pool.h"
 
 #define HANG_GUARD 60.0   /* seconds, per test (Criterion's .timeout) */
 #define AWAIT_POLLS 20000 /* times 1 ms: how long await() gives up */

@@ -14,6 +14,7 @@
 #include "wenda/store.h"
 #include "search_int.h"
 #include "store_int.h"
+#include "tokenize_int.h"
 #include "wenda/tokenize.h"
 
 static struct wenda_tokenizer *tk;

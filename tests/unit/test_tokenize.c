@@ -14,6 +14,7 @@
 
 #include <sqlite3.h>
 
+#include "tokenize_int.h"
 #include "wenda/tokenize.h"
 
 #include "buf.h"
