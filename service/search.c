@@ -515,7 +515,7 @@ wenda_search_exec(struct wenda_search *se,
     int alone = 0;   /* the last word alone filled the cap */
 
     memset(out, 0, sizeof(*out));
-    if (tk == NULL)
+    if (tk == NULL || params == NULL)
         return WENDA_ERR_INTERNAL;
     if (query->limit == 0 || query->limit > WENDA_SEARCH_MAX_LIMIT) {
         (void)snprintf(msg, msgcap, "limit must be from 1 to %d",
@@ -640,10 +640,12 @@ wenda_search_like(struct wenda_search *se, const struct wenda_topic *t,
     if (rc != WENDA_OK || match.n == 0)
         goto cleanup;
     out->hits = calloc(limit ? limit : 1, sizeof(*out->hits));
-    if (out->hits == NULL ||
-        sqlite3_prepare_v2(se->db, sql, -1, &s, NULL) !=
-            SQLITE_OK) {
-        rc = out->hits == NULL ? WENDA_ERR_NOMEM : WENDA_ERR_DB;
+    if (out->hits == NULL) {
+        wenda_buf_cleanup(&match);
+        return WENDA_ERR_NOMEM;
+    }
+    if (sqlite3_prepare_v2(se->db, sql, -1, &s, NULL) != SQLITE_OK) {
+        rc = WENDA_ERR_DB;
         goto cleanup;
     }
     sqlite3_bind_text(s, 1, match.p, (int)match.n, SQLITE_STATIC);
