@@ -53,13 +53,9 @@ wenda_search_tokenizer(struct wenda_search *se)
     return se->tk;
 }
 
-/*
- * Gives in *out the statement of slot for sql, prepared on first use and
- * kept until wenda_search_free(); the caller resets it after use.
- */
-static enum wenda_err
-slot_prepare(struct wenda_search *se, unsigned int slot, const char *sql,
-             sqlite3_stmt **out)
+enum wenda_err
+wenda_search_slot(struct wenda_search *se, unsigned int slot,
+                  const char *sql, sqlite3_stmt **out)
 {
     if (se->slot[slot] == NULL &&
         sqlite3_prepare_v3(se->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
@@ -252,7 +248,7 @@ add_snippets(struct wenda_search *se, const char *match, const char *plain,
              struct wenda_search_hit *hits, size_t n)
 {
     sqlite3_stmt *s;
-    enum wenda_err rc = slot_prepare(se, SLOT_SNIPPET, snippet_sql, &s);
+    enum wenda_err rc = wenda_search_slot(se, SLOT_SNIPPET, snippet_sql, &s);
     size_t i;
 
     if (plain != NULL && strcmp(plain, match) == 0)
@@ -452,9 +448,9 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     enum wenda_err rc;
     int step = SQLITE_DONE, nfilter = 0;
 
-    rc = slot_prepare(se, SLOT_SEARCH, search_sql, &s);
+    rc = wenda_search_slot(se, SLOT_SEARCH, search_sql, &s);
     if (rc == WENDA_OK)
-        rc = slot_prepare(se, SLOT_COUNT, count_sql, &count);
+        rc = wenda_search_slot(se, SLOT_COUNT, count_sql, &count);
     if (rc == WENDA_OK)
         rc = with_filters(wenda_search_tokenizer(se), query, match, exact,
                           &filtered, &filtered_exact, &nfilter);

@@ -94,7 +94,15 @@ struct rank_params {
     int ntok_usable;        /* 0: the version cannot be read, no cache */
 };
 
-enum { SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET, SLOT__COUNT };
+/* The statements a connection's search keeps prepared. */
+enum {
+    SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET,   /* search.c */
+    SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
+    SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
+    SLOT__COUNT
+};
+
+struct word_set;
 
 /*
  * The search of one connection (see wenda_search_open()): the store holds
@@ -105,6 +113,7 @@ struct wenda_search {
     struct rank_params *rp;      /* FTS5's, freed with the connection */
     struct wenda_tokenizer *tk;  /* created on first use */
     sqlite3_stmt *slot[SLOT__COUNT]; /* a search's statements */
+    struct word_set *words;      /* words put in vocab_keys, or NULL */
 };
 
 /* The tokens of a chunk: how many, and the bytes of the last. */
@@ -227,5 +236,56 @@ int wenda_search_snippet_render(struct snip_cache *cache,
  */
 enum wenda_err wenda_search_snippet_register(fts5_api *api,
                                              struct rank_params *p);
+
+/*
+ * Gives in *out the statement of slot for sql, prepared on first use and
+ * kept until wenda_search_free(); the caller resets it after use.
+ */
+enum wenda_err wenda_search_slot(struct wenda_search *se, unsigned int slot,
+                                 const char *sql, sqlite3_stmt **out);
+
+/* ---- search_typo.c: the words of the topics ------------------------------ */
+
+/*
+ * Puts the Latin words of text (runs of ASCII letters, 3 to 24 of them,
+ * lowercased) in vocab_keys, those this connection has not put there yet
+ * (see search_typo.c).  Called as a topic's index is written.
+ */
+enum wenda_err wenda_search_words_add(struct wenda_search *se,
+                                      const char *text);
+
+/* Empties vocab_keys (before a full import) and se's set of its words. */
+enum wenda_err wenda_search_words_clear(struct wenda_search *se);
+
+/* Frees se's set of words. */
+void wenda_search_words_forget(struct wenda_search *se);
+
+/*
+ * Returns how many topics hold the stem of word w[0..n) (its first token,
+ * as a query reads it), from the index's own list of terms; 0 when none
+ * or when it cannot be told.
+ */
+int64_t wenda_search_term_docs(struct wenda_search *se, const char *w,
+                               size_t n);
+
+/* A word of the topics that a misspelt query word may have meant. */
+struct wenda_typo {
+    char word[25];    /* lowercase */
+    int edits;        /* 1 or 2 */
+    int same_first;   /* it begins with the query word's letter */
+    int64_t docs;     /* topics holding it */
+};
+
+#define WENDA_SEARCH_TYPO_SCAN 64   /* candidates weighed at most */
+
+/*
+ * Writes to out[0..cap) the words of the topics that the query word
+ * word[0..nword) (ASCII letters, 4 to 24) may have meant: within one edit,
+ * or two from eight letters, likeliest first (fewer edits, the same first
+ * letter, more topics); returns how many.  The word itself is never among
+ * them.  0 on any error.
+ */
+size_t wenda_search_typos(struct wenda_search *se, const char *word,
+                          size_t nword, struct wenda_typo *out, size_t cap);
 
 #endif /* WENDA_SEARCH_IMPL_H */

@@ -261,6 +261,10 @@ wenda_search_write(struct wenda_search *se, int64_t id,
         sqlite3_bind_int(s, 3, row->keys[i].weight);
         rc = step_once(s);
     }
+    /* Its words, for queries that misspell them. */
+    for (i = 0; rc == WENDA_OK && i < NCOLS; i++)
+        if (i != COL_PINYIN && i != COL_CATEGORY)
+            rc = wenda_search_words_add(se, row->col[i]);
     return rc;
 }
 
@@ -349,6 +353,8 @@ wenda_search_index_clear(struct wenda_search *se)
          sqlite3_exec(db, create, NULL, NULL, NULL) != SQLITE_OK))
         rc = WENDA_ERR_DB;
     free(create);
+    if (rc == WENDA_OK)
+        rc = wenda_search_words_clear(se);
     return rc;
 }
 

@@ -137,4 +137,12 @@ void wenda_search_set_cap(struct wenda_search *se, int64_t cap);
  */
 void wenda_search_set_count(struct wenda_search *se, int64_t count);
 
+/*
+ * Fills an empty vocab_keys, the words of the topics that a misspelt query
+ * is matched against, from the topics (a database migrated to schema 13
+ * has none yet); does nothing when it has words.  The store calls it when
+ * it opens a database for writing.
+ */
+enum wenda_err wenda_search_words_fill(struct wenda_search *se);
+
 #endif /* WENDA_SEARCH_INT_H */

@@ -59,6 +59,7 @@ struct chunk {
     size_t start, end;
     int latin_only;   /* letters and digits, no Han: may be a prefix */
     int last_token;   /* bytes of its last token */
+    int optional;     /* a question or function word */
 };
 
 struct chunk_list {
@@ -114,6 +115,162 @@ cut(const char *q, size_t n, struct chunk_list *out)
         i += (size_t)len;
     }
     return 0;
+}
+
+/* ---- question and function words ----------------------------------------- */
+
+/*
+ * Words that ask rather than name: "为什么要有GIL" is about the GIL, and
+ * "what does a semaphore do" about semaphores.  They are rare in the
+ * topics, so bm25 would weigh them above the words the question is about;
+ * a query keeps them only when it has nothing else (a query of nothing but
+ * them still works).  Han words are cut out of a run of Han text; the one-
+ * character ones only where what they leave on each side is empty or two
+ * characters or more, so that 目的 or 和平 keep their 的 and 和.
+ */
+static const char *const zh_words[] = {
+    "解释一下", "介绍一下", "为什么", "什么是", "是什么", "有什么", "有哪些",
+    "怎么样", "是不是", "什么", "怎么", "怎样", "如何", "哪些", "哪个",
+    "为何", "区别", "不同", "差异", "之间", "是否", "请问", "一下", "分别",
+    "以及", "还是", NULL,
+};
+static const char *const zh_particles[] = {
+    "的", "了", "吗", "呢", "啊", "吧", "和", "与", "及", "或", "是", "跟",
+    NULL,
+};
+static const char *const en_words[] = {
+    "a", "about", "an", "and", "are", "between", "can", "could", "define",
+    "describe", "did", "difference", "differences", "different", "do",
+    "does", "explain", "for", "how", "in", "is", "it", "its", "me", "mean",
+    "means", "of", "on", "or", "please", "should", "tell", "the", "their",
+    "them", "there", "they", "this", "to", "versus", "vs", "was", "what",
+    "whats", "when", "where", "which", "who", "why", "with", "would", "you",
+    NULL,
+};
+
+/* Returns the bytes of the longest word of list that s[0..n) begins with,
+ * or 0. */
+static size_t
+starts_with_any(const char *s, size_t n, const char *const *list)
+{
+    size_t best = 0, len, i;
+
+    for (i = 0; list[i] != NULL; i++) {
+        len = strlen(list[i]);
+        if (len <= n && len > best && memcmp(s, list[i], len) == 0)
+            best = len;
+    }
+    return best;
+}
+
+/* Returns 1 when the Latin chunk q[start..end) is a word of en_words,
+ * whatever its case. */
+static int
+is_en_word(const char *q, size_t start, size_t end)
+{
+    char w[16];
+    size_t i, n = end - start;
+
+    if (n >= sizeof(w))
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = q[start + i];
+
+        w[i] = (char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
+    }
+    w[n] = '\0';
+    for (i = 0; en_words[i] != NULL; i++)
+        if (strcmp(w, en_words[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Returns the characters (UTF-8 lead bytes) of s[0..n). */
+static size_t
+chars_in(const char *s, size_t n)
+{
+    size_t i, count = 0;
+
+    for (i = 0; i < n; i++)
+        count += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return count;
+}
+
+/* Appends chunk q[start..end) to out, marked optional or not, unless it
+ * is empty; -1 when out is full. */
+static int
+push_piece(struct chunk_list *out, size_t start, size_t end, int optional)
+{
+    if (end <= start)
+        return 0;
+    if (out->n == WENDA_SEARCH_MAX_CHUNKS)
+        return -1;
+    out->v[out->n].start = start;
+    out->v[out->n].end = end;
+    out->v[out->n].latin_only = 0;
+    out->v[out->n].last_token = 0;
+    out->v[out->n].optional = optional;
+    out->n++;
+    return 0;
+}
+
+/* Cuts the chunk c of q at its question and function words into out;
+ * -1 when out is full. */
+static int
+split_han(const char *q, const struct chunk *c, struct chunk_list *out)
+{
+    size_t i = c->start, piece = c->start, len;
+
+    while (i < c->end) {
+        len = starts_with_any(q + i, c->end - i, zh_words);
+        if (len == 0) {
+            size_t one = starts_with_any(q + i, c->end - i, zh_particles);
+            size_t before = chars_in(q + piece, i - piece);
+            size_t after = one ? chars_in(q + i + one, c->end - i - one) : 0;
+
+            if (one && before != 1 && after != 1)
+                len = one;
+        }
+        if (len == 0) {
+            i++;
+            continue;
+        }
+        if (push_piece(out, piece, i, 0) != 0 ||
+            push_piece(out, i, i + len, 1) != 0)
+            return -1;
+        i += len;
+        piece = i;
+    }
+    return push_piece(out, piece, c->end, 0);
+}
+
+/*
+ * Marks the question and function words of chunks optional, cutting Han
+ * chunks around them.  When that would make too many chunks, the Han
+ * chunks stay whole.
+ */
+static void
+mark_function_words(const char *q, struct chunk_list *chunks)
+{
+    struct chunk_list out;
+    size_t i;
+
+    out.n = 0;
+    for (i = 0; i < chunks->n; i++) {
+        struct chunk *c = &chunks->v[i];
+
+        c->optional = 0;
+        if (c->latin_only) {
+            c->optional = is_en_word(q, c->start, c->end);
+            if (push_piece(&out, c->start, c->end, c->optional) != 0)
+                break;
+            out.v[out.n - 1].latin_only = 1;
+        } else if (split_han(q, c, &out) != 0) {
+            break;
+        }
+    }
+    if (i == chunks->n)
+        *chunks = out;
 }
 
 int
@@ -174,6 +331,27 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
         wenda_buf_adds(a->b, " OR ");
     wenda_search_add_quoted(a->b, a->q + start, n);
     return 0;
+}
+
+/*
+ * Drops the optional chunks of chunks when it has others, and returns the
+ * index the chunk at last then has (last is the last chunk: it may be a
+ * prefix).
+ */
+static size_t
+drop_optional(struct chunk_list *chunks, size_t last)
+{
+    size_t i, kept = 0, content = 0;
+
+    for (i = 0; i < chunks->n; i++)
+        content += !chunks->v[i].optional;
+    if (content == 0 || content == chunks->n)
+        return last;
+    for (i = 0; i < chunks->n; i++)
+        if (!chunks->v[i].optional)
+            chunks->v[kept++] = chunks->v[i];
+    chunks->n = kept;
+    return kept - 1;
 }
 
 /*
@@ -267,6 +445,7 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
                        "words", WENDA_SEARCH_MAX_CHUNKS);
         return WENDA_ERR_INVALID;
     }
+    mark_function_words(q, &chunks);
     /* Keep the chunks that hold at least one token. */
     for (i = 0; i < chunks.n; i++) {
         struct count_ctx cc = {0};
@@ -288,11 +467,16 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
                        "least one word");
         return WENDA_ERR_INVALID;
     }
+    last = drop_optional(&chunks, last);
     if (level == WENDA_SEARCH_ANY) {
         struct any_ctx a = {q, &b, {NULL, 0}, 0, 0};
 
-        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q, (int)n,
-                            wenda_search_any_token, &a, NULL);
+        for (i = 0, rc = WENDA_OK; rc == WENDA_OK && i < chunks.n; i++) {
+            a.q = q + chunks.v[i].start;
+            rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, a.q,
+                                (int)(chunks.v[i].end - chunks.v[i].start),
+                                wenda_search_any_token, &a, NULL);
+        }
         wenda_strv_cleanup(&a.seen);
         if (rc == WENDA_OK && a.failed)
             rc = WENDA_ERR_NOMEM;

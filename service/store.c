@@ -320,6 +320,12 @@ wenda_store_open_with(const char *path, int flags,
         goto fail;
     }
     rc = open_schema(st, path, msg, msgcap);
+    if (rc == WENDA_OK && !st->readonly &&
+        wenda_search_words_fill(st->search) != WENDA_OK) {
+        (void)snprintf(msg, msgcap, "cannot list the words of the topics "
+                       "in %s: %s", path, sqlite3_errmsg(st->db));
+        rc = WENDA_ERR_DB;
+    }
     if (rc != WENDA_OK)
         goto fail;
     *out = st;

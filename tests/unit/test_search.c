@@ -870,10 +870,12 @@ describe_filter_queries(void)
 Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_results)
 {
     /* The full-text index as migrations 0002 to 0009 left it, and no
-     * index of the later migrations. */
+     * index or table of the later migrations. */
     static const char *const before_0010 =
         "DROP INDEX title_keys_by_topic;"
         "DROP INDEX topics_by_order;"
+        "DROP TABLE topics_terms;"
+        "DROP TABLE vocab_keys;"
         "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
         "  tags, answer, tokenize = 'wenda');"
         "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "
