@@ -331,8 +331,9 @@ lint: deps deps-lint all
 	@echo "banned functions ($(BANNED)):"
 	@! grep -nE '(^|[^a-z_])($(BANNED))[[:space:]]*\(' service/*.c \
 	    service/*.h include/wenda/*.h tests/*/*.c tests/*/*.h
-	clang-tidy --quiet $(CORE_SRC) $(APP_SRC) -- $(CPPFLAGS) -std=c17 \
-	    $(DEP_CFLAGS)
+	@echo "clang-tidy, a file at a time (two at once)"
+	@printf '%s\n' $(CORE_SRC) $(APP_SRC) | xargs -P2 -I{} \
+	    clang-tidy --quiet {} -- $(CPPFLAGS) -std=c17 $(DEP_CFLAGS)
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	    --inline-suppr --std=c11 -Iinclude -Iservice -I$(BUILD)/gen \
 	    -D__GNUC__ -DWENDA_VERSION='"$(VERSION)"' $(CORE_SRC) $(APP_SRC)

@@ -44,6 +44,7 @@
 #include "wenda/tokenize.h"
 
 #define SNIPPET_TOKENS 32
+#define FIXES_TRIED 4   /* corrections of a query tried at most */
 
 struct wenda_tokenizer *
 wenda_search_tokenizer(struct wenda_search *se)
@@ -496,34 +497,29 @@ done:
     return rc;
 }
 
-enum wenda_err
-wenda_search_exec(struct wenda_search *se,
-                 const struct wenda_search_query *query,
-                 struct wenda_search_result *out, char *msg, size_t msgcap)
+/*
+ * Runs the every-word search of text q (the query's own, or a correction
+ * of it) with query's filters and limit, into *out.
+ */
+static enum wenda_err
+run_all(struct wenda_search *se, const struct wenda_search_query *query,
+        const char *q, struct wenda_search_result *out, char *msg,
+        size_t msgcap)
 {
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
     struct rank_params *params = se->rp;
     struct phrase_map map = {{0}, 0};
     struct buf key = {0};
     char *match = NULL, *exact = NULL;
-    size_t n = strlen(query->q);
+    size_t n = strlen(q);
     enum wenda_err rc;
     int alone = 0;   /* the last word alone filled the cap */
 
-    memset(out, 0, sizeof(*out));
-    if (tk == NULL || params == NULL)
-        return WENDA_ERR_INTERNAL;
-    if (query->limit == 0 || query->limit > WENDA_SEARCH_MAX_LIMIT) {
-        (void)snprintf(msg, msgcap, "limit must be from 1 to %d",
-                       WENDA_SEARCH_MAX_LIMIT);
-        return WENDA_ERR_INVALID;
-    }
-    rc = wenda_search_build_map(tk, query->q, n, WENDA_SEARCH_ALL, &match,
-                                &exact, &map, msg, msgcap);
+    rc = wenda_search_build_map(tk, q, n, WENDA_SEARCH_ALL, &match, &exact,
+                                &map, msg, msgcap);
     if (rc == WENDA_OK)
-        rc = wenda_search_key_of(tk, query->q, n, &key);
-    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params != NULL &&
-        params->cap > 0) {
+        rc = wenda_search_key_of(tk, q, n, &key);
+    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params->cap > 0) {
         /*
          * The query ends in a word that is also a prefix.  FTS5 merges the
          * lists of every word a prefix begins before it gives the first
@@ -544,20 +540,76 @@ wenda_search_exec(struct wenda_search *se,
     if (rc == WENDA_OK && !alone)
         rc = run_level(se, query, match, exact, key.p ? key.p : "", &map, 0,
                        out);
+    free(exact);
+    free(match);
+    wenda_buf_cleanup(&key);
+    return rc;
+}
+
+/*
+ * Runs the corrections of query (wenda_search_fixes()) in turn, likeliest
+ * first, into *out, until one finds something; out->corrected is then the
+ * query as corrected.
+ */
+static enum wenda_err
+run_fixed(struct wenda_search *se, const struct wenda_search_query *query,
+          struct wenda_search_result *out, char *msg, size_t msgcap)
+{
+    char *fix[FIXES_TRIED];
+    size_t nfix = wenda_search_fixes(se, query->q, strlen(query->q), fix,
+                                     FIXES_TRIED),
+           i;
+    enum wenda_err rc = WENDA_OK;
+
+    for (i = 0; i < nfix; i++) {
+        if (rc == WENDA_OK && out->total == 0) {
+            wenda_search_result_cleanup(out);
+            rc = run_all(se, query, fix[i], out, msg, msgcap);
+            if (rc == WENDA_ERR_INVALID)
+                rc = WENDA_OK;   /* a correction without words: skip it */
+            if (rc == WENDA_OK && out->total > 0) {
+                out->corrected = fix[i];
+                fix[i] = NULL;
+            }
+        }
+        free(fix[i]);
+    }
+    return rc;
+}
+
+enum wenda_err
+wenda_search_exec(struct wenda_search *se,
+                  const struct wenda_search_query *query,
+                  struct wenda_search_result *out, char *msg, size_t msgcap)
+{
+    struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
+    char *match = NULL;
+    const char *q;
+    enum wenda_err rc;
+
+    memset(out, 0, sizeof(*out));
+    if (tk == NULL || se->rp == NULL)
+        return WENDA_ERR_INTERNAL;
+    if (query->limit == 0 || query->limit > WENDA_SEARCH_MAX_LIMIT) {
+        (void)snprintf(msg, msgcap, "limit must be from 1 to %d",
+                       WENDA_SEARCH_MAX_LIMIT);
+        return WENDA_ERR_INVALID;
+    }
+    rc = run_all(se, query, query->q, out, msg, msgcap);
+    if (rc == WENDA_OK && out->total == 0)
+        rc = run_fixed(se, query, out, msg, msgcap);
     if (rc == WENDA_OK && out->total == 0) {
-        /* Nothing has every chunk: take any word of the query.  A whole
-         * title equal to the query would have had every chunk. */
+        /* Nothing has every word: take any word of the query.  A whole
+         * title equal to the query would have had every word. */
         wenda_search_result_cleanup(out);
-        free(match);
-        match = NULL;
-        rc = wenda_search_build_map(tk, query->q, n, WENDA_SEARCH_ANY, &match,
-                                    NULL, NULL, msg, msgcap);
+        q = query->q;
+        rc = wenda_search_build_map(tk, q, strlen(q), WENDA_SEARCH_ANY,
+                                    &match, NULL, NULL, msg, msgcap);
         if (rc == WENDA_OK)
             rc = run_level(se, query, match, NULL, NULL, NULL, 1, out);
+        out->relaxed = rc == WENDA_OK && out->total > 0;
+        free(match);
     }
-    free(exact);
-    wenda_buf_cleanup(&key);
-    free(match);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);
     return rc;
@@ -689,5 +741,6 @@ wenda_search_result_cleanup(struct wenda_search_result *r)
         free(r->hits[i].snippet);
     }
     free(r->hits);
+    free(r->corrected);
     memset(r, 0, sizeof(*r));
 }

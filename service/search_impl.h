@@ -244,6 +244,34 @@ enum wenda_err wenda_search_snippet_register(fts5_api *api,
 enum wenda_err wenda_search_slot(struct wenda_search *se, unsigned int slot,
                                  const char *sql, sqlite3_stmt **out);
 
+/*
+ * Returns 1 when s[0..n) is a question or function word as the query
+ * builder reads them (为什么, 的, what, the...): never corrected, and
+ * optional in a query that has other words.
+ */
+int wenda_search_function_word(const char *s, size_t n);
+
+/*
+ * Writes to at[0..2k) the byte spans (start, end) of the k stretches of
+ * the Han run q[start..end) between its question and function words, at
+ * most max of them; returns k.
+ */
+size_t wenda_search_han_content(const char *q, size_t start, size_t end,
+                                size_t *at, size_t max);
+
+/* ---- search_fix.c: what a query that finds nothing may have meant ------- */
+
+/*
+ * Writes to out[0..cap) the corrections of query q[0..n) (new; the caller
+ * frees each), likeliest first: q with each of its words that finds
+ * nothing (a Latin word no topic holds, a Han stretch no topic has as a
+ * phrase) replaced by a word of the topics it may have been typed for
+ * (see search_fix.c); returns how many, 0 when there is nothing to
+ * correct.
+ */
+size_t wenda_search_fixes(struct wenda_search *se, const char *q, size_t n,
+                          char **out, size_t cap);
+
 /* ---- search_typo.c: the words of the topics ------------------------------ */
 
 /*

@@ -244,6 +244,45 @@ split_han(const char *q, const struct chunk *c, struct chunk_list *out)
     return push_piece(out, piece, c->end, 0);
 }
 
+int
+wenda_search_function_word(const char *s, size_t n)
+{
+    char w[16];
+    size_t i;
+
+    if (n < sizeof(w) && n > 0 && (unsigned char)s[0] < 0x80) {
+        for (i = 0; i < n; i++)
+            w[i] = s[i];
+        return is_en_word(w, 0, n);
+    }
+    return (starts_with_any(s, n, zh_words) == n ||
+            starts_with_any(s, n, zh_particles) == n) &&
+           n > 0;
+}
+
+size_t
+wenda_search_han_content(const char *q, size_t start, size_t end,
+                         size_t *at, size_t max)
+{
+    struct chunk c = {start, end, 0, 0, 0};
+    struct chunk_list out;
+    size_t i, k = 0;
+
+    out.n = 0;
+    if (split_han(q, &c, &out) != 0) {
+        at[0] = start;
+        at[1] = end;
+        return max > 0;
+    }
+    for (i = 0; i < out.n && k < max; i++)
+        if (!out.v[i].optional) {
+            at[2 * k] = out.v[i].start;
+            at[2 * k + 1] = out.v[i].end;
+            k++;
+        }
+    return k;
+}
+
 /*
  * Marks the question and function words of chunks optional, cutting Han
  * chunks around them.  When that would make too many chunks, the Han

@@ -33,8 +33,8 @@
 #define TYPO_MIN 4       /* letters of the shortest query word corrected */
 #define TYPO_TWO 8       /* from here a query word may have two edits */
 #define KEYS_TWO 6       /* from here a word is kept under two deletions */
-#define KEYS_TWO_MAX 14  /* ... up to here; longer words under one */
 #define MAX_KEYS 512
+#define TERM_MAX 96      /* bytes of a stemmed term looked up */
 
 /* The words this connection has put in vocab_keys: open addressing. */
 struct word_set {
@@ -163,7 +163,7 @@ put_word(struct wenda_search *se, const char *w, size_t n)
     k = malloc(sizeof(*k));
     if (k == NULL)
         return WENDA_ERR_NOMEM;
-    keys_of(k, w, n, n >= KEYS_TWO && n <= KEYS_TWO_MAX ? 2 : 1);
+    keys_of(k, w, n, n >= KEYS_TWO ? 2 : 1);
     for (i = 0; rc == WENDA_OK && i < k->n; i++) {
         sqlite3_bind_text(s, 1, k->v[i], -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 2, w, (int)n, SQLITE_STATIC);
@@ -332,8 +332,8 @@ first_token(void *ctx, int flags, const char *tok, int ntok, int start,
     (void)flags;
     (void)start;
     (void)end;
-    if (ntok > WORD_MAX * 4)
-        ntok = WORD_MAX * 4;
+    if (ntok > TERM_MAX)
+        ntok = TERM_MAX;
     memcpy(out, tok, (size_t)ntok);
     out[ntok] = '\0';
     return 1;
@@ -344,11 +344,11 @@ wenda_search_term_docs(struct wenda_search *se, const char *w, size_t n)
 {
     static const char sql[] = "SELECT doc FROM topics_terms WHERE term = ?1";
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
-    char term[WORD_MAX * 4 + 1] = "";
+    char term[TERM_MAX + 1] = "";
     sqlite3_stmt *s;
     int64_t docs = 0;
 
-    if (tk == NULL || n > WORD_MAX * 4 ||
+    if (tk == NULL || n > TERM_MAX ||
         wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, w, (int)n, first_token,
                        term, NULL) != WENDA_OK ||
         term[0] == '\0' ||

@@ -56,6 +56,9 @@ struct wenda_search_result {
     int64_t total;   /* topics matching, of which hits are the best n */
     int total_exact; /* 0: counting stopped at total, a floor (see
                         wenda_search_set_count()) */
+    char *corrected; /* the query as corrected, when it found nothing as
+                        typed and this did; else NULL */
+    int relaxed;     /* 1: no topic had every word, and these have some */
 };
 
 struct wenda_tokenizer;
