@@ -391,8 +391,14 @@ api_h_search(const struct api_request *req, const char *key,
     /* Written directly: this is the hot path of the busiest endpoint. */
     wenda_buf_adds(&b, "{\"query\":");
     wenda_buf_add_json(&b, q.q);
-    wenda_buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"items\":[",
+    wenda_buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"corrected\":",
                    (long long)r.total, r.total_exact ? "true" : "false");
+    if (r.corrected != NULL)
+        wenda_buf_add_json(&b, r.corrected);
+    else
+        wenda_buf_adds(&b, "null");
+    wenda_buf_addf(&b, ",\"relaxed\":%s,\"items\":[",
+                   r.relaxed ? "true" : "false");
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 
@@ -401,6 +407,8 @@ api_h_search(const struct api_request *req, const char *key,
         wenda_buf_add_json(&b, h->slug);
         wenda_buf_adds(&b, ",\"title\":");
         wenda_buf_add_json(&b, h->title);
+        wenda_buf_adds(&b, ",\"title_html\":");
+        wenda_buf_add_json(&b, h->title_html ? h->title_html : "");
         wenda_buf_adds(&b, ",\"title_en\":");
         wenda_buf_add_json(&b, h->title_en);
         wenda_buf_adds(&b, ",\"category\":");

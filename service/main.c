@@ -842,8 +842,12 @@ cmd_search(int argc, char **argv)
                 rc == WENDA_ERR_INVALID ? msg : wenda_err_title(rc));
         return rc == WENDA_ERR_INVALID ? EXIT_USAGE : 1;
     }
-    printf("%lld topic%s match\n", (long long)r.total,
-           r.total == 1 ? "" : "s");
+    if (r.corrected != NULL)
+        printf("nothing matches '%s'; showing results for '%s'\n", q.q,
+               r.corrected);
+    printf("%lld %s%s\n", (long long)r.total,
+           r.total == 1 ? "topic matches" : "topics match",
+           r.relaxed ? " some of the words" : "");
     for (i = 0; i < r.n; i++) {
         printf("%2zu. %s  (%s, #%lld %s)\n    ", i + 1, r.hits[i].title,
                r.hits[i].title_en, (long long)r.hits[i].id, r.hits[i].slug);

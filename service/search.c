@@ -577,6 +577,119 @@ run_fixed(struct wenda_search *se, const struct wenda_search_query *query,
     return rc;
 }
 
+/* ---- titles with their matches marked ------------------------------------ */
+
+#define TITLE_MARKS 64
+
+/* The tokens of a query, and the spans of a title that match them. */
+struct title_ctx {
+    struct wenda_strv words;   /* the query's tokens */
+    size_t cap;
+    struct span marks[TITLE_MARKS];
+    int n;
+    int failed;
+};
+
+/* Keeps a token of the query in ctx->words. */
+static int
+query_token(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    struct title_ctx *t = ctx;
+    char *copy;
+
+    (void)flags;
+    (void)start;
+    (void)end;
+    if (wenda_buf_reserve(&t->words.v, &t->cap, t->words.n, sizeof(char *),
+                          16) != 0 ||
+        (copy = strndup(tok, (size_t)ntok)) == NULL) {
+        t->failed = 1;
+        return 1;
+    }
+    t->words.v[t->words.n++] = copy;
+    return 0;
+}
+
+/* Marks the span of a token of the title when the query has it. */
+static int
+title_token(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    struct title_ctx *t = ctx;
+    size_t i;
+
+    (void)flags;
+    for (i = 0; i < t->words.n && t->n < TITLE_MARKS; i++)
+        if (strlen(t->words.v[i]) == (size_t)ntok &&
+            memcmp(t->words.v[i], tok, (size_t)ntok) == 0) {
+            t->marks[t->n].start = start;
+            t->marks[t->n].end = end;
+            t->n++;
+            break;
+        }
+    return 0;
+}
+
+/*
+ * Writes title as HTML, its spans that hold a token of the query (t's
+ * words) in <mark>, into a new string; NULL when out of memory.
+ */
+static char *
+mark_title(struct wenda_tokenizer *tk, struct title_ctx *t,
+           const char *title)
+{
+    struct buf b = {0};
+    int i, j, at = 0, len = (int)strlen(title);
+
+    t->n = 0;
+    if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len, title_token,
+                       t, NULL) != WENDA_OK)
+        t->n = 0;
+    /* Tokens come in order of their starts; merge those that overlap. */
+    for (i = 0, j = 0; i < t->n; i++) {
+        if (j > 0 && t->marks[i].start <= t->marks[j - 1].end) {
+            if (t->marks[i].end > t->marks[j - 1].end)
+                t->marks[j - 1].end = t->marks[i].end;
+        } else {
+            t->marks[j++] = t->marks[i];
+        }
+    }
+    for (i = 0; i < j; i++) {
+        wenda_search_add_html(&b, title + at, t->marks[i].start - at);
+        wenda_buf_adds(&b, "<mark>");
+        wenda_search_add_html(&b, title + t->marks[i].start,
+                              t->marks[i].end - t->marks[i].start);
+        wenda_buf_adds(&b, "</mark>");
+        at = t->marks[i].end;
+    }
+    wenda_search_add_html(&b, title + at, len - at);
+    return wenda_buf_take(&b, NULL);
+}
+
+/* Sets the title_html of each hit of out, for query q. */
+static enum wenda_err
+mark_titles(struct wenda_tokenizer *tk, const char *q,
+            struct wenda_search_result *out)
+{
+    struct title_ctx t;
+    enum wenda_err rc;
+    size_t i;
+
+    memset(&t, 0, sizeof(t));
+    rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q, (int)strlen(q),
+                        query_token, &t, NULL);
+    if (rc == WENDA_OK && t.failed)
+        rc = WENDA_ERR_NOMEM;
+    for (i = 0; rc == WENDA_OK && i < out->n; i++) {
+        out->hits[i].title_html = mark_title(tk, &t, out->hits[i].title);
+        if (out->hits[i].title_html == NULL)
+            rc = WENDA_ERR_NOMEM;
+    }
+    wenda_strv_cleanup(&t.words);
+    return rc;
+}
+
 enum wenda_err
 wenda_search_exec(struct wenda_search *se,
                   const struct wenda_search_query *query,
@@ -610,6 +723,9 @@ wenda_search_exec(struct wenda_search *se,
         out->relaxed = rc == WENDA_OK && out->total > 0;
         free(match);
     }
+    if (rc == WENDA_OK)
+        rc = mark_titles(tk, out->corrected ? out->corrected : query->q,
+                         out);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);
     return rc;
@@ -739,6 +855,7 @@ wenda_search_result_cleanup(struct wenda_search_result *r)
         free(r->hits[i].title_en);
         free(r->hits[i].category);
         free(r->hits[i].snippet);
+        free(r->hits[i].title_html);
     }
     free(r->hits);
     free(r->corrected);

@@ -191,9 +191,16 @@ enum wenda_err wenda_search_build_map(struct wenda_tokenizer *tk, const char *q,
                                       struct phrase_map *map, char *msg,
                                       size_t msgcap);
 
-/* The score of a hit, from its wenda_rank(): bm25 without the title and
- * exact boosts, larger is better. */
+/*
+ * The score of a hit, from its wenda_rank(), in the order of the ranking
+ * (larger first): 2 for each whole title or alias the query equals (see
+ * title_keys' weights), 1 when every word is in the title, aliases or
+ * pinyin, plus bm25 / (1 + bm25), which is below 1.
+ */
 double wenda_search_score(double rank);
+
+/* Appends s[0..n) to b as HTML text: escaped, newlines as spaces. */
+void wenda_search_add_html(struct buf *b, const char *s, int n);
 
 /*
  * Called by wenda_rank() for each row it scores in a search, while FTS5

@@ -392,13 +392,19 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
 double
 wenda_search_score(double rank)
 {
-    double s = -rank;
+    double s = -rank, tier = 0.0;
 
-    while (s >= RANK_EXACT)
+    while (s >= RANK_EXACT) {
         s -= RANK_EXACT;
-    if (s >= RANK_TITLE)
+        tier += 2.0;
+    }
+    if (s >= RANK_TITLE) {
         s -= RANK_TITLE;
-    return s;
+        tier += 1.0;
+    }
+    if (s < 0.0)
+        s = 0.0;
+    return tier + s / (1.0 + s);
 }
 
 enum wenda_err

@@ -93,8 +93,8 @@ snip_cache_free(void *p)
     free(cache);
 }
 
-static void
-add_html(struct buf *b, const char *s, int n)
+void
+wenda_search_add_html(struct buf *b, const char *s, int n)
 {
     int i, from = 0;
 
@@ -300,7 +300,7 @@ write_snippet(struct buf *out, const char *text, int ntext,
     int i, at;
 
     if (npos == 0) {
-        add_html(out, text, ntext);
+        wenda_search_add_html(out, text, ntext);
     } else {
         int from = window.start == 0 ? 0 : pos[window.start].start;
         int to = window.end == npos ? ntext : pos[window.end - 1].end;
@@ -309,14 +309,14 @@ write_snippet(struct buf *out, const char *text, int ntext,
             wenda_buf_adds(out, "…");
         at = from;
         for (i = 0; i < nmarks; i++) {
-            add_html(out, text + at, marks[i].start - at);
+            wenda_search_add_html(out, text + at, marks[i].start - at);
             wenda_buf_adds(out, "<mark>");
-            add_html(out, text + marks[i].start,
+            wenda_search_add_html(out, text + marks[i].start,
                      marks[i].end - marks[i].start);
             wenda_buf_adds(out, "</mark>");
             at = marks[i].end;
         }
-        add_html(out, text + at, to - at);
+        wenda_search_add_html(out, text + at, to - at);
         if (window.end < npos)
             wenda_buf_adds(out, "…");
     }

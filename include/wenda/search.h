@@ -47,7 +47,8 @@ struct wenda_search_hit {
     char *title_en;
     char *category;
     char *snippet;   /* HTML: text escaped, matches in <mark>...</mark> */
-    double score;    /* larger is better */
+    char *title_html; /* the title so; NULL but in a search's hits */
+    double score;    /* the ranking's, larger first (see search_rank.c) */
 };
 
 struct wenda_search_result {

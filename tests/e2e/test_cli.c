@@ -1083,6 +1083,7 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
 {
     char db[PATH_CAP];
     const char *const list[] = {"token", "list", "--db", db, NULL};
+    const char *const typo[] = {"search", "--db", db, "deadlcok", NULL};
     const char *mig = "0012_topics_by_order";
     sqlite3 *h = NULL;
     struct harness_run_result r;
@@ -1096,6 +1097,8 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     /* Back to the schema before the last migration. */
     cr_assert_eq(sqlite3_open(db, &h), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(h, "DROP INDEX topics_by_order; "
+                                 "DROP TABLE topics_terms; "
+                                 "DROP TABLE vocab_keys; "
                                  "PRAGMA user_version = 11;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(h));
@@ -1107,11 +1110,22 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
     (void)snprintf(want, sizeof(want), "wenda: migration %s applied in ", mig);
     cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
+    (void)snprintf(want, sizeof(want), "wenda: applying migration %s\n",
+                   "0013_vocabulary");
+    cr_assert_not_null(strstr(r.err, want), "no \"%s\" in:\n%s", want, r.err);
     cr_assert_eq(db_user_version(db), wenda_store_schema_version());
     harness_run_cleanup(&r);
 
     /* Once applied, nothing more is said. */
     run_wenda(&r, list);
     cr_assert_null(strstr(r.err, "migration"), "%s", r.err);
+    harness_run_cleanup(&r);
+
+    /* The words of the topics it had are there for misspelt queries. */
+    run_wenda(&r, typo);
+    cr_assert_eq(r.status, 0, "search exited %d:\n%s", r.status, r.err);
+    cr_assert_not_null(strstr(r.out, "showing results for 'deadlock'"),
+                       "a migrated database does not correct deadlcok:\n%s",
+                       r.out);
     harness_run_cleanup(&r);
 }

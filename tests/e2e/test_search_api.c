@@ -236,3 +236,39 @@ Test(e2e_search, rejects_invalid_utf8_in_q)
     cr_assert_eq(r.status, 400);
     http_reply_cleanup(&r);
 }
+
+/* Returns the document of a 200 search for q (new reference). */
+static json_t *
+search_doc(const char *q)
+{
+    struct http_reply r;
+
+    cr_assert_eq(search(q, NULL, &r), 200, "q=%s: status %ld", q, r.status);
+    return http_json(&r);
+}
+
+Test(e2e_search, says_what_a_query_that_found_nothing_was_corrected_to)
+{
+    json_t *doc = search_doc("死琐"), *first;
+
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "corrected")),
+                     "死锁");
+    cr_assert(json_is_false(json_object_get(doc, "relaxed")));
+    first = json_array_get(json_object_get(doc, "items"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(first, "slug")),
+                     "deadlock");
+    cr_assert_str_eq(json_string_value(json_object_get(first, "title_html")),
+                     "<mark>死锁</mark>");
+    json_decref(doc);
+
+    /* A query found as typed says null. */
+    doc = search_doc("死锁");
+    cr_assert(json_is_null(json_object_get(doc, "corrected")));
+    json_decref(doc);
+
+    /* One with no topic holding every word says it is relaxed. */
+    doc = search_doc("死锁 zzzqqq");
+    cr_assert(json_is_null(json_object_get(doc, "corrected")));
+    cr_assert(json_is_true(json_object_get(doc, "relaxed")));
+    json_decref(doc);
+}

@@ -950,3 +950,160 @@ Test(search, falls_back_to_any_word_when_no_topic_has_all)
     cr_assert_str_eq(r.hits[0].slug, "deadlock");
     wenda_search_result_cleanup(&r);
 }
+
+/* Runs q, expecting its first hit to be slug and its correction want
+ * (NULL: none). */
+static void
+expect_found_as(const char *q, const char *slug, const char *want)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 10};
+    struct wenda_search_result r;
+
+    search_ok(&query, &r);
+    cr_expect_gt(r.n, 0, "%s finds nothing", q);
+    if (r.n > 0)
+        cr_expect_str_eq(r.hits[0].slug, slug, "%s finds %s first", q,
+                         r.hits[0].slug);
+    if (want == NULL)
+        cr_expect_null(r.corrected, "%s was corrected to %s", q,
+                       r.corrected);
+    else
+        cr_expect_str_eq(r.corrected ? r.corrected : "(none)", want,
+                         "%s was corrected to %s", q,
+                         r.corrected ? r.corrected : "(none)");
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, corrects_a_misspelt_latin_word_and_says_so)
+{
+    expect_found_as("deadlcok", "deadlock", "deadlock");
+    expect_found_as("semafore", "semaphore", "semaphore");
+    expect_found_as("courotine", "coroutine", "coroutine");
+    expect_found_as("garbage colection", "python-garbage-collection",
+                    "garbage collection");
+    expect_found_as("monkey pach", "monkey-patch", "monkey patch");
+}
+
+Test(search, reads_an_input_method_slip_as_the_word_that_sounds_the_same)
+{
+    expect_found_as("死琐", "deadlock", "死锁");
+    expect_found_as("协成", "coroutine", "协程");
+    expect_found_as("信号亮", "semaphore", "信号量");
+    /* in/ing, one of the fuzzy pairs of Chinese input methods. */
+    expect_found_as("兴号量", "semaphore", "信号量");
+}
+
+Test(search, never_corrects_a_word_the_topics_hold)
+{
+    struct wenda_search_query q = {"进程", NULL, NULL, 50};
+    struct wenda_search_result r;
+    size_t i;
+
+    expect_found_as("deadlock", "deadlock", NULL);
+    expect_found_as("死锁", "deadlock", NULL);
+    /* 进程 sounds like 禁城 and 近程: only topics with 进程 come. */
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_null(r.corrected);
+    cr_assert_eq(r.relaxed, 0);
+    for (i = 0; i < r.n; i++) {
+        struct wenda_topic t;
+
+        cr_assert_eq(wenda_store_topic_get(st, r.hits[i].id, NULL, &t),
+                     WENDA_OK);
+        cr_expect(strstr(t.title, "进程") || strstr(t.answer, "进程") ||
+                      strstr(r.hits[i].snippet, "进程"),
+                  "%s holds no 进程", t.title);
+        wenda_topic_cleanup(&t);
+    }
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, a_question_finds_what_it_asks_about)
+{
+    expect_found_as("为什么要有GIL", "gil", NULL);
+    expect_found_as("what does a semaphore do", "semaphore", NULL);
+    expect_found_as("信号量有什么用", "semaphore", NULL);
+    expect_found_as("交换机和路由器有什么不同", "router-vs-switch", NULL);
+}
+
+Test(search, both_things_a_question_compares_are_in_its_first_hit)
+{
+    static const char *const queries[] = {
+        "线程与协程的区别是什么", "difference between thread and coroutine",
+        "进程和线程有什么区别",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        struct wenda_search_query q = {queries[i], NULL, NULL, 5};
+        struct wenda_search_result r;
+        struct wenda_topic t;
+        const char *a = strstr(queries[i], "thread") ? "线程" : NULL;
+
+        search_ok(&q, &r);
+        cr_assert_gt(r.n, 0, "%s", queries[i]);
+        cr_assert_eq(wenda_store_topic_get(st, r.hits[0].id, NULL, &t),
+                     WENDA_OK);
+        if (strstr(queries[i], "进程") != NULL)
+            cr_expect(strstr(t.answer, "进程") && strstr(t.answer, "线程"),
+                      "%s: first hit %s", queries[i], t.title);
+        else
+            cr_expect(strstr(t.answer, "协程") &&
+                          strstr(t.answer, a ? a : "线程"),
+                      "%s: first hit %s", queries[i], t.title);
+        wenda_topic_cleanup(&t);
+        wenda_search_result_cleanup(&r);
+    }
+}
+
+Test(search, a_query_of_only_question_words_still_answers)
+{
+    struct wenda_search_query q = {"什么是", NULL, NULL, 10};
+    struct wenda_search_result r;
+
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_not_null(strstr(r.hits[0].title, "什么是"), "%s",
+                       r.hits[0].title);
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, scores_never_grow_down_the_list)
+{
+    static const char *const queries[] = {
+        "GIL", "协程", "锁", "http", "进程 线程", "死琐", "what is tcp",
+        "zzzqqq 死锁",
+    };
+    size_t i, j;
+
+    for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        struct wenda_search_query q = {queries[i], NULL, NULL, 50};
+        struct wenda_search_result r;
+
+        search_ok(&q, &r);
+        cr_assert_gt(r.n, 0, "%s", queries[i]);
+        for (j = 1; j < r.n; j++)
+            cr_expect_geq(r.hits[j - 1].score, r.hits[j].score,
+                          "%s: hit %zu scores %g, hit %zu %g", queries[i],
+                          j - 1, r.hits[j - 1].score, j, r.hits[j].score);
+        wenda_search_result_cleanup(&r);
+    }
+}
+
+Test(search, marks_the_query_in_the_titles)
+{
+    struct wenda_search_query q = {"死锁", NULL, NULL, 3};
+    struct wenda_search_query fixed = {"deadlcok", NULL, NULL, 3};
+    struct wenda_search_result r;
+
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].title_html, "<mark>死锁</mark>");
+    wenda_search_result_cleanup(&r);
+    /* A corrected query marks what it was corrected to. */
+    search_ok(&fixed, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].title_html, "死锁");
+    wenda_search_result_cleanup(&r);
+}
