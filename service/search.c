@@ -682,7 +682,9 @@ mark_titles(struct wenda_tokenizer *tk, const char *q,
     if (rc == WENDA_OK && t.failed)
         rc = WENDA_ERR_NOMEM;
     for (i = 0; rc == WENDA_OK && i < out->n; i++) {
-        out->hits[i].title_html = mark_title(tk, &t, out->hits[i].title);
+        const char *title = out->hits[i].title;
+
+        out->hits[i].title_html = mark_title(tk, &t, title ? title : "");
         if (out->hits[i].title_html == NULL)
             rc = WENDA_ERR_NOMEM;
     }

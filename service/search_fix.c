@@ -154,7 +154,9 @@ initial_of(const char *syl, char head[3])
     }
     if (syl[0] == 'z' || syl[0] == 'c' || syl[0] == 's' || syl[0] == 'n' ||
         syl[0] == 'l') {
-        head[0] = syl[0] == 'l' ? 'n' : syl[0];
+        head[0] = syl[0];
+        if (head[0] == 'l')
+            head[0] = 'n';
         head[1] = '\0';
         return 1;
     }
