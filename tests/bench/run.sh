@@ -2,7 +2,8 @@
 # make bench: wenda against a fixed-response libmicrohttpd server (and
 # nginx serving the same topic as a static file, when nginx is installed),
 # driven by wrk in one run: 64 keep-alive connections, 2 threads,
-# $BENCH_SECONDS seconds each (default 10).  Prints req/s, p50, p99 and each
+# $BENCH_SECONDS seconds each (default 10).  The search mixes: clean queries
+# from the notes' words, and the same words misspelt or slipped.  Prints req/s, p50, p99 and each
 # rate as a ratio to the fixed-response server's.  Everything listens on
 # 127.0.0.1 only and is stopped at the end.
 set -euo pipefail
@@ -92,6 +93,9 @@ for i in $(seq 1 64); do echo "/v1/topics/$i"; done >"$tmp/byid.txt"
 "$BUILD/tests/bench-queries" content 2000 2>/dev/null |
     sed 's|^|/v1/search?q=|' >"$tmp/search.txt"
 nq=$(wc -l <"$tmp/search.txt")
+"$BUILD/tests/bench-queries" --slips content 500 2>/dev/null |
+    sed 's|^|/v1/search?q=|' >"$tmp/slips.txt"
+ns=$(wc -l <"$tmp/slips.txt")
 
 run() {   # name port paths-file
     local out
@@ -102,12 +106,14 @@ run() {   # name port paths-file
 
 echo "wenda bench: $CONNS keep-alive connections, 2 wrk threads, ${SECONDS_EACH}s each, $THREADS server threads"
 echo "search mix: $nq distinct queries from the notes' vocabulary"
+echo "slips mix: $ns distinct misspelt or input-method-slipped queries"
 results=()
 results+=("$(run fixed "$pf" "$tmp/fixed.txt")")
 [ -n "$pn" ] && results+=("$(run nginx-static "$pn" "$tmp/fixed.txt")")
 results+=("$(run get-by-id "$pw" "$tmp/byid.txt")")
 results+=("$(run list "$pw" "$tmp/list.txt")")
 results+=("$(run search "$pw" "$tmp/search.txt")")
+results+=("$(run search-slips "$pw" "$tmp/slips.txt")")
 rss_kb=$(awk '/VmHWM/ { print $2 }' "/proc/$wpid/status")
 
 # -- writes: 16 editors, with and without group commit ------------------
