@@ -158,6 +158,23 @@ api_reply_raw(struct api_response *res, unsigned int status, struct buf *b)
 }
 
 void
+api_reply_items(struct api_response *res, enum wenda_err rc, char *items,
+                size_t n)
+{
+    struct buf b = {0};
+
+    if (rc != WENDA_OK) {
+        api_store_error(res, rc);
+        return;
+    }
+    wenda_buf_adds(&b, "{\"items\":");
+    wenda_buf_add(&b, items, n);
+    wenda_buf_adds(&b, "}");
+    free(items);
+    api_reply_raw(res, 200, &b);
+}
+
+void
 api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
             const char *param)
 {

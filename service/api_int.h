@@ -47,6 +47,14 @@ void api_reply_raw(struct api_response *res, unsigned int status,
                    struct buf *b);
 
 /*
+ * Answers 200 {"items": ITEMS} with the JSON array items[0..n) a store
+ * read gave (taken: freed here), or the problem of rc when that read
+ * failed.
+ */
+void api_reply_items(struct api_response *res, enum wenda_err rc,
+                     char *items, size_t n);
+
+/*
  * Answers 400 for query parameter param, which failed its check; why
  * completes the sentence "query parameter 'param' ...".
  */

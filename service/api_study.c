@@ -163,7 +163,6 @@ api_h_due(const struct api_request *req, const char *key,
 {
     struct wenda_token_info who;
     long long lim = 20;
-    struct buf b = {0};
     char *items = NULL;
     size_t n = 0;
     enum wenda_err rc;
@@ -174,13 +173,5 @@ api_h_due(const struct api_request *req, const char *key,
         return;
     rc = wenda_store_progress_due(req->store, who.id, (unsigned int)lim,
                                   &items, &n);
-    if (rc != WENDA_OK) {
-        api_store_error(res, rc);
-        return;
-    }
-    wenda_buf_adds(&b, "{\"items\":");
-    wenda_buf_add(&b, items, n);
-    wenda_buf_adds(&b, "}");
-    free(items);
-    api_reply_raw(res, 200, &b);
+    api_reply_items(res, rc, items, n);
 }

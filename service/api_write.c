@@ -279,7 +279,6 @@ void
 api_h_revisions(const struct api_request *req, const char *key,
                 struct api_response *res)
 {
-    struct buf b = {0};
     char *items = NULL;
     size_t n = 0;
     int64_t id;
@@ -289,13 +288,5 @@ api_h_revisions(const struct api_request *req, const char *key,
         !api_write_target(key, &id, res))
         return;
     rc = wenda_store_revisions_json(req->store, id, &items, &n);
-    if (rc != WENDA_OK) {
-        api_store_error(res, rc);
-        return;
-    }
-    wenda_buf_adds(&b, "{\"items\":");
-    wenda_buf_add(&b, items, n);
-    wenda_buf_adds(&b, "}");
-    free(items);
-    api_reply_raw(res, 200, &b);
+    api_reply_items(res, rc, items, n);
 }

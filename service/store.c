@@ -876,3 +876,17 @@ wenda_store_render(const struct wenda_topic *t, int64_t id, int64_t version,
                ? WENDA_ERR_NOMEM
                : WENDA_OK;
 }
+
+enum wenda_err
+wenda_store_json_end(sqlite3_stmt *s, int step, struct buf *b, char **json,
+                     size_t *len)
+{
+    sqlite3_finalize(s);
+    wenda_buf_add(b, "]", 1);
+    if (step != SQLITE_DONE) {
+        wenda_buf_cleanup(b);
+        return WENDA_ERR_DB;
+    }
+    *json = wenda_buf_take(b, len);
+    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+}

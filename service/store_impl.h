@@ -167,4 +167,14 @@ void wenda_store_progress_note(struct wenda_store *st,
                                enum wenda_store_stage stage, int64_t n,
                                const char *name);
 
+/*
+ * Ends the JSON array that b holds, read from statement s (finalized
+ * here) whose last sqlite3_step() gave step, and hands it to *json (new;
+ * the caller frees) of *len bytes.  WENDA_ERR_DB when the statement
+ * failed, WENDA_ERR_NOMEM; b is left empty either way.
+ */
+struct buf;
+enum wenda_err wenda_store_json_end(struct sqlite3_stmt *s, int step,
+                                    struct buf *b, char **json, size_t *len);
+
 #endif /* WENDA_STORE_IMPL_H */

@@ -125,12 +125,5 @@ wenda_store_progress_due(struct wenda_store *st, int64_t token,
         wenda_buf_addf(&b, ",\"repetitions\":%d,\"interval_days\":%d}",
                        sqlite3_column_int(s, 4), sqlite3_column_int(s, 5));
     }
-    sqlite3_finalize(s);
-    wenda_buf_add(&b, "]", 1);
-    if (step != SQLITE_DONE) {
-        wenda_buf_cleanup(&b);
-        return WENDA_ERR_DB;
-    }
-    *json = wenda_buf_take(&b, len);
-    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+    return wenda_store_json_end(s, step, &b, json, len);
 }

@@ -479,13 +479,6 @@ wenda_store_revisions_json(struct wenda_store *st, int64_t id, char **json,
         }
         wenda_buf_add(&b, "}", 1);
     }
-    sqlite3_finalize(s);
-    wenda_buf_add(&b, "]", 1);
-    if (step != SQLITE_DONE) {
-        wenda_buf_cleanup(&b);
-        return WENDA_ERR_DB;
-    }
-    *json = wenda_buf_take(&b, len);
-    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+    return wenda_store_json_end(s, step, &b, json, len);
 }
 
