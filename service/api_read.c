@@ -354,7 +354,7 @@ void
 api_h_search(const struct api_request *req, const char *key,
              struct api_response *res)
 {
-    struct wenda_search_query q = {NULL, NULL, NULL, SEARCH_DEFAULT};
+    struct wenda_search_query q = {NULL, NULL, NULL, SEARCH_DEFAULT, 0};
     struct wenda_search_result r;
     char msg[256];
     long long lim = SEARCH_DEFAULT;
@@ -375,6 +375,10 @@ api_h_search(const struct api_request *req, const char *key,
     if (api_int_param(req, "limit", 1, WENDA_SEARCH_MAX_LIMIT, &lim, res))
         return;
     q.limit = (unsigned int)lim;
+    lim = 0;
+    if (api_int_param(req, "offset", 0, WENDA_SEARCH_MAX_OFFSET, &lim, res))
+        return;
+    q.offset = (unsigned int)lim;
     if (!take_search_slot(req, res))
         return;
     rc = wenda_search_run(req->store, &q, &r, msg, sizeof(msg));

@@ -800,7 +800,7 @@ cmd_search(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    struct wenda_search_query q = {NULL, NULL, NULL, 10};
+    struct wenda_search_query q = {NULL, NULL, NULL, 10, 0};
     struct wenda_search_result r;
     struct wenda_store *st;
     const char *db = options_env_or("WENDA_DB", DEFAULT_DB);

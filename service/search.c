@@ -112,7 +112,8 @@ read_hit(sqlite3_stmt *s, struct wenda_search_hit *h)
  * The candidates are the first ?9 matches in id order (all of them when
  * ?9 is -1) and the first MAX_EXACT (32) topics whose whole title is the
  * query (key ?10, found and scored with ?11); only they are scored, and
- * SQLite keeps the best ?8 of them as they come.
+ * SQLite keeps the best ?8 + ?12 of them as they come, and gives the ?8
+ * after the first ?12.
  */
 static const char search_sql[] =
     "WITH exact(id) AS (SELECT topic_id FROM title_keys WHERE key = ?10 "
@@ -126,7 +127,7 @@ static const char search_sql[] =
     "    WHERE topics_fts MATCH ?11 AND rowid IN exact "
     FILTERS("topics_fts.rowid") ") "
     "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r, t.answer "
-    "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8) c "
+    "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8 OFFSET ?12) c "
     "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
 
 /* The matches, ?9 at most (-1: all). */
@@ -390,11 +391,11 @@ with_filters(struct wenda_tokenizer *tk, const struct wenda_search_query *q,
 
 /*
  * Sets the total of out, a search of query on bound whose hits are read.
- * A page that is not full holds every match, and when the cap was not
- * reached, every match was scored: no need to count.  (A topic whose
- * title is the query matches exact as well as match, so it was scored
- * in the second part of the search if it matched at all.)  Past the
- * cap, matches are counted up to the connection's count
+ * A page that is not full holds every match (after the offset), and when
+ * the cap was not reached, every match was scored: no need to count.  (A
+ * topic whose title is the query matches exact as well as match, so it
+ * was scored in the second part of the search if it matched at all.)
+ * Past the cap, matches are counted up to the connection's count
  * (wenda_search_set_count()), when the cap did not reach it already.
  */
 static enum wenda_err
@@ -403,18 +404,19 @@ count_total(struct wenda_search *se, sqlite3_stmt *count, const char *bound,
             struct wenda_search_result *out)
 {
     struct rank_params *params = se->rp;
+    /* A page past the last match tells nothing of how many there are. */
+    int full = out->n == query->limit || (query->offset > 0 && out->n == 0);
     int step;
 
-    out->total = (int64_t)out->n;
+    out->total = (int64_t)query->offset + (int64_t)out->n;
     out->total_exact = 1;
-    if (out->n == query->limit && !cap_filled(params)) {
+    if (full && !cap_filled(params)) {
         out->total = params->scored;
-    } else if (out->n == query->limit &&
-               params->count > 0 && params->count <= params->scored) {
+    } else if (full && params->count > 0 && params->count <= params->scored) {
         /* As many matches as may be counted were scored already. */
         out->total = params->scored;
         out->total_exact = 0;
-    } else if (out->n == query->limit) {
+    } else if (full) {
         int64_t most = params->count > 0 ? params->count : -1;
 
         bind_filters(count, bound, query);
@@ -465,9 +467,10 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     bound = filtered ? filtered : match;
     bound_exact = filtered ? filtered_exact : exact;
     params_begin(params, key, map, idf, nfilter);
-    snip_begin(params, query->limit, match, exact, map);
+    snip_begin(params, query->offset + query->limit, match, exact, map);
     bind_filters(s, bound, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
+    sqlite3_bind_int(s, 12, (int)query->offset);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
     if (key != NULL && bound_exact != NULL) {
         sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
@@ -708,6 +711,11 @@ wenda_search_exec(struct wenda_search *se,
     if (query->limit == 0 || query->limit > WENDA_SEARCH_MAX_LIMIT) {
         (void)snprintf(msg, msgcap, "limit must be from 1 to %d",
                        WENDA_SEARCH_MAX_LIMIT);
+        return WENDA_ERR_INVALID;
+    }
+    if (query->offset > WENDA_SEARCH_MAX_OFFSET) {
+        (void)snprintf(msg, msgcap, "offset must be from 0 to %d",
+                       WENDA_SEARCH_MAX_OFFSET);
         return WENDA_ERR_INVALID;
     }
     rc = run_all(se, query, query->q, out, msg, msgcap);

@@ -25,6 +25,7 @@ struct sqlite3;
 #define WENDA_SEARCH_MAX_QUERY 256   /* bytes of q */
 #define WENDA_SEARCH_MAX_CHUNKS 16   /* whitespace-separated words */
 #define WENDA_SEARCH_MAX_LIMIT 50
+#define WENDA_SEARCH_MAX_OFFSET 1000
 #define WENDA_SEARCH_COUNT_FACTOR 10
 
 /* How strictly a query is matched; see wenda_search_build(). */
@@ -38,6 +39,7 @@ struct wenda_search_query {
     const char *category;   /* NULL for any */
     const char *tag;        /* NULL for any */
     unsigned int limit;     /* 1..WENDA_SEARCH_MAX_LIMIT */
+    unsigned int offset;    /* hits to skip, 0..WENDA_SEARCH_MAX_OFFSET */
 };
 
 struct wenda_search_hit {

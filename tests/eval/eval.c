@@ -114,7 +114,7 @@ main(int argc, char **argv)
         return 1;
     }
     while (fgets(line, sizeof(line), f) != NULL) {
-        struct wenda_search_query q = {NULL, NULL, NULL, 10};
+        struct wenda_search_query q = {NULL, NULL, NULL, 10, 0};
         struct wenda_search_result r;
         char *query, *klass, *rel;
         struct cls *k;

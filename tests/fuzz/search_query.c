@@ -60,7 +60,7 @@ check_match(const char *match)
 static void
 check_run(const char *q)
 {
-    struct wenda_search_query query = {q, NULL, NULL, 5};
+    struct wenda_search_query query = {q, NULL, NULL, 5, 0};
     struct wenda_search_result r;
     char msg[256];
     enum wenda_err rc;

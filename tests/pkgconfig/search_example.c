@@ -22,7 +22,7 @@
 int
 main(int argc, char **argv)
 {
-    struct wenda_search_query q = {NULL, NULL, NULL, 1};
+    struct wenda_search_query q = {NULL, NULL, NULL, 1, 0};
     struct wenda_search_result r;
     struct wenda_store *st;
     enum wenda_err rc;

@@ -238,7 +238,7 @@ search_ok(const struct wenda_search_query *query,
 static void
 first_slug(const char *q, char *out, size_t cap)
 {
-    struct wenda_search_query query = {q, NULL, NULL, 10};
+    struct wenda_search_query query = {q, NULL, NULL, 10, 0};
     struct wenda_search_result r;
 
     search_ok(&query, &r);
@@ -278,7 +278,7 @@ Test(search, answers_hostile_queries_without_error)
     size_t i;
 
     for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
-        struct wenda_search_query q = {hostile[i], NULL, NULL, 10};
+        struct wenda_search_query q = {hostile[i], NULL, NULL, 10, 0};
         struct wenda_search_result r;
         char msg[256];
         enum wenda_err rc = wenda_search_run(st, &q, &r, msg, sizeof(msg));
@@ -291,7 +291,7 @@ Test(search, answers_hostile_queries_without_error)
 
 Test(search, wraps_matches_in_mark_and_escapes_the_rest)
 {
-    struct wenda_search_query q = {"不相等操作符", NULL, NULL, 5};
+    struct wenda_search_query q = {"不相等操作符", NULL, NULL, 5, 0};
     struct wenda_search_result r;
 
     search_ok(&q, &r);
@@ -310,7 +310,7 @@ Test(search, marks_a_word_found_by_its_prefix_alone)
     /* "greenl" is no word of the notes: only "greenl"* finds greenlet,
      * with or without a cap (which tries the word alone first). */
     static const int64_t caps[] = {0, WENDA_SEARCH_MAX_LIMIT};
-    struct wenda_search_query q = {"greenl", NULL, NULL, 5};
+    struct wenda_search_query q = {"greenl", NULL, NULL, 5, 0};
     struct wenda_search_result r;
     size_t i, c;
 
@@ -431,7 +431,7 @@ Test(search, snippets_are_those_of_a_query_of_the_hit_alone)
             break;
         }
         for (t = 0; t < sizeof(tags) / sizeof(tags[0]); t++) {
-            struct wenda_search_query query = {q, NULL, tags[t], 10};
+            struct wenda_search_query query = {q, NULL, tags[t], 10, 0};
             struct wenda_search_result r;
             char msg[256], *all = NULL, *plain, *match;
             size_t h;
@@ -495,7 +495,7 @@ static int64_t
 total_with(const char *q, int64_t cap, int64_t count, int *exact)
 {
     struct wenda_store_tuning tu = {0, 0, cap, count};
-    struct wenda_search_query query = {q, NULL, NULL, 5};
+    struct wenda_search_query query = {q, NULL, NULL, 5, 0};
     struct wenda_search_result r;
     int64_t total;
 
@@ -546,8 +546,8 @@ Test(search, total_is_every_match_whether_the_page_holds_them_or_not)
         cr_assert_eq(wenda_store_tune(st, &tu), WENDA_OK);
         for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
             struct wenda_search_query all = {queries[i], NULL, NULL,
-                                             WENDA_SEARCH_MAX_LIMIT};
-            struct wenda_search_query page = {queries[i], NULL, NULL, 2};
+                                             WENDA_SEARCH_MAX_LIMIT, 0};
+            struct wenda_search_query page = {queries[i], NULL, NULL, 2, 0};
             struct wenda_search_result a, p;
 
             search_ok(&all, &a);
@@ -582,7 +582,7 @@ Test(search, the_index_agrees_with_the_tokenizer_after_an_import)
 static double
 score_of(struct wenda_store *s, const char *q, const char *slug)
 {
-    struct wenda_search_query query = {q, NULL, NULL, 50};
+    struct wenda_search_query query = {q, NULL, NULL, 50, 0};
     struct wenda_search_result r;
     char msg[256];
     double score = -1.0;
@@ -678,7 +678,7 @@ Test(search, an_import_leaves_fts5_merging_as_it_found_it)
 
 Test(search, filters_by_category_and_tag)
 {
-    struct wenda_search_query q = {"锁", "concurrency", NULL, 50};
+    struct wenda_search_query q = {"锁", "concurrency", NULL, 50, 0};
     struct wenda_search_result r;
     size_t i;
 
@@ -778,7 +778,7 @@ search_filter_queries(struct wenda_search_result *all)
     size_t k;
 
     for (k = 0; k < sizeof(filter_queries) / sizeof(filter_queries[0]); k++) {
-        struct wenda_search_query q = {filter_queries[k], NULL, NULL, 50};
+        struct wenda_search_query q = {filter_queries[k], NULL, NULL, 50, 0};
 
         search_ok(&q, &all[k]);
         cr_assert_gt(all[k].n, 0, "%s finds nothing", q.q);
@@ -800,7 +800,7 @@ Test(search, a_tag_filter_keeps_the_unfiltered_hits_with_the_tag_as_they_were)
     for (k = 0; k < NQ; k++) {
         for (i = 0; i < ntags; i++) {
             struct wenda_search_query q = {filter_queries[k], NULL,
-                                           tags[i].tag, 50};
+                                           tags[i].tag, 50, 0};
 
             assert_filtered_as_unfiltered(&q, &all[k]);
         }
@@ -825,7 +825,7 @@ Test(search, a_category_filter_keeps_the_unfiltered_hits_of_it_as_they_were)
             for (j = 0; j < sizeof(with_tags) / sizeof(with_tags[0]); j++) {
                 struct wenda_search_query q = {filter_queries[k],
                                                cats[i].slug, with_tags[j],
-                                               50};
+                                               50, 0};
 
                 assert_filtered_as_unfiltered(&q, &all[k]);
             }
@@ -851,7 +851,7 @@ describe_filter_queries(void)
     for (k = 0; k < sizeof(filter_queries) / sizeof(filter_queries[0]); k++) {
         for (f = 0; f < sizeof(filters) / sizeof(filters[0]); f++) {
             struct wenda_search_query q = {filter_queries[k], filters[f][0],
-                                           filters[f][1], 50};
+                                           filters[f][1], 50, 0};
             struct wenda_search_result r;
 
             search_ok(&q, &r);
@@ -912,7 +912,7 @@ Test(search, no_topic_matches_a_query_by_its_category_alone)
 
     cr_assert_eq(wenda_store_categories(st, &cats, &ncats), WENDA_OK);
     for (i = 0; i < ncats; i++) {
-        struct wenda_search_query q = {cats[i].slug, NULL, NULL, 50};
+        struct wenda_search_query q = {cats[i].slug, NULL, NULL, 50, 0};
         struct wenda_search_result r;
 
         search_ok(&q, &r);
@@ -927,7 +927,7 @@ Test(search, no_topic_matches_a_query_by_its_category_alone)
 
 Test(search, ranks_whole_title_matches_first_and_counts_the_total)
 {
-    struct wenda_search_query q = {"协程", NULL, NULL, 3};
+    struct wenda_search_query q = {"协程", NULL, NULL, 3, 0};
     struct wenda_search_result r;
     size_t i;
 
@@ -942,7 +942,7 @@ Test(search, ranks_whole_title_matches_first_and_counts_the_total)
 
 Test(search, falls_back_to_any_word_when_no_topic_has_all)
 {
-    struct wenda_search_query q = {"死锁 zzzqqq", NULL, NULL, 5};
+    struct wenda_search_query q = {"死锁 zzzqqq", NULL, NULL, 5, 0};
     struct wenda_search_result r;
 
     search_ok(&q, &r);
@@ -956,7 +956,7 @@ Test(search, falls_back_to_any_word_when_no_topic_has_all)
 static void
 expect_found_as(const char *q, const char *slug, const char *want)
 {
-    struct wenda_search_query query = {q, NULL, NULL, 10};
+    struct wenda_search_query query = {q, NULL, NULL, 10, 0};
     struct wenda_search_result r;
 
     search_ok(&query, &r);
@@ -995,7 +995,7 @@ Test(search, reads_an_input_method_slip_as_the_word_that_sounds_the_same)
 
 Test(search, never_corrects_a_word_the_topics_hold)
 {
-    struct wenda_search_query q = {"进程", NULL, NULL, 50};
+    struct wenda_search_query q = {"进程", NULL, NULL, 50, 0};
     struct wenda_search_result r;
     size_t i;
 
@@ -1036,7 +1036,7 @@ Test(search, both_things_a_question_compares_are_in_its_first_hit)
     size_t i;
 
     for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-        struct wenda_search_query q = {queries[i], NULL, NULL, 5};
+        struct wenda_search_query q = {queries[i], NULL, NULL, 5, 0};
         struct wenda_search_result r;
         struct wenda_topic t;
         const char *a = strstr(queries[i], "thread") ? "线程" : NULL;
@@ -1059,7 +1059,7 @@ Test(search, both_things_a_question_compares_are_in_its_first_hit)
 
 Test(search, a_query_of_only_question_words_still_answers)
 {
-    struct wenda_search_query q = {"什么是", NULL, NULL, 10};
+    struct wenda_search_query q = {"什么是", NULL, NULL, 10, 0};
     struct wenda_search_result r;
 
     search_ok(&q, &r);
@@ -1078,7 +1078,7 @@ Test(search, scores_never_grow_down_the_list)
     size_t i, j;
 
     for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
-        struct wenda_search_query q = {queries[i], NULL, NULL, 50};
+        struct wenda_search_query q = {queries[i], NULL, NULL, 50, 0};
         struct wenda_search_result r;
 
         search_ok(&q, &r);
@@ -1093,8 +1093,8 @@ Test(search, scores_never_grow_down_the_list)
 
 Test(search, marks_the_query_in_the_titles)
 {
-    struct wenda_search_query q = {"死锁", NULL, NULL, 3};
-    struct wenda_search_query fixed = {"deadlcok", NULL, NULL, 3};
+    struct wenda_search_query q = {"死锁", NULL, NULL, 3, 0};
+    struct wenda_search_query fixed = {"deadlcok", NULL, NULL, 3, 0};
     struct wenda_search_result r;
 
     search_ok(&q, &r);
@@ -1106,4 +1106,30 @@ Test(search, marks_the_query_in_the_titles)
     cr_assert_gt(r.n, 0);
     cr_assert_str_eq(r.hits[0].title_html, "死锁");
     wenda_search_result_cleanup(&r);
+}
+
+Test(search, pages_through_the_hits_with_an_offset)
+{
+    struct wenda_search_query all = {"线程", NULL, NULL, 12, 0};
+    struct wenda_search_query page = {"线程", NULL, NULL, 4, 4};
+    struct wenda_search_query past = {"线程", NULL, NULL, 4, 900};
+    struct wenda_search_result a, p;
+    size_t i;
+
+    search_ok(&all, &a);
+    cr_assert_eq(a.n, 12);
+    search_ok(&page, &p);
+    cr_assert_eq(p.n, 4);
+    cr_assert_eq(p.total, a.total);
+    for (i = 0; i < p.n; i++) {
+        cr_expect_eq(p.hits[i].id, a.hits[4 + i].id, "hit %zu", 4 + i);
+        cr_expect_str_eq(p.hits[i].snippet, a.hits[4 + i].snippet);
+    }
+    wenda_search_result_cleanup(&p);
+    /* Past the last hit: no hits, and the same total. */
+    search_ok(&past, &p);
+    cr_assert_eq(p.n, 0);
+    cr_assert_eq(p.total, a.total);
+    wenda_search_result_cleanup(&p);
+    wenda_search_result_cleanup(&a);
 }

@@ -379,7 +379,8 @@ Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
     /* And the full-text index, which an import empties by creating it
      * anew: every title still finds its topic first. */
     for (i = 0; i < content.ntopics; i++) {
-        struct wenda_search_query q = {content.topics[i].title, NULL, NULL, 1};
+        struct wenda_search_query q = {content.topics[i].title, NULL, NULL,
+                                       1, 0};
         struct wenda_search_result r;
 
         cr_assert_eq(wenda_search_run(store, &q, &r, msg, sizeof(msg)),
@@ -1028,7 +1029,7 @@ Test(store, an_import_over_the_api_writes_the_full_text_index_at_its_end)
     size_t n = content.ntopics, i;
     struct wenda_topic *topics = calloc(n, sizeof(*topics));
     char (*slugs)[WENDA_CONTENT_MAX_SLUG + 1] = calloc(n, sizeof(*slugs));
-    struct wenda_search_query q = {"zebracorn", NULL, NULL, 50};
+    struct wenda_search_query q = {"zebracorn", NULL, NULL, 50, 0};
     struct wenda_search_result r;
     char msg[256];
 
@@ -1081,7 +1082,7 @@ Test(store, an_import_over_the_api_writes_the_full_text_index_at_its_end)
 static size_t
 search_slugs(const char *q, char *out, size_t cap)
 {
-    struct wenda_search_query query = {q, NULL, NULL, 50};
+    struct wenda_search_query query = {q, NULL, NULL, 50, 0};
     struct wenda_search_result r;
     char msg[256];
     size_t i, len = 0;
