@@ -3,7 +3,9 @@
 // Starts the built server ($WENDA_BIN, default build/wenda) on a free
 // 127.0.0.1 port with a database in a temporary directory, opens the page
 // in Debian's Chromium (headless, through playwright-core) at 375x800, types
-// 死锁 into the search box, checks that the first hit is the deadlock topic,
+// 死琐 (an input-method slip) into the search box and checks that the page
+// says it shows 死锁 instead, then 死锁, checks that the first hit is the
+// deadlock topic with its title and snippet marked,
 // opens it and checks that its answer is shown, then saves a screenshot to
 // $WENDA_ARTIFACTS/study.png (default build/artifacts).  Run from the
 // repository root.  Exits 0 when every check passed, 1 otherwise; the whole
@@ -84,7 +86,16 @@ async function run() {
   assert((resp.headers()["content-security-policy"] || "").includes("default-src 'self'"),
          "GET / carries the Content-Security-Policy");
 
+  // An input-method slip is corrected, and the page says so.
+  await page.locator("#q").fill("死琐");
+  const note = page.locator("#corrected");
+  await note.waitFor();
+  assert((await note.textContent()).includes("死锁"), "the page says 死琐 was read as 死锁");
+  assert(await page.locator("#results .hit").first().getAttribute("data-slug") === "deadlock",
+         "the corrected search finds deadlock first");
+
   await page.locator("#q").fill("死锁");
+  await note.waitFor({ state: "detached" });
   const first = page.locator("#results .hit").first();
   await first.waitFor();
   const slug = await first.getAttribute("data-slug");
@@ -92,6 +103,7 @@ async function run() {
   assert(slug === "deadlock", `the first hit is deadlock (got ${slug})`);
   assert(title === "死锁", `the first hit's title is 死锁 (got ${title})`);
   assert(await first.locator(".snippet mark").count() > 0, "the snippet marks the match");
+  assert(await first.locator(".hit-title mark").count() > 0, "the title marks the match");
 
   await first.click();
   await page.waitForURL(/#\/topic\/deadlock$/);
