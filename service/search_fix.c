@@ -200,7 +200,7 @@ static int
 spellings(const char *syl, char out[4][SPELLING_CAP])
 {
     const char *alt = NULL;
-    char fin[2][SYLLABLE_MAX + 2];
+    char fin[2][SYLLABLE_MAX + 4];
     size_t skip = 0, n;
     int nfin = 1, i, j, k = 0;
 
@@ -218,13 +218,16 @@ spellings(const char *syl, char out[4][SPELLING_CAP])
         skip = 1;
         alt = syl[0] == 'n' ? "l" : "n";
     }
-    (void)snprintf(fin[0], sizeof(fin[0]), "%s", syl + skip);
+    (void)snprintf(fin[0], SYLLABLE_MAX + 1, "%s", syl + skip);
     n = strlen(fin[0]);
     if (nasal(fin[0], 1)) {
-        (void)snprintf(fin[1], sizeof(fin[1]), "%.*s", (int)(n - 1), fin[0]);
+        memcpy(fin[1], fin[0], n - 1);
+        fin[1][n - 1] = '\0';
         nfin = 2;
-    } else if (nasal(fin[0], 0) && n + skip < SYLLABLE_MAX) {
-        (void)snprintf(fin[1], sizeof(fin[1]), "%sg", fin[0]);
+    } else if (nasal(fin[0], 0)) {
+        memcpy(fin[1], fin[0], n);
+        fin[1][n] = 'g';
+        fin[1][n + 1] = '\0';
         nfin = 2;
     }
     for (j = 0; j < nfin; j++)

@@ -13,7 +13,8 @@
 #     cursor chain (or the deepest there is), and the search mix: the
 #     queries of make bench (bench-queries, from the notes' words) and
 #     broad ones, the commonest characters and character pairs (and
-#     those broad queries alone);
+#     those broad queries alone), and the same words misspelt or slipped
+#     as an input method would (bench-queries --slips);
 #   - the server's peak and current RSS (VmHWM, VmRSS) after the load;
 #   - one request at a time (the median of 5, by curl), the reads whose
 #     cost could grow with the base: /readyz, /v1/categories, /v1/tags,
@@ -115,6 +116,8 @@ run_wrk() {   # name port paths-file
 sort -u "$tmp/q.txt" "$tmp/broad-q.txt" | shuf --random-source=<(yes) |
     sed 's|^|/v1/search?q=|' >"$tmp/search.txt"
 sed 's|^|/v1/search?q=|' "$tmp/broad-q.txt" >"$tmp/broad.txt"
+"$BUILD/tests/bench-queries" --slips content 500 2>/dev/null |
+    sed 's|^|/v1/search?q=|' >"$tmp/slips.txt"
 nq=$(wc -l <"$tmp/search.txt")
 
 sizes=(64)
@@ -235,6 +238,7 @@ for n in "${sizes[@]}"; do
     done
     readrows+=("$n $(run_wrk search "$port" "$tmp/search.txt")")
     readrows+=("$n $(run_wrk broad "$port" "$tmp/broad.txt")")
+    readrows+=("$n $(run_wrk slips "$port" "$tmp/slips.txt")")
     while read -r name path; do
         onerows+=("$n $name $(one_ms "http://127.0.0.1:$port$path")")
     done < <(one_paths "$port" "$n")
@@ -276,7 +280,7 @@ echo " reimport_s: the same topics imported again over them)"
 
 printf '\n%-8s %9s %10s %9s %9s %7s %7s %7s\n' target topics req/s p50_ms \
     p99_ms errors x_64 p99_x64
-for target in byid first deep search broad; do
+for target in byid first deep search broad slips; do
     base_rps="" base_p99=""
     for r in "${readrows[@]}"; do
         set -- $r
@@ -291,6 +295,7 @@ for target in byid first deep search broad; do
 done
 echo "(byid: random ids; first: the first list page; deep: a page deep in"
 echo " the cursor chain; search: the mix; broad: its 100 broad queries alone;"
+echo " slips: its words misspelt or slipped as an input method would;"
 echo " x_64 and p99_x64: over the 64-topic row's)"
 
 names=(readyz categories tags random quiz50 related q+tag q+cat patch)
