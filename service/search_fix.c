@@ -232,11 +232,15 @@ spellings(const char *syl, char out[4][SPELLING_CAP])
     }
     for (j = 0; j < nfin; j++)
         for (i = 0; i < 2; i++) {
-            if (i == 1 && alt == NULL)
+            const char *head = i == 0 ? syl : alt;
+            size_t nhead = i == 0 ? skip : alt ? strlen(alt) : 0;
+            size_t nfin_j = strlen(fin[j]);
+
+            if ((i == 1 && alt == NULL) || nhead + nfin_j >= SPELLING_CAP)
                 continue;
-            (void)snprintf(out[k++], SPELLING_CAP, "%.*s%s",
-                           i == 0 ? (int)skip : (int)strlen(alt),
-                           i == 0 ? syl : alt, fin[j]);
+            memcpy(out[k], head, nhead);
+            memcpy(out[k] + nhead, fin[j], nfin_j + 1);
+            k++;
         }
     return k;
 }
