@@ -242,9 +242,12 @@ static json_t *
 search_doc(const char *q)
 {
     struct http_reply r;
+    json_t *doc;
 
     cr_assert_eq(search(q, NULL, &r), 200, "q=%s: status %ld", q, r.status);
-    return http_json(&r);
+    doc = http_json(&r);
+    http_reply_cleanup(&r);
+    return doc;
 }
 
 Test(e2e_search, says_what_a_query_that_found_nothing_was_corrected_to)
