@@ -20,6 +20,20 @@
 #include "wenda/search.h"
 #include "wenda/study.h"
 
+/*
+ * Ends the reading of the rows of s, whose last sqlite3_step() gave step
+ * and whose reading so far gave rc: the statement is reset, and a step
+ * that failed is WENDA_ERR_DB.
+ */
+static enum wenda_err
+rows_end(sqlite3_stmt *s, enum wenda_err rc, int step)
+{
+    if (rc == WENDA_OK && step != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
+    wenda_store_done(s);
+    return rc;
+}
+
 static enum wenda_err
 read_categories(struct wenda_store *st, enum stmt_id id,
                 struct wenda_category **cats, size_t *n)
@@ -53,9 +67,7 @@ read_categories(struct wenda_store *st, enum stmt_id id,
             break;
         }
     }
-    if (rc == WENDA_OK && step != SQLITE_DONE)
-        rc = WENDA_ERR_DB;
-    wenda_store_done(s);
+    rc = rows_end(s, rc, step);
     if (rc != WENDA_OK) {
         wenda_categories_free(v, *n);
         *n = 0;
@@ -579,9 +591,7 @@ wenda_store_tags(struct wenda_store *st, struct wenda_tag_count **tags,
             break;
         }
     }
-    if (rc == WENDA_OK && step != SQLITE_DONE)
-        rc = WENDA_ERR_DB;
-    wenda_store_done(s);
+    rc = rows_end(s, rc, step);
     if (rc != WENDA_OK) {
         wenda_tags_free(v, *n);
         *n = 0;
