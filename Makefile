@@ -63,7 +63,8 @@ TEST_LIBS   = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
 # The core is the library an app links without HTTP (libwenda.a); a module
 # may be split into files named after it (store.c, store_read.c, ...).
-CORE_MODS := err utf8 buf content store tokenize search pool auth render study
+CORE_MODS := err utf8 buf content store tokenize lexicon search pool auth \
+             render study
 CORE_SRC := $(sort $(foreach m,$(CORE_MODS),$(wildcard service/$(m).c \
                                                    service/$(m)_*.c)))
 APP_SRC  := $(filter-out $(CORE_SRC),$(sort $(wildcard service/*.c)))

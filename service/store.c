@@ -126,6 +126,14 @@ static const char *const stmt_sql[S__COUNT] = {
                           "?5, ?6, ?7)",
     [S_INSERT_AUDIT] = "INSERT INTO audit(at, who, action, target) "
                        "VALUES (?1, ?2, ?3, ?4)",
+    [S_LEXICON_GET] = "SELECT doc, version FROM lexicon WHERE name = ?1",
+    [S_LEXICON_PUT] = "INSERT INTO lexicon(name, doc, version, updated_at) "
+                      "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(name) DO UPDATE "
+                      "SET doc = excluded.doc, version = excluded.version, "
+                      "updated_at = excluded.updated_at",
+    [S_LEXICON_VERSIONS] = "SELECT coalesce(sum(version * (name = "
+                           "'synonyms')), 0), coalesce(sum(version * (name = "
+                           "'dictionary')), 0) FROM lexicon",
 };
 
 

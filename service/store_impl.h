@@ -69,6 +69,9 @@ enum stmt_id {
     S_INSERT_TAG,
     S_INSERT_REVISION,
     S_INSERT_AUDIT,
+    S_LEXICON_GET,
+    S_LEXICON_PUT,
+    S_LEXICON_VERSIONS,
     S__COUNT
 };
 

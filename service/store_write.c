@@ -148,6 +148,25 @@ cleanup:
     return rc;
 }
 
+/* Writes the audit row of a change, by who at stamp, of target. */
+static enum wenda_err
+audit(struct wenda_store *st, const char *stamp, const char *who,
+      const char *action, const char *target)
+{
+    sqlite3_stmt *s;
+    int step;
+
+    if (wenda_store_stmt(st, S_INSERT_AUDIT, &s) != WENDA_OK)
+        return WENDA_ERR_DB;
+    sqlite3_bind_text(s, 1, stamp, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    wenda_store_done(s);
+    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
 /* Records a change: its revision and its audit row. */
 static enum wenda_err
 record(struct wenda_store *st, int64_t id, int64_t version,
@@ -174,15 +193,7 @@ record(struct wenda_store *st, int64_t id, int64_t version,
     if (step != SQLITE_DONE)
         return WENDA_ERR_DB;
     (void)snprintf(target, sizeof(target), "topic/%lld", (long long)id);
-    if (wenda_store_stmt(st, S_INSERT_AUDIT, &s) != WENDA_OK)
-        return WENDA_ERR_DB;
-    sqlite3_bind_text(s, 1, stamp, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 3, action, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 4, target, -1, SQLITE_STATIC);
-    step = sqlite3_step(s);
-    wenda_store_done(s);
-    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+    return audit(st, stamp, who, action, target);
 }
 
 /* Checks what the schema cannot: the category exists. */
@@ -482,3 +493,66 @@ wenda_store_revisions_json(struct wenda_store *st, int64_t id, char **json,
     return wenda_store_json_end(s, step, &b, json, len);
 }
 
+/* ---- the lexicon ----------------------------------------------------------- */
+
+enum wenda_err
+wenda_store_lexicon_get(struct wenda_store *st, const char *name,
+                        char **json, int64_t *version)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_stmt(st, S_LEXICON_GET, &s);
+    int step;
+
+    *json = NULL;
+    *version = 0;
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *json = wenda_store_col_dup(s, 0);
+        *version = sqlite3_column_int64(s, 1);
+    } else if (step == SQLITE_DONE) {
+        *json = strdup("{}");
+    }
+    wenda_store_done(s);
+    if (step != SQLITE_ROW && step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+enum wenda_err
+wenda_store_lexicon_put(struct wenda_store *st, const char *name,
+                        const char *json, int64_t expected, const char *who,
+                        int64_t *version)
+{
+    char stamp[32], target[32];
+    char *before = NULL;
+    int64_t now = 0;
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_lexicon_get(st, name, &before, &now);
+    int step;
+
+    free(before);
+    if (rc != WENDA_OK)
+        return rc;
+    if (expected != WENDA_STORE_ANY_VERSION && expected != now)
+        return WENDA_ERR_PRECONDITION;
+    wenda_store_now(stamp, sizeof(stamp));
+    rc = wenda_store_stmt(st, S_LEXICON_PUT, &s);
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(s, 3, now + 1);
+    sqlite3_bind_text(s, 4, stamp, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    wenda_store_done(s);
+    if (step != SQLITE_DONE)
+        return WENDA_ERR_DB;
+    (void)snprintf(target, sizeof(target), "lexicon/%.16s", name);
+    rc = audit(st, stamp, who, "update", target);
+    if (rc == WENDA_OK && version != NULL)
+        *version = now + 1;
+    return rc;
+}

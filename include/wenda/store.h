@@ -359,6 +359,26 @@ enum wenda_err wenda_store_topic_delete(struct wenda_store *st, int64_t id,
                                         const char *who);
 
 /*
+ * The editors' documents of search (see wenda/lexicon.h): name is
+ * "synonyms" or "dictionary".  wenda_store_lexicon_get() reads the JSON
+ * of one into *json (new; the caller frees) and its version into
+ * *version; one never written reads as "{}", version 0.
+ * wenda_store_lexicon_put() replaces it with json (checked by the caller
+ * with wenda_lexicon_synonyms() or wenda_lexicon_dictionary()) inside the
+ * write transaction, if it is at version expected
+ * (WENDA_STORE_ANY_VERSION: any), records who did it in the audit log,
+ * and gives the new version in *version (when not NULL).  Errors:
+ * WENDA_ERR_PRECONDITION (at another version), WENDA_ERR_DB.
+ */
+enum wenda_err wenda_store_lexicon_get(struct wenda_store *st,
+                                       const char *name, char **json,
+                                       int64_t *version);
+enum wenda_err wenda_store_lexicon_put(struct wenda_store *st,
+                                       const char *name, const char *json,
+                                       int64_t expected, const char *who,
+                                       int64_t *version);
+
+/*
  * Writes the revisions of topic id, newest first, as a JSON array into
  * *json (new; the caller frees) of *len bytes: each {"id", "version",
  * "action", "who", "at", "before", "after"}.  An empty array when there

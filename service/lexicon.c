@@ -1,0 +1,422 @@
+/*
+ * lexicon.c -- reading and checking the synonyms and the dictionary (see
+ * wenda/lexicon.h).  Every problem is named by the JSON pointer of the
+ * value at fault, so that an editor finds it in a document of hundreds of
+ * entries; nothing of a document with a problem is kept.
+ */
+#include "wenda/lexicon.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <utf8proc.h>
+
+#include "tokenize_int.h"
+#include "wenda/content.h"
+#include "wenda/tokenize.h"
+
+/* Counts the tokens a query would make of a term. */
+static int
+count_token(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    (void)start;
+    (void)end;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/* Frees the synonym sets of lx. */
+static void
+drop_sets(struct wenda_lexicon *lx)
+{
+    size_t i, j;
+
+    for (i = 0; i < lx->nsets; i++) {
+        for (j = 0; j < lx->sets[i].n; j++)
+            free(lx->sets[i].terms[j]);
+        free(lx->sets[i].terms);
+    }
+    free(lx->sets);
+    lx->sets = NULL;
+    lx->nsets = 0;
+}
+
+/* Frees the dictionary words of lx. */
+static void
+drop_words(struct wenda_lexicon *lx)
+{
+    size_t i;
+
+    for (i = 0; i < lx->nwords; i++)
+        free(lx->words[i]);
+    free(lx->words);
+    lx->words = NULL;
+    lx->nwords = 0;
+}
+
+/*
+ * Checks the term v at pointer where: a string of 1 to
+ * WENDA_LEXICON_MAX_TERM bytes of UTF-8, without control characters or
+ * noncharacters or blanks at its ends, holding a word (a token of tk).
+ */
+static enum wenda_err
+check_term(struct wenda_tokenizer *tk, const json_t *v, const char *where,
+           char *msg, size_t msgcap)
+{
+    const char *s = json_string_value(v);
+    size_t n = s ? strlen(s) : 0, i;
+    int tokens = 0;
+
+    if (s == NULL || n == 0 || n > WENDA_LEXICON_MAX_TERM) {
+        (void)snprintf(msg, msgcap, "%s: must be a string of 1 to %d bytes",
+                       where, WENDA_LEXICON_MAX_TERM);
+        return WENDA_ERR_INVALID;
+    }
+    if (!wenda_utf8_valid(s, n, NULL) || wenda_utf8_noncharacter(s, n)) {
+        (void)snprintf(msg, msgcap, "%s: is not valid UTF-8 text", where);
+        return WENDA_ERR_INVALID;
+    }
+    for (i = 0; i < n; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            (void)snprintf(msg, msgcap, "%s: holds a control character",
+                           where);
+            return WENDA_ERR_INVALID;
+        }
+    if (s[0] == ' ' || s[n - 1] == ' ') {
+        (void)snprintf(msg, msgcap, "%s: begins or ends with a blank", where);
+        return WENDA_ERR_INVALID;
+    }
+    if (wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, s, (int)n, count_token,
+                       &tokens, NULL) != WENDA_OK ||
+        tokens == 0) {
+        (void)snprintf(msg, msgcap, "%s: '%.64s' holds no word to search "
+                       "for", where, s);
+        return WENDA_ERR_INVALID;
+    }
+    return WENDA_OK;
+}
+
+/* Returns 1 when a and b are the same term, ASCII letters in any case. */
+static int
+same_term(const char *a, const char *b)
+{
+    return strcasecmp(a, b) == 0;
+}
+
+/* Returns the index of the set of lx (the first nsets) with a term equal
+ * to t, skipping set skip, or -1. */
+static long
+set_with(const struct wenda_lexicon *lx, size_t nsets, const char *t,
+         size_t skip)
+{
+    size_t i, j;
+
+    for (i = 0; i < nsets; i++)
+        for (j = 0; i != skip && j < lx->sets[i].n; j++)
+            if (same_term(lx->sets[i].terms[j], t))
+                return (long)i;
+    return -1;
+}
+
+/*
+ * Reads the array a of terms at pointer where into set, one_way as said:
+ * 2 to WENDA_LEXICON_MAX_TERMS distinct terms (a rule's are its "to";
+ * from is put first by the caller).
+ */
+static enum wenda_err
+read_terms(struct wenda_tokenizer *tk, const json_t *a, const char *where,
+           size_t first, struct wenda_synonyms *set, char *msg,
+           size_t msgcap)
+{
+    char at[96];
+    size_t i, j, n = json_array_size(a);
+
+    if (!json_is_array(a) || n + first < 2 ||
+        n + first > WENDA_LEXICON_MAX_TERMS) {
+        (void)snprintf(msg, msgcap, "%s: must be an array of %zu to %d "
+                       "terms", where, first ? (size_t)1 : (size_t)2,
+                       WENDA_LEXICON_MAX_TERMS - (int)first);
+        return WENDA_ERR_INVALID;
+    }
+    for (i = 0; i < n; i++) {
+        const json_t *v = json_array_get(a, i);
+
+        (void)snprintf(at, sizeof(at), "%s/%zu", where, i);
+        if (check_term(tk, v, at, msg, msgcap) != WENDA_OK)
+            return WENDA_ERR_INVALID;
+        for (j = 0; j < set->n; j++)
+            if (same_term(set->terms[j], json_string_value(v))) {
+                (void)snprintf(msg, msgcap, "%s: '%s' is there twice", at,
+                               json_string_value(v));
+                return WENDA_ERR_INVALID;
+            }
+        set->terms[set->n] = strdup(json_string_value(v));
+        if (set->terms[set->n] == NULL)
+            return WENDA_ERR_NOMEM;
+        set->n++;
+    }
+    return WENDA_OK;
+}
+
+/* Reads group g (index i) of the document into lx->sets[lx->nsets]. */
+static enum wenda_err
+read_group(struct wenda_tokenizer *tk, const json_t *g, size_t i,
+           struct wenda_lexicon *lx, char *msg, size_t msgcap)
+{
+    struct wenda_synonyms *set = &lx->sets[lx->nsets];
+    char where[48];
+    enum wenda_err rc;
+    size_t j;
+
+    (void)snprintf(where, sizeof(where), "/groups/%zu", i);
+    set->terms = calloc(WENDA_LEXICON_MAX_TERMS, sizeof(char *));
+    if (set->terms == NULL)
+        return WENDA_ERR_NOMEM;
+    lx->nsets++;
+    rc = read_terms(tk, g, where, 0, set, msg, msgcap);
+    for (j = 0; rc == WENDA_OK && j < set->n; j++)
+        if (set_with(lx, lx->nsets - 1, set->terms[j], lx->nsets) >= 0) {
+            (void)snprintf(msg, msgcap, "%s/%zu: '%s' is in another group "
+                           "too; merge the two", where, j, set->terms[j]);
+            rc = WENDA_ERR_INVALID;
+        }
+    return rc;
+}
+
+/* Reads rule r (index i) of the document into lx->sets[lx->nsets]. */
+static enum wenda_err
+read_rule(struct wenda_tokenizer *tk, const json_t *r, size_t i,
+          struct wenda_lexicon *lx, char *msg, size_t msgcap)
+{
+    struct wenda_synonyms *set = &lx->sets[lx->nsets];
+    const char *key;
+    json_t *v;
+    char where[48], at[64];
+
+    (void)snprintf(where, sizeof(where), "/rules/%zu", i);
+    if (!json_is_object(r)) {
+        (void)snprintf(msg, msgcap, "%s: must be an object {\"from\", "
+                       "\"to\"}", where);
+        return WENDA_ERR_INVALID;
+    }
+    json_object_foreach((json_t *)(uintptr_t)r, key, v)
+        if (strcmp(key, "from") != 0 && strcmp(key, "to") != 0) {
+            (void)snprintf(msg, msgcap, "%s: unknown field '%.40s'", where,
+                           key);
+            return WENDA_ERR_INVALID;
+        }
+    set->terms = calloc(WENDA_LEXICON_MAX_TERMS, sizeof(char *));
+    if (set->terms == NULL)
+        return WENDA_ERR_NOMEM;
+    set->one_way = 1;
+    lx->nsets++;
+    (void)snprintf(at, sizeof(at), "%s/from", where);
+    if (check_term(tk, json_object_get(r, "from"), at, msg, msgcap) !=
+        WENDA_OK)
+        return WENDA_ERR_INVALID;
+    set->terms[0] = strdup(json_string_value(json_object_get(r, "from")));
+    if (set->terms[0] == NULL)
+        return WENDA_ERR_NOMEM;
+    set->n = 1;
+    (void)snprintf(at, sizeof(at), "%s/to", where);
+    return read_terms(tk, json_object_get(r, "to"), at, 1, set, msg,
+                      msgcap);
+}
+
+/*
+ * Returns 1 when following the one-way rules of lx from term t comes back
+ * to start, depth rules deep at most.
+ */
+static int
+leads_to(const struct wenda_lexicon *lx, const char *t, const char *start,
+         int depth)
+{
+    size_t i, j;
+
+    if (depth == 0)
+        return 0;
+    for (i = 0; i < lx->nsets; i++) {
+        const struct wenda_synonyms *r = &lx->sets[i];
+
+        if (!r->one_way || !same_term(r->terms[0], t))
+            continue;
+        for (j = 1; j < r->n; j++)
+            if (same_term(r->terms[j], start) ||
+                leads_to(lx, r->terms[j], start, depth - 1))
+                return 1;
+    }
+    return 0;
+}
+
+/* Checks that no one-way rule of lx leads back to where it starts. */
+static enum wenda_err
+check_cycles(const struct wenda_lexicon *lx, size_t first_rule, char *msg,
+             size_t msgcap)
+{
+    size_t i;
+
+    for (i = first_rule; i < lx->nsets; i++)
+        if (leads_to(lx, lx->sets[i].terms[0], lx->sets[i].terms[0], 8)) {
+            (void)snprintf(msg, msgcap, "/rules/%zu: '%s' leads back to "
+                           "itself through the one-way rules; make them a "
+                           "group", i - first_rule, lx->sets[i].terms[0]);
+            return WENDA_ERR_INVALID;
+        }
+    return WENDA_OK;
+}
+
+/* Checks the top level of a document: an object of the known keys. */
+static enum wenda_err
+check_keys(const json_t *doc, const char *const *known, size_t n,
+           char *msg, size_t msgcap)
+{
+    const char *key;
+    json_t *v;
+    size_t i;
+
+    if (!json_is_object(doc)) {
+        (void)snprintf(msg, msgcap, "the body must be a JSON object");
+        return WENDA_ERR_INVALID;
+    }
+    json_object_foreach((json_t *)(uintptr_t)doc, key, v) {
+        for (i = 0; i < n && strcmp(key, known[i]) != 0; i++)
+            ;
+        if (i == n) {
+            (void)snprintf(msg, msgcap, "/%.40s: unknown field", key);
+            return WENDA_ERR_INVALID;
+        }
+    }
+    return WENDA_OK;
+}
+
+/* Checks that v, at where, is an array of at most max entries (absent is
+ * an empty one). */
+static enum wenda_err
+check_array(const json_t *v, const char *where, size_t max, char *msg,
+            size_t msgcap)
+{
+    if (v != NULL && (!json_is_array(v) || json_array_size(v) > max)) {
+        (void)snprintf(msg, msgcap, "%s: must be an array of at most %zu "
+                       "entries", where, max);
+        return WENDA_ERR_INVALID;
+    }
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_lexicon_synonyms(struct wenda_tokenizer *tk, const json_t *syn,
+                       struct wenda_lexicon *out, char *msg, size_t msgcap)
+{
+    static const char *const known[] = {"groups", "rules"};
+    const json_t *groups = json_object_get(syn, "groups");
+    const json_t *rules = json_object_get(syn, "rules");
+    enum wenda_err rc = WENDA_OK;
+    size_t i, first_rule;
+
+    if (syn == NULL)
+        return WENDA_OK;
+    if (check_keys(syn, known, 2, msg, msgcap) != WENDA_OK ||
+        check_array(groups, "/groups", WENDA_LEXICON_MAX_GROUPS, msg,
+                    msgcap) != WENDA_OK ||
+        check_array(rules, "/rules", WENDA_LEXICON_MAX_GROUPS, msg,
+                    msgcap) != WENDA_OK)
+        return WENDA_ERR_INVALID;
+    out->sets = calloc(json_array_size(groups) + json_array_size(rules) + 1,
+                       sizeof(*out->sets));
+    if (out->sets == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; rc == WENDA_OK && i < json_array_size(groups); i++)
+        rc = read_group(tk, json_array_get(groups, i), i, out, msg, msgcap);
+    first_rule = out->nsets;
+    for (i = 0; rc == WENDA_OK && i < json_array_size(rules); i++)
+        rc = read_rule(tk, json_array_get(rules, i), i, out, msg, msgcap);
+    if (rc == WENDA_OK)
+        rc = check_cycles(out, first_rule, msg, msgcap);
+    if (rc != WENDA_OK)
+        drop_sets(out);
+    return rc;
+}
+
+/* Checks the dictionary word s at where: 2 to WENDA_LEXICON_MAX_WORD Han
+ * characters. */
+static enum wenda_err
+check_word(const char *s, const char *where, char *msg, size_t msgcap)
+{
+    size_t n = s ? strlen(s) : 0, i = 0, count = 0;
+    utf8proc_int32_t c;
+
+    while (s != NULL && i < n) {
+        utf8proc_ssize_t len = utf8proc_iterate(
+            (const utf8proc_uint8_t *)s + i, (utf8proc_ssize_t)(n - i), &c);
+
+        if (len <= 0 || !wenda_tokenize_is_han(c))
+            break;
+        i += (size_t)len;
+        count++;
+    }
+    if (s == NULL || i < n || count < 2 || count > WENDA_LEXICON_MAX_WORD) {
+        (void)snprintf(msg, msgcap, "%s: must be a word of 2 to %d Chinese "
+                       "characters", where, WENDA_LEXICON_MAX_WORD);
+        return WENDA_ERR_INVALID;
+    }
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_lexicon_dictionary(const json_t *dict, struct wenda_lexicon *out,
+                         char *msg, size_t msgcap)
+{
+    static const char *const known[] = {"words"};
+    const json_t *words = json_object_get(dict, "words");
+    char where[48];
+    size_t i, j;
+
+    if (dict == NULL)
+        return WENDA_OK;
+    if (check_keys(dict, known, 1, msg, msgcap) != WENDA_OK ||
+        check_array(words, "/words", WENDA_LEXICON_MAX_WORDS, msg, msgcap) !=
+            WENDA_OK)
+        return WENDA_ERR_INVALID;
+    out->words = calloc(json_array_size(words) + 1, sizeof(char *));
+    if (out->words == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; i < json_array_size(words); i++) {
+        const char *w = json_string_value(json_array_get(words, i));
+
+        (void)snprintf(where, sizeof(where), "/words/%zu", i);
+        if (check_word(w, where, msg, msgcap) != WENDA_OK)
+            break;
+        for (j = 0; j < out->nwords && strcmp(out->words[j], w) != 0; j++)
+            ;
+        if (j < out->nwords) {
+            (void)snprintf(msg, msgcap, "%s: '%s' is there twice", where, w);
+            break;
+        }
+        out->words[out->nwords] = strdup(w);
+        if (out->words[out->nwords] == NULL) {
+            drop_words(out);
+            return WENDA_ERR_NOMEM;
+        }
+        out->nwords++;
+    }
+    if (i < json_array_size(words)) {
+        drop_words(out);
+        return WENDA_ERR_INVALID;
+    }
+    return WENDA_OK;
+}
+
+void
+wenda_lexicon_cleanup(struct wenda_lexicon *lx)
+{
+    if (lx == NULL)
+        return;
+    drop_sets(lx);
+    drop_words(lx);
+}
