@@ -518,7 +518,7 @@ run_all(struct wenda_search *se, const struct wenda_search_query *query,
     enum wenda_err rc;
     int alone = 0;   /* the last word alone filled the cap */
 
-    rc = wenda_search_build_map(tk, q, n, WENDA_SEARCH_ALL, &match, &exact,
+    rc = wenda_search_build_map(se, tk, q, n, WENDA_SEARCH_ALL, &match, &exact,
                                 &map, msg, msgcap);
     if (rc == WENDA_OK)
         rc = wenda_search_key_of(tk, q, n, &key);
@@ -726,7 +726,7 @@ wenda_search_exec(struct wenda_search *se,
          * title equal to the query would have had every word. */
         wenda_search_result_cleanup(out);
         q = query->q;
-        rc = wenda_search_build_map(tk, q, strlen(q), WENDA_SEARCH_ANY,
+        rc = wenda_search_build_map(se, tk, q, strlen(q), WENDA_SEARCH_ANY,
                                     &match, NULL, NULL, msg, msgcap);
         if (rc == WENDA_OK)
             rc = run_level(se, query, match, NULL, NULL, NULL, 1, out);

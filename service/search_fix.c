@@ -415,6 +415,46 @@ words_in(struct wenda_tokenizer *tk, const char *text,
     }
 }
 
+/*
+ * Notes in out the dictionary word word, whose pinyin (as
+ * wenda_tokenizer_pinyin() writes it) is py, when it sounds like the n
+ * characters want (spans counted from base).
+ */
+static void
+dictionary_sound(const char *word, const char *py, const struct hchar *want,
+                 size_t n, const char *base, struct sounds *out)
+{
+    const char *p = strchr(py, ' ');
+    size_t k = 0, at = 0, len = strlen(word);
+    int differ = 0, shared = 0;
+
+    if (p == NULL)
+        return;   /* one syllable: a word of one character */
+    while (k < n && p != NULL && *p == ' ') {
+        char syl[SYLLABLE_MAX + 1], a[SYLLABLE_MAX + 1], b[SYLLABLE_MAX + 1];
+        const char *end = strchr(p + 1, ' ');
+        size_t nsyl = end ? (size_t)(end - p - 1) : strlen(p + 1);
+        size_t nchar = want[k].end - want[k].start;
+
+        if (nsyl == 0 || nsyl > SYLLABLE_MAX || at >= len)
+            return;
+        memcpy(syl, p + 1, nsyl);
+        syl[nsyl] = '\0';
+        fold(syl, a);
+        fold(want[k].syl, b);
+        if (strcmp(a, b) != 0)
+            return;
+        differ += strcmp(syl, want[k].syl) != 0;
+        shared += at + nchar <= len &&
+                  memcmp(word + at, base + want[k].start, nchar) == 0;
+        at += nchar;   /* Han characters: three bytes, as typed */
+        k++;
+        p = end;
+    }
+    if (k == n && p == NULL && at == len && shared < (int)n)
+        note_sound(out, word, len, differ, shared);
+}
+
 /* Orders sounds: exact homophones first, then more characters kept from
  * what was typed, then met more often. */
 static int
@@ -444,9 +484,10 @@ sound_words(struct wenda_search *se, const struct hchar *want, size_t n,
         "topics_fts WHERE topics_fts MATCH ?1 LIMIT 20)";
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
     struct buf match = {0};
+    const char *const *words, *const *syllables;
     struct sounds found;
     sqlite3_stmt *s;
-    size_t i;
+    size_t i, nwords;
 
     sound_match(want, n, &match);
     if (tk == NULL || wenda_buf_failed(&match) ||
@@ -468,6 +509,10 @@ sound_words(struct wenda_search *se, const struct hchar *want, size_t n,
     (void)sqlite3_reset(s);
     (void)sqlite3_clear_bindings(s);
     wenda_buf_cleanup(&match);
+    nwords = wenda_search_dictionary(se, &words, &syllables);
+    for (i = 0; i < nwords; i++)
+        if (syllables[i] != NULL)
+            dictionary_sound(words[i], syllables[i], want, n, base, &found);
     qsort(found.v, found.n, sizeof(found.v[0]), by_closeness);
     for (i = 0; i < found.n; i++)
         add_candidate(x, found.v[i].word, strlen(found.v[i].word));

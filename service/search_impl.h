@@ -103,6 +103,7 @@ enum {
 };
 
 struct word_set;
+struct wenda_search_lexicon;
 
 /*
  * The search of one connection (see wenda_search_open()): the store holds
@@ -114,6 +115,7 @@ struct wenda_search {
     struct wenda_tokenizer *tk;  /* created on first use */
     sqlite3_stmt *slot[SLOT__COUNT]; /* a search's statements */
     struct word_set *words;      /* words put in vocab_keys, or NULL */
+    struct wenda_search_lexicon *lex; /* synonyms, dictionary; or NULL */
 };
 
 /* The tokens of a chunk: how many, and the bytes of the last. */
@@ -131,11 +133,31 @@ struct any_ctx {
     int failed;
 };
 
+/* The most phrases of a MATCH expression that wenda_rank() weighs. */
+#define WENDA_SEARCH_MAX_PHRASES 64
+
 /* The chunk of each phrase of a MATCH expression, as wenda_rank() reads it. */
 struct phrase_map {
-    int chunk[WENDA_SEARCH_MAX_CHUNKS + 1];
+    int chunk[WENDA_SEARCH_MAX_PHRASES];
     int n;
 };
+
+/* A chunk of a query: a run of letters and digits or of Han characters
+ * (see search_query.c), q[start..end). */
+struct chunk {
+    size_t start, end;
+    int latin_only;   /* letters and digits, no Han: may be a prefix */
+    int last_token;   /* bytes of its last token */
+    int optional;     /* a question or function word */
+};
+
+struct chunk_list {
+    struct chunk v[WENDA_SEARCH_MAX_CHUNKS];
+    size_t n;
+};
+
+/* Cuts q[0..n) into chunks; returns -1 when there are too many. */
+int wenda_search_cut(const char *q, size_t n, struct chunk_list *out);
 
 /* What a snippet is tokenized with: FTS5's tokenizer of the current row,
  * or the search's own. */
@@ -185,7 +207,8 @@ int wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
  * (when exact is not NULL; WENDA_SEARCH_ALL only) the same expression
  * without its prefix alternative: every chunk as one phrase.
  */
-enum wenda_err wenda_search_build_map(struct wenda_tokenizer *tk, const char *q,
+enum wenda_err wenda_search_build_map(const struct wenda_search *se,
+                                      struct wenda_tokenizer *tk, const char *q,
                                       size_t n, enum wenda_search_level level,
                                       char **match, char **exact,
                                       struct phrase_map *map, char *msg,
@@ -265,6 +288,40 @@ int wenda_search_function_word(const char *s, size_t n);
  */
 size_t wenda_search_han_content(const char *q, size_t start, size_t end,
                                 size_t *at, size_t max);
+
+/* ---- search_lexicon.c: the editors' synonyms and dictionary ------------- */
+
+/* The most words (chunks) of a synonym term a query is matched on. */
+#define WENDA_SEARCH_SYNONYM_WORDS 4
+/* The most terms one synonym term of a query is ORed with. */
+#define WENDA_SEARCH_SYNONYMS 8
+
+/* Frees a lexicon as search holds it; NULL is fine. */
+void wenda_search_lexicon_free(struct wenda_search_lexicon *x);
+
+/*
+ * When chunks at..at+k of q (k from WENDA_SEARCH_SYNONYM_WORDS down to 1,
+ * the longest that matches) are a synonym term of se's lexicon, writes
+ * the terms they also stand for to alts[0..*nalts) (borrowed from the
+ * lexicon, at most cap) and returns k; else returns 0.
+ */
+size_t wenda_search_synonyms_at(const struct wenda_search *se, const char *q,
+                                const struct chunk_list *chunks, size_t at,
+                                const char **alts, size_t *nalts,
+                                size_t cap);
+
+/* Returns 1 when s[0..n) is a word of se's dictionary. */
+int wenda_search_dictionary_has(const struct wenda_search *se, const char *s,
+                                size_t n);
+
+/*
+ * Gives the words of se's dictionary in *words and the pinyin of each
+ * (as wenda_tokenizer_pinyin() writes it; NULL when it has none) in
+ * *syllables, read the first time; returns how many (0: none).
+ */
+size_t wenda_search_dictionary(struct wenda_search *se,
+                               const char *const **words,
+                               const char *const **syllables);
 
 /* ---- search_fix.c: what a query that finds nothing may have meant ------- */
 

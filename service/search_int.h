@@ -145,4 +145,14 @@ void wenda_search_set_count(struct wenda_search *se, int64_t count);
  */
 enum wenda_err wenda_search_words_fill(struct wenda_search *se);
 
+/*
+ * Makes lx (the editors' synonyms and dictionary, read with
+ * wenda_lexicon_synonyms() and wenda_lexicon_dictionary()) the lexicon of
+ * se's searches from now on; se takes what lx holds, and lx is left
+ * empty, whatever the result.  WENDA_ERR_NOMEM: se keeps none.
+ */
+struct wenda_lexicon;
+enum wenda_err wenda_search_set_lexicon(struct wenda_search *se,
+                                        struct wenda_lexicon *lx);
+
 #endif /* WENDA_SEARCH_INT_H */

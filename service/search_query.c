@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "tokenize_int.h"
 #include "wenda/content.h"
+#include "wenda/lexicon.h"
 #include "wenda/tokenize.h"
 
 /* A Latin word at the end of a query also finds the words it begins, once
@@ -55,21 +56,9 @@ classify(utf8proc_int32_t c)
     }
 }
 
-struct chunk {
-    size_t start, end;
-    int latin_only;   /* letters and digits, no Han: may be a prefix */
-    int last_token;   /* bytes of its last token */
-    int optional;     /* a question or function word */
-};
 
-struct chunk_list {
-    struct chunk v[WENDA_SEARCH_MAX_CHUNKS];
-    size_t n;
-};
-
-/* Cuts q into chunks; returns -1 when there are too many. */
-static int
-cut(const char *q, size_t n, struct chunk_list *out)
+int
+wenda_search_cut(const char *q, size_t n, struct chunk_list *out)
 {
     size_t i = 0, start = 0;
     enum cls run = C_SEP;   /* class of the current chunk's letters */
@@ -214,10 +203,42 @@ push_piece(struct chunk_list *out, size_t start, size_t end, int optional)
     return 0;
 }
 
+/*
+ * Returns 1 when a word of se's dictionary in chunk c of q crosses the
+ * stretch from..to (a question or function word about to be cut out):
+ * 和平 in 世界和平 keeps its 和.
+ */
+static int
+in_dictionary_word(const struct wenda_search *se, const char *q,
+                   const struct chunk *c, size_t from, size_t to)
+{
+    size_t at[2 * WENDA_LEXICON_MAX_WORD + 2], n = 0, i, j, p;
+
+    if (se == NULL)
+        return 0;
+    /* Character starts from up to WENDA_LEXICON_MAX_WORD before from. */
+    for (p = from, i = 0; p > c->start && i < WENDA_LEXICON_MAX_WORD - 1;
+         i++) {
+        do
+            p--;
+        while (p > c->start && ((unsigned char)q[p] & 0xC0) == 0x80);
+    }
+    for (; p <= c->end && n < sizeof(at) / sizeof(at[0]); p++)
+        if (p == c->end || ((unsigned char)q[p] & 0xC0) != 0x80)
+            at[n++] = p;
+    for (i = 0; i < n && at[i] < to; i++)
+        for (j = i + 2; j < n && j - i <= WENDA_LEXICON_MAX_WORD; j++)
+            if (at[j] > from && !(at[i] >= from && at[j] <= to) &&
+                wenda_search_dictionary_has(se, q + at[i], at[j] - at[i]))
+                return 1;
+    return 0;
+}
+
 /* Cuts the chunk c of q at its question and function words into out;
  * -1 when out is full. */
 static int
-split_han(const char *q, const struct chunk *c, struct chunk_list *out)
+split_han(const struct wenda_search *se, const char *q,
+          const struct chunk *c, struct chunk_list *out)
 {
     size_t i = c->start, piece = c->start, len;
 
@@ -231,7 +252,7 @@ split_han(const char *q, const struct chunk *c, struct chunk_list *out)
             if (one && before != 1 && after != 1)
                 len = one;
         }
-        if (len == 0) {
+        if (len == 0 || in_dictionary_word(se, q, c, i, i + len)) {
             i++;
             continue;
         }
@@ -269,7 +290,7 @@ wenda_search_han_content(const char *q, size_t start, size_t end,
     size_t i, k = 0;
 
     out.n = 0;
-    if (split_han(q, &c, &out) != 0) {
+    if (split_han(NULL, q, &c, &out) != 0) {
         at[0] = start;
         at[1] = end;
         return max > 0;
@@ -289,7 +310,8 @@ wenda_search_han_content(const char *q, size_t start, size_t end,
  * chunks stay whole.
  */
 static void
-mark_function_words(const char *q, struct chunk_list *chunks)
+mark_function_words(const struct wenda_search *se, const char *q,
+                    struct chunk_list *chunks)
 {
     struct chunk_list out;
     size_t i;
@@ -304,7 +326,7 @@ mark_function_words(const char *q, struct chunk_list *chunks)
             if (push_piece(&out, c->start, c->end, c->optional) != 0)
                 break;
             out.v[out.n - 1].latin_only = 1;
-        } else if (split_han(q, c, &out) != 0) {
+        } else if (split_han(se, q, c, &out) != 0) {
             break;
         }
     }
@@ -373,6 +395,30 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
 }
 
 /*
+ * Adds to the any-word expression of a the words of the synonyms of the
+ * synonym term that starts at chunk at of q, if one does.
+ */
+static enum wenda_err
+any_synonyms(const struct wenda_search *se, struct wenda_tokenizer *tk,
+             const char *q, const struct chunk_list *chunks, size_t at,
+             struct any_ctx *a)
+{
+    const char *alts[WENDA_SEARCH_SYNONYMS];
+    size_t nalts = 0, i;
+    enum wenda_err rc = WENDA_OK;
+
+    (void)wenda_search_synonyms_at(se, q, chunks, at, alts, &nalts,
+                                   WENDA_SEARCH_SYNONYMS);
+    for (i = 0; rc == WENDA_OK && i < nalts; i++) {
+        a->q = alts[i];
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, alts[i],
+                            (int)strlen(alts[i]), wenda_search_any_token, a,
+                            NULL);
+    }
+    return rc;
+}
+
+/*
  * Drops the optional chunks of chunks when it has others, and returns the
  * index the chunk at last then has (last is the last chunk: it may be a
  * prefix).
@@ -422,29 +468,75 @@ check_query(const char *q, size_t n, char *msg, size_t msgcap)
 }
 
 /*
- * Writes the every-chunk expression of the chunks of q to b, each chunk a
- * quoted phrase ANDed, the last (index last) also as a prefix when it is
- * a long enough Latin word; the same without the prefix to e when not
- * NULL, and the chunk of each phrase to map when not NULL.
+ * Writes one unit of the every-chunk expression: chunks[at..at+span) of q
+ * as one phrase, ORed with the synonyms alts[0..nalts), to b (and e when
+ * not NULL), each phrase mapped to unit in map.
  */
 static void
-all_chunks(const char *q, const struct chunk_list *chunks, size_t last,
-           struct buf *b, struct buf *e, struct phrase_map *map)
+synonym_unit(const char *q, const struct chunk_list *chunks, size_t at,
+             size_t span, const char *const *alts, size_t nalts,
+             struct buf *b, struct buf *e, struct phrase_map *map, int unit)
 {
-    size_t i;
+    size_t from = chunks->v[at].start, to = chunks->v[at + span - 1].end, i;
+    struct buf *out[2] = {b, e};
+    int k;
 
-    for (i = 0; i < chunks->n; i++) {
+    for (k = 0; k < 2; k++) {
+        if (out[k] == NULL)
+            continue;
+        wenda_buf_adds(out[k], "(");
+        wenda_search_add_quoted(out[k], q + from, to - from);
+        for (i = 0; i < nalts; i++) {
+            wenda_buf_adds(out[k], " OR ");
+            wenda_search_add_quoted(out[k], alts[i], strlen(alts[i]));
+        }
+        wenda_buf_adds(out[k], ")");
+    }
+    for (i = 0; map != NULL && i <= nalts; i++)
+        map->chunk[map->n++] = unit;
+}
+
+/*
+ * Writes the every-chunk expression of the chunks of q to b, each chunk a
+ * quoted phrase ANDed, the last (index last) also as a prefix when it is
+ * a long enough Latin word, and a run of chunks that is a synonym term of
+ * se's lexicon ORed with the terms it stands for; the same without the
+ * prefix to e when not NULL, and the chunk of each phrase to map when not
+ * NULL.
+ */
+static void
+all_chunks(const struct wenda_search *se, const char *q,
+           const struct chunk_list *chunks, size_t last, struct buf *b,
+           struct buf *e, struct phrase_map *map)
+{
+    const char *alts[WENDA_SEARCH_SYNONYMS];
+    size_t i = 0, span, nalts;
+    int unit = 0;
+
+    for (; i < chunks->n; unit++) {
         const struct chunk *c = &chunks->v[i];
         int twice = i == last && c->latin_only &&
                     c->last_token >= PREFIX_MIN;
 
-        if (e != NULL) {
-            if (i > 0)
-                wenda_buf_adds(e, " AND ");
-            wenda_search_add_quoted(e, q + c->start, c->end - c->start);
-        }
-        if (i > 0)
+        if (unit > 0) {
             wenda_buf_adds(b, " AND ");
+            if (e != NULL)
+                wenda_buf_adds(e, " AND ");
+        }
+        span = wenda_search_synonyms_at(se, q, chunks, i, alts, &nalts,
+                                        WENDA_SEARCH_SYNONYMS);
+        /* Room for the rest, one phrase each, prefix forms too. */
+        if (span > 0 && map != NULL &&
+            map->n + (int)nalts + 1 + 2 * (int)(chunks->n - i - span) >
+                WENDA_SEARCH_MAX_PHRASES)
+            span = 0;
+        if (span > 0) {
+            synonym_unit(q, chunks, i, span, alts, nalts, b, e, map, unit);
+            i += span;
+            continue;
+        }
+        if (e != NULL)
+            wenda_search_add_quoted(e, q + c->start, c->end - c->start);
         if (twice) {
             wenda_buf_adds(b, "(");
             wenda_search_add_quoted(b, q + c->start, c->end - c->start);
@@ -455,15 +547,17 @@ all_chunks(const char *q, const struct chunk_list *chunks, size_t last,
             wenda_search_add_quoted(b, q + c->start, c->end - c->start);
         }
         if (map != NULL) {
-            map->chunk[map->n++] = (int)i;
+            map->chunk[map->n++] = unit;
             if (twice)
-                map->chunk[map->n++] = (int)i;
+                map->chunk[map->n++] = unit;
         }
+        i++;
     }
 }
 
 enum wenda_err
-wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
+wenda_search_build_map(const struct wenda_search *se,
+                       struct wenda_tokenizer *tk, const char *q, size_t n,
                        enum wenda_search_level level, char **match,
                        char **exact, struct phrase_map *map, char *msg,
                        size_t msgcap)
@@ -479,12 +573,12 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
     rc = check_query(q, n, msg, msgcap);
     if (rc != WENDA_OK)
         return rc;
-    if (cut(q, n, &chunks) != 0) {
+    if (wenda_search_cut(q, n, &chunks) != 0) {
         (void)snprintf(msg, msgcap, "query parameter 'q' has more than %d "
                        "words", WENDA_SEARCH_MAX_CHUNKS);
         return WENDA_ERR_INVALID;
     }
-    mark_function_words(q, &chunks);
+    mark_function_words(se, q, &chunks);
     /* Keep the chunks that hold at least one token. */
     for (i = 0; i < chunks.n; i++) {
         struct count_ctx cc = {0};
@@ -515,6 +609,8 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
             rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, a.q,
                                 (int)(chunks.v[i].end - chunks.v[i].start),
                                 wenda_search_any_token, &a, NULL);
+            if (rc == WENDA_OK)
+                rc = any_synonyms(se, tk, q, &chunks, i, &a);
         }
         wenda_strv_cleanup(&a.seen);
         if (rc == WENDA_OK && a.failed)
@@ -524,7 +620,7 @@ wenda_search_build_map(struct wenda_tokenizer *tk, const char *q, size_t n,
             return rc;
         }
     } else {
-        all_chunks(q, &chunks, last, &b, exact ? &e : NULL, map);
+        all_chunks(se, q, &chunks, last, &b, exact ? &e : NULL, map);
     }
     *match = wenda_buf_take(&b, NULL);
     if (exact != NULL) {
@@ -542,7 +638,8 @@ wenda_search_build(struct wenda_tokenizer *tk, const char *q, size_t n,
                    enum wenda_search_level level, char **match, char *msg,
                    size_t msgcap)
 {
-    return wenda_search_build_map(tk, q, n, level, match, NULL, NULL, msg,
+    return wenda_search_build_map(NULL, tk, q, n, level, match, NULL, NULL,
+                                  msg,
                                   msgcap);
 }
 

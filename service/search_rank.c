@@ -51,7 +51,7 @@
 #define RANK_TITLE 1e6
 #define RANK_EXACT 1e9
 #define TITLE_COLUMNS 3   /* title, aliases, pinyin */
-#define MAX_PHRASES 64
+#define MAX_PHRASES WENDA_SEARCH_MAX_PHRASES
 
 static const double col_weight[COL_CATEGORY] = {10.0, 8.0, 5.0, 3.0, 1.0};
 
@@ -162,6 +162,7 @@ wenda_search_free(struct wenda_search *se)
     for (i = 0; i < SLOT__COUNT; i++)
         sqlite3_finalize(se->slot[i]);
     wenda_search_words_forget(se);
+    wenda_search_lexicon_free(se->lex);
     wenda_tokenizer_free(se->tk);
     free(se);
 }

@@ -93,6 +93,9 @@ struct wenda_store {
     int swept;                      /* on the list of readers */
     struct wenda_store *next_reader, *prev_reader;
     struct wenda_store_progress progress; /* told of long operations */
+    int lexicon_read;               /* the search has the lexicon of */
+    int64_t synonyms_version;       /* ... these versions */
+    int64_t dictionary_version;
     int failed_code;                /* a failed COMMIT's SQLite code */
     char failed[160];               /* and message, until read */
 };

@@ -18,6 +18,7 @@
 #include "buf.h"
 #include "search_int.h"
 #include "wenda/search.h"
+#include "wenda/lexicon.h"
 #include "wenda/study.h"
 
 /*
@@ -628,11 +629,67 @@ wenda_store_category_exists(struct wenda_store *st, const char *slug)
 /* ---- search, on the store's connection ------------------------------------
  */
 
+/* Reads the lexicon document name of st into lx, as checked as when it
+ * was written; a document that no longer reads is left out. */
+static void
+read_lexicon(struct wenda_store *st, const char *name,
+             struct wenda_lexicon *lx)
+{
+    char *doc = NULL, msg[160];
+    int64_t version;
+    json_t *j;
+
+    if (wenda_store_lexicon_get(st, name, &doc, &version) != WENDA_OK)
+        return;
+    j = json_loads(doc, 0, NULL);
+    free(doc);
+    if (j == NULL)
+        return;
+    if (strcmp(name, "synonyms") == 0)
+        (void)wenda_lexicon_synonyms(wenda_store_tokenizer(st), j, lx, msg,
+                                     sizeof(msg));
+    else
+        (void)wenda_lexicon_dictionary(j, lx, msg, sizeof(msg));
+    json_decref(j);
+}
+
+/* Gives st's search the editors' synonyms and dictionary when they have
+ * changed since it last did (a look at their versions, each search). */
+static void
+refresh_lexicon(struct wenda_store *st)
+{
+    struct wenda_lexicon lx;
+    int64_t syn = 0, dict = 0;
+    sqlite3_stmt *s;
+
+    if (wenda_store_stmt(st, S_LEXICON_VERSIONS, &s) != WENDA_OK)
+        return;
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        syn = sqlite3_column_int64(s, 0);
+        dict = sqlite3_column_int64(s, 1);
+    }
+    wenda_store_done(s);
+    if (st->lexicon_read && syn == st->synonyms_version &&
+        dict == st->dictionary_version)
+        return;
+    memset(&lx, 0, sizeof(lx));
+    if (syn > 0)
+        read_lexicon(st, "synonyms", &lx);
+    if (dict > 0)
+        read_lexicon(st, "dictionary", &lx);
+    if (wenda_search_set_lexicon(st->search, &lx) == WENDA_OK) {
+        st->lexicon_read = 1;
+        st->synonyms_version = syn;
+        st->dictionary_version = dict;
+    }
+}
+
 enum wenda_err
 wenda_search_run(struct wenda_store *st,
                  const struct wenda_search_query *query,
                  struct wenda_search_result *out, char *msg, size_t msgcap)
 {
+    refresh_lexicon(st);
     return wenda_search_exec(st->search, query, out, msg, msgcap);
 }
 

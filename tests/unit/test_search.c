@@ -3,6 +3,7 @@
  * the real content: ranking, filters, snippets.
  */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "wenda/content.h"
+#include "wenda/lexicon.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
 #include "search_int.h"
@@ -876,6 +878,7 @@ Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_resul
         "DROP INDEX topics_by_order;"
         "DROP TABLE topics_terms;"
         "DROP TABLE vocab_keys;"
+        "DROP TABLE lexicon;"
         "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
         "  tags, answer, tokenize = 'wenda');"
         "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "
@@ -1132,4 +1135,72 @@ Test(search, pages_through_the_hits_with_an_offset)
     cr_assert_eq(p.total, a.total);
     wenda_search_result_cleanup(&p);
     wenda_search_result_cleanup(&a);
+}
+
+/* Writes the lexicon document name of st as json, checked first. */
+static void
+put_lexicon(const char *name, const char *json)
+{
+    struct wenda_lexicon lx = {0};
+    json_error_t err;
+    json_t *doc = json_loads(json, 0, &err);
+    char msg[256];
+
+    cr_assert_not_null(doc, "%s", err.text);
+    if (strcmp(name, "synonyms") == 0)
+        cr_assert_eq(wenda_lexicon_synonyms(wenda_store_tokenizer(st), doc,
+                                            &lx, msg, sizeof(msg)),
+                     WENDA_OK, "%s", msg);
+    else
+        cr_assert_eq(wenda_lexicon_dictionary(doc, &lx, msg, sizeof(msg)),
+                     WENDA_OK, "%s", msg);
+    wenda_lexicon_cleanup(&lx);
+    json_decref(doc);
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_lexicon_put(st, name, json,
+                                         WENDA_STORE_ANY_VERSION, "test",
+                                         NULL),
+                 WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
+}
+
+Test(search, a_synonym_finds_what_its_group_names)
+{
+    struct wenda_search_query q = {"zzlink", NULL, NULL, 5, 0};
+    struct wenda_search_result r;
+
+    search_ok(&q, &r);
+    cr_assert(r.total == 0 || r.relaxed || r.corrected != NULL);
+    wenda_search_result_cleanup(&r);
+    put_lexicon("synonyms", "{\"groups\": [[\"zzlink\", \"死锁\"]], "
+                            "\"rules\": [{\"from\": \"zzlock\", "
+                            "\"to\": [\"GIL\"]}]}");
+    /* At once, on the same connection. */
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].slug, "deadlock");
+    cr_assert_null(r.corrected);
+    cr_assert_eq(r.relaxed, 0);
+    wenda_search_result_cleanup(&r);
+    /* Both ways within a group; a rule one way only. */
+    expect_found_as("zzlock", "gil", NULL);
+    q.q = "GIL";
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_assert_str_eq(r.hits[0].slug, "gil");
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, a_slip_is_also_corrected_to_a_word_of_the_dictionary)
+{
+    struct wenda_search_query q = {"子节码", NULL, NULL, 5, 0};
+    struct wenda_search_result r;
+
+    /* 字节码 is in an answer, not in a title or alias: without the
+     * dictionary, the slip 子节码 is not read as it. */
+    search_ok(&q, &r);
+    cr_assert(r.corrected == NULL || strcmp(r.corrected, "字节码") != 0);
+    wenda_search_result_cleanup(&r);
+    put_lexicon("dictionary", "{\"words\": [\"字节码\"]}");
+    expect_found_as("子节码", "python-interpreters", "字节码");
 }
