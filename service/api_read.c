@@ -401,8 +401,14 @@ api_h_search(const struct api_request *req, const char *key,
         wenda_buf_add_json(&b, r.corrected);
     else
         wenda_buf_adds(&b, "null");
-    wenda_buf_addf(&b, ",\"relaxed\":%s,\"items\":[",
+    wenda_buf_addf(&b, ",\"relaxed\":%s,\"unfound\":[",
                    r.relaxed ? "true" : "false");
+    for (i = 0; i < r.dropped.n; i++) {
+        if (i > 0)
+            wenda_buf_add(&b, ",", 1);
+        wenda_buf_add_json(&b, r.dropped.v[i]);
+    }
+    wenda_buf_adds(&b, "],\"items\":[");
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 

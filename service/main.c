@@ -845,6 +845,9 @@ cmd_search(int argc, char **argv)
     if (r.corrected != NULL)
         printf("nothing matches '%s'; showing results for '%s'\n", q.q,
                r.corrected);
+    for (i = 0; i < r.dropped.n; i++)
+        printf("%s'%s'%s", i == 0 ? "no topic holds " : ", ",
+               r.dropped.v[i], i + 1 == r.dropped.n ? "\n" : "");
     printf("%lld %s%s\n", (long long)r.total,
            r.total == 1 ? "topic matches" : "topics match",
            r.relaxed ? " some of the words" : "");

@@ -45,6 +45,7 @@
 
 #define SNIPPET_TOKENS 32
 #define FIXES_TRIED 4   /* corrections of a query tried at most */
+#define RELAX_WORDS 16 /* words of a query looked into for the unfound */
 
 struct wenda_tokenizer *
 wenda_search_tokenizer(struct wenda_search *se)
@@ -695,6 +696,64 @@ mark_titles(struct wenda_tokenizer *tk, const char *q,
     return rc;
 }
 
+/* Returns how many topics hold the phrase s[0..n), counted up to 1,000
+ * (0 on any error). */
+static int64_t
+phrase_docs(struct wenda_search *se, const char *s, size_t n)
+{
+    static const char sql[] =
+        "SELECT count(*) FROM (SELECT 1 FROM topics_fts "
+        "WHERE topics_fts MATCH ?1 LIMIT 1000)";
+    struct buf b = {0};
+    sqlite3_stmt *st;
+    int64_t docs = 0;
+
+    wenda_search_add_quoted(&b, s, n);
+    if (!wenda_buf_failed(&b) &&
+        wenda_search_slot(se, SLOT_DOCS, sql, &st) == WENDA_OK) {
+        sqlite3_bind_text(st, 1, b.p, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            docs = sqlite3_column_int64(st, 0);
+        reset(st);
+    }
+    wenda_buf_cleanup(&b);
+    return docs;
+}
+
+/*
+ * Notes in out->dropped the words of query that no topic holds (an any-
+ * word search found topics for the others); a query of more than
+ * RELAX_WORDS words is not looked into.
+ */
+static enum wenda_err
+note_unfound(struct wenda_search *se, const struct wenda_search_query *query,
+             struct wenda_search_result *out)
+{
+    struct chunk_list w;
+    size_t last, i;
+    char msg[8];
+
+    if (wenda_search_words(se, wenda_search_tokenizer(se), query->q,
+                           strlen(query->q), &w, &last, msg,
+                           sizeof(msg)) != WENDA_OK ||
+        w.n < 2 || w.n > RELAX_WORDS)
+        return WENDA_OK;
+    out->dropped.v = calloc(w.n + 1, sizeof(char *));
+    if (out->dropped.v == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = 0; i < w.n; i++) {
+        const char *s = query->q + w.v[i].start;
+        size_t n = w.v[i].end - w.v[i].start;
+
+        if (phrase_docs(se, s, n) > 0)
+            continue;
+        out->dropped.v[out->dropped.n] = strndup(s, n);
+        if (out->dropped.v[out->dropped.n++] == NULL)
+            return WENDA_ERR_NOMEM;
+    }
+    return WENDA_OK;
+}
+
 enum wenda_err
 wenda_search_exec(struct wenda_search *se,
                   const struct wenda_search_query *query,
@@ -732,6 +791,8 @@ wenda_search_exec(struct wenda_search *se,
             rc = run_level(se, query, match, NULL, NULL, NULL, 1, out);
         out->relaxed = rc == WENDA_OK && out->total > 0;
         free(match);
+        if (out->relaxed)
+            rc = note_unfound(se, query, out);
     }
     if (rc == WENDA_OK)
         rc = mark_titles(tk, out->corrected ? out->corrected : query->q,
@@ -869,5 +930,6 @@ wenda_search_result_cleanup(struct wenda_search_result *r)
     }
     free(r->hits);
     free(r->corrected);
+    wenda_strv_cleanup(&r->dropped);
     memset(r, 0, sizeof(*r));
 }

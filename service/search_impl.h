@@ -99,6 +99,7 @@ enum {
     SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET,   /* search.c */
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
+    SLOT_DOCS,                                /* search.c */
     SLOT__COUNT
 };
 
@@ -158,6 +159,19 @@ struct chunk_list {
 
 /* Cuts q[0..n) into chunks; returns -1 when there are too many. */
 int wenda_search_cut(const char *q, size_t n, struct chunk_list *out);
+
+/*
+ * Cuts query q[0..n) into the words a search looks for, into *words:
+ * its chunks that hold a token, the question and function words left out
+ * when it has others (see search_query.c); *last is the index of the last
+ * (which may be matched as a prefix).  WENDA_ERR_INVALID with msg for a
+ * query too long, not UTF-8, of too many words or of none.
+ */
+struct wenda_search;
+enum wenda_err wenda_search_words(const struct wenda_search *se,
+                                  struct wenda_tokenizer *tk, const char *q,
+                                  size_t n, struct chunk_list *words,
+                                  size_t *last, char *msg, size_t msgcap);
 
 /* What a snippet is tokenized with: FTS5's tokenizer of the current row,
  * or the search's own. */

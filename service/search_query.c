@@ -556,20 +556,15 @@ all_chunks(const struct wenda_search *se, const char *q,
 }
 
 enum wenda_err
-wenda_search_build_map(const struct wenda_search *se,
-                       struct wenda_tokenizer *tk, const char *q, size_t n,
-                       enum wenda_search_level level, char **match,
-                       char **exact, struct phrase_map *map, char *msg,
-                       size_t msgcap)
+wenda_search_words(const struct wenda_search *se, struct wenda_tokenizer *tk,
+                   const char *q, size_t n, struct chunk_list *words,
+                   size_t *last, char *msg, size_t msgcap)
 {
     struct chunk_list chunks;
-    struct buf b = {0}, e = {0};
-    size_t i, kept = 0, last = 0;
+    size_t i, kept = 0;
     enum wenda_err rc;
 
-    *match = NULL;
-    if (exact != NULL)
-        *exact = NULL;
+    *last = 0;
     rc = check_query(q, n, msg, msgcap);
     if (rc != WENDA_OK)
         return rc;
@@ -591,7 +586,7 @@ wenda_search_build_map(const struct wenda_search *se,
         if (cc.n > 0) {
             chunks.v[i].last_token = cc.last;
             chunks.v[kept++] = chunks.v[i];
-            last = kept - 1;
+            *last = kept - 1;
         }
     }
     chunks.n = kept;
@@ -600,7 +595,29 @@ wenda_search_build_map(const struct wenda_search *se,
                        "least one word");
         return WENDA_ERR_INVALID;
     }
-    last = drop_optional(&chunks, last);
+    *last = drop_optional(&chunks, *last);
+    *words = chunks;
+    return WENDA_OK;
+}
+
+enum wenda_err
+wenda_search_build_map(const struct wenda_search *se,
+                       struct wenda_tokenizer *tk, const char *q, size_t n,
+                       enum wenda_search_level level, char **match,
+                       char **exact, struct phrase_map *map, char *msg,
+                       size_t msgcap)
+{
+    struct chunk_list chunks;
+    struct buf b = {0}, e = {0};
+    size_t i, last = 0;
+    enum wenda_err rc;
+
+    *match = NULL;
+    if (exact != NULL)
+        *exact = NULL;
+    rc = wenda_search_words(se, tk, q, n, &chunks, &last, msg, msgcap);
+    if (rc != WENDA_OK)
+        return rc;
     if (level == WENDA_SEARCH_ANY) {
         struct any_ctx a = {q, &b, {NULL, 0}, 0, 0};
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wenda/content.h"
 #include "wenda/err.h"
 #include "wenda/store.h"
 
@@ -62,6 +63,8 @@ struct wenda_search_result {
     char *corrected; /* the query as corrected, when it found nothing as
                         typed and this did; else NULL */
     int relaxed;     /* 1: no topic had every word, and these have some */
+    struct wenda_strv dropped; /* when relaxed, the words of the query no
+                                  topic holds at all */
 };
 
 struct wenda_tokenizer;

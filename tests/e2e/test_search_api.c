@@ -269,9 +269,14 @@ Test(e2e_search, says_what_a_query_that_found_nothing_was_corrected_to)
     cr_assert(json_is_null(json_object_get(doc, "corrected")));
     json_decref(doc);
 
-    /* One with no topic holding every word says it is relaxed. */
+    /* One with no topic holding every word says it is relaxed, and
+     * which of its words no topic holds. */
     doc = search_doc("死锁 zzzqqq");
     cr_assert(json_is_null(json_object_get(doc, "corrected")));
     cr_assert(json_is_true(json_object_get(doc, "relaxed")));
+    cr_assert_eq(json_array_size(json_object_get(doc, "unfound")), 1);
+    cr_assert_str_eq(json_string_value(json_array_get(
+                         json_object_get(doc, "unfound"), 0)),
+                     "zzzqqq");
     json_decref(doc);
 }
