@@ -24,6 +24,7 @@
 #include "http.h"
 #include "ndjson.h"
 #include "options.h"
+#include "paths.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/search.h"
@@ -265,6 +266,23 @@ fresh_end(const char *tmp, const char *db, int ok)
 }
 
 /*
+ * Returns the content directory to import into a new database: dir, or,
+ * when dir is the default "content" and there is none here, the content
+ * that make install put beside the binary (WENDA_DATADIR/content).
+ */
+static const char *
+content_dir(const char *dir)
+{
+    static const char installed[] = WENDA_DATADIR "/content";
+    struct stat sb;
+
+    if (strcmp(dir, "content") == 0 && stat(dir, &sb) != 0 &&
+        stat(installed, &sb) == 0)
+        return installed;
+    return dir;
+}
+
+/*
  * Opens the database of s before the server does: builds it from the
  * content directory when the file does not exist, and otherwise brings it
  * to this binary's schema.  Returns 0, or 1 after a message on stderr.
@@ -282,13 +300,15 @@ serve_prepare_db(const struct options_serve *s)
         size_t n = 0;
         int ok;
 
+        const char *content = content_dir(s->content);
+
         if (fresh_begin(db, tmp, sizeof(tmp)) != 0)
             return 1;
-        ok = import_dir(s->content, tmp, &n) == 0;
+        ok = import_dir(content, tmp, &n) == 0;
         if (fresh_end(tmp, db, ok) != 0)
             return 1;
         fprintf(stderr, "wenda: created %s with %zu topics from %s\n", db, n,
-                s->content);
+                content);
         return 0;
     }
     /* Migrate an existing database before the readers open it; a replica

@@ -381,12 +381,31 @@ options_env_or(const char *name, const char *fallback)
     return v != NULL && v[0] != '\0' ? v : fallback;
 }
 
+/*
+ * Rewrites msg, a parse error of option o that begins with "--name", to
+ * name the variable its value came from instead ("WENDA_PORT: 'abc' is
+ * not ..."), since the command line never held it.
+ */
+static void
+name_the_variable(const struct options_serve_option *o, char *msg,
+                  size_t cap)
+{
+    char rest[512];
+    size_t n = strlen(o->name);
+
+    if (strncmp(msg, "--", 2) != 0 || strncmp(msg + 2, o->name, n) != 0)
+        return;
+    (void)snprintf(rest, sizeof(rest), "%s", msg + 2 + n);
+    (void)snprintf(msg, cap, "%s%s", o->env, rest);
+}
+
 enum options_result
 options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
                     size_t cap)
 {
     struct option lo[NOPTIONS + 2];
     const char *value[NOPTIONS];
+    int from_env[NOPTIONS];
     size_t i;
     int c;
 
@@ -397,6 +416,7 @@ options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
         lo[i].has_arg = table[i].arg != NULL ? required_argument : no_argument;
         lo[i].val = FIRST_VAL + (int)i;
         value[i] = options_env_or(table[i].env, table[i].def);
+        from_env[i] = value[i] != table[i].def;
     }
     lo[NOPTIONS].name = "help";
     lo[NOPTIONS].val = 'h';
@@ -411,6 +431,7 @@ options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
         }
         i = (size_t)(c - FIRST_VAL);
         value[i] = table[i].arg != NULL ? optarg : "1";
+        from_env[i] = 0;
     }
     if (optind < argc) {
         (void)snprintf(msg, cap, "unexpected argument '%s'", argv[optind]);
@@ -418,8 +439,11 @@ options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
     }
     for (i = 0; i < NOPTIONS; i++)
         if (value[i] != NULL &&
-            table[i].parse(&table[i], value[i], s, msg, cap) != 0)
+            table[i].parse(&table[i], value[i], s, msg, cap) != 0) {
+            if (from_env[i])
+                name_the_variable(&table[i], msg, cap);
             return OPTIONS_BAD;
+        }
     if ((s->http.tls_cert == NULL) != (s->http.tls_key == NULL)) {
         (void)snprintf(msg, cap, "--tls-cert and --tls-key go together");
         return OPTIONS_BAD;
