@@ -31,7 +31,7 @@
  * libmicrohttpd's own 431 instead.  Then a request head (line and header
  * fields) that costs more than HEAD_MAX, records counted, is answered 431;
  * within it, a quarter of the pool is left for any answer.  The limits are
- * far above what the API needs (a search's q has at most 256 bytes).
+ * far above what the API needs (a search's q has at most 1,024 bytes).
  *
  * Header fields that fill the pool to within about 200 bytes still get no
  * answer (measured: one field of 32295 to 32498 bytes, or 433 to 435

@@ -458,6 +458,11 @@ check_query(const char *q, size_t n, char *msg, size_t msgcap)
                        "UTF-8 text");
         return WENDA_ERR_INVALID;
     }
+    if (chars_in(q, n) > WENDA_SEARCH_MAX_QUERY_CHARS) {
+        (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
+                       "characters", WENDA_SEARCH_MAX_QUERY_CHARS);
+        return WENDA_ERR_INVALID;
+    }
     nonchar = wenda_utf8_noncharacter(q, n);
     if (nonchar != 0) {
         (void)snprintf(msg, msgcap, "query parameter 'q' holds U+%04lX, a "

@@ -23,8 +23,11 @@
 struct sqlite3;
 
 /* Limits on a query. */
-#define WENDA_SEARCH_MAX_QUERY 256   /* bytes of q */
-#define WENDA_SEARCH_MAX_CHUNKS 16   /* whitespace-separated words */
+#define WENDA_SEARCH_MAX_QUERY_CHARS 200 /* characters of q: a pasted
+                                            interview question */
+#define WENDA_SEARCH_MAX_QUERY 1024  /* bytes of q, a second guard */
+#define WENDA_SEARCH_MAX_CHUNKS 32   /* words: runs of letters and digits
+                                        or of Han characters */
 #define WENDA_SEARCH_MAX_LIMIT 50
 #define WENDA_SEARCH_MAX_OFFSET 1000
 #define WENDA_SEARCH_COUNT_FACTOR 10

@@ -280,3 +280,33 @@ Test(e2e_search, says_what_a_query_that_found_nothing_was_corrected_to)
                      "zzzqqq");
     json_decref(doc);
 }
+
+Test(e2e_search, takes_a_pasted_question_of_200_characters)
+{
+    static const char question[] =
+        "面试的时候被问到这样一个问题：请你详细地解释一下，在 Python "
+        "里面，已经有了全局解释器锁 GIL 的情况下，为什么多个线程同时去"
+        "修改同一份共享数据的时候，我们仍然需要自己再加一把互斥锁？它和 "
+        "GIL 分别保护的是什么东西，如果不加锁会出现什么样的问题，"
+        "有没有具体的例子可以说明一下呢？谢谢";
+    char longer[3 * 201 + 1];
+    struct http_reply r;
+    json_t *doc;
+    size_t chars = 0, i;
+
+    for (i = 0; question[i] != '\0'; i++)
+        chars += ((unsigned char)question[i] & 0xC0) != 0x80;
+    cr_assert_gt(chars, 100, "the question has %zu characters", chars);
+    cr_assert_leq(chars, 200);
+    cr_assert_gt(strlen(question), 256, "more bytes than q used to hold");
+    doc = search_doc(question);
+    cr_assert_gt(json_array_size(json_object_get(doc, "items")), 0);
+    json_decref(doc);
+    /* Past 200 characters, the answer says so in characters. */
+    for (i = 0; i < 201; i++)
+        memcpy(longer + 3 * i, "锁", 3);
+    longer[3 * 201] = '\0';
+    cr_assert_eq(search(longer, NULL, &r), 400);
+    cr_assert_not_null(strstr(r.body, "200 characters"), "%s", r.body);
+    http_reply_cleanup(&r);
+}
