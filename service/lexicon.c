@@ -106,7 +106,7 @@ check_term(struct wenda_tokenizer *tk, const json_t *v, const char *where,
 static int
 same_term(const char *a, const char *b)
 {
-    return strcasecmp(a, b) == 0;
+    return a != NULL && b != NULL && strcasecmp(a, b) == 0;
 }
 
 /* Returns the index of the set of lx (the first nsets) with a term equal
@@ -390,9 +390,9 @@ wenda_lexicon_dictionary(const json_t *dict, struct wenda_lexicon *out,
         const char *w = json_string_value(json_array_get(words, i));
 
         (void)snprintf(where, sizeof(where), "/words/%zu", i);
-        if (check_word(w, where, msg, msgcap) != WENDA_OK)
+        if (check_word(w, where, msg, msgcap) != WENDA_OK || w == NULL)
             break;
-        for (j = 0; j < out->nwords && strcmp(out->words[j], w) != 0; j++)
+        for (j = 0; j < out->nwords && !same_term(out->words[j], w); j++)
             ;
         if (j < out->nwords) {
             (void)snprintf(msg, msgcap, "%s: '%s' is there twice", where, w);

@@ -94,7 +94,7 @@ wenda_search_lexicon_free(struct wenda_search_lexicon *x)
 
     if (x == NULL)
         return;
-    for (i = 0; i < x->nkeys; i++)
+    for (i = 0; x->keys != NULL && i < x->nkeys; i++)
         free(x->keys[i].key);
     free(x->keys);
     for (i = 0; x->syllables != NULL && i < x->lx.nwords; i++)
@@ -173,8 +173,10 @@ wenda_search_synonyms_at(const struct wenda_search *se, const char *q,
         if (at + span > chunks->n)
             continue;
         key_of_chunks(q, chunks->v, at, at + span, &b);
-        if (wenda_buf_failed(&b))
-            return 0;
+        if (wenda_buf_failed(&b) || b.p == NULL) {
+            wenda_buf_cleanup(&b);
+            continue;
+        }
         probe.key = b.p;
         hit = bsearch(&probe, x->keys, x->nkeys, sizeof(*x->keys), by_key);
         /* The neighbours of a hit may be other sets of the same key. */

@@ -213,7 +213,9 @@ Test(query_builder, rejects_unicode_noncharacters)
 
 Test(query_builder, rejects_too_many_words)
 {
-    assert_refused("a b c d e f g h i j k l m n o p q r");
+    /* 33 words: one more than WENDA_SEARCH_MAX_CHUNKS. */
+    assert_refused("a b c d e f g h i j k l m n o p q r s t u v w x y z "
+                   "aa bb cc dd ee ff gg");
 }
 
 Test(query_builder, any_level_ors_the_tokens)
