@@ -1099,6 +1099,7 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
     cr_assert_eq(sqlite3_exec(h, "DROP INDEX topics_by_order; "
                                  "DROP TABLE topics_terms; "
                                  "DROP TABLE vocab_keys; "
+                                 "DROP TABLE lexicon; "
                                  "PRAGMA user_version = 11;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(h));
