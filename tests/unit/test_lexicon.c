@@ -394,6 +394,64 @@ Test(lexicon, takes_one_way_rules_that_only_fan_out)
                  WENDA_OK, "%s", msg);
 }
 
+Test(lexicon, finds_a_loop_of_any_length)
+{
+    json_t *v = json_pack("{s:[]}", "rules");
+    char msg[256];
+    int i;
+
+    /* r0 -> r1 -> ... -> r19 -> r0 */
+    for (i = 0; i < 20; i++) {
+        char from[16], to[16];
+
+        (void)snprintf(from, sizeof(from), "r%d", i);
+        (void)snprintf(to, sizeof(to), "r%d", (i + 1) % 20);
+        json_array_append_new(json_object_get(v, "rules"),
+                              json_pack("{s:s, s:[s]}", "from", from, "to",
+                                        to));
+    }
+    cr_assert_eq(synonyms_of(v, msg, NULL), WENDA_ERR_INVALID);
+    cr_expect_str_eq(msg, "/rules/0: 'r0' leads back to itself through the "
+                     "one-way rules; make them a group");
+}
+
+/*
+ * Layers of rules, each word leading to every word of the next layer: the
+ * ways through them are 15 to the eighth, the rules 120.
+ */
+Test(lexicon, checks_many_ways_through_the_rules_in_little_time,
+     .timeout = 10)
+{
+    json_t *v = json_pack("{s:[]}", "rules");
+    char msg[256];
+    int layer, i, j;
+
+    for (layer = 0; layer < 8; layer++)
+        for (i = 0; i < 15; i++) {
+            json_t *to = json_array();
+            char from[16];
+
+            (void)snprintf(from, sizeof(from), "w%dx%d", layer, i);
+            for (j = 0; j < 15; j++) {
+                char t[16];
+
+                (void)snprintf(t, sizeof(t), "w%dx%d", layer + 1, j);
+                json_array_append_new(to, json_string(t));
+            }
+            json_array_append_new(json_object_get(v, "rules"),
+                                  json_pack("{s:s, s:o}", "from", from, "to",
+                                            to));
+        }
+    cr_assert_eq(synonyms_of(json_incref(v), msg, NULL), WENDA_OK, "%s",
+                 msg);
+    /* And the same with a way back from the last layer to the first. */
+    json_array_append_new(json_object_get(v, "rules"),
+                          json_pack("{s:s, s:[s]}", "from", "w8x14", "to",
+                                    "w0x3"));
+    cr_assert_eq(synonyms_of(v, msg, NULL), WENDA_ERR_INVALID);
+    cr_expect(strstr(msg, "leads back to itself") != NULL, "%s", msg);
+}
+
 /* ---- the dictionary ----------------------------------------------------- */
 
 Test(lexicon, reads_the_words_of_the_dictionary)
