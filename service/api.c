@@ -8,8 +8,9 @@
  * parameter before they touch the store and answer a bad one with a 400
  * that names it.  JSON is built with jansson ("_new" setters throughout, so
  * every value built is owned by its parent) and written compact, UTF-8.
- * The handlers live in api_read.c, api_write.c, api_study.c and
- * api_admin.c, by the kind of endpoint; api_int.h is what they share.
+ * The handlers live in api_read.c, api_write.c, api_study.c,
+ * api_lexicon.c and api_admin.c, by the kind of endpoint; api_int.h is
+ * what they share.
  */
 #include "api_int.h"
 
@@ -71,6 +72,10 @@ static const struct route routes[] = {
     {"/v1/tags", "/v1/tags", api_h_tags, NULL, NULL, NULL, NULL},
     {"/v1/random", "/v1/random", api_h_random, NULL, NULL, NULL, NULL},
     {"/v1/search", "/v1/search", api_h_search, NULL, NULL, NULL, NULL},
+    {"/v1/synonyms", "/v1/synonyms", api_h_synonyms, NULL, api_h_synonyms_put,
+     NULL, NULL},
+    {"/v1/dictionary", "/v1/dictionary", api_h_dictionary, NULL,
+     api_h_dictionary_put, NULL, NULL},
     {"/metrics", "/metrics", api_h_metrics, NULL, NULL, NULL, NULL},
     {"/openapi.json", "/openapi.json", api_h_openapi, NULL, NULL, NULL, NULL},
     {"/v1/tokens", "/v1/tokens", api_h_tokens, api_h_token_create, NULL,

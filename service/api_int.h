@@ -6,9 +6,9 @@
  * parameters, the token check.  api_write.c adds the tools of a write
  * (its JSON body, its target, its job for the writer), which the study
  * and admin handlers use too.  The handlers themselves live in
- * api_read.c, api_write.c, api_study.c and api_admin.c, one file per kind
- * of endpoint; each is declared here for api.c's route table.  api.h
- * stays the face that http.c and the tests see.
+ * api_read.c, api_write.c, api_study.c, api_lexicon.c and api_admin.c,
+ * one file per kind of endpoint; each is declared here for api.c's route
+ * table.  api.h stays the face that http.c and the tests see.
  */
 #ifndef WENDA_API_INT_H
 #define WENDA_API_INT_H
@@ -132,6 +132,20 @@ json_t *api_body_json(const struct api_request *req, const char *type,
 int api_write_target(const char *key, int64_t *id, struct api_response *res);
 
 /*
+ * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the
+ * store takes it: "*", which any current version matches, or the strong
+ * entity tags the header lists, joined by commas, each without the "-gz"
+ * of a gzip answer's tag (it names the same version).  Weak tags (W/"...")
+ * are left out: If-Match compares strongly, so they never match, and a
+ * header of weak tags only is answered 412 by the writer.  Returns 1, or 0
+ * after answering 428 when the header is missing (what names the
+ * resource: "topic", "document"), 400 when it is neither "*" nor a list of
+ * at most WRITE_IF_MATCH_MAX quoted tags.
+ */
+int api_need_if_match(const struct api_request *req, const char *what,
+                      struct write_job *job, struct api_response *res);
+
+/*
  * Returns a new job of kind for the writer, on behalf of token who (the
  * caller frees it with write_job_cleanup() and free(), unless it hands it
  * over in res->job), or NULL after answering 503.
@@ -216,6 +230,21 @@ void api_h_review(const struct api_request *req, const char *key,
 /* GET /v1/progress/due */
 void api_h_due(const struct api_request *req, const char *key,
                struct api_response *res);
+
+/* api_lexicon.c: what the editors teach search. */
+
+/* GET /v1/synonyms */
+void api_h_synonyms(const struct api_request *req, const char *key,
+                    struct api_response *res);
+/* PUT /v1/synonyms */
+void api_h_synonyms_put(const struct api_request *req, const char *key,
+                        struct api_response *res);
+/* GET /v1/dictionary */
+void api_h_dictionary(const struct api_request *req, const char *key,
+                      struct api_response *res);
+/* PUT /v1/dictionary */
+void api_h_dictionary_put(const struct api_request *req, const char *key,
+                          struct api_response *res);
 
 /* api_admin.c: tokens, export and import. */
 

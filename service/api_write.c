@@ -20,8 +20,6 @@
 #include "buf.h"
 #include "wenda/content.h"
 
-static int need_if_match(const struct api_request *req, struct write_job *job,
-                         struct api_response *res);
 static void submit_topic(const struct api_request *req, const char *key,
                          struct api_response *res, enum write_kind kind);
 
@@ -103,13 +101,17 @@ void
 api_write_answer(struct write_job *job, struct api_response *res)
 {
     const struct write_result *w = &job->result;
-    char location[64];
+    char location[64], etag[WENDA_ETAG_SIZE];
 
     memset(res, 0, sizeof(*res));
     if (w->rc != WENDA_OK) {
         api_problem(res, w->rc,
                     w->msg[0] != '\0'               ? w->msg
                     : w->rc == WENDA_ERR_NOT_FOUND ? "no such topic"
+                    : w->rc == WENDA_ERR_PRECONDITION &&
+                            job->kind == WRITE_LEXICON
+                        ? "If-Match does not name the document's current "
+                          "version; fetch it again"
                     : w->rc == WENDA_ERR_PRECONDITION
                         ? "If-Match does not name the topic's current "
                           "version; fetch it again"
@@ -134,31 +136,27 @@ api_write_answer(struct write_job *job, struct api_response *res)
                        (long long)job->id);
         api_add_header(res, "Location", strdup(location));
     }
+    /* The tag a GET now gives, for the next If-Match. */
+    if (job->kind == WRITE_LEXICON && res->body != NULL) {
+        wenda_etag(res->body, res->len, etag);
+        api_add_header(res, "ETag", strdup(etag));
+    }
 }
 
 /* ---- topic writes ------------------------------------------------------- */
 
-/*
- * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the
- * store takes it: "*", which any current version matches, or the strong
- * entity tags the header lists, joined by commas, each without the "-gz"
- * of a gzip answer's tag (it names the same version).  Weak tags (W/"...")
- * are left out: If-Match compares strongly, so they never match, and a
- * header of weak tags only is answered 412 by the store.  Answers 428 when
- * the header is missing, 400 when it is neither "*" nor a list of at most
- * WRITE_IF_MATCH_MAX quoted tags.
- */
-static int
-need_if_match(const struct api_request *req, struct write_job *job,
-              struct api_response *res)
+int
+api_need_if_match(const struct api_request *req, const char *what,
+                  struct write_job *job, struct api_response *res)
 {
     const char *p = req->header(req->arg_ctx, "If-Match");
     size_t used = 0, tags = 0;
     char detail[96];
 
     if (p == NULL) {
-        api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, "this needs "
-                    "If-Match with the topic's ETag (from a GET)", NULL);
+        (void)snprintf(detail, sizeof(detail), "this needs If-Match with "
+                       "the %.16s's ETag (from a GET)", what);
+        api_problem(res, WENDA_ERR_PRECONDITION_REQUIRED, detail, NULL);
         return 0;
     }
     job->if_match[0] = '\0';
@@ -219,7 +217,7 @@ submit_topic(const struct api_request *req, const char *key,
     if (job == NULL)
         return;
     job->id = id;
-    if (kind != WRITE_CREATE && !need_if_match(req, job, res))
+    if (kind != WRITE_CREATE && !api_need_if_match(req, "topic", job, res))
         goto fail;
     if (kind == WRITE_DELETE) {
         res->job = job;

@@ -12,7 +12,8 @@
  * and loading goes on after a problem so that one run of "wenda check"
  * lists them all.  Each file is written to a temporary name and renamed,
  * so that a reader never sees half a file.  The YAML text of topic files
- * and categories.yml is content_yaml.c's; this file reads and writes the
+ * and categories.yml is content_yaml.c's, that of synonyms.yml and
+ * dictionary.yml content_lexicon.c's; this file reads and writes the
  * files themselves.
  */
 #include "wenda/content.h"
@@ -79,27 +80,9 @@ wenda_content_cleanup(struct wenda_content *c)
     for (i = 0; i < c->ntopics; i++)
         wenda_topic_cleanup(&c->topics[i]);
     free(c->topics);
+    free(c->synonyms);
+    free(c->dictionary);
     memset(c, 0, sizeof(*c));
-}
-
-int
-wenda_slug_valid(const char *s, size_t max)
-{
-    size_t i, n = strlen(s);
-
-    if (n == 0 || n > max || s[0] == '-' || s[n - 1] == '-')
-        return 0;
-    for (i = 0; i < n; i++) {
-        char c = s[i];
-
-        if (c == '-') {
-            if (s[i + 1] == '-')
-                return 0;
-        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            return 0;
-        }
-    }
-    return 1;
 }
 
 /*
@@ -425,6 +408,39 @@ load_categories(const char *file, struct wenda_content *c, wenda_diag_fn fn,
     return problems;
 }
 
+/*
+ * Reads dir/NAME.yml, the lexicon document name, into *json when the file
+ * is there (else *json stays NULL); returns how many problems it had,
+ * reported through fn.
+ */
+static int
+load_lexicon(const char *dir, const char *name, char **json,
+             wenda_diag_fn fn, void *ctx)
+{
+    char path[4096];
+    struct wenda_content_diag d = {path, fn, ctx, 0};
+    char *buf = NULL;
+    size_t len;
+    enum wenda_err rc;
+
+    *json = NULL;
+    (void)snprintf(path, sizeof(path), "%s/%s.yml", dir, name);
+    if (read_file(path, &buf, &len) != 0) {
+        if (errno == ENOENT)
+            return 0;
+        wenda_content_report(&d, 0, "cannot read: %s", strerror(errno));
+        return 1;
+    }
+    rc = wenda_content_parse_lexicon(path, name, buf, len, json, fn, ctx);
+    free(buf);
+    if (rc == WENDA_OK)
+        return 0;
+    if (rc != WENDA_ERR_PARSE)
+        wenda_content_report(&d, 0, "cannot be read: %s",
+                             wenda_err_title(rc));
+    return 1;
+}
+
 /* qsort() order of topics: by order, then by slug. */
 static int
 cmp_topics(const void *a, const void *b)
@@ -544,6 +560,8 @@ wenda_content_load(const char *dir, struct wenda_content *out,
         wenda_strv_cleanup(&files);
     }
     wenda_strv_cleanup(&cats);
+    problems += load_lexicon(dir, "synonyms", &c.synonyms, fn, ctx);
+    problems += load_lexicon(dir, "dictionary", &c.dictionary, fn, ctx);
     if (problems > 0) {
         wenda_content_cleanup(&c);
         return WENDA_ERR_PARSE;
@@ -569,11 +587,37 @@ wenda_content_load_categories(const char *file, struct wenda_content *out,
     return WENDA_OK;
 }
 
+/*
+ * Writes the lexicon document json to dir/NAME.yml, unless it is NULL or
+ * "{}": a document with nothing in it has no file.
+ */
+static enum wenda_err
+write_lexicon(const char *dir, const char *name, const char *json)
+{
+    char path[4096];
+    char *data;
+    size_t len;
+    enum wenda_err rc;
+
+    if (json == NULL || strcmp(json, "{}") == 0)
+        return WENDA_OK;
+    rc = wenda_content_format_lexicon(json, &data, &len);
+    if (rc != WENDA_OK)
+        return rc;
+    if (snprintf(path, sizeof(path), "%s/%s.yml", dir, name) >=
+            (int)sizeof(path) ||
+        write_file(path, data, len) != 0)
+        rc = WENDA_ERR_IO;
+    free(data);
+    return rc;
+}
+
 enum wenda_err
 wenda_content_write(const char *dir, const struct wenda_content *c)
 {
     char path[4096];
     struct buf b = {0};
+    enum wenda_err rc;
     size_t i;
 
     if (mkdir(dir, 0755) != 0 && errno != EEXIST)
@@ -604,7 +648,10 @@ wenda_content_write(const char *dir, const struct wenda_content *c)
         free(data);
     }
     wenda_buf_cleanup(&b);
-    return WENDA_OK;
+    rc = write_lexicon(dir, "synonyms", c->synonyms);
+    if (rc == WENDA_OK)
+        rc = write_lexicon(dir, "dictionary", c->dictionary);
+    return rc;
 nomem:
     wenda_buf_cleanup(&b);
     return WENDA_ERR_NOMEM;

@@ -3,8 +3,9 @@
  * module calls.  content.c owns the problem sink through which a file's
  * problems are reported with their lines, and the checks of a topic's
  * fields; content_yaml.c owns the YAML text of categories.yml, both ways,
- * which content.c reads and writes as files.  include/wenda/content.h is
- * the module's face; this is its inside.
+ * which content.c reads and writes as files, and the emitter that
+ * content_lexicon.c writes synonyms.yml and dictionary.yml with.
+ * include/wenda/content.h is the module's face; this is its inside.
  */
 #ifndef WENDA_CONTENT_INT_H
 #define WENDA_CONTENT_INT_H
@@ -14,8 +15,9 @@
 #include "wenda/content.h"
 
 struct buf;
+struct yaml_emitter_s;
 
-/* ---- content.c, for content_yaml.c ----------------------------------- */
+/* ---- content.c, for content_yaml.c and content_lexicon.c -------------- */
 
 /*
  * The problem sink of one file being read: each problem goes to fn (when
@@ -73,5 +75,22 @@ int wenda_content_categories_from_yaml(const char *file, const char *buf,
  */
 int wenda_content_categories_to_yaml(const struct wenda_content *c,
                                      struct buf *b);
+
+/* ---- content_yaml.c, for content_lexicon.c ---------------------------- */
+
+/*
+ * Appends a whole YAML stream to b, UTF-8 with "\n" line breaks and no
+ * line folding, whose one document fn(emitter, arg) writes; the document
+ * opens with "---" when explicit_start.  Returns 1, or 0 when fn or the
+ * emitter fails; b is the caller's to clean up either way.
+ */
+int wenda_content_emit_document(struct buf *b,
+                                int (*fn)(struct yaml_emitter_s *e,
+                                          const void *arg),
+                                const void *arg, int explicit_start);
+
+/* Emits the scalar s, double-quoted when quoted, else plain.  1 or 0. */
+int wenda_content_emit_scalar(struct yaml_emitter_s *e, const char *s,
+                              int quoted);
 
 #endif /* WENDA_CONTENT_INT_H */

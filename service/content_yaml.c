@@ -11,7 +11,8 @@
  * Writing is canonical: libyaml's emitter writes the keys in one order,
  * every string double-quoted and lists in flow style, so that a directory
  * written by wenda_content_write() reads back to the same structs and is
- * written again to the same bytes.  Files and directories are content.c's.
+ * written again to the same bytes; content_lexicon.c writes the lexicon's
+ * files with the same emitter.  Files and directories are content.c's.
  */
 #include "wenda/content.h"
 
@@ -656,6 +657,12 @@ emit_scalar(yaml_emitter_t *e, const char *s, int quoted)
     return yaml_emitter_emit(e, &ev);
 }
 
+int
+wenda_content_emit_scalar(yaml_emitter_t *e, const char *s, int quoted)
+{
+    return emit_scalar(e, s, quoted);
+}
+
 /* Emits sv as a flow list of double-quoted strings. */
 static int
 emit_strv(yaml_emitter_t *e, const struct wenda_strv *sv)
@@ -696,10 +703,10 @@ emit_pairs(yaml_emitter_t *e, const char *const *keys,
            yaml_emitter_emit(e, &ev);
 }
 
-/* Emits a whole YAML stream whose document body is written by fn. */
-static int
-emit_document(struct buf *b, int (*fn)(yaml_emitter_t *, const void *),
-              const void *arg, int explicit_start)
+int
+wenda_content_emit_document(struct buf *b,
+                            int (*fn)(yaml_emitter_t *, const void *),
+                            const void *arg, int explicit_start)
 {
     yaml_emitter_t e;
     yaml_event_t ev;
@@ -780,7 +787,7 @@ wenda_content_format_topic(const struct wenda_topic *t, char **out,
 
     *out = NULL;
     *outlen = 0;
-    if (!emit_document(&b, emit_topic_fields, t, 1)) {
+    if (!wenda_content_emit_document(&b, emit_topic_fields, t, 1)) {
         wenda_buf_cleanup(&b);
         return WENDA_ERR_NOMEM;
     }
@@ -816,5 +823,5 @@ emit_categories(yaml_emitter_t *e, const void *arg)
 int
 wenda_content_categories_to_yaml(const struct wenda_content *c, struct buf *b)
 {
-    return emit_document(b, emit_categories, c, 0);
+    return wenda_content_emit_document(b, emit_categories, c, 0);
 }

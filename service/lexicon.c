@@ -102,11 +102,22 @@ check_term(struct wenda_tokenizer *tk, const json_t *v, const char *where,
     return WENDA_OK;
 }
 
-/* Returns 1 when a and b are the same term, ASCII letters in any case. */
+/*
+ * Returns 1 when a and b are the same term, ASCII letters in any case.
+ * (Every term of a set below its n is set, which clang's analyzer cannot
+ * see through the calloc() of the terms; no term is NULL.)
+ */
 static int
 same_term(const char *a, const char *b)
 {
     return a != NULL && b != NULL && strcasecmp(a, b) == 0;
+}
+
+/* Returns 1 when a and b are the same word, byte for byte (as above). */
+static int
+same_word(const char *a, const char *b)
+{
+    return a != NULL && b != NULL && strcmp(a, b) == 0;
 }
 
 /* Returns the index of the set of lx (the first nsets) with a term equal
@@ -229,46 +240,62 @@ read_rule(struct wenda_tokenizer *tk, const json_t *r, size_t i,
                       msgcap);
 }
 
+#define NO_RULE ((size_t)-1)
+
 /*
- * Returns 1 when following the one-way rules of lx from term t comes back
- * to start, depth rules deep at most.
+ * Follows the one-way rules of lx (lx->sets[first..nsets)) depth first
+ * from rule i: each leads on to every rule whose "from" is one of its
+ * "to".  state holds, for each rule, 0 (not reached yet), 1 (on the path
+ * followed) or 2 (followed to its end, with no loop).  Returns the rule a
+ * loop comes back to, or NO_RULE.
  */
-static int
-leads_to(const struct wenda_lexicon *lx, const char *t, const char *start,
-         int depth)
+static size_t
+find_loop(const struct wenda_lexicon *lx, size_t first, unsigned char *state,
+          size_t i)
 {
-    size_t i, j;
+    const struct wenda_synonyms *r = &lx->sets[i];
+    size_t j, k, back;
 
-    if (depth == 0)
-        return 0;
-    for (i = 0; i < lx->nsets; i++) {
-        const struct wenda_synonyms *r = &lx->sets[i];
-
-        if (!r->one_way || !same_term(r->terms[0], t))
-            continue;
-        for (j = 1; j < r->n; j++)
-            if (same_term(r->terms[j], start) ||
-                leads_to(lx, r->terms[j], start, depth - 1))
-                return 1;
-    }
-    return 0;
+    state[i - first] = 1;
+    for (j = 1; j < r->n; j++)
+        for (k = first; k < lx->nsets; k++) {
+            if (state[k - first] == 2 ||
+                !same_term(lx->sets[k].terms[0], r->terms[j]))
+                continue;
+            if (state[k - first] == 1)
+                return k;
+            back = find_loop(lx, first, state, k);
+            if (back != NO_RULE)
+                return back;
+        }
+    state[i - first] = 2;
+    return NO_RULE;
 }
 
-/* Checks that no one-way rule of lx leads back to where it starts. */
+/*
+ * Checks that no one-way rule of lx leads back to where it starts, however
+ * long the way: each rule is followed once, so that the time grows with
+ * the rules and their terms, not with the ways through them.
+ */
 static enum wenda_err
 check_cycles(const struct wenda_lexicon *lx, size_t first_rule, char *msg,
              size_t msgcap)
 {
-    size_t i;
+    unsigned char *state = calloc(lx->nsets - first_rule + 1, 1);
+    size_t i, back = NO_RULE;
 
-    for (i = first_rule; i < lx->nsets; i++)
-        if (leads_to(lx, lx->sets[i].terms[0], lx->sets[i].terms[0], 8)) {
-            (void)snprintf(msg, msgcap, "/rules/%zu: '%s' leads back to "
-                           "itself through the one-way rules; make them a "
-                           "group", i - first_rule, lx->sets[i].terms[0]);
-            return WENDA_ERR_INVALID;
-        }
-    return WENDA_OK;
+    if (state == NULL)
+        return WENDA_ERR_NOMEM;
+    for (i = first_rule; back == NO_RULE && i < lx->nsets; i++)
+        if (state[i - first_rule] == 0)
+            back = find_loop(lx, first_rule, state, i);
+    free(state);
+    if (back == NO_RULE)
+        return WENDA_OK;
+    (void)snprintf(msg, msgcap, "/rules/%zu: '%s' leads back to itself "
+                   "through the one-way rules; make them a group",
+                   back - first_rule, lx->sets[back].terms[0]);
+    return WENDA_ERR_INVALID;
 }
 
 /* Checks the top level of a document: an object of the known keys. */
@@ -390,9 +417,9 @@ wenda_lexicon_dictionary(const json_t *dict, struct wenda_lexicon *out,
         const char *w = json_string_value(json_array_get(words, i));
 
         (void)snprintf(where, sizeof(where), "/words/%zu", i);
-        if (check_word(w, where, msg, msgcap) != WENDA_OK || w == NULL)
+        if (check_word(w, where, msg, msgcap) != WENDA_OK)
             break;
-        for (j = 0; j < out->nwords && !same_term(out->words[j], w); j++)
+        for (j = 0; j < out->nwords && !same_word(out->words[j], w); j++)
             ;
         if (j < out->nwords) {
             (void)snprintf(msg, msgcap, "%s: '%s' is there twice", where, w);

@@ -469,7 +469,8 @@ static const char import_help[] =
     "\n"
     "Replaces every topic in the database with those of SOURCE, in one\n"
     "transaction, when SOURCE has no problem.  SOURCE is a content\n"
-    "directory (categories.yml and its topic files), or a file of\n"
+    "directory (categories.yml and its topic files; its synonyms.yml\n"
+    "and dictionary.yml, or none, replace the database's), or a file of\n"
     "topics as NDJSON, one a line, in the form GET /v1/export writes\n"
     "(\"-\" reads standard input).\n"
     "  --db PATH          database file, created when absent (WENDA_DB,\n"
@@ -629,7 +630,8 @@ cmd_export(int argc, char **argv)
         "usage: wenda export [--db PATH] DIR\n"
         "\n"
         "Writes every category and topic of the database to DIR as content\n"
-        "files, in the form 'wenda import' reads.\n"
+        "files, in the form 'wenda import' reads, and the synonyms and the\n"
+        "dictionary, when there are any, as synonyms.yml and dictionary.yml.\n"
         "  --db PATH   database file (WENDA_DB, default " DEFAULT_DB ")\n";
     const char *db = NULL, *dir = NULL;
     struct wenda_content c = {0};
@@ -646,6 +648,8 @@ cmd_export(int argc, char **argv)
         return 1;
     }
     rc = wenda_store_dump(st, &c);
+    if (rc == WENDA_OK)
+        rc = wenda_store_dump_lexicon(st, &c);
     wenda_store_close(st);
     if (rc == WENDA_OK)
         rc = wenda_content_write(dir, &c);
@@ -747,8 +751,9 @@ cmd_check(int argc, char **argv)
     static const char help[] =
         "usage: wenda check DIR\n"
         "\n"
-        "Validates the content directory DIR and prints every problem as\n"
-        "FILE:LINE: MESSAGE; exits 1 when there is any.\n";
+        "Validates the content directory DIR (categories, topics, and the\n"
+        "synonyms and dictionary when it has them) and prints every problem\n"
+        "as FILE:LINE: MESSAGE; exits 1 when there is any.\n";
     struct wenda_content c;
     int problems = 0;
 

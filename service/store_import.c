@@ -4,7 +4,9 @@
  * indexes and triggers dropped and built again at the end, the search
  * index written in bulk and merged once.  The topics' index rows may be
  * built on other threads (wenda_store_import_prepare()); only the writes
- * run on the store's.
+ * run on the store's.  A whole content set also brings the synonyms and
+ * the dictionary, which replace the store's in the same transaction (and
+ * are read back for a content set by wenda_store_dump_lexicon()).
  */
 #include "wenda/store.h"
 #include "store_impl.h"
@@ -457,6 +459,47 @@ wenda_store_import_end(struct wenda_import *im, int commit)
     return rc;
 }
 
+/*
+ * Replaces the lexicon document name with json (NULL: the empty
+ * document), as an import by "import", unless it is the same text: a
+ * document the import does not change keeps its version and gets no
+ * audit row.
+ */
+static enum wenda_err
+import_lexicon(struct wenda_store *st, const char *name, const char *json)
+{
+    const char *want = json != NULL ? json : "{}";
+    char *now = NULL;
+    int64_t version;
+    enum wenda_err rc = wenda_store_lexicon_get(st, name, &now, &version);
+
+    if (rc == WENDA_OK && strcmp(now, want) != 0)
+        rc = wenda_store_lexicon_put(st, name, want, WENDA_STORE_ANY_VERSION,
+                                     "import", NULL);
+    free(now);
+    return rc;
+}
+
+enum wenda_err
+wenda_store_dump_lexicon(struct wenda_store *st, struct wenda_content *out)
+{
+    char **docs[] = {&out->synonyms, &out->dictionary};
+    const char *const names[] = {"synonyms", "dictionary"};
+    enum wenda_err rc = WENDA_OK;
+    int64_t version;
+    size_t i;
+
+    for (i = 0; rc == WENDA_OK && i < 2; i++) {
+        free(*docs[i]);
+        rc = wenda_store_lexicon_get(st, names[i], docs[i], &version);
+        if (rc == WENDA_OK && strcmp(*docs[i], "{}") == 0) {
+            free(*docs[i]);
+            *docs[i] = NULL;
+        }
+    }
+    return rc;
+}
+
 enum wenda_err
 wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
 {
@@ -466,6 +509,11 @@ wenda_store_import(struct wenda_store *st, const struct wenda_content *c)
     size_t i;
 
     rc = wenda_store_import_begin(st, c->cats, c->ncats, &im);
+    /* Before the topics, so that their indexing sees the new lexicon. */
+    if (rc == WENDA_OK)
+        rc = import_lexicon(st, "synonyms", c->synonyms);
+    if (rc == WENDA_OK)
+        rc = import_lexicon(st, "dictionary", c->dictionary);
     for (i = 0; rc == WENDA_OK && i < c->ntopics; i++)
         rc = wenda_store_import_add(im, &c->topics[i], msg, sizeof(msg));
     if (im == NULL)

@@ -1,13 +1,16 @@
 /*
- * utf8.c -- the two UTF-8 checks every layer above needs: whether bytes
+ * utf8.c -- the checks of text every layer above needs: whether bytes
  * are well-formed UTF-8 (content files, JSON bodies, query strings, the
- * JSON writer in buf.c) and whether they hold a Unicode noncharacter.
- * They are declared in wenda/content.h, the library's face for text, and
- * live apart so that buf.c, below content, can use them without a cycle.
+ * JSON writer in buf.c), whether they hold a Unicode noncharacter, and
+ * whether a string is a slug.  They are declared in wenda/content.h, the
+ * library's face for text, and live apart so that the modules below
+ * content -- buf.c, and the tokenizer, which keeps category slugs whole --
+ * can use them without a cycle.
  */
 #include "wenda/content.h"
 
 #include <stddef.h>
+#include <string.h>
 #include <utf8proc.h>
 
 int
@@ -77,4 +80,24 @@ wenda_utf8_noncharacter(const char *s, size_t n)
         i += (size_t)len;
     }
     return 0;
+}
+
+int
+wenda_slug_valid(const char *s, size_t max)
+{
+    size_t i, n = strlen(s);
+
+    if (n == 0 || n > max || s[0] == '-' || s[n - 1] == '-')
+        return 0;
+    for (i = 0; i < n; i++) {
+        char c = s[i];
+
+        if (c == '-') {
+            if (s[i + 1] == '-')
+                return 0;
+        } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return 0;
+        }
+    }
+    return 1;
 }

@@ -68,6 +68,8 @@ write_job_cleanup(struct write_job *job)
     wenda_topic_cleanup(&job->topic);
     json_decref(job->patch);
     job->patch = NULL;
+    free(job->doc);
+    job->doc = NULL;
     drop_body(job);
 }
 
@@ -161,10 +163,11 @@ log_db_error(struct wenda_store *st, const char *what)
 
 /*
  * Checks job's If-Match (ETags, or "*") against the stored JSON of the
- * topic it names, and gives in *version the version the write then
- * expects of it: WENDA_STORE_ANY_VERSION for "*".  The store checks that
- * version in the same transaction.  WENDA_ERR_PRECONDITION when no ETag
- * names the current JSON, WENDA_ERR_NOT_FOUND.
+ * topic it names (the lexicon's document, for WRITE_LEXICON), and gives
+ * in *version the version the write then expects of it:
+ * WENDA_STORE_ANY_VERSION for "*".  The store checks that version in the
+ * same transaction.  WENDA_ERR_PRECONDITION when no ETag names the
+ * current JSON, WENDA_ERR_NOT_FOUND.
  */
 static enum wenda_err
 expected_version(struct wenda_store *st, const struct write_job *job,
@@ -177,7 +180,12 @@ expected_version(struct wenda_store *st, const struct write_job *job,
     *version = WENDA_STORE_ANY_VERSION;
     if (strcmp(job->if_match, "*") == 0)
         return WENDA_OK;
-    rc = wenda_store_doc_version(st, job->id, &doc, &len, version);
+    if (job->kind == WRITE_LEXICON) {
+        rc = wenda_store_lexicon_get(st, job->lexicon, &doc, version);
+        len = doc != NULL ? strlen(doc) : 0;
+    } else {
+        rc = wenda_store_doc_version(st, job->id, &doc, &len, version);
+    }
     if (rc != WENDA_OK)
         return rc;
     wenda_etag(doc, len, etag);
@@ -268,6 +276,12 @@ apply(struct wenda_store *st, struct write_job *job)
     case WRITE_PATCH:
         rc = apply_patch(st, job, msg, sizeof(msg));
         break;
+    case WRITE_LEXICON:
+        rc = expected_version(st, job, &version);
+        if (rc == WENDA_OK)
+            rc = wenda_store_lexicon_put(st, job->lexicon, job->doc, version,
+                                         job->who, NULL);
+        break;
     default:
         rc = WENDA_ERR_INTERNAL;
         break;
@@ -287,7 +301,8 @@ apply(struct wenda_store *st, struct write_job *job)
 
 /*
  * The result of a committed job: the topic as it now is, for a write of a
- * topic; a token's or a review's body as apply() left it.
+ * topic; the document written, for the lexicon; a token's or a review's
+ * body as apply() left it.
  */
 static void
 answer(struct wenda_store *st, struct write_job *job)
@@ -303,6 +318,12 @@ answer(struct wenda_store *st, struct write_job *job)
     case WRITE_DELETE:
     case WRITE_TOKEN_REVOKE:
         drop_body(job);
+        return;
+    case WRITE_LEXICON:   /* the document as stored is the one written */
+        drop_body(job);
+        job->result.len = strlen(job->doc);
+        job->result.body = job->doc;
+        job->doc = NULL;
         return;
     case WRITE_IMPORT:
         n = snprintf(body, sizeof(body), "{\"imported\":%zu}", job->ntopics);

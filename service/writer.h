@@ -27,7 +27,8 @@ enum write_kind {
     WRITE_IMPORT,        /* topics[]: each created or replaced by slug */
     WRITE_TOKEN_CREATE,  /* role, token_name, expires */
     WRITE_TOKEN_REVOKE,  /* id */
-    WRITE_PROGRESS       /* id (topic), role as the grade, token_id */
+    WRITE_PROGRESS,      /* id (topic), role as the grade, token_id */
+    WRITE_LEXICON        /* lexicon, doc: replace a document of search's */
 };
 
 struct wenda_auth;
@@ -41,8 +42,9 @@ struct write_result {
     char msg[256];          /* a failure's detail for the client, or "" */
     char *body;             /* on success, a new JSON document (malloc'ed):
                              * the topic as stored, the token shown this
-                             * once, the review's state, {"imported":N};
-                             * NULL for a delete or a revocation */
+                             * once, the review's state, {"imported":N},
+                             * the lexicon's document as stored; NULL for
+                             * a delete or a revocation */
     size_t len;
 };
 
@@ -55,8 +57,9 @@ struct write_job {
     int64_t id;                       /* replace, patch, delete */
     struct wenda_topic topic;         /* create, replace: validated */
     json_t *patch;                    /* patch: the merge patch (owned) */
-    char if_match[WRITE_IF_MATCH_CAP];  /* replace, patch, delete: "*"
-                                         or strong tags, comma-joined */
+    char if_match[WRITE_IF_MATCH_CAP];  /* replace, patch, delete,
+                                         lexicon: "*" or strong tags,
+                                         comma-joined */
     char who[96];                     /* the token's name */
     int64_t token_id;                 /* its id, to record its use */
     struct wenda_topic *topics;       /* import: ntopics, in line order */
@@ -67,6 +70,10 @@ struct write_job {
     int role;                         /* token create: enum wenda_role */
     char token_name[72];              /* token create */
     int64_t expires;                  /* token create: seconds, 0 never */
+    const char *lexicon;              /* lexicon: "synonyms" or
+                                         "dictionary" (static) */
+    char *doc;                        /* lexicon: the checked document
+                                         as compact JSON (owned) */
     struct write_result result;       /* filled in by the writer */
     void (*wake)(struct write_job *job);  /* called once result is final */
     void *conn;                       /* for wake */

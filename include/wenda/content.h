@@ -19,6 +19,18 @@
  * emitter in exactly that canonical shape, so that load followed by write
  * reproduces a canonical directory byte for byte.  The answer is kept as
  * the bytes that follow the closing "---" line.
+ *
+ * A directory may also hold what the editors teach search (see
+ * wenda/lexicon.h), as YAML of the same shape as its JSON documents:
+ *
+ *     groups:                        (synonyms.yml)
+ *     - ["长连接", "keep-alive"]
+ *     rules:
+ *     - from: "py"
+ *       to: ["python"]
+ *
+ *     words:                         (dictionary.yml)
+ *     - "猴子补丁"
  */
 #ifndef WENDA_CONTENT_H
 #define WENDA_CONTENT_H
@@ -88,6 +100,9 @@ struct wenda_content {
     size_t ncats;
     struct wenda_topic *topics;
     size_t ntopics;
+    char *synonyms;     /* the synonyms document (wenda/lexicon.h) as
+                           compact JSON, keys sorted, checked; NULL: none */
+    char *dictionary;   /* the dictionary document, the same way */
 };
 
 /*
@@ -101,7 +116,7 @@ typedef void (*wenda_diag_fn)(void *ctx, const char *file, unsigned long line,
 /* Frees what *t owns and zeroes it; NULL and zeroed topics are fine. */
 void wenda_topic_cleanup(struct wenda_topic *t);
 
-/* Frees what *c owns (categories and topics) and zeroes it. */
+/* Frees what *c owns (categories, topics, lexicon) and zeroes it. */
 void wenda_content_cleanup(struct wenda_content *c);
 
 /* Frees an array of n corrections (NULL is fine). */
@@ -239,12 +254,45 @@ enum wenda_err wenda_content_format_topic(const struct wenda_topic *t,
                                           char **out, size_t *outlen);
 
 /*
+ * Parses the lexicon file held in buf[0..len): synonyms.yml when name is
+ * "synonyms", dictionary.yml when it is "dictionary".  Its YAML is read as
+ * the JSON document of wenda/lexicon.h (mappings as objects, lists as
+ * arrays, every scalar a string) and checked whole with
+ * wenda_lexicon_synonyms() or wenda_lexicon_dictionary(); every problem is
+ * reported through diag with file as its name and the line of the value
+ * at fault, the message starting with its JSON pointer as the API's do.
+ * An empty file is the empty document.  On WENDA_OK *json is the document
+ * as compact JSON with sorted keys (new; the caller frees), as the store
+ * keeps it; otherwise *json is NULL and the result is WENDA_ERR_PARSE (any
+ * problem of the file), WENDA_ERR_INVALID (another name), WENDA_ERR_NOMEM
+ * or WENDA_ERR_INTERNAL (no tokenizer to check the terms with).
+ */
+enum wenda_err wenda_content_parse_lexicon(const char *file, const char *name,
+                                           const char *buf, size_t len,
+                                           char **json, wenda_diag_fn diag,
+                                           void *ctx);
+
+/*
+ * Writes the lexicon document json (a checked one, as
+ * wenda_content_parse_lexicon() or the store gives it) as its canonical
+ * file: the keys of each mapping sorted, the lists of the top level one
+ * entry a line, the lists within them in flow style, every string
+ * double-quoted.  On success *out is a new buffer of *outlen bytes
+ * (NUL-terminated too) that the caller frees.  WENDA_ERR_INVALID when
+ * json is not an object of strings, lists and mappings; WENDA_ERR_NOMEM.
+ */
+enum wenda_err wenda_content_format_lexicon(const char *json, char **out,
+                                            size_t *outlen);
+
+/*
  * Loads the content directory dir: categories.yml and every
- * <category>/<slug>.md below it, topics sorted by order then slug.  All
- * problems are reported through diag (file and line); duplicate slugs,
- * unknown categories and files whose path does not match their slug and
- * category count as problems.  Returns WENDA_OK only when there was none;
- * otherwise *out is left zeroed.  The caller owns *out on success.
+ * <category>/<slug>.md below it, topics sorted by order then slug, and
+ * synonyms.yml and dictionary.yml when they are there (see
+ * wenda_content_parse_lexicon()).  All problems are reported through diag
+ * (file and line); duplicate slugs, unknown categories and files whose
+ * path does not match their slug and category count as problems.  Returns
+ * WENDA_OK only when there was none; otherwise *out is left zeroed.  The
+ * caller owns *out on success.
  */
 enum wenda_err wenda_content_load(const char *dir, struct wenda_content *out,
                                   wenda_diag_fn diag, void *ctx);
@@ -272,8 +320,11 @@ enum wenda_err wenda_content_parse_categories(const char *file,
 
 /*
  * Writes c to the directory dir (created if needed) in canonical form:
- * categories.yml and <category>/<slug>.md for every topic.  Existing files
- * of the same names are replaced; others are left alone.
+ * categories.yml, <category>/<slug>.md for every topic, and synonyms.yml
+ * and dictionary.yml for a document that is not NULL and holds any field
+ * (not "{}").  Existing files of the same names are replaced; others are
+ * left alone.  WENDA_ERR_INVALID for a lexicon document that
+ * wenda_content_format_lexicon() refuses; WENDA_ERR_IO, WENDA_ERR_NOMEM.
  */
 enum wenda_err wenda_content_write(const char *dir,
                                    const struct wenda_content *c);

@@ -118,7 +118,11 @@ enum wenda_err wenda_store_tune(struct wenda_store *st,
 /*
  * Replaces everything in the store with c, in one transaction: either all
  * of c is stored or nothing changes.  Topics get ids 1, 2, ... in the order
- * of c, version 1 and the current time as updated_at.
+ * of c, version 1 and the current time as updated_at.  The synonyms and
+ * the dictionary become c's (checked documents, as wenda_content_load()
+ * gives them; NULL is the empty document "{}"); a document whose text
+ * this changes gets a new version and an audit row by "import", one it
+ * leaves as it was keeps its version.
  */
 enum wenda_err wenda_store_import(struct wenda_store *st,
                                   const struct wenda_content *c);
@@ -150,6 +154,16 @@ enum wenda_err wenda_store_import_end(struct wenda_import *im, int commit);
  */
 enum wenda_err wenda_store_dump(struct wenda_store *st,
                                 struct wenda_content *out);
+
+/*
+ * Reads the synonyms and the dictionary into out->synonyms and
+ * out->dictionary (new; freed by wenda_content_cleanup(), as what they
+ * held before is freed here) as a content directory holds them: NULL for
+ * a document with nothing in it ("{}").  With wenda_store_dump(), the
+ * whole content set that wenda_store_import() takes.
+ */
+enum wenda_err wenda_store_dump_lexicon(struct wenda_store *st,
+                                        struct wenda_content *out);
 
 /* Returns the number of topics in *count. */
 enum wenda_err wenda_store_topic_count(struct wenda_store *st,

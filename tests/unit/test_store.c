@@ -1567,6 +1567,9 @@ Test(store, dumps_content_that_writes_back_to_the_same_bytes)
 
     open_imported();
     cr_assert_eq(wenda_store_dump(store, &dump), WENDA_OK);
+    cr_assert_eq(wenda_store_dump_lexicon(store, &dump), WENDA_OK);
+    cr_assert_str_eq(dump.synonyms, content.synonyms);
+    cr_assert_str_eq(dump.dictionary, content.dictionary);
     cr_assert_eq(dump.ncats, content.ncats);
     cr_assert_eq(dump.ntopics, content.ntopics);
     for (i = 0; i < dump.ncats; i++)
@@ -1597,6 +1600,14 @@ Test(store, dumps_content_that_writes_back_to_the_same_bytes)
         cr_assert(is_file(b), "dump did not write %s", rel);
         assert_same_file(a, b);
     }
+    for (i = 0; i < 2; i++) {
+        const char *rel = i == 0 ? "synonyms.yml" : "dictionary.yml";
+        char a[PATH_CAP], b[PATH_CAP];
+
+        testutil_join(a, sizeof(a), CONTENT_DIR, rel);
+        testutil_join(b, sizeof(b), out, rel);
+        assert_same_file(a, b);
+    }
 }
 
 Test(store, dumps_an_empty_store_as_empty_content)
@@ -1608,9 +1619,48 @@ Test(store, dumps_an_empty_store_as_empty_content)
                                   sizeof(msg)),
                  WENDA_OK, "%s", msg);
     cr_assert_eq(wenda_store_dump(store, &dump), WENDA_OK);
+    cr_assert_eq(wenda_store_dump_lexicon(store, &dump), WENDA_OK);
     cr_assert_eq(dump.ntopics, 0);
     cr_assert_eq(dump.ncats, 0);
+    cr_assert_null(dump.synonyms);
+    cr_assert_null(dump.dictionary);
     wenda_content_cleanup(&dump);
+}
+
+/* Asserts that lexicon document name is want at version. */
+static void
+assert_lexicon(const char *name, const char *want, int64_t version)
+{
+    int64_t v = -1;
+    char *doc = NULL;
+
+    cr_assert_eq(wenda_store_lexicon_get(store, name, &doc, &v), WENDA_OK);
+    cr_expect_str_eq(doc, want, "%s", name);
+    cr_expect_eq(v, version, "%s: version %lld, not %lld", name,
+                 (long long)v, (long long)version);
+    free(doc);
+}
+
+Test(store, imports_the_lexicon_and_replaces_only_what_changed)
+{
+    struct wenda_content bare = content;   /* the same topics, borrowed */
+    char n[32];
+
+    open_imported();
+    assert_lexicon("synonyms", content.synonyms, 1);
+    assert_lexicon("dictionary", content.dictionary, 1);
+    /* The same documents again keep their versions. */
+    cr_assert_eq(wenda_store_import(store, &content), WENDA_OK);
+    assert_lexicon("synonyms", content.synonyms, 1);
+    /* A content set without synonyms empties them. */
+    bare.synonyms = NULL;
+    cr_assert_eq(wenda_store_import(store, &bare), WENDA_OK);
+    assert_lexicon("synonyms", "{}", 2);
+    assert_lexicon("dictionary", content.dictionary, 1);
+    query_text(db_path, "SELECT count(*) FROM audit WHERE who = 'import' "
+               "AND target LIKE 'lexicon/%'",
+               n, sizeof(n));
+    cr_expect_str_eq(n, "3");
 }
 
 Test(store, writes_a_topic_only_at_the_version_the_caller_expects)
