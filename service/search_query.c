@@ -395,30 +395,6 @@ wenda_search_any_token(void *vctx, int flags, const char *tok, int ntok,
 }
 
 /*
- * Adds to the any-word expression of a the words of the synonyms of the
- * synonym term that starts at chunk at of q, if one does.
- */
-static enum wenda_err
-any_synonyms(const struct wenda_search *se, struct wenda_tokenizer *tk,
-             const char *q, const struct chunk_list *chunks, size_t at,
-             struct any_ctx *a)
-{
-    const char *alts[WENDA_SEARCH_SYNONYMS];
-    size_t nalts = 0, i;
-    enum wenda_err rc = WENDA_OK;
-
-    (void)wenda_search_synonyms_at(se, q, chunks, at, alts, &nalts,
-                                   WENDA_SEARCH_SYNONYMS);
-    for (i = 0; rc == WENDA_OK && i < nalts; i++) {
-        a->q = alts[i];
-        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, alts[i],
-                            (int)strlen(alts[i]), wenda_search_any_token, a,
-                            NULL);
-    }
-    return rc;
-}
-
-/*
  * Drops the optional chunks of chunks when it has others, and returns the
  * index the chunk at last then has (last is the last chunk: it may be a
  * prefix).
@@ -631,8 +607,7 @@ wenda_search_build_map(const struct wenda_search *se,
             rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, a.q,
                                 (int)(chunks.v[i].end - chunks.v[i].start),
                                 wenda_search_any_token, &a, NULL);
-            if (rc == WENDA_OK)
-                rc = any_synonyms(se, tk, q, &chunks, i, &a);
+
         }
         wenda_strv_cleanup(&a.seen);
         if (rc == WENDA_OK && a.failed)
