@@ -11,6 +11,7 @@
 #define WENDA_CONTENT_INT_H
 
 #include <stddef.h>
+#include <yaml.h>
 
 #include "wenda/content.h"
 
@@ -40,6 +41,14 @@ void wenda_content_report(struct wenda_content_diag *d, unsigned long line,
 
 /* Returns the 1-based line of buf on which byte off stands. */
 unsigned long wenda_content_line_of(const char *buf, size_t off);
+
+/*
+ * Reports the problem libyaml's parser met, at its line counted from
+ * first (the line of the YAML's first line in the file).
+ */
+void wenda_content_report_yaml(struct wenda_content_diag *d,
+                               const yaml_parser_t *parser,
+                               unsigned long first);
 
 /* Receives one problem of a topic: the field it is in, and the message. */
 typedef void (*wenda_content_problem_fn)(void *ctx, const char *field,

@@ -327,15 +327,7 @@ load_yaml(struct wenda_content_diag *d, const char *buf, size_t len,
         ok = 0;
     }
     if (!ok)
-        /* A scanner's problem is best placed where its scalar began. */
-        wenda_content_report(
-            d,
-            1 + (parser.error == YAML_SCANNER_ERROR && parser.context != NULL
-                     ? parser.context_mark.line
-                     : parser.problem_mark.line),
-            "bad YAML: %s%s%s",
-            parser.problem ? parser.problem : "syntax error",
-            parser.context ? " " : "", parser.context ? parser.context : "");
+        wenda_content_report_yaml(d, &parser, 1);
     yaml_parser_delete(&parser);
     return ok;
 }

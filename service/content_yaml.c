@@ -417,16 +417,7 @@ load_front_matter(struct wenda_content_diag *d, const char *yaml, size_t n,
         return WENDA_ERR_NOMEM;
     yaml_parser_set_input_string(&parser, (const unsigned char *)yaml, n);
     if (!yaml_parser_load(&parser, &doc)) {
-        /* A scanner problem ("while scanning a quoted scalar") is best
-         * located where that scalar began, not where the text ran out. */
-        wenda_content_report(
-            d,
-            2 + (parser.error == YAML_SCANNER_ERROR && parser.context != NULL
-                     ? parser.context_mark.line
-                     : parser.problem_mark.line),
-            "bad YAML: %s%s%s",
-            parser.problem ? parser.problem : "syntax error",
-            parser.context ? " " : "", parser.context ? parser.context : "");
+        wenda_content_report_yaml(d, &parser, 2);
         yaml_parser_delete(&parser);
         return WENDA_ERR_PARSE;
     }
@@ -824,4 +815,21 @@ int
 wenda_content_categories_to_yaml(const struct wenda_content *c, struct buf *b)
 {
     return wenda_content_emit_document(b, emit_categories, c, 0);
+}
+
+void
+wenda_content_report_yaml(struct wenda_content_diag *d,
+                          const yaml_parser_t *parser, unsigned long first)
+{
+    /* A scanner problem ("while scanning a quoted scalar") is best located
+     * where that scalar began, not where the text ran out. */
+    wenda_content_report(
+        d,
+        first + (parser->error == YAML_SCANNER_ERROR &&
+                         parser->context != NULL
+                     ? parser->context_mark.line
+                     : parser->problem_mark.line),
+        "bad YAML: %s%s%s",
+        parser->problem ? parser->problem : "syntax error",
+        parser->context ? " " : "", parser->context ? parser->context : "");
 }
