@@ -429,11 +429,11 @@ Test(lexicon, checks_many_ways_through_the_rules_in_little_time,
     for (layer = 0; layer < 8; layer++)
         for (i = 0; i < 15; i++) {
             json_t *to = json_array();
-            char from[16];
+            char from[32];
 
             (void)snprintf(from, sizeof(from), "w%dx%d", layer, i);
             for (j = 0; j < 15; j++) {
-                char t[16];
+                char t[32];
 
                 (void)snprintf(t, sizeof(t), "w%dx%d", layer + 1, j);
                 json_array_append_new(to, json_string(t));
