@@ -130,8 +130,10 @@ wenda_search_set_lexicon(struct wenda_search *se, struct wenda_lexicon *lx)
                 wenda_search_lexicon_free(x);
                 return WENDA_ERR_NOMEM;
             }
-    qsort(x->keys, x->nkeys, sizeof(*x->keys), by_key);
-    qsort(x->lx.words, x->lx.nwords, sizeof(char *), by_word);
+    if (x->nkeys > 1)
+        qsort(x->keys, x->nkeys, sizeof(*x->keys), by_key);
+    if (x->lx.nwords > 1)
+        qsort(x->lx.words, x->lx.nwords, sizeof(char *), by_word);
     wenda_search_lexicon_free(se->lex);
     se->lex = x;
     return WENDA_OK;
