@@ -86,6 +86,8 @@ wenda_search_cut(const char *q, size_t n, struct chunk_list *out)
             out->v[out->n].start = start;
             out->v[out->n].end = i;
             out->v[out->n].latin_only = !has_han;
+            out->v[out->n].last_token = 0;
+            out->v[out->n].optional = 0;
             out->n++;
             in_chunk = 0;
         }
