@@ -31,11 +31,16 @@
 typedef void (*handler_fn)(const struct api_request *req, const char *key,
                            struct api_response *res);
 
-/* One path and the handler of each method it takes (NULL: not taken). */
+/*
+ * One path, the handler of each method it takes (NULL: not taken), and the
+ * query parameters its GET takes: their names, each followed by a space
+ * ("" for none, "*" for any).  Other methods take none.
+ */
 struct route {
     const char *pattern;   /* "*" matches one segment, given as key */
     const char *name;      /* how /metrics names it */
     handler_fn get, post, put, patch, del;
+    const char *params;
 };
 
 static int match(const char *pattern, const char *path, char *key,
@@ -51,39 +56,47 @@ static void answer_no_method(const struct route *r,
                              const struct api_request *req,
                              struct api_response *res);
 static int always_public(handler_fn fn);
+static void answer_replica(const struct api_request *req,
+                           struct api_response *res);
 
 static const struct route routes[] = {
-    {"/", "/", api_h_index, NULL, NULL, NULL, NULL},
-    {"/healthz", "/healthz", api_h_healthz, NULL, NULL, NULL, NULL},
-    {"/readyz", "/readyz", api_h_readyz, NULL, NULL, NULL, NULL},
-    {"/v1/topics", "/v1/topics", api_h_topics, api_h_create, NULL, NULL, NULL},
+    {"/", "/", api_h_index, NULL, NULL, NULL, NULL, "*"},
+    {"/healthz", "/healthz", api_h_healthz, NULL, NULL, NULL, NULL, ""},
+    {"/readyz", "/readyz", api_h_readyz, NULL, NULL, NULL, NULL, ""},
+    {"/v1/topics", "/v1/topics", api_h_topics, api_h_create, NULL, NULL, NULL,
+     "category tag limit cursor corrected "},
     {"/v1/topics/*", "/v1/topics/{id}", api_h_topic, NULL, api_h_replace,
-     api_h_patch, api_h_delete},
+     api_h_patch, api_h_delete, ""},
     {"/v1/topics/*/revisions", "/v1/topics/{id}/revisions", api_h_revisions,
-     NULL, NULL, NULL, NULL},
+     NULL, NULL, NULL, NULL, ""},
     {"/v1/topics/*/related", "/v1/topics/{id}/related", api_h_related, NULL,
-     NULL, NULL, NULL},
-    {"/v1/quiz", "/v1/quiz", api_h_quiz, NULL, NULL, NULL, NULL},
-    {"/v1/progress/due", "/v1/progress/due", api_h_due, NULL, NULL, NULL, NULL},
+     NULL, NULL, NULL, "limit "},
+    {"/v1/quiz", "/v1/quiz", api_h_quiz, NULL, NULL, NULL, NULL,
+     "category count seed reveal "},
+    {"/v1/progress/due", "/v1/progress/due", api_h_due, NULL, NULL, NULL, NULL,
+     "limit "},
     {"/v1/progress/*", "/v1/progress/{topic}", NULL, api_h_review, NULL, NULL,
-     NULL},
+     NULL, ""},
     {"/v1/categories", "/v1/categories", api_h_categories, NULL, NULL, NULL,
-     NULL},
-    {"/v1/tags", "/v1/tags", api_h_tags, NULL, NULL, NULL, NULL},
-    {"/v1/random", "/v1/random", api_h_random, NULL, NULL, NULL, NULL},
-    {"/v1/search", "/v1/search", api_h_search, NULL, NULL, NULL, NULL},
+     NULL, ""},
+    {"/v1/tags", "/v1/tags", api_h_tags, NULL, NULL, NULL, NULL, ""},
+    {"/v1/random", "/v1/random", api_h_random, NULL, NULL, NULL, NULL,
+     "category "},
+    {"/v1/search", "/v1/search", api_h_search, NULL, NULL, NULL, NULL,
+     "q limit offset category tag "},
     {"/v1/synonyms", "/v1/synonyms", api_h_synonyms, NULL, api_h_synonyms_put,
-     NULL, NULL},
+     NULL, NULL, ""},
     {"/v1/dictionary", "/v1/dictionary", api_h_dictionary, NULL,
-     api_h_dictionary_put, NULL, NULL},
-    {"/metrics", "/metrics", api_h_metrics, NULL, NULL, NULL, NULL},
-    {"/openapi.json", "/openapi.json", api_h_openapi, NULL, NULL, NULL, NULL},
+     api_h_dictionary_put, NULL, NULL, ""},
+    {"/metrics", "/metrics", api_h_metrics, NULL, NULL, NULL, NULL, ""},
+    {"/openapi.json", "/openapi.json", api_h_openapi, NULL, NULL, NULL, NULL,
+     ""},
     {"/v1/tokens", "/v1/tokens", api_h_tokens, api_h_token_create, NULL,
-     NULL, NULL},
+     NULL, NULL, ""},
     {"/v1/tokens/*", "/v1/tokens/{id}", NULL, NULL, NULL, NULL,
-     api_h_token_revoke},
-    {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL},
-    {"/v1/import", "/v1/import", NULL, api_h_import, NULL, NULL, NULL},
+     api_h_token_revoke, ""},
+    {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL, ""},
+    {"/v1/import", "/v1/import", NULL, api_h_import, NULL, NULL, NULL, ""},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -218,6 +231,22 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
 }
 
 void
+api_problem_member(struct api_response *res, const char *name,
+                   const char *value)
+{
+    json_t *o = json_loadb(res->body ? res->body : "", res->len, 0, NULL);
+    char *s;
+
+    if (o != NULL && json_object_set_new(o, name, json_string(value)) == 0 &&
+        (s = json_dumps(o, JSON_COMPACT)) != NULL) {
+        free(res->body);
+        res->body = s;
+        res->len = strlen(s);
+    }
+    json_decref(o);
+}
+
+void
 api_bad_param(struct api_response *res, const char *param, const char *why)
 {
     char detail[256];
@@ -265,6 +294,36 @@ api_slug_param(const struct api_request *req, const char *name, size_t max,
     if (*out != NULL && !wenda_slug_valid(*out, max)) {
         api_bad_param(res, name, "must be lower-case letters, digits and "
                       "single hyphens");
+        return -1;
+    }
+    return 0;
+}
+
+int
+api_facet_params(const struct api_request *req, const char **category,
+                 const char **tag, struct api_response *res)
+{
+    char detail[160];
+
+    if (tag != NULL)
+        *tag = NULL;
+    if (api_slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, category,
+                       res) != 0 ||
+        (tag != NULL &&
+         api_slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, tag, res) != 0))
+        return -1;
+    if (*category != NULL &&
+        !wenda_store_category_exists(req->store, *category)) {
+        (void)snprintf(detail, sizeof(detail), "no category '%s' (GET "
+                       "/v1/categories lists them)", *category);
+        api_problem(res, WENDA_ERR_NOT_FOUND, detail, "category");
+        return -1;
+    }
+    if (tag != NULL && *tag != NULL &&
+        !wenda_store_tag_exists(req->store, *tag)) {
+        (void)snprintf(detail, sizeof(detail), "no topic has the tag '%s' "
+                       "(GET /v1/tags lists them)", *tag);
+        api_problem(res, WENDA_ERR_NOT_FOUND, detail, "tag");
         return -1;
     }
     return 0;
@@ -475,6 +534,38 @@ allowed_methods(const struct route *r, int read_only, struct buf *allow)
 }
 
 /*
+ * Answers a write sent to a read-only replica: 405, naming the primary
+ * when the server knows it (--primary-url), in the detail and as the
+ * problem's "primary" member, the URL the same request should go to.
+ */
+static void
+answer_replica(const struct api_request *req, struct api_response *res)
+{
+    char detail[320];
+    struct buf url = {0};
+    size_t n;
+
+    if (req->primary_url == NULL || req->primary_url[0] == '\0') {
+        (void)snprintf(detail, sizeof(detail), "this server is a read-only "
+                       "replica; send %.16s to the primary", req->method);
+        api_problem(res, WENDA_ERR_METHOD, detail, NULL);
+        return;
+    }
+    n = strlen(req->primary_url);
+    while (n > 0 && req->primary_url[n - 1] == '/')
+        n--;
+    wenda_buf_add(&url, req->primary_url, n);
+    wenda_buf_add(&url, req->path, strlen(req->path));
+    (void)snprintf(detail, sizeof(detail), "this server is a read-only "
+                   "replica; send %.16s to the primary, %.150s", req->method,
+                   url.p ? url.p : req->primary_url);
+    api_problem(res, WENDA_ERR_METHOD, detail, NULL);
+    if (url.p != NULL)
+        api_problem_member(res, "primary", url.p);
+    wenda_buf_cleanup(&url);
+}
+
+/*
  * Answers a method that route r does not take: OPTIONS with 204 and what
  * it takes in Allow, any other method with 405 and the same Allow (empty
  * when it takes none).  On a replica, the 405 of a write says to send it
@@ -485,7 +576,7 @@ answer_no_method(const struct route *r, const struct api_request *req,
                  struct api_response *res)
 {
     struct buf allow = {0};
-    char detail[160];
+    char detail[200];
 
     allowed_methods(r, req->read_only, &allow);
     if (strcmp(req->method, "OPTIONS") == 0) {
@@ -496,11 +587,12 @@ answer_no_method(const struct route *r, const struct api_request *req,
         api_add_header(res, "Allow", wenda_buf_take(&allow, NULL));
         return;
     }
-    if (req->read_only && (r->post || r->put || r->patch || r->del))
-        (void)snprintf(detail, sizeof(detail), "this server is a "
-                       "read-only replica; send %.16s to the primary",
-                       req->method);
-    else
+    if (req->read_only && (r->post || r->put || r->patch || r->del)) {
+        answer_replica(req, res);
+        api_add_header(res, "Allow", allow.p ? wenda_buf_take(&allow, NULL)
+                                             : strdup(""));
+        return;
+    }
         (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
                        "here; allowed: %s", req->method,
                        allow.p ? allow.p : "GET, HEAD");
@@ -508,6 +600,65 @@ answer_no_method(const struct route *r, const struct api_request *req,
     /* An empty Allow: the resource takes no method here. */
     api_add_header(res, "Allow",
                    allow.p ? wenda_buf_take(&allow, NULL) : strdup(""));
+}
+
+/* What params_known() looks for: the first name not in params. */
+struct unknown_ctx {
+    const char *params;
+    int unknown;
+    char name[64];
+};
+
+static int
+first_unknown(void *cls, const char *name)
+{
+    struct unknown_ctx *u = cls;
+    size_t n = strlen(name);
+    const char *p = u->params;
+
+    while (n > 0 && (p = strstr(p, name)) != NULL) {
+        if ((p == u->params || p[-1] == ' ') && p[n] == ' ')
+            return 0;
+        p++;
+    }
+    (void)snprintf(u->name, sizeof(u->name), "%s", name);
+    u->unknown = 1;
+    return 1;
+}
+
+/*
+ * Returns 1 when the request's query parameters are all ones that route r
+ * takes for the method fn (see struct route); otherwise answers 400 naming
+ * the first that is not, and returns 0.  A misspelt parameter ("categroy")
+ * would otherwise be ignored, and its answer look like a good one.
+ */
+static int
+params_known(const struct route *r, handler_fn fn,
+             const struct api_request *req, struct api_response *res)
+{
+    struct unknown_ctx u;
+    char detail[200];
+    size_t bad;
+
+    u.params = fn == r->get && r->params != NULL ? r->params : "";
+    u.unknown = 0;
+    u.name[0] = '\0';
+    if (strcmp(u.params, "*") == 0 || req->arg_names == NULL)
+        return 1;
+    req->arg_names(req->arg_ctx, first_unknown, &u);
+    if (!u.unknown)
+        return 1;
+    if (!wenda_utf8_valid(u.name, strlen(u.name), &bad))
+        u.name[bad] = '\0';
+    if (u.params[0] == '\0')
+        (void)snprintf(detail, sizeof(detail), "unknown query parameter "
+                       "'%s'; %s %s takes none", u.name, req->method, r->name);
+    else
+        (void)snprintf(detail, sizeof(detail), "unknown query parameter "
+                       "'%s'; %s takes: %.*s", u.name, r->name,
+                       (int)strlen(u.params) - 1, u.params);
+    api_problem(res, WENDA_ERR_INVALID, detail, u.name);
+    return 0;
 }
 
 /*
@@ -547,6 +698,8 @@ api_handle(const struct api_request *req, struct api_response *res)
          * their own, stronger role. */
         if (fn == r->get && req->private_reads && !always_public(fn) &&
             !api_authorize(req, WENDA_ROLE_READER, res, NULL))
+            return;
+        if (!params_known(r, fn, req, res))
             return;
         fn(req, key, res);
         return;

@@ -26,6 +26,10 @@
 typedef int (*api_arg_fn)(void *ctx, const char *name, const char **value,
                           size_t *len);
 
+/* Called with the name of each query parameter; nonzero stops. */
+typedef int (*api_name_fn)(void *cls, const char *name);
+typedef void (*api_names_fn)(void *ctx, api_name_fn fn, void *cls);
+
 struct json_t;
 struct wenda_auth;
 struct write_job;
@@ -38,6 +42,7 @@ struct api_request {
     const char *path;       /* percent-decoded path, without the query */
     size_t path_len;        /* bytes in path (it may hold a NUL byte) */
     api_arg_fn arg;
+    api_names_fn arg_names;     /* each parameter's name; NULL: unknown */
     void *arg_ctx;
     struct wenda_store *store;  /* the calling thread's read-only store */
     sem_t *search_slots;        /* bounds concurrent searches */
@@ -48,6 +53,8 @@ struct api_request {
     struct wenda_auth *auth;    /* the token key; NULL: no tokens at all */
     int private_reads;          /* reads need a reader token too */
     int read_only;              /* a replica: every write is 405 */
+    const char *primary_url;    /* a replica's primary, as configured;
+                                 * NULL when not */
 };
 
 struct api_header {

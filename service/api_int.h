@@ -55,6 +55,13 @@ void api_reply_items(struct api_response *res, enum wenda_err rc,
                      char *items, size_t n);
 
 /*
+ * Adds the string member name (UTF-8) to the problem res already holds;
+ * leaves the answer as it is when it cannot.
+ */
+void api_problem_member(struct api_response *res, const char *name,
+                        const char *value);
+
+/*
  * Answers 400 for query parameter param, which failed its check; why
  * completes the sentence "query parameter 'param' ...".
  */
@@ -82,6 +89,17 @@ int api_parse_int(const char *s, long long min, long long max,
  */
 int api_text_param(const struct api_request *req, const char *name,
                    const char **out, struct api_response *res);
+
+/*
+ * Reads the optional filters "category" and "tag" of a read into
+ * *category and *tag (NULL when absent; tag may be NULL for a read that
+ * takes no tag), as api_slug_param() does, and answers 404 naming one
+ * that no category or topic has: a filter that matches nothing by its
+ * name is a mistake, not an empty answer.  Returns 0, or -1 after
+ * answering.
+ */
+int api_facet_params(const struct api_request *req, const char **category,
+                     const char **tag, struct api_response *res);
 
 /*
  * Reads an optional slug-shaped parameter (category, tag) of at most max
@@ -125,11 +143,13 @@ json_t *api_body_json(const struct api_request *req, const char *type,
                       struct api_response *res);
 
 /*
- * Resolves the {id} of a write, key, which must be a positive id (slugs
- * change; ids do not).  Returns 1 with it in *id, or 0 after answering
- * 404.
+ * Resolves the {id} segment of a topic's path, key: all digits is an id
+ * (which is not looked up: the write or read that follows says when there
+ * is no such topic), anything else a slug, looked up in the request's
+ * store.  Returns 1 with the id in *id, or 0 after answering 404.
  */
-int api_write_target(const char *key, int64_t *id, struct api_response *res);
+int api_topic_target(const struct api_request *req, const char *key,
+                     int64_t *id, struct api_response *res);
 
 /*
  * Reads If-Match (RFC 9110, section 13.1.1) into job->if_match as the

@@ -167,9 +167,7 @@ api_h_topics(const struct api_request *req, const char *key,
     enum wenda_err rc;
 
     (void)key;
-    if (api_slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &f.category,
-                       res) ||
-        api_slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &f.tag, res) ||
+    if (api_facet_params(req, &f.category, &f.tag, res) ||
         api_int_param(req, "limit", 1, LIST_MAX, &lim, res) ||
         api_text_param(req, "cursor", &cursor, res) ||
         api_text_param(req, "corrected", &corrected, res))
@@ -296,7 +294,7 @@ api_h_random(const struct api_request *req, const char *key,
     int64_t id = 0;
 
     (void)key;
-    if (api_slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category, res))
+    if (api_facet_params(req, &category, NULL, res))
         return;
     randombytes_buf(&seed, sizeof(seed));
     rc = wenda_store_topic_random_id(req->store, category, seed, &id);
@@ -363,10 +361,7 @@ api_h_search(const struct api_request *req, const char *key,
     size_t i;
 
     (void)key;
-    if (api_text_param(req, "q", &q.q, res) ||
-        api_slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &q.category,
-                       res) ||
-        api_slug_param(req, "tag", WENDA_CONTENT_MAX_TAG, &q.tag, res))
+    if (api_text_param(req, "q", &q.q, res))
         return;
     if (q.q == NULL || q.q[strspn(q.q, " \t\r\n")] == '\0') {
         api_bad_param(res, "q", "is required and must not be blank");
@@ -376,7 +371,8 @@ api_h_search(const struct api_request *req, const char *key,
         return;
     q.limit = (unsigned int)lim;
     lim = 0;
-    if (api_int_param(req, "offset", 0, WENDA_SEARCH_MAX_OFFSET, &lim, res))
+    if (api_int_param(req, "offset", 0, WENDA_SEARCH_MAX_OFFSET, &lim, res) ||
+        api_facet_params(req, &q.category, &q.tag, res))
         return;
     q.offset = (unsigned int)lim;
     if (!take_search_slot(req, res))

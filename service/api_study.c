@@ -11,9 +11,11 @@
 #include <jansson.h>
 #include <sodium.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "buf.h"
 #include "wenda/content.h"
+#include "wenda/render.h"
 #include "wenda/search.h"
 #include "wenda/store.h"
 
@@ -30,7 +32,7 @@ api_h_related(const struct api_request *req, const char *key,
     enum wenda_err rc;
     size_t i;
 
-    if (!api_write_target(key, &id, res) ||
+    if (!api_topic_target(req, key, &id, res) ||
         api_int_param(req, "limit", 1, RELATED_MAX, &lim, res))
         return;
     rc = wenda_search_related(req->store, id, (unsigned int)lim, &r);
@@ -59,6 +61,70 @@ api_h_related(const struct api_request *req, const char *key,
 }
 
 #define QUIZ_MAX_COUNT 50
+#define QUIZ_MAX_SEED 9007199254740991LL   /* 2^53 - 1: exact in JSON */
+
+/*
+ * Writes quiz item t to b: its question and where its answer is (href),
+ * and with reveal the answer itself, in Markdown and HTML.
+ */
+static enum wenda_err
+quiz_item(struct buf *b, const struct wenda_topic *t, int first, int reveal)
+{
+    char *html = NULL;
+    enum wenda_err rc = WENDA_OK;
+
+    wenda_buf_addf(b, "%s{\"id\":%lld,\"slug\":", first ? "" : ",",
+                   (long long)t->id);
+    wenda_buf_add_json(b, t->slug);
+    wenda_buf_adds(b, ",\"question\":");
+    wenda_buf_add_json(b, t->title);
+    wenda_buf_adds(b, ",\"category\":");
+    wenda_buf_add_json(b, t->category);
+    wenda_buf_addf(b, ",\"href\":\"/v1/topics/%lld\"", (long long)t->id);
+    if (reveal) {
+        rc = wenda_render_markdown(t->answer, strlen(t->answer), &html,
+                                   NULL);
+        wenda_buf_adds(b, ",\"answer\":");
+        wenda_buf_add_json(b, t->answer);
+        wenda_buf_adds(b, ",\"answer_html\":");
+        wenda_buf_add_json(b, html ? html : "");
+        free(html);
+    }
+    wenda_buf_add(b, "}", 1);
+    return rc;
+}
+
+/*
+ * Reads the quiz's own parameters: count, seed (drawn when absent) and
+ * reveal.  Returns 0, or -1 after answering 400.
+ */
+static int
+quiz_params(const struct api_request *req, long long *count, uint64_t *seed,
+            int *reveal, struct api_response *res)
+{
+    const char *seed_s, *reveal_s;
+    long long v;
+
+    if (api_int_param(req, "count", 1, QUIZ_MAX_COUNT, count, res) ||
+        api_text_param(req, "seed", &seed_s, res) ||
+        api_text_param(req, "reveal", &reveal_s, res))
+        return -1;
+    *seed = randombytes_random() & 0x7fffffff;
+    if (seed_s != NULL) {
+        if (api_parse_int(seed_s, 0, QUIZ_MAX_SEED, &v) != 0) {
+            api_bad_param(res, "seed", "must be an integer from 0 to "
+                          "9007199254740991");
+            return -1;
+        }
+        *seed = (uint64_t)v;
+    }
+    *reveal = reveal_s != NULL && strcmp(reveal_s, "true") == 0;
+    if (reveal_s != NULL && !*reveal && strcmp(reveal_s, "false") != 0) {
+        api_bad_param(res, "reveal", "must be true or false");
+        return -1;
+    }
+    return 0;
+}
 
 /*
  * GET /v1/quiz: count topics as questions (their titles), in an order that
@@ -69,29 +135,19 @@ void
 api_h_quiz(const struct api_request *req, const char *key,
            struct api_response *res)
 {
-    const char *category, *seed_s;
-    long long count = 10, seed_v;
+    const char *category;
+    long long count = 10;
     uint64_t seed;
     int64_t picked[QUIZ_MAX_COUNT];
     size_t np = 0, i;
     struct buf b = {0};
     enum wenda_err rc;
+    int reveal;
 
     (void)key;
-    if (api_slug_param(req, "category", WENDA_CONTENT_MAX_SLUG, &category,
-                       res) ||
-        api_int_param(req, "count", 1, QUIZ_MAX_COUNT, &count, res) ||
-        api_text_param(req, "seed", &seed_s, res))
+    if (quiz_params(req, &count, &seed, &reveal, res) ||
+        api_facet_params(req, &category, NULL, res))
         return;
-    if (seed_s != NULL) {
-        if (api_parse_int(seed_s, 0, INT64_MAX, &seed_v) != 0) {
-            api_bad_param(res, "seed", "must be a non-negative integer");
-            return;
-        }
-        seed = (uint64_t)seed_v;
-    } else {
-        seed = randombytes_random() & 0x7fffffff;
-    }
     rc = wenda_store_topic_sample(req->store, category, seed, (size_t)count,
                                   picked, &np);
     wenda_buf_addf(&b, "{\"seed\":%llu,\"items\":[", (unsigned long long)seed);
@@ -101,12 +157,7 @@ api_h_quiz(const struct api_request *req, const char *key,
         rc = wenda_store_topic_get(req->store, picked[i], NULL, &t);
         if (rc != WENDA_OK)
             break;
-        wenda_buf_addf(&b, "%s{\"id\":%lld,\"question\":", i ? "," : "",
-                       (long long)t.id);
-        wenda_buf_add_json(&b, t.title);
-        wenda_buf_adds(&b, ",\"category\":");
-        wenda_buf_add_json(&b, t.category);
-        wenda_buf_addf(&b, ",\"answer\":\"/v1/topics/%lld\"}", (long long)t.id);
+        rc = quiz_item(&b, &t, i == 0, reveal);
         wenda_topic_cleanup(&t);
     }
     wenda_buf_adds(&b, "]}");
@@ -132,7 +183,7 @@ api_h_review(const struct api_request *req, const char *key,
     int64_t id;
 
     if (!api_authorize(req, WENDA_ROLE_READER, res, &who) ||
-        !api_write_target(key, &id, res))
+        !api_topic_target(req, key, &id, res))
         return;
     o = api_body_json(req, "application/json", res);
     if (o == NULL)

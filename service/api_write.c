@@ -67,17 +67,22 @@ api_body_json(const struct api_request *req, const char *type,
 }
 
 int
-api_write_target(const char *key, int64_t *id, struct api_response *res)
+api_topic_target(const struct api_request *req, const char *key, int64_t *id,
+                 struct api_response *res)
 {
     long long v;
 
-    if (api_parse_int(key, 1, INT64_MAX, &v) != 0) {
-        api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic; writes name a "
-                    "topic by its id", NULL);
-        return 0;
+    if (key[0] >= '0' && key[0] <= '9') {
+        if (api_parse_int(key, 1, INT64_MAX, &v) == 0) {
+            *id = v;
+            return 1;
+        }
+    } else if (wenda_slug_valid(key, WENDA_CONTENT_MAX_SLUG) &&
+               wenda_store_topic_id(req->store, key, id) == WENDA_OK) {
+        return 1;
     }
-    *id = v;
-    return 1;
+    api_problem(res, WENDA_ERR_NOT_FOUND, "no such topic", NULL);
+    return 0;
 }
 
 struct write_job *
@@ -136,8 +141,11 @@ api_write_answer(struct write_job *job, struct api_response *res)
                        (long long)job->id);
         api_add_header(res, "Location", strdup(location));
     }
-    /* The tag a GET now gives, for the next If-Match. */
-    if (job->kind == WRITE_LEXICON && res->body != NULL) {
+    /* The tag a GET now gives, for the next If-Match: the answer of a
+     * topic's or the lexicon's write is the document as now stored. */
+    if ((job->kind == WRITE_LEXICON || job->kind == WRITE_CREATE ||
+         job->kind == WRITE_REPLACE || job->kind == WRITE_PATCH) &&
+        res->body != NULL) {
         wenda_etag(res->body, res->len, etag);
         api_add_header(res, "ETag", strdup(etag));
     }
@@ -211,7 +219,7 @@ submit_topic(const struct api_request *req, const char *key,
 
     if (!api_authorize(req, WENDA_ROLE_EDITOR, res, &who))
         return;
-    if (kind != WRITE_CREATE && !api_write_target(key, &id, res))
+    if (kind != WRITE_CREATE && !api_topic_target(req, key, &id, res))
         return;
     job = api_new_job(kind, &who, res);
     if (job == NULL)
@@ -283,7 +291,7 @@ api_h_revisions(const struct api_request *req, const char *key,
     enum wenda_err rc;
 
     if (!api_authorize(req, WENDA_ROLE_EDITOR, res, NULL) ||
-        !api_write_target(key, &id, res))
+        !api_topic_target(req, key, &id, res))
         return;
     rc = wenda_store_revisions_json(req->store, id, &items, &n);
     api_reply_items(res, rc, items, n);

@@ -23,6 +23,7 @@ struct http_config {
     const char *log_path;       /* NULL: stderr stays as it is */
     int private_reads;          /* reads need a reader token */
     int read_only;              /* a replica: every write is 405 */
+    const char *primary_url;    /* where a replica's writes go; NULL */
     size_t write_queue;         /* writes that may wait for the writer */
     size_t write_batch;         /* writes committed at once (1: no group) */
     const char *cors_origin;    /* NULL: no CORS; "*": public reads */

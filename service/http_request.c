@@ -159,6 +159,35 @@ lookup_arg(void *ctx, const char *name, const char **value, size_t *len)
     return 1;
 }
 
+/* What each_arg() passes on to MHD's iterator. */
+struct names_ctx {
+    api_name_fn fn;
+    void *cls;
+};
+
+static enum MHD_Result
+name_of(void *cls, enum MHD_ValueKind kind, const char *key,
+        const char *value)
+{
+    struct names_ctx *n = cls;
+
+    (void)kind;
+    (void)value;
+    return n->fn(n->cls, key ? key : "") ? MHD_NO : MHD_YES;
+}
+
+/* api.c's walk over the query parameters' names (ctx: a struct
+ * arg_ctx). */
+static void
+each_arg(void *ctx, api_name_fn fn, void *cls)
+{
+    struct arg_ctx *a = ctx;
+    struct names_ctx n = {fn, cls};
+
+    (void)MHD_get_connection_values(a->conn, MHD_GET_ARGUMENT_KIND, name_of,
+                                    &n);
+}
+
 /* api.c's look-up of a header field (ctx: a struct arg_ctx). */
 static const char *
 lookup_header(void *ctx, const char *name)
@@ -351,6 +380,7 @@ answer(struct server *srv, struct MHD_Connection *conn, const char *url,
     req.path = url;
     req.path_len = strlen(url);
     req.arg = lookup_arg;
+    req.arg_names = each_arg;
     req.arg_ctx = &args;
     req.search_slots = &srv->search_slots;
     req.search_wait_ms = srv->cfg->search_wait_ms;
@@ -360,6 +390,7 @@ answer(struct server *srv, struct MHD_Connection *conn, const char *url,
     req.auth = srv->auth;
     req.private_reads = srv->cfg->private_reads;
     req.read_only = srv->cfg->read_only;
+    req.primary_url = srv->cfg->primary_url;
     req.store = store_for_request(srv);
     if (req.store == NULL)
         return answer_problem(srv, conn, method, r, WENDA_ERR_UNAVAILABLE,

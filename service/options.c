@@ -30,7 +30,8 @@
 #define FIRST_VAL 256
 
 static options_parse_fn set_text, set_path, set_number, set_zero_or_number,
-    set_slots, set_switch, set_on_off, set_origin, set_priorities;
+    set_slots, set_switch, set_on_off, set_origin, set_priorities,
+    set_primary;
 
 #define AT(field) offsetof(struct options_serve, field)
 
@@ -124,6 +125,10 @@ static const struct options_serve_option table[] = {
     {.name = "read-only", .env = "WENDA_READ_ONLY", .def = "0",
      .parse = set_switch, .type = OPTIONS_BOOL, .offset = AT(http.read_only),
      .help = "a replica: every write is 405"},
+    {.name = "primary-url", .arg = "URL", .env = "WENDA_PRIMARY_URL",
+     .def_help = "none", .parse = set_primary,
+     .offset = AT(http.primary_url),
+     .help = "a replica's primary, named in the answer to a write"},
     {.name = "cache-size", .arg = "KIB", .env = "WENDA_CACHE_SIZE",
      .def = "2000", .parse = set_number, .type = OPTIONS_INT64,
      .offset = AT(http.tuning.cache_kib), .min = 64, .max = 1UL << 24,
@@ -347,6 +352,33 @@ set_origin(const struct options_serve_option *o, const char *v,
                        "--%s: '%s' is not '*' or an origin such "
                        "as https://example.org",
                        o->name, v);
+        return -1;
+    }
+    store(o, s, v, 0);
+    return 0;
+}
+
+/*
+ * A replica's primary: http:// or https://, a host, and optionally a port
+ * and a path, in printable ASCII without a query or fragment.
+ */
+static int
+set_primary(const struct options_serve_option *o, const char *v,
+            struct options_serve *s, char *msg, size_t cap)
+{
+    size_t skip = strncmp(v, "https://", 8) == 0   ? 8
+                  : strncmp(v, "http://", 7) == 0 ? 7
+                                                  : 0;
+    size_t n = strlen(v), i;
+    int ok = skip > 0 && n > skip && n <= 200 && v[skip] != '/';
+
+    for (i = 0; ok && i < n; i++)
+        ok = v[i] > ' ' && v[i] < 0x7f && v[i] != '?' && v[i] != '#' &&
+             v[i] != '"' && v[i] != '\\';
+    if (!ok) {
+        (void)snprintf(msg, cap, "--%s: '%s' is not an http:// or https:// "
+                       "URL such as https://primary.example:8080 (at most "
+                       "200 bytes, no query)", o->name, v);
         return -1;
     }
     store(o, s, v, 0);

@@ -96,6 +96,7 @@ static const char *const stmt_sql[S__COUNT] = {
                      "ON k.category = c.slug ORDER BY c.ord, c.slug",
     [S_TAGS] = "SELECT tag, n FROM tag_counts ORDER BY n DESC, tag",
     [S_CATEGORY_EXISTS] = "SELECT 1 FROM categories WHERE slug = ?1",
+    [S_TAG_EXISTS] = "SELECT 1 FROM tag_counts WHERE tag = ?1",
     [S_DUMP_CATEGORIES] =
         "SELECT slug, name, name_en, 0 FROM categories ORDER BY ord, slug",
     [S_DUMP_TOPICS] = "SELECT " TOPIC_COLS ", answer, corrections FROM topics "

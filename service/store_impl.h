@@ -46,6 +46,7 @@ enum stmt_id {
     S_CATEGORIES,
     S_TAGS,
     S_CATEGORY_EXISTS,
+    S_TAG_EXISTS,
     S_DUMP_CATEGORIES,
     S_DUMP_TOPICS,
     S_DOC_BY_ID,

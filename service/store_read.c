@@ -612,18 +612,50 @@ wenda_tags_free(struct wenda_tag_count *tags, size_t n)
     free(tags);
 }
 
-int
-wenda_store_category_exists(struct wenda_store *st, const char *slug)
+/* Returns 1 when statement id finds a row for text, else 0. */
+static int
+text_exists(struct wenda_store *st, enum stmt_id id, const char *text)
 {
     sqlite3_stmt *s;
     int found;
 
-    if (wenda_store_stmt(st, S_CATEGORY_EXISTS, &s) != WENDA_OK)
+    if (wenda_store_stmt(st, id, &s) != WENDA_OK)
         return 0;
-    sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
     found = sqlite3_step(s) == SQLITE_ROW;
     wenda_store_done(s);
     return found;
+}
+
+int
+wenda_store_category_exists(struct wenda_store *st, const char *slug)
+{
+    return text_exists(st, S_CATEGORY_EXISTS, slug);
+}
+
+int
+wenda_store_tag_exists(struct wenda_store *st, const char *tag)
+{
+    return text_exists(st, S_TAG_EXISTS, tag);
+}
+
+enum wenda_err
+wenda_store_topic_id(struct wenda_store *st, const char *slug, int64_t *id)
+{
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_stmt(st, S_SLUG_ID, &s);
+    int step;
+
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, slug, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW)
+        *id = sqlite3_column_int64(s, 0);
+    wenda_store_done(s);
+    return step == SQLITE_ROW    ? WENDA_OK
+           : step == SQLITE_DONE ? WENDA_ERR_NOT_FOUND
+                                 : WENDA_ERR_DB;
 }
 
 /* ---- search, on the store's connection ------------------------------------

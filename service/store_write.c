@@ -490,6 +490,14 @@ wenda_store_revisions_json(struct wenda_store *st, int64_t id, char **json,
         }
         wenda_buf_add(&b, "}", 1);
     }
+    /* A topic that was never written has no history; nor does an id that
+     * was never given. */
+    if (n == 0 && step == SQLITE_DONE &&
+        wenda_store_int(st, S_HAS_TOPIC, NULL, id) != 1) {
+        sqlite3_finalize(s);
+        wenda_buf_cleanup(&b);
+        return WENDA_ERR_NOT_FOUND;
+    }
     return wenda_store_json_end(s, step, &b, json, len);
 }
 

@@ -179,6 +179,13 @@ enum wenda_err wenda_store_topic_get(struct wenda_store *st, int64_t id,
                                      struct wenda_topic *out);
 
 /*
+ * Looks up the id of the topic whose slug is slug into *id.
+ * WENDA_ERR_NOT_FOUND when there is none.
+ */
+enum wenda_err wenda_store_topic_id(struct wenda_store *st, const char *slug,
+                                    int64_t *id);
+
+/*
  * Lists up to f->limit topics matching f into a new array *items of *n
  * topics (without their answers: answer is NULL), which the caller
  * releases with wenda_topics_free().  *more is set to 1 when more topics
@@ -395,8 +402,9 @@ enum wenda_err wenda_store_lexicon_put(struct wenda_store *st,
 /*
  * Writes the revisions of topic id, newest first, as a JSON array into
  * *json (new; the caller frees) of *len bytes: each {"id", "version",
- * "action", "who", "at", "before", "after"}.  An empty array when there
- * are none.
+ * "action", "who", "at", "before", "after"}.  An empty array for a
+ * topic that has none (one imported and never changed);
+ * WENDA_ERR_NOT_FOUND when there is neither a topic id nor a history.
  */
 enum wenda_err wenda_store_revisions_json(struct wenda_store *st, int64_t id,
                                           char **json, size_t *len);
@@ -430,5 +438,8 @@ enum wenda_err wenda_store_progress_due(struct wenda_store *st, int64_t token,
 
 /* Returns 1 when a category with this slug exists, else 0. */
 int wenda_store_category_exists(struct wenda_store *st, const char *slug);
+
+/* Returns 1 when some topic has the tag tag, else 0. */
+int wenda_store_tag_exists(struct wenda_store *st, const char *tag);
 
 #endif /* WENDA_STORE_H */

@@ -459,8 +459,9 @@ Test(e2e_hostile, refuses_a_transfer_coding_it_cannot_read_before_its_body)
 
 /* The shapes of request that oversized() builds. */
 enum shape {
-    PARAMS,        /* GET /v1/topics?a=1&a=1... with n parameters */
-    BARE_PARAMS,   /* GET /v1/topics?a&a&a... with n parameters */
+    PARAMS,        /* GET /v1/search?q=1&q=1... with n parameters */
+    BARE_PARAMS,   /* GET /v1/search?a&a&a... with n parameters (400:
+                    * not one the path takes) */
     TARGET,        /* GET /v1/aaa... a request target of n bytes */
     LONG_HEADER,   /* one X-Long header whose value has n bytes */
     HEADERS,       /* n headers X-Hk: v */
@@ -475,9 +476,9 @@ oversized(struct req *q, enum shape shape, size_t n)
 
     req_adds(q, "GET ");
     if (shape == PARAMS || shape == BARE_PARAMS) {
-        req_adds(q, "/v1/topics?");
+        req_adds(q, "/v1/search?");
         for (i = 0; i < n; i++)
-            req_adds(q, shape == PARAMS ? (i ? "&a=1" : "a=1")
+            req_adds(q, shape == PARAMS ? (i ? "&q=1" : "q=1")
                                         : (i ? "&a" : "a"));
     } else if (shape == TARGET) {
         req_adds(q, "/v1/");
@@ -544,7 +545,7 @@ Test(e2e_hostile, answers_every_oversized_request_line_and_header_set,
         {PARAMS, 101, 414, 1},
         {PARAMS, 484, 414, 1},   /* no answer at all, once */
         {PARAMS, 2000, 414, 1},
-        {BARE_PARAMS, 100, 200, 1},
+        {BARE_PARAMS, 100, 400, 1},
         {BARE_PARAMS, 101, 414, 1},
         {BARE_PARAMS, 4000, 414, 1},
         {TARGET, 16384, 404, 1},
@@ -602,7 +603,7 @@ Test(e2e_hostile, answers_a_request_line_of_every_length_and_parameter_count,
     }
     for (n = 90; n <= 4100; n += 13) {
         status = oversized_status(BARE_PARAMS, n, 1, buf, REPLY_CAP);
-        cr_expect_eq(status, n <= 100 ? 200 : 414,
+        cr_expect_eq(status, n <= 100 ? 400 : 414,
                      "%zu parameters: %d: %.200s", n, status, buf);
         status = oversized_status(PARAMS, n, 1, buf, REPLY_CAP);
         cr_expect_eq(status, n <= 100 ? 200 : 414,
@@ -977,8 +978,10 @@ static const struct row rows[] = {
     ROW("backslash traversal", "GET", B("/v1/topics/..\\..\\etc\\passwd"),
         B(""), NOBODY, 404),
     ROW("a relative target", "GET", B("healthz"), B(""), NOBODY, 400),
-    ROW("a write by slug", "DELETE", B("/v1/topics/gil"),
-        B(ADMIN "If-Match: \"x\"\r\n"), NOBODY, 404),
+    ROW("a write by slug, stale", "DELETE", B("/v1/topics/gil"),
+        B(ADMIN "If-Match: \"x\"\r\n"), NOBODY, 412),
+    ROW("a write by an unknown slug", "DELETE", B("/v1/topics/no-such"),
+        B(ADMIN "If-Match: *\r\n"), NOBODY, 404),
     ROW("an id past int64", "GET", B("/v1/topics/99999999999999999999999"),
         B(""), NOBODY, 404),
     ROW("a negative id", "GET", B("/v1/topics/-1"), B(""), NOBODY, 404),
