@@ -228,6 +228,16 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
     }
     res->body = s;
     res->len = s ? strlen(s) : 0;
+    /* A 503 is a moment's overload, but for a file that can no longer be
+     * written: say when to come back (once, whoever answers it). */
+    if (res->status == 503 && rc != WENDA_ERR_READ_ONLY) {
+        size_t i;
+
+        for (i = 0; i < res->nheaders; i++)
+            if (strcmp(res->headers[i].name, "Retry-After") == 0)
+                return;
+        api_add_header(res, "Retry-After", strdup("1"));
+    }
 }
 
 void

@@ -344,7 +344,6 @@ busy:
     metrics_search_rejected();
     api_problem(res, WENDA_ERR_UNAVAILABLE, "every search slot is busy; "
                 "try again shortly", NULL);
-    api_add_header(res, "Retry-After", strdup("1"));
     return 0;
 }
 

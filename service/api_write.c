@@ -122,8 +122,6 @@ api_write_answer(struct write_job *job, struct api_response *res)
                           "version; fetch it again"
                         : NULL,
                     NULL);
-        if (w->rc == WENDA_ERR_UNAVAILABLE)
-            api_add_header(res, "Retry-After", strdup("1"));
         return;
     }
     res->content_type = "application/json; charset=utf-8";
