@@ -109,7 +109,7 @@ api_h_token_create(const struct api_request *req, const char *key,
                     "admin", NULL);
     } else if (name == NULL || !wenda_auth_name_valid(name)) {
         api_problem(res, WENDA_ERR_INVALID, "name must be text of at most 64 "
-                    "bytes without control characters", NULL);
+                    "characters without control characters", NULL);
     } else if (expires == NULL ||
                wenda_auth_parse_expiry(expires, &seconds) != WENDA_OK) {
         api_problem(res, WENDA_ERR_INVALID, "expires must be never, or a "

@@ -136,7 +136,8 @@ wenda_auth_name_valid(const char *name)
     if (name == NULL)
         return 0;
     n = strlen(name);
-    if (n > WENDA_TOKEN_NAME_MAX || !wenda_utf8_valid(name, n, NULL))
+    if (!wenda_utf8_valid(name, n, NULL) ||
+        wenda_utf8_chars(name, n) > WENDA_TOKEN_NAME_MAX)
         return 0;
     for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)name[i];

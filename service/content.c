@@ -88,7 +88,8 @@ wenda_content_cleanup(struct wenda_content *c)
 /*
  * Checks one string field: present when required, valid UTF-8 (strings
  * from a JSON body may carry any bytes), no control characters but for
- * newlines and tabs where multiline, and at most max bytes.
+ * newlines and tabs where multiline, and at most max characters (max
+ * bytes where multiline).
  */
 static int
 check_text(const char *field, const char *s, int required, size_t max,
@@ -119,9 +120,11 @@ check_text(const char *field, const char *s, int required, size_t max,
         fn(ctx, field, msg);
         return 1;
     }
-    if (n > max) {
-        (void)snprintf(msg, sizeof(msg), "%s is longer than %zu bytes",
-                       field, max);
+    /* A line of text is as long as a reader counts it; a multiline
+     * text's bound is a size. */
+    if (multiline ? n > max : wenda_utf8_chars(s, n) > max) {
+        (void)snprintf(msg, sizeof(msg), "%s is longer than %zu %s", field,
+                       max, multiline ? "bytes" : "characters");
         fn(ctx, field, msg);
         return 1;
     }

@@ -952,7 +952,7 @@ token_create_options(int argc, char **argv, struct token_args *a)
         "Creates a token and prints it, alone, on standard output.  This is\n"
         "the only time it is shown: store it now.\n"
         "  --role ROLE     reader, editor or admin (required)\n"
-        "  --name NAME     what the token is for, up to 64 bytes (default "
+        "  --name NAME     what the token is for, up to 64 characters (default "
         "none)\n"
         "  --expires WHEN  30d, 12h, 90m (days, hours, minutes) or never\n"
         "                  (default never)\n"

@@ -176,17 +176,6 @@ is_en_word(const char *q, size_t start, size_t end)
     return 0;
 }
 
-/* Returns the characters (UTF-8 lead bytes) of s[0..n). */
-static size_t
-chars_in(const char *s, size_t n)
-{
-    size_t i, count = 0;
-
-    for (i = 0; i < n; i++)
-        count += ((unsigned char)s[i] & 0xC0) != 0x80;
-    return count;
-}
-
 /* Appends chunk q[start..end) to out, marked optional or not, unless it
  * is empty; -1 when out is full. */
 static int
@@ -248,8 +237,8 @@ split_han(const struct wenda_search *se, const char *q,
         len = starts_with_any(q + i, c->end - i, zh_words);
         if (len == 0) {
             size_t one = starts_with_any(q + i, c->end - i, zh_particles);
-            size_t before = chars_in(q + piece, i - piece);
-            size_t after = one ? chars_in(q + i + one, c->end - i - one) : 0;
+            size_t before = wenda_utf8_chars(q + piece, i - piece);
+            size_t after = one ? wenda_utf8_chars(q + i + one, c->end - i - one) : 0;
 
             if (one && before != 1 && after != 1)
                 len = one;
@@ -436,7 +425,7 @@ check_query(const char *q, size_t n, char *msg, size_t msgcap)
                        "UTF-8 text");
         return WENDA_ERR_INVALID;
     }
-    if (chars_in(q, n) > WENDA_SEARCH_MAX_QUERY_CHARS) {
+    if (wenda_utf8_chars(q, n) > WENDA_SEARCH_MAX_QUERY_CHARS) {
         (void)snprintf(msg, msgcap, "query parameter 'q' is longer than %d "
                        "characters", WENDA_SEARCH_MAX_QUERY_CHARS);
         return WENDA_ERR_INVALID;

@@ -62,6 +62,16 @@ invalid:
     return 0;
 }
 
+size_t
+wenda_utf8_chars(const char *s, size_t n)
+{
+    size_t i, count = 0;
+
+    for (i = 0; i < n; i++)
+        count += ((unsigned char)s[i] & 0xC0) != 0x80;   /* lead bytes */
+    return count;
+}
+
 unsigned long
 wenda_utf8_noncharacter(const char *s, size_t n)
 {

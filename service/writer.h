@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/err.h"
 
@@ -60,7 +61,7 @@ struct write_job {
     char if_match[WRITE_IF_MATCH_CAP];  /* replace, patch, delete,
                                          lexicon: "*" or strong tags,
                                          comma-joined */
-    char who[96];                     /* the token's name */
+    char who[WENDA_TOKEN_NAME_BYTES + 1];   /* the token's name */
     int64_t token_id;                 /* its id, to record its use */
     struct wenda_topic *topics;       /* import: ntopics, in line order */
     size_t *lines;                    /* import: each one's line of the
@@ -68,7 +69,7 @@ struct write_job {
     size_t ntopics;
     struct wenda_auth *auth;          /* token create */
     int role;                         /* token create: enum wenda_role */
-    char token_name[72];              /* token create */
+    char token_name[WENDA_TOKEN_NAME_BYTES + 1];   /* token create */
     int64_t expires;                  /* token create: seconds, 0 never */
     const char *lexicon;              /* lexicon: "synonyms" or
                                          "dictionary" (static) */

@@ -43,8 +43,10 @@ struct wenda_store;
 /* The name of the key file, in the directory of the database. */
 #define WENDA_AUTH_KEY_FILE "token.key"
 
-/* Longest token name, in bytes. */
+/* Longest token name, in characters; in bytes, at most four times as
+ * many (UTF-8). */
 #define WENDA_TOKEN_NAME_MAX 64
+#define WENDA_TOKEN_NAME_BYTES (4 * WENDA_TOKEN_NAME_MAX)
 
 /* Room for a time as stored: "2025-01-31T12:00:00Z" and its NUL. */
 #define WENDA_AUTH_TIME_CAP 24
@@ -72,7 +74,7 @@ struct wenda_auth;
 struct wenda_token_info {
     int64_t id;
     enum wenda_role role;
-    char name[WENDA_TOKEN_NAME_MAX + 1];
+    char name[WENDA_TOKEN_NAME_BYTES + 1];
     char created_at[WENDA_AUTH_TIME_CAP];
     char expires_at[WENDA_AUTH_TIME_CAP];
     char last_used_at[WENDA_AUTH_TIME_CAP];
@@ -115,7 +117,7 @@ enum wenda_err wenda_auth_parse_expiry(const char *s, int64_t *seconds);
 
 /*
  * Returns 1 when name may name a token: valid UTF-8 of at most
- * WENDA_TOKEN_NAME_MAX bytes without control characters (the empty name
+ * WENDA_TOKEN_NAME_MAX characters without control characters (the empty name
  * is allowed), else 0.  NULL is not a valid name.
  */
 int wenda_auth_name_valid(const char *name);

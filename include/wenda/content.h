@@ -146,6 +146,11 @@ void wenda_strv_cleanup(struct wenda_strv *sv);
  */
 int wenda_utf8_valid(const char *s, size_t n, size_t *bad);
 
+/* Returns the characters (code points) of the valid UTF-8 text s[0..n):
+ * the limits a reader counts, where bytes would count a Chinese
+ * character three times. */
+size_t wenda_utf8_chars(const char *s, size_t n);
+
 /*
  * Returns the first Unicode noncharacter of the valid UTF-8 text s[0..n)
  * (U+FDD0 to U+FDEF, and the last two code points of every plane), or 0

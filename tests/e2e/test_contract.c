@@ -417,3 +417,66 @@ Test(e2e_contract_replica, refuses_a_primary_url_that_is_not_one)
         harness_run_cleanup(&res);
     }
 }
+
+/* n copies of the three-byte character 题, NUL-terminated, into out. */
+static void
+han_run(char *out, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        memcpy(out + 3 * i, "题", 3);
+    out[3 * n] = '\0';
+}
+
+Test(e2e_contract, text_limits_count_characters_as_a_reader_does)
+{
+    char title[3 * 201 + 1], body[1024], name[3 * 65 + 1], token[128];
+    const char *const ok[] = {"Content-Type: application/json", NULL};
+    struct http_reply r;
+
+    /* 200 Chinese characters are a title (600 bytes); 201 are not. */
+    han_run(title, 200);
+    snprintf(body, sizeof body,
+             "{\"slug\":\"long-title\",\"title\":\"%s\",\"category\":\"tools\","
+             "\"tags\":[\"git\"],\"answer\":\"一\"}",
+             title);
+    cr_assert_eq(call("POST", "/v1/topics", editor, "application/json",
+                      NULL, body, &r),
+                 201, "%.*s", (int)r.len, r.body);
+    http_reply_cleanup(&r);
+    han_run(title, 201);
+    snprintf(body, sizeof body,
+             "{\"slug\":\"longer-title\",\"title\":\"%s\","
+             "\"category\":\"tools\",\"tags\":[\"git\"],\"answer\":\"一\"}",
+             title);
+    cr_assert_eq(call("POST", "/v1/topics", editor, "application/json",
+                      NULL, body, &r),
+                 400, "%.*s", (int)r.len, r.body);
+    cr_expect_not_null(strstr(r.body, "200 characters"), "%s", r.body);
+    http_reply_cleanup(&r);
+
+    /* A token's name: 64 characters, not 64 bytes. */
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "contract-admin", token);
+    han_run(name, 64);
+    snprintf(body, sizeof body, "{\"role\":\"reader\",\"name\":\"%s\"}", name);
+    {
+        char auth[160];
+        const char *const h[] = {auth, ok[0], NULL};
+
+        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+        cr_assert_eq(http_request(&srv, "POST", "/v1/tokens", h, body,
+                                  strlen(body), &r),
+                     0);
+        cr_expect_eq(r.status, 201, "%.*s", (int)r.len, r.body);
+        http_reply_cleanup(&r);
+        han_run(name, 65);
+        snprintf(body, sizeof body, "{\"role\":\"reader\",\"name\":\"%s\"}",
+                 name);
+        cr_assert_eq(http_request(&srv, "POST", "/v1/tokens", h, body,
+                                  strlen(body), &r),
+                     0);
+        cr_expect_eq(r.status, 400, "%.*s", (int)r.len, r.body);
+        http_reply_cleanup(&r);
+    }
+}

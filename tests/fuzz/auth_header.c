@@ -20,6 +20,7 @@
 #include "api.h"
 #include "fuzzutil.h"
 #include "wenda/auth.h"
+#include "wenda/content.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -97,8 +98,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (seconds != -1) {
         fuzz_die("a refused expiry changed seconds");
     }
-    if (wenda_auth_name_valid(s) && (strlen(s) > WENDA_TOKEN_NAME_MAX ||
-                                     !wenda_utf8_valid(s, strlen(s), NULL)))
+    if (wenda_auth_name_valid(s) &&
+        (!wenda_utf8_valid(s, strlen(s), NULL) ||
+         wenda_utf8_chars(s, strlen(s)) > WENDA_TOKEN_NAME_MAX))
         fuzz_die("name %s accepted", s);
     free(s);
     return 0;
