@@ -173,9 +173,10 @@ $(BUILD)/tests/wenda-eval: $(BUILD)/tests/eval/eval.o $(BUILD)/libwenda.a
 # ---- the README's two commands --------------------------------------------
 
 # make run [PORT=8080] [BIND=127.0.0.1] [DB=data/wenda.db]
-PORT ?= 8080
-BIND ?= 127.0.0.1
-DB   ?= data/wenda.db
+# The server's own WENDA_PORT, WENDA_BIND and WENDA_DB count as well.
+PORT ?= $(or $(WENDA_PORT),8080)
+BIND ?= $(or $(WENDA_BIND),127.0.0.1)
+DB   ?= $(or $(WENDA_DB),data/wenda.db)
 run: deps all
 	@mkdir -p "$$(dirname '$(DB)')"
 	exec ./$(BUILD)/wenda serve --bind '$(BIND)' --port '$(PORT)' \

@@ -90,4 +90,9 @@ for run in 1 2; do
             tail -20 out.txt; exit 1; }
     done
 done
+# "make run" takes the port as the README says, and as the server does.
+for how in "PORT=8399" "WENDA_PORT=8399"; do
+    make -s -n -C "$repo" run "$how" 2>/dev/null | grep -q -- "--port '8399'" || {
+        echo "readme: 'make run $how' does not serve on port 8399"; exit 1; }
+done
 echo "== README examples: $(grep -c '' examples.sh) lines ran as printed"
