@@ -557,12 +557,12 @@ kw_additional(struct ctx *c, json_t *schema, json_t *val, json_t *inst)
 {
     const char *key;
     json_t *member;
-    int known;
 
     if (!json_is_object(inst))
         return;
     json_object_foreach(inst, key, member) {
-        if ((known = declared(c, schema, key)) != 0)
+        /* Declared (1), or a pattern that could not be read (-1). */
+        if (declared(c, schema, key) != 0)
             continue;
         if (json_is_false(val)) {
             size_t old = push(c->ip, &c->iplen, key);
