@@ -345,12 +345,12 @@ give_up_an_import(void)
     char msg[512];
 
     cr_assert_eq(wenda_store_import_begin(store, content.cats, content.ncats,
-                                          &im),
+                                          NULL, &im),
                  WENDA_OK);
     cr_assert_eq(wenda_store_import_add(im, &content.topics[0], msg,
                                         sizeof(msg)),
                  WENDA_OK, "%s", msg);
-    cr_assert_eq(wenda_store_import_end(im, 0), WENDA_OK);
+    cr_assert_eq(wenda_store_import_end(im, 0, NULL), WENDA_OK);
 }
 
 Test(store, an_import_leaves_every_index_as_the_migrations_made_it)
@@ -1015,8 +1015,8 @@ import_like_the_api(const struct wenda_topic *topics, size_t n)
 
     cr_assert_eq(wenda_store_write_begin(store), WENDA_OK);
     cr_assert_eq(wenda_store_savepoint(store), WENDA_OK);
-    rc = wenda_store_topics_put(store, topics, n, "test", &failed, msg,
-                                sizeof(msg));
+    rc = wenda_store_topics_put(store, topics, n, "test", &failed, NULL,
+                                msg, sizeof(msg));
     cr_assert_eq(rc, WENDA_OK, "topic %zu: %s %s", failed,
                  wenda_err_name(rc), msg);
     cr_assert_eq(wenda_store_release(store), WENDA_OK);
