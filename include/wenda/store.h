@@ -60,7 +60,8 @@ enum wenda_err wenda_store_open(const char *path, int flags,
 enum wenda_store_stage {
     WENDA_STORE_MIGRATE,  /* migration n, called name, begins */
     WENDA_STORE_MIGRATED, /* migration n, called name, is committed */
-    WENDA_STORE_CLEAR,    /* an import removes the n topics there were */
+    WENDA_STORE_CLEAR,    /* an import removes the n topics it does not
+                             hold (after WENDA_STORE_INDEX) */
     WENDA_STORE_WRITTEN,  /* an import has written its n-th topic */
     WENDA_STORE_MERGE,    /* an import of n topics merges its full-text
                              index into one segment */
