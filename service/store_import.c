@@ -342,7 +342,7 @@ wenda_store_import_begin(struct wenda_store *st,
         rc = import_clear(im);
     if (rc == WENDA_OK && cats != NULL)
         rc = import_categories(im, cats, ncats);
-    if (rc == WENDA_OK &&
+    if (rc == WENDA_OK && !im->opts.dry_run &&
         sqlite3_prepare_v2(st->db,
                            "INSERT INTO topic_tags(tag, topic_id) "
                            "VALUES (?1, ?2)",
