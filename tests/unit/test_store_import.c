@@ -209,13 +209,13 @@ note(void *ctx, enum wenda_import_change what, int64_t id, const char *slug)
 {
     static const char *const names[] = {"added", "changed", "unchanged",
                                         "removed"};
-    char line[128];
+    char *notes = ctx;   /* 1024 bytes */
+    size_t len = strlen(notes);
 
     if (what == WENDA_IMPORT_UNCHANGED)
         return;
-    (void)snprintf(line, sizeof(line), "%s:%s:%lld\n", slug, names[what],
-                   (long long)id);
-    (void)strncat((char *)ctx, line, 1023 - strlen((char *)ctx));
+    (void)snprintf(notes + len, 1024 - len, "%s:%s:%lld\n", slug,
+                   names[what], (long long)id);
 }
 
 Test(store_import, a_dry_run_tells_what_it_would_do_and_writes_nothing)
