@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api.h"
+#include "buf.h"
 #include "http.h"
 #include "ndjson.h"
 #include "options.h"
@@ -100,7 +101,8 @@ struct token_args;
 static int import_options(int argc, char **argv, struct import_args *a);
 static int import_source(struct import_args *a);
 static int import_file(const struct import_args *a, const char *into,
-                       size_t *ntopics);
+                       const struct wenda_import_opts *opts,
+                       struct wenda_import_counts *counts, size_t *ntopics);
 static int token_create_options(int argc, char **argv, struct token_args *a);
 static int token_make(const struct token_args *a, const char *key,
                       char *token, int64_t *id,
@@ -158,9 +160,30 @@ print_diag(void *ctx, const char *file, unsigned long line, const char *msg)
         fprintf(stderr, "%s: %s\n", file, msg);
 }
 
-/* Loads dir and imports it into the store at db (created when absent). */
+/*
+ * Opens the store at db for an import: created when absent, or read only
+ * for a dry run (":memory:", an empty database, for a dry run into a
+ * database that does not exist).
+ */
+static enum wenda_err
+import_open(const char *db, int dry, struct wenda_store **st, char *msg,
+            size_t msgcap)
+{
+    int flags = WENDA_STORE_CREATE;
+
+    if (dry && strcmp(db, ":memory:") != 0)
+        flags = WENDA_STORE_READONLY;
+    return open_store(db, flags, st, msg, msgcap);
+}
+
+/*
+ * Loads dir and imports it into the store at db (created when absent), as
+ * opts says (NULL: a plain import); what it did is counted in *counts.
+ */
 static int
-import_dir(const char *dir, const char *db, size_t *ntopics)
+import_dir(const char *dir, const char *db,
+           const struct wenda_import_opts *opts,
+           struct wenda_import_counts *counts, size_t *ntopics)
 {
     struct wenda_content c;
     struct wenda_store *st;
@@ -174,13 +197,14 @@ import_dir(const char *dir, const char *db, size_t *ntopics)
                 problems, problems == 1 ? "" : "s");
         return 1;
     }
-    rc = open_store(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    rc = import_open(db, opts != NULL && opts->dry_run, &st, msg,
+                     sizeof(msg));
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         wenda_content_cleanup(&c);
         return 1;
     }
-    rc = wenda_store_import(st, &c);
+    rc = wenda_store_import_with(st, &c, opts, counts);
     end_count(&progress);
     wenda_store_close(st);
     *ntopics = c.ntopics;
@@ -304,7 +328,7 @@ serve_prepare_db(const struct options_serve *s)
 
         if (fresh_begin(db, tmp, sizeof(tmp)) != 0)
             return 1;
-        ok = import_dir(content, tmp, &n) == 0;
+        ok = import_dir(content, tmp, NULL, NULL, &n) == 0;
         if (fresh_end(tmp, db, ok) != 0)
             return 1;
         fprintf(stderr, "wenda: created %s with %zu topics from %s\n", db, n,
@@ -388,12 +412,15 @@ db_command(const char *cmd, const char *help, int argc, char **argv,
  * Streams the NDJSON topics of f (named name) into the store at db, in
  * one transaction, with the categories of cats_file (NULL: keep the
  * database's), nworkers threads preparing the topics (see
- * ndjson_import()).  Every line is checked as POST /v1/import checks it;
- * the first bad one is named and nothing is imported.
+ * ndjson_import()), as opts says; what it did is counted in *counts.
+ * Every line is checked as POST /v1/import checks it; the first bad one
+ * is named and nothing is imported.
  */
 static int
 import_ndjson(FILE *f, const char *name, const char *cats_file,
-              const char *db, unsigned int nworkers, size_t *ntopics)
+              const char *db, unsigned int nworkers,
+              const struct wenda_import_opts *opts,
+              struct wenda_import_counts *counts, size_t *ntopics)
 {
     struct wenda_content cats = {0};
     struct wenda_store *st = NULL;
@@ -412,10 +439,10 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
         return 1;
     }
     msg[0] = '\0';
-    rc = open_store(db, WENDA_STORE_CREATE, &st, msg, sizeof(msg));
+    rc = import_open(db, opts->dry_run, &st, msg, sizeof(msg));
     if (rc == WENDA_OK)
         rc = wenda_store_import_begin(st, cats_file ? cats.cats : NULL,
-                                      cats.ncats, &im);
+                                      cats.ncats, opts, &im);
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg[0] ? msg : wenda_err_title(rc));
         goto done;
@@ -436,7 +463,7 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
                     wenda_err_title(rc));
         goto done;
     }
-    rc = wenda_store_import_end(im, 1);
+    rc = wenda_store_import_end(im, 1, counts);
     im = NULL;
     if (rc != WENDA_OK) {
         fprintf(stderr, "wenda: import into %s failed: %s\n", db,
@@ -446,7 +473,7 @@ import_ndjson(FILE *f, const char *name, const char *cats_file,
     status = 0;
 done:
     if (im != NULL)
-        (void)wenda_store_import_end(im, 0);
+        (void)wenda_store_import_end(im, 0, NULL);
     if (status != 0 && st != NULL)
         fprintf(stderr, "wenda: nothing imported\n");
     wenda_store_close(st);
@@ -461,18 +488,23 @@ struct import_args {
     const char *cats;       /* --categories FILE, or NULL */
     unsigned int nworkers;  /* --threads */
     int is_dir;             /* src is a content directory */
+    int dry_run;            /* --dry-run */
 };
 
 static const char import_help[] =
     "usage: wenda import [--db PATH] [--categories FILE] [--threads N]\n"
-    "                    [--progress | --no-progress] SOURCE\n"
+    "                    [--progress | --no-progress] [--dry-run] SOURCE\n"
     "\n"
-    "Replaces every topic in the database with those of SOURCE, in one\n"
-    "transaction, when SOURCE has no problem.  SOURCE is a content\n"
-    "directory (categories.yml and its topic files; its synonyms.yml\n"
-    "and dictionary.yml, or none, replace the database's), or a file of\n"
+    "Makes the database's topics those of SOURCE, in one transaction,\n"
+    "when SOURCE has no problem.  SOURCE is a content directory\n"
+    "(categories.yml and its topic files; its synonyms.yml and\n"
+    "dictionary.yml, or none, replace the database's), or a file of\n"
     "topics as NDJSON, one a line, in the form GET /v1/export writes\n"
-    "(\"-\" reads standard input).\n"
+    "(\"-\" reads standard input).  Topics are matched by slug: one the\n"
+    "database has keeps its id, and gets a new version and revision\n"
+    "if it changed; a new slug gets an id never given before; a topic\n"
+    "SOURCE does not hold is removed, its id never given again.  The\n"
+    "summary counts the topics added, changed, unchanged and removed.\n"
     "  --db PATH          database file, created when absent (WENDA_DB,\n"
     "                     default " DEFAULT_DB ")\n"
     "  --categories FILE  with NDJSON, the categories (in the form of\n"
@@ -483,11 +515,15 @@ static const char import_help[] =
     "                     them (default: processors online less one,\n"
     "                     at least 1); 0 does everything on one thread\n"
     "  --progress         report on standard error how the import goes:\n"
-    "                     removing the old topics, topics written,\n"
-    "                     then merging the search index, building\n"
-    "                     the other indexes, committing\n"
+    "                     topics written, then merging the search\n"
+    "                     index, building the other indexes,\n"
+    "                     removing the topics SOURCE lacks, committing\n"
     "                     (default when standard error is a terminal)\n"
-    "  --no-progress      report nothing but problems\n";
+    "  --no-progress      report nothing but problems\n"
+    "  --dry-run          check SOURCE and list the topics the import\n"
+    "                     would add, change (slug and id) and remove\n"
+    "                     (slug and id), with their counts; write\n"
+    "                     nothing, not even a new database\n";
 
 /*
  * Parses the options of import into *a (SOURCE aside: a->src is NULL) and
@@ -503,6 +539,7 @@ import_options(int argc, char **argv, struct import_args *a)
         {"threads", required_argument, NULL, 't'},
         {"progress", no_argument, NULL, 'p'},
         {"no-progress", no_argument, NULL, 'q'},
+        {"dry-run", no_argument, NULL, 'n'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -514,6 +551,7 @@ import_options(int argc, char **argv, struct import_args *a)
     a->cats = NULL;
     a->nworkers = ndjson_default_workers();
     a->is_dir = 0;
+    a->dry_run = 0;
     progress.import = progress.tty;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -527,12 +565,15 @@ import_options(int argc, char **argv, struct import_args *a)
             break;
         case 'p': progress.import = 1; break;
         case 'q': progress.import = 0; break;
+        case 'n': a->dry_run = 1; break;
         case 'h': fputs(import_help, stdout); return -1;
         default: return bad_usage("import", "%s", "bad option");
         }
     }
     if (a->db[0] == '\0')
         return bad_usage("import", "--db: %s", "must not be empty");
+    if (a->dry_run)   /* it writes nothing to report */
+        progress.import = 0;
     return 0;
 }
 
@@ -564,11 +605,13 @@ import_source(struct import_args *a)
 
 /*
  * Imports the NDJSON of a->src ("-": standard input) into the store at
- * into with import_ndjson(), the number of topics in *ntopics.  Returns
- * the exit status.
+ * into with import_ndjson(), as opts says, counting what it did in
+ * *counts and the topics in *ntopics.  Returns the exit status.
  */
 static int
-import_file(const struct import_args *a, const char *into, size_t *ntopics)
+import_file(const struct import_args *a, const char *into,
+            const struct wenda_import_opts *opts,
+            struct wenda_import_counts *counts, size_t *ntopics)
 {
     int from_stdin = strcmp(a->src, "-") == 0;
     FILE *f = from_stdin ? stdin : fopen(a->src, "r");
@@ -579,16 +622,68 @@ import_file(const struct import_args *a, const char *into, size_t *ntopics)
         return 1;
     }
     rc = import_ndjson(f, from_stdin ? "<stdin>" : a->src, a->cats, into,
-                       a->nworkers, ntopics);
+                       a->nworkers, opts, counts, ntopics);
     if (f != stdin)
         (void)fclose(f);
     return rc;
+}
+
+/*
+ * What "import --dry-run" lists: the slugs of the topics it would add,
+ * and the slugs and ids of those it would change and remove.
+ */
+struct import_plan {
+    struct buf list[3]; /* added, changed, removed */
+};
+
+/* The wenda_import_note_fn of a dry run: lists the change in its plan. */
+static void
+plan_note(void *ctx, enum wenda_import_change what, int64_t id,
+          const char *slug)
+{
+    struct import_plan *plan = ctx;
+
+    if (what == WENDA_IMPORT_ADDED)
+        wenda_buf_addf(&plan->list[0], "  %s\n", slug);
+    else if (what == WENDA_IMPORT_CHANGED)
+        wenda_buf_addf(&plan->list[1], "  %s (id %lld)\n", slug,
+                       (long long)id);
+    else if (what == WENDA_IMPORT_REMOVED)
+        wenda_buf_addf(&plan->list[2], "  %s (id %lld)\n", slug,
+                       (long long)id);
+}
+
+/*
+ * Prints what an import of n topics from a->src did, or for a dry run
+ * would do (the lists of plan first), with the counts k.
+ */
+static void
+import_summary(const struct import_args *a, const struct import_plan *plan,
+               const struct wenda_import_counts *k, size_t n)
+{
+    static const char *const heads[] = {"added", "changed", "removed"};
+    const size_t count[] = {k->added, k->changed, k->removed};
+    int i;
+
+    for (i = 0; a->dry_run && i < 3; i++) {
+        printf("%s (%zu):\n", heads[i], count[i]);
+        if (plan->list[i].n > 0 && !wenda_buf_failed(&plan->list[i]))
+            fwrite(plan->list[i].p, 1, plan->list[i].n, stdout);
+    }
+    printf("%s %zu topics from %s into %s: %zu added, %zu changed, "
+           "%zu unchanged, %zu removed%s\n",
+           a->dry_run ? "dry run: would import" : "imported", n, a->src,
+           a->db, k->added, k->changed, k->unchanged, k->removed,
+           a->dry_run ? "; nothing written" : "");
 }
 
 static int
 cmd_import(int argc, char **argv)
 {
     struct import_args a;
+    struct import_plan plan = {0};
+    struct wenda_import_opts opts = {0};
+    struct wenda_import_counts k = {0};
     const char *into;
     char tmp[4096];
     struct stat sb;
@@ -605,22 +700,27 @@ cmd_import(int argc, char **argv)
     if (rc != 0)
         return rc;
     /* Into an existing database, an import is one transaction; a new one
-     * only appears once whole. */
+     * only appears once whole.  A dry run opens no file it would make. */
     fresh = stat(a.db, &sb) != 0 && errno == ENOENT;
-    if (fresh && fresh_begin(a.db, tmp, sizeof(tmp)) != 0)
+    opts = (struct wenda_import_opts){a.dry_run,
+                                      a.dry_run ? plan_note : NULL, &plan};
+    if (fresh && !a.dry_run && fresh_begin(a.db, tmp, sizeof(tmp)) != 0)
         return 1;
-    into = fresh ? tmp : a.db;
+    into = !fresh ? a.db : a.dry_run ? ":memory:" : tmp;
     progress.begun = progress.shown = seconds();
-    rc = a.is_dir ? import_dir(a.src, into, &n) : import_file(&a, into, &n);
-    if (fresh && fresh_end(tmp, a.db, rc == 0) != 0 && rc == 0)
+    rc = a.is_dir ? import_dir(a.src, into, &opts, &k, &n)
+                  : import_file(&a, into, &opts, &k, &n);
+    if (fresh && !a.dry_run && fresh_end(tmp, a.db, rc == 0) != 0 &&
+        rc == 0)
         rc = 1;
-    if (rc != 0)
-        return rc;
-    if (progress.import)
+    if (rc == 0 && progress.import)
         fprintf(stderr, "wenda import: committed; %.1f s in all\n",
                 seconds() - progress.begun);
-    printf("imported %zu topics from %s into %s\n", n, a.src, a.db);
-    return 0;
+    if (rc == 0)
+        import_summary(&a, &plan, &k, n);
+    for (int i = 0; i < 3; i++)
+        wenda_buf_cleanup(&plan.list[i]);
+    return rc;
 }
 
 static int
@@ -1236,8 +1336,8 @@ report(void *ctx, enum wenda_store_stage stage, int64_t n, const char *name)
                 now - p->stage);
         return;
     case WENDA_STORE_CLEAR:
-        fprintf(stderr, "wenda import: removing the %lld topic%s there %s\n",
-                count, s, count == 1 ? "was" : "were");
+        fprintf(stderr, "wenda import: removing the %lld topic%s it does "
+                "not hold\n", count, s);
         break;
     case WENDA_STORE_WRITTEN:
         if (now - p->shown < (p->tty ? COUNT_EVERY_TTY_S : COUNT_EVERY_S))

@@ -100,8 +100,7 @@ struct worker {
 
 static void record_free(struct record *rec);
 static void free_chain(struct record *rec);
-static void make_record(struct worker *w, struct record *rec, int64_t id,
-                        size_t n);
+static void make_record(struct worker *w, struct record *rec, size_t n);
 static void *worker_main(void *arg);
 static enum wenda_err run_sequential(struct wenda_import *im, FILE *f,
                                      struct ndjson_status *status);
@@ -122,12 +121,11 @@ record_free(struct record *rec)
 }
 
 /*
- * Makes the line in w->line[0..n) into rec, to be stored under id: the
- * topic and its prepared row, tokens included, or the line's error.  Runs
- * outside the lock.
+ * Makes the line in w->line[0..n) into rec: the topic and its prepared
+ * row, tokens included, or the line's error.  Runs outside the lock.
  */
 static void
-make_record(struct worker *w, struct record *rec, int64_t id, size_t n)
+make_record(struct worker *w, struct record *rec, size_t n)
 {
     enum wenda_err rc;
 
@@ -135,7 +133,7 @@ make_record(struct worker *w, struct record *rec, int64_t id, size_t n)
                                   sizeof(rec->msg));
     if (rec->rc != WENDA_OK)
         return;
-    rc = wenda_store_import_prepare(w->tk, &rec->topic, id, w->p->stamp, 1,
+    rc = wenda_store_import_prepare(w->tk, &rec->topic, w->p->stamp, 1,
                                     &rec->row);
     if (rc != WENDA_OK) {
         wenda_topic_cleanup(&rec->topic);
@@ -228,7 +226,7 @@ worker_main(void *arg)
         pthread_mutex_unlock(&p->lock);
         free_chain(garbage);
 
-        make_record(w, rec, seq + 1, (size_t)len);
+        make_record(w, rec, (size_t)len);
 
         pthread_mutex_lock(&p->lock);
         if (p->stop) {

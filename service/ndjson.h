@@ -25,8 +25,8 @@ struct ndjson_status {
 
 /*
  * Adds every topic of f, one JSON object a line in the form GET /v1/export
- * writes (empty lines skipped), to im, in file order:
- * the topics get the import's ids 1, 2, ... as they come.  Stops at the
+ * writes (empty lines skipped), to im, in file order: the new slugs get
+ * the import's new ids as they come.  Stops at the
  * first line that is not a valid topic or that the store refuses, and
  * returns its error, with its line number in status->lineno and what is
  * wrong in status->msg (WENDA_ERR_PARSE: not JSON); the import is then to

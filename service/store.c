@@ -106,9 +106,10 @@ static const char *const stmt_sql[S__COUNT] = {
      * (wenda_store_int()). */
     [S_SLUG_ID] = "SELECT id FROM topics WHERE slug = ?1",
     [S_HAS_TOPIC] = "SELECT 1 FROM topics WHERE id = ?2",
-    /* Never reuse the id of a deleted topic: its revisions keep it. */
-    [S_NEXT_ID] = "SELECT max(coalesce((SELECT max(id) FROM topics), 0), "
-                  "coalesce((SELECT max(topic_id) FROM revisions), 0)) + 1",
+    /* Never give an id twice: past the mark of migration 0015, which
+     * every write that gives one moves up. */
+    [S_NEXT_ID] = "SELECT last + 1 FROM topic_ids",
+    [S_MARK_ID] = "UPDATE topic_ids SET last = ?3 WHERE last < ?3",
     [S_NEXT_ORDER] = "SELECT coalesce(max(ord), 0) + 1 FROM topics",
     [S_INSERT_TOPIC] =
         "INSERT INTO topics(slug, title, title_en, category, ord, tags, "

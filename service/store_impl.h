@@ -62,6 +62,7 @@ enum stmt_id {
     S_SLUG_ID,
     S_HAS_TOPIC,
     S_NEXT_ID,
+    S_MARK_ID,
     S_NEXT_ORDER,
     S_INSERT_TOPIC,
     S_UPDATE_TOPIC,
@@ -168,6 +169,23 @@ enum wenda_err wenda_store_render(const struct wenda_topic *t, int64_t id,
                                   int64_t version, const char *stamp,
                                   struct topic_text *out);
 void wenda_store_text_cleanup(struct topic_text *x);
+
+/*
+ * Records a change of topic id, now at version, by who at stamp: its
+ * revision (action "create", "update" or "delete"; the JSON before and
+ * after, NULL for none) and its audit row.  WENDA_ERR_DB.
+ */
+enum wenda_err wenda_store_record(struct wenda_store *st, int64_t id,
+                                  int64_t version, const char *action,
+                                  const char *before, const char *after,
+                                  const char *who, const char *stamp);
+
+/*
+ * Returns whether the topic JSON documents a and b, as wenda_topic_json()
+ * writes them, differ in more than their id, version and updated_at (1
+ * too when either is not of that form).
+ */
+int wenda_store_doc_differs(const char *a, const char *b);
 
 /* Tells st's progress hook (wenda_store_open_with()), if any, of stage. */
 void wenda_store_progress_note(struct wenda_store *st,

@@ -125,26 +125,25 @@ void wenda_store_changed(void);
  * row -- can run on other threads while the import's own thread writes.
  *
  * wenda_store_import_prepare() makes in *out the row of topic t as the
- * import will store it under id, with updated_at stamp (which must be
+ * import will store it, with updated_at stamp (which must be
  * wenda_store_import_stamp() of the import), using tk for its index row
- * (see wenda_search_prepare(), which pretokenize is passed to).  It reads
- * no database, so it may run on any thread with a tokenizer of its own.
+ * (see wenda_search_prepare(), which pretokenize is passed to); its id and
+ * version are the import's to give when it is written.  It reads no
+ * database, so it may run on any thread with a tokenizer of its own.
  * t is borrowed and must outlive the row; the caller frees *out with
  * wenda_store_import_row_free().  Errors: WENDA_ERR_NOMEM,
  * WENDA_ERR_INTERNAL; *out is then NULL.
  *
  * wenda_store_import_add_row() stores row as wenda_store_import_add()
- * stores a topic.  Rows must come in id order: WENDA_ERR_INVALID, with a
- * message in msg, when row's id is not the one the import gives next.
- * row stays the caller's.
+ * stores a topic; rows added in the order of their topics give new ids in
+ * that order.  row stays the caller's.
  */
 struct wenda_import_row;
 struct wenda_tokenizer;
 const char *wenda_store_import_stamp(const struct wenda_import *im);
 enum wenda_err wenda_store_import_prepare(struct wenda_tokenizer *tk,
                                           const struct wenda_topic *t,
-                                          int64_t id, const char *stamp,
-                                          int pretokenize,
+                                          const char *stamp, int pretokenize,
                                           struct wenda_import_row **out);
 enum wenda_err wenda_store_import_add_row(struct wenda_import *im,
                                           const struct wenda_import_row *row,

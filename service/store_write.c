@@ -167,11 +167,10 @@ audit(struct wenda_store *st, const char *stamp, const char *who,
     return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
 }
 
-/* Records a change: its revision and its audit row. */
-static enum wenda_err
-record(struct wenda_store *st, int64_t id, int64_t version,
-       const char *action, const char *before, const char *after,
-       const char *who, const char *stamp)
+enum wenda_err
+wenda_store_record(struct wenda_store *st, int64_t id, int64_t version,
+                   const char *action, const char *before, const char *after,
+                   const char *who, const char *stamp)
 {
     sqlite3_stmt *s;
     char target[48];
@@ -236,8 +235,12 @@ create_topic(struct wenda_store *st, const struct wenda_topic *t,
         return WENDA_ERR_DB;
     wenda_store_now(stamp, sizeof(stamp));
     rc = put_topic(st, next, &copy, 1, stamp, 1, index, &doc);
+    if (rc == WENDA_OK &&
+        wenda_store_exec(st, S_MARK_ID, NULL, NULL, next) != SQLITE_DONE)
+        rc = WENDA_ERR_DB;
     if (rc == WENDA_OK)
-        rc = record(st, next, 1, "create", NULL, doc, who, stamp);
+        rc = wenda_store_record(st, next, 1, "create", NULL, doc, who,
+                                stamp);
     free(doc);
     if (rc == WENDA_OK)
         *id = next;
@@ -291,8 +294,8 @@ replace_topic(struct wenda_store *st, int64_t id, int64_t version,
     wenda_store_now(stamp, sizeof(stamp));
     rc = put_topic(st, id, t, version + 1, stamp, 0, index, &after);
     if (rc == WENDA_OK)
-        rc = record(st, id, version + 1, "update", before, after, who,
-                    stamp);
+        rc = wenda_store_record(st, id, version + 1, "update", before, after,
+                                who, stamp);
     free(after);
     return rc;
 }
@@ -324,7 +327,7 @@ wenda_store_topic_replace(struct wenda_store *st, int64_t id,
 struct unindexed {
     int64_t id;
     size_t seq;                    /* its place among the topics */
-    int replaced;                  /* it had an index before */
+    enum wenda_import_change what; /* added, changed or left */
     const struct wenda_topic *t;   /* borrowed */
 };
 
@@ -339,25 +342,96 @@ by_id_then_seq(const void *a, const void *b)
 }
 
 /*
- * Writes the search index of the topics of u[0..n), in id order.  A topic
- * written more than once is indexed as it was written last; its old index
- * goes first if the first of its writes replaced it.
+ * Writes topic t as wenda_store_topics_put() does: created when its slug
+ * is new, else replaced unless it is the same; *what says which and *id
+ * is its id.
  */
 static enum wenda_err
-index_topics(struct wenda_store *st, struct unindexed *u, size_t n)
+put_one(struct wenda_store *st, const struct wenda_topic *t, const char *who,
+        int64_t *id, enum wenda_import_change *what, char *msg,
+        size_t msgcap)
 {
-    enum wenda_err rc = WENDA_OK;
-    size_t i = 0, j;
+    struct wenda_topic as = *t;
+    char *before = NULL, *doc = NULL;
+    int64_t version = 0;
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_store_stmt(st, S_PUT_BY_SLUG, &s);
+    int step;
+
+    *id = 0;
+    *what = WENDA_IMPORT_ADDED;
+    if (rc != WENDA_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
+    step = sqlite3_step(s);
+    if (step == SQLITE_ROW) {
+        *id = sqlite3_column_int64(s, 0);
+        version = sqlite3_column_int64(s, 1);
+        before = wenda_store_col_dup(s, 2);
+        rc = before != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
+    } else if (step != SQLITE_DONE) {
+        rc = WENDA_ERR_DB;
+    }
+    wenda_store_done(s);
+    if (rc != WENDA_OK || before == NULL)
+        return rc == WENDA_OK ? create_topic(st, t, who, 0, id, msg, msgcap)
+                              : rc;
+    rc = check_category(st, t, msg, msgcap);
+    as.id = *id;
+    as.updated_at = NULL;
+    if (rc == WENDA_OK && (doc = wenda_topic_json(&as, 1, NULL)) == NULL)
+        rc = WENDA_ERR_NOMEM;
+    *what = WENDA_IMPORT_UNCHANGED;
+    if (rc == WENDA_OK && wenda_store_doc_differs(before, doc)) {
+        *what = WENDA_IMPORT_CHANGED;
+        rc = replace_topic(st, *id, version, before, t, who, 0);
+    }
+    free(doc);
+    free(before);
+    return rc;
+}
+
+/*
+ * Sorts u[0..n) by id and finds two topics of one id, which had one
+ * slug: *failed is then the place of the later one, msg says which slug,
+ * and the result is WENDA_ERR_CONFLICT.
+ */
+static enum wenda_err
+refuse_twice(struct unindexed *u, size_t n, size_t *failed, char *msg,
+             size_t msgcap)
+{
+    size_t i, later = n;
 
     qsort(u, n, sizeof(*u), by_id_then_seq);
-    while (rc == WENDA_OK && i < n) {
-        for (j = i; j + 1 < n && u[j + 1].id == u[i].id; j++)
-            ;
-        if (u[i].replaced)
+    for (i = 1; i < n; i++)
+        if (u[i].id == u[i - 1].id && u[i].seq < later) {
+            later = u[i].seq;
+            (void)snprintf(msg, msgcap, "duplicate slug '%.64s'",
+                           u[i].t->slug);
+        }
+    if (later == n)
+        return WENDA_OK;
+    *failed = later;
+    return WENDA_ERR_CONFLICT;
+}
+
+/*
+ * Writes the search index of the topics of u[0..n), sorted by id, that
+ * were added or changed; a changed one's old index goes first.
+ */
+static enum wenda_err
+index_topics(struct wenda_store *st, const struct unindexed *u, size_t n)
+{
+    enum wenda_err rc = WENDA_OK;
+    size_t i;
+
+    for (i = 0; rc == WENDA_OK && i < n; i++) {
+        if (u[i].what == WENDA_IMPORT_UNCHANGED)
+            continue;
+        if (u[i].what == WENDA_IMPORT_CHANGED)
             rc = wenda_search_unindex(st->search, u[i].id);
         if (rc == WENDA_OK)
-            rc = wenda_search_index(st->search, u[j].id, u[j].t);
-        i = j + 1;
+            rc = wenda_search_index(st->search, u[i].id, u[i].t);
     }
     return rc;
 }
@@ -376,57 +450,37 @@ index_topics(struct wenda_store *st, struct unindexed *u, size_t n)
 enum wenda_err
 wenda_store_topics_put(struct wenda_store *st,
                        const struct wenda_topic *topics, size_t n,
-                       const char *who, size_t *failed, char *msg,
+                       const char *who, size_t *failed,
+                       struct wenda_import_counts *counts, char *msg,
                        size_t msgcap)
 {
     struct unindexed *u = calloc(n > 0 ? n : 1, sizeof(*u));
+    struct wenda_import_counts k = {0};
     enum wenda_err rc = u != NULL ? WENDA_OK : WENDA_ERR_NOMEM;
     size_t i;
 
     *failed = n;
     msg[0] = '\0';
     for (i = 0; rc == WENDA_OK && i < n; i++) {
-        const struct wenda_topic *t = &topics[i];
-        char *before = NULL;
-        int64_t id = 0, version = 0;
-        sqlite3_stmt *s;
-        int step;
-
-        rc = wenda_store_stmt(st, S_PUT_BY_SLUG, &s);
-        if (rc != WENDA_OK)
-            break;
-        sqlite3_bind_text(s, 1, t->slug, -1, SQLITE_STATIC);
-        step = sqlite3_step(s);
-        if (step == SQLITE_ROW) {
-            id = sqlite3_column_int64(s, 0);
-            version = sqlite3_column_int64(s, 1);
-            before = wenda_store_col_dup(s, 2);
-            if (before == NULL)
-                rc = WENDA_ERR_NOMEM;
-        } else if (step != SQLITE_DONE) {
-            rc = WENDA_ERR_DB;
-        }
-        wenda_store_done(s);
-        if (rc == WENDA_OK && before == NULL) {
-            rc = create_topic(st, t, who, 0, &id, msg, msgcap);
-        } else if (rc == WENDA_OK) {
-            rc = check_category(st, t, msg, msgcap);
-            if (rc == WENDA_OK)
-                rc = replace_topic(st, id, version, before, t, who, 0);
-        }
-        free(before);
+        rc = put_one(st, &topics[i], who, &u[i].id, &u[i].what, msg,
+                     msgcap);
         if (rc != WENDA_OK) {
             *failed = i;
             break;
         }
-        u[i].id = id;
         u[i].seq = i;
-        u[i].replaced = version > 0;
-        u[i].t = t;
+        u[i].t = &topics[i];
+        k.added += u[i].what == WENDA_IMPORT_ADDED;
+        k.changed += u[i].what == WENDA_IMPORT_CHANGED;
+        k.unchanged += u[i].what == WENDA_IMPORT_UNCHANGED;
     }
+    if (rc == WENDA_OK)
+        rc = refuse_twice(u, n, failed, msg, msgcap);
     if (rc == WENDA_OK)
         rc = index_topics(st, u, n);
     free(u);
+    if (rc == WENDA_OK && counts != NULL)
+        *counts = k;
     return rc;
 }
 
@@ -447,7 +501,8 @@ wenda_store_topic_delete(struct wenda_store *st, int64_t id,
          wenda_store_exec(st, S_DELETE_TOPIC, NULL, NULL, id) != SQLITE_DONE))
         rc = WENDA_ERR_DB;
     if (rc == WENDA_OK)
-        rc = record(st, id, version + 1, "delete", before, NULL, who, stamp);
+        rc = wenda_store_record(st, id, version + 1, "delete", before, NULL,
+                                who, stamp);
     free(before);
     return rc;
 }

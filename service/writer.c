@@ -96,8 +96,10 @@ fail(struct write_job *job, enum wenda_err rc, const char *msg)
 
 /*
  * Imports every topic of the job, creating new slugs and replacing the
- * topics whose slug exists; any failure names the topic's line of the
- * body and, as the job runs in one savepoint, undoes them all.
+ * topics whose slug exists (unless the same), counting each in
+ * job->counts; a slug given twice is refused; any failure names the
+ * topic's line of the body and, as the job runs in one savepoint, undoes
+ * them all.
  */
 static enum wenda_err
 apply_import(struct wenda_store *st, struct write_job *job, char *msg,
@@ -106,7 +108,8 @@ apply_import(struct wenda_store *st, struct write_job *job, char *msg,
     char why[200];
     size_t failed;
     enum wenda_err rc = wenda_store_topics_put(st, job->topics, job->ntopics,
-                                               job->who, &failed, why,
+                                               job->who, &failed,
+                                               &job->counts, why,
                                                sizeof(why));
 
     if (rc != WENDA_OK && failed < job->ntopics)
@@ -307,7 +310,7 @@ apply(struct wenda_store *st, struct write_job *job)
 static void
 answer(struct wenda_store *st, struct write_job *job)
 {
-    char body[64];
+    char body[128];
     int n;
 
     job->result.rc = WENDA_OK;
@@ -326,7 +329,11 @@ answer(struct wenda_store *st, struct write_job *job)
         job->doc = NULL;
         return;
     case WRITE_IMPORT:
-        n = snprintf(body, sizeof(body), "{\"imported\":%zu}", job->ntopics);
+        n = snprintf(body, sizeof(body),
+                     "{\"imported\":%zu,\"added\":%zu,\"changed\":%zu,"
+                     "\"unchanged\":%zu}",
+                     job->ntopics, job->counts.added, job->counts.changed,
+                     job->counts.unchanged);
         drop_body(job);
         job->result.body = strndup(body, (size_t)n);
         job->result.len = job->result.body != NULL ? (size_t)n : 0;

@@ -19,6 +19,7 @@
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/err.h"
+#include "wenda/store.h"
 
 enum write_kind {
     WRITE_CREATE,
@@ -43,7 +44,8 @@ struct write_result {
     char msg[256];          /* a failure's detail for the client, or "" */
     char *body;             /* on success, a new JSON document (malloc'ed):
                              * the topic as stored, the token shown this
-                             * once, the review's state, {"imported":N},
+                             * once, the review's state, {"imported":N,
+                             * "added","changed","unchanged"},
                              * the lexicon's document as stored; NULL for
                              * a delete or a revocation */
     size_t len;
@@ -67,6 +69,7 @@ struct write_job {
     size_t *lines;                    /* import: each one's line of the
                                          body, counted from 1 */
     size_t ntopics;
+    struct wenda_import_counts counts; /* import: what it did */
     struct wenda_auth *auth;          /* token create */
     int role;                         /* token create: enum wenda_role */
     char token_name[WENDA_TOKEN_NAME_BYTES + 1];   /* token create */

@@ -60,7 +60,8 @@ enum wenda_err wenda_store_open(const char *path, int flags,
 enum wenda_store_stage {
     WENDA_STORE_MIGRATE,  /* migration n, called name, begins */
     WENDA_STORE_MIGRATED, /* migration n, called name, is committed */
-    WENDA_STORE_CLEAR,    /* an import removes the n topics there were */
+    WENDA_STORE_CLEAR,    /* an import removes the n topics it does not
+                             hold (after WENDA_STORE_INDEX) */
     WENDA_STORE_WRITTEN,  /* an import has written its n-th topic */
     WENDA_STORE_MERGE,    /* an import of n topics merges its full-text
                              index into one segment */
@@ -115,37 +116,86 @@ struct wenda_store_tuning {
 enum wenda_err wenda_store_tune(struct wenda_store *st,
                                 const struct wenda_store_tuning *t);
 
+/* What an import does with a topic (see struct wenda_import_opts). */
+enum wenda_import_change {
+    WENDA_IMPORT_ADDED,     /* a slug the store had not: a new id */
+    WENDA_IMPORT_CHANGED,   /* a slug it had, another topic: the same id,
+                               the next version, a revision by "import" */
+    WENDA_IMPORT_UNCHANGED, /* a slug it had, the same topic: left as is */
+    WENDA_IMPORT_REMOVED,   /* a topic the import does not hold: deleted,
+                               with a revision by "import" */
+};
+
+/* How many topics an import added, changed, left, removed. */
+struct wenda_import_counts {
+    size_t added, changed, unchanged, removed;
+};
+
 /*
- * Replaces everything in the store with c, in one transaction: either all
- * of c is stored or nothing changes.  Topics get ids 1, 2, ... in the order
- * of c, version 1 and the current time as updated_at.  The synonyms and
- * the dictionary become c's (checked documents, as wenda_content_load()
- * gives them; NULL is the empty document "{}"); a document whose text
- * this changes gets a new version and an audit row by "import", one it
- * leaves as it was keeps its version.
+ * Told what an import does with each topic: id is its id (0 for a topic a
+ * dry run would add), slug is borrowed for the call.
+ */
+typedef void wenda_import_note_fn(void *ctx, enum wenda_import_change what,
+                                  int64_t id, const char *slug);
+
+/* How an import runs; a NULL one is all zeros. */
+struct wenda_import_opts {
+    int dry_run;               /* check and tell, write nothing */
+    wenda_import_note_fn *note; /* told each topic's fate (NULL: nobody) */
+    void *ctx;                 /* note's */
+};
+
+/*
+ * Makes the store's content c, in one transaction: either all of c is
+ * stored or nothing changes.  Topics are matched by slug: a topic whose
+ * slug the store has keeps its id, and its version and updated_at when it
+ * is the same, or gets the next version, the current time and a revision
+ * when it changed; a new slug gets an id never given before, version 1;
+ * a topic c does not hold is deleted, with a revision, and its id is not
+ * given again.  An import records no revision of the topics it adds.
+ * The categories become c's.  The synonyms and the dictionary become c's
+ * (checked documents, as wenda_content_load() gives them; NULL is the
+ * empty document "{}"); a document whose text this changes gets a new
+ * version and an audit row by "import", one it leaves as it was keeps its
+ * version.
  */
 enum wenda_err wenda_store_import(struct wenda_store *st,
                                   const struct wenda_content *c);
 
 /*
+ * wenda_store_import() run as opts says (NULL: as wenda_store_import()),
+ * what it did (or, dry, would do) counted in *counts when not NULL.  A
+ * dry run reads the store only, and may be given a read-only one.
+ */
+enum wenda_err wenda_store_import_with(struct wenda_store *st,
+                                       const struct wenda_content *c,
+                                       const struct wenda_import_opts *opts,
+                                       struct wenda_import_counts *counts);
+
+/*
  * The same as a stream, for imports too large to hold in memory:
- * wenda_store_import_begin() opens the transaction and empties the store,
- * replacing its categories with cats[0..ncats) (kept as they are when cats
- * is NULL); wenda_store_import_add() stores one topic (ids 1, 2, ... in the
- * order added), writing what is wrong with it to msg on WENDA_ERR_INVALID
- * (unknown category) or WENDA_ERR_CONFLICT (duplicate slug); and
- * wenda_store_import_end() commits (commit != 0) or rolls back, and frees
- * im.  Topics are stored as given: validate them first.
+ * wenda_store_import_begin() opens the transaction, replacing the store's
+ * categories with cats[0..ncats) (kept as they are when cats is NULL);
+ * wenda_store_import_add() stores one topic, matched by its slug as
+ * wenda_store_import() says (new ids in the order added), writing what is
+ * wrong with it to msg on WENDA_ERR_INVALID (unknown category) or
+ * WENDA_ERR_CONFLICT (a slug the import already had); and
+ * wenda_store_import_end() removes the topics not added, commits (commit
+ * != 0) or rolls back, counts what was done in *counts when not NULL, and
+ * frees im.  A dry run (opts) checks and counts the same, then rolls back.
+ * Topics are stored as given: validate them first.
  */
 struct wenda_import;
 enum wenda_err wenda_store_import_begin(struct wenda_store *st,
                                         const struct wenda_category *cats,
                                         size_t ncats,
+                                        const struct wenda_import_opts *opts,
                                         struct wenda_import **im);
 enum wenda_err wenda_store_import_add(struct wenda_import *im,
                                       const struct wenda_topic *t, char *msg,
                                       size_t msgcap);
-enum wenda_err wenda_store_import_end(struct wenda_import *im, int commit);
+enum wenda_err wenda_store_import_end(struct wenda_import *im, int commit,
+                                      struct wenda_import_counts *counts);
 
 /*
  * Reads the whole store back into *out (categories in their order, topics
@@ -358,20 +408,23 @@ enum wenda_err wenda_store_topic_replace(struct wenda_store *st, int64_t id,
 
 /*
  * Writes topics[0..n) in turn, the way an import does: each is created
- * (going last when its order is 0) or, when a topic has its slug, replaces
- * that topic whatever its version, so that a later topic of the same slug
- * replaces an earlier one.  Their search index is written after them all.
- * What is read and written for each topic does not grow with the store.
- * On failure *failed is the index of the topic refused (n when none was:
- * WENDA_ERR_DB, WENDA_ERR_NOMEM), msg may say why (WENDA_ERR_INVALID: an
- * unknown category), and what was written is for the caller to roll back,
- * as the writes before it are not undone.
+ * (going last when its order is 0) or, when a topic has its slug,
+ * replaces that topic whatever its version, unless it is the same, which
+ * is left as it is.  Two topics of one slug are refused
+ * (WENDA_ERR_CONFLICT, *failed the second).  Their search index is
+ * written after them all.  What is read and written for each topic does
+ * not grow with the store.  *counts (when not NULL; removed stays 0) gets
+ * what was done.  On failure *failed is the index of the topic refused (n
+ * when none was: WENDA_ERR_DB, WENDA_ERR_NOMEM), msg may say why
+ * (WENDA_ERR_INVALID: an unknown category), and what was written is for
+ * the caller to roll back, as the writes before it are not undone.
  */
 enum wenda_err wenda_store_topics_put(struct wenda_store *st,
                                       const struct wenda_topic *topics,
                                       size_t n, const char *who,
-                                      size_t *failed, char *msg,
-                                      size_t msgcap);
+                                      size_t *failed,
+                                      struct wenda_import_counts *counts,
+                                      char *msg, size_t msgcap);
 
 /* Deletes topic id if it is at version expected (as above); errors as
  * above. */

@@ -23,7 +23,8 @@
 #     the rarest category; and a write, the PATCH of a topic's tags (the
 #     median of 5 topics from the middle one on, each after its GET);
 #   - wenda import of the same topics again, into the database that holds
-#     them (the server stopped): an import replaces every topic.
+#     them (the server stopped): an import matches every topic by slug,
+#     rewrites its search index and leaves the topic as it is.
 #
 # Rates are also given as ratios to the 64-topic row of the same run, since
 # this machine is noisy.  SCALE_SEED picks the generated data (default 1);

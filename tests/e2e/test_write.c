@@ -19,6 +19,7 @@
 #include <jansson.h>
 
 #include "harness.h"
+#include "../unit/testutil.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
 #include "wenda/store.h"
@@ -640,7 +641,9 @@ Test(e2e_admin, exports_ndjson_and_imports_it_all_or_nothing)
     cr_assert_eq(send_write(&srv, "POST", "/v1/import", admin,
                             "application/x-ndjson", NULL, r.body, &again),
                  200, "%.*s", (int)again.len, again.body);
-    cr_assert_not_null(strstr(again.body, "\"imported\":64"));
+    cr_assert_not_null(strstr(again.body, "\"imported\":64,\"added\":0,"
+                              "\"changed\":0,\"unchanged\":64}"),
+                       "%s", again.body);
     http_reply_cleanup(&again);
 
     /* A bad third line: nothing is applied, and the line is named. */
@@ -944,4 +947,209 @@ Test(e2e_write, if_match_takes_a_star_and_lists_and_compares_strongly)
     http_reply_cleanup(&r);
     /* "*" is for a topic that exists. */
     cr_expect_eq(patch_with("/v1/topics/999999", "*", "none"), 404);
+}
+
+/* ---- ids across imports ------------------------------------------------ */
+
+/*
+ * A copy of content/ in the server's directory, named dir, with one more
+ * topic file for slug (category tools) whose answer is answer.
+ */
+static void
+content_with(char *dir, size_t cap, const char *name, const char *slug,
+             const char *answer)
+{
+    char path[HARNESS_PATH_MAX + 64], text[512];
+    int n;
+
+    (void)snprintf(dir, cap, "%s/%s", srv.dir, name);
+    testutil_copy_tree("content", dir);
+    if (slug == NULL)
+        return;
+    n = snprintf(text, sizeof(text),
+                 "---\ntitle: \"写入测试\"\ntitle_en: \"Write test\"\n"
+                 "slug: \"%s\"\ncategory: \"tools\"\norder: 90\n"
+                 "tags: [\"git\", \"testing\"]\n---\n%s\n",
+                 slug, answer);
+    (void)snprintf(path, sizeof(path), "%s/tools/%s.md", dir, slug);
+    testutil_spit(path, text, (size_t)n);
+}
+
+/* Runs "wenda import --db <the server's> dir" and gives its stdout. */
+static char *
+cli_import(const char *dir)
+{
+    char db[HARNESS_PATH_MAX + 16];
+    const char *args[] = {"import", "--db", db, dir, NULL};
+    struct harness_run_result r;
+    char *out;
+
+    (void)snprintf(db, sizeof(db), "%s/wenda.db", srv.dir);
+    harness_run_or_fail(args, 60, NULL, &r);
+    cr_assert_eq(r.status, 0, "import exited %d:\n%s", r.status, r.err);
+    out = strdup(r.out);
+    harness_run_cleanup(&r);
+    return out;
+}
+
+/*
+ * GETs path until its status is want, for up to 3 s: a reader keeps its
+ * snapshot for up to a second after another process wrote.
+ */
+static void
+get_until(const char *path, long want, struct http_reply *r)
+{
+    for (int i = 0; i < 30; i++) {
+        cr_assert_eq(http_request(&srv, "GET", path, NULL, NULL, 0, r), 0);
+        if (r->status == want)
+            return;
+        http_reply_cleanup(r);
+        (void)usleep(100 * 1000);
+    }
+    cr_assert_fail("GET %s never answered %ld", path, want);
+}
+
+/* The "action" of each revision of topic id, newest first, comma-joined. */
+static void
+revision_actions(long long id, char *out, size_t cap)
+{
+    struct http_reply r;
+    char path[64];
+    json_t *doc, *rev;
+    size_t i, len = 0;
+
+    (void)snprintf(path, sizeof(path), "/v1/topics/%lld/revisions", id);
+    cr_assert_eq(send_write(&srv, "GET", path, editor, NULL, NULL, NULL, &r),
+                 200, "%.*s", (int)r.len, r.body);
+    doc = http_json(&r);
+    out[0] = '\0';
+    json_array_foreach(json_object_get(doc, "items") != NULL
+                           ? json_object_get(doc, "items")
+                           : doc,
+                       i, rev)
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%s",
+                                i ? "," : "",
+                                json_string_value(json_object_get(rev,
+                                                                  "action")),
+                                json_string_value(json_object_get(rev,
+                                                                  "who")));
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_admin, an_import_keeps_the_id_and_history_of_a_topic_of_its_slug)
+{
+    char dir[HARNESS_PATH_MAX + 16], path[64], actions[256], *out;
+    struct http_reply r;
+    long long id;
+    json_t *doc;
+
+    start_admin(NULL);
+    id = create();
+    content_with(dir, sizeof(dir), "with-it", "write-test", "文件里的回答");
+    out = cli_import(dir);
+    cr_assert_not_null(strstr(out, "0 added, 1 changed, 64 unchanged, "
+                                   "0 removed"),
+                       "%s", out);
+    free(out);
+    (void)snprintf(path, sizeof(path), "/v1/topics/%lld", id);
+    get_until(path, 200, &r);
+    doc = http_json(&r);
+    for (int i = 0; i < 30 && json_integer_value(json_object_get(doc,
+                                                      "version")) != 2;
+         i++) {
+        json_decref(doc);
+        http_reply_cleanup(&r);
+        (void)usleep(100 * 1000);
+        get_until(path, 200, &r);
+        doc = http_json(&r);
+    }
+    cr_assert_str_eq(json_string_value(json_object_get(doc, "slug")),
+                     "write-test");
+    cr_assert_not_null(strstr(json_string_value(json_object_get(doc,
+                                                                 "answer")),
+                              "文件里的回答"));
+    cr_assert_eq(json_integer_value(json_object_get(doc, "version")), 2);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    revision_actions(id, actions, sizeof(actions));
+    cr_assert_str_eq(actions, "update:import,create:editor-one");
+}
+
+Test(e2e_admin, an_import_removes_a_topic_and_never_gives_its_id_again)
+{
+    char dir[HARNESS_PATH_MAX + 16], path[64], actions[256], *out;
+    struct http_reply r;
+    long long id;
+    json_t *doc;
+
+    start_admin(NULL);
+    id = create();
+    content_with(dir, sizeof(dir), "shipped", NULL, NULL);
+    out = cli_import(dir);
+    cr_assert_not_null(strstr(out, "0 added, 0 changed, 64 unchanged, "
+                                   "1 removed"),
+                       "%s", out);
+    free(out);
+    (void)snprintf(path, sizeof(path), "/v1/topics/%lld", id);
+    get_until(path, 404, &r);
+    http_reply_cleanup(&r);
+    revision_actions(id, actions, sizeof(actions));
+    cr_assert_str_eq(actions, "delete:import,create:editor-one");
+
+    /* A topic new to the database gets an id after it. */
+    content_with(dir, sizeof(dir), "new-one", "file-made", "一个文件");
+    out = cli_import(dir);
+    cr_assert_not_null(strstr(out, "1 added, 0 changed, 64 unchanged, "
+                                   "0 removed"),
+                       "%s", out);
+    free(out);
+    get_until("/v1/topics/file-made", 200, &r);
+    doc = http_json(&r);
+    cr_assert_gt(json_integer_value(json_object_get(doc, "id")), id);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    get_until(path, 404, &r);
+    http_reply_cleanup(&r);
+    revision_actions(id, actions, sizeof(actions));
+    cr_assert_str_eq(actions, "delete:import,create:editor-one");
+}
+
+Test(e2e_admin, an_api_import_of_one_slug_twice_is_a_conflict_and_writes_nothing)
+{
+    static const char body[] =
+        "{\"slug\":\"twice-over\",\"title\":\"两次\",\"category\":"
+        "\"tools\",\"tags\":[\"git\"],\"answer\":\"一\"}\n"
+        "{\"slug\":\"git-fork\",\"title\":\"改了\",\"category\":"
+        "\"tools\",\"tags\":[\"git\"],\"answer\":\"二\"}\n"
+        "{\"slug\":\"twice-over\",\"title\":\"两次\",\"category\":"
+        "\"tools\",\"tags\":[\"git\"],\"answer\":\"三\"}\n";
+    struct http_reply r;
+    json_t *doc;
+    const char *detail;
+
+    start_admin(NULL);
+    cr_assert_eq(send_write(&srv, "POST", "/v1/import", admin,
+                            "application/x-ndjson", NULL, body, &r),
+                 409, "%.*s", (int)r.len, r.body);
+    cr_assert_not_null(strstr(http_header_or_empty(&r, "Content-Type"),
+                              "application/problem+json"));
+    doc = http_json(&r);
+    detail = json_string_value(json_object_get(doc, "detail"));
+    cr_assert_not_null(detail, "%s", r.body);
+    cr_assert_not_null(strstr(detail, "twice-over"), "%s", detail);
+    cr_assert_not_null(strstr(detail, "line 3"), "%s", detail);
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/topics/twice-over", admin,
+                            NULL, NULL, NULL, &r),
+                 404);
+    http_reply_cleanup(&r);
+    cr_assert_eq(send_write(&srv, "GET", "/v1/topics/git-fork", admin, NULL,
+                            NULL, NULL, &r),
+                 200);
+    doc = http_json(&r);
+    cr_assert_eq(json_integer_value(json_object_get(doc, "version")), 1);
+    json_decref(doc);
+    http_reply_cleanup(&r);
 }
