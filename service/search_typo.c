@@ -253,18 +253,44 @@ wenda_search_words_clear(struct wenda_search *se)
                : WENDA_ERR_DB;
 }
 
+/* Returns 1 when the words of the topics are listed already, or there are
+ * none to list. */
+static int
+words_kept(sqlite3 *db)
+{
+    sqlite3_stmt *s;
+    int kept;
+
+    if (sqlite3_prepare_v2(db,
+                           "SELECT EXISTS (SELECT 1 FROM vocab_keys) OR NOT "
+                           "EXISTS (SELECT 1 FROM topics)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return 0;
+    kept = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 1;
+    sqlite3_finalize(s);
+    return kept;
+}
+
 enum wenda_err
 wenda_search_words_fill(struct wenda_search *se)
 {
     static const char sql[] =
         "SELECT title, title_en, aliases, tags, answer FROM topics "
         "WHERE NOT EXISTS (SELECT 1 FROM vocab_keys)";
-    sqlite3_stmt *s;
+    sqlite3_stmt *s = NULL;
     enum wenda_err rc = WENDA_OK;
-    int step, col;
+    int step = SQLITE_DONE, col, own;
 
-    if (sqlite3_prepare_v2(se->db, sql, -1, &s, NULL) != SQLITE_OK)
+    if (words_kept(se->db))
+        return WENDA_OK;
+    /* One transaction for them all, not a commit (and an fsync) per word:
+     * thousands of words of an older database took seconds. */
+    own = sqlite3_get_autocommit(se->db);
+    if (own && sqlite3_exec(se->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+                   SQLITE_OK)
         return WENDA_ERR_DB;
+    if (sqlite3_prepare_v2(se->db, sql, -1, &s, NULL) != SQLITE_OK)
+        rc = WENDA_ERR_DB;
     while (rc == WENDA_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
         for (col = 0; rc == WENDA_OK && col < 5; col++) {
             const char *t = (const char *)sqlite3_column_text(s, col);
@@ -275,6 +301,11 @@ wenda_search_words_fill(struct wenda_search *se)
     if (rc == WENDA_OK && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
     sqlite3_finalize(s);
+    if (own && sqlite3_exec(se->db, rc == WENDA_OK ? "COMMIT" : "ROLLBACK",
+                            NULL, NULL, NULL) != SQLITE_OK)
+        rc = WENDA_ERR_DB;
+    if (rc != WENDA_OK)
+        wenda_search_words_forget(se);   /* what it noted was not kept */
     return rc;
 }
 
