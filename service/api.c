@@ -179,19 +179,17 @@ api_reply_items(struct api_response *res, enum wenda_err rc, char *items,
     api_reply_raw(res, 200, &b);
 }
 
-void
-api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
-            const char *param)
+/*
+ * Returns a new RFC 9457 problem object for rc with detail (the title
+ * when NULL), its text cut before any byte that is not UTF-8, or NULL when
+ * out of memory.
+ */
+static json_t *
+problem_object(enum wenda_err rc, const char *detail)
 {
-    static const char fallback[] =
-        "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
-        "\"status\":503,\"detail\":\"out of memory\"}";
-    unsigned int status = wenda_err_http_status(rc);
     const char *d = detail ? detail : wenda_err_title(rc);
     size_t dn = strlen(d), bad;
     char type[64];
-    json_t *o;
-    char *s;
 
     /* A detail that quotes the client's bytes (jansson's "near '...'", a
      * field name cut at a byte count) may hold a broken character, and
@@ -199,15 +197,26 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
     if (!wenda_utf8_valid(d, dn, &bad))
         dn = bad;
     (void)snprintf(type, sizeof(type), "/problems/%s", wenda_err_name(rc));
-    o = json_pack("{s:s, s:s, s:i, s:s%}", "type", type, "title",
-                  wenda_err_title(rc), "status", (int)status, "detail", d,
-                  dn);
-    if (o != NULL && param != NULL)
-        json_object_set_new(o, "parameter", json_string(param));
-    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    return json_pack("{s:s, s:s, s:i, s:s%}", "type", type, "title",
+                     wenda_err_title(rc), "status",
+                     (int)wenda_err_http_status(rc), "detail", d, dn);
+}
+
+/*
+ * Answers the problem object o (taken; NULL: out of memory) with the
+ * status of rc.
+ */
+static void
+reply_problem(struct api_response *res, enum wenda_err rc, json_t *o)
+{
+    static const char fallback[] =
+        "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
+        "\"status\":503,\"detail\":\"out of memory\"}";
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
     json_decref(o);
     free(res->body);
-    res->status = status;
+    res->status = wenda_err_http_status(rc);
     res->content_type = PROBLEM_TYPE;
     if (s == NULL) {
         s = strdup(fallback);
@@ -215,6 +224,65 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
     }
     res->body = s;
     res->len = s ? strlen(s) : 0;
+}
+
+void
+api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
+            const char *param)
+{
+    json_t *o = problem_object(rc, detail);
+
+    /* A bad parameter is named twice: in "parameter", as it always was,
+     * and as the one entry of "errors", where a body's problems are. */
+    if (o != NULL && param != NULL) {
+        json_t *d = json_object_get(o, "detail");
+
+        json_object_set_new(o, "parameter", json_string(param));
+        if (json_object_set_new(
+                o, "errors",
+                json_pack("[{s:s, s:O}]", "parameter", param, "detail",
+                          d)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    reply_problem(res, rc, o);
+}
+
+void
+api_problem_list(struct api_response *res, enum wenda_err rc,
+                 const char *what, const struct wenda_problems *p,
+                 int with_pointer)
+{
+    size_t n = wenda_problems_count(p), i;
+    char detail[320];
+    json_t *o, *errors;
+
+    if (n == 1)
+        wenda_problems_first(p, with_pointer, detail, sizeof(detail));
+    else if (p->more > 0)
+        (void)snprintf(detail, sizeof(detail), "the %s has %zu problems; "
+                       "the first %zu are listed", what, n, p->n);
+    else
+        (void)snprintf(detail, sizeof(detail), "the %s has %zu problems",
+                       what, n);
+    o = problem_object(rc, detail);
+    errors = json_array();
+    for (i = 0; o != NULL && errors != NULL && i < p->n; i++) {
+        json_t *e = json_pack("{s:s, s:s}", "pointer", p->v[i].pointer,
+                              "detail", p->v[i].detail);
+
+        if (e == NULL || json_array_append_new(errors, e) != 0) {
+            json_decref(errors);
+            errors = NULL;
+        }
+    }
+    if (o != NULL && (errors == NULL ||
+                      json_object_set_new(o, "errors", errors) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    reply_problem(res, rc, o);
 }
 
 void

@@ -100,10 +100,22 @@ void api_response_cleanup(struct api_response *res);
 
 /*
  * Fills *res with an RFC 9457 problem for rc, with detail (may be NULL)
- * and, when param is not NULL, a "parameter" member naming it.
+ * and, when param is not NULL, a "parameter" member naming it and an
+ * "errors" member of one entry, {"parameter": param, "detail": detail}.
  */
 void api_problem(struct api_response *res, enum wenda_err rc,
                  const char *detail, const char *param);
+
+/*
+ * Fills *res with an RFC 9457 problem for rc whose "errors" member lists
+ * every problem of p (which holds at least one) as {"pointer", "detail"}
+ * (RFC 6901 pointers into the request body).  Its detail is the one
+ * problem's own, after its pointer when with_pointer, or for several "the
+ * WHAT has N problems" (what: "topic", "document").
+ */
+void api_problem_list(struct api_response *res, enum wenda_err rc,
+                      const char *what, const struct wenda_problems *p,
+                      int with_pointer);
 
 /*
  * Encodes a list position, the id of the last topic of a page, as the
