@@ -369,30 +369,13 @@ unknown_fields(const json_t *o, struct wenda_problems *p)
     size_t i;
 
     json_object_foreach((json_t *)(uintptr_t)o, key, v) {
-        size_t n = 0, k;
-        char *at;
-
         for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
             if (strcmp(key, known[i]) == 0)
                 break;
-        if (i < sizeof(known) / sizeof(known[0]))
-            continue;
-        at = malloc(2 * strlen(key) + 2);
-        if (at == NULL) {
-            p->nomem = 1;
-            return;
-        }
-        at[n++] = '/';
-        for (k = 0; key[k] != '\0'; k++) {
-            if (key[k] == '~' || key[k] == '/')
-                at[n++] = '~';
-            at[n++] = key[k] == '~' ? '0' : key[k] == '/' ? '1' : key[k];
-        }
-        at[n] = '\0';
-        wenda_problems_add(p, at, "unknown field '%.40s' (id, version, "
-                           "updated_at and answer_html are the server's)",
-                           key);
-        free(at);
+        if (i == sizeof(known) / sizeof(known[0]))
+            wenda_problems_add_member(p, "", key, "unknown field '%.40s' "
+                                      "(id, version, updated_at and "
+                                      "answer_html are the server's)", key);
     }
 }
 

@@ -203,24 +203,20 @@ wenda_err_from_name(const char *name, enum wenda_err *rc)
 
 /* ---- problems of a document ------------------------------------------ */
 
-void
-wenda_problems_add(struct wenda_problems *p, const char *pointer,
-                   const char *fmt, ...)
+/* wenda_problems_add() with its arguments in ap. */
+static void
+add_v(struct wenda_problems *p, const char *pointer, const char *fmt,
+      va_list ap)
 {
     struct wenda_problem *e;
     char detail[512];
     size_t bad;
-    va_list ap;
 
     if (p->n == WENDA_PROBLEMS_MAX) {
         p->more++;
         return;
     }
-    va_start(ap, fmt);
-    /* va_start is above; clang-analyzer 14 loses track of it. */
-    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
     (void)vsnprintf(detail, sizeof(detail), fmt, ap);
-    va_end(ap);
     /* A detail may quote the client's bytes cut at a byte count. */
     if (!wenda_utf8_valid(detail, strlen(detail), &bad))
         detail[bad] = '\0';
@@ -242,6 +238,51 @@ wenda_problems_add(struct wenda_problems *p, const char *pointer,
         return;
     }
     p->n++;
+}
+
+void
+wenda_problems_add(struct wenda_problems *p, const char *pointer,
+                   const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    /* va_start is above; clang-analyzer 14 loses track of it. */
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+    add_v(p, pointer, fmt, ap);
+    va_end(ap);
+}
+
+void
+wenda_problems_add_member(struct wenda_problems *p, const char *parent,
+                          const char *key, const char *fmt, ...)
+{
+    size_t n = strlen(parent), i;
+    char *at;
+    va_list ap;
+
+    if (p->n == WENDA_PROBLEMS_MAX) {
+        p->more++;
+        return;
+    }
+    at = malloc(n + 2 * strlen(key) + 2);
+    if (at == NULL) {
+        p->nomem = 1;
+        return;
+    }
+    memcpy(at, parent, n);
+    at[n++] = '/';
+    for (i = 0; key[i] != '\0'; i++) {
+        if (key[i] == '~' || key[i] == '/')
+            at[n++] = '~';
+        at[n++] = key[i] == '~' ? '0' : key[i] == '/' ? '1' : key[i];
+    }
+    at[n] = '\0';
+    va_start(ap, fmt);
+    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
+    add_v(p, at, fmt, ap);
+    va_end(ap);
+    free(at);
 }
 
 size_t

@@ -104,6 +104,15 @@ void wenda_problems_add(struct wenda_problems *p, const char *pointer,
                         const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/*
+ * Adds a problem at the member key of the value at pointer parent ("" for
+ * the document), as wenda_problems_add() does: the pointer is parent, "/"
+ * and key with "~" and "/" escaped as RFC 6901 says ("~0", "~1").
+ */
+void wenda_problems_add_member(struct wenda_problems *p, const char *parent,
+                               const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Returns how many problems p was told of, kept or not. */
 size_t wenda_problems_count(const struct wenda_problems *p);
 
