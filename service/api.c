@@ -9,8 +9,8 @@
  * that names it.  JSON is built with jansson ("_new" setters throughout, so
  * every value built is owned by its parent) and written compact, UTF-8.
  * The handlers live in api_read.c, api_write.c, api_study.c,
- * api_lexicon.c and api_admin.c, by the kind of endpoint; api_int.h is
- * what they share.
+ * api_lexicon.c, api_admin.c and api_problem.c, by the kind of endpoint;
+ * api_int.h is what they share.
  */
 #include "api_int.h"
 
@@ -84,6 +84,7 @@ static const struct route routes[] = {
      api_h_token_revoke},
     {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL},
     {"/v1/import", "/v1/import", NULL, api_h_import, NULL, NULL, NULL},
+    {"/problems/*", "/problems/{name}", api_h_problem, NULL, NULL, NULL, NULL},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -580,13 +581,14 @@ answer_no_method(const struct route *r, const struct api_request *req,
 
 /*
  * Returns 1 for the reads that stay public on a private server: the
- * probes, the study page and the API's description, which hold no data.
+ * probes, the study page, the API's description and the pages of its
+ * problem types, which hold no data.
  */
 static int
 always_public(handler_fn fn)
 {
     return fn == api_h_healthz || fn == api_h_readyz || fn == api_h_index ||
-           fn == api_h_openapi;
+           fn == api_h_openapi || fn == api_h_problem;
 }
 
 void

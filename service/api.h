@@ -63,6 +63,7 @@ struct api_response {
     size_t len;
     struct api_header headers[API_MAX_HEADERS];
     size_t nheaders;
+    int vary_accept;            /* the body was chosen by Accept */
     struct write_job *job;      /* not NULL: a write for the writer; its
                                  * answer comes when the job is done */
     /* Not NULL: a body of unknown length, produced by stream() as it is

@@ -8,8 +8,8 @@
  * A replace goes the way of a topic's: an editor's token, If-Match, the
  * body checked whole here with the same checks as a content directory's
  * synonyms.yml and dictionary.yml (every problem is listed, each named by
- * its JSON pointer), then the writer, which checks If-Match against the document
- * it holds in the same transaction.  What is stored is the body as
+ * its JSON pointer), then the writer, which checks If-Match against the
+ * document it holds in the same transaction.  What is stored is the body as
  * checked, written again compact with its keys sorted, so that a GET
  * gives back exactly what was accepted whatever the spacing of the PUT.
  */

@@ -216,8 +216,9 @@ child(yaml_document_t *doc, yaml_node_t *n, const char *key, size_t len,
 
 /*
  * Returns the line of the value that the JSON pointer opening msg
- * ("/groups/3/1", or a message it opens: "/groups/3/1: ...") names, or of the nearest value above it that the
- * document has: its root's for a message without a pointer.
+ * ("/groups/3/1", or a message it opens: "/groups/3/1: ...") names, or
+ * of the nearest value above it that the document has: its root's for a
+ * message without a pointer.
  */
 static unsigned long
 pointer_line(yaml_document_t *doc, const char *msg)

@@ -210,3 +210,231 @@ Test(e2e_problems, a_dictionary_lists_every_bad_word)
     assert_pointers(&r, want, 4, "the document has 4 problems");
     http_reply_cleanup(&r);
 }
+
+/* ---- the pages of the problem types ----------------------------------- */
+
+/*
+ * GETs (or HEADs) /problems/name with Accept accept (NULL: none) into r and
+ * returns the status.
+ */
+static long
+get_page(const char *method, const char *name, const char *accept,
+         struct http_reply *r)
+{
+    char path[128], h0[160];
+    const char *h[2] = {NULL, NULL};
+
+    (void)snprintf(path, sizeof(path), "/problems/%s", name);
+    if (accept != NULL) {
+        (void)snprintf(h0, sizeof(h0), "Accept: %s", accept);
+        h[0] = h0;
+    }
+    cr_assert_eq(http_request(&srv, method, path, h, NULL, 0, r), 0);
+    return r->status;
+}
+
+/* Asserts that /problems/name is a 200 page in HTML and in JSON. */
+static void
+assert_page(const char *name)
+{
+    struct http_reply r;
+    char type[96];
+    json_t *o;
+
+    (void)snprintf(type, sizeof(type), "/problems/%s", name);
+    cr_assert_eq(get_page("GET", name, NULL, &r), 200, "%s: %ld", name,
+                 r.status);
+    cr_assert(strncmp(http_header_or_empty(&r, "Content-Type"), "text/html",
+                      9) == 0, "%s: %s", name,
+              http_header_or_empty(&r, "Content-Type"));
+    cr_assert_not_null(strstr(r.body, "<h1>"), "%s", name);
+    cr_assert_not_null(strstr(r.body, type), "%s", name);
+    cr_assert_not_null(strstr(http_header_or_empty(&r, "Vary"), "Accept"));
+    http_reply_cleanup(&r);
+    cr_assert_eq(get_page("GET", name, "application/json", &r), 200);
+    cr_assert(strncmp(http_header_or_empty(&r, "Content-Type"),
+                      "application/json", 16) == 0, "%s", name);
+    o = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "type")), type);
+    cr_assert_gt(json_integer_value(json_object_get(o, "status")), 399);
+    cr_assert_not_null(json_string_value(json_object_get(o, "title")));
+    cr_assert_gt(strlen(json_string_value(json_object_get(o,
+                                                          "description"))),
+                 80, "%s: %s", name, r.body);
+    json_decref(o);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_problems, every_problem_type_the_server_has_resolves)
+{
+    int rc;
+
+    for (rc = 1; rc < WENDA_ERR__COUNT; rc++)
+        assert_page(wenda_err_name((enum wenda_err)rc));
+}
+
+Test(e2e_problems, every_problem_type_the_openapi_document_names_resolves)
+{
+    struct http_reply r;
+    json_t *doc, *types;
+    size_t i;
+
+    cr_assert_eq(http_request(&srv, "GET", "/openapi.json", NULL, NULL, 0,
+                              &r),
+                 0);
+    doc = http_json(&r);
+    types = json_object_get(
+        json_object_get(
+            json_object_get(json_object_get(json_object_get(
+                                                json_object_get(doc,
+                                                                "components"),
+                                                "schemas"),
+                                            "Problem"),
+                            "properties"),
+            "type"),
+        "enum");
+    cr_assert_gt(json_array_size(types), 20);
+    for (i = 0; i < json_array_size(types); i++) {
+        const char *t = json_string_value(json_array_get(types, i));
+
+        cr_assert(strncmp(t, "/problems/", 10) == 0, "%s", t);
+        assert_page(t + 10);
+    }
+    cr_assert_not_null(json_object_get(
+        json_object_get(json_object_get(json_object_get(
+                                            json_object_get(doc, "components"),
+                                            "schemas"),
+                                        "Problem"),
+                        "properties"),
+        "errors"));
+    json_decref(doc);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_problems, every_problem_type_the_readme_lists_resolves)
+{
+    FILE *f = fopen("README.md", "r");
+    char line[2048];
+    int in_table = 0, seen = 0, rc;
+    int listed[WENDA_ERR__COUNT] = {0};
+
+    cr_assert_not_null(f, "run from the repository root");
+    while (fgets(line, sizeof(line), f) != NULL) {
+        char *p, *col, *col_end;
+
+        if (strncmp(line, "| status | type |", 17) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (!in_table || strncmp(line, "|---", 4) == 0)
+            continue;
+        if (line[0] != '|')
+            break;
+        /* The second column: `name`, `name`, ... */
+        col = strchr(line + 1, '|');
+        cr_assert_not_null(col);
+        col_end = strchr(col + 1, '|');
+        cr_assert_not_null(col_end);
+        for (p = strchr(col + 1, '`'); p != NULL && p < col_end;
+             p = strchr(p + 1, '`')) {
+            char *end = strchr(p + 1, '`');
+            enum wenda_err code;
+
+            cr_assert_not_null(end);
+            *end = '\0';
+            cr_assert(wenda_err_from_name(p + 1, &code), "README names %s",
+                      p + 1);
+            listed[code] = 1;
+            assert_page(p + 1);
+            seen++;
+            p = end;
+        }
+    }
+    fclose(f);
+    cr_assert_gt(seen, 0, "no table of problems in README.md");
+    for (rc = 1; rc < WENDA_ERR__COUNT; rc++)
+        cr_assert(listed[rc], "README.md does not list %s",
+                  wenda_err_name((enum wenda_err)rc));
+}
+
+Test(e2e_problems, an_unknown_problem_type_is_a_404_problem)
+{
+    static const char *const names[] = {"no-such-problem", "ok",
+                                        "NOT-FOUND", "%3Cscript%3E"};
+    size_t i;
+
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct http_reply r;
+
+        cr_assert_eq(get_page("GET", names[i], NULL, &r), 404, "%s",
+                     names[i]);
+        cr_assert(strncmp(http_header_or_empty(&r, "Content-Type"),
+                          "application/problem+json", 24) == 0);
+        cr_assert_not_null(strstr(r.body, "/problems/not-found"));
+        cr_assert_null(strstr(r.body, "<script>"));
+        http_reply_cleanup(&r);
+    }
+}
+
+Test(e2e_problems, the_page_follows_the_q_values_of_accept)
+{
+    static const struct {
+        const char *accept;
+        const char *type;
+    } cases[] = {
+        {"application/json", "application/json"},
+        {"text/html", "text/html"},
+        {"*/*", "text/html"},
+        {"application/*", "application/json"},
+        {"text/html;q=0.5, application/json", "application/json"},
+        {"application/json;q=0.4, text/html;q=0.9", "text/html"},
+        {"application/json; q=0.9, */*;q=0.1", "application/json"},
+        {"application/json;q=0, */*", "text/html"},
+        {"application/json, text/html", "text/html"},
+        {"image/png", "text/html"},
+        {"text/*;q=0.2, application/json;q=0.3", "application/json"},
+        {",;q=,, ;;", "text/html"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct http_reply r;
+
+        cr_assert_eq(get_page("GET", "conflict", cases[i].accept, &r), 200);
+        cr_assert(strncmp(http_header_or_empty(&r, "Content-Type"),
+                          cases[i].type, strlen(cases[i].type)) == 0,
+                  "Accept: %s gave %s", cases[i].accept,
+                  http_header_or_empty(&r, "Content-Type"));
+        http_reply_cleanup(&r);
+    }
+}
+
+Test(e2e_problems, head_answers_the_page_without_a_body)
+{
+    struct http_reply r;
+
+    cr_assert_eq(get_page("HEAD", "not-found", NULL, &r), 200);
+    cr_assert_eq(r.len, 0);
+    cr_assert(strncmp(http_header_or_empty(&r, "Content-Type"), "text/html",
+                      9) == 0);
+    http_reply_cleanup(&r);
+}
+
+Test(e2e_problems, the_type_of_a_problem_answered_resolves)
+{
+    struct http_reply r, page;
+    json_t *o;
+    const char *type;
+
+    cr_assert_eq(http_request(&srv, "GET", "/v1/topics/999999", NULL, NULL, 0,
+                              &r),
+                 0);
+    cr_assert_eq(r.status, 404);
+    o = http_json(&r);
+    type = json_string_value(json_object_get(o, "type"));
+    cr_assert_eq(http_request(&srv, "GET", type, NULL, NULL, 0, &page), 0);
+    cr_assert_eq(page.status, 200, "%s: %ld", type, page.status);
+    http_reply_cleanup(&page);
+    json_decref(o);
+    http_reply_cleanup(&r);
+}
