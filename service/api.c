@@ -259,7 +259,10 @@ api_problem_list(struct api_response *res, enum wenda_err rc,
     char detail[320];
     json_t *o, *errors;
 
-    if (n == 1)
+    if (n == 1 && p->n == 1 && p->v[0].line > 0)
+        (void)snprintf(detail, sizeof(detail), "line %zu: %s",
+                       p->v[0].line, p->v[0].detail);
+    else if (n == 1)
         wenda_problems_first(p, with_pointer, detail, sizeof(detail));
     else if (p->more > 0)
         (void)snprintf(detail, sizeof(detail), "the %s has %zu problems; "
@@ -267,12 +270,22 @@ api_problem_list(struct api_response *res, enum wenda_err rc,
     else
         (void)snprintf(detail, sizeof(detail), "the %s has %zu problems",
                        what, n);
+    if (n > 1 && p->n > 0 && p->v[0].line > 0)
+        (void)snprintf(detail + strlen(detail), sizeof(detail) -
+                       strlen(detail), ", the first on line %zu",
+                       p->v[0].line);
     o = problem_object(rc, detail);
     errors = json_array();
     for (i = 0; o != NULL && errors != NULL && i < p->n; i++) {
         json_t *e = json_pack("{s:s, s:s}", "pointer", p->v[i].pointer,
                               "detail", p->v[i].detail);
 
+        if (e != NULL && p->v[i].line > 0 &&
+            json_object_set_new(e, "line",
+                                json_integer((json_int_t)p->v[i].line))) {
+            json_decref(e);
+            e = NULL;
+        }
         if (e == NULL || json_array_append_new(errors, e) != 0) {
             json_decref(errors);
             errors = NULL;

@@ -110,9 +110,11 @@ void api_problem(struct api_response *res, enum wenda_err rc,
 /*
  * Fills *res with an RFC 9457 problem for rc whose "errors" member lists
  * every problem of p (which holds at least one) as {"pointer", "detail"}
- * (RFC 6901 pointers into the request body).  Its detail is the one
- * problem's own, after its pointer when with_pointer, or for several "the
- * WHAT has N problems" (what: "topic", "document").
+ * (RFC 6901 pointers into the request body), with "line" too for a
+ * problem of an NDJSON body's line.  Its detail is the one problem's own
+ * (after its pointer when with_pointer, after "line N: " for a line's),
+ * or for several "the WHAT has N problems" (what: "topic", "document"),
+ * and ", the first on line N" for lines'.
  */
 void api_problem_list(struct api_response *res, enum wenda_err rc,
                       const char *what, const struct wenda_problems *p,

@@ -487,8 +487,8 @@ wenda_topic_from_json(const json_t *o, struct wenda_topic *out, char *msg,
 }
 
 enum wenda_err
-wenda_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
-                      char *msg, size_t msgcap)
+wenda_topic_read_line(const char *line, size_t n, struct wenda_topic *out,
+                      struct wenda_problems *p)
 {
     json_error_t err;
     json_t *o = json_loadb(line, n, JSON_REJECT_DUPLICATES, &err);
@@ -496,8 +496,8 @@ wenda_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
 
     memset(out, 0, sizeof(*out));
     if (o == NULL) {
-        (void)snprintf(msg, msgcap, "%.100s", err.text);
-        return WENDA_ERR_PARSE;
+        wenda_problems_add(p, "", "%.100s", err.text);
+        return p->nomem ? WENDA_ERR_NOMEM : WENDA_ERR_PARSE;
     }
     if (json_is_object(o)) {
         (void)json_object_del(o, "id");
@@ -505,8 +505,20 @@ wenda_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
         (void)json_object_del(o, "updated_at");
         (void)json_object_del(o, "answer_html");
     }
-    rc = wenda_topic_from_json(o, out, msg, msgcap);
+    rc = wenda_topic_read_json(o, out, p);
     json_decref(o);
+    return rc;
+}
+
+enum wenda_err
+wenda_topic_from_line(const char *line, size_t n, struct wenda_topic *out,
+                      char *msg, size_t msgcap)
+{
+    struct wenda_problems p = {0};
+    enum wenda_err rc = wenda_topic_read_line(line, n, out, &p);
+
+    wenda_problems_first(&p, 0, msg, msgcap);
+    wenda_problems_cleanup(&p);
     return rc;
 }
 

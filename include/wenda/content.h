@@ -229,6 +229,16 @@ enum wenda_err wenda_topic_from_json(const struct json_t *o,
                                      size_t msgcap);
 
 /*
+ * Reads one line of NDJSON (n bytes, without its newline), as
+ * wenda_topic_from_line() does, adding every problem to p as
+ * wenda_topic_read_json() does; a line that is not JSON is one problem at
+ * "" whose detail is the parser's message, and WENDA_ERR_PARSE.
+ */
+enum wenda_err wenda_topic_read_line(const char *line, size_t n,
+                                     struct wenda_topic *out,
+                                     struct wenda_problems *p);
+
+/*
  * Reads one line of NDJSON (n bytes, without its newline), in the form
  * GET /v1/export writes it, into *out: wenda_topic_from_json() after dropping
  * the server's own fields (id, version, updated_at, answer_html).  Not

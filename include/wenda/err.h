@@ -80,6 +80,8 @@ struct wenda_problem {
     char *pointer;   /* RFC 6901 JSON pointer into the document ("/tags/2");
                         "" for the document as a whole */
     char *detail;    /* what is wrong, valid UTF-8 */
+    size_t line;     /* the line of an NDJSON body it is in, from 1; 0 for
+                        a body of one document */
 };
 
 /*

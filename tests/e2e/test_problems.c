@@ -438,3 +438,51 @@ Test(e2e_problems, the_type_of_a_problem_answered_resolves)
     json_decref(o);
     http_reply_cleanup(&r);
 }
+
+/* ---- an import's lines ------------------------------------------------ */
+
+Test(e2e_problems, an_import_lists_every_problem_of_every_line)
+{
+    static const char body[] =
+        "{\"slug\":\"import-fine\",\"title\":\"t\",\"category\":\"tools\","
+        "\"tags\":[\"git\"],\"answer\":\"a\"}\n"
+        "\n"
+        "{\"slug\":\"Bad\",\"title\":\"t\",\"category\":\"tools\","
+        "\"answer\":\"a\"}\n"
+        "{not json\n"
+        "{\"slug\":\"import-nowhere\",\"title\":\"t\",\"category\":"
+        "\"no-such-category\",\"tags\":[\"git\"],\"answer\":\"a\"}\n";
+    static const struct {
+        long line;
+        const char *pointer;
+    } want[] = {{3, "/tags"}, {3, "/slug"}, {4, ""}, {5, "/category"}};
+    char admin[WENDA_TOKEN_LEN + 1], auth[128];
+    const char *h[3] = {auth, "Content-Type: application/x-ndjson", NULL};
+    struct http_reply r;
+    json_t *o, *errors;
+    size_t i;
+
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "problems-admin", admin);
+    (void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s", admin);
+    cr_assert_eq(http_request(&srv, "POST", "/v1/import", h, body,
+                              strlen(body), &r),
+                 0);
+    cr_assert_eq(r.status, 400, "%s", r.body);
+    o = http_json(&r);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "type")),
+                     "/problems/malformed-document");
+    cr_assert_str_eq(json_string_value(json_object_get(o, "detail")),
+                     "the import has 4 problems, the first on line 3");
+    errors = json_object_get(o, "errors");
+    cr_assert_eq(json_array_size(errors), 4, "%s", r.body);
+    for (i = 0; i < 4; i++) {
+        json_t *e = json_array_get(errors, i);
+
+        cr_assert_eq(json_integer_value(json_object_get(e, "line")),
+                     want[i].line, "%s", r.body);
+        cr_assert_str_eq(json_string_value(json_object_get(e, "pointer")),
+                         want[i].pointer, "%s", r.body);
+    }
+    json_decref(o);
+    http_reply_cleanup(&r);
+}
