@@ -273,9 +273,15 @@ wenda_problems_add_member(struct wenda_problems *p, const char *parent,
     memcpy(at, parent, n);
     at[n++] = '/';
     for (i = 0; key[i] != '\0'; i++) {
-        if (key[i] == '~' || key[i] == '/')
+        if (key[i] == '~') {
             at[n++] = '~';
-        at[n++] = key[i] == '~' ? '0' : key[i] == '/' ? '1' : key[i];
+            at[n++] = '0';
+        } else if (key[i] == '/') {
+            at[n++] = '~';
+            at[n++] = '1';
+        } else {
+            at[n++] = key[i];
+        }
     }
     at[n] = '\0';
     va_start(ap, fmt);
