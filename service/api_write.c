@@ -110,7 +110,8 @@ api_write_answer(struct write_job *job, struct api_response *res)
     char location[64], etag[WENDA_ETAG_SIZE];
 
     memset(res, 0, sizeof(*res));
-    if (w->rc != WENDA_OK && wenda_problems_count(&w->problems) > 0) {
+    if (w->rc == WENDA_ERR_INVALID &&
+        wenda_problems_count(&w->problems) > 0) {
         api_problem_list(res, w->rc, "topic", &w->problems, 0);
         return;
     }
