@@ -9,8 +9,8 @@
  * that names it.  JSON is built with jansson ("_new" setters throughout, so
  * every value built is owned by its parent) and written compact, UTF-8.
  * The handlers live in api_read.c, api_write.c, api_study.c,
- * api_lexicon.c and api_admin.c, by the kind of endpoint; api_int.h is
- * what they share.
+ * api_lexicon.c, api_admin.c and api_problem.c, by the kind of endpoint;
+ * api_int.h is what they share.
  */
 #include "api_int.h"
 
@@ -97,6 +97,8 @@ static const struct route routes[] = {
      api_h_token_revoke, ""},
     {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL, ""},
     {"/v1/import", "/v1/import", NULL, api_h_import, NULL, NULL, NULL, ""},
+    {"/problems/*", "/problems/{name}", api_h_problem, NULL, NULL, NULL, NULL,
+     ""},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -192,19 +194,17 @@ api_reply_items(struct api_response *res, enum wenda_err rc, char *items,
     api_reply_raw(res, 200, &b);
 }
 
-void
-api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
-            const char *param)
+/*
+ * Returns a new RFC 9457 problem object for rc with detail (the title
+ * when NULL), its text cut before any byte that is not UTF-8, or NULL when
+ * out of memory.
+ */
+static json_t *
+problem_object(enum wenda_err rc, const char *detail)
 {
-    static const char fallback[] =
-        "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
-        "\"status\":503,\"detail\":\"out of memory\"}";
-    unsigned int status = wenda_err_http_status(rc);
     const char *d = detail ? detail : wenda_err_title(rc);
     size_t dn = strlen(d), bad;
     char type[64];
-    json_t *o;
-    char *s;
 
     /* A detail that quotes the client's bytes (jansson's "near '...'", a
      * field name cut at a byte count) may hold a broken character, and
@@ -212,15 +212,26 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
     if (!wenda_utf8_valid(d, dn, &bad))
         dn = bad;
     (void)snprintf(type, sizeof(type), "/problems/%s", wenda_err_name(rc));
-    o = json_pack("{s:s, s:s, s:i, s:s%}", "type", type, "title",
-                  wenda_err_title(rc), "status", (int)status, "detail", d,
-                  dn);
-    if (o != NULL && param != NULL)
-        json_object_set_new(o, "parameter", json_string(param));
-    s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    return json_pack("{s:s, s:s, s:i, s:s%}", "type", type, "title",
+                     wenda_err_title(rc), "status",
+                     (int)wenda_err_http_status(rc), "detail", d, dn);
+}
+
+/*
+ * Answers the problem object o (taken; NULL: out of memory) with the
+ * status of rc.
+ */
+static void
+reply_problem(struct api_response *res, enum wenda_err rc, json_t *o)
+{
+    static const char fallback[] =
+        "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
+        "\"status\":503,\"detail\":\"out of memory\"}";
+    char *s = o ? json_dumps(o, JSON_COMPACT) : NULL;
+
     json_decref(o);
     free(res->body);
-    res->status = status;
+    res->status = wenda_err_http_status(rc);
     res->content_type = PROBLEM_TYPE;
     if (s == NULL) {
         s = strdup(fallback);
@@ -254,6 +265,78 @@ api_problem_member(struct api_response *res, const char *name,
         res->len = strlen(s);
     }
     json_decref(o);
+}
+
+void
+api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
+            const char *param)
+{
+    json_t *o = problem_object(rc, detail);
+
+    /* A bad parameter is named twice: in "parameter", as it always was,
+     * and as the one entry of "errors", where a body's problems are. */
+    if (o != NULL && param != NULL) {
+        json_t *d = json_object_get(o, "detail");
+
+        json_object_set_new(o, "parameter", json_string(param));
+        if (json_object_set_new(
+                o, "errors",
+                json_pack("[{s:s, s:O}]", "parameter", param, "detail",
+                          d)) != 0) {
+            json_decref(o);
+            o = NULL;
+        }
+    }
+    reply_problem(res, rc, o);
+}
+
+void
+api_problem_list(struct api_response *res, enum wenda_err rc,
+                 const char *what, const struct wenda_problems *p,
+                 int with_pointer)
+{
+    size_t n = wenda_problems_count(p), i;
+    char detail[320];
+    json_t *o, *errors;
+
+    if (n == 1 && p->n == 1 && p->v[0].line > 0)
+        (void)snprintf(detail, sizeof(detail), "line %zu: %s",
+                       p->v[0].line, p->v[0].detail);
+    else if (n == 1)
+        wenda_problems_first(p, with_pointer, detail, sizeof(detail));
+    else if (p->more > 0)
+        (void)snprintf(detail, sizeof(detail), "the %s has %zu problems; "
+                       "the first %zu are listed", what, n, p->n);
+    else
+        (void)snprintf(detail, sizeof(detail), "the %s has %zu problems",
+                       what, n);
+    if (n > 1 && p->n > 0 && p->v[0].line > 0)
+        (void)snprintf(detail + strlen(detail), sizeof(detail) -
+                       strlen(detail), ", the first on line %zu",
+                       p->v[0].line);
+    o = problem_object(rc, detail);
+    errors = json_array();
+    for (i = 0; o != NULL && errors != NULL && i < p->n; i++) {
+        json_t *e = json_pack("{s:s, s:s}", "pointer", p->v[i].pointer,
+                              "detail", p->v[i].detail);
+
+        if (e != NULL && p->v[i].line > 0 &&
+            json_object_set_new(e, "line",
+                                json_integer((json_int_t)p->v[i].line))) {
+            json_decref(e);
+            e = NULL;
+        }
+        if (e == NULL || json_array_append_new(errors, e) != 0) {
+            json_decref(errors);
+            errors = NULL;
+        }
+    }
+    if (o != NULL && (errors == NULL ||
+                      json_object_set_new(o, "errors", errors) != 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    reply_problem(res, rc, o);
 }
 
 void
@@ -673,13 +756,14 @@ params_known(const struct route *r, handler_fn fn,
 
 /*
  * Returns 1 for the reads that stay public on a private server: the
- * probes, the study page and the API's description, which hold no data.
+ * probes, the study page, the API's description and the pages of its
+ * problem types, which hold no data.
  */
 static int
 always_public(handler_fn fn)
 {
     return fn == api_h_healthz || fn == api_h_readyz || fn == api_h_index ||
-           fn == api_h_openapi;
+           fn == api_h_openapi || fn == api_h_problem;
 }
 
 void

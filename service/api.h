@@ -70,6 +70,7 @@ struct api_response {
     size_t len;
     struct api_header headers[API_MAX_HEADERS];
     size_t nheaders;
+    int vary_accept;            /* the body was chosen by Accept */
     struct write_job *job;      /* not NULL: a write for the writer; its
                                  * answer comes when the job is done */
     /* Not NULL: a body of unknown length, produced by stream() as it is
@@ -107,10 +108,24 @@ void api_response_cleanup(struct api_response *res);
 
 /*
  * Fills *res with an RFC 9457 problem for rc, with detail (may be NULL)
- * and, when param is not NULL, a "parameter" member naming it.
+ * and, when param is not NULL, a "parameter" member naming it and an
+ * "errors" member of one entry, {"parameter": param, "detail": detail}.
  */
 void api_problem(struct api_response *res, enum wenda_err rc,
                  const char *detail, const char *param);
+
+/*
+ * Fills *res with an RFC 9457 problem for rc whose "errors" member lists
+ * every problem of p (which holds at least one) as {"pointer", "detail"}
+ * (RFC 6901 pointers into the request body), with "line" too for a
+ * problem of an NDJSON body's line.  Its detail is the one problem's own
+ * (after its pointer when with_pointer, after "line N: " for a line's),
+ * or for several "the WHAT has N problems" (what: "topic", "document"),
+ * and ", the first on line N" for lines'.
+ */
+void api_problem_list(struct api_response *res, enum wenda_err rc,
+                      const char *what, const struct wenda_problems *p,
+                      int with_pointer);
 
 /*
  * Encodes a list position, the id of the last topic of a page, as the

@@ -221,20 +221,76 @@ api_h_export(const struct api_request *req, const char *key,
 }
 
 /*
+ * Reads the NDJSON line text[0..n), the line-th of the body, into *t and
+ * adds its problems to p, each with its line: a line that is not JSON is
+ * one problem, "not valid JSON: ...", and a topic otherwise valid whose
+ * category no category has is one too.  Returns WENDA_OK (*t is then the
+ * caller's), WENDA_ERR_PARSE, WENDA_ERR_INVALID or WENDA_ERR_NOMEM.
+ */
+static enum wenda_err
+import_line(const struct api_request *req, const char *text, size_t n,
+            size_t line, struct wenda_topic *t, struct wenda_problems *p)
+{
+    struct wenda_problems mine = {0};
+    enum wenda_err rc = wenda_topic_read_line(text, n, t, &mine);
+    size_t i;
+
+    if (rc == WENDA_OK &&
+        write_check_category(req->store, t->category, &mine)) {
+        wenda_topic_cleanup(t);
+        rc = WENDA_ERR_INVALID;
+    }
+    if (mine.nomem)
+        rc = WENDA_ERR_NOMEM;
+    for (i = 0; i < mine.n; i++) {
+        size_t before = p->n;
+
+        if (rc == WENDA_ERR_PARSE)
+            wenda_problems_add(p, "", "not valid JSON: %s", mine.v[i].detail);
+        else
+            wenda_problems_add(p, mine.v[i].pointer, "%s", mine.v[i].detail);
+        if (p->n > before)
+            p->v[before].line = line;
+    }
+    p->more += mine.more;
+    wenda_problems_cleanup(&mine);
+    if (rc != WENDA_OK)
+        wenda_topic_cleanup(t);
+    return rc;
+}
+
+/*
+ * Answers the problems p found in an import's body: 400, every one listed
+ * with its line, malformed-document when a line was not JSON.
+ */
+static void
+answer_import_problems(struct api_response *res, int parse,
+                       const struct wenda_problems *p)
+{
+    if (p->nomem)
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+    else
+        api_problem_list(res, parse ? WENDA_ERR_PARSE : WENDA_ERR_INVALID,
+                         "import", p, 0);
+}
+
+/*
  * Reads an NDJSON body, one topic a line (the server's own fields, id,
  * version and updated_at, are ignored; blank lines are skipped), and hands
  * them to the writer as one job, with the line of each: all of them are
- * applied, or none.  The first bad line is named, here or by the writer.
+ * applied, or none.  Every problem of every line is listed, with its line;
+ * what only the writer can tell, it tells.
  */
 void
 api_h_import(const struct api_request *req, const char *key,
              struct api_response *res)
 {
     struct wenda_token_info who;
+    struct wenda_problems problems = {0};
     struct write_job *job;
     const char *p, *end;
-    char msg[256], detail[320];
     size_t line = 0, cap = 0, lines_cap = 0;
+    int parse = 0;
 
     (void)key;
     if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who))
@@ -266,19 +322,20 @@ api_h_import(const struct api_request *req, const char *key,
             api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
             goto fail;
         }
-        rc = wenda_topic_from_line(p, n, &job->topics[job->ntopics], msg,
-                                 sizeof(msg));
+        rc = import_line(req, p, n, line, &job->topics[job->ntopics],
+                         &problems);
         p += n + 1;
-        if (rc != WENDA_OK) {
-            (void)snprintf(detail, sizeof(detail), "line %zu%s %s", line,
-                           rc == WENDA_ERR_PARSE ? " is not valid JSON:"
-                                                 : ":", msg);
-            api_problem(res, rc == WENDA_ERR_PARSE ? WENDA_ERR_PARSE
-                                                   : WENDA_ERR_INVALID,
-                        detail, NULL);
+        if (rc == WENDA_ERR_NOMEM) {
+            api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
             goto fail;
         }
-        job->lines[job->ntopics++] = line;
+        parse |= rc == WENDA_ERR_PARSE;
+        if (rc == WENDA_OK)
+            job->lines[job->ntopics++] = line;
+    }
+    if (wenda_problems_count(&problems) > 0 || problems.nomem) {
+        answer_import_problems(res, parse, &problems);
+        goto fail;
     }
     if (job->ntopics == 0) {
         api_problem(res, WENDA_ERR_INVALID, "the body holds no topic", NULL);
@@ -287,6 +344,7 @@ api_h_import(const struct api_request *req, const char *key,
     res->job = job;
     return;
 fail:
+    wenda_problems_cleanup(&problems);
     write_job_cleanup(job);
     free(job);
 }

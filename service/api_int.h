@@ -284,4 +284,10 @@ void api_h_export(const struct api_request *req, const char *key,
 void api_h_import(const struct api_request *req, const char *key,
                   struct api_response *res);
 
+/* api_problem.c: what each problem type means. */
+
+/* GET /problems/{name} */
+void api_h_problem(const struct api_request *req, const char *key,
+                   struct api_response *res);
+
 #endif /* WENDA_API_INT_H */

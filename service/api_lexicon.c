@@ -7,9 +7,9 @@
  * of those bytes, as for a topic) names; a document never written is {}.
  * A replace goes the way of a topic's: an editor's token, If-Match, the
  * body checked whole here with the same checks as a content directory's
- * synonyms.yml and dictionary.yml (a problem is named by its JSON
- * pointer), then the writer, which checks If-Match against the document
- * it holds in the same transaction.  What is stored is the body as
+ * synonyms.yml and dictionary.yml (every problem is listed, each named by
+ * its JSON pointer), then the writer, which checks If-Match against the
+ * document it holds in the same transaction.  What is stored is the body as
  * checked, written again compact with its keys sorted, so that a GET
  * gives back exactly what was accepted whatever the spacing of the PUT.
  */
@@ -27,7 +27,7 @@ static void get_document(const struct api_request *req, const char *name,
                          struct api_response *res);
 static enum wenda_err check_document(const struct api_request *req,
                                      const char *name, const json_t *o,
-                                     char **doc, char *msg, size_t msgcap);
+                                     char **doc, struct wenda_problems *p);
 static void put_document(const struct api_request *req, const char *name,
                          struct api_response *res);
 
@@ -51,13 +51,13 @@ get_document(const struct api_request *req, const char *name,
 
 /*
  * Checks the document o of name with lexicon.c and writes it, as stored,
- * to *doc (new; the caller frees).  Returns WENDA_ERR_INVALID with msg
- * naming the problem, WENDA_ERR_INTERNAL when there is no tokenizer to
- * check the terms with, WENDA_ERR_NOMEM.
+ * to *doc (new; the caller frees).  Returns WENDA_ERR_INVALID with every
+ * problem in p, WENDA_ERR_INTERNAL when there is no tokenizer to check
+ * the terms with, WENDA_ERR_NOMEM.
  */
 static enum wenda_err
 check_document(const struct api_request *req, const char *name,
-               const json_t *o, char **doc, char *msg, size_t msgcap)
+               const json_t *o, char **doc, struct wenda_problems *p)
 {
     struct wenda_lexicon lx = {0};
     struct wenda_tokenizer *tk;
@@ -66,10 +66,10 @@ check_document(const struct api_request *req, const char *name,
     *doc = NULL;
     if (strcmp(name, "synonyms") == 0) {
         tk = wenda_store_tokenizer(req->store);
-        rc = tk != NULL ? wenda_lexicon_synonyms(tk, o, &lx, msg, msgcap)
+        rc = tk != NULL ? wenda_lexicon_read_synonyms(tk, o, &lx, p)
                         : WENDA_ERR_INTERNAL;
     } else {
-        rc = wenda_lexicon_dictionary(o, &lx, msg, msgcap);
+        rc = wenda_lexicon_read_dictionary(o, &lx, p);
     }
     wenda_lexicon_cleanup(&lx);
     if (rc == WENDA_OK) {
@@ -89,7 +89,7 @@ put_document(const struct api_request *req, const char *name,
 {
     struct wenda_token_info who;
     struct write_job *job;
-    char msg[256] = "";
+    struct wenda_problems p = {0};
     enum wenda_err rc;
     json_t *o;
 
@@ -104,12 +104,15 @@ put_document(const struct api_request *req, const char *name,
     o = api_body_json(req, "application/json", res);
     if (o == NULL)
         goto fail;
-    rc = check_document(req, name, o, &job->doc, msg, sizeof(msg));
+    rc = check_document(req, name, o, &job->doc, &p);
     json_decref(o);
-    if (rc != WENDA_OK) {
-        api_problem(res, rc, rc == WENDA_ERR_INVALID ? msg : NULL, NULL);
+    if (rc == WENDA_ERR_INVALID)
+        api_problem_list(res, rc, "document", &p, 1);
+    else if (rc != WENDA_OK)
+        api_problem(res, rc, NULL, NULL);
+    wenda_problems_cleanup(&p);
+    if (rc != WENDA_OK)
         goto fail;
-    }
     res->job = job;
     return;
 fail:

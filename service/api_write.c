@@ -58,9 +58,15 @@ api_body_json(const struct api_request *req, const char *type,
         return NULL;
     }
     if (!json_is_object(o)) {
+        struct wenda_problems p = {0};
+
         json_decref(o);
-        api_problem(res, WENDA_ERR_INVALID, "the body must be a JSON object",
-                    NULL);
+        wenda_problems_add(&p, "", "the body must be a JSON object");
+        if (p.n == 1)
+            api_problem_list(res, WENDA_ERR_INVALID, "body", &p, 0);
+        else
+            api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        wenda_problems_cleanup(&p);
         return NULL;
     }
     return o;
@@ -109,6 +115,11 @@ api_write_answer(struct write_job *job, struct api_response *res)
     char location[64], etag[WENDA_ETAG_SIZE];
 
     memset(res, 0, sizeof(*res));
+    if (w->rc == WENDA_ERR_INVALID &&
+        wenda_problems_count(&w->problems) > 0) {
+        api_problem_list(res, w->rc, "topic", &w->problems, 0);
+        return;
+    }
     if (w->rc != WENDA_OK) {
         api_problem(res, w->rc,
                     w->msg[0] != '\0'               ? w->msg
@@ -205,15 +216,44 @@ api_need_if_match(const struct api_request *req, const char *what,
     return 0;
 }
 
+/*
+ * Reads the topic of a create or replace from the JSON object o into
+ * job->topic.  Returns 1, or 0 after answering 400 with every problem of
+ * the body, its category checked against the store too: one that no
+ * category has is listed with the rest (the writer checks it again).
+ */
+static int
+read_topic(const struct api_request *req, const json_t *o,
+           struct write_job *job, struct api_response *res)
+{
+    struct wenda_problems p = {0};
+    enum wenda_err rc = wenda_topic_read_json(o, &job->topic, &p);
+
+    if (rc != WENDA_ERR_NOMEM)
+        (void)write_check_category(
+            req->store, json_string_value(json_object_get(o, "category")),
+            &p);
+    if (rc == WENDA_OK && p.nomem)
+        rc = WENDA_ERR_NOMEM;
+    if (rc == WENDA_OK && wenda_problems_count(&p) > 0)
+        rc = WENDA_ERR_INVALID;
+    if (rc == WENDA_ERR_INVALID)
+        api_problem_list(res, rc, "topic", &p, 0);
+    else if (rc != WENDA_OK)
+        api_problem(res, rc, NULL, NULL);
+    wenda_problems_cleanup(&p);
+    return rc == WENDA_OK;
+}
+
 static void
 submit_topic(const struct api_request *req, const char *key,
              struct api_response *res, enum write_kind kind)
 {
     struct wenda_token_info who;
     struct write_job *job;
-    char msg[256];
     json_t *o;
     int64_t id = 0;
+    int ok;
 
     if (!api_authorize(req, WENDA_ROLE_EDITOR, res, &who))
         return;
@@ -238,12 +278,10 @@ submit_topic(const struct api_request *req, const char *key,
         res->job = job;
         return;
     }
-    if (wenda_topic_from_json(o, &job->topic, msg, sizeof(msg)) != WENDA_OK) {
-        json_decref(o);
-        api_problem(res, WENDA_ERR_INVALID, msg, NULL);
-        goto fail;
-    }
+    ok = read_topic(req, o, job, res);
     json_decref(o);
+    if (!ok)
+        goto fail;
     res->job = job;
     return;
 fail:

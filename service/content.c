@@ -86,14 +86,15 @@ wenda_content_cleanup(struct wenda_content *c)
 }
 
 /*
- * Checks one string field: present when required, valid UTF-8 (strings
- * from a JSON body may carry any bytes), no control characters but for
- * newlines and tabs where multiline, and at most max characters (max
- * bytes where multiline).
+ * Checks one string field, at JSON pointer at and named field in the
+ * message: present when required, valid UTF-8 (strings from a JSON body
+ * may carry any bytes), no control characters but for newlines and tabs
+ * where multiline, and at most max characters (max bytes where
+ * multiline).  Returns 1 for a problem, else 0.
  */
 static int
-check_text(const char *field, const char *s, int required, size_t max,
-           int multiline, wenda_content_problem_fn fn, void *ctx)
+check_text(const char *at, const char *field, const char *s, int required,
+           size_t max, int multiline, wenda_content_problem_fn fn, void *ctx)
 {
     char msg[160];
     size_t n, i;
@@ -104,20 +105,20 @@ check_text(const char *field, const char *s, int required, size_t max,
             return 0;
         (void)snprintf(msg, sizeof(msg), "%s is required and must not be "
                        "empty", field);
-        fn(ctx, field, msg);
+        fn(ctx, at, msg);
         return 1;
     }
     n = strlen(s);
     if (!wenda_utf8_valid(s, n, NULL)) {
         (void)snprintf(msg, sizeof(msg), "%s is not valid UTF-8", field);
-        fn(ctx, field, msg);
+        fn(ctx, at, msg);
         return 1;
     }
     nonchar = wenda_utf8_noncharacter(s, n);
     if (nonchar != 0) {
         (void)snprintf(msg, sizeof(msg), "%s holds U+%04lX, a Unicode "
                        "noncharacter", field, nonchar);
-        fn(ctx, field, msg);
+        fn(ctx, at, msg);
         return 1;
     }
     /* A line of text is as long as a reader counts it; a multiline
@@ -125,7 +126,7 @@ check_text(const char *field, const char *s, int required, size_t max,
     if (multiline ? n > max : wenda_utf8_chars(s, n) > max) {
         (void)snprintf(msg, sizeof(msg), "%s is longer than %zu %s", field,
                        max, multiline ? "bytes" : "characters");
-        fn(ctx, field, msg);
+        fn(ctx, at, msg);
         return 1;
     }
     for (i = 0; i < n; i++) {
@@ -135,7 +136,7 @@ check_text(const char *field, const char *s, int required, size_t max,
             c == 0x7F) {
             (void)snprintf(msg, sizeof(msg), "%s contains a control "
                            "character", field);
-            fn(ctx, field, msg);
+            fn(ctx, at, msg);
             return 1;
         }
     }
@@ -144,42 +145,84 @@ check_text(const char *field, const char *s, int required, size_t max,
 
 /*
  * Checks a list field: min to maxn entries, no entry twice, each a slug of
- * at most maxlen bytes when slugs is set, else a one-line text.
+ * at most maxlen bytes when slugs is set, else a one-line text.  Each bad
+ * entry is reported at its own pointer ("/tags/2"); returns how many
+ * problems there were.
  */
 static int
 check_strv(const char *field, const struct wenda_strv *sv, size_t min,
            size_t maxn, size_t maxlen, int slugs, wenda_content_problem_fn fn,
            void *ctx)
 {
-    char msg[160];
+    char msg[160], at[48];
     size_t i, j;
+    int n = 0;
 
     if (sv->n < min || sv->n > maxn) {
+        (void)snprintf(at, sizeof(at), "/%s", field);
         (void)snprintf(msg, sizeof(msg), "%s must have %zu to %zu entries, "
                        "not %zu", field, min, maxn, sv->n);
-        fn(ctx, field, msg);
+        fn(ctx, at, msg);
         return 1;
     }
     for (i = 0; i < sv->n; i++) {
+        (void)snprintf(at, sizeof(at), "/%s/%zu", field, i);
         if (slugs && !wenda_slug_valid(sv->v[i], maxlen)) {
             (void)snprintf(msg, sizeof(msg), "%s[%zu] must be lower-case "
                            "letters, digits and single hyphens, at most %zu "
                            "bytes", field, i, maxlen);
-            fn(ctx, field, msg);
-            return 1;
+            fn(ctx, at, msg);
+            n++;
+            continue;
         }
-        if (!slugs && check_text(field, sv->v[i], 1, maxlen, 0, fn, ctx))
-            return 1;
-        for (j = 0; j < i; j++) {
-            if (strcmp(sv->v[i], sv->v[j]) == 0) {
-                (void)snprintf(msg, sizeof(msg), "%s lists \"%.60s\" twice",
-                               field, sv->v[i]);
-                fn(ctx, field, msg);
-                return 1;
-            }
+        if (!slugs && check_text(at, field, sv->v[i], 1, maxlen, 0, fn, ctx)) {
+            n++;
+            continue;
+        }
+        for (j = 0; j < i && strcmp(sv->v[i], sv->v[j]) != 0; j++)
+            ;
+        if (j < i) {
+            (void)snprintf(msg, sizeof(msg), "%s lists \"%.60s\" twice",
+                           field, sv->v[i]);
+            fn(ctx, at, msg);
+            n++;
         }
     }
-    return 0;
+    return n;
+}
+
+/* Checks the corrections of t, each field at its own pointer. */
+static int
+check_corrections(const struct wenda_topic *t, wenda_content_problem_fn fn,
+                  void *ctx)
+{
+    static const char *const keys[] = {"says", "right", "why", "source"};
+    char at[64], field[32];
+    size_t i, k;
+    int n = 0;
+
+    if (t->ncorrections > WENDA_CONTENT_MAX_CORRECTIONS) {
+        fn(ctx, "/corrections", "corrections must have at most 10 entries");
+        n++;
+    }
+    for (i = 0; i < t->ncorrections && i < WENDA_CONTENT_MAX_CORRECTIONS;
+         i++) {
+        const struct wenda_correction *c = &t->corrections[i];
+        const char *values[4];
+
+        values[0] = c->says;
+        values[1] = c->right;
+        values[2] = c->why;
+        values[3] = c->source;
+        for (k = 0; k < 4; k++) {
+            (void)snprintf(at, sizeof(at), "/corrections/%zu/%s", i,
+                           keys[k]);
+            (void)snprintf(field, sizeof(field), "corrections.%s", keys[k]);
+            n += check_text(at, field, values[k], 1,
+                            WENDA_CONTENT_MAX_CORRECTION, k < 3, fn, ctx);
+        }
+    }
+    return n;
 }
 
 int
@@ -187,80 +230,63 @@ wenda_content_check(const struct wenda_topic *t, wenda_content_problem_fn fn,
                     void *ctx)
 {
     int n = 0;
-    size_t i;
 
     if (t->slug == NULL || !wenda_slug_valid(t->slug, WENDA_CONTENT_MAX_SLUG)) {
-        fn(ctx, "slug", t->slug == NULL ? "slug is required"
+        fn(ctx, "/slug", t->slug == NULL ? "slug is required"
            : "slug must be lower-case letters, digits and single hyphens, "
              "at most 64 bytes");
         n++;
     }
-    n += check_text("title", t->title, 1, WENDA_CONTENT_MAX_TITLE, 0, fn,
-                    ctx);
-    n += check_text("title_en", t->title_en, 0, WENDA_CONTENT_MAX_TITLE, 0,
-                    fn, ctx);
+    n += check_text("/title", "title", t->title, 1, WENDA_CONTENT_MAX_TITLE,
+                    0, fn, ctx);
+    n += check_text("/title_en", "title_en", t->title_en, 0,
+                    WENDA_CONTENT_MAX_TITLE, 0, fn, ctx);
     if (t->category == NULL ||
         !wenda_slug_valid(t->category, WENDA_CONTENT_MAX_SLUG)) {
-        fn(ctx, "category", t->category == NULL ? "category is required"
+        fn(ctx, "/category", t->category == NULL ? "category is required"
            : "category must be a category slug");
         n++;
     }
     if (t->order < 0 || t->order > 1000000000) {
-        fn(ctx, "order", "order must be an integer from 0 to 1000000000");
+        fn(ctx, "/order", "order must be an integer from 0 to 1000000000");
         n++;
     }
     n += check_strv("tags", &t->tags, 1, WENDA_CONTENT_MAX_TAGS,
                     WENDA_CONTENT_MAX_TAG, 1, fn, ctx);
     n += check_strv("aliases", &t->aliases, 0, WENDA_CONTENT_MAX_ALIASES,
                     WENDA_CONTENT_MAX_ALIAS, 0, fn, ctx);
-    n += check_text("answer", t->answer, 1, WENDA_CONTENT_MAX_ANSWER, 1, fn,
-                    ctx);
-    if (t->ncorrections > WENDA_CONTENT_MAX_CORRECTIONS) {
-        fn(ctx, "corrections", "corrections must have at most 10 entries");
-        n++;
-    }
-    for (i = 0; i < t->ncorrections && i < WENDA_CONTENT_MAX_CORRECTIONS;
-         i++) {
-        const struct wenda_correction *c = &t->corrections[i];
-
-        n += check_text("corrections.says", c->says, 1,
-                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
-        n += check_text("corrections.right", c->right, 1,
-                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
-        n += check_text("corrections.why", c->why, 1,
-                        WENDA_CONTENT_MAX_CORRECTION, 1, fn, ctx);
-        n += check_text("corrections.source", c->source, 1,
-                        WENDA_CONTENT_MAX_CORRECTION, 0, fn, ctx);
-    }
-    return n;
+    n += check_text("/answer", "answer", t->answer, 1,
+                    WENDA_CONTENT_MAX_ANSWER, 1, fn, ctx);
+    return n + check_corrections(t, fn, ctx);
 }
 
-/* The first problem of a topic, for wenda_topic_validate(). */
-struct first_problem {
-    char *msg;   /* where its message goes, cap bytes */
-    size_t cap;
-    int seen;    /* whether there was one */
-};
-
-/* A wenda_content_problem_fn that keeps the first message only. */
+/* A wenda_content_problem_fn that adds the problem to a problem list. */
 static void
-keep_first(void *ctx, const char *field, const char *msg)
+add_problem(void *ctx, const char *pointer, const char *msg)
 {
-    struct first_problem *fp = ctx;
+    wenda_problems_add(ctx, pointer, "%s", msg);
+}
 
-    (void)field;
-    if (!fp->seen && fp->cap > 0)
-        (void)snprintf(fp->msg, fp->cap, "%s", msg);
-    fp->seen = 1;
+enum wenda_err
+wenda_topic_check(const struct wenda_topic *t, struct wenda_problems *p)
+{
+    size_t before = wenda_problems_count(p);
+
+    (void)wenda_content_check(t, add_problem, p);
+    if (p->nomem)
+        return WENDA_ERR_NOMEM;
+    return wenda_problems_count(p) > before ? WENDA_ERR_INVALID : WENDA_OK;
 }
 
 enum wenda_err
 wenda_topic_validate(const struct wenda_topic *t, char *msg, size_t msgcap)
 {
-    struct first_problem fp = {msg, msgcap, 0};
+    struct wenda_problems p = {0};
+    enum wenda_err rc = wenda_topic_check(t, &p);
 
-    return wenda_content_check(t, keep_first, &fp) ? WENDA_ERR_INVALID
-                                                   : WENDA_OK;
+    wenda_problems_first(&p, 0, msg, msgcap);
+    wenda_problems_cleanup(&p);
+    return rc;
 }
 
 /* ---- problems of a file being read ---------------------------------- */

@@ -50,15 +50,18 @@ void wenda_content_report_yaml(struct wenda_content_diag *d,
                                const yaml_parser_t *parser,
                                unsigned long first);
 
-/* Receives one problem of a topic: the field it is in, and the message. */
-typedef void (*wenda_content_problem_fn)(void *ctx, const char *field,
+/*
+ * Receives one problem of a topic: the JSON pointer of the value at fault
+ * ("/title", "/tags/2", "/corrections/0/why"), and the message.
+ */
+typedef void (*wenda_content_problem_fn)(void *ctx, const char *pointer,
                                          const char *msg);
 
 /*
  * Checks every field of t against the limits of wenda/content.h, reports
- * each problem through fn, and returns how many there were.  Fields are
- * named as in a topic file ("title", "tags"); a correction's as
- * "corrections.says" and so on.
+ * each problem through fn, and returns how many there were: a field's
+ * first, and each bad entry of a list.  Messages name fields as in a topic
+ * file ("title", "tags[2]", "corrections.says").
  */
 int wenda_content_check(const struct wenda_topic *t,
                         wenda_content_problem_fn fn, void *ctx);

@@ -216,8 +216,9 @@ child(yaml_document_t *doc, yaml_node_t *n, const char *key, size_t len,
 
 /*
  * Returns the line of the value that the JSON pointer opening msg
- * ("/groups/3/1: ...") names, or of the nearest value above it that the
- * document has: its root's for a message without a pointer.
+ * ("/groups/3/1", or a message it opens: "/groups/3/1: ...") names, or
+ * of the nearest value above it that the document has: its root's for a
+ * message without a pointer.
  */
 static unsigned long
 pointer_line(yaml_document_t *doc, const char *msg)
@@ -237,7 +238,7 @@ pointer_line(yaml_document_t *doc, const char *msg)
 
 /*
  * Checks the document v of the file called name with lexicon.c, and
- * reports its problem at its line.  WENDA_OK also after a problem
+ * reports each of its problems at its line.  WENDA_OK also after problems
  * reported; WENDA_ERR_NOMEM; WENDA_ERR_INTERNAL (reported too) when no
  * tokenizer can be made to check the terms with.
  */
@@ -247,8 +248,9 @@ check_document(struct wenda_content_diag *d, yaml_document_t *doc,
 {
     struct wenda_lexicon lx = {0};
     struct wenda_tokenizer *tk = NULL;
-    char msg[512] = "";
+    struct wenda_problems p = {0};
     enum wenda_err rc;
+    size_t i;
 
     if (strcmp(name, "synonyms") == 0) {
         rc = wenda_tokenizer_new(&tk);
@@ -257,16 +259,23 @@ check_document(struct wenda_content_diag *d, yaml_document_t *doc,
                                  wenda_err_title(rc));
             return rc;
         }
-        rc = wenda_lexicon_synonyms(tk, v, &lx, msg, sizeof(msg));
+        rc = wenda_lexicon_read_synonyms(tk, v, &lx, &p);
         wenda_tokenizer_free(tk);
     } else {
-        rc = wenda_lexicon_dictionary(v, &lx, msg, sizeof(msg));
+        rc = wenda_lexicon_read_dictionary(v, &lx, &p);
     }
     wenda_lexicon_cleanup(&lx);
     if (rc == WENDA_ERR_INVALID) {
-        wenda_content_report(d, pointer_line(doc, msg), "%s", msg);
+        for (i = 0; i < p.n; i++)
+            wenda_content_report(d, pointer_line(doc, p.v[i].pointer),
+                                 "%s%s%s", p.v[i].pointer,
+                                 p.v[i].pointer[0] ? ": " : "",
+                                 p.v[i].detail);
+        if (p.more > 0)
+            wenda_content_report(d, 0, "and %zu problems more", p.more);
         rc = WENDA_OK;
     }
+    wenda_problems_cleanup(&p);
     return rc;
 }
 

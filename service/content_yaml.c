@@ -95,16 +95,17 @@ line_slot(struct field_lines *l, const char *key, size_t n)
 }
 
 /*
- * Reports a problem of a checked field at the line the field came from (a
- * correction's at the corrections line), or at the front matter's when it
- * has none.
+ * Reports a problem of a checked field, named by its JSON pointer, at the
+ * line the field came from (a correction's or a list entry's at the
+ * field's line), or at the front matter's when it has none.
  */
 static void
-report_field(void *ctx, const char *field, const char *msg)
+report_field(void *ctx, const char *pointer, const char *msg)
 {
     struct parse_state *ps = ctx;
+    const char *field = pointer + (pointer[0] == '/');
     const unsigned long *slot = line_slot(ps->lines, field,
-                                          strcspn(field, "."));
+                                          strcspn(field, "/"));
 
     wenda_content_report(ps->d, slot && *slot ? *slot : ps->lines->fm, "%s",
                          msg);

@@ -14,6 +14,7 @@
 #include "http_int.h"
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
@@ -229,6 +230,7 @@ add_headers(const struct server *srv, struct MHD_Response *r,
             const struct representation *rep)
 {
     const char *origin = srv->cfg->cors_origin;
+    char vary[48];
     size_t i;
 
     if (res->status != 304 && res->status != 204)
@@ -240,13 +242,13 @@ add_headers(const struct server *srv, struct MHD_Response *r,
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING,
                                       "gzip");
     /* One Vary header: caches read the first only. */
-    if (origin != NULL && strcmp(origin, "*") != 0)
-        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
-                                      rep->vary ? "Accept-Encoding, Origin"
-                                                : "Origin");
-    else if (rep->vary)
-        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY,
-                                      "Accept-Encoding");
+    (void)snprintf(vary, sizeof(vary), "%s%s%s",
+                   res->vary_accept ? ", Accept" : "",
+                   rep->vary ? ", Accept-Encoding" : "",
+                   origin != NULL && strcmp(origin, "*") != 0 ? ", Origin"
+                                                             : "");
+    if (vary[0] != '\0')
+        (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, vary + 2);
     if (req != NULL && req->id[0] != '\0')
         (void)MHD_add_response_header(r, "X-Request-Id", req->id);
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))

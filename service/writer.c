@@ -71,6 +71,35 @@ write_job_cleanup(struct write_job *job)
     free(job->doc);
     job->doc = NULL;
     drop_body(job);
+    wenda_problems_cleanup(&job->result.problems);
+}
+
+int
+write_check_category(struct wenda_store *st, const char *category,
+                     struct wenda_problems *p)
+{
+    if (category == NULL ||
+        !wenda_slug_valid(category, WENDA_CONTENT_MAX_SLUG) ||
+        wenda_store_category_exists(st, category))
+        return 0;
+    wenda_problems_add(p, "/category", "category '%.64s' does not exist",
+                       category);
+    return 1;
+}
+
+/*
+ * Checks what only the database can tell of topic t, written by job: its
+ * category exists.  WENDA_ERR_INVALID with the problem in job's result
+ * and msg, else WENDA_OK.
+ */
+static enum wenda_err
+check_topic(struct wenda_store *st, struct write_job *job,
+            const struct wenda_topic *t, char *msg, size_t msgcap)
+{
+    if (!write_check_category(st, t->category, &job->result.problems))
+        return WENDA_OK;
+    wenda_problems_first(&job->result.problems, 0, msg, msgcap);
+    return WENDA_ERR_INVALID;
 }
 
 /* Frees the result's body; a token is wiped first (it was never sent). */
@@ -203,9 +232,10 @@ expected_version(struct wenda_store *st, const struct write_job *job,
  * with a result that is not a valid topic.
  */
 static enum wenda_err
-apply_patch(struct wenda_store *st, const struct write_job *job, char *msg,
+apply_patch(struct wenda_store *st, struct write_job *job, char *msg,
             size_t msgcap)
 {
+    struct wenda_problems *p = &job->result.problems;
     struct wenda_topic cur, patched;
     int64_t version;
     json_t *doc;
@@ -221,8 +251,15 @@ apply_patch(struct wenda_store *st, const struct write_job *job, char *msg,
     doc = wenda_json_merge_patch(wenda_topic_editable_json(&cur),
                                  job->patch);
     wenda_topic_cleanup(&cur);
-    rc = wenda_topic_from_json(doc, &patched, msg, msgcap);
+    rc = wenda_topic_read_json(doc, &patched, p);
+    if (rc == WENDA_ERR_INVALID)
+        (void)write_check_category(
+            st, json_string_value(json_object_get(doc, "category")), p);
     json_decref(doc);
+    if (rc == WENDA_OK)
+        rc = check_topic(st, job, &patched, msg, msgcap);
+    else
+        wenda_problems_first(p, 0, msg, msgcap);
     if (rc == WENDA_OK)
         rc = wenda_store_topic_replace(st, job->id, &patched, version,
                                        job->who, msg, msgcap);
@@ -242,13 +279,18 @@ apply(struct wenda_store *st, struct write_job *job)
     enum wenda_err rc;
     int64_t id = job->id, version;
 
+    wenda_problems_cleanup(&job->result.problems);
     switch (job->kind) {
     case WRITE_CREATE:
-        rc = wenda_store_topic_create(st, &job->topic, job->who, &id, msg,
-                                      sizeof(msg));
+        rc = check_topic(st, job, &job->topic, msg, sizeof(msg));
+        if (rc == WENDA_OK)
+            rc = wenda_store_topic_create(st, &job->topic, job->who, &id,
+                                          msg, sizeof(msg));
         break;
     case WRITE_REPLACE:
         rc = expected_version(st, job, &version);
+        if (rc == WENDA_OK)
+            rc = check_topic(st, job, &job->topic, msg, sizeof(msg));
         if (rc == WENDA_OK)
             rc = wenda_store_topic_replace(st, id, &job->topic, version,
                                            job->who, msg, sizeof(msg));

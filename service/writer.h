@@ -42,6 +42,8 @@ struct wenda_auth;
 struct write_result {
     enum wenda_err rc;      /* WENDA_OK, or why nothing of it was written */
     char msg[256];          /* a failure's detail for the client, or "" */
+    struct wenda_problems problems;  /* a topic that is not valid: every
+                                      * problem, by its JSON pointer */
     char *body;             /* on success, a new JSON document (malloc'ed):
                              * the topic as stored, the token shown this
                              * once, the review's state, {"imported":N,
@@ -112,6 +114,16 @@ void writer_stop(struct writer *w);
 
 /* Frees what job owns (not job itself). */
 void write_job_cleanup(struct write_job *job);
+
+struct wenda_store;
+
+/*
+ * Adds a problem at "/category" to p when category is a slug that no
+ * category of st has (NULL, or not a slug, is left to the topic's own
+ * checks).  Returns 1 when it added one, else 0.
+ */
+int write_check_category(struct wenda_store *st, const char *category,
+                         struct wenda_problems *p);
 
 
 #endif /* WENDA_WRITER_H */

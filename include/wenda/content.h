@@ -179,9 +179,17 @@ enum wenda_err wenda_content_parse_topic(const char *file, const char *buf,
 
 /*
  * Checks the fields of a topic against the limits above (required fields,
- * slug pattern, lengths, UTF-8).  On the first problem, stores a message
- * naming the field in msg (at most msgcap bytes) and returns
- * WENDA_ERR_INVALID.
+ * slug pattern, lengths, UTF-8) and adds every problem to p, named by the
+ * JSON pointer of the value at fault ("/slug", "/aliases/2").  Returns
+ * WENDA_OK when there was none, WENDA_ERR_INVALID, or WENDA_ERR_NOMEM when
+ * a problem could not be kept.
+ */
+enum wenda_err wenda_topic_check(const struct wenda_topic *t,
+                                 struct wenda_problems *p);
+
+/*
+ * Checks t as wenda_topic_check() does, but stores only the first
+ * problem's message (at most msgcap bytes) in msg.
  */
 enum wenda_err wenda_topic_validate(const struct wenda_topic *t, char *msg,
                                     size_t msgcap);
@@ -206,14 +214,34 @@ struct json_t *wenda_json_merge_patch(struct json_t *target,
 
 /*
  * Reads a topic from a JSON object of its editable fields (slug, title,
- * title_en, category, order, tags, aliases, answer) into *out, which the
- * caller releases with wenda_topic_cleanup().  Unknown fields, wrong types
- * and values out of range are WENDA_ERR_INVALID with a message naming the
- * field in msg.
+ * title_en, category, order, tags, aliases, answer, corrections) into
+ * *out, which the caller releases with wenda_topic_cleanup().  Every
+ * unknown field, wrong type and value out of range is added to p, named
+ * by its JSON pointer in o, and the result is WENDA_ERR_INVALID (*out then
+ * zeroed); WENDA_ERR_NOMEM.  A field of the wrong type is named once, not
+ * again by the checks of its value.
+ */
+enum wenda_err wenda_topic_read_json(const struct json_t *o,
+                                     struct wenda_topic *out,
+                                     struct wenda_problems *p);
+
+/*
+ * Reads a topic as wenda_topic_read_json() does, but stores only the first
+ * problem's message, which names the field, in msg (at most msgcap bytes).
  */
 enum wenda_err wenda_topic_from_json(const struct json_t *o,
                                      struct wenda_topic *out, char *msg,
                                      size_t msgcap);
+
+/*
+ * Reads one line of NDJSON (n bytes, without its newline), as
+ * wenda_topic_from_line() does, adding every problem to p as
+ * wenda_topic_read_json() does; a line that is not JSON is one problem at
+ * "" whose detail is the parser's message, and WENDA_ERR_PARSE.
+ */
+enum wenda_err wenda_topic_read_line(const char *line, size_t n,
+                                     struct wenda_topic *out,
+                                     struct wenda_problems *p);
 
 /*
  * Reads one line of NDJSON (n bytes, without its newline), in the form

@@ -5,10 +5,15 @@
  * zero so that "if (rc) goto cleanup;" reads naturally.  The HTTP layer maps
  * a code to a status with wenda_err_http_status() and nowhere else, and
  * answers it as an RFC 9457 problem whose "type" is built from
- * wenda_err_name(), which is stable across releases.
+ * wenda_err_name(), which is stable across releases.  A check that reads
+ * a whole document (a topic, the synonyms) keeps what it finds in a
+ * struct wenda_problems, each problem named by its JSON pointer, so that
+ * the answer lists them all.
  */
 #ifndef WENDA_ERR_H
 #define WENDA_ERR_H
+
+#include <stddef.h>
 
 enum wenda_err {
     WENDA_OK = 0,
@@ -51,5 +56,77 @@ const char *wenda_err_title(enum wenda_err rc);
 
 /* Returns the HTTP status code that answers rc; WENDA_OK gives 200. */
 unsigned int wenda_err_http_status(enum wenda_err rc);
+
+/*
+ * Returns a paragraph on rc for a client: when it is answered and what to
+ * do about it; static storage, never NULL.  Out-of-range values give
+ * "internal"'s.
+ */
+const char *wenda_err_description(enum wenda_err rc);
+
+/*
+ * Finds the code whose wenda_err_name() is name.  Returns 1 with it in
+ * *rc, or 0 for a name no code has.
+ */
+int wenda_err_from_name(const char *name, enum wenda_err *rc);
+
+/* ---- problems of a document ------------------------------------------ */
+
+/* Problems kept by a list; the ones past it are only counted. */
+#define WENDA_PROBLEMS_MAX 50
+
+/* One problem of a document: where it is and what it is. */
+struct wenda_problem {
+    char *pointer;   /* RFC 6901 JSON pointer into the document ("/tags/2");
+                        "" for the document as a whole */
+    char *detail;    /* what is wrong, valid UTF-8 */
+    size_t line;     /* the line of an NDJSON body it is in, from 1; 0 for
+                        a body of one document */
+};
+
+/*
+ * Every problem a check found in one document, in the order found, so
+ * that a client hears of all of them at once.  Zero it to start; release
+ * it with wenda_problems_cleanup().
+ */
+struct wenda_problems {
+    struct wenda_problem *v;   /* n kept, owned */
+    size_t n;
+    size_t more;               /* found past WENDA_PROBLEMS_MAX */
+    int nomem;                 /* one could not be kept for want of memory */
+};
+
+/*
+ * Adds a problem at pointer (copied) to p, its detail formatted as
+ * printf() does, cut at 511 bytes and before any byte that is not UTF-8.
+ * Past WENDA_PROBLEMS_MAX the problem is counted only; out of memory sets
+ * p->nomem.
+ */
+void wenda_problems_add(struct wenda_problems *p, const char *pointer,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Adds a problem at the member key of the value at pointer parent ("" for
+ * the document), as wenda_problems_add() does: the pointer is parent, "/"
+ * and key with "~" and "/" escaped as RFC 6901 says ("~0", "~1").
+ */
+void wenda_problems_add_member(struct wenda_problems *p, const char *parent,
+                               const char *key, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Returns how many problems p was told of, kept or not. */
+size_t wenda_problems_count(const struct wenda_problems *p);
+
+/*
+ * Writes the first problem of p to msg (at most msgcap bytes): its detail,
+ * after its pointer and ": " when with_pointer and the pointer is not "".
+ * msg is "" when p holds none.
+ */
+void wenda_problems_first(const struct wenda_problems *p, int with_pointer,
+                          char *msg, size_t msgcap);
+
+/* Frees what p holds and zeroes it; NULL is fine. */
+void wenda_problems_cleanup(struct wenda_problems *p);
 
 #endif /* WENDA_ERR_H */

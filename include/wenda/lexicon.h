@@ -51,20 +51,35 @@ struct wenda_lexicon {
 
 /*
  * Reads the synonyms document syn (a JSON object as above; NULL: none)
- * into out->sets, checking every term with tk (it must hold a token).  On
- * WENDA_ERR_INVALID, msg names the first problem by its JSON pointer
- * ("/groups/3/1: ...") and out is left empty.  WENDA_ERR_NOMEM.
+ * into out->sets, checking every term with tk (it must hold a token).
+ * Every problem is added to p, named by its JSON pointer ("/groups/3/1")
+ * with a detail that does not repeat it; the result is then
+ * WENDA_ERR_INVALID and out is left empty.  WENDA_ERR_NOMEM.
+ */
+enum wenda_err wenda_lexicon_read_synonyms(struct wenda_tokenizer *tk,
+                                           const struct json_t *syn,
+                                           struct wenda_lexicon *out,
+                                           struct wenda_problems *p);
+
+/*
+ * Reads the dictionary document dict ({"words": [...]}; NULL: none) into
+ * out->words: each word two to WENDA_LEXICON_MAX_WORD Han characters.
+ * Errors as wenda_lexicon_read_synonyms().
+ */
+enum wenda_err wenda_lexicon_read_dictionary(const struct json_t *dict,
+                                             struct wenda_lexicon *out,
+                                             struct wenda_problems *p);
+
+/*
+ * wenda_lexicon_read_synonyms(), keeping only the first problem in msg,
+ * after its JSON pointer ("/groups/3/1: ...").
  */
 enum wenda_err wenda_lexicon_synonyms(struct wenda_tokenizer *tk,
                                       const struct json_t *syn,
                                       struct wenda_lexicon *out, char *msg,
                                       size_t msgcap);
 
-/*
- * Reads the dictionary document dict ({"words": [...]}; NULL: none) into
- * out->words: each word two to WENDA_LEXICON_MAX_WORD Han characters.
- * Errors as wenda_lexicon_synonyms().
- */
+/* wenda_lexicon_read_dictionary(), as wenda_lexicon_synonyms() is. */
 enum wenda_err wenda_lexicon_dictionary(const struct json_t *dict,
                                         struct wenda_lexicon *out, char *msg,
                                         size_t msgcap);

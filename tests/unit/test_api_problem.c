@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "api.h"
+#include "api_int.h"
 #include "wenda/content.h"
 
 /* Asserts that res is a 400 problem whose detail is valid UTF-8 that
@@ -73,5 +73,109 @@ Test(api_problem, field_name_cut_inside_a_character_is_a_400)
     json_decref(o);
     api_problem(&res, WENDA_ERR_INVALID, msg, NULL);
     assert_problem_400(&res, "unknown field '\xe6\xad\xbb");
+    api_response_cleanup(&res);
+}
+
+/* Parses res's body, asserting a problem of status; returns it (new). */
+static json_t *
+problem_of(const struct api_response *res, unsigned int status)
+{
+    json_error_t err;
+    json_t *o;
+
+    cr_assert_eq(res->status, status, "status %u: %.*s", res->status,
+                 (int)res->len, res->body);
+    cr_assert_str_eq(res->content_type,
+                     "application/problem+json; charset=utf-8");
+    o = json_loadb(res->body, res->len, 0, &err);
+    cr_assert_not_null(o, "not JSON: %s", err.text);
+    return o;
+}
+
+Test(api_problem, a_list_names_every_problem_and_counts_them_in_detail)
+{
+    struct api_response res = {0};
+    struct wenda_problems p = {0};
+    json_t *o, *e;
+
+    wenda_problems_add(&p, "/slug", "slug is required");
+    wenda_problems_add_member(&p, "", "a/b", "unknown field");
+    api_problem_list(&res, WENDA_ERR_INVALID, "topic", &p, 0);
+    o = problem_of(&res, 400);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "detail")),
+                     "the topic has 2 problems");
+    cr_assert_eq(json_array_size(json_object_get(o, "errors")), 2);
+    e = json_array_get(json_object_get(o, "errors"), 1);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "pointer")),
+                     "/a~1b");
+    cr_assert_null(json_object_get(e, "line"));
+    json_decref(o);
+    api_response_cleanup(&res);
+    wenda_problems_cleanup(&p);
+}
+
+Test(api_problem, a_list_of_one_is_its_detail_after_its_pointer_or_line)
+{
+    struct api_response res = {0};
+    struct wenda_problems p = {0};
+    json_t *o;
+
+    wenda_problems_add(&p, "/words/1", "must be a word");
+    api_problem_list(&res, WENDA_ERR_INVALID, "document", &p, 1);
+    o = problem_of(&res, 400);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "detail")),
+                     "/words/1: must be a word");
+    json_decref(o);
+    api_response_cleanup(&res);
+    p.v[0].line = 7;
+    api_problem_list(&res, WENDA_ERR_PARSE, "import", &p, 0);
+    o = problem_of(&res, 400);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "detail")),
+                     "line 7: must be a word");
+    cr_assert_eq(json_integer_value(json_object_get(
+                     json_array_get(json_object_get(o, "errors"), 0),
+                     "line")),
+                 7);
+    json_decref(o);
+    api_response_cleanup(&res);
+    wenda_problems_cleanup(&p);
+}
+
+Test(api_problem, a_list_past_its_limit_says_how_many_there_were)
+{
+    struct api_response res = {0};
+    struct wenda_problems p = {0};
+    json_t *o;
+    int i;
+
+    for (i = 0; i < WENDA_PROBLEMS_MAX + 3; i++)
+        wenda_problems_add(&p, "/x", "problem %d", i);
+    api_problem_list(&res, WENDA_ERR_INVALID, "document", &p, 1);
+    o = problem_of(&res, 400);
+    cr_assert_eq(json_array_size(json_object_get(o, "errors")),
+                 WENDA_PROBLEMS_MAX);
+    cr_assert_not_null(strstr(json_string_value(json_object_get(o, "detail")),
+                              "53 problems"));
+    json_decref(o);
+    api_response_cleanup(&res);
+    wenda_problems_cleanup(&p);
+}
+
+Test(api_problem, a_bad_parameter_is_named_and_listed)
+{
+    struct api_response res = {0};
+    json_t *o, *e;
+
+    api_bad_param(&res, "limit", "must be an integer from 1 to 100");
+    o = problem_of(&res, 400);
+    cr_assert_str_eq(json_string_value(json_object_get(o, "parameter")),
+                     "limit");
+    e = json_array_get(json_object_get(o, "errors"), 0);
+    cr_assert_str_eq(json_string_value(json_object_get(e, "parameter")),
+                     "limit");
+    cr_assert_str_eq(json_string_value(json_object_get(e, "detail")),
+                     "query parameter 'limit' must be an integer from 1 to "
+                     "100");
+    json_decref(o);
     api_response_cleanup(&res);
 }

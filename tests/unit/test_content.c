@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include <jansson.h>
 
 #include "wenda/content.h"
 
@@ -1050,4 +1051,124 @@ Test(etag, is_a_quoted_hash_that_follows_every_byte)
     }
     wenda_etag(body, sizeof(body) - 2, c);
     cr_assert_str_neq(a, c, "one byte shorter, same tag");
+}
+
+/* ---- every problem of a topic, by JSON pointer ------------------------ */
+
+/* Returns 1 when p holds a problem at pointer whose detail has want. */
+static int
+has_problem(const struct wenda_problems *p, const char *pointer,
+            const char *want)
+{
+    size_t i;
+
+    for (i = 0; i < p->n; i++)
+        if (strcmp(p->v[i].pointer, pointer) == 0 &&
+            strstr(p->v[i].detail, want) != NULL)
+            return 1;
+    return 0;
+}
+
+/* Prints the problems of p into out, for an assertion's message. */
+static const char *
+problems_text(const struct wenda_problems *p, char *out, size_t cap)
+{
+    size_t i, used = 0;
+
+    out[0] = '\0';
+    for (i = 0; i < p->n && used < cap; i++)
+        used += (size_t)snprintf(out + used, cap - used, "[%s] %s; ",
+                                 p->v[i].pointer, p->v[i].detail);
+    return out;
+}
+
+Test(content, checks_a_topic_for_every_problem_at_once)
+{
+    char a0[] = "ok", a1[] = "fine", a2[] = "bad\x01", a3[] = "ok";
+    char slug[] = "Not A Slug", title[] = "标题", cat[] = "concurrency";
+    char answer[] = "answer";
+    char *aliases[] = {a0, a1, a2, a3};
+    struct wenda_topic t = {0};
+    struct wenda_problems p = {0};
+    char text[2048];
+
+    t.slug = slug;
+    t.title = title;
+    t.category = cat;
+    t.answer = answer;
+    t.aliases.v = aliases;
+    t.aliases.n = 4;
+    cr_assert_eq(wenda_topic_check(&t, &p), WENDA_ERR_INVALID);
+    cr_assert_eq(p.n, 4, "%s", problems_text(&p, text, sizeof(text)));
+    cr_assert(has_problem(&p, "/slug", "slug must be lower-case"));
+    cr_assert(has_problem(&p, "/tags", "tags must have 1 to 10 entries"));
+    cr_assert(has_problem(&p, "/aliases/2", "control character"));
+    cr_assert(has_problem(&p, "/aliases/3", "lists \"ok\" twice"));
+    wenda_problems_cleanup(&p);
+}
+
+Test(content, reads_a_topic_from_json_naming_every_problem_by_pointer)
+{
+    static const char body[] =
+        "{\"slug\":\"Bad Slug\",\"title\":\"t\",\"category\":7,"
+        "\"answer\":\"a\",\"aliases\":[\"x\",3,\"y\"],\"a/b~c\":1,"
+        "\"corrections\":[{\"says\":1,\"right\":\"r\",\"why\":\"w\","
+        "\"source\":\"s\"}]}";
+    struct wenda_problems p = {0};
+    struct wenda_topic t;
+    char text[2048];
+    json_t *o = json_loads(body, 0, NULL);
+
+    cr_assert_not_null(o);
+    cr_assert_eq(wenda_topic_read_json(o, &t, &p), WENDA_ERR_INVALID);
+    cr_assert_null(t.slug, "a topic with problems is left zeroed");
+    problems_text(&p, text, sizeof(text));
+    cr_assert(has_problem(&p, "/a~1b~0c", "unknown field 'a/b~c'"), "%s",
+              text);
+    cr_assert(has_problem(&p, "/category", "category must be a string"),
+              "%s", text);
+    cr_assert(has_problem(&p, "/aliases/1", "aliases[1] must be a string"),
+              "%s", text);
+    cr_assert(has_problem(&p, "/corrections/0/says", "must be a string"),
+              "%s", text);
+    cr_assert(has_problem(&p, "/tags", "tags is required"), "%s", text);
+    cr_assert(has_problem(&p, "/slug", "slug must be lower-case"), "%s",
+              text);
+    /* A field of the wrong type is named once, not again as missing. */
+    cr_assert_eq(p.n, 6, "%s", text);
+    wenda_problems_cleanup(&p);
+    json_decref(o);
+}
+
+Test(content, keeps_the_first_problem_for_a_single_message)
+{
+    struct wenda_topic t;
+    char msg[256];
+    json_t *o = json_loads("{\"title\":\"t\",\"category\":\"c\","
+                           "\"answer\":\"a\",\"tags\":[\"x\"]}", 0, NULL);
+
+    cr_assert_eq(wenda_topic_from_json(o, &t, msg, sizeof(msg)),
+                 WENDA_ERR_INVALID);
+    cr_assert_str_eq(msg, "slug is required");
+    json_decref(o);
+}
+
+Test(content, reports_every_bad_tag_of_a_file_at_the_tags_line)
+{
+    char text[4096], why[8192];
+    size_t len = topic_text(text, sizeof(text), 7,
+                            "tags: [\"Lock\", \"thread\", \"Two Words\"]");
+    struct diags d = {0};
+    struct wenda_topic t;
+    size_t i;
+
+    cr_assert_eq(wenda_content_parse_topic("t.md", text, len, &t, collect,
+                                           &d),
+                 WENDA_ERR_PARSE);
+    cr_assert_eq(d.total, 2, "one problem for each bad tag:%s",
+                 describe(&d, why, sizeof(why)));
+    for (i = 0; i < d.n; i++)
+        cr_assert_eq(d.v[i].line, 7, "%s", describe(&d, why, sizeof(why)));
+    cr_assert(strstr(d.v[0].msg, "tags[0]") != NULL);
+    cr_assert(strstr(d.v[1].msg, "tags[2]") != NULL);
 }

@@ -249,6 +249,22 @@ Test(content_lexicon, reports_a_bad_dictionary_word_at_its_line)
                "/words/2: '猴子' is there twice");
 }
 
+Test(content_lexicon, reports_every_bad_word_at_its_own_line)
+{
+    struct diags d;
+
+    cr_assert_eq(parse("dictionary",
+                       "words:\n- 猴子补丁\n- monkey\n- 补丁\n- patch\n",
+                       NULL, &d),
+                 WENDA_ERR_PARSE);
+    cr_assert_eq(d.n, 2, "%zu problems; the first: %s", d.n,
+                 d.n ? d.v[0].msg : "");
+    cr_expect_eq(d.v[0].line, 3);
+    cr_expect(strncmp(d.v[0].msg, "/words/1: ", 10) == 0, "%s", d.v[0].msg);
+    cr_expect_eq(d.v[1].line, 5);
+    cr_expect(strncmp(d.v[1].msg, "/words/3: ", 10) == 0, "%s", d.v[1].msg);
+}
+
 Test(content_lexicon, reports_lists_of_the_wrong_shape_at_their_key)
 {
     refused_at("synonyms", "\ngroups: 长连接\n", 2,

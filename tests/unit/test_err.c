@@ -135,3 +135,64 @@ Test(err, treats_out_of_range_codes_as_internal)
                      wenda_err_http_status(WENDA_ERR_INTERNAL));
     }
 }
+
+Test(err, describes_every_code_and_finds_it_by_name)
+{
+    int rc;
+
+    /* WENDA_OK is never a problem, but has a name all the same. */
+    for (rc = 0; rc < WENDA_ERR__COUNT; rc++) {
+        enum wenda_err back = WENDA_OK;
+
+        cr_assert_gt(strlen(wenda_err_description((enum wenda_err)rc)),
+                     rc == WENDA_OK ? 10 : 100,
+                     "%s has no description", wenda_err_name(rc));
+        cr_assert(wenda_err_from_name(wenda_err_name(rc), &back));
+        cr_assert_eq((int)back, rc);
+    }
+    cr_assert_not(wenda_err_from_name("no-such-problem", NULL));
+    cr_assert_not(wenda_err_from_name("", NULL));
+    cr_assert_not(wenda_err_from_name(NULL, NULL));
+}
+
+Test(err, keeps_each_problem_with_its_pointer_in_order)
+{
+    struct wenda_problems p = {0};
+    char msg[64];
+
+    wenda_problems_first(&p, 1, msg, sizeof(msg));
+    cr_assert_str_empty(msg);
+    wenda_problems_add(&p, "/slug", "slug %s", "is bad");
+    wenda_problems_add(&p, "/aliases/2", "aliases[%d] is long", 2);
+    wenda_problems_add(&p, "", "the whole");
+    cr_assert_eq(wenda_problems_count(&p), 3);
+    cr_assert_str_eq(p.v[0].pointer, "/slug");
+    cr_assert_str_eq(p.v[0].detail, "slug is bad");
+    cr_assert_str_eq(p.v[1].pointer, "/aliases/2");
+    cr_assert_str_eq(p.v[2].pointer, "");
+    wenda_problems_first(&p, 1, msg, sizeof(msg));
+    cr_assert_str_eq(msg, "/slug: slug is bad");
+    wenda_problems_first(&p, 0, msg, sizeof(msg));
+    cr_assert_str_eq(msg, "slug is bad");
+    wenda_problems_cleanup(&p);
+    cr_assert_eq(p.n, 0);
+    cr_assert_null(p.v);
+    wenda_problems_cleanup(NULL);
+}
+
+Test(err, counts_the_problems_past_the_list_and_cuts_broken_text)
+{
+    struct wenda_problems p = {0};
+    int i;
+
+    for (i = 0; i < WENDA_PROBLEMS_MAX + 7; i++)
+        wenda_problems_add(&p, "/x", "problem %d", i);
+    cr_assert_eq(p.n, WENDA_PROBLEMS_MAX);
+    cr_assert_eq(p.more, 7);
+    cr_assert_eq(wenda_problems_count(&p), WENDA_PROBLEMS_MAX + 7);
+    wenda_problems_cleanup(&p);
+    /* Half a character (the first byte of 死) ends the detail there. */
+    wenda_problems_add(&p, "/k", "unknown field '%s'", "ab\xe6\xad");
+    cr_assert_str_eq(p.v[0].detail, "unknown field 'ab");
+    wenda_problems_cleanup(&p);
+}

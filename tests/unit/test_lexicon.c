@@ -507,3 +507,61 @@ Test(lexicon, refuses_a_dictionary_of_another_shape)
                                          WENDA_LEXICON_MAX_WORDS + 1)),
                       "/words: must be an array of at most 5000 entries");
 }
+
+/* ---- every problem at once -------------------------------------------- */
+
+/* Asserts that p holds exactly the n pointers of want, in that order. */
+static void
+assert_problems(const struct wenda_problems *p, const char *const *want,
+                size_t n)
+{
+    size_t i;
+
+    cr_assert_eq(p->n, n, "%zu problems, not %zu (first: %s %s)", p->n, n,
+                 p->n ? p->v[0].pointer : "", p->n ? p->v[0].detail : "");
+    for (i = 0; i < n; i++)
+        cr_assert_str_eq(p->v[i].pointer, want[i], "problem %zu: %s", i,
+                         p->v[i].detail);
+}
+
+Test(lexicon, lists_every_problem_of_the_synonyms_by_pointer)
+{
+    static const char *const want[] = {"/x",          "/groups/0/1",
+                                       "/groups/1/1", "/groups/2/0",
+                                       "/rules/0",    "/rules/0/from",
+                                       "/rules/0/to/1"};
+    struct wenda_problems p = {0};
+    struct wenda_lexicon lx = {0};
+    json_t *v = doc("{\"x\":1,\"groups\":[[\"长连接\",\" a\"],[\"b\",\"B\"],"
+                    "[\"长连接\",\"c\"]],\"rules\":[{\"from\":\"\",\"to\":"
+                    "[\"d\",7],\"y\":2}]}");
+
+    cr_assert_eq(wenda_lexicon_read_synonyms(tk, v, &lx, &p),
+                 WENDA_ERR_INVALID);
+    assert_problems(&p, want, sizeof(want) / sizeof(want[0]));
+    cr_assert_str_eq(p.v[2].detail, "'B' is there twice");
+    cr_assert_null(lx.sets, "a document with problems is not kept");
+    wenda_problems_cleanup(&p);
+    json_decref(v);
+}
+
+Test(lexicon, lists_every_bad_word_of_the_dictionary_by_pointer)
+{
+    static const char *const want[] = {"/words/1", "/words/3", "/words/4"};
+    struct wenda_problems p = {0};
+    struct wenda_lexicon lx = {0};
+    json_t *v = doc("{\"words\":[\"猴子补丁\",\"abc\",\"和平\",\"和平\",null]}");
+    char msg[256];
+
+    cr_assert_eq(wenda_lexicon_read_dictionary(v, &lx, &p),
+                 WENDA_ERR_INVALID);
+    assert_problems(&p, want, sizeof(want) / sizeof(want[0]));
+    cr_assert_null(lx.words);
+    wenda_problems_cleanup(&p);
+    /* The one-message form keeps the first, after its pointer. */
+    cr_assert_eq(wenda_lexicon_dictionary(v, &lx, msg, sizeof(msg)),
+                 WENDA_ERR_INVALID);
+    cr_assert_str_eq(msg, "/words/1: must be a word of 2 to 8 Chinese "
+                     "characters");
+    json_decref(v);
+}
