@@ -172,12 +172,13 @@ function lowContrast(selectors) {
 const TEXT_STYLES = ["body", "h1", "h2", "nav a", "#q", "main a", ".sub", ".status",
                      ".snippet", "mark", ".tag", ".answer", ".answer pre",
                      ".correction dt", ".correction dd", "button", "button.primary",
-                     ".grades kbd", ".next", ".error", ".stat b", ".score", "label", "select"];
+                     ".grades kbd", ".due-note", ".error", ".stat b", ".score", "label", "select"];
 
 // ---- screens ---------------------------------------------------------------
 
 async function shot(page, name, fullPage = true) {
   const path = join(ARTIFACTS, name + ".png");
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage });
   shots.push(name);
 }
@@ -367,8 +368,8 @@ async function seededQuiz(page, base) {
     await li.locator(".reveal").click();
     await li.locator(".grades").waitFor();
     await page.keyboard.press(keys[i]);
-    await li.locator(".next").waitFor();
-    assert((await text(li.locator(".next"))).includes("（1 天后）"), "the next review is shown");
+    await li.locator(".due-note").waitFor();
+    assert((await text(li.locator(".due-note"))).includes("（1 天后）"), "the next review is shown");
     if (i === 3) await screen(page, "quiz-graded");
   }
   const right = keys.filter((k) => grades[k] >= 3).length;
@@ -461,8 +462,9 @@ async function tokenSync(page, base, quiz) {
   await page.goto(base + "/#/topic/deadlock");
   await page.locator(".grades").waitFor();
   await page.keyboard.press("4");
-  await page.locator("#view .next").waitFor();
-  assert((await cards(page)).pending.length === 0, "a grade with a token is sent at once");
+  await page.locator("#view .due-note").waitFor();
+  const left = (await cards(page)).pending;
+  assert(left.length === 0, "a grade with a token is sent at once: " + JSON.stringify(left));
 }
 
 async function run() {
@@ -482,6 +484,7 @@ async function run() {
     pageErrors.push(m.text());
   });
   mkdirSync(ARTIFACTS, { recursive: true });
+  rmSync(join(ARTIFACTS, "failed.png"), { force: true });
 
   const resp = await page.goto(base + "/");
   assert(resp && resp.status() === 200, "GET / is 200");
