@@ -37,8 +37,8 @@ add_hashes(struct buf *b, const char *open, const char *close)
 
     while ((p = memmem(p, (size_t)(end - p), open, strlen(open))) != NULL) {
         const char *body = p + strlen(open);
-        const char *stop = memmem(body, (size_t)(end - body), close,
-                                  strlen(close));
+        const char *stop =
+            memmem(body, (size_t)(end - body), close, strlen(close));
 
         if (stop == NULL)
             return;
