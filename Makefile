@@ -295,8 +295,10 @@ pkgconfig-check: all
 
 # ---- the study page in a real browser ----------------------------------------
 
-# Chromium (headless, through playwright-core) drives GET / against the
-# built server; the screenshot goes to $(BUILD)/artifacts/study.png.
+# Chromium (headless, through playwright-core) walks the page at GET / as a
+# student would, against the built server; screenshots of every screen
+# (phone and desktop) go to $(BUILD)/artifacts/, and study.png there is the
+# one docs/study.png shows.
 .PHONY: browser-test deps-browser
 browser-test: deps-browser all
 	cd tests/browser && npm ci --no-audit --no-fund

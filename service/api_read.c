@@ -92,13 +92,6 @@ link_next(unsigned int limit, int corrected, const char *category,
 
 /* ---- handlers ----------------------------------------------------------- */
 
-/* The page allows its own inline script and style and this origin, no more. */
-#define INDEX_CSP                                                            \
-    "default-src 'self'; script-src 'self' 'unsafe-inline'; "                \
-    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "               \
-    "connect-src 'self'; object-src 'none'; base-uri 'none'; "               \
-    "form-action 'self'; frame-ancestors 'none'"
-
 /*
  * The study page (service/web/index.html, compiled in).  It is static and
  * public even with --private: it holds no data, and reads what it shows
@@ -108,11 +101,13 @@ void
 api_h_index(const struct api_request *req, const char *key,
             struct api_response *res)
 {
+    const char *csp = wenda_web_csp();
     char *p = malloc(wenda_web_index_len);
 
     (void)req;
     (void)key;
-    if (p == NULL) {
+    if (p == NULL || csp == NULL) {
+        free(p);
         api_problem(res, WENDA_ERR_NOMEM, "out of memory", NULL);
         return;
     }
@@ -121,7 +116,7 @@ api_h_index(const struct api_request *req, const char *key,
     res->content_type = "text/html; charset=utf-8";
     res->body = p;
     res->len = wenda_web_index_len;
-    api_add_header(res, "Content-Security-Policy", strdup(INDEX_CSP));
+    api_add_header(res, "Content-Security-Policy", strdup(csp));
     api_add_header(res, "X-Content-Type-Options", strdup("nosniff"));
     api_add_header(res, "Cache-Control", strdup("no-cache"));
 }

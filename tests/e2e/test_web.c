@@ -1,19 +1,49 @@
 /*
  * test_web.c -- the study page at GET /, through the real binary: an HTML
  * page with its security headers, the search box, and nothing loaded from
- * another site.
+ * another site.  The policy allows no inline code but the page's own, by
+ * hash: the test hashes the <script> and <style> it was served and finds
+ * them in the header.
  */
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
 #include <criterion/criterion.h>
+#include <sodium.h>
 
 #include "harness.h"
 
 #define HDR http_header_or_empty
 
 static struct wenda_server srv;
+
+/*
+ * Asserts that the text between the first open and the close after it in
+ * body is named in csp by its SHA-256 ('sha256-…').
+ */
+static void
+assert_hash_allowed(const char *body, const char *open, const char *close,
+                    const char *csp)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+                                       sodium_base64_VARIANT_ORIGINAL)];
+    char want[96];
+    const char *start = strstr(body, open);
+    const char *end;
+
+    cr_assert_not_null(start, "no %s in the page", open);
+    start += strlen(open);
+    end = strstr(start, close);
+    cr_assert_not_null(end, "no %s in the page", close);
+    crypto_hash_sha256(h, (const unsigned char *)start,
+                       (unsigned long long)(end - start));
+    sodium_bin2base64(b64, sizeof(b64), h, sizeof(h),
+                      sodium_base64_VARIANT_ORIGINAL);
+    (void)snprintf(want, sizeof(want), "'sha256-%s'", b64);
+    cr_assert_not_null(strstr(csp, want), "%s not in CSP: %s", want, csp);
+}
 
 static void
 stop(void)
@@ -35,8 +65,13 @@ Test(e2e_web, serves_the_study_page_with_a_strict_policy)
     cr_assert_str_eq(HDR(&r, "X-Content-Type-Options"), "nosniff");
     csp = HDR(&r, "Content-Security-Policy");
     cr_assert_not_null(strstr(csp, "default-src 'self'"), "CSP: %s", csp);
-    cr_assert_not_null(strstr(csp, "script-src 'self' 'unsafe-inline'"),
-                       "CSP: %s", csp);
+    cr_assert_null(strstr(csp, "unsafe-inline"), "CSP: %s", csp);
+    cr_assert_not_null(strstr(csp, "script-src 'self' 'sha256-"), "CSP: %s",
+                       csp);
+    cr_assert_not_null(strstr(csp, "style-src 'self' 'sha256-"), "CSP: %s",
+                       csp);
+    assert_hash_allowed(r.body, "<script>", "</script>", csp);
+    assert_hash_allowed(r.body, "<style>", "</style>", csp);
     cr_assert_not_null(strstr(r.body, "<meta name=\"viewport\""));
     cr_assert_not_null(strstr(r.body, "<input id=\"q\" type=\"search\""),
                        "no search box in the page");
