@@ -928,6 +928,35 @@ cleanup:
     return (int)rc;
 }
 
+long
+http_send(const struct wenda_server *srv, const char *method,
+          const char *path, const char *token, const char *type,
+          const char *if_match, const char *body, struct http_reply *out)
+{
+    char auth[160], ct[128], im[640];
+    const char *h[4];
+    int n = 0;
+
+    if (token != NULL) {
+        (void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+                       token);
+        h[n++] = auth;
+    }
+    if (type != NULL) {
+        (void)snprintf(ct, sizeof(ct), "Content-Type: %s", type);
+        h[n++] = ct;
+    }
+    if (if_match != NULL) {
+        (void)snprintf(im, sizeof(im), "If-Match: %s", if_match);
+        h[n++] = im;
+    }
+    h[n] = NULL;
+    if (http_request(srv, method, path, h, body, body ? strlen(body) : 0,
+                     out) != 0)
+        return -1;
+    return out->status;
+}
+
 int
 http_request(const struct wenda_server *srv, const char *method,
              const char *path_and_query, const char *const *req_headers,

@@ -192,6 +192,17 @@ void harness_run_or_fail(const char *const *args, double timeout_s,
 void harness_run_cleanup(struct harness_run_result *r);
 
 /*
+ * http_request() with the header fields of an API call: the bearer token
+ * (NULL: no Authorization), Content-Type type and If-Match if_match (NULL:
+ * none), and body (NULL: none).  Returns the status, or -1 when no answer
+ * came (callable from any thread: it asserts nothing).
+ */
+long http_send(const struct wenda_server *srv, const char *method,
+               const char *path, const char *token, const char *type,
+               const char *if_match, const char *body,
+               struct http_reply *out);
+
+/*
  * Sends method path_and_query to srv with libcurl on a new easy handle and
  * stores the response in *out, which the caller releases with
  * http_reply_cleanup().  path_and_query is sent exactly as given (dot

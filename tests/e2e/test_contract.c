@@ -45,27 +45,11 @@ call(const char *method, const char *path, const char *token,
      const char *type, const char *if_match, const char *body,
      struct http_reply *r)
 {
-    char auth[128], ct[96], im[128];
-    const char *h[4];
-    int n = 0;
+    long status = http_send(&srv, method, path, token, type, if_match, body,
+                            r);
 
-    if (token != NULL) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        h[n++] = auth;
-    }
-    if (type != NULL) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", type);
-        h[n++] = ct;
-    }
-    if (if_match != NULL) {
-        snprintf(im, sizeof im, "If-Match: %s", if_match);
-        h[n++] = im;
-    }
-    h[n] = NULL;
-    cr_assert_eq(http_request(&srv, method, path, h, body,
-                              body ? strlen(body) : 0, r),
-                 0, "%s %s: no answer", method, path);
-    return r->status;
+    cr_assert_neq(status, -1, "%s %s: no answer", method, path);
+    return status;
 }
 
 /* The string member name of doc, or "". */
@@ -94,6 +78,27 @@ get_problem(const char *path, char type[64], char param[64])
     json_decref(doc);
     http_reply_cleanup(&r);
     return status;
+}
+
+/* A path and the parameter its problem must name. */
+struct named {
+    const char *path, *param;
+};
+
+/* Expects a GET of each of the n paths of v to be a problem of status and
+ * type naming its parameter. */
+static void
+expect_named(const struct named *v, size_t n, long status, const char *type)
+{
+    char got[64], param[64];
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        cr_expect_eq(get_problem(v[i].path, got, param), status, "%s",
+                     v[i].path);
+        cr_expect_str_eq(got, type, "%s", v[i].path);
+        cr_expect_str_eq(param, v[i].param, "%s", v[i].path);
+    }
 }
 
 /* Copies the ETag of a GET of path into etag. */
@@ -251,9 +256,7 @@ Test(e2e_contract, a_history_belongs_to_an_id_that_was_given)
 
 Test(e2e_contract, a_misspelt_or_unknown_parameter_is_named)
 {
-    static const struct {
-        const char *path, *param;
-    } bad[] = {
+    static const struct named bad[] = {
         {"/v1/topics?categroy=http", "categroy"},
         {"/v1/topics?limit=2&page=2", "page"},
         {"/v1/search?q=gil&offest=10", "offest"},
@@ -263,16 +266,9 @@ Test(e2e_contract, a_misspelt_or_unknown_parameter_is_named)
         {"/v1/topics/deadlock?fields=title", "fields"},
         {"/healthz?verbose=1", "verbose"},
     };
-    char type[64], param[64];
-    size_t i;
 
-    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-        cr_expect_eq(get_problem(bad[i].path, type, param), 400, "%s",
-                     bad[i].path);
-        cr_expect_str_eq(type, "/problems/invalid-parameter", "%s",
-                         bad[i].path);
-        cr_expect_str_eq(param, bad[i].param, "%s", bad[i].path);
-    }
+    expect_named(bad, sizeof(bad) / sizeof(bad[0]), 400,
+                 "/problems/invalid-parameter");
     /* The parameters each path documents are all taken. */
     cr_expect_eq(get_problem("/v1/topics?category=http&tag=tcp&limit=2"
                              "&corrected=false",
@@ -292,9 +288,7 @@ Test(e2e_contract, a_misspelt_or_unknown_parameter_is_named)
 
 Test(e2e_contract, an_unknown_category_or_tag_is_404_everywhere)
 {
-    static const struct {
-        const char *path, *param;
-    } unknown[] = {
+    static const struct named unknown[] = {
         {"/v1/topics?category=nope", "category"},
         {"/v1/topics?tag=nope", "tag"},
         {"/v1/search?q=gil&category=nope", "category"},
@@ -302,16 +296,9 @@ Test(e2e_contract, an_unknown_category_or_tag_is_404_everywhere)
         {"/v1/quiz?category=nope", "category"},
         {"/v1/random?category=nope", "category"},
     };
-    char type[64], param[64];
-    size_t i;
 
-    for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
-        cr_expect_eq(get_problem(unknown[i].path, type, param), 404, "%s",
-                     unknown[i].path);
-        cr_expect_str_eq(type, "/problems/not-found", "%s",
-                         unknown[i].path);
-        cr_expect_str_eq(param, unknown[i].param, "%s", unknown[i].path);
-    }
+    expect_named(unknown, sizeof(unknown) / sizeof(unknown[0]), 404,
+                 "/problems/not-found");
     /* A known filter that matches nothing is still an empty answer. */
     cr_expect_eq(get_problem("/v1/search?q=gil&category=tools", NULL, NULL),
                  200);

@@ -48,26 +48,12 @@ static long
 put(const char *path, const char *token, const char *if_match,
     const char *type, const char *body, struct http_reply *r)
 {
-    char auth[128], ct[96], im[160];
-    const char *h[4];
-    int n = 0;
+    long status = http_send(&srv, "PUT", path, token,
+                            type ? type : "application/json", if_match, body,
+                            r);
 
-    if (token != NULL) {
-        (void)snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
-                       token);
-        h[n++] = auth;
-    }
-    (void)snprintf(ct, sizeof(ct), "Content-Type: %s",
-                   type ? type : "application/json");
-    h[n++] = ct;
-    if (if_match != NULL) {
-        (void)snprintf(im, sizeof(im), "If-Match: %s", if_match);
-        h[n++] = im;
-    }
-    h[n] = NULL;
-    cr_assert_eq(http_request(&srv, "PUT", path, h, body, strlen(body), r),
-                 0);
-    return r->status;
+    cr_assert_neq(status, -1, "PUT %s: no answer", path);
+    return status;
 }
 
 /* GETs path: asserts 200 and copies the body (new) and the ETag (64

@@ -56,28 +56,8 @@ send_write(const struct wenda_server *s, const char *method, const char *path,
            const char *token, const char *type, const char *if_match,
            const char *body, struct http_reply *r)
 {
-    char auth[128], ct[96], im[96];
-    const char *h[4];
-    int n = 0;
-
-    if (token != NULL) {
-        snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
-        h[n++] = auth;
-    }
-    if (type != NULL) {
-        snprintf(ct, sizeof ct, "Content-Type: %s", type);
-        h[n++] = ct;
-    }
-    if (if_match != NULL) {
-        snprintf(im, sizeof im, "If-Match: %s", if_match);
-        h[n++] = im;
-    }
-    h[n] = NULL;
     /* No assertion here: the kill -9 test calls this from a thread. */
-    if (http_request(s, method, path, h, body, body ? strlen(body) : 0, r) !=
-        0)
-        return -1;
-    return r->status;
+    return http_send(s, method, path, token, type, if_match, body, r);
 }
 
 /* GETs path and copies its ETag into etag (64 bytes). */
