@@ -12,6 +12,7 @@
 
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 #include "wenda/auth.h"
@@ -466,4 +467,34 @@ Test(e2e_contract, text_limits_count_characters_as_a_reader_does)
         cr_expect_eq(r.status, 400, "%.*s", (int)r.len, r.body);
         http_reply_cleanup(&r);
     }
+}
+
+Test(e2e_contract, a_write_the_busy_database_cannot_take_says_when_to_retry,
+     .timeout = 60)
+{
+    char path[HARNESS_PATH_MAX + 16];
+    struct http_reply r;
+    sqlite3 *db;
+    json_t *doc;
+
+    /* Another process holds the write lock past the server's wait. */
+    snprintf(path, sizeof path, "%s/wenda.db", srv.dir);
+    cr_assert_eq(sqlite3_open(path, &db), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(db));
+    cr_assert_eq(call("POST", "/v1/topics", editor, "application/json", NULL,
+                      topic_body, &r),
+                 503, "%.*s", (int)r.len, r.body);
+    cr_expect_str_eq(http_header_or_empty(&r, "Retry-After"), "1");
+    doc = http_json(&r);
+    cr_expect_str_eq(member(doc, "type"), "/problems/unavailable");
+    json_decref(doc);
+    http_reply_cleanup(&r);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close(db);
+    /* Once it lets go, the same write goes through. */
+    cr_assert_eq(call("POST", "/v1/topics", editor, "application/json", NULL,
+                      topic_body, &r),
+                 201, "%.*s", (int)r.len, r.body);
+    http_reply_cleanup(&r);
 }
