@@ -98,6 +98,8 @@ struct wenda_store {
     int lexicon_read;               /* the search has the lexicon of */
     int64_t synonyms_version;       /* ... these versions */
     int64_t dictionary_version;
+    unsigned int lexicon_data;      /* SQLite's data version when the
+                                     * lexicon's versions were last read */
     int failed_code;                /* a failed COMMIT's SQLite code */
     char failed[160];               /* and message, until read */
 };

@@ -685,15 +685,25 @@ read_lexicon(struct wenda_store *st, const char *name,
     json_decref(j);
 }
 
-/* Gives st's search the editors' synonyms and dictionary when they have
- * changed since it last did (a look at their versions, each search). */
+/*
+ * Gives st's search the editors' synonyms and dictionary when they have
+ * changed since it last did: a look at their versions, but only when the
+ * database changed at all since the last look (SQLite's data version,
+ * which moves with every commit, this connection's own too).
+ */
 static void
 refresh_lexicon(struct wenda_store *st)
 {
     struct wenda_lexicon lx;
     int64_t syn = 0, dict = 0;
+    unsigned int data = 0;
     sqlite3_stmt *s;
 
+    if (sqlite3_file_control(st->db, "main", SQLITE_FCNTL_DATA_VERSION,
+                             &data) != SQLITE_OK)
+        data = 0;
+    else if (st->lexicon_read && data == st->lexicon_data && data != 0)
+        return;
     if (wenda_store_stmt(st, S_LEXICON_VERSIONS, &s) != WENDA_OK)
         return;
     if (sqlite3_step(s) == SQLITE_ROW) {
@@ -702,8 +712,10 @@ refresh_lexicon(struct wenda_store *st)
     }
     wenda_store_done(s);
     if (st->lexicon_read && syn == st->synonyms_version &&
-        dict == st->dictionary_version)
+        dict == st->dictionary_version) {
+        st->lexicon_data = data;
         return;
+    }
     memset(&lx, 0, sizeof(lx));
     if (syn > 0)
         read_lexicon(st, "synonyms", &lx);
@@ -711,6 +723,7 @@ refresh_lexicon(struct wenda_store *st)
         read_lexicon(st, "dictionary", &lx);
     if (wenda_search_set_lexicon(st->search, &lx) == WENDA_OK) {
         st->lexicon_read = 1;
+        st->lexicon_data = data;
         st->synonyms_version = syn;
         st->dictionary_version = dict;
     }
