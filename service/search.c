@@ -131,6 +131,19 @@ static const char search_sql[] =
     "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8 OFFSET ?12) c "
     "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
 
+/*
+ * search_sql for a query that no topic has as its title, which is most:
+ * the same candidates and order without the tables of the title's topics,
+ * which SQLite would otherwise build and drop on every search.
+ */
+static const char plain_sql[] =
+    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r, t.answer "
+    "FROM (SELECT id, r FROM (SELECT rowid AS id, wenda_rank(topics_fts) "
+    "    AS r FROM topics_fts WHERE topics_fts MATCH ?1 "
+    FILTERS("topics_fts.rowid") "LIMIT ?9) "
+    "  ORDER BY r, id LIMIT ?8 OFFSET ?12) c "
+    "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
+
 /* The matches, ?9 at most (-1: all). */
 static const char count_sql[] =
     "SELECT count(*) FROM (SELECT 1 FROM topics_fts "
@@ -433,6 +446,26 @@ count_total(struct wenda_search *se, sqlite3_stmt *count, const char *bound,
 }
 
 /*
+ * The statement of a search whose whole-title key is key (NULL: none) and
+ * whose expression for the topics of that title is exact: search_sql when
+ * some topic has that title, plain_sql when none does.  The look-up is the
+ * one wenda_rank() would make (it keeps what it found).
+ */
+static enum wenda_err
+prepare_level(struct wenda_search *se, const char *key, const char *exact,
+              sqlite3_stmt **s)
+{
+    int n = key != NULL && exact != NULL
+                ? wenda_search_exact_lookup(se->rp)
+                : 0;
+
+    if (n < 0)
+        return WENDA_ERR_DB;
+    return n > 0 ? wenda_search_slot(se, SLOT_SEARCH, search_sql, s)
+                 : wenda_search_slot(se, SLOT_PLAIN, plain_sql, s);
+}
+
+/*
  * Runs one MATCH expression: the best hits with their snippets, and the
  * number of matches.  key is the query's whole-title key and exact the
  * expression that finds the topics of that title (match without prefix
@@ -452,9 +485,7 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     enum wenda_err rc;
     int step = SQLITE_DONE, nfilter = 0;
 
-    rc = wenda_search_slot(se, SLOT_SEARCH, search_sql, &s);
-    if (rc == WENDA_OK)
-        rc = wenda_search_slot(se, SLOT_COUNT, count_sql, &count);
+    rc = wenda_search_slot(se, SLOT_COUNT, count_sql, &count);
     if (rc == WENDA_OK)
         rc = with_filters(wenda_search_tokenizer(se), query, match, exact,
                           &filtered, &filtered_exact, &nfilter);
@@ -468,12 +499,17 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     bound = filtered ? filtered : match;
     bound_exact = filtered ? filtered_exact : exact;
     params_begin(params, key, map, idf, nfilter);
+    rc = prepare_level(se, key, bound_exact, &s);
+    if (rc != WENDA_OK) {
+        params_end(params);
+        goto done;
+    }
     snip_begin(params, query->offset + query->limit, match, exact, map);
     bind_filters(s, bound, query);
     sqlite3_bind_int(s, 8, (int)query->limit);
     sqlite3_bind_int(s, 12, (int)query->offset);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
-    if (key != NULL && bound_exact != NULL) {
+    if (s == se->slot[SLOT_SEARCH]) {
         sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 11, bound_exact, -1, SQLITE_STATIC);
     }

@@ -96,7 +96,7 @@ struct rank_params {
 
 /* The statements a connection's search keeps prepared. */
 enum {
-    SLOT_SEARCH, SLOT_COUNT, SLOT_SNIPPET,   /* search.c */
+    SLOT_SEARCH, SLOT_PLAIN, SLOT_COUNT, SLOT_SNIPPET, /* search.c */
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
     SLOT_DOCS,                                /* search.c */
@@ -227,6 +227,13 @@ enum wenda_err wenda_search_build_map(const struct wenda_search *se,
                                       char **match, char **exact,
                                       struct phrase_map *map, char *msg,
                                       size_t msgcap);
+
+/*
+ * Looks up, once per query (params_begin() forgets it), the topics whose
+ * whole-title key is p->key, into p->exact; returns how many (0 to
+ * MAX_EXACT), or -1 on an error.
+ */
+int wenda_search_exact_lookup(struct rank_params *p);
 
 /*
  * The score of a hit, from its wenda_rank(), in the order of the ranking

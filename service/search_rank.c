@@ -101,43 +101,51 @@ phrase_rows(const struct hit_count *c, sqlite3_int64 nrow)
     return est < (double)c->hits ? (double)c->hits : est;
 }
 
-/*
- * Looks up the topics whose whole-title key equals the query's, once a
- * query: its other cursors copy what the first found.
- */
-static int
-find_exact(struct rank_params *p, struct rank_data *d)
+int
+wenda_search_exact_lookup(struct rank_params *p)
 {
     int step;
 
+    if (p->nexact >= 0)
+        return p->nexact;
+    p->nexact = 0;
     if (p->key == NULL || p->key[0] == '\0')
-        return SQLITE_OK;
-    if (p->nexact >= 0) {
-        memcpy(d->exact, p->exact, (size_t)p->nexact * sizeof(*d->exact));
-        d->nexact = p->nexact;
-        return SQLITE_OK;
-    }
+        return 0;
     if (p->keys == NULL &&
         sqlite3_prepare_v3(p->db,
                            "SELECT topic_id, weight FROM title_keys "
                            "WHERE key = ?1 ORDER BY weight DESC, topic_id "
                            "LIMIT 32",
                            -1, SQLITE_PREPARE_PERSISTENT, &p->keys,
-                           NULL) != SQLITE_OK)
-        return SQLITE_ERROR;
+                           NULL) != SQLITE_OK) {
+        p->nexact = -1;
+        return -1;
+    }
     sqlite3_bind_text(p->keys, 1, p->key, -1, SQLITE_STATIC);
     while ((step = sqlite3_step(p->keys)) == SQLITE_ROW &&
-           d->nexact < MAX_EXACT) {
-        d->exact[d->nexact].id = sqlite3_column_int64(p->keys, 0);
-        d->exact[d->nexact].weight = sqlite3_column_int(p->keys, 1);
-        d->nexact++;
+           p->nexact < MAX_EXACT) {
+        p->exact[p->nexact].id = sqlite3_column_int64(p->keys, 0);
+        p->exact[p->nexact].weight = sqlite3_column_int(p->keys, 1);
+        p->nexact++;
     }
     (void)sqlite3_reset(p->keys);
     (void)sqlite3_clear_bindings(p->keys);
     if (step != SQLITE_ROW && step != SQLITE_DONE)
+        p->nexact = -1;
+    return p->nexact;
+}
+
+/*
+ * Copies the topics whose whole-title key equals the query's into d,
+ * looked up once a query (wenda_search_exact_lookup()).
+ */
+static int
+find_exact(struct rank_params *p, struct rank_data *d)
+{
+    if (wenda_search_exact_lookup(p) < 0)
         return SQLITE_ERROR;
-    memcpy(p->exact, d->exact, (size_t)d->nexact * sizeof(*p->exact));
-    p->nexact = d->nexact;
+    memcpy(d->exact, p->exact, (size_t)p->nexact * sizeof(*d->exact));
+    d->nexact = p->nexact;
     return SQLITE_OK;
 }
 
