@@ -204,6 +204,10 @@ wenda_err_from_name(const char *name, enum wenda_err *rc)
 /* ---- problems of a document ------------------------------------------ */
 
 /* wenda_problems_add() with its arguments in ap. */
+static void add_v(struct wenda_problems *p, const char *pointer,
+                  const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void
 add_v(struct wenda_problems *p, const char *pointer, const char *fmt,
       va_list ap)
