@@ -13,9 +13,13 @@
  *     replaced by a word of a title or alias that sounds the same, also
  *     under the fuzzy pairs Chinese input methods offer (z/zh, c/ch, s/sh,
  *     n/l, an/ang, en/eng, in/ing): 死琐 -> 死锁, 协成 -> 协程.  Such words
- *     are found through the pinyin column of the index, which holds the
- *     syllables of every title and alias two to four at a time; the
- *     characters are then read off the titles and aliases found.
+ *     are one lookup of sound_words (search_sound.c), which holds every
+ *     stretch of two to four characters of the titles and aliases under
+ *     its syllables folded as those pairs fold them, with its characters,
+ *     its own syllables and how often the topics hold it; the editors'
+ *     dictionary, a few words, is gone through in memory.  The typed
+ *     stretch's syllables are the only pinyin computed, by the connection's
+ *     tokenizer, which keeps the syllables of each character it has read.
  *
  * Each slipped word has a few candidates, likeliest first; the caller
  * tries the corrected queries in turn (wenda_search_fixes() orders them)
@@ -25,6 +29,7 @@
 #include "search_impl.h"
 #include "search_int.h"
 
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,10 +44,8 @@
 #define FIX_CANDIDATES 3     /* candidates of one slipped word */
 #define RUN_MAX 12           /* characters of a Han run looked into */
 #define SOUND_MAX 4          /* characters of a stretch read as pinyin */
-#define SYLLABLE_MAX 8       /* bytes of a pinyin syllable */
-#define VARIANTS_MAX 32      /* fuzzy spellings of a stretch asked for */
-#define SPELLING_CAP 24      /* bytes of room for a spelling */
-#define SOUNDS_MAX 32        /* words weighed for one stretch */
+#define SYLLABLE_MAX WENDA_SEARCH_SYLLABLE_MAX
+#define SOUNDS_MAX 64        /* words weighed for one stretch */
 
 /* A word of the query that finds nothing, and what it may have been. */
 struct slip {
@@ -54,12 +57,6 @@ struct slip {
 struct slips {
     struct slip v[FIX_WORDS];
     size_t n;
-};
-
-/* One Han character of a run: its bytes and its syllable. */
-struct hchar {
-    size_t start, end;
-    char syl[SYLLABLE_MAX + 1];
 };
 
 static int
@@ -138,193 +135,6 @@ fix_latin(struct wenda_search *se, const char *q, size_t start, size_t end,
 
 /* ---- Han slips ----------------------------------------------------------- */
 
-/*
- * Splits syllable syl into its initial as the fuzzy pairs see it (z, c or
- * s for zh, ch, sh and z, c, s; n for n and l; "" for any other) and the
- * rest, into head and *tail; returns the initial's bytes in syl.
- */
-static size_t
-initial_of(const char *syl, char head[3])
-{
-    head[0] = '\0';
-    if ((syl[0] == 'z' || syl[0] == 'c' || syl[0] == 's') && syl[1] == 'h') {
-        head[0] = syl[0];
-        head[1] = '\0';
-        return 2;
-    }
-    if (syl[0] == 'z' || syl[0] == 'c' || syl[0] == 's' || syl[0] == 'n' ||
-        syl[0] == 'l') {
-        head[0] = syl[0];
-        if (head[0] == 'l')
-            head[0] = 'n';
-        head[1] = '\0';
-        return 1;
-    }
-    return 0;
-}
-
-/* Returns 1 when the final fin ends in an, en, in (want 0) or ang, eng,
- * ing (want 1). */
-static int
-nasal(const char *fin, int want)
-{
-    size_t n = strlen(fin);
-
-    if (want)
-        return n >= 3 && strcmp(fin + n - 2, "ng") == 0 &&
-               strchr("aei", fin[n - 3]) != NULL;
-    return n >= 2 && fin[n - 1] == 'n' && strchr("aei", fin[n - 2]) != NULL;
-}
-
-/*
- * Writes to out the syllable as the fuzzy pairs see it: zh, ch, sh as z,
- * c, s; l as n; ang, eng, ing as an, en, in.
- */
-static void
-fold(const char *syl, char out[SYLLABLE_MAX + 1])
-{
-    char head[3];
-    size_t skip = initial_of(syl, head);
-
-    (void)snprintf(out, SYLLABLE_MAX + 1, "%s%s", head, syl + skip);
-    if (nasal(out, 1))
-        out[strlen(out) - 1] = '\0';
-}
-
-/*
- * Writes to out the spellings the fuzzy pairs give syl: itself first, then
- * with the other initial of its pair, the other final, and both; returns
- * how many (1 to 4).
- */
-static int
-spellings(const char *syl, char out[4][SPELLING_CAP])
-{
-    const char *alt = NULL;
-    char fin[2][SYLLABLE_MAX + 4];
-    size_t skip = 0, n;
-    int nfin = 1, i, j, k = 0;
-
-    if ((syl[0] == 'z' || syl[0] == 'c' || syl[0] == 's') && syl[1] == 'h') {
-        static const char *const plain[] = {"z", "c", "s"};
-
-        skip = 2;
-        alt = plain[syl[0] == 'z' ? 0 : syl[0] == 'c' ? 1 : 2];
-    } else if (syl[0] == 'z' || syl[0] == 'c' || syl[0] == 's') {
-        static const char *const curled[] = {"zh", "ch", "sh"};
-
-        skip = 1;
-        alt = curled[syl[0] == 'z' ? 0 : syl[0] == 'c' ? 1 : 2];
-    } else if (syl[0] == 'n' || syl[0] == 'l') {
-        skip = 1;
-        alt = syl[0] == 'n' ? "l" : "n";
-    }
-    (void)snprintf(fin[0], SYLLABLE_MAX + 1, "%s", syl + skip);
-    n = strlen(fin[0]);
-    if (nasal(fin[0], 1)) {
-        memcpy(fin[1], fin[0], n - 1);
-        fin[1][n - 1] = '\0';
-        nfin = 2;
-    } else if (nasal(fin[0], 0)) {
-        memcpy(fin[1], fin[0], n);
-        fin[1][n] = 'g';
-        fin[1][n + 1] = '\0';
-        nfin = 2;
-    }
-    for (j = 0; j < nfin; j++)
-        for (i = 0; i < 2; i++) {
-            const char *head = i == 0 ? syl : alt;
-            size_t nhead = i == 0 ? skip : alt ? strlen(alt) : 0;
-            size_t nfin_j = strlen(fin[j]);
-
-            if ((i == 1 && alt == NULL) || nhead + nfin_j >= SPELLING_CAP)
-                continue;
-            memcpy(out[k], head, nhead);
-            memcpy(out[k] + nhead, fin[j], nfin_j + 1);
-            k++;
-        }
-    return k;
-}
-
-/*
- * Reads the Han characters of text[0..n) with their syllables into
- * h[0..max); returns how many, or 0 when text is not all Han or a
- * character has no one syllable.
- */
-static size_t
-read_syllables(struct wenda_tokenizer *tk, const char *text, size_t n,
-               struct hchar *h, size_t max)
-{
-    char *py = NULL, *p, *save = NULL;
-    size_t count = 0, i = 0;
-    utf8proc_int32_t c;
-    utf8proc_ssize_t len;
-
-    while (i < n) {
-        len = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-                               (utf8proc_ssize_t)(n - i), &c);
-        if (len <= 0 || !wenda_tokenize_is_han(c) || count == max)
-            return 0;
-        h[count].start = i;
-        h[count].end = i + (size_t)len;
-        count++;
-        i += (size_t)len;
-    }
-    if (count < 2 ||
-        wenda_tokenizer_pinyin(tk, text, (int)n, &py) != WENDA_OK)
-        return 0;
-    /* "sisuo si suo": the run joined, then each syllable. */
-    p = strtok_r(py, " ", &save);
-    for (i = 0; p != NULL && i < count; i++) {
-        p = strtok_r(NULL, " ", &save);
-        if (p == NULL || strlen(p) > SYLLABLE_MAX)
-            break;
-        (void)snprintf(h[i].syl, sizeof(h[i].syl), "%s", p);
-    }
-    free(py);
-    return i == count && p != NULL ? count : 0;
-}
-
-/*
- * Writes to b the pinyin-column expression that finds the titles and
- * aliases holding a stretch that sounds like h[0..n): each spelling of
- * the syllables joined, exact first, fuzzy after, ORed.
- */
-static void
-sound_match(const struct hchar *h, size_t n, struct buf *b)
-{
-    char sp[SOUND_MAX][4][SPELLING_CAP];
-    int count[SOUND_MAX], pick[SOUND_MAX] = {0}, changes, written = 0;
-    size_t i;
-
-    for (i = 0; i < n; i++)
-        count[i] = spellings(h[i].syl, sp[i]);
-    wenda_buf_adds(b, "{pinyin} : (");
-    /* Fewer changes first: each spelling once, by how many it changes. */
-    for (changes = 0; changes <= (int)n && written < VARIANTS_MAX;
-         changes++) {
-        memset(pick, 0, sizeof(pick));
-        for (;;) {
-            int k = 0;
-
-            for (i = 0; i < n; i++)
-                k += pick[i] > 0;
-            if (k == changes && written < VARIANTS_MAX) {
-                if (written++ > 0)
-                    wenda_buf_adds(b, " OR ");
-                wenda_buf_adds(b, "\"");
-                for (i = 0; i < n; i++)
-                    wenda_buf_adds(b, sp[i][pick[i]]);
-                wenda_buf_adds(b, "\"");
-            }
-            for (i = 0; i < n && ++pick[i] == count[i]; i++)
-                pick[i] = 0;
-            if (i == n)
-                break;
-        }
-    }
-    wenda_buf_adds(b, ")");
-}
-
 /* A word of a title or alias that sounds like a typed stretch. */
 struct sound {
     char word[SOUND_MAX * 4 + 1];   /* UTF-8, two to four Han characters */
@@ -338,11 +148,12 @@ struct sounds {
     size_t n;
 };
 
-/* Notes word[0..n) in out, differing in differ syllables and sharing
- * shared characters with the typed stretch. */
+/* Notes word[0..n), met seen times, in out, differing in differ
+ * syllables and sharing shared characters with the typed stretch; a word
+ * met again (read otherwise) counts as its closer reading. */
 static void
 note_sound(struct sounds *out, const char *word, size_t n, int differ,
-           int shared)
+           int shared, int seen)
 {
     size_t i;
 
@@ -351,7 +162,9 @@ note_sound(struct sounds *out, const char *word, size_t n, int differ,
     for (i = 0; i < out->n; i++)
         if (strlen(out->v[i].word) == n &&
             memcmp(out->v[i].word, word, n) == 0) {
-            out->v[i].seen++;
+            out->v[i].seen += seen;
+            if (differ < out->v[i].differ)
+                out->v[i].differ = differ;
             return;
         }
     if (out->n == SOUNDS_MAX)
@@ -360,69 +173,56 @@ note_sound(struct sounds *out, const char *word, size_t n, int differ,
     out->v[out->n].word[n] = '\0';
     out->v[out->n].differ = differ;
     out->v[out->n].shared = shared;
-    out->v[out->n].seen = 1;
+    out->v[out->n].seen = seen;
     out->n++;
 }
 
 /*
- * Notes in out the stretches of the Han runs of text (a title or the JSON
- * of aliases) that sound like typed, whose characters are want[0..n)
- * (their spans counted from base), other than typed itself.
+ * Notes in out the word word of the titles and aliases, met seen times,
+ * whose syllables (space-separated) are syls and sound, folded, like the
+ * n characters want (spans counted from base), unless it is what was
+ * typed.
  */
 static void
-words_in(struct wenda_tokenizer *tk, const char *text,
-         const struct hchar *want, size_t n, const char *base,
-         struct sounds *out)
+indexed_sound(const char *word, const char *syls, int seen,
+              const struct hchar *want, size_t n, const char *base,
+              struct sounds *out)
 {
-    struct hchar h[RUN_MAX * 4];
-    size_t i = 0, len = strlen(text), start, count, w, k;
+    size_t k, at = 0, len = strlen(word), nsyl;
+    int differ = 0, shared = 0;
+    utf8proc_int32_t c;
+    utf8proc_ssize_t cl;
 
-    while (i < len) {
-        utf8proc_int32_t c;
-        utf8proc_ssize_t cl;
+    for (k = 0; k < n; k++) {
+        size_t nchar = want[k].end - want[k].start;
 
-        start = i;
-        while (i < len &&
-               (cl = utf8proc_iterate((const utf8proc_uint8_t *)text + i,
-                                      (utf8proc_ssize_t)(len - i), &c)) > 0 &&
-               wenda_tokenize_is_han(c))
-            i += (size_t)cl;
-        if (i == start) {
-            i++;
-            continue;
-        }
-        count = read_syllables(tk, text + start, i - start, h,
-                               sizeof(h) / sizeof(h[0]));
-        for (w = 0; w + n <= count; w++) {
-            int same = 1, differ = 0, shared = 0;
-
-            for (k = 0; k < n && same; k++) {
-                const char *got = text + start + h[w + k].start;
-                size_t ngot = h[w + k].end - h[w + k].start;
-                char a[SYLLABLE_MAX + 1], b[SYLLABLE_MAX + 1];
-
-                fold(h[w + k].syl, a);
-                fold(want[k].syl, b);
-                same = strcmp(a, b) == 0;
-                differ += strcmp(h[w + k].syl, want[k].syl) != 0;
-                shared += ngot == want[k].end - want[k].start &&
-                          memcmp(got, base + want[k].start, ngot) == 0;
-            }
-            if (same && shared < (int)n)
-                note_sound(out, text + start + h[w].start,
-                           h[w + n - 1].end - h[w].start, differ, shared);
-        }
+        cl = at < len ? utf8proc_iterate((const utf8proc_uint8_t *)word + at,
+                                         (utf8proc_ssize_t)(len - at), &c)
+                      : 0;
+        nsyl = strcspn(syls, " ");
+        if (cl <= 0 || *syls == '\0')
+            return;
+        differ += nsyl != strlen(want[k].syl) ||
+                  memcmp(syls, want[k].syl, nsyl) != 0;
+        shared += (size_t)cl == nchar &&
+                  memcmp(word + at, base + want[k].start, nchar) == 0;
+        at += (size_t)cl;
+        syls += nsyl + (syls[nsyl] == ' ');
     }
+    if (at == len && *syls == '\0' && shared < (int)n)
+        note_sound(out, word, len, differ, shared, seen);
 }
 
 /*
  * Notes in out the dictionary word word, whose pinyin (as
  * wenda_tokenizer_pinyin() writes it) is py, when it sounds like the n
- * characters want (spans counted from base).
+ * characters want (spans counted from base), whose syllables folded (see
+ * wenda_search_fold()) are folded[0..n).
  */
 static void
 dictionary_sound(const char *word, const char *py, const struct hchar *want,
-                 size_t n, const char *base, struct sounds *out)
+                 char folded[][SYLLABLE_MAX + 1], size_t n, const char *base,
+                 struct sounds *out)
 {
     const char *p = strchr(py, ' ');
     size_t k = 0, at = 0, len = strlen(word);
@@ -431,7 +231,7 @@ dictionary_sound(const char *word, const char *py, const struct hchar *want,
     if (p == NULL)
         return;   /* one syllable: a word of one character */
     while (k < n && p != NULL && *p == ' ') {
-        char syl[SYLLABLE_MAX + 1], a[SYLLABLE_MAX + 1], b[SYLLABLE_MAX + 1];
+        char syl[SYLLABLE_MAX + 1], a[SYLLABLE_MAX + 1];
         const char *end = strchr(p + 1, ' ');
         size_t nsyl = end ? (size_t)(end - p - 1) : strlen(p + 1);
         size_t nchar = want[k].end - want[k].start;
@@ -440,9 +240,8 @@ dictionary_sound(const char *word, const char *py, const struct hchar *want,
             return;
         memcpy(syl, p + 1, nsyl);
         syl[nsyl] = '\0';
-        fold(syl, a);
-        fold(want[k].syl, b);
-        if (strcmp(a, b) != 0)
+        wenda_search_fold(syl, a);
+        if (strcmp(a, folded[k]) != 0)
             return;
         differ += strcmp(syl, want[k].syl) != 0;
         shared += at + nchar <= len &&
@@ -452,7 +251,7 @@ dictionary_sound(const char *word, const char *py, const struct hchar *want,
         p = end;
     }
     if (k == n && p == NULL && at == len && shared < (int)n)
-        note_sound(out, word, len, differ, shared);
+        note_sound(out, word, len, differ, shared, 1);
 }
 
 /* Orders sounds: exact homophones first, then more characters kept from
@@ -472,47 +271,48 @@ by_closeness(const void *pa, const void *pb)
 }
 
 /*
- * Adds to x the words of the titles and aliases that sound like the
- * stretch of n characters want (spans counted from base), closest first.
+ * Adds to x the words of the titles and aliases, and of the dictionary,
+ * that sound like the stretch of n characters want (spans counted from
+ * base), closest first.  Those of the titles and aliases are one lookup
+ * of sound_words under the stretch's folded syllables, the most often met
+ * first.
  */
 static void
 sound_words(struct wenda_search *se, const struct hchar *want, size_t n,
             const char *base, struct slip *x)
 {
     static const char sql[] =
-        "SELECT title, aliases FROM topics WHERE id IN (SELECT rowid FROM "
-        "topics_fts WHERE topics_fts MATCH ?1 LIMIT 20)";
-    struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
-    struct buf match = {0};
+        "SELECT word, syllables, n FROM sound_words WHERE key = ?1 "
+        "ORDER BY n DESC, word, syllables";
+    char key[WENDA_SEARCH_SOUND_KEY], folded[SOUND_MAX][SYLLABLE_MAX + 1];
     const char *const *words, *const *syllables;
     struct sounds found;
     sqlite3_stmt *s;
     size_t i, nwords;
 
-    sound_match(want, n, &match);
-    if (tk == NULL || wenda_buf_failed(&match) ||
-        wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK) {
-        wenda_buf_cleanup(&match);
+    if (wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK)
         return;
-    }
     found.n = 0;
-    sqlite3_bind_text(s, 1, match.p, -1, SQLITE_STATIC);
+    wenda_search_sound_key(want, n, 1, key);
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *title = (const char *)sqlite3_column_text(s, 0);
-        const char *aliases = (const char *)sqlite3_column_text(s, 1);
+        const char *word = (const char *)sqlite3_column_text(s, 0);
+        const char *syls = (const char *)sqlite3_column_text(s, 1);
+        int64_t seen = sqlite3_column_int64(s, 2);
 
-        if (title != NULL)
-            words_in(tk, title, want, n, base, &found);
-        if (aliases != NULL)
-            words_in(tk, aliases, want, n, base, &found);
+        if (word != NULL && syls != NULL)
+            indexed_sound(word, syls, seen > INT_MAX ? INT_MAX : (int)seen,
+                          want, n, base, &found);
     }
     (void)sqlite3_reset(s);
     (void)sqlite3_clear_bindings(s);
-    wenda_buf_cleanup(&match);
     nwords = wenda_search_dictionary(se, &words, &syllables);
+    for (i = 0; i < n; i++)
+        wenda_search_fold(want[i].syl, folded[i]);
     for (i = 0; i < nwords; i++)
         if (syllables[i] != NULL)
-            dictionary_sound(words[i], syllables[i], want, n, base, &found);
+            dictionary_sound(words[i], syllables[i], want, folded, n, base,
+                             &found);
     qsort(found.v, found.n, sizeof(found.v[0]), by_closeness);
     for (i = 0; i < found.n; i++)
         add_candidate(x, found.v[i].word, strlen(found.v[i].word));
@@ -534,7 +334,7 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
 
     if (tk == NULL || phrase_found(se, q + start, end - start))
         return;
-    count = read_syllables(tk, q + start, end - start, h, RUN_MAX);
+    count = wenda_search_syllables(tk, q + start, end - start, h, RUN_MAX);
     for (len = count < SOUND_MAX ? count : SOUND_MAX; len >= 2 && x->n == 0;
          len--)
         for (at = 0; at + len <= count && x->n < FIX_CANDIDATES; at++) {

@@ -9,6 +9,7 @@
  *   search_index.c    writing the index
  *   search_rank.c     wenda_rank(); opening a connection's search
  *   search_snippet.c  wenda_snippet(); the marks kept while ranking
+ *   search_sound.c    the words of the titles and aliases by their sound
  */
 #ifndef WENDA_SEARCH_IMPL_H
 #define WENDA_SEARCH_IMPL_H
@@ -99,6 +100,7 @@ enum {
     SLOT_SEARCH, SLOT_PLAIN, SLOT_COUNT, SLOT_SNIPPET, /* search.c */
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
+    SLOT_SOUND_ADD, SLOT_SOUND_GONE, SLOT_SOUND_TEXT, /* search_sound.c */
     SLOT_DOCS,                                /* search.c */
     SLOT__COUNT
 };
@@ -116,6 +118,8 @@ struct wenda_search {
     struct wenda_tokenizer *tk;  /* created on first use */
     sqlite3_stmt *slot[SLOT__COUNT]; /* a search's statements */
     struct word_set *words;      /* words put in vocab_keys, or NULL */
+    struct sound_set *sounds;    /* an import's stretches not yet written
+                                    to sound_words; NULL outside one */
     struct wenda_search_lexicon *lex; /* synonyms, dictionary; or NULL */
 };
 
@@ -356,6 +360,80 @@ size_t wenda_search_dictionary(struct wenda_search *se,
  */
 size_t wenda_search_fixes(struct wenda_search *se, const char *q, size_t n,
                           char **out, size_t cap);
+
+/* ---- search_sound.c: the words of the titles and aliases by sound ------- */
+
+#define WENDA_SEARCH_SYLLABLE_MAX 8   /* bytes of a pinyin syllable */
+/* Bytes of the syllables of a stretch, space-separated, and a NUL. */
+#define WENDA_SEARCH_SOUND_KEY (4 * (WENDA_SEARCH_SYLLABLE_MAX + 1))
+
+/* One Han character of a run: its bytes and its syllable. */
+struct hchar {
+    size_t start, end;
+    char syl[WENDA_SEARCH_SYLLABLE_MAX + 1];
+};
+
+/*
+ * Reads the Han characters of text[0..n) with their syllables (from
+ * wenda_tokenizer_pinyin(), toneless) into h[0..max); returns how many,
+ * or 0 when text is not all Han, holds fewer than two or more than max
+ * characters, or a character has no one syllable.
+ */
+size_t wenda_search_syllables(struct wenda_tokenizer *tk, const char *text,
+                              size_t n, struct hchar *h, size_t max);
+
+/*
+ * Writes to out the syllable syl as the fuzzy pairs of input methods see
+ * it: zh, ch, sh as z, c, s; l as n; ang, eng, ing as an, en, in.
+ */
+void wenda_search_fold(const char *syl,
+                       char out[WENDA_SEARCH_SYLLABLE_MAX + 1]);
+
+/*
+ * Writes to out the syllables of h[0..n) (n at most 4), folded (see
+ * wenda_search_fold()) when folded is not 0, separated by spaces: the key
+ * of a stretch in sound_words, or its own syllables there.
+ */
+void wenda_search_sound_key(const struct hchar *h, size_t n, int folded,
+                            char out[WENDA_SEARCH_SOUND_KEY]);
+
+/*
+ * A set of stretches of two to four characters of Han runs, with their
+ * syllables and how often each was met (see search_sound.c).
+ * wenda_search_sounds_of() adds those of text to *set, which it creates
+ * when NULL (with tk only: no database); free it with
+ * wenda_search_sounds_free(), which takes NULL.  Errors: WENDA_ERR_NOMEM.
+ */
+struct sound_set;
+enum wenda_err wenda_search_sounds_of(struct wenda_tokenizer *tk,
+                                      const char *text,
+                                      struct sound_set **set);
+void wenda_search_sounds_free(struct sound_set *set);
+
+/* Adds the stretches of set (NULL: none) to sound_words.  WENDA_ERR_DB. */
+enum wenda_err wenda_search_sounds_add(struct wenda_search *se,
+                                       const struct sound_set *set);
+
+/*
+ * Subtracts the stretches of topic id's full-text row, which is still
+ * there, from sound_words, and removes those that no topic holds any
+ * more.  WENDA_ERR_DB, WENDA_ERR_NOMEM.
+ */
+enum wenda_err wenda_search_sounds_drop(struct wenda_search *se, int64_t id);
+
+/*
+ * From on (1) to off (0), an import: the stretches wenda_search_sounds_add()
+ * is given are added up in memory and written to sound_words a batch at a
+ * time, the last when it is turned off.  WENDA_ERR_NOMEM, WENDA_ERR_DB.
+ */
+enum wenda_err wenda_search_sounds_bulk(struct wenda_search *se, int on);
+
+/* Forgets the stretches of an import not yet written (its transaction
+ * rolled back), and ends its bulk writing. */
+void wenda_search_sounds_forget(struct wenda_search *se);
+
+/* Empties sound_words (before a full import).  WENDA_ERR_DB. */
+enum wenda_err wenda_search_sounds_clear(struct wenda_search *se);
 
 /* ---- search_typo.c: the words of the topics ------------------------------ */
 

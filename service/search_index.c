@@ -1,8 +1,9 @@
 /*
  * search_index.c -- writing the search index of a topic: its
- * full-text row and whole-title keys, built (possibly on another thread)
- * then written inside the store's transaction; and the bulk settings,
- * clearing and merging of an import.
+ * full-text row, whole-title keys and the stretches of its titles and
+ * aliases by their sound (search_sound.c), built (possibly on another
+ * thread) then written inside the store's transaction; and the bulk
+ * settings, clearing and merging of an import.
  */
 #include "wenda/search.h"
 #include "search_impl.h"
@@ -65,6 +66,7 @@ struct wenda_search_row {
         int weight;
     } *keys;
     size_t nkeys, cap_keys;
+    struct sound_set *sounds; /* stretches of the titles and aliases */
 };
 
 /* Appends the key of text (when it has one) to row->keys. */
@@ -198,6 +200,13 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
         else
             row->len[i] = (int)n;
     }
+    /* From the columns themselves: the text wenda_search_unindex() reads
+     * back to take them out again. */
+    if (rc == WENDA_OK)
+        rc = wenda_search_sounds_of(tk, row->col[COL_TITLE], &row->sounds);
+    if (rc == WENDA_OK)
+        rc = wenda_search_sounds_of(tk, row->col[COL_ALIASES],
+                                    &row->sounds);
     for (i = 0; rc == WENDA_OK && pretokenize && i < NCOLS; i++)
         rc = wenda_tokenize_record(tk, row->col[i], row->len[i],
                                    &row->tokens[i]);
@@ -261,10 +270,12 @@ wenda_search_write(struct wenda_search *se, int64_t id,
         sqlite3_bind_int(s, 3, row->keys[i].weight);
         rc = step_once(s);
     }
-    /* Its words, for queries that misspell them. */
+    /* Its words, for queries that misspell them or slip. */
     for (i = 0; rc == WENDA_OK && i < NCOLS; i++)
         if (i != COL_PINYIN && i != COL_CATEGORY)
             rc = wenda_search_words_add(se, row->col[i]);
+    if (rc == WENDA_OK)
+        rc = wenda_search_sounds_add(se, row->sounds);
     return rc;
 }
 
@@ -282,6 +293,7 @@ wenda_search_row_free(struct wenda_search_row *row)
     for (i = 0; i < row->nkeys; i++)
         free(row->keys[i].key);
     free(row->keys);
+    wenda_search_sounds_free(row->sounds);
     free(row);
 }
 
@@ -313,6 +325,10 @@ wenda_search_unindex(struct wenda_search *se, int64_t id)
 
     if (fts == NULL || keys == NULL)
         return WENDA_ERR_DB;
+    /* First: it reads the row about to go. */
+    rc = wenda_search_sounds_drop(se, id);
+    if (rc != WENDA_OK)
+        return rc;
     sqlite3_bind_int64(fts, 1, id);
     rc = step_once(fts);
     if (rc == WENDA_OK) {
@@ -355,6 +371,8 @@ wenda_search_index_clear(struct wenda_search *se)
     free(create);
     if (rc == WENDA_OK)
         rc = wenda_search_words_clear(se);
+    if (rc == WENDA_OK)
+        rc = wenda_search_sounds_clear(se);
     return rc;
 }
 
@@ -397,9 +415,15 @@ wenda_search_index_bulk(struct wenda_search *se, int on)
         FTS_SET "('crisismerge', 16);" FTS_SET "('hashsize', 1048576);";
 #undef FTS_SET
 
-    return sqlite3_exec(se->db, on ? bulk : usual, NULL, NULL,
-                        NULL) == SQLITE_OK
-               ? WENDA_OK
-               : WENDA_ERR_DB;
+    if (sqlite3_exec(se->db, on ? bulk : usual, NULL, NULL, NULL) !=
+        SQLITE_OK)
+        return WENDA_ERR_DB;
+    return wenda_search_sounds_bulk(se, on);
+}
+
+void
+wenda_search_index_abandon(struct wenda_search *se)
+{
+    wenda_search_sounds_forget(se);
 }
 

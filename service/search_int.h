@@ -95,6 +95,13 @@ void wenda_search_row_free(struct wenda_search_row *row);
 /* Removes the index of topic id. */
 enum wenda_err wenda_search_unindex(struct wenda_search *se, int64_t id);
 
+/*
+ * Forgets what an import (see wenda_search_index_bulk()) held in memory for
+ * the index, its transaction rolled back: the store calls it when an import
+ * ends without a commit.
+ */
+void wenda_search_index_abandon(struct wenda_search *se);
+
 /* Empties the whole index (before a full import), with FTS5's settings
  * back at their defaults. */
 enum wenda_err wenda_search_index_clear(struct wenda_search *se);
@@ -108,7 +115,10 @@ enum wenda_err wenda_search_index_optimize(struct wenda_search *se);
 /*
  * Sets how FTS5 merges the segments it writes as rows come: for a bulk
  * load (on), rarely, since wenda_search_index_optimize() merges them all
- * once at the end; otherwise (off) as FTS5 does by default.
+ * once at the end; otherwise (off) as FTS5 does by default.  During a bulk
+ * load the stretches of the titles and aliases by their sound are added
+ * up in memory and written a batch at a time; turning it off writes the
+ * last batch, so it goes before the commit.
  */
 enum wenda_err wenda_search_index_bulk(struct wenda_search *se, int on);
 
@@ -144,6 +154,15 @@ void wenda_search_set_count(struct wenda_search *se, int64_t count);
  * it opens a database for writing.
  */
 enum wenda_err wenda_search_words_fill(struct wenda_search *se);
+
+/*
+ * Fills sound_words, the stretches of the titles and aliases by their
+ * sound, from the topics' full-text rows when migration 0016 left word
+ * that it is to be filled (a database that had topics before it); does
+ * nothing otherwise.  One transaction, unless the caller holds one.  The
+ * store calls it when it opens a database for writing.
+ */
+enum wenda_err wenda_search_sounds_fill(struct wenda_search *se);
 
 /*
  * Makes lx (the editors' synonyms and dictionary, read with

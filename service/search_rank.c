@@ -170,6 +170,7 @@ wenda_search_free(struct wenda_search *se)
     for (i = 0; i < SLOT__COUNT; i++)
         sqlite3_finalize(se->slot[i]);
     wenda_search_words_forget(se);
+    wenda_search_sounds_forget(se);
     wenda_search_lexicon_free(se->lex);
     wenda_tokenizer_free(se->tk);
     free(se);

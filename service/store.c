@@ -331,7 +331,8 @@ wenda_store_open_with(const char *path, int flags,
     }
     rc = open_schema(st, path, msg, msgcap);
     if (rc == WENDA_OK && !st->readonly &&
-        wenda_search_words_fill(st->search) != WENDA_OK) {
+        (wenda_search_words_fill(st->search) != WENDA_OK ||
+         wenda_search_sounds_fill(st->search) != WENDA_OK)) {
         (void)snprintf(msg, msgcap, "cannot list the words of the topics "
                        "in %s: %s", path, sqlite3_errmsg(st->db));
         rc = WENDA_ERR_DB;

@@ -792,10 +792,12 @@ wenda_store_import_end(struct wenda_import *im, int commit,
     sqlite3_finalize(im->cat);
     if (commit)
         rc = dry ? import_tell_removed(im) : import_commit(im);
-    if (commit && !dry && rc == WENDA_OK)
+    if (commit && !dry && rc == WENDA_OK) {
         wenda_store_changed();
-    else
+    } else {
         (void)sqlite3_exec(im->st->db, "ROLLBACK", NULL, NULL, NULL);
+        wenda_search_index_abandon(im->st->search);
+    }
     /* Kept by a commit; rolled back otherwise. */
     (void)sqlite3_exec(im->st->db,
                        "DROP TABLE IF EXISTS temp.import_seen; "

@@ -1107,6 +1107,8 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
                                  "DROP TABLE vocab_keys; "
                                  "DROP TABLE lexicon; "
                                  "DROP TABLE topic_ids; "
+                                 "DROP TABLE sound_words; "
+                                 "DROP TABLE sound_fill; "
                                  "PRAGMA user_version = 11;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(h));

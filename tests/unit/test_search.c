@@ -887,6 +887,8 @@ Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_resul
         "DROP TABLE vocab_keys;"
         "DROP TABLE lexicon;"
         "DROP TABLE topic_ids;"
+        "DROP TABLE sound_words;"
+        "DROP TABLE sound_fill;"
         "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
         "  tags, answer, tokenize = 'wenda');"
         "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "
