@@ -1006,6 +1006,198 @@ Test(search, reads_an_input_method_slip_as_the_word_that_sounds_the_same)
     expect_found_as("兴号量", "semaphore", "信号量");
 }
 
+/* Creates a topic of category tools titled title, and returns its id. */
+static int64_t
+create_titled(const char *slug, const char *title)
+{
+    char s[64], t[64], answer[] = "讲的是排序。", category[] = "tools";
+    struct wenda_topic topic = {0};
+    char msg[256];
+    int64_t id = 0;
+
+    (void)snprintf(s, sizeof(s), "%s", slug);
+    (void)snprintf(t, sizeof(t), "%s", title);
+    topic.slug = s;
+    topic.title = t;
+    topic.title_en = s + strlen(s);
+    topic.category = category;
+    topic.answer = answer;
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_create(st, &topic, "test", &id, msg,
+                                          sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
+    return id;
+}
+
+static void
+delete_topic(int64_t id)
+{
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_delete(st, id, WENDA_STORE_ANY_VERSION,
+                                          "test"),
+                 WENDA_OK);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
+}
+
+/* Returns what sql, with text bound as ?1, gives in its first column. */
+static long long
+store_int(const char *sql, const char *text)
+{
+    sqlite3_stmt *s;
+    long long n = -1;
+
+    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(st), sql, -1, &s, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(wenda_store_db(st)));
+    sqlite3_bind_text(s, 1, text, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW)
+        n = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return n;
+}
+
+/* How many times the titles and aliases hold word, as sound_words says. */
+static long long
+sound_count(const char *word)
+{
+    return store_int("SELECT coalesce(sum(n), 0) FROM sound_words "
+                     "WHERE word = ?1",
+                     word);
+}
+
+/* Expects q not to be corrected to avoid. */
+static void
+expect_not_corrected_to(const char *q, const char *avoid)
+{
+    struct wenda_search_query query = {q, NULL, NULL, 10, 0};
+    struct wenda_search_result r;
+
+    search_ok(&query, &r);
+    cr_expect(r.corrected == NULL || strcmp(r.corrected, avoid) != 0,
+              "%s was still corrected to %s", q, avoid);
+    wenda_search_result_cleanup(&r);
+}
+
+Test(search, a_slip_of_a_new_title_is_corrected_until_its_topic_goes)
+{
+    int64_t id;
+    char msg[256], s[] = "bubble-sort", t[] = "选择排序", a[] = "讲的是排序。",
+         c[] = "tools";
+    struct wenda_topic topic = {0};
+
+    expect_not_corrected_to("冒泡排续", "冒泡排序");
+    id = create_titled("bubble-sort", "冒泡排序");
+    cr_expect_eq(sound_count("冒泡排序"), 1);
+    expect_found_as("冒泡排续", "bubble-sort", "冒泡排序");
+    /* A new title: the old one's words go, the new one's come. */
+    topic.slug = s;
+    topic.title = t;
+    topic.title_en = s + strlen(s);
+    topic.category = c;
+    topic.answer = a;
+    cr_assert_eq(wenda_store_write_begin(st), WENDA_OK);
+    cr_assert_eq(wenda_store_topic_replace(st, id, &topic,
+                                           WENDA_STORE_ANY_VERSION, "test",
+                                           msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_write_commit(st), WENDA_OK);
+    cr_expect_eq(sound_count("冒泡排序"), 0);
+    cr_expect_eq(sound_count("选择排序"), 1);
+    expect_not_corrected_to("冒泡排续", "冒泡排序");
+    expect_found_as("选择排续", "bubble-sort", "选择排序");
+    delete_topic(id);
+    cr_expect_eq(sound_count("选择排序"), 0);
+    expect_not_corrected_to("选择排续", "选择排序");
+}
+
+Test(search, a_word_two_topics_share_is_corrected_to_until_both_go)
+{
+    int64_t one = create_titled("bubble-sort", "冒泡排序"),
+            two = create_titled("bubble-sort-faster", "冒泡排序的优化");
+
+    cr_expect_eq(sound_count("冒泡排序"), 2);
+    delete_topic(one);
+    cr_expect_eq(sound_count("冒泡排序"), 1);
+    expect_found_as("冒泡排续", "bubble-sort-faster", "冒泡排序");
+    delete_topic(two);
+    cr_expect_eq(sound_count("冒泡排序"), 0);
+    expect_not_corrected_to("冒泡排续", "冒泡排序");
+    /* No row is left of either title: none of their stretches. */
+    cr_expect_eq(store_int("SELECT count(*) FROM sound_words WHERE "
+                           "instr(word, ?1) > 0 OR word = '的优化'",
+                           "冒泡"),
+                 0);
+}
+
+Test(search, an_import_rolled_back_leaves_no_sound_words_behind)
+{
+    char s[] = "bubble-sort", t[] = "冒泡排序", a[] = "讲的是排序。",
+         c[] = "tools", msg[256];
+    struct wenda_topic topic = {0};
+    struct wenda_import *im;
+
+    topic.slug = s;
+    topic.title = t;
+    topic.title_en = s + strlen(s);
+    topic.category = c;
+    topic.answer = a;
+    cr_assert_eq(wenda_store_import_begin(st, NULL, 0, NULL, &im), WENDA_OK);
+    cr_assert_eq(wenda_store_import_add(im, &topic, msg, sizeof(msg)),
+                 WENDA_OK, "%s", msg);
+    cr_assert_eq(wenda_store_import_end(im, 0, NULL), WENDA_OK);
+    expect_found_as("死琐", "deadlock", "死锁");
+    /* A write after it has its own words written, and no more. */
+    (void)create_titled("selection-sort", "选择排序");
+    cr_expect_eq(sound_count("选择排序"), 1);
+    cr_expect_eq(sound_count("冒泡排序"), 0);
+}
+
+/* Every row of sound_words, in order, as one text (new; the caller
+ * frees). */
+static char *
+sound_rows(void)
+{
+    static const char sql[] =
+        "SELECT coalesce(group_concat(key || '/' || word || '/' || "
+        "syllables || '/' || n, ';'), '') FROM (SELECT * FROM sound_words "
+        "ORDER BY key, word, syllables)";
+    sqlite3_stmt *s;
+    char *text;
+
+    cr_assert_eq(sqlite3_prepare_v2(wenda_store_db(st), sql, -1, &s, NULL),
+                 SQLITE_OK);
+    cr_assert_eq(sqlite3_step(s), SQLITE_ROW);
+    text = strdup((const char *)sqlite3_column_text(s, 0));
+    sqlite3_finalize(s);
+    cr_assert_not_null(text);
+    return text;
+}
+
+Test(search, a_database_of_an_older_schema_gets_its_sound_words_on_open)
+{
+    char *want = sound_rows(), *got, msg[256];
+    sqlite3 *raw;
+
+    cr_assert_gt(strlen(want), 0);
+    wenda_store_close(st);
+    cr_assert_eq(sqlite3_open(db, &raw), SQLITE_OK);
+    cr_assert_eq(sqlite3_exec(raw,
+                              "DROP TABLE sound_words; DROP TABLE sound_fill;"
+                              "PRAGMA user_version = 15;",
+                              NULL, NULL, NULL),
+                 SQLITE_OK, "%s", sqlite3_errmsg(raw));
+    cr_assert_eq(sqlite3_close(raw), SQLITE_OK);
+    cr_assert_eq(wenda_store_open(db, 0, &st, msg, sizeof(msg)), WENDA_OK,
+                 "%s", msg);
+    /* What the import wrote, counted again from the topics. */
+    got = sound_rows();
+    cr_expect_str_eq(got, want);
+    cr_expect_eq(store_int("SELECT count(*) FROM sound_fill", ""), 0);
+    expect_found_as("死琐", "deadlock", "死锁");
+    free(want);
+    free(got);
+}
+
 Test(search, never_corrects_a_word_the_topics_hold)
 {
     struct wenda_search_query q = {"进程", NULL, NULL, 50, 0};
