@@ -364,8 +364,9 @@ size_t wenda_search_fixes(struct wenda_search *se, const char *q, size_t n,
 /* ---- search_sound.c: the words of the titles and aliases by sound ------- */
 
 #define WENDA_SEARCH_SYLLABLE_MAX 8   /* bytes of a pinyin syllable */
-/* Bytes of the syllables of a stretch, space-separated, and a NUL. */
-#define WENDA_SEARCH_SOUND_KEY (4 * (WENDA_SEARCH_SYLLABLE_MAX + 1))
+/* Bytes of the syllables of a stretch, space-separated, and a NUL: four
+ * of WENDA_SEARCH_SYLLABLE_MAX bytes and one more each. */
+#define WENDA_SEARCH_SOUND_KEY 36
 
 /* One Han character of a run: its bytes and its syllable. */
 struct hchar {

@@ -394,7 +394,8 @@ flush(struct wenda_search *se, struct sound_set *set)
 {
     enum wenda_err rc;
 
-    qsort(set->v, set->n, sizeof(set->v[0]), by_key);
+    if (set->n > 1)
+        qsort(set->v, set->n, sizeof(set->v[0]), by_key);
     rc = write_set(se, set, 1);
     set_empty(set);
     return rc;
@@ -503,13 +504,15 @@ static enum wenda_err
 fill_from_index(struct wenda_search *se, struct wenda_tokenizer *tk)
 {
     sqlite3_stmt *s = NULL;
-    struct sound_set *set = NULL;
+    struct sound_set *set = calloc(1, sizeof(*set));
     enum wenda_err rc = WENDA_OK;
     int step = SQLITE_DONE, col;
 
+    if (set == NULL)
+        return WENDA_ERR_NOMEM;
     if (sqlite3_prepare_v2(se->db, "SELECT title, aliases FROM topics_fts",
                            -1, &s, NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
+        rc = WENDA_ERR_DB;
     while (rc == WENDA_OK && (step = sqlite3_step(s)) == SQLITE_ROW) {
         for (col = 0; rc == WENDA_OK && col < 2; col++) {
             const char *t = (const char *)sqlite3_column_text(s, col);
@@ -522,7 +525,7 @@ fill_from_index(struct wenda_search *se, struct wenda_tokenizer *tk)
     }
     if (rc == WENDA_OK && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
-    if (rc == WENDA_OK && set != NULL)
+    if (rc == WENDA_OK)
         rc = flush(se, set);
     sqlite3_finalize(s);
     wenda_search_sounds_free(set);
