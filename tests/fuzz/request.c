@@ -11,6 +11,10 @@
  * '&', names compared without regard to case and the first of a name
  * winning, a name without '=' having no value.
  *
+ * What follows a first newline, if any, is the request's Accept header
+ * (which GET /problems/{name} reads), and each name is also handed to the
+ * router's check of the parameters a path takes.
+ *
  * A client's target must never cause a server error (5xx), and every JSON
  * answer must be JSON.
  */
@@ -64,12 +68,35 @@ lookup(void *ctx, const char *name, const char **value, size_t *len)
     return 0;
 }
 
-static const char *
-no_header(void *ctx, const char *name)
+/* The request's query and its Accept header. */
+struct target {
+    struct args a;
+    const char *accept;   /* NULL: none */
+};
+
+static int
+lookup_target(void *ctx, const char *name, const char **value, size_t *len)
 {
-    (void)ctx;
-    (void)name;
-    return NULL;
+    return lookup(&((struct target *)ctx)->a, name, value, len);
+}
+
+static void
+each_name(void *ctx, api_name_fn fn, void *cls)
+{
+    const struct args *a = &((const struct target *)ctx)->a;
+    size_t i;
+
+    for (i = 0; i < a->n; i++)
+        if (fn(cls, a->v[i].name))
+            return;
+}
+
+static const char *
+header(void *ctx, const char *name)
+{
+    const struct target *t = ctx;
+
+    return strcasecmp(name, "Accept") == 0 ? t->accept : NULL;
 }
 
 /* Decodes s in place as libmicrohttpd decodes a query; returns its length. */
@@ -120,22 +147,36 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *target = fuzz_strndup(data, size);
-    char *query = strchr(target, '?');
+    char *nl = strchr(target, '\n'), *query;
     struct api_request req = {0};
     struct api_response res;
-    struct args a;
+    struct target t;
 
+    t.accept = NULL;
+    if (nl != NULL) {
+        *nl = '\0';
+        t.accept = nl + 1;
+    }
+    query = strchr(target, '?');
     if (query != NULL)
         *query++ = '\0';
     (void)MHD_http_unescape(target);
-    split_query(query != NULL ? query : target + strlen(target), &a);
+    split_query(query != NULL ? query : target + strlen(target), &t.a);
     req.method = "GET";
     req.path = target;
     req.path_len = strlen(target);
-    req.arg = lookup;
-    req.arg_ctx = &a;
-    req.header = no_header;
+    req.arg = lookup_target;
+    req.arg_names = each_name;
+    req.arg_ctx = &t;
+    req.header = header;
     fuzz_handle(&env, &req, &res);
+    if (res.status == 200 && strncmp(target, "/problems/", 10) == 0 &&
+        (res.content_type == NULL ||
+         (strncmp(res.content_type, "text/html", 9) != 0 &&
+          strncmp(res.content_type, "application/json", 16) != 0)))
+        fuzz_die("GET %s (Accept: %s): a page of type %s", target,
+                 t.accept ? t.accept : "-",
+                 res.content_type ? res.content_type : "none");
     if (res.status < 200 || res.status >= 500 || res.job != NULL)
         fuzz_die("GET %.*s: %u %.*s", (int)(size < 200 ? size : 200),
                  (const char *)data, res.status,
