@@ -252,22 +252,6 @@ reply_problem(struct api_response *res, enum wenda_err rc, json_t *o)
 }
 
 void
-api_problem_member(struct api_response *res, const char *name,
-                   const char *value)
-{
-    json_t *o = json_loadb(res->body ? res->body : "", res->len, 0, NULL);
-    char *s;
-
-    if (o != NULL && json_object_set_new(o, name, json_string(value)) == 0 &&
-        (s = json_dumps(o, JSON_COMPACT)) != NULL) {
-        free(res->body);
-        res->body = s;
-        res->len = strlen(s);
-    }
-    json_decref(o);
-}
-
-void
 api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
             const char *param)
 {
@@ -637,6 +621,7 @@ answer_replica(const struct api_request *req, struct api_response *res)
     char detail[320];
     struct buf url = {0};
     size_t n;
+    json_t *o;
 
     if (req->primary_url == NULL || req->primary_url[0] == '\0') {
         (void)snprintf(detail, sizeof(detail), "this server is a read-only "
@@ -652,9 +637,10 @@ answer_replica(const struct api_request *req, struct api_response *res)
     (void)snprintf(detail, sizeof(detail), "this server is a read-only "
                    "replica; send %.16s to the primary, %.150s", req->method,
                    url.p ? url.p : req->primary_url);
-    api_problem(res, WENDA_ERR_METHOD, detail, NULL);
-    if (url.p != NULL)
-        api_problem_member(res, "primary", url.p);
+    o = problem_object(WENDA_ERR_METHOD, detail);
+    if (o != NULL && url.p != NULL)
+        json_object_set_new(o, "primary", json_string(url.p));
+    reply_problem(res, WENDA_ERR_METHOD, o);
     wenda_buf_cleanup(&url);
 }
 
@@ -682,14 +668,12 @@ answer_no_method(const struct route *r, const struct api_request *req,
     }
     if (req->read_only && (r->post || r->put || r->patch || r->del)) {
         answer_replica(req, res);
-        api_add_header(res, "Allow", allow.p ? wenda_buf_take(&allow, NULL)
-                                             : strdup(""));
-        return;
-    }
+    } else {
         (void)snprintf(detail, sizeof(detail), "%.16s is not allowed "
                        "here; allowed: %s", req->method,
                        allow.p ? allow.p : "GET, HEAD");
-    api_problem(res, WENDA_ERR_METHOD, detail, NULL);
+        api_problem(res, WENDA_ERR_METHOD, detail, NULL);
+    }
     /* An empty Allow: the resource takes no method here. */
     api_add_header(res, "Allow",
                    allow.p ? wenda_buf_take(&allow, NULL) : strdup(""));

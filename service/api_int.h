@@ -55,13 +55,6 @@ void api_reply_items(struct api_response *res, enum wenda_err rc,
                      char *items, size_t n);
 
 /*
- * Adds the string member name (UTF-8) to the problem res already holds;
- * leaves the answer as it is when it cannot.
- */
-void api_problem_member(struct api_response *res, const char *name,
-                        const char *value);
-
-/*
  * Answers 400 for query parameter param, which failed its check; why
  * completes the sentence "query parameter 'param' ...".
  */
