@@ -233,6 +233,16 @@ enum wenda_err wenda_search_build_map(const struct wenda_search *se,
                                       size_t msgcap);
 
 /*
+ * Runs fill(se, ctx) in a transaction of its own when se's connection is
+ * not in one already, committed when fill succeeds and rolled back when it
+ * fails: the lists a database of an older schema gets on open are
+ * thousands of rows, and a commit (an fsync) each took seconds.
+ */
+enum wenda_err wenda_search_in_transaction(
+    struct wenda_search *se,
+    enum wenda_err (*fill)(struct wenda_search *se, void *ctx), void *ctx);
+
+/*
  * Looks up, once per query (params_begin() forgets it), the topics whose
  * whole-title key is p->key, into p->exact; returns how many (0 to
  * MAX_EXACT), or -1 on an error.

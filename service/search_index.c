@@ -427,3 +427,21 @@ wenda_search_index_abandon(struct wenda_search *se)
     wenda_search_sounds_forget(se);
 }
 
+enum wenda_err
+wenda_search_in_transaction(struct wenda_search *se,
+                            enum wenda_err (*fill)(struct wenda_search *se,
+                                                   void *ctx),
+                            void *ctx)
+{
+    int own = sqlite3_get_autocommit(se->db);
+    enum wenda_err rc;
+
+    if (own && sqlite3_exec(se->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
+                   SQLITE_OK)
+        return WENDA_ERR_DB;
+    rc = fill(se, ctx);
+    if (own && sqlite3_exec(se->db, rc == WENDA_OK ? "COMMIT" : "ROLLBACK",
+                            NULL, NULL, NULL) != SQLITE_OK)
+        rc = WENDA_ERR_DB;
+    return rc;
+}

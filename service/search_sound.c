@@ -532,29 +532,28 @@ fill_from_index(struct wenda_search *se, struct wenda_tokenizer *tk)
     return rc;
 }
 
+/* Fills sound_words from the index and forgets that it is to be filled
+ * (wenda_search_sounds_fill()); ctx is the tokenizer. */
+static enum wenda_err
+fill_sounds(struct wenda_search *se, void *ctx)
+{
+    enum wenda_err rc = fill_from_index(se, ctx);
+
+    if (rc == WENDA_OK &&
+        sqlite3_exec(se->db, "DELETE FROM sound_fill", NULL, NULL, NULL) !=
+            SQLITE_OK)
+        rc = WENDA_ERR_DB;
+    return rc;
+}
+
 enum wenda_err
 wenda_search_sounds_fill(struct wenda_search *se)
 {
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
-    enum wenda_err rc;
-    int own;
 
     if (!sounds_to_fill(se->db))
         return WENDA_OK;
     if (tk == NULL)
         return WENDA_ERR_INTERNAL;
-    /* One transaction for them all, not a commit (and an fsync) each. */
-    own = sqlite3_get_autocommit(se->db);
-    if (own && sqlite3_exec(se->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-                   SQLITE_OK)
-        return WENDA_ERR_DB;
-    rc = fill_from_index(se, tk);
-    if (rc == WENDA_OK &&
-        sqlite3_exec(se->db, "DELETE FROM sound_fill", NULL, NULL, NULL) !=
-            SQLITE_OK)
-        rc = WENDA_ERR_DB;
-    if (own && sqlite3_exec(se->db, rc == WENDA_OK ? "COMMIT" : "ROLLBACK",
-                            NULL, NULL, NULL) != SQLITE_OK)
-        rc = WENDA_ERR_DB;
-    return rc;
+    return wenda_search_in_transaction(se, fill_sounds, tk);
 }

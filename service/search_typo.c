@@ -271,24 +271,20 @@ words_kept(sqlite3 *db)
     return kept;
 }
 
-enum wenda_err
-wenda_search_words_fill(struct wenda_search *se)
+/* Notes the words of every topic (wenda_search_words_fill()). */
+static enum wenda_err
+note_all_words(struct wenda_search *se, void *ctx)
 {
+    /* Checked again inside the transaction: another process may have
+     * listed them since words_kept() looked. */
     static const char sql[] =
         "SELECT title, title_en, aliases, tags, answer FROM topics "
         "WHERE NOT EXISTS (SELECT 1 FROM vocab_keys)";
     sqlite3_stmt *s = NULL;
     enum wenda_err rc = WENDA_OK;
-    int step = SQLITE_DONE, col, own;
+    int step = SQLITE_DONE, col;
 
-    if (words_kept(se->db))
-        return WENDA_OK;
-    /* One transaction for them all, not a commit (and an fsync) per word:
-     * thousands of words of an older database took seconds. */
-    own = sqlite3_get_autocommit(se->db);
-    if (own && sqlite3_exec(se->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
-                   SQLITE_OK)
-        return WENDA_ERR_DB;
+    (void)ctx;
     if (sqlite3_prepare_v2(se->db, sql, -1, &s, NULL) != SQLITE_OK)
         rc = WENDA_ERR_DB;
     while (rc == WENDA_OK && (step = sqlite3_step(s)) == SQLITE_ROW)
@@ -301,9 +297,17 @@ wenda_search_words_fill(struct wenda_search *se)
     if (rc == WENDA_OK && step != SQLITE_DONE)
         rc = WENDA_ERR_DB;
     sqlite3_finalize(s);
-    if (own && sqlite3_exec(se->db, rc == WENDA_OK ? "COMMIT" : "ROLLBACK",
-                            NULL, NULL, NULL) != SQLITE_OK)
-        rc = WENDA_ERR_DB;
+    return rc;
+}
+
+enum wenda_err
+wenda_search_words_fill(struct wenda_search *se)
+{
+    enum wenda_err rc;
+
+    if (words_kept(se->db))
+        return WENDA_OK;
+    rc = wenda_search_in_transaction(se, note_all_words, NULL);
     if (rc != WENDA_OK)
         wenda_search_words_forget(se);   /* what it noted was not kept */
     return rc;
