@@ -109,13 +109,13 @@ quiz_params(const struct api_request *req, long long *count, uint64_t *seed,
         api_text_param(req, "seed", &seed_s, res) ||
         api_text_param(req, "reveal", &reveal_s, res))
         return -1;
-    *seed = randombytes_random() & 0x7fffffff;
-    if (seed_s != NULL) {
-        if (api_parse_int(seed_s, 0, QUIZ_MAX_SEED, &v) != 0) {
-            api_bad_param(res, "seed", "must be an integer from 0 to "
-                          "9007199254740991");
-            return -1;
-        }
+    if (seed_s == NULL) {
+        *seed = randombytes_random() & 0x7fffffff;
+    } else if (api_parse_int(seed_s, 0, QUIZ_MAX_SEED, &v) != 0) {
+        api_bad_param(res, "seed", "must be an integer from 0 to "
+                      "9007199254740991");
+        return -1;
+    } else {
         *seed = (uint64_t)v;
     }
     *reveal = reveal_s != NULL && strcmp(reveal_s, "true") == 0;
