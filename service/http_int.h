@@ -50,6 +50,7 @@ struct server {
     sem_t search_slots;
     size_t nroutes;
     struct writer *writer;
+    struct cluster *cluster;        /* NULL unless --cluster */
     struct wenda_auth *auth;
     /* Set once SIGTERM arrived: answers then close their connection, so
      * that keep-alive clients move on instead of holding the drain open. */

@@ -30,7 +30,9 @@ enum write_kind {
     WRITE_TOKEN_CREATE,  /* role, token_name, expires */
     WRITE_TOKEN_REVOKE,  /* id */
     WRITE_PROGRESS,      /* id (topic), role as the grade, token_id */
-    WRITE_LEXICON        /* lexicon, doc: replace a document of search's */
+    WRITE_LEXICON,       /* lexicon, doc: replace a document of search's */
+    WRITE_CLUSTER_ADD,   /* id (node), node_address, node_url: a voter */
+    WRITE_CLUSTER_REMOVE /* id (node) */
 };
 
 struct wenda_auth;
@@ -51,6 +53,8 @@ struct write_result {
                              * the lexicon's document as stored; NULL for
                              * a delete or a revocation */
     size_t len;
+    uint64_t index;         /* in a cluster: the log entry's index, once
+                             * applied; 0 otherwise */
 };
 
 /* Room for If-Match as the store takes it: WRITE_IF_MATCH_MAX tags. */
@@ -80,6 +84,11 @@ struct write_job {
                                          "dictionary" (static) */
     char *doc;                        /* lexicon: the checked document
                                          as compact JSON (owned) */
+    char node_address[128];           /* cluster add: HOST:PORT */
+    char node_url[256];               /* cluster add: its HTTP base URL */
+    char token[WENDA_TOKEN_LEN + 1];  /* token create in a cluster: the
+                                         token the leader made, shown once
+                                         (never in the log) */
     struct write_result result;       /* filled in by the writer */
     void (*wake)(struct write_job *job);  /* called once result is final */
     void *conn;                       /* for wake */
