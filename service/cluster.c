@@ -15,7 +15,7 @@
  * replays is skipped rather than applied twice.  A snapshot is an image of
  * the database (sqlite3_serialize) after the token key:
  *
- *   "WSN1"  key (32 bytes)  SQLite database image
+ *   "WSN1"  key (32 bytes)  image length (8 bytes, little-endian)  image
  *
  * and restoring one copies the image into the database with SQLite's
  * backup API, which readers see as one more commit.  The first leader of a
@@ -41,6 +41,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <uv.h>
 
 #include "cluster_int.h"
@@ -53,7 +54,10 @@
 #define MAX_INFLIGHT_JOBS 256    /* jobs handed in and not yet answered */
 #define SEED_MAX ((size_t)32 << 20)   /* the largest seed, in bytes */
 #define IMAGE_MAGIC "WSN1"
-#define IMAGE_HEAD (4 + WENDA_AUTH_KEY_LEN)
+#define IMAGE_HEAD (4 + WENDA_AUTH_KEY_LEN + 8)
+/* libraft sends an entry as it is but reads it padded to 8 bytes: every
+ * entry is made a multiple of 8 long, with NULs. */
+#define ROUND8(n) (((n) + 7) & ~(size_t)7)
 #define LOG_PAGES 1000
 #define LOG_WAIT_MS 100
 #define STOP_WAIT_S 5             /* for the writes in flight, on a stop */
@@ -92,6 +96,7 @@ struct cluster {
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;
+    struct raft *r;            /* &raft, or a test fixture's */
     pthread_t thread;
 
     /* Loop thread only. */
@@ -100,6 +105,10 @@ struct cluster {
     uint64_t boot, seq;
     struct pending *pending;
     int seed_inflight, url_inflight, closing;
+    int grown;                 /* every peer of --peers is a voter */
+    int grow_inflight;
+    struct raft_change grow_change;
+    char grown_path[4096];     /* the file that says grown */
 
     /* Guarded by lock. */
     pthread_mutex_t lock;
@@ -114,6 +123,9 @@ struct cluster {
 };
 
 static void publish(struct cluster *c);
+static struct cluster *cluster_new(unsigned int id, const char *db_path,
+                                   struct wenda_auth *auth);
+static enum wenda_err open_state(struct cluster *c, char *msg, size_t cap);
 
 /* ---- peers --------------------------------------------------------------- */
 
@@ -209,10 +221,33 @@ cluster_peers_valid(const char *peers, unsigned int self, char *msg,
     return each_peer(peers, self, NULL, NULL, msg, cap);
 }
 
+/* What grow_step() looks for: the first peer that is not a voter yet. */
+struct grow {
+    const struct raft_configuration *conf;
+    unsigned int id;                    /* 0: every peer is a voter */
+    char address[CLUSTER_ADDRESS_CAP];
+    int known;                          /* it is in conf, not as a voter */
+};
+
 static int
-add_voter(void *arg, unsigned int id, const char *addr)
+find_missing(void *arg, unsigned int id, const char *addr)
 {
-    return raft_configuration_add(arg, id, addr, RAFT_VOTER);
+    struct grow *g = arg;
+    unsigned i;
+
+    if (g->id != 0)
+        return 0;
+    for (i = 0; i < g->conf->n; i++)
+        if (g->conf->servers[i].id == id) {
+            if (g->conf->servers[i].role != RAFT_VOTER) {
+                g->id = id;
+                g->known = 1;
+            }
+            return 0;
+        }
+    g->id = id;
+    (void)snprintf(g->address, sizeof(g->address), "%s", addr);
+    return 0;
 }
 
 /* ---- the database's cluster tables (loop thread) ------------------------ */
@@ -413,13 +448,13 @@ make_image(struct cluster *c, char prefix, struct raft_buffer *out)
     sqlite3_int64 size = 0;
     unsigned char *img = sqlite3_serialize(wenda_store_db(c->st), "main",
                                            &size, 0);
-    size_t off = prefix ? 1 : 0;
+    size_t off = prefix ? 1 : 0, i;
     unsigned char *p;
 
     if (img == NULL)
         return RAFT_NOMEM;
-    out->len = off + IMAGE_HEAD + (size_t)size;
-    out->base = raft_malloc(out->len);
+    out->len = ROUND8(off + IMAGE_HEAD + (size_t)size);
+    out->base = raft_calloc(1, out->len);
     if (out->base == NULL) {
         sqlite3_free(img);
         return RAFT_NOMEM;
@@ -429,6 +464,9 @@ make_image(struct cluster *c, char prefix, struct raft_buffer *out)
         p[0] = (unsigned char)prefix;
     memcpy(p + off, IMAGE_MAGIC, 4);
     wenda_auth_key_get(c->auth, p + off + 4);
+    for (i = 0; i < 8; i++)
+        p[off + 4 + WENDA_AUTH_KEY_LEN + i] =
+            (unsigned char)((uint64_t)size >> (8 * i));
     memcpy(p + off + IMAGE_HEAD, img, (size_t)size);
     sqlite3_free(img);
     return 0;
@@ -449,11 +487,17 @@ restore_image(struct cluster *c, const unsigned char *buf, size_t len,
     sqlite3_int64 size;
     uint64_t img_applied;
     char msg[256] = "";
+    uint64_t n = 0;
+    size_t i;
     int rc;
 
-    if (len < IMAGE_HEAD + 100 || memcmp(buf, IMAGE_MAGIC, 4) != 0)
+    if (len < IMAGE_HEAD || memcmp(buf, IMAGE_MAGIC, 4) != 0)
         return RAFT_MALFORMED;
-    size = (sqlite3_int64)(len - IMAGE_HEAD);
+    for (i = 0; i < 8; i++)
+        n |= (uint64_t)buf[4 + WENDA_AUTH_KEY_LEN + i] << (8 * i);
+    if (n < 512 || n > len - IMAGE_HEAD)
+        return RAFT_MALFORMED;
+    size = (sqlite3_int64)n;
     copy = sqlite3_malloc64((sqlite3_uint64)size);
     if (copy == NULL)
         return RAFT_NOMEM;
@@ -562,7 +606,9 @@ apply_jobs(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
 static int
 apply_url(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
 {
-    json_t *o = json_loadb((const char *)buf->base + 1, buf->len - 1, 0, NULL);
+    json_t *o = json_loadb((const char *)buf->base + 1,
+                           strnlen((const char *)buf->base + 1, buf->len - 1),
+                           0, NULL);
     const json_t *id = json_object_get(o, "id"), *url = json_object_get(o,
                                                                        "url");
     struct cluster_entry_id eid = {0};
@@ -625,7 +671,7 @@ static int
 fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
 {
     struct cluster *c = fsm->data;
-    uint64_t index = raft_last_applied(&c->raft) + 1;
+    uint64_t index = raft_last_applied(c->r) + 1;
     const unsigned char *b = buf->base;
     int rv = 0;
 
@@ -732,8 +778,8 @@ propose(struct cluster *c, struct pending *p, char *data, size_t len)
     size_t i;
     int rv;
 
-    buf.len = len;
-    buf.base = raft_malloc(len);
+    buf.len = ROUND8(len);
+    buf.base = raft_calloc(1, buf.len);
     if (buf.base == NULL) {
         free(data);
         rv = RAFT_NOMEM;
@@ -1061,6 +1107,55 @@ publish(struct cluster *c)
     pthread_mutex_unlock(&c->lock);
 }
 
+static void
+grow_done(struct raft_change *req, int status)
+{
+    struct cluster *c = req->data;
+
+    c->grow_inflight = 0;
+    if (status != 0 && status != RAFT_SHUTDOWN)
+        fprintf(stderr, "wenda: cluster: adding a node of --peers: %s; "
+                "trying again\n", raft_strerror(status));
+}
+
+/*
+ * The bootstrap node starts a cluster alone and then adds each node of
+ * --peers, one change at a time (Raft takes no other), first as a spare
+ * and then as a voter once it has caught up.  When all are voters it says
+ * so in a file of the Raft directory and stops: a node removed later is
+ * not added again.
+ */
+static void
+grow_step(struct cluster *c)
+{
+    struct grow g;
+    char msg[128];
+    FILE *f;
+    int rv;
+
+    memset(&g, 0, sizeof(g));
+    g.conf = &c->raft.configuration;
+    if (c->raft.configuration_uncommitted_index != 0 ||
+        each_peer(c->peers, c->id, find_missing, &g, msg, sizeof(msg)) != 0)
+        return;
+    if (g.id == 0) {
+        f = fopen(c->grown_path, "w");
+        if (f != NULL) {
+            (void)fputs("every node of --peers was added\n", f);
+            (void)fclose(f);
+        }
+        c->grown = 1;
+        fprintf(stderr, "wenda: cluster: every node of --peers is a voter\n");
+        return;
+    }
+    c->grow_change.data = c;
+    rv = g.known ? raft_assign(&c->raft, &c->grow_change, g.id, RAFT_VOTER,
+                               grow_done)
+                 : raft_add(&c->raft, &c->grow_change, g.id, g.address,
+                            grow_done);
+    c->grow_inflight = rv == 0;
+}
+
 /* Publishes the state, and does the leader's chores: seeding a new
  * cluster and announcing its own URL. */
 static void
@@ -1106,6 +1201,9 @@ look(struct cluster *c)
         }
         return;
     }
+    if (c->peers != NULL && !c->grown && !c->grow_inflight &&
+        c->applied_db > 0)
+        grow_step(c);
     if (c->applied_db > 0 && !c->url_inflight &&
         strcmp(mine, c->advertise_url) != 0) {
         struct pending *p = pending_new(c, CLUSTER_ENTRY_URL, NULL, 0);
@@ -1217,11 +1315,16 @@ start_raft(struct cluster *c, char *msg, size_t cap)
         return WENDA_ERR_INTERNAL;
     }
     c->raft.data = c;
-    if (c->peers != NULL) {
+    c->r = &c->raft;
+    if (c->peers != NULL) {   /* alone at first: the others are added */
         raft_configuration_init(&conf);
-        if (each_peer(c->peers, c->id, add_voter, &conf, msg, cap) != 0) {
+        rv = raft_configuration_add(&conf, c->id, c->raft_address,
+                                    RAFT_VOTER);
+        if (rv != 0) {
             raft_configuration_close(&conf);
-            return WENDA_ERR_INVALID;
+            (void)snprintf(msg, cap, "cannot bootstrap the cluster: %s",
+                           raft_strerror(rv));
+            return WENDA_ERR_NOMEM;
         }
         rv = raft_bootstrap(&c->raft, &conf);
         raft_configuration_close(&conf);
@@ -1251,28 +1354,21 @@ enum wenda_err
 cluster_start(const struct cluster_config *cfg, struct cluster **out,
               char *msg, size_t cap)
 {
-    struct cluster *c = calloc(1, sizeof(*c));
+    struct cluster *c;
     enum wenda_err rc;
 
     *out = NULL;
     msg[0] = '\0';
+    c = cluster_new(cfg->id, cfg->db_path, cfg->auth);
     if (c == NULL)
         return WENDA_ERR_NOMEM;
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->changed, NULL);
-    c->inbox_tail = &c->inbox;
-    c->id = cfg->id;
-    c->auth = cfg->auth;
     c->raft_address = strdup(cfg->raft_address);
     c->peers = cfg->peers != NULL && cfg->peers[0] ? strdup(cfg->peers)
                                                     : NULL;
     c->raft_dir = strdup(cfg->raft_dir);
     c->advertise_url = strdup(cfg->advertise_url);
-    c->db_path = strdup(cfg->db_path);
-    randombytes_buf(&c->boot, sizeof(c->boot));
-    c->boot &= INT64_MAX;   /* an entry carries it as a JSON integer */
     if (c->raft_address == NULL || c->raft_dir == NULL ||
-        c->advertise_url == NULL || c->db_path == NULL ||
+        c->advertise_url == NULL ||
         (cfg->peers != NULL && cfg->peers[0] && c->peers == NULL)) {
         cluster_free(c);
         return WENDA_ERR_NOMEM;
@@ -1281,18 +1377,14 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
         cluster_free(c);
         return WENDA_ERR_INVALID;
     }
-    rc = wenda_auth_key_path_for_db(c->db_path, c->key_path,
-                                    sizeof(c->key_path));
-    if (rc == WENDA_OK)
-        rc = wenda_store_open(c->db_path, 0, &c->st, msg, cap);
+    rc = open_state(c, msg, cap);
     if (rc != WENDA_OK) {
-        if (msg[0] == '\0')
-            (void)snprintf(msg, cap, "cannot open %s", c->db_path);
         cluster_free(c);
         return rc;
     }
-    c->applied_db = db_applied(wenda_store_db(c->st));
-    load_urls(c);
+    (void)snprintf(c->grown_path, sizeof(c->grown_path), "%s/peers-added",
+                   c->raft_dir);
+    c->grown = access(c->grown_path, F_OK) == 0;
     if (make_dirs(c->raft_dir) != 0) {
         (void)snprintf(msg, cap, "cannot create the Raft directory %s: %s",
                        c->raft_dir, strerror(errno));
@@ -1324,6 +1416,106 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
             "was before)");
     *out = c;
     return WENDA_OK;
+}
+
+/* Allocates a node's state without its Raft: what both starts share. */
+static struct cluster *
+cluster_new(unsigned int id, const char *db_path, struct wenda_auth *auth)
+{
+    struct cluster *c = calloc(1, sizeof(*c));
+
+    if (c == NULL)
+        return NULL;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->changed, NULL);
+    c->inbox_tail = &c->inbox;
+    c->id = id;
+    c->auth = auth;
+    c->db_path = strdup(db_path);
+    randombytes_buf(&c->boot, sizeof(c->boot));
+    c->boot &= INT64_MAX;   /* an entry carries it as a JSON integer */
+    if (c->db_path == NULL) {
+        cluster_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+/* Opens the node's database, and reads what it has applied. */
+static enum wenda_err
+open_state(struct cluster *c, char *msg, size_t cap)
+{
+    enum wenda_err rc = wenda_auth_key_path_for_db(c->db_path, c->key_path,
+                                                   sizeof(c->key_path));
+
+    if (rc == WENDA_OK)
+        rc = wenda_store_open(c->db_path, 0, &c->st, msg, cap);
+    if (rc != WENDA_OK) {
+        if (msg[0] == '\0')
+            (void)snprintf(msg, cap, "cannot open %s", c->db_path);
+        return rc;
+    }
+    c->applied_db = db_applied(wenda_store_db(c->st));
+    load_urls(c);
+    return WENDA_OK;
+}
+
+struct cluster *
+cluster_fsm_new(unsigned int id, const char *db_path, struct wenda_auth *auth,
+                struct raft_fsm **fsm, char *msg, size_t cap)
+{
+    struct cluster *c = cluster_new(id, db_path, auth);
+
+    msg[0] = '\0';
+    if (c == NULL || open_state(c, msg, cap) != WENDA_OK) {
+        if (c != NULL)
+            cluster_free(c);
+        return NULL;
+    }
+    c->fsm.version = 2;
+    c->fsm.data = c;
+    c->fsm.apply = fsm_apply;
+    c->fsm.snapshot = fsm_snapshot;
+    c->fsm.snapshot_finalize = fsm_snapshot_finalize;
+    c->fsm.restore = fsm_restore;
+    *fsm = &c->fsm;
+    return c;
+}
+
+void
+cluster_fsm_attach(struct cluster *c, struct raft *r)
+{
+    c->r = r;
+}
+
+struct wenda_store *
+cluster_fsm_store(struct cluster *c)
+{
+    return c->st;
+}
+
+void
+cluster_fsm_free(struct cluster *c)
+{
+    if (c != NULL)
+        cluster_free(c);
+}
+
+char *
+cluster_fsm_seed(struct cluster *c, size_t *len)
+{
+    struct raft_buffer img;
+    char *out;
+
+    if (make_image(c, CLUSTER_ENTRY_SEED, &img) != 0)
+        return NULL;
+    out = malloc(img.len);
+    if (out != NULL) {
+        memcpy(out, img.base, img.len);
+        *len = img.len;
+    }
+    raft_free(img.base);
+    return out;
 }
 
 void

@@ -297,7 +297,8 @@ cluster_entry_decode(const char *buf, size_t len, struct cluster_entry *out)
     memset(out, 0, sizeof(*out));
     if (len < 2 || buf[0] != CLUSTER_ENTRY_JOBS)
         return WENDA_ERR_PARSE;
-    o = json_loadb(buf + 1, len - 1, 0, &e);
+    o = json_loadb(buf + 1, strnlen(buf + 1, len - 1), 0, &e);   /* the
+                                                           padding off */
     jobs = json_object_get(o, "jobs");
     n = json_array_size(jobs);
     if (!json_is_object(o) || !get_int(o, "v", &v) || v != 1 ||

@@ -54,4 +54,28 @@ enum wenda_err cluster_entry_decode(const char *buf, size_t len,
 
 void cluster_entry_cleanup(struct cluster_entry *e);
 
+/* ---- a node's state machine alone, for libraft's test fixture ---------- */
+
+struct raft;
+struct raft_fsm;
+struct wenda_auth;
+struct wenda_store;
+
+/*
+ * Opens the state machine of node id over the database at db_path (its
+ * token key beside it, in auth), with no loop, Raft or thread: *fsm is
+ * what raft_fixture_grow() or raft_init() takes.  Attach the Raft it runs
+ * under before it applies anything.  NULL with why in msg on failure.
+ */
+struct cluster *cluster_fsm_new(unsigned int id, const char *db_path,
+                                struct wenda_auth *auth,
+                                struct raft_fsm **fsm, char *msg, size_t cap);
+void cluster_fsm_attach(struct cluster *c, struct raft *r);
+struct wenda_store *cluster_fsm_store(struct cluster *c);
+void cluster_fsm_free(struct cluster *c);
+
+/* Returns a seed entry of the node's database as it is (malloc'ed, *len
+ * bytes, a multiple of 8), or NULL. */
+char *cluster_fsm_seed(struct cluster *c, size_t *len);
+
 #endif /* WENDA_CLUSTER_INT_H */
