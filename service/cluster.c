@@ -963,6 +963,13 @@ propose_batch(struct cluster *c, struct batch *b)
             fail_not_leader(c, b->jobs[i]);
         return;
     }
+    if (c->applied_db == 0) {   /* the seed comes first, and replaces all */
+        for (i = 0; i < b->n; i++)
+            fail_job(c, b->jobs[i], WENDA_ERR_NO_LEADER, "the cluster is "
+                     "starting: its first leader has not seeded it yet; "
+                     "nothing was written");
+        return;
+    }
     wenda_auth_time(0, stamp);
     for (i = 0; i < b->n; i++) {
         struct write_job *job = b->jobs[i];
@@ -1256,6 +1263,19 @@ cluster_free(struct cluster *c)
     free(c);
 }
 
+/* Returns 1 when the Raft directory dir holds a log (its metadata). */
+static int
+has_log(const char *dir)
+{
+    char path[4200];
+
+    (void)snprintf(path, sizeof(path), "%s/metadata1", dir);
+    if (access(path, F_OK) == 0)
+        return 1;
+    (void)snprintf(path, sizeof(path), "%s/metadata2", dir);
+    return access(path, F_OK) == 0;
+}
+
 /* Creates dir and its parents (mode 0700). */
 static int
 make_dirs(const char *dir)
@@ -1390,6 +1410,19 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
                        c->raft_dir, strerror(errno));
         cluster_free(c);
         return WENDA_ERR_IO;
+    }
+    if (!has_log(c->raft_dir) && c->applied_db > 0) {
+        /* The log is gone (a wiped node), so what the database says it
+         * applied belongs to another history: it is replaced as the node
+         * catches up, and nothing of it may be skipped. */
+        if (sqlite3_exec(wenda_store_db(c->st),
+                         "UPDATE cluster_log SET applied = 0", NULL, NULL,
+                         NULL) != SQLITE_OK) {
+            (void)snprintf(msg, cap, "cannot reset %s", c->db_path);
+            cluster_free(c);
+            return WENDA_ERR_DB;
+        }
+        c->applied_db = 0;
     }
     rc = start_raft(c, msg, cap);
     if (rc == WENDA_OK && pthread_create(&c->thread, NULL, run, c) != 0) {
