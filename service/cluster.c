@@ -117,6 +117,7 @@ struct cluster {
     size_t inflight;           /* jobs handed in, not yet answered */
     int stopping;
     struct cluster_status status;
+    _Atomic uint64_t applied;  /* status.applied_index, read without lock */
     unsigned int url_ids[CLUSTER_MAX_NODES];
     char urls[CLUSTER_MAX_NODES][CLUSTER_URL_CAP];
     size_t nurls;
@@ -309,6 +310,7 @@ published_applied(struct cluster *c, uint64_t index)
     pthread_mutex_lock(&c->lock);
     if (index > c->status.applied_index)
         c->status.applied_index = index;
+    atomic_store(&c->applied, c->status.applied_index);
     pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
 }
@@ -1110,6 +1112,7 @@ publish(struct cluster *c)
     if (c->status.applied_index > s.applied_index)
         s.applied_index = c->status.applied_index;
     c->status = s;
+    atomic_store(&c->applied, s.applied_index);
     pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
 }
@@ -1610,12 +1613,7 @@ cluster_propose(struct cluster *c, struct write_job **jobs, size_t n)
 uint64_t
 cluster_applied(struct cluster *c)
 {
-    uint64_t v;
-
-    pthread_mutex_lock(&c->lock);
-    v = c->status.applied_index;
-    pthread_mutex_unlock(&c->lock);
-    return v;
+    return atomic_load(&c->applied);
 }
 
 enum wenda_err

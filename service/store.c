@@ -922,3 +922,17 @@ wenda_store_json_end(sqlite3_stmt *s, int step, struct buf *b, char **json,
     *json = wenda_buf_take(b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
 }
+
+int64_t
+wenda_store_cluster_applied(struct wenda_store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT applied FROM cluster_log", -1, &s,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = (int64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
+}
