@@ -52,6 +52,8 @@
 
 #define LOOK_MS 50               /* the loop publishes its state this often */
 #define MAX_INFLIGHT_JOBS 256    /* jobs handed in and not yet answered */
+#define MAX_INFLIGHT_BATCHES 2   /* and their batches: while they are out,
+                                    the writer's queue fills the next one */
 #define SEED_MAX ((size_t)32 << 20)   /* the largest seed, in bytes */
 #define IMAGE_MAGIC "WSN1"
 #define IMAGE_HEAD (4 + WENDA_AUTH_KEY_LEN + 8)
@@ -115,6 +117,7 @@ struct cluster {
     pthread_cond_t changed;    /* applied moved, or a job was answered */
     struct batch *inbox, **inbox_tail;
     size_t inflight;           /* jobs handed in, not yet answered */
+    size_t batches;            /* batches handed in, not yet answered */
     int stopping;
     struct cluster_status status;
     _Atomic uint64_t applied;  /* status.applied_index, read without lock */
@@ -324,6 +327,16 @@ answer_job(struct cluster *c, struct write_job *job)
     job->wake(job);
     pthread_mutex_lock(&c->lock);
     c->inflight--;
+    pthread_cond_broadcast(&c->changed);
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* A batch of the writer's is answered, or out of the way of the next. */
+static void
+batch_done(struct cluster *c)
+{
+    pthread_mutex_lock(&c->lock);
+    c->batches--;
     pthread_cond_broadcast(&c->changed);
     pthread_mutex_unlock(&c->lock);
 }
@@ -760,6 +773,8 @@ apply_done(struct raft_apply *req, int status, void *result)
         c->seed_inflight = 0;
     if (p->kind == CLUSTER_ENTRY_URL && p->n == 0)
         c->url_inflight = 0;
+    if (p->kind == CLUSTER_ENTRY_JOBS)
+        batch_done(c);
     for (i = 0; i < p->n; i++) {
         if (status == 0 && p->done)
             answer_job(c, p->jobs[i]);
@@ -772,8 +787,9 @@ apply_done(struct raft_apply *req, int status, void *result)
     pending_free(p);
 }
 
-/* Proposes the entry buf (malloc'ed, len bytes; taken) for p. */
-static void
+/* Proposes the entry buf (malloc'ed, len bytes; taken) for p.  Returns 1
+ * when it is on its way, else 0 with p's jobs failed and p freed. */
+static int
 propose(struct cluster *c, struct pending *p, char *data, size_t len)
 {
     struct raft_buffer buf;
@@ -798,7 +814,7 @@ propose(struct cluster *c, struct pending *p, char *data, size_t len)
         }
     }
     if (rv == 0)
-        return;
+        return 1;
     if (p->kind == CLUSTER_ENTRY_SEED)
         c->seed_inflight = 0;
     if (p->kind == CLUSTER_ENTRY_URL && p->n == 0)
@@ -806,6 +822,7 @@ propose(struct cluster *c, struct pending *p, char *data, size_t len)
     for (i = 0; i < p->n; i++)
         fail_raft(c, p->jobs[i], rv);
     pending_free(p);
+    return 0;
 }
 
 static struct pending *
@@ -860,7 +877,7 @@ propose_url(struct cluster *c, struct pending *p, unsigned int id,
     memcpy(data + 1, text, len - 1);
     free(text);
     p->kind = CLUSTER_ENTRY_URL;
-    propose(c, p, data, len);
+    (void)propose(c, p, data, len);
 }
 
 static void
@@ -950,8 +967,8 @@ mint(struct cluster *c, struct write_job *job, const char *stamp)
 }
 
 /* Proposes a batch of the writer's as one entry (membership changes go
- * on their own). */
-static void
+ * on their own).  Returns 1 when an entry of it is on its way. */
+static int
 propose_batch(struct cluster *c, struct batch *b)
 {
     struct write_job *jobs[CLUSTER_ENTRY_MAX_JOBS];
@@ -963,14 +980,14 @@ propose_batch(struct cluster *c, struct batch *b)
     if (raft_state(&c->raft) != RAFT_LEADER) {
         for (i = 0; i < b->n; i++)
             fail_not_leader(c, b->jobs[i]);
-        return;
+        return 0;
     }
     if (c->applied_db == 0) {   /* the seed comes first, and replaces all */
         for (i = 0; i < b->n; i++)
             fail_job(c, b->jobs[i], WENDA_ERR_NO_LEADER, "the cluster is "
                      "starting: its first leader has not seeded it yet; "
                      "nothing was written");
-        return;
+        return 0;
     }
     wenda_auth_time(0, stamp);
     for (i = 0; i < b->n; i++) {
@@ -989,12 +1006,12 @@ propose_batch(struct cluster *c, struct batch *b)
             fail_job(c, job, WENDA_ERR_UNAVAILABLE, NULL);
     }
     if (n == 0)
-        return;
+        return 0;
     p = pending_new(c, CLUSTER_ENTRY_JOBS, jobs, n);
     if (p == NULL) {
         for (i = 0; i < n; i++)
             fail_job(c, jobs[i], WENDA_ERR_NOMEM, NULL);
-        return;
+        return 0;
     }
     eid.origin = c->id;
     eid.boot = c->boot;
@@ -1004,9 +1021,9 @@ propose_batch(struct cluster *c, struct batch *b)
         for (i = 0; i < n; i++)
             fail_job(c, jobs[i], WENDA_ERR_NOMEM, NULL);
         pending_free(p);
-        return;
+        return 0;
     }
-    propose(c, p, data, len);
+    return propose(c, p, data, len);
 }
 
 /* ---- the loop ------------------------------------------------------------ */
@@ -1045,12 +1062,14 @@ on_wake(uv_async_t *h)
         size_t i;
 
         next = b->next;
-        if (stopping || c->closing)
+        if (stopping || c->closing) {
             for (i = 0; i < b->n; i++)
                 fail_job(c, b->jobs[i], WENDA_ERR_UNAVAILABLE,
                          "the server is stopping; nothing was written");
-        else
-            propose_batch(c, b);
+            batch_done(c);
+        } else if (!propose_batch(c, b)) {
+            batch_done(c);
+        }
         free(b->jobs);
         free(b);
     }
@@ -1242,6 +1261,8 @@ run(void *arg)
         size_t i;
 
         c->pending = p->next;
+        if (p->kind == CLUSTER_ENTRY_JOBS)
+            batch_done(c);
         for (i = 0; i < p->n; i++)
             fail_job(c, p->jobs[i], WENDA_ERR_UNAVAILABLE, "the server is "
                      "stopping; the write may or may not have been applied");
@@ -1491,6 +1512,11 @@ open_state(struct cluster *c, char *msg, size_t cap)
             (void)snprintf(msg, cap, "cannot open %s", c->db_path);
         return rc;
     }
+    /* The log on a majority of the nodes is what makes a write durable:
+     * a commit lost to a power cut here is applied again from it, since
+     * the database says which entry it has. */
+    (void)sqlite3_exec(wenda_store_db(c->st), "PRAGMA synchronous = NORMAL",
+                       NULL, NULL, NULL);
     c->applied_db = db_applied(wenda_store_db(c->st));
     load_urls(c);
     return WENDA_OK;
@@ -1585,7 +1611,8 @@ cluster_propose(struct cluster *c, struct write_job **jobs, size_t n)
     if (b != NULL)
         b->jobs = malloc(n * sizeof(*jobs));
     pthread_mutex_lock(&c->lock);
-    while (c->inflight >= MAX_INFLIGHT_JOBS && !c->stopping)
+    while ((c->inflight >= MAX_INFLIGHT_JOBS ||
+            c->batches >= MAX_INFLIGHT_BATCHES) && !c->stopping)
         pthread_cond_wait(&c->changed, &c->lock);
     if (b == NULL || b->jobs == NULL || c->stopping) {
         pthread_mutex_unlock(&c->lock);
@@ -1606,6 +1633,7 @@ cluster_propose(struct cluster *c, struct write_job **jobs, size_t n)
     *c->inbox_tail = b;
     c->inbox_tail = &b->next;
     c->inflight += n;
+    c->batches++;
     pthread_mutex_unlock(&c->lock);
     uv_async_send(&c->wake);
 }
