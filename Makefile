@@ -26,7 +26,7 @@ PREFIX  ?= /usr/local
 VERSION := 0.1.0
 
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
-             libutf8proc opencc icu-i18n icu-uc zlib libcmark
+             libutf8proc opencc icu-i18n icu-uc zlib libcmark raft libuv
 TEST_PKGS := criterion libcurl
 
 # Debian packages, by group, from deploy/packages.txt (which .ci/run and

@@ -795,11 +795,32 @@ wenda_store_row_to_topic(sqlite3_stmt *s, int with_answer,
     return rc;
 }
 
+static _Thread_local char fixed_clock[32];
+
+void
+wenda_store_clock_set(const char *stamp)
+{
+    (void)snprintf(fixed_clock, sizeof(fixed_clock), "%s",
+                   stamp != NULL ? stamp : "");
+}
+
+int
+wenda_store_clock_now(char *out, size_t cap)
+{
+    if (fixed_clock[0] == '\0')
+        return 0;
+    (void)snprintf(out, cap, "%s", fixed_clock);
+    return 1;
+}
+
 void
 wenda_store_now(char *out, size_t cap)
 {
     time_t now = time(NULL);
     struct tm tm;
+
+    if (wenda_store_clock_now(out, cap))
+        return;
 
     (void)gmtime_r(&now, &tm);
     (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
