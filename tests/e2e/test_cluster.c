@@ -5,21 +5,18 @@
  *
  * A cluster of one is a server started with --cluster, its own id and a
  * Raft address, and itself as the only peer: it elects itself leader
- * within a second or two, which the tests wait for on /readyz.  Its
+ * within a second or two, which harness_start_cluster_or_fail() waits for
+ * on /readyz.  Its
  * answers carry Wenda-Index, which grows with each write; a read waits
  * for ?min_index (or Wenda-Min-Index) and answers 503 stale-read past
  * --read-wait; GET /v1/cluster and /metrics show it leading.  A follower's
  * 307 needs a second node and is held to its form by the unit tests
  * (test_cluster_api.c).
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <criterion/criterion.h>
 #include <jansson.h>
@@ -30,39 +27,16 @@
 /* The --read-wait of the cluster's server: short, so that a stale read
  * is answered soon. */
 #define READ_WAIT_MS 200
-
-/* How long a node of one may take to lead and apply its log. */
-#define READY_WAIT_MS 15000
+#define READ_WAIT_TEXT "200"
 
 static struct wenda_server srv;
 static char admin[WENDA_TOKEN_LEN + 1], editor[WENDA_TOKEN_LEN + 1];
-static char raft_address[32], peers[48];
 
 static const char topic[] =
     "{\"slug\":\"raft-consensus\",\"title\":\"Raft 共识\","
     "\"title_en\":\"Raft consensus\",\"category\":\"networking\","
     "\"order\":901,\"tags\":[\"tcp\"],\"aliases\":[\"raft\"],"
     "\"answer\":\"A leader, a log, and a majority.\"}";
-
-/* A loopback port no one listened on a moment ago, for the Raft address. */
-static unsigned short
-free_port(void)
-{
-    struct sockaddr_in addr;
-    socklen_t len = sizeof(addr);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    unsigned short port;
-
-    cr_assert_geq(fd, 0);
-    memset(&addr, 0, sizeof(addr));
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    cr_assert_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
-    cr_assert_eq(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
-    port = ntohs(addr.sin_port);
-    close(fd);
-    return port;
-}
 
 static long long
 now_ms(void)
@@ -73,42 +47,13 @@ now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Polls GET /readyz until it answers 200, for at most READY_WAIT_MS. */
-static void
-await_ready(void)
-{
-    long long deadline = now_ms() + READY_WAIT_MS;
-    struct http_reply r;
-    long status = 0;
-    char tail[2048];
-
-    while (now_ms() < deadline) {
-        status = http_send(&srv, "GET", "/readyz", NULL, NULL, NULL, NULL,
-                           &r);
-        http_reply_cleanup(&r);
-        if (status == 200)
-            return;
-        (void)usleep(50 * 1000);
-    }
-    harness_log_tail(&srv, tail, sizeof(tail));
-    cr_assert_fail("the node of one was not ready within %d ms (last "
-                   "/readyz: %ld); its log:\n%s", READY_WAIT_MS, status, tail);
-}
-
 /* Starts srv as a cluster of one node and waits until it leads. */
 static void
 start_cluster(void)
 {
-    const char *const args[] = {"--cluster", "--node-id", "1",
-                                "--raft-address", raft_address, "--peers",
-                                peers, "--read-wait", "200", NULL};
-    unsigned short port = free_port();
+    const char *const args[] = {"--read-wait", READ_WAIT_TEXT, NULL};
 
-    (void)snprintf(raft_address, sizeof(raft_address), "127.0.0.1:%u",
-                   (unsigned)port);
-    (void)snprintf(peers, sizeof(peers), "1=%s", raft_address);
-    harness_start_or_fail(&srv, args);
-    await_ready();
+    harness_start_cluster_or_fail(&srv, args);
     (void)harness_token(&srv, WENDA_ROLE_ADMIN, "cluster-admin", admin);
     (void)harness_token(&srv, WENDA_ROLE_EDITOR, "cluster-editor", editor);
 }
@@ -307,8 +252,9 @@ Test(e2e_cluster, get_cluster_shows_one_voter_leading)
                  r.body);
     cr_expect_str_eq(json_string_value(json_object_get(o, "role")),
                      "leader", "%s", r.body);
-    cr_expect_eq(json_integer_value(json_object_get(o, "leader_id")), 1,
-                 "%s", r.body);
+    cr_expect_eq(json_integer_value(json_object_get(
+                     json_object_get(o, "leader"), "id")),
+                 1, "%s", r.body);
     cr_expect(json_is_true(json_object_get(o, "ready")), "%s", r.body);
     nodes = json_object_get(o, "nodes");
     cr_assert_eq(json_array_size(nodes), 1, "%s", r.body);
@@ -317,7 +263,7 @@ Test(e2e_cluster, get_cluster_shows_one_voter_leading)
     cr_expect_str_eq(json_string_value(json_object_get(node, "role")),
                      "voter", "%s", r.body);
     cr_expect_str_eq(json_string_value(json_object_get(node, "address")),
-                     raft_address, "%s", r.body);
+                     srv.raft_address, "%s", r.body);
     json_decref(o);
     http_reply_cleanup(&r);
 }
