@@ -47,6 +47,8 @@ struct wenda_server {
                                          https:// with --tls-cert */
     char cainfo[HARNESS_PATH_MAX];    /* the --tls-cert file, or "" */
     char why[8192];                   /* why harness_start() failed */
+    char raft_address[32];            /* "127.0.0.1:P" of a cluster's
+                                         node, or "" */
 };
 
 /* One HTTP response as seen by libcurl. */
@@ -112,6 +114,19 @@ int harness_start(struct wenda_server *srv, const char *const *extra_args);
  */
 void harness_start_or_fail(struct wenda_server *srv,
                            const char *const *extra_args);
+
+/*
+ * Starts srv as a cluster of one node: harness_start() with "--cluster
+ * --node-id 1 --raft-address 127.0.0.1:P --peers 1=127.0.0.1:P" (P a free
+ * port, held until the server runs) followed by extra_args (NULL-
+ * terminated, at most 16, or NULL), then polls GET /readyz until it
+ * answers 200 (the node elected itself and applied its log), for at most
+ * 15 s.  srv->raft_address holds 127.0.0.1:P.  Fails the current test
+ * (Criterion assertion), with the server's log, when the server does not
+ * start or lead in time.
+ */
+void harness_start_cluster_or_fail(struct wenda_server *srv,
+                                   const char *const *extra_args);
 
 /*
  * The server of a suite whose every test needs one plain server and no
