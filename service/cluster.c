@@ -9,16 +9,9 @@
  * LOOK_MS and after each entry it applies.  A read that waits for an index
  * waits on a condition variable the loop signals as it applies.
  *
- * State machine.  The node's database is the state: each committed entry
- * is applied with writer_apply_batch(), in one transaction that also
- * records the entry's index (cluster_log), so an entry that a restart
- * replays is skipped rather than applied twice.  A snapshot is an image of
- * the database (sqlite3_serialize) after the token key:
- *
- *   "WSN1"  key (32 bytes)  image length (8 bytes, little-endian)  image
- *
- * and restoring one copies the image into the database with SQLite's
- * backup API, which readers see as one more commit.  The first leader of a
+ * State machine.  The node's database is the state (cluster_fsm.c).  The
+ * bootstrap node (--peers) starts the cluster alone and adds the other
+ * nodes of --peers one by one.  The first leader of a
  * new cluster (its log holds only the bootstrap configuration) proposes
  * its own database as the first entry, the seed, so that every node starts
  * from the same data, tokens and key.
@@ -30,19 +23,14 @@
 #include "cluster.h"
 
 #include <errno.h>
-#include <pthread.h>
-#include <raft.h>
-#include <raft/uv.h>
 #include <sodium.h>
 #include <sqlite3.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "cluster_int.h"
 #include "store_int.h"
@@ -54,82 +42,8 @@
 #define MAX_INFLIGHT_JOBS 256    /* jobs handed in and not yet answered */
 #define MAX_INFLIGHT_BATCHES 2   /* and their batches: while they are out,
                                     the writer's queue fills the next one */
-#define SEED_MAX ((size_t)32 << 20)   /* the largest seed, in bytes */
-#define IMAGE_MAGIC "WSN1"
-#define IMAGE_HEAD (4 + WENDA_AUTH_KEY_LEN + 8)
-/* libraft sends an entry as it is but reads it padded to 8 bytes: every
- * entry is made a multiple of 8 long, with NULs. */
-#define ROUND8(n) (((n) + 7) & ~(size_t)7)
-#define LOG_PAGES 1000
-#define LOG_WAIT_MS 100
 #define STOP_WAIT_S 5             /* for the writes in flight, on a stop */
 
-/* A batch handed in by the writer, waiting for the loop. */
-struct batch {
-    struct write_job **jobs;
-    size_t n;
-    struct batch *next;
-};
-
-/* What this node proposed and has not answered yet (loop thread only). */
-struct pending {
-    struct raft_apply apply;
-    struct raft_change change;
-    struct cluster *c;
-    uint64_t seq;
-    struct write_job **jobs;   /* n, answered when the entry is applied */
-    size_t n;
-    int done;                  /* the results are in the jobs */
-    char kind;                 /* CLUSTER_ENTRY_*, or 'A' add, 'R' remove */
-    unsigned int node;         /* add, remove: the node's id */
-    struct pending *next;
-};
-
-struct cluster {
-    unsigned int id;
-    char *raft_address, *peers, *raft_dir, *advertise_url, *db_path;
-    char key_path[4096];
-    struct wenda_auth *auth;
-
-    uv_loop_t loop;
-    uv_async_t wake;
-    uv_timer_t look;
-    struct raft_uv_transport transport;
-    struct raft_io io;
-    struct raft_fsm fsm;
-    struct raft raft;
-    struct raft *r;            /* &raft, or a test fixture's */
-    pthread_t thread;
-
-    /* Loop thread only. */
-    struct wenda_store *st;    /* the state machine's connection */
-    uint64_t applied_db;       /* the last entry in the database */
-    uint64_t boot, seq;
-    struct pending *pending;
-    int seed_inflight, url_inflight, closing;
-    int grown;                 /* every peer of --peers is a voter */
-    int grow_inflight;
-    struct raft_change grow_change;
-    char grown_path[4096];     /* the file that says grown */
-
-    /* Guarded by lock. */
-    pthread_mutex_t lock;
-    pthread_cond_t changed;    /* applied moved, or a job was answered */
-    struct batch *inbox, **inbox_tail;
-    size_t inflight;           /* jobs handed in, not yet answered */
-    size_t batches;            /* batches handed in, not yet answered */
-    int stopping;
-    struct cluster_status status;
-    _Atomic uint64_t applied;  /* status.applied_index, read without lock */
-    unsigned int url_ids[CLUSTER_MAX_NODES];
-    char urls[CLUSTER_MAX_NODES][CLUSTER_URL_CAP];
-    size_t nurls;
-};
-
-static void publish(struct cluster *c);
-static struct cluster *cluster_new(unsigned int id, const char *db_path,
-                                   struct wenda_auth *auth);
-static enum wenda_err open_state(struct cluster *c, char *msg, size_t cap);
 
 /* ---- peers --------------------------------------------------------------- */
 
@@ -254,70 +168,6 @@ find_missing(void *arg, unsigned int id, const char *addr)
     return 0;
 }
 
-/* ---- the database's cluster tables (loop thread) ------------------------ */
-
-static uint64_t
-db_applied(sqlite3 *db)
-{
-    sqlite3_stmt *s = NULL;
-    uint64_t v = 0;
-
-    if (sqlite3_prepare_v2(db, "SELECT applied FROM cluster_log", -1, &s,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW)
-        v = (uint64_t)sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    return v;
-}
-
-/* Reads the nodes' URLs from the database into the published table. */
-static void
-load_urls(struct cluster *c)
-{
-    sqlite3_stmt *s = NULL;
-
-    pthread_mutex_lock(&c->lock);
-    c->nurls = 0;
-    if (sqlite3_prepare_v2(wenda_store_db(c->st),
-                           "SELECT id, url FROM cluster_nodes ORDER BY id",
-                           -1, &s, NULL) == SQLITE_OK)
-        while (c->nurls < CLUSTER_MAX_NODES &&
-               sqlite3_step(s) == SQLITE_ROW) {
-            c->url_ids[c->nurls] = (unsigned int)sqlite3_column_int64(s, 0);
-            (void)snprintf(c->urls[c->nurls], CLUSTER_URL_CAP, "%s",
-                           (const char *)sqlite3_column_text(s, 1));
-            c->nurls++;
-        }
-    pthread_mutex_unlock(&c->lock);
-    sqlite3_finalize(s);
-}
-
-/* The URL of node id, copied to out; "" when unknown.  Lock held. */
-static void
-url_of(const struct cluster *c, unsigned int id, char *out, size_t cap)
-{
-    size_t i;
-
-    out[0] = '\0';
-    for (i = 0; i < c->nurls; i++)
-        if (c->url_ids[i] == id) {
-            (void)snprintf(out, cap, "%s", c->urls[i]);
-            return;
-        }
-}
-
-/* Records that the loop applied index, and tells the waiting readers. */
-static void
-published_applied(struct cluster *c, uint64_t index)
-{
-    pthread_mutex_lock(&c->lock);
-    if (index > c->status.applied_index)
-        c->status.applied_index = index;
-    atomic_store(&c->applied, c->status.applied_index);
-    pthread_cond_broadcast(&c->changed);
-    pthread_mutex_unlock(&c->lock);
-}
-
 /* ---- answering jobs ------------------------------------------------------ */
 
 static void
@@ -367,7 +217,7 @@ fail_not_leader(struct cluster *c, struct write_job *job)
     raft_leader(&c->raft, &id, &addr);
     pthread_mutex_lock(&c->lock);
     if (id != 0)
-        url_of(c, (unsigned int)id, url, sizeof(url));
+        cluster_url_of(c, (unsigned int)id, url, sizeof(url));
     pthread_mutex_unlock(&c->lock);
     if (url[0] != '\0' && id != c->id)
         fail_job(c, job, WENDA_ERR_NOT_LEADER, url);
@@ -428,8 +278,8 @@ pending_free(struct pending *p)
     free(p);
 }
 
-static struct pending *
-pending_find(struct cluster *c, const struct cluster_entry_id *eid)
+struct pending *
+cluster_pending_find(struct cluster *c, const struct cluster_entry_id *eid)
 {
     struct pending *p;
 
@@ -439,323 +289,6 @@ pending_find(struct cluster *c, const struct cluster_entry_id *eid)
         if (p->seq == eid->seq)
             return p;
     return NULL;
-}
-
-/* Moves the result of a job as applied (d) into the job it came from. */
-static void
-move_result(struct write_job *job, struct write_job *d, uint64_t index)
-{
-    free(job->result.body);
-    wenda_problems_cleanup(&job->result.problems);
-    job->result = d->result;
-    job->result.index = index;
-    memset(&d->result, 0, sizeof(d->result));
-    job->id = d->id;
-    job->counts = d->counts;
-}
-
-/* ---- database images ----------------------------------------------------- */
-
-/* Makes an image of the database with the key: raft_malloc'ed. */
-static int
-make_image(struct cluster *c, char prefix, struct raft_buffer *out)
-{
-    sqlite3_int64 size = 0;
-    unsigned char *img = sqlite3_serialize(wenda_store_db(c->st), "main",
-                                           &size, 0);
-    size_t off = prefix ? 1 : 0, i;
-    unsigned char *p;
-
-    if (img == NULL)
-        return RAFT_NOMEM;
-    out->len = ROUND8(off + IMAGE_HEAD + (size_t)size);
-    out->base = raft_calloc(1, out->len);
-    if (out->base == NULL) {
-        sqlite3_free(img);
-        return RAFT_NOMEM;
-    }
-    p = out->base;
-    if (prefix)
-        p[0] = (unsigned char)prefix;
-    memcpy(p + off, IMAGE_MAGIC, 4);
-    wenda_auth_key_get(c->auth, p + off + 4);
-    for (i = 0; i < 8; i++)
-        p[off + 4 + WENDA_AUTH_KEY_LEN + i] =
-            (unsigned char)((uint64_t)size >> (8 * i));
-    memcpy(p + off + IMAGE_HEAD, img, (size_t)size);
-    sqlite3_free(img);
-    return 0;
-}
-
-/*
- * Makes the database the image of len bytes (with its key) unless it has
- * applied as much already (force: always); then records index as applied
- * when it is past the image's own.  Returns 0 or a RAFT_* code.
- */
-static int
-restore_image(struct cluster *c, const unsigned char *buf, size_t len,
-              uint64_t index, int force)
-{
-    sqlite3 *tmp = NULL, *db = wenda_store_db(c->st);
-    sqlite3_backup *b;
-    unsigned char *copy;
-    sqlite3_int64 size;
-    uint64_t img_applied;
-    char msg[256] = "";
-    uint64_t n = 0;
-    size_t i;
-    int rc;
-
-    if (len < IMAGE_HEAD || memcmp(buf, IMAGE_MAGIC, 4) != 0)
-        return RAFT_MALFORMED;
-    for (i = 0; i < 8; i++)
-        n |= (uint64_t)buf[4 + WENDA_AUTH_KEY_LEN + i] << (8 * i);
-    if (n < 512 || n > len - IMAGE_HEAD)
-        return RAFT_MALFORMED;
-    size = (sqlite3_int64)n;
-    copy = sqlite3_malloc64((sqlite3_uint64)size);
-    if (copy == NULL)
-        return RAFT_NOMEM;
-    memcpy(copy, buf + IMAGE_HEAD, (size_t)size);
-    copy[18] = copy[19] = 1;   /* read as a rollback-journal database */
-    if (sqlite3_open_v2(":memory:", &tmp, SQLITE_OPEN_READWRITE, NULL) !=
-            SQLITE_OK ||
-        sqlite3_deserialize(tmp, "main", copy, size, size,
-                            SQLITE_DESERIALIZE_FREEONCLOSE |
-                                SQLITE_DESERIALIZE_READONLY) != SQLITE_OK) {
-        sqlite3_close(tmp);
-        return RAFT_MALFORMED;
-    }
-    img_applied = db_applied(tmp);
-    if (!force && img_applied <= c->applied_db) {
-        sqlite3_close(tmp);
-        return 0;
-    }
-    b = sqlite3_backup_init(db, "main", tmp, "main");
-    rc = b != NULL ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
-    if (b != NULL && sqlite3_backup_finish(b) != SQLITE_OK && rc == SQLITE_DONE)
-        rc = SQLITE_ERROR;
-    sqlite3_close(tmp);
-    if (rc != SQLITE_DONE) {
-        fprintf(stderr, "wenda: cluster: cannot restore a snapshot: %s\n",
-                sqlite3_errmsg(db));
-        return RAFT_IOERR;
-    }
-    c->applied_db = img_applied;
-    if (index > img_applied) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
-            return RAFT_IOERR;
-        c->applied_db = index;
-    }
-    wenda_store_changed();
-    if (wenda_auth_key_set(c->auth, buf + 4, c->key_path, msg,
-                           sizeof(msg)) != WENDA_OK)
-        fprintf(stderr, "wenda: cluster: %s\n", msg);
-    load_urls(c);
-    fprintf(stderr, "wenda: cluster: node %u now holds the cluster's data "
-            "as of entry %llu\n", c->id, (unsigned long long)c->applied_db);
-    return 0;
-}
-
-/* ---- the state machine (loop thread) ------------------------------------- */
-
-/* Applies a 'J' entry at index; answers this node's own jobs in it. */
-static int
-apply_jobs(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
-{
-    struct cluster_entry e;
-    struct write_job *ptrs[CLUSTER_ENTRY_MAX_JOBS];
-    struct pending *p;
-    enum wenda_err rc;
-    size_t i;
-
-    if (cluster_entry_decode(buf->base, buf->len, &e) != WENDA_OK) {
-        fprintf(stderr, "wenda: cluster: entry %llu does not decode; "
-                "skipped\n", (unsigned long long)index);
-        e.n = 0;   /* applied as nothing, on every node alike */
-    }
-    p = e.n > 0 ? pending_find(c, &e.id) : NULL;
-    if (p != NULL && p->n != e.n)
-        p = NULL;
-    for (i = 0; i < e.n; i++) {
-        ptrs[i] = &e.jobs[i];
-        if (p != NULL && e.jobs[i].kind == WRITE_TOKEN_CREATE)
-            memcpy(e.jobs[i].token, p->jobs[i]->token,
-                   sizeof(e.jobs[i].token));
-    }
-    wenda_store_clock_set(e.stamp);
-    rc = e.n > 0 ? writer_apply_batch(c->st, ptrs, e.n, index, p != NULL)
-                 : WENDA_OK;
-    wenda_store_clock_set(NULL);
-    if (rc == WENDA_OK && e.n == 0) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        if (sqlite3_exec(wenda_store_db(c->st), sql, NULL, NULL, NULL) !=
-            SQLITE_OK)
-            rc = WENDA_ERR_DB;
-    }
-    if (rc != WENDA_OK) {
-        cluster_entry_cleanup(&e);
-        return RAFT_IOERR;   /* libraft applies it again later */
-    }
-    c->applied_db = index;
-    if (p != NULL) {
-        for (i = 0; i < e.n; i++)
-            move_result(p->jobs[i], &e.jobs[i], index);
-        p->done = 1;
-    }
-    cluster_entry_cleanup(&e);
-    writer_keep_log_short(c->st, LOG_PAGES, LOG_WAIT_MS);
-    return 0;
-}
-
-/* Applies a 'U' entry: a node's URL. */
-static int
-apply_url(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
-{
-    json_t *o = json_loadb((const char *)buf->base + 1,
-                           strnlen((const char *)buf->base + 1, buf->len - 1),
-                           0, NULL);
-    const json_t *id = json_object_get(o, "id"), *url = json_object_get(o,
-                                                                       "url");
-    struct cluster_entry_id eid = {0};
-    sqlite3 *db = wenda_store_db(c->st);
-    sqlite3_stmt *s = NULL;
-    struct pending *p;
-    int ok;
-
-    eid.origin = (unsigned int)json_integer_value(json_object_get(o,
-                                                                  "origin"));
-    eid.boot = (uint64_t)json_integer_value(json_object_get(o, "boot"));
-    eid.seq = (uint64_t)json_integer_value(json_object_get(o, "seq"));
-    ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-    if (ok && json_is_integer(id) && json_is_string(url) &&
-        json_string_length(url) < CLUSTER_URL_CAP &&
-        sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO cluster_nodes(id, url) "
-                           "VALUES (?1, ?2)", -1, &s, NULL) == SQLITE_OK) {
-        (void)sqlite3_bind_int64(s, 1, json_integer_value(id));
-        (void)sqlite3_bind_text(s, 2, json_string_value(url), -1,
-                                SQLITE_STATIC);
-        ok = sqlite3_step(s) == SQLITE_DONE;
-    }
-    sqlite3_finalize(s);
-    if (ok) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        ok = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK &&
-             sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    }
-    if (!ok) {
-        (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-        json_decref(o);
-        return RAFT_IOERR;
-    }
-    json_decref(o);
-    c->applied_db = index;
-    wenda_store_changed();
-    load_urls(c);
-    p = pending_find(c, &eid);
-    if (p != NULL && p->n == 1) {   /* a node added: its answer */
-        struct cluster_status st;
-        struct write_job *job = p->jobs[0];
-
-        publish(c);
-        cluster_status(c, &st);
-        free(job->result.body);
-        job->result.body = cluster_status_json(&st);
-        job->result.len = job->result.body ? strlen(job->result.body) : 0;
-        job->result.rc = job->result.body ? WENDA_OK : WENDA_ERR_NOMEM;
-        job->result.index = index;
-        p->done = 1;
-    }
-    return 0;
-}
-
-static int
-fsm_apply(struct raft_fsm *fsm, const struct raft_buffer *buf, void **result)
-{
-    struct cluster *c = fsm->data;
-    uint64_t index = raft_last_applied(c->r) + 1;
-    const unsigned char *b = buf->base;
-    int rv = 0;
-
-    *result = NULL;
-    if (index <= c->applied_db) {   /* in the database before a restart */
-        published_applied(c, index);
-        return 0;
-    }
-    if (buf->len == 0)
-        rv = RAFT_MALFORMED;
-    else if (b[0] == CLUSTER_ENTRY_JOBS)
-        rv = apply_jobs(c, buf, index);
-    else if (b[0] == CLUSTER_ENTRY_SEED)
-        rv = restore_image(c, b + 1, buf->len - 1, index, 1);
-    else if (b[0] == CLUSTER_ENTRY_URL)
-        rv = apply_url(c, buf, index);
-    if (rv == RAFT_MALFORMED) {   /* the same on every node: skip it */
-        fprintf(stderr, "wenda: cluster: entry %llu is not one wenda "
-                "writes; skipped\n", (unsigned long long)index);
-        rv = 0;
-    }
-    if (rv == 0)
-        published_applied(c, index);
-    return rv;
-}
-
-static int
-fsm_snapshot(struct raft_fsm *fsm, struct raft_buffer *bufs[],
-             unsigned *n_bufs)
-{
-    struct cluster *c = fsm->data;
-    int rv;
-
-    *bufs = raft_malloc(sizeof(**bufs));
-    if (*bufs == NULL)
-        return RAFT_NOMEM;
-    rv = make_image(c, 0, &(*bufs)[0]);
-    if (rv != 0) {
-        raft_free(*bufs);
-        *bufs = NULL;
-        return rv;
-    }
-    *n_bufs = 1;
-    return 0;
-}
-
-static int
-fsm_snapshot_finalize(struct raft_fsm *fsm, struct raft_buffer *bufs[],
-                      unsigned *n_bufs)
-{
-    unsigned i;
-
-    (void)fsm;
-    for (i = 0; *bufs != NULL && i < *n_bufs; i++)
-        raft_free((*bufs)[i].base);
-    raft_free(*bufs);
-    *bufs = NULL;
-    *n_bufs = 0;
-    return 0;
-}
-
-static int
-fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
-{
-    struct cluster *c = fsm->data;
-    int rv = restore_image(c, buf->base, buf->len, 0, 0);
-
-    raft_free(buf->base);
-    return rv;
 }
 
 /* ---- proposing (loop thread) --------------------------------------------- */
@@ -836,12 +369,12 @@ pending_new(struct cluster *c, char kind, struct write_job **jobs, size_t n)
     p->kind = kind;
     p->seq = ++c->seq;
     if (n > 0) {
-        p->jobs = malloc(n * sizeof(*p->jobs));
+        p->jobs = malloc(n * sizeof(struct write_job *));
         if (p->jobs == NULL) {
             free(p);
             return NULL;
         }
-        memcpy(p->jobs, jobs, n * sizeof(*jobs));
+        memcpy(p->jobs, jobs, n * sizeof(struct write_job *));
     }
     p->n = n;
     return p;
@@ -1114,8 +647,8 @@ fill_status(struct cluster *c, struct cluster_status *s)
 }
 
 /* Publishes the state for the other threads. */
-static void
-publish(struct cluster *c)
+void
+cluster_publish(struct cluster *c)
 {
     struct cluster_status s;
     size_t i;
@@ -1123,9 +656,9 @@ publish(struct cluster *c)
     fill_status(c, &s);
     pthread_mutex_lock(&c->lock);
     if (s.leader_id != 0)
-        url_of(c, s.leader_id, s.leader_url, sizeof(s.leader_url));
+        cluster_url_of(c, s.leader_id, s.leader_url, sizeof(s.leader_url));
     for (i = 0; i < s.nnodes; i++)
-        url_of(c, s.nodes[i].id, s.nodes[i].url, sizeof(s.nodes[i].url));
+        cluster_url_of(c, s.nodes[i].id, s.nodes[i].url, sizeof(s.nodes[i].url));
     s.ready = s.leader_id != 0 && c->applied_db > 0 &&
               s.applied_index >= s.commit_index;
     if (c->status.applied_index > s.applied_index)
@@ -1193,10 +726,10 @@ look(struct cluster *c)
     char mine[CLUSTER_URL_CAP];
     int state;
 
-    publish(c);
+    cluster_publish(c);
     state = raft_state(&c->raft);
     pthread_mutex_lock(&c->lock);
-    url_of(c, c->id, mine, sizeof(mine));
+    cluster_url_of(c, c->id, mine, sizeof(mine));
     pthread_mutex_unlock(&c->lock);
     if (state != RAFT_LEADER || c->closing)
         return;
@@ -1204,7 +737,7 @@ look(struct cluster *c)
         struct raft_buffer img;
         struct pending *p;
 
-        if (make_image(c, CLUSTER_ENTRY_SEED, &img) != 0)
+        if (cluster_make_image(c, CLUSTER_ENTRY_SEED, &img) != 0)
             return;
         if (img.len > SEED_MAX) {
             fprintf(stderr, "wenda: cluster: the database (%zu bytes) is "
@@ -1273,7 +806,7 @@ run(void *arg)
 
 /* ---- start, stop, and what other threads ask ----------------------------- */
 
-static void
+void
 cluster_free(struct cluster *c)
 {
     wenda_store_close(c->st);
@@ -1346,12 +879,7 @@ start_raft(struct cluster *c, char *msg, size_t cap)
                                                     : raft_strerror(rv));
         return WENDA_ERR_IO;
     }
-    c->fsm.version = 2;
-    c->fsm.data = c;
-    c->fsm.apply = fsm_apply;
-    c->fsm.snapshot = fsm_snapshot;
-    c->fsm.snapshot_finalize = fsm_snapshot_finalize;
-    c->fsm.restore = fsm_restore;
+    cluster_fsm_setup(c);
     rv = raft_init(&c->raft, &c->io, &c->fsm, c->id, c->raft_address);
     if (rv != 0) {
         (void)snprintf(msg, cap, "cannot start Raft: %s",
@@ -1421,7 +949,7 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
         cluster_free(c);
         return WENDA_ERR_INVALID;
     }
-    rc = open_state(c, msg, cap);
+    rc = cluster_open_state(c, msg, cap);
     if (rc != WENDA_OK) {
         cluster_free(c);
         return rc;
@@ -1476,7 +1004,7 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
 }
 
 /* Allocates a node's state without its Raft: what both starts share. */
-static struct cluster *
+struct cluster *
 cluster_new(unsigned int id, const char *db_path, struct wenda_auth *auth)
 {
     struct cluster *c = calloc(1, sizeof(*c));
@@ -1496,88 +1024,6 @@ cluster_new(unsigned int id, const char *db_path, struct wenda_auth *auth)
         return NULL;
     }
     return c;
-}
-
-/* Opens the node's database, and reads what it has applied. */
-static enum wenda_err
-open_state(struct cluster *c, char *msg, size_t cap)
-{
-    enum wenda_err rc = wenda_auth_key_path_for_db(c->db_path, c->key_path,
-                                                   sizeof(c->key_path));
-
-    if (rc == WENDA_OK)
-        rc = wenda_store_open(c->db_path, 0, &c->st, msg, cap);
-    if (rc != WENDA_OK) {
-        if (msg[0] == '\0')
-            (void)snprintf(msg, cap, "cannot open %s", c->db_path);
-        return rc;
-    }
-    /* The log on a majority of the nodes is what makes a write durable:
-     * a commit lost to a power cut here is applied again from it, since
-     * the database says which entry it has. */
-    (void)sqlite3_exec(wenda_store_db(c->st), "PRAGMA synchronous = NORMAL",
-                       NULL, NULL, NULL);
-    c->applied_db = db_applied(wenda_store_db(c->st));
-    load_urls(c);
-    return WENDA_OK;
-}
-
-struct cluster *
-cluster_fsm_new(unsigned int id, const char *db_path, struct wenda_auth *auth,
-                struct raft_fsm **fsm, char *msg, size_t cap)
-{
-    struct cluster *c = cluster_new(id, db_path, auth);
-
-    msg[0] = '\0';
-    if (c == NULL || open_state(c, msg, cap) != WENDA_OK) {
-        if (c != NULL)
-            cluster_free(c);
-        return NULL;
-    }
-    c->fsm.version = 2;
-    c->fsm.data = c;
-    c->fsm.apply = fsm_apply;
-    c->fsm.snapshot = fsm_snapshot;
-    c->fsm.snapshot_finalize = fsm_snapshot_finalize;
-    c->fsm.restore = fsm_restore;
-    *fsm = &c->fsm;
-    return c;
-}
-
-void
-cluster_fsm_attach(struct cluster *c, struct raft *r)
-{
-    c->r = r;
-}
-
-struct wenda_store *
-cluster_fsm_store(struct cluster *c)
-{
-    return c->st;
-}
-
-void
-cluster_fsm_free(struct cluster *c)
-{
-    if (c != NULL)
-        cluster_free(c);
-}
-
-char *
-cluster_fsm_seed(struct cluster *c, size_t *len)
-{
-    struct raft_buffer img;
-    char *out;
-
-    if (make_image(c, CLUSTER_ENTRY_SEED, &img) != 0)
-        return NULL;
-    out = malloc(img.len);
-    if (out != NULL) {
-        memcpy(out, img.base, img.len);
-        *len = img.len;
-    }
-    raft_free(img.base);
-    return out;
 }
 
 void
@@ -1609,7 +1055,7 @@ cluster_propose(struct cluster *c, struct write_job **jobs, size_t n)
     size_t i;
 
     if (b != NULL)
-        b->jobs = malloc(n * sizeof(*jobs));
+        b->jobs = malloc(n * sizeof(struct write_job *));
     pthread_mutex_lock(&c->lock);
     while ((c->inflight >= MAX_INFLIGHT_JOBS ||
             c->batches >= MAX_INFLIGHT_BATCHES) && !c->stopping)
@@ -1628,7 +1074,7 @@ cluster_propose(struct cluster *c, struct write_job **jobs, size_t n)
         free(b);
         return;
     }
-    memcpy(b->jobs, jobs, n * sizeof(*jobs));
+    memcpy(b->jobs, jobs, n * sizeof(struct write_job *));
     b->n = n;
     *c->inbox_tail = b;
     c->inbox_tail = &b->next;

@@ -120,8 +120,8 @@ cluster_entry_encode(struct write_job *const *jobs, size_t n,
 
     bad |= json_object_set_new(o, "v", json_integer(1));
     bad |= json_object_set_new(o, "origin", json_integer(eid->origin));
-    bad |= json_object_set_new(o, "boot", json_integer(eid->boot));
-    bad |= json_object_set_new(o, "seq", json_integer(eid->seq));
+    bad |= json_object_set_new(o, "boot", json_integer((json_int_t)eid->boot));
+    bad |= json_object_set_new(o, "seq", json_integer((json_int_t)eid->seq));
     bad |= json_object_set_new(o, "stamp", json_string(stamp));
     bad |= json_object_set(o, "jobs", a);
     for (i = 0; !bad && i < n; i++)
@@ -173,18 +173,19 @@ get_int(const json_t *o, const char *key, int64_t *out)
 
 /* Reads a topic's editable JSON into *t; 0 when it is not a valid one. */
 static int
-get_topic(const json_t *v, struct wenda_topic *t)
+get_topic(const json_t *v, struct wenda_topic *t, int *nomem)
 {
     struct wenda_problems p = {0};
     enum wenda_err rc;
 
     rc = wenda_topic_read_json(v, t, &p);
     wenda_problems_cleanup(&p);
+    *nomem |= rc == WENDA_ERR_NOMEM;
     return rc == WENDA_OK;
 }
 
 static int
-get_import(const json_t *o, struct write_job *job)
+get_import(const json_t *o, struct write_job *job, int *nomem)
 {
     const json_t *topics = json_object_get(o, "topics");
     const json_t *lines = json_object_get(o, "lines");
@@ -195,13 +196,15 @@ get_import(const json_t *o, struct write_job *job)
         return 0;
     job->topics = calloc(n, sizeof(*job->topics));
     job->lines = calloc(n, sizeof(*job->lines));
-    if (job->topics == NULL || job->lines == NULL)
+    if (job->topics == NULL || job->lines == NULL) {
+        *nomem = 1;
         return 0;
+    }
     for (i = 0; i < n; i++) {
         const json_t *l = json_array_get(lines, i);
 
         if (!json_is_integer(l) || json_integer_value(l) < 1 ||
-            !get_topic(json_array_get(topics, i), &job->topics[i]))
+            !get_topic(json_array_get(topics, i), &job->topics[i], nomem))
             return 0;
         job->lines[i] = (size_t)json_integer_value(l);
         job->ntopics = i + 1;
@@ -233,9 +236,10 @@ get_token(const json_t *o, struct write_job *job)
     return 1;
 }
 
-/* Reads one job of an entry into *job (zeroed); 0 when it is not one. */
+/* Reads one job of an entry into *job (zeroed); 0 when it is not one, or
+ * when memory ran out (*nomem then set). */
 static int
-get_job(const json_t *o, struct write_job *job)
+get_job(const json_t *o, struct write_job *job, int *nomem)
 {
     char kind[16], name[16];
     int64_t grade = 0;
@@ -255,12 +259,12 @@ get_job(const json_t *o, struct write_job *job)
     switch (job->kind) {
     case WRITE_CREATE:
     case WRITE_REPLACE:
-        return get_topic(json_object_get(o, "topic"), &job->topic);
+        return get_topic(json_object_get(o, "topic"), &job->topic, nomem);
     case WRITE_PATCH:
         job->patch = json_incref(json_object_get(o, "patch"));
-        return job->patch != NULL;
+        return job->patch != NULL;   /* NULL: not there */
     case WRITE_IMPORT:
-        return get_import(o, job);
+        return get_import(o, job, nomem);
     case WRITE_TOKEN_CREATE:
         return get_token(o, job);
     case WRITE_PROGRESS:
@@ -277,9 +281,10 @@ get_job(const json_t *o, struct write_job *job)
             job->lexicon = "dictionary";
         else
             return 0;
-        job->doc = json_is_string(json_object_get(o, "doc"))
-                       ? strdup(json_string_value(json_object_get(o, "doc")))
-                       : NULL;
+        if (!json_is_string(json_object_get(o, "doc")))
+            return 0;
+        job->doc = strdup(json_string_value(json_object_get(o, "doc")));
+        *nomem |= job->doc == NULL;
         return job->doc != NULL;
     default:
         return 1;
@@ -318,11 +323,13 @@ cluster_entry_decode(const char *buf, size_t len, struct cluster_entry *out)
         return WENDA_ERR_NOMEM;
     }
     for (i = 0; i < n; i++) {
+        int nomem = 0;
+
         out->n = i + 1;
-        if (!get_job(json_array_get(jobs, i), &out->jobs[i])) {
+        if (!get_job(json_array_get(jobs, i), &out->jobs[i], &nomem)) {
             json_decref(o);
             cluster_entry_cleanup(out);
-            return WENDA_ERR_PARSE;
+            return nomem ? WENDA_ERR_NOMEM : WENDA_ERR_PARSE;
         }
     }
     json_decref(o);

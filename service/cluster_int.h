@@ -4,10 +4,16 @@
 #ifndef WENDA_CLUSTER_INT_H
 #define WENDA_CLUSTER_INT_H
 
+#include <pthread.h>
+#include <raft.h>
+#include <raft/uv.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <uv.h>
 
 #include "cluster.h"
+#include "wenda/auth.h"
 #include "wenda/err.h"
 
 struct write_job;
@@ -54,12 +60,110 @@ enum wenda_err cluster_entry_decode(const char *buf, size_t len,
 
 void cluster_entry_cleanup(struct cluster_entry *e);
 
-/* ---- a node's state machine alone, for libraft's test fixture ---------- */
+/* ---- a node: what cluster.c (the loop) and cluster_fsm.c share -------- */
 
-struct raft;
-struct raft_fsm;
-struct wenda_auth;
+#define SEED_MAX ((size_t)32 << 20)   /* the largest seed, in bytes */
+#define IMAGE_HEAD (4 + WENDA_AUTH_KEY_LEN + 8)
+/* libraft sends an entry as it is but reads it padded to 8 bytes: every
+ * entry is made a multiple of 8 long, with NULs. */
+#define ROUND8(n) (((n) + 7) & ~(size_t)7)
+#define LOG_PAGES 1000           /* the log is emptied past this */
+#define LOG_WAIT_MS 100
+
+/* A batch handed in by the writer, waiting for the loop. */
+struct batch {
+    struct write_job **jobs;
+    size_t n;
+    struct batch *next;
+};
+
+/* What this node proposed and has not answered yet (loop thread only). */
+struct pending {
+    struct raft_apply apply;
+    struct raft_change change;
+    struct cluster *c;
+    uint64_t seq;
+    struct write_job **jobs;   /* n, answered when the entry is applied */
+    size_t n;
+    int done;                  /* the results are in the jobs */
+    char kind;                 /* CLUSTER_ENTRY_*, or 'A' add, 'R' remove */
+    unsigned int node;         /* add, remove: the node's id */
+    struct pending *next;
+};
+
+struct cluster {
+    unsigned int id;
+    char *raft_address, *peers, *raft_dir, *advertise_url, *db_path;
+    char key_path[4096];
+    struct wenda_auth *auth;
+
+    uv_loop_t loop;
+    uv_async_t wake;
+    uv_timer_t look;
+    struct raft_uv_transport transport;
+    struct raft_io io;
+    struct raft_fsm fsm;
+    struct raft raft;
+    struct raft *r;            /* &raft, or a test fixture's */
+    pthread_t thread;
+
+    /* Loop thread only. */
+    struct wenda_store *st;    /* the state machine's connection */
+    uint64_t applied_db;       /* the last entry in the database */
+    uint64_t boot, seq;
+    struct pending *pending;
+    int seed_inflight, url_inflight, closing;
+    int grown;                 /* every peer of --peers is a voter */
+    int grow_inflight;
+    struct raft_change grow_change;
+    char grown_path[4096];     /* the file that says grown */
+
+    /* Guarded by lock. */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;    /* applied moved, or a job was answered */
+    struct batch *inbox, **inbox_tail;
+    size_t inflight;           /* jobs handed in, not yet answered */
+    size_t batches;            /* batches handed in, not yet answered */
+    int stopping;
+    struct cluster_status status;
+    _Atomic uint64_t applied;  /* status.applied_index, read without lock */
+    unsigned int url_ids[CLUSTER_MAX_NODES];
+    char urls[CLUSTER_MAX_NODES][CLUSTER_URL_CAP];
+    size_t nurls;
+};
+
 struct wenda_store;
+
+/* Allocates a node's state without its Raft; cluster_free() undoes. */
+struct cluster *cluster_new(unsigned int id, const char *db_path,
+                            struct wenda_auth *auth);
+void cluster_free(struct cluster *c);
+
+/* Opens the node's database, and reads what it has applied (fsm). */
+enum wenda_err cluster_open_state(struct cluster *c, char *msg, size_t cap);
+
+/* Sets c->fsm up to apply entries to c's database (fsm). */
+void cluster_fsm_setup(struct cluster *c);
+
+/* Reads the nodes' URLs from the database into the published table
+ * (fsm); copies node id's URL to out ("" when unknown), lock held. */
+void cluster_load_urls(struct cluster *c);
+void cluster_url_of(const struct cluster *c, unsigned int id, char *out,
+                    size_t cap);
+
+/* Makes an image of the database with the key, after the type byte prefix
+ * unless it is 0: raft_malloc'ed, a multiple of 8 long (fsm). */
+int cluster_make_image(struct cluster *c, char prefix,
+                       struct raft_buffer *out);
+
+/* The batch of this node's named eid, still waiting for its entry. */
+struct pending *cluster_pending_find(struct cluster *c,
+                                     const struct cluster_entry_id *eid);
+
+/* Publishes libraft's state for the other threads (loop thread). */
+void cluster_publish(struct cluster *c);
+
+/* ---- a node's state machine alone, for libraft's test fixture ---------- */
 
 /*
  * Opens the state machine of node id over the database at db_path (its

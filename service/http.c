@@ -239,6 +239,13 @@ plan_daemon(const struct http_config *cfg, struct plan *p)
     return 0;
 }
 
+/* The writer's handoff to the cluster's node ctx. */
+static void
+to_cluster(void *ctx, struct write_job **jobs, size_t n)
+{
+    cluster_propose(ctx, jobs, n);
+}
+
 /*
  * Starts this server's node of a Raft cluster (cfg->cluster), its Raft
  * directory beside the database unless one is given, and its URL made of
@@ -303,8 +310,8 @@ server_open(struct server *srv, unsigned int slots)
     }
     if (!cfg->read_only &&
         writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
-                     srv->cluster, &srv->writer, msg, sizeof(msg)) !=
-            WENDA_OK) {
+                     srv->cluster != NULL ? to_cluster : NULL, srv->cluster,
+                     &srv->writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
         cluster_stop(srv->cluster);
         srv->cluster = NULL;

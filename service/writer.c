@@ -26,7 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster.h"
 #include "metrics.h"
 #include "store_int.h"
 #include "wenda/auth.h"
@@ -51,7 +50,9 @@ static void drop_body(struct write_job *job);
 
 struct writer {
     struct wenda_store *st;          /* NULL in a cluster */
-    struct cluster *cluster;         /* NULL on a single server */
+    writer_handoff_fn *handoff;      /* a cluster's; NULL on a single
+                                        server */
+    void *handoff_ctx;
     struct wenda_queue *queue;
     struct wenda_pool *pool;
 };
@@ -500,8 +501,8 @@ run_batch(void *ctx, void **jobs, size_t n)
     struct writer *w = ctx;
     size_t i;
 
-    if (w->cluster != NULL) {   /* answered once the cluster applied it */
-        cluster_propose(w->cluster, (struct write_job **)jobs, n);
+    if (w->handoff != NULL) {   /* answered once the cluster applied it */
+        w->handoff(w->handoff_ctx, (struct write_job **)jobs, n);
         return;
     }
     (void)writer_apply_batch(w->st, (struct write_job **)jobs, n, 0, 1);
@@ -516,8 +517,8 @@ run_batch(void *ctx, void **jobs, size_t n)
 
 enum wenda_err
 writer_start(const char *db_path, size_t capacity, size_t max_batch,
-             struct cluster *cluster, struct writer **out, char *msg,
-             size_t msgcap)
+             writer_handoff_fn *handoff, void *ctx, struct writer **out,
+             char *msg, size_t msgcap)
 {
     struct writer *w = calloc(1, sizeof(*w));
     enum wenda_err rc = WENDA_OK;
@@ -526,8 +527,9 @@ writer_start(const char *db_path, size_t capacity, size_t max_batch,
     if (w == NULL)
         return WENDA_ERR_NOMEM;
     msg[0] = '\0';
-    w->cluster = cluster;
-    if (cluster == NULL)
+    w->handoff = handoff;
+    w->handoff_ctx = ctx;
+    if (handoff == NULL)
         rc = wenda_store_open(db_path, 0, &w->st, msg, msgcap);
     if (rc == WENDA_OK && w->st != NULL)   /* whatever log a crash left;
                                               sets up the hook */

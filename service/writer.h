@@ -102,19 +102,24 @@ struct write_job {
 
 struct writer;
 
-struct cluster;
+/*
+ * Where a cluster's writer hands each batch of n jobs, instead of applying
+ * it: the function answers every job later (see cluster_propose()).
+ */
+typedef void writer_handoff_fn(void *ctx, struct write_job **jobs, size_t n);
 
 /*
  * Opens db_path for writing and starts the writer thread with a queue of
  * capacity jobs, committing up to max_batch of them at once (1: one
- * commit per write, no group commit; at most 64).  With a cluster, the
- * writer opens nothing: it hands each batch to cluster_propose(), and the
- * cluster's nodes apply it with writer_apply_batch().  On failure writes a
- * message to msg.
+ * commit per write, no group commit; at most 64).  With a handoff (a
+ * cluster's), the writer opens nothing: it hands each batch to
+ * handoff(ctx, ...), and the cluster's nodes apply it with
+ * writer_apply_batch().  On failure writes a message to msg.
  */
 enum wenda_err writer_start(const char *db_path, size_t capacity,
-                            size_t max_batch, struct cluster *cluster,
-                            struct writer **out, char *msg, size_t msgcap);
+                            size_t max_batch, writer_handoff_fn *handoff,
+                            void *ctx, struct writer **out, char *msg,
+                            size_t msgcap);
 
 /*
  * Queues job without waiting.  WENDA_ERR_UNAVAILABLE when the queue is full

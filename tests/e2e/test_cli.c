@@ -1109,6 +1109,8 @@ Test(command, names_each_migration_it_applies_to_an_existing_database)
                                  "DROP TABLE topic_ids; "
                                  "DROP TABLE sound_words; "
                                  "DROP TABLE sound_fill; "
+                                 "DROP TABLE cluster_log; "
+                                 "DROP TABLE cluster_nodes; "
                                  "PRAGMA user_version = 11;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(h));

@@ -889,6 +889,8 @@ Test(search, a_database_indexed_without_categories_is_migrated_to_the_same_resul
         "DROP TABLE topic_ids;"
         "DROP TABLE sound_words;"
         "DROP TABLE sound_fill;"
+        "DROP TABLE cluster_log;"
+        "DROP TABLE cluster_nodes;"
         "CREATE VIRTUAL TABLE fts_old USING fts5(title, aliases, pinyin, "
         "  tags, answer, tokenize = 'wenda');"
         "INSERT INTO fts_old(rowid, title, aliases, pinyin, tags, answer) "
@@ -1183,6 +1185,8 @@ Test(search, a_database_of_an_older_schema_gets_its_sound_words_on_open)
     cr_assert_eq(sqlite3_open(db, &raw), SQLITE_OK);
     cr_assert_eq(sqlite3_exec(raw,
                               "DROP TABLE sound_words; DROP TABLE sound_fill;"
+                              "DROP TABLE cluster_log;"
+                              "DROP TABLE cluster_nodes;"
                               "PRAGMA user_version = 15;",
                               NULL, NULL, NULL),
                  SQLITE_OK, "%s", sqlite3_errmsg(raw));
