@@ -412,7 +412,8 @@ fsm_restore(struct raft_fsm *fsm, struct raft_buffer *buf)
     struct cluster *c = fsm->data;
     int rv = restore_image(c, buf->base, buf->len, 0, 0);
 
-    raft_free(buf->base);
+    if (rv == 0)   /* libraft takes the buffer back when a restore fails */
+        raft_free(buf->base);
     return rv;
 }
 
