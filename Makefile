@@ -25,9 +25,11 @@ PREFIX  ?= /usr/local
 # it by a test.
 VERSION := 0.1.0
 
+# libcurl is the client of "wenda cluster" (and of the tests, which link
+# what the binary links).
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
-             libutf8proc opencc icu-i18n icu-uc zlib libcmark
-TEST_PKGS := criterion libcurl
+             libutf8proc opencc icu-i18n icu-uc zlib libcmark libcurl
+TEST_PKGS := criterion
 
 # Debian packages, by group, from deploy/packages.txt (which .ci/run and
 # the Dockerfile read too).  npx for make openapi-lint is the node group,
@@ -211,8 +213,8 @@ eval: deps all $(BUILD)/tests/wenda-eval
 # database.  The migrations are compiled in, so they are not installed.
 DESTDIR ?=
 # The core's own dependencies; libmicrohttpd, gnutls and zlib are the
-# server's.
-PC_REQUIRES := $(filter-out libmicrohttpd gnutls zlib,$(PKGS))
+# server's, libcurl the cluster command's.
+PC_REQUIRES := $(filter-out libmicrohttpd gnutls zlib libcurl,$(PKGS))
 
 .PHONY: install pkgconfig-check FORCE
 FORCE:
