@@ -11,6 +11,8 @@
 #   make asan       the whole test suite under ASan+UBSan
 #   make fuzz       every libFuzzer harness for SECONDS (default 10) each
 #   make eval       search quality against the public query set
+#   make bench-cluster  a three-node cluster's writes and reads against one
+#                   plain node's
 #   make browser-test  the study page at / in a headless Chromium
 #
 # Dependencies come from Debian's packages through pkg-config; `make deps`
@@ -336,6 +338,13 @@ bench-wal: deps deps-bench all $(BUILD)/tests/bench-queries
 bench-scale: deps deps-bench all $(BUILD)/tests/bench-gen \
              $(BUILD)/tests/bench-queries
 	BUILD=$(BUILD) tests/bench/scale.sh
+
+# make bench-cluster [BENCH_SECONDS=10]: a three-node cluster against one
+# plain node: writes (16 connections creating topics) on its leader, reads
+# (by id, the search mix) on each of its nodes; rates, p50, p99, ratios.
+.PHONY: bench-cluster
+bench-cluster: deps deps-bench all $(BUILD)/tests/bench-queries
+	BUILD=$(BUILD) tests/bench/cluster.sh
 
 # POST /v1/import of generated topics over HTTP (IMPORT_SIZES, default
 # 5000 20000), and how long an editor's POST waits meanwhile.
