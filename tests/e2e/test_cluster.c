@@ -16,14 +16,18 @@
  *
  * Every wait is bounded and every test ends by itself.  No check depends
  * on the machine's speed but the one the design promises: once the leader
- * is killed, a new leader acknowledges a write within LEADER_BOUND_S.
+ * is killed, a new leader acknowledges a write within LEADER_BOUND_S.  The
+ * tests that make a cluster take turns (cluster_lock()), and are skipped
+ * while the binary has no --cluster.
  */
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -62,7 +66,6 @@ struct node {
 };
 
 static struct node nodes[NODES_MAX];
-static int nnodes;                          /* nodes of the first cluster */
 static char token[WENDA_TOKEN_LEN + 1];     /* admin, made on node 1 */
 static char auth[WENDA_TOKEN_LEN + 32];     /* "Authorization: Bearer ..." */
 static char peers[256];                     /* --peers of node 1 */
@@ -160,6 +163,26 @@ node_by_url(const char *url)
 }
 
 /*
+ * Waits for the other cluster tests of this run to end: each holds a lock
+ * on one file for as long as its process lives, so that no two clusters
+ * share the machine's cores and each one's elections keep their pace.
+ */
+static void
+cluster_lock(void)
+{
+    const char *base = getenv("TMPDIR");
+    char path[HARNESS_PATH_MAX];
+    int fd;
+
+    (void)snprintf(path, sizeof(path), "%s/wenda-e2e-cluster.lock",
+                   base != NULL && base[0] != '\0' ? base : "/tmp");
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    cr_assert_geq(fd, 0, "cannot open %s", path);
+    cr_assert_eq(flock(fd, LOCK_EX), 0, "cannot lock %s", path);
+    /* fd stays open: the lock goes with the test's process. */
+}
+
+/*
  * Makes and starts a cluster of count nodes: node 1's database imported
  * from content/ with an admin token, started with --peers; the others
  * empty.  Returns when every node is ready.
@@ -177,7 +200,7 @@ cluster_start(int count)
 
     cr_assert_not_null(realpath("content", content),
                        "content/ not found (run from the repository root)");
-    nnodes = count;
+    cluster_lock();
     for (i = 1; i <= count; i++) {
         struct node *n = node_prepare(i);
 
@@ -477,6 +500,9 @@ writer_main(void *arg)
                      ? r.status
                      : -1;
         if (status == 201) {
+            if (index_of(&r) < 0)
+                writer_problem(w, slug, target + 1, status,
+                               "a 201 without Wenda-Index");
             writer_record(w, slug, index_of(&r), target + 1);
             fresh = 1;
             harness_sleep_ms(WRITER_PAUSE_MS);
@@ -916,7 +942,7 @@ expect_three_voters(json_t *doc, int leader)
 }
 
 Test(e2e_cluster, three_nodes_form_a_cluster_that_redirects_and_replicates,
-     .timeout = 120)
+     .timeout = 240)
 {
     static const char *const follower_metrics[] = {
         "wenda_raft_term", "wenda_raft_role", "wenda_raft_commit_index",
@@ -1032,7 +1058,7 @@ lose_the_leader(struct writer *w, int sig, int cycle)
 }
 
 Test(e2e_cluster, keeps_every_acknowledged_write_through_the_loss_of_leaders,
-     .timeout = 240)
+     .timeout = 300)
 {
     struct writer w;
     double took, worst = 0;
@@ -1129,7 +1155,7 @@ wipe_and_restart(struct node *n)
 }
 
 Test(e2e_cluster, takes_a_fourth_node_lets_it_go_and_refills_a_wiped_one,
-     .timeout = 180)
+     .timeout = 240)
 {
     const char *add[] = {"cluster", "add",  "--server", NULL,   "--token",
                          token,     "--id", "4",        "--address",
