@@ -30,7 +30,8 @@ VERSION := 0.1.0
 # libcurl is the client of "wenda cluster" (and of the tests, which link
 # what the binary links).
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
-             libutf8proc opencc icu-i18n icu-uc zlib libcmark libcurl
+             libutf8proc opencc icu-i18n icu-uc zlib libcmark raft libuv \
+             libcurl
 TEST_PKGS := criterion
 
 # Debian packages, by group, from deploy/packages.txt (which .ci/run and

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "store_int.h"
 #include "wenda/auth.h"
 #include "wenda/content.h"
@@ -34,7 +35,8 @@ typedef void (*handler_fn)(const struct api_request *req, const char *key,
 /*
  * One path, the handler of each method it takes (NULL: not taken), and the
  * query parameters its GET takes: their names, each followed by a space
- * ("" for none, "*" for any).  Other methods take none.
+ * ("" for none, "*" for any).  Other methods take none.  Every GET takes
+ * min_index, which api_handle() reads (see read_after()).
  */
 struct route {
     const char *pattern;   /* "*" matches one segment, given as key */
@@ -61,44 +63,55 @@ static void answer_replica(const struct api_request *req,
 
 static const struct route routes[] = {
     {"/", "/", api_h_index, NULL, NULL, NULL, NULL, "*"},
-    {"/healthz", "/healthz", api_h_healthz, NULL, NULL, NULL, NULL, ""},
-    {"/readyz", "/readyz", api_h_readyz, NULL, NULL, NULL, NULL, ""},
+    {"/healthz", "/healthz", api_h_healthz, NULL, NULL, NULL, NULL,
+     "min_index "},
+    {"/readyz", "/readyz", api_h_readyz, NULL, NULL, NULL, NULL,
+     "min_index "},
     {"/v1/topics", "/v1/topics", api_h_topics, api_h_create, NULL, NULL, NULL,
-     "category tag limit cursor corrected "},
+     "category tag limit cursor corrected min_index "},
     {"/v1/topics/*", "/v1/topics/{id}", api_h_topic, NULL, api_h_replace,
-     api_h_patch, api_h_delete, ""},
+     api_h_patch, api_h_delete, "min_index "},
     {"/v1/topics/*/revisions", "/v1/topics/{id}/revisions", api_h_revisions,
-     NULL, NULL, NULL, NULL, ""},
+     NULL, NULL, NULL, NULL, "min_index "},
     {"/v1/topics/*/related", "/v1/topics/{id}/related", api_h_related, NULL,
-     NULL, NULL, NULL, "limit "},
+     NULL, NULL, NULL, "limit min_index "},
     {"/v1/quiz", "/v1/quiz", api_h_quiz, NULL, NULL, NULL, NULL,
-     "category count seed reveal "},
+     "category count seed reveal min_index "},
     {"/v1/progress/due", "/v1/progress/due", api_h_due, NULL, NULL, NULL, NULL,
-     "limit "},
+     "limit min_index "},
     {"/v1/progress/*", "/v1/progress/{topic}", NULL, api_h_review, NULL, NULL,
      NULL, ""},
     {"/v1/categories", "/v1/categories", api_h_categories, NULL, NULL, NULL,
-     NULL, ""},
-    {"/v1/tags", "/v1/tags", api_h_tags, NULL, NULL, NULL, NULL, ""},
+     NULL, "min_index "},
+    {"/v1/tags", "/v1/tags", api_h_tags, NULL, NULL, NULL, NULL,
+     "min_index "},
     {"/v1/random", "/v1/random", api_h_random, NULL, NULL, NULL, NULL,
-     "category "},
+     "category min_index "},
     {"/v1/search", "/v1/search", api_h_search, NULL, NULL, NULL, NULL,
-     "q limit offset category tag "},
+     "q limit offset category tag min_index "},
     {"/v1/synonyms", "/v1/synonyms", api_h_synonyms, NULL, api_h_synonyms_put,
-     NULL, NULL, ""},
+     NULL, NULL, "min_index "},
     {"/v1/dictionary", "/v1/dictionary", api_h_dictionary, NULL,
-     api_h_dictionary_put, NULL, NULL, ""},
-    {"/metrics", "/metrics", api_h_metrics, NULL, NULL, NULL, NULL, ""},
+     api_h_dictionary_put, NULL, NULL, "min_index "},
+    {"/metrics", "/metrics", api_h_metrics, NULL, NULL, NULL, NULL,
+     "min_index "},
     {"/openapi.json", "/openapi.json", api_h_openapi, NULL, NULL, NULL, NULL,
-     ""},
+     "min_index "},
     {"/v1/tokens", "/v1/tokens", api_h_tokens, api_h_token_create, NULL,
-     NULL, NULL, ""},
+     NULL, NULL, "min_index "},
     {"/v1/tokens/*", "/v1/tokens/{id}", NULL, NULL, NULL, NULL,
      api_h_token_revoke, ""},
-    {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL, ""},
+    {"/v1/export", "/v1/export", api_h_export, NULL, NULL, NULL, NULL,
+     "min_index "},
     {"/v1/import", "/v1/import", NULL, api_h_import, NULL, NULL, NULL, ""},
+    {"/v1/cluster", "/v1/cluster", api_h_cluster, NULL, NULL, NULL, NULL,
+     "min_index "},
+    {"/v1/cluster/nodes", "/v1/cluster/nodes", NULL, api_h_cluster_add, NULL,
+     NULL, NULL, ""},
+    {"/v1/cluster/nodes/*", "/v1/cluster/nodes/{id}", NULL, NULL, NULL, NULL,
+     api_h_cluster_remove, ""},
     {"/problems/*", "/problems/{name}", api_h_problem, NULL, NULL, NULL, NULL,
-     ""},
+     "min_index "},
 };
 
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -194,13 +207,8 @@ api_reply_items(struct api_response *res, enum wenda_err rc, char *items,
     api_reply_raw(res, 200, &b);
 }
 
-/*
- * Returns a new RFC 9457 problem object for rc with detail (the title
- * when NULL), its text cut before any byte that is not UTF-8, or NULL when
- * out of memory.
- */
-static json_t *
-problem_object(enum wenda_err rc, const char *detail)
+json_t *
+api_problem_object(enum wenda_err rc, const char *detail)
 {
     const char *d = detail ? detail : wenda_err_title(rc);
     size_t dn = strlen(d), bad;
@@ -217,12 +225,8 @@ problem_object(enum wenda_err rc, const char *detail)
                      (int)wenda_err_http_status(rc), "detail", d, dn);
 }
 
-/*
- * Answers the problem object o (taken; NULL: out of memory) with the
- * status of rc.
- */
-static void
-reply_problem(struct api_response *res, enum wenda_err rc, json_t *o)
+void
+api_reply_problem(struct api_response *res, enum wenda_err rc, json_t *o)
 {
     static const char fallback[] =
         "{\"type\":\"/problems/out-of-memory\",\"title\":\"Out of Memory\","
@@ -255,7 +259,7 @@ void
 api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
             const char *param)
 {
-    json_t *o = problem_object(rc, detail);
+    json_t *o = api_problem_object(rc, detail);
 
     /* A bad parameter is named twice: in "parameter", as it always was,
      * and as the one entry of "errors", where a body's problems are. */
@@ -271,7 +275,7 @@ api_problem(struct api_response *res, enum wenda_err rc, const char *detail,
             o = NULL;
         }
     }
-    reply_problem(res, rc, o);
+    api_reply_problem(res, rc, o);
 }
 
 void
@@ -298,7 +302,7 @@ api_problem_list(struct api_response *res, enum wenda_err rc,
         (void)snprintf(detail + strlen(detail), sizeof(detail) -
                        strlen(detail), ", the first on line %zu",
                        p->v[0].line);
-    o = problem_object(rc, detail);
+    o = api_problem_object(rc, detail);
     errors = json_array();
     for (i = 0; o != NULL && errors != NULL && i < p->n; i++) {
         json_t *e = json_pack("{s:s, s:s}", "pointer", p->v[i].pointer,
@@ -320,7 +324,7 @@ api_problem_list(struct api_response *res, enum wenda_err rc,
         json_decref(o);
         o = NULL;
     }
-    reply_problem(res, rc, o);
+    api_reply_problem(res, rc, o);
 }
 
 void
@@ -637,10 +641,10 @@ answer_replica(const struct api_request *req, struct api_response *res)
     (void)snprintf(detail, sizeof(detail), "this server is a read-only "
                    "replica; send %.16s to the primary, %.150s", req->method,
                    url.p ? url.p : req->primary_url);
-    o = problem_object(WENDA_ERR_METHOD, detail);
+    o = api_problem_object(WENDA_ERR_METHOD, detail);
     if (o != NULL && url.p != NULL)
         json_object_set_new(o, "primary", json_string(url.p));
-    reply_problem(res, WENDA_ERR_METHOD, o);
+    api_reply_problem(res, WENDA_ERR_METHOD, o);
     wenda_buf_cleanup(&url);
 }
 
@@ -739,6 +743,103 @@ params_known(const struct route *r, handler_fn fn,
 }
 
 /*
+ * Parses s, a log index as min_index or Wenda-Min-Index give it: an
+ * unsigned decimal (digits only) up to 2^63 - 1.  Returns 0 with the
+ * value in *out, or -1.
+ */
+static int
+parse_index(const char *s, uint64_t *out)
+{
+    uint64_t v = 0;
+    size_t i;
+
+    if (s == NULL || s[0] == '\0' || strlen(s) > 19)
+        return -1;
+    for (i = 0; s[i] != '\0'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');   /* 19 digits fit in 64 bits */
+    }
+    if (v > (uint64_t)INT64_MAX)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/*
+ * Reads the index a read must reflect, the larger of ?min_index and the
+ * header Wenda-Min-Index, into *index (0 when neither is given).  Returns
+ * 0, or -1 after answering 400 naming the one that is not an index.
+ */
+static int
+min_index(const struct api_request *req, uint64_t *index,
+          struct api_response *res)
+{
+    const char *q, *h = req->header(req->arg_ctx, "Wenda-Min-Index");
+    uint64_t qi = 0, hi = 0;
+
+    if (api_text_param(req, "min_index", &q, res) != 0)
+        return -1;
+    if (q != NULL && parse_index(q, &qi) != 0) {
+        api_bad_param(res, "min_index", "must be a log index, an integer "
+                      "from 0 to 9223372036854775807");
+        return -1;
+    }
+    if (h != NULL && parse_index(h, &hi) != 0) {
+        api_problem(res, WENDA_ERR_INVALID, "header Wenda-Min-Index must "
+                    "be a log index, an integer from 0 to "
+                    "9223372036854775807", "Wenda-Min-Index");
+        return -1;
+    }
+    *index = qi > hi ? qi : hi;
+    return 0;
+}
+
+/*
+ * Makes a read reflect at least the log index its client asked for with
+ * min_index or Wenda-Min-Index: on a cluster node, waits up to
+ * read_wait_ms for the node to apply it (503 stale-read past that), and
+ * then reads from a snapshot taken after it, whose index becomes the
+ * answer's Wenda-Index.  A single server has no log: any index is
+ * satisfied at once.  Returns 1 when the read may go on, or 0 after
+ * answering.
+ */
+static int
+read_after(const struct api_request *req, struct api_response *res)
+{
+    uint64_t index = 0;
+    char detail[160];
+
+    if (min_index(req, &index, res) != 0)
+        return 0;
+    if (req->cluster == NULL || index == 0)
+        return 1;
+    if (cluster_applied(req->cluster) < index) {
+        /* The snapshot must not hold back the log while the node
+         * catches up. */
+        wenda_store_release_read(req->store);
+        if (cluster_wait_applied(req->cluster, index, req->read_wait_ms) !=
+            WENDA_OK) {
+            (void)snprintf(detail, sizeof(detail), "this node has not "
+                           "applied index %llu of the log within %u ms",
+                           (unsigned long long)index, req->read_wait_ms);
+            api_problem(res, WENDA_ERR_STALE_READ, detail, NULL);
+            return 0;
+        }
+    }
+    /* A snapshot held since before the index was applied would not show
+     * it: the read starts a new one, which does. */
+    res->index = cluster_applied(req->cluster);
+    wenda_store_release_read(req->store);
+    if (wenda_store_hold_read(req->store, 0) != WENDA_OK) {
+        api_problem(res, WENDA_ERR_UNAVAILABLE, "the database cannot be "
+                    "read", NULL);
+        return 0;
+    }
+    return 1;
+}
+
+/*
  * Returns 1 for the reads that stay public on a private server: the
  * probes, the study page, the API's description and the pages of its
  * problem types, which hold no data.
@@ -778,6 +879,8 @@ api_handle(const struct api_request *req, struct api_response *res)
             !api_authorize(req, WENDA_ROLE_READER, res, NULL))
             return;
         if (!params_known(r, fn, req, res))
+            return;
+        if (fn == r->get && !read_after(req, res))
             return;
         fn(req, key, res);
         return;

@@ -13,6 +13,7 @@
 
 #include <semaphore.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "wenda/store.h"
 
@@ -30,6 +31,7 @@ typedef int (*api_arg_fn)(void *ctx, const char *name, const char **value,
 typedef int (*api_name_fn)(void *cls, const char *name);
 typedef void (*api_names_fn)(void *ctx, api_name_fn fn, void *cls);
 
+struct cluster;
 struct json_t;
 struct wenda_auth;
 struct write_job;
@@ -55,6 +57,9 @@ struct api_request {
     int read_only;              /* a replica: every write is 405 */
     const char *primary_url;    /* a replica's primary, as configured;
                                  * NULL when not */
+    struct cluster *cluster;    /* the node's cluster; NULL: a single
+                                 * server */
+    unsigned int read_wait_ms;  /* how long a read waits for min_index */
 };
 
 struct api_header {
@@ -79,6 +84,10 @@ struct api_response {
     long (*stream)(void *ctx, char *buf, size_t max);
     void *stream_ctx;
     void (*stream_free)(void *ctx);
+    /* In a cluster: the log index the answer reflects (Wenda-Index); 0
+     * when the answer is not tied to one, and the node's applied index is
+     * sent. */
+    uint64_t index;
 };
 
 /*
@@ -92,10 +101,16 @@ void api_handle(const struct api_request *req, struct api_response *res);
  * Makes the HTTP answer of a done write job from its plain result into
  * *res (which the caller releases with api_response_cleanup()): the
  * problem of a failure; for a success 201 with Location for a created
- * topic, 201 for a token, 204 for a delete or a revocation, else 200,
- * with the result's body, which moves to *res.
+ * topic, 201 for a token or a cluster's new node, 204 for a delete, a
+ * revocation or a node's removal, else 200, with the result's body, which
+ * moves to *res.  A cluster node that is not the leader answers 307: its
+ * Location is the leader's base URL followed by target, the request's
+ * path and query as the client sent them (NULL: unknown, when the
+ * Location is the leader's base URL alone), and Wenda-Leader the base
+ * URL.  res->index is the result's log index.
  */
-void api_write_answer(struct write_job *job, struct api_response *res);
+void api_write_answer(struct write_job *job, const char *target,
+                      struct api_response *res);
 
 /*
  * Returns the routes' names ("/v1/topics/{id}"), in route-index order, in

@@ -1,19 +1,24 @@
 /*
  * api_admin.c -- what an admin token may do: list, create and revoke
- * tokens, export every topic and import many at once.
+ * tokens, export every topic and import many at once, and see and change
+ * the nodes of a cluster.
  *
- * Creating and revoking a token, and an import, are writes: they go to
- * the writer as jobs, as a topic's writes do.  An export is no job: the
- * I/O thread streams it from its own store, a page at a time.
+ * Creating and revoking a token, an import, and adding or removing a
+ * cluster's node are writes: they go to the writer as jobs, as a topic's
+ * writes do (a node that is not the leader answers them 307).  An export
+ * is no job: the I/O thread streams it from its own store, a page at a
+ * time.
  */
 #include "api_int.h"
 
+#include <ctype.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "wenda/content.h"
 #include "wenda/store.h"
 
@@ -347,4 +352,167 @@ fail:
     wenda_problems_cleanup(&problems);
     write_job_cleanup(job);
     free(job);
+}
+
+/* ---- the cluster -------------------------------------------------------- */
+
+/*
+ * Returns 1 on a cluster node; on a single server answers 404
+ * not-a-cluster and returns 0.  Asked after the token is checked, as for
+ * any admin path.
+ */
+static int
+need_cluster(const struct api_request *req, struct api_response *res)
+{
+    if (req->cluster != NULL)
+        return 1;
+    api_problem(res, WENDA_ERR_NOT_A_CLUSTER, "this server runs alone, "
+                "not as a node of a cluster (--cluster)", NULL);
+    return 0;
+}
+
+void
+api_h_cluster(const struct api_request *req, const char *key,
+              struct api_response *res)
+{
+    struct cluster_status st;
+    char *doc;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, NULL) ||
+        !need_cluster(req, res))
+        return;
+    cluster_status(req->cluster, &st);
+    doc = cluster_status_json(&st);
+    if (doc == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        return;
+    }
+    res->status = 200;
+    res->content_type = "application/json; charset=utf-8";
+    res->body = doc;
+    res->len = strlen(doc);
+}
+
+/*
+ * Checks the node of POST /v1/cluster/nodes, o, into job, adding a
+ * problem to p for each member that is missing, unknown or not valid: id
+ * 1 to 65535, address HOST:PORT as --raft-address takes it, url an http://
+ * or https:// base URL as --advertise-url takes it.
+ */
+static void
+check_node(json_t *o, struct write_job *job, struct wenda_problems *p)
+{
+    const json_t *id = json_object_get(o, "id");
+    const char *address = json_string_value(json_object_get(o, "address"));
+    const char *url = json_string_value(json_object_get(o, "url"));
+    const char *k;
+    json_t *v;
+    char peer[CLUSTER_ADDRESS_CAP + 8], why[256];
+    size_t n, skip, i;
+
+    json_object_foreach(o, k, v) {
+        if (strcmp(k, "id") != 0 && strcmp(k, "address") != 0 &&
+            strcmp(k, "url") != 0)
+            wenda_problems_add_member(p, "", k, "a node takes id, address "
+                                      "and url only");
+    }
+    if (!json_is_integer(id) || json_integer_value(id) < 1 ||
+        json_integer_value(id) > 65535)
+        wenda_problems_add(p, "/id", "must be an integer from 1 to 65535");
+    else
+        job->id = json_integer_value(id);
+    /* The address is checked as cluster.c checks a peer's. */
+    if (address == NULL ||
+        (size_t)snprintf(peer, sizeof(peer), "1=%s", address) >=
+            sizeof(peer) ||
+        strlen(address) >= sizeof(job->node_address) ||
+        strchr(address, ',') != NULL ||
+        cluster_peers_valid(peer, 0, why, sizeof(why)) != 0)
+        wenda_problems_add(p, "/address", "must be the node's Raft "
+                           "address, HOST:PORT, as its --raft-address");
+    else
+        (void)snprintf(job->node_address, sizeof(job->node_address), "%s",
+                       address);
+    n = url != NULL ? strlen(url) : 0;
+    skip = url == NULL                        ? 0
+           : strncmp(url, "https://", 8) == 0 ? 8
+           : strncmp(url, "http://", 7) == 0  ? 7
+                                               : 0;
+    for (i = skip; skip > 0 && i < n; i++)
+        if (!isalnum((unsigned char)url[i]) && url[i] != '.' &&
+            url[i] != '-' && url[i] != ':' && url[i] != '[' && url[i] != ']')
+            skip = 0;
+    if (skip == 0 || n == skip || n >= sizeof(job->node_url))
+        wenda_problems_add(p, "/url", "must be the node's base URL, "
+                           "http:// or https:// with a host and port and "
+                           "no path, as its --advertise-url");
+    else
+        (void)snprintf(job->node_url, sizeof(job->node_url), "%s", url);
+}
+
+/*
+ * POST /v1/cluster/nodes: adds a node as a voter, once it runs with
+ * --cluster and its own id and address (and no --peers).  Answered by the
+ * writer as any write: 201 with the cluster's status, 307 from a
+ * follower.
+ */
+void
+api_h_cluster_add(const struct api_request *req, const char *key,
+                  struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct wenda_problems problems = {0};
+    struct write_job *job;
+    json_t *o;
+
+    (void)key;
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who) ||
+        !need_cluster(req, res))
+        return;
+    o = api_body_json(req, "application/json", res);
+    if (o == NULL)
+        return;
+    job = api_new_job(WRITE_CLUSTER_ADD, &who, res);
+    if (job != NULL) {
+        check_node(o, job, &problems);
+        if (problems.nomem) {
+            api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        } else if (wenda_problems_count(&problems) > 0) {
+            api_problem_list(res, WENDA_ERR_INVALID, "node", &problems, 1);
+        } else {
+            res->job = job;
+            job = NULL;
+        }
+    }
+    if (job != NULL) {
+        write_job_cleanup(job);
+        free(job);
+    }
+    wenda_problems_cleanup(&problems);
+    json_decref(o);
+}
+
+/* DELETE /v1/cluster/nodes/{id}: takes a node out of the cluster. */
+void
+api_h_cluster_remove(const struct api_request *req, const char *key,
+                     struct api_response *res)
+{
+    struct wenda_token_info who;
+    struct write_job *job;
+    long long id;
+
+    if (!api_authorize(req, WENDA_ROLE_ADMIN, res, &who) ||
+        !need_cluster(req, res))
+        return;
+    if (api_parse_int(key, 1, 65535, &id) != 0) {
+        api_problem(res, WENDA_ERR_NOT_FOUND, "no such node: a node's id "
+                    "is from 1 to 65535", NULL);
+        return;
+    }
+    job = api_new_job(WRITE_CLUSTER_REMOVE, &who, res);
+    if (job != NULL) {
+        job->id = id;
+        res->job = job;
+    }
 }

@@ -55,6 +55,21 @@ void api_reply_items(struct api_response *res, enum wenda_err rc,
                      char *items, size_t n);
 
 /*
+ * Returns a new RFC 9457 problem object for rc with detail (the title
+ * when NULL), its text cut before any byte that is not UTF-8, or NULL when
+ * out of memory: for a problem with members of its own, which
+ * api_reply_problem() then answers.
+ */
+json_t *api_problem_object(enum wenda_err rc, const char *detail);
+
+/*
+ * Answers the problem object o (taken; NULL: out of memory) with the
+ * status of rc, and Retry-After: 1 on a 503 that a retry may cure.
+ */
+void api_reply_problem(struct api_response *res, enum wenda_err rc,
+                       json_t *o);
+
+/*
  * Answers 400 for query parameter param, which failed its check; why
  * completes the sentence "query parameter 'param' ...".
  */
@@ -259,7 +274,7 @@ void api_h_dictionary(const struct api_request *req, const char *key,
 void api_h_dictionary_put(const struct api_request *req, const char *key,
                           struct api_response *res);
 
-/* api_admin.c: tokens, export and import. */
+/* api_admin.c: tokens, export and import, the cluster's nodes. */
 
 /* GET /v1/tokens */
 void api_h_tokens(const struct api_request *req, const char *key,
@@ -276,6 +291,16 @@ void api_h_export(const struct api_request *req, const char *key,
 /* POST /v1/import */
 void api_h_import(const struct api_request *req, const char *key,
                   struct api_response *res);
+
+/* GET /v1/cluster */
+void api_h_cluster(const struct api_request *req, const char *key,
+                   struct api_response *res);
+/* POST /v1/cluster/nodes */
+void api_h_cluster_add(const struct api_request *req, const char *key,
+                       struct api_response *res);
+/* DELETE /v1/cluster/nodes/{id} */
+void api_h_cluster_remove(const struct api_request *req, const char *key,
+                          struct api_response *res);
 
 /* api_problem.c: what each problem type means. */
 

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "cluster.h"
 #include "metrics.h"
 #include "openapi.h"
 #include "web.h"
@@ -130,7 +131,11 @@ api_h_healthz(const struct api_request *req, const char *key,
     api_reply_json(res, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-/* Ready when the thread's database connection answers a query. */
+/*
+ * Ready when the thread's database connection answers a query, and on a
+ * cluster node once it knows a leader and has applied everything
+ * committed (until then its reads may be behind the cluster's).
+ */
 void
 api_h_readyz(const struct api_request *req, const char *key,
              struct api_response *res)
@@ -142,6 +147,25 @@ api_h_readyz(const struct api_request *req, const char *key,
         api_problem(res, WENDA_ERR_UNAVAILABLE, "the database does not "
                     "answer", NULL);
         return;
+    }
+    if (req->cluster != NULL) {
+        struct cluster_status st;
+        char detail[160];
+
+        cluster_status(req->cluster, &st);
+        if (!st.ready) {
+            if (st.leader_id == 0)
+                (void)snprintf(detail, sizeof(detail), "this cluster node "
+                               "(%s) knows no leader yet",
+                               cluster_role_name(st.role));
+            else
+                (void)snprintf(detail, sizeof(detail), "this cluster node "
+                               "has applied index %llu of %llu committed",
+                               (unsigned long long)st.applied_index,
+                               (unsigned long long)st.commit_index);
+            api_problem(res, WENDA_ERR_UNAVAILABLE, detail, NULL);
+            return;
+        }
     }
     api_reply_json(res, 200, json_pack("{s:s, s:I}", "status", "ready",
                                        "topics", (json_int_t)n));
@@ -428,9 +452,14 @@ api_h_metrics(const struct api_request *req, const char *key,
 {
     struct buf b = {0};
 
-    (void)req;
     (void)key;
     metrics_render(&b);
+    if (req->cluster != NULL) {
+        struct cluster_status st;
+
+        cluster_status(req->cluster, &st);
+        metrics_render_raft(&b, &st);
+    }
     api_reply_raw(res, 200, &b);
     res->content_type = "text/plain; version=0.0.4; charset=utf-8";
 }

@@ -108,13 +108,55 @@ api_new_job(enum write_kind kind, const struct wenda_token_info *who,
     return job;
 }
 
+/*
+ * Answers a write sent to a follower: 307 to the same request at the
+ * leader, whose base URL is leader, as the problem not-leader, with the
+ * URL in Location, Wenda-Leader and the problem's "leader" member.  Not
+ * knowing the leader's URL, it answers 503 no-leader.
+ */
+static void
+answer_not_leader(const char *leader, const char *target,
+                  struct api_response *res)
+{
+    struct buf url = {0};
+    char detail[384];
+    json_t *o;
+
+    if (leader[0] == '\0') {
+        api_problem(res, WENDA_ERR_NO_LEADER, "this node is not the leader "
+                    "and knows no leader to send the write to", NULL);
+        return;
+    }
+    wenda_buf_adds(&url, leader);
+    if (target != NULL)
+        wenda_buf_adds(&url, target);
+    if (url.p == NULL) {
+        api_problem(res, WENDA_ERR_NOMEM, NULL, NULL);
+        return;
+    }
+    (void)snprintf(detail, sizeof(detail), "this node is not the leader; "
+                   "send the write to the leader, %.256s", leader);
+    o = api_problem_object(WENDA_ERR_NOT_LEADER, detail);
+    if (o != NULL)
+        json_object_set_new(o, "leader", json_string(leader));
+    api_reply_problem(res, WENDA_ERR_NOT_LEADER, o);
+    api_add_header(res, "Location", wenda_buf_take(&url, NULL));
+    api_add_header(res, "Wenda-Leader", strdup(leader));
+}
+
 void
-api_write_answer(struct write_job *job, struct api_response *res)
+api_write_answer(struct write_job *job, const char *target,
+                 struct api_response *res)
 {
     const struct write_result *w = &job->result;
     char location[64], etag[WENDA_ETAG_SIZE];
 
     memset(res, 0, sizeof(*res));
+    res->index = w->index;
+    if (w->rc == WENDA_ERR_NOT_LEADER) {
+        answer_not_leader(w->msg, target, res);
+        return;
+    }
     if (w->rc == WENDA_ERR_INVALID &&
         wenda_problems_count(&w->problems) > 0) {
         api_problem_list(res, w->rc, "topic", &w->problems, 0);
@@ -140,11 +182,21 @@ api_write_answer(struct write_job *job, struct api_response *res)
     res->len = job->result.len;
     job->result.body = NULL;
     job->result.len = 0;
-    res->status = job->kind == WRITE_DELETE || job->kind == WRITE_TOKEN_REVOKE
+    res->status = job->kind == WRITE_DELETE ||
+                          job->kind == WRITE_TOKEN_REVOKE ||
+                          job->kind == WRITE_CLUSTER_REMOVE
                       ? 204
-                  : job->kind == WRITE_CREATE || job->kind == WRITE_TOKEN_CREATE
+                  : job->kind == WRITE_CREATE ||
+                          job->kind == WRITE_TOKEN_CREATE ||
+                          job->kind == WRITE_CLUSTER_ADD
                       ? 201
                       : 200;
+    if (res->status == 204) {
+        /* No content, whatever the writer left. */
+        free(res->body);
+        res->body = NULL;
+        res->len = 0;
+    }
     if (job->kind == WRITE_CREATE) {
         (void)snprintf(location, sizeof(location), "/v1/topics/%lld",
                        (long long)job->id);

@@ -19,8 +19,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <sqlite3.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +43,9 @@
 struct wenda_auth {
     unsigned char key[WENDA_AUTH_KEY_LEN];
     int locked;   /* sodium_mlock() succeeded on key */
+    /* Guards key, which a cluster node may be given once it joins (the
+     * cluster's key, from the log); readers hash under it. */
+    pthread_rwlock_t key_lock;
 };
 
 static const char *const role_names[] = {
@@ -227,18 +232,38 @@ read_key(int fd, const char *path, unsigned char key[WENDA_AUTH_KEY_LEN],
     return WENDA_OK;
 }
 
-/*
- * Creates the key file at path with a new random key, which it also leaves
- * in key.  WENDA_ERR_CONFLICT when the file already exists.
- */
-static enum wenda_err
-create_key(const char *path, unsigned char key[WENDA_AUTH_KEY_LEN],
-           char *msg, size_t msgcap)
+/* Makes the directory entry of path durable; a failure loses nothing
+ * yet, so it is not reported. */
+static void
+sync_dir(const char *path)
 {
     char dir[4096];
-    const char *slash;
+    const char *slash = strrchr(path, '/');
+    int dfd;
+
+    if (slash == NULL)
+        (void)snprintf(dir, sizeof(dir), ".");
+    else if (slash == path)
+        (void)snprintf(dir, sizeof(dir), "/");
+    else
+        (void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        (void)fsync(dfd);
+        (void)close(dfd);
+    }
+}
+
+/*
+ * Creates the key file at path (mode 0600) holding key, synced.
+ * WENDA_ERR_CONFLICT when the file already exists.
+ */
+static enum wenda_err
+write_key(const char *path, const unsigned char key[WENDA_AUTH_KEY_LEN],
+          char *msg, size_t msgcap)
+{
     size_t put = 0;
-    int fd, dfd;
+    int fd;
 
     fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
               0600);
@@ -249,7 +274,6 @@ create_key(const char *path, unsigned char key[WENDA_AUTH_KEY_LEN],
                        strerror(errno));
         return WENDA_ERR_IO;
     }
-    randombytes_buf(key, WENDA_AUTH_KEY_LEN);
     while (put < WENDA_AUTH_KEY_LEN) {
         ssize_t w = write(fd, key + put, WENDA_AUTH_KEY_LEN - put);
 
@@ -264,23 +288,29 @@ create_key(const char *path, unsigned char key[WENDA_AUTH_KEY_LEN],
                        strerror(errno));
         (void)close(fd);
         (void)unlink(path);
-        sodium_memzero(key, WENDA_AUTH_KEY_LEN);
         return WENDA_ERR_IO;
     }
     (void)close(fd);
-    /* Make the new name durable too; a failure here loses nothing yet. */
-    slash = strrchr(path, '/');
-    if (slash == NULL)
-        (void)snprintf(dir, sizeof(dir), ".");
-    else if (slash == path)
-        (void)snprintf(dir, sizeof(dir), "/");
-    else
-        (void)snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-    dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        (void)fsync(dfd);
-        (void)close(dfd);
+    return WENDA_OK;
+}
+
+/*
+ * Creates the key file at path with a new random key, which it also leaves
+ * in key.  WENDA_ERR_CONFLICT when the file already exists.
+ */
+static enum wenda_err
+create_key(const char *path, unsigned char key[WENDA_AUTH_KEY_LEN],
+           char *msg, size_t msgcap)
+{
+    enum wenda_err rc;
+
+    randombytes_buf(key, WENDA_AUTH_KEY_LEN);
+    rc = write_key(path, key, msg, msgcap);
+    if (rc != WENDA_OK) {
+        sodium_memzero(key, WENDA_AUTH_KEY_LEN);
+        return rc;
     }
+    sync_dir(path);
     return WENDA_OK;
 }
 
@@ -303,6 +333,7 @@ wenda_auth_open(const char *key_path, int create, struct wenda_auth **out,
     /* Not fatal: RLIMIT_MEMLOCK may forbid it, and the key is wiped
      * either way. */
     a->locked = sodium_mlock(a->key, sizeof(a->key)) == 0;
+    (void)pthread_rwlock_init(&a->key_lock, NULL);
     for (;;) {
         fd = open(key_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd >= 0) {
@@ -351,6 +382,7 @@ wenda_auth_close(struct wenda_auth *a)
         (void)sodium_munlock(a->key, sizeof(a->key));   /* wipes too */
     else
         sodium_memzero(a->key, sizeof(a->key));
+    (void)pthread_rwlock_destroy(&a->key_lock);
     free(a);
 }
 
@@ -358,8 +390,56 @@ static void
 token_hash(const struct wenda_auth *a, const char *token,
            unsigned char out[HASH_LEN])
 {
+    struct wenda_auth *m = (struct wenda_auth *)(uintptr_t)a;
+
+    (void)pthread_rwlock_rdlock(&m->key_lock);
     (void)crypto_generichash(out, HASH_LEN, (const unsigned char *)token,
                              WENDA_TOKEN_LEN, a->key, sizeof(a->key));
+    (void)pthread_rwlock_unlock(&m->key_lock);
+}
+
+void
+wenda_auth_key_get(struct wenda_auth *a, unsigned char out[WENDA_AUTH_KEY_LEN])
+{
+    (void)pthread_rwlock_rdlock(&a->key_lock);
+    memcpy(out, a->key, WENDA_AUTH_KEY_LEN);
+    (void)pthread_rwlock_unlock(&a->key_lock);
+}
+
+enum wenda_err
+wenda_auth_key_set(struct wenda_auth *a,
+                   const unsigned char key[WENDA_AUTH_KEY_LEN],
+                   const char *key_path, char *msg, size_t msgcap)
+{
+    char tmp[4096];
+    unsigned char old[WENDA_AUTH_KEY_LEN];
+    enum wenda_err rc;
+    int same;
+
+    wenda_auth_key_get(a, old);
+    same = sodium_memcmp(old, key, WENDA_AUTH_KEY_LEN) == 0;
+    sodium_memzero(old, sizeof(old));
+    if (same)
+        return WENDA_OK;
+    if (snprintf(tmp, sizeof(tmp), "%s.new", key_path) >= (int)sizeof(tmp)) {
+        (void)snprintf(msg, msgcap, "token key path too long");
+        return WENDA_ERR_INVALID;
+    }
+    (void)unlink(tmp);
+    rc = write_key(tmp, key, msg, msgcap);
+    if (rc == WENDA_OK && rename(tmp, key_path) != 0) {
+        (void)snprintf(msg, msgcap, "cannot replace token key %s: %s",
+                       key_path, strerror(errno));
+        (void)unlink(tmp);
+        rc = WENDA_ERR_IO;
+    }
+    if (rc != WENDA_OK)
+        return rc;
+    sync_dir(key_path);
+    (void)pthread_rwlock_wrlock(&a->key_lock);
+    memcpy(a->key, key, WENDA_AUTH_KEY_LEN);
+    (void)pthread_rwlock_unlock(&a->key_lock);
+    return WENDA_OK;
 }
 
 /* ---- tokens ------------------------------------------------------------- */
@@ -370,6 +450,9 @@ format_time(int64_t offset, char out[WENDA_AUTH_TIME_CAP])
 {
     time_t t = time(NULL) + (time_t)offset;
     struct tm tm;
+
+    if (offset == 0 && wenda_store_clock_now(out, WENDA_AUTH_TIME_CAP))
+        return;
 
     if (gmtime_r(&t, &tm) == NULL ||
         strftime(out, WENDA_AUTH_TIME_CAP, "%Y-%m-%dT%H:%M:%SZ", &tm) !=
@@ -477,15 +560,75 @@ write_done(sqlite3 *db, int step_rc)
     return WENDA_OK;
 }
 
+void
+wenda_auth_token_mint(const struct wenda_auth *a,
+                      char token_out[WENDA_TOKEN_LEN + 1],
+                      unsigned char hash_out[WENDA_AUTH_HASH_LEN])
+{
+    unsigned char raw[32];
+
+    sodium_memzero(token_out, WENDA_TOKEN_LEN + 1);
+    randombytes_buf(raw, sizeof(raw));
+    (void)snprintf(token_out, WENDA_TOKEN_PREFIX_LEN + 1, "%s",
+                   WENDA_TOKEN_PREFIX);
+    (void)sodium_bin2base64(token_out + WENDA_TOKEN_PREFIX_LEN, BODY_LEN + 1,
+                            raw, sizeof(raw),
+                            sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+    token_hash(a, token_out, hash_out);
+}
+
+void
+wenda_auth_time(int64_t offset, char out[WENDA_AUTH_TIME_CAP])
+{
+    format_time(offset, out);
+}
+
+enum wenda_err
+wenda_auth_token_insert(struct wenda_store *st, enum wenda_role role,
+                        const char *name,
+                        const unsigned char hash[WENDA_AUTH_HASH_LEN],
+                        const char *created, const char *expires,
+                        int64_t *id_out)
+{
+    sqlite3 *db = wenda_store_db(st);
+    sqlite3_stmt *s = NULL;
+    enum wenda_err rc;
+
+    if (name == NULL)
+        name = "";
+    if (role < WENDA_ROLE_READER || role > WENDA_ROLE_ADMIN ||
+        !wenda_auth_name_valid(name) || !time_valid(created) ||
+        (expires != NULL && !time_valid(expires)))
+        return WENDA_ERR_INVALID;
+    if (sqlite3_prepare_v2(db,
+                           "INSERT INTO tokens(name, role, hash, created_at, "
+                           "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                           -1, &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    (void)sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+    (void)sqlite3_bind_text(s, 2, wenda_auth_role_name(role), -1,
+                            SQLITE_STATIC);
+    (void)sqlite3_bind_blob(s, 3, hash, WENDA_AUTH_HASH_LEN, SQLITE_STATIC);
+    (void)sqlite3_bind_text(s, 4, created, -1, SQLITE_STATIC);
+    if (expires != NULL)
+        (void)sqlite3_bind_text(s, 5, expires, -1, SQLITE_STATIC);
+    else
+        (void)sqlite3_bind_null(s, 5);
+    rc = write_done(db, sqlite3_step(s));
+    if (rc == WENDA_OK && id_out != NULL)
+        *id_out = (int64_t)sqlite3_last_insert_rowid(db);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 enum wenda_err
 wenda_auth_token_create(struct wenda_auth *a, struct wenda_store *st,
                         enum wenda_role role, const char *name,
                         int64_t expires_in_seconds,
                         char token_out[WENDA_TOKEN_LEN + 1], int64_t *id_out)
 {
-    sqlite3 *db = wenda_store_db(st);
-    sqlite3_stmt *s = NULL;
-    unsigned char raw[32], hash[HASH_LEN];
+    unsigned char hash[HASH_LEN];
     char created[WENDA_AUTH_TIME_CAP], expires[WENDA_AUTH_TIME_CAP];
     enum wenda_err rc;
 
@@ -497,39 +640,13 @@ wenda_auth_token_create(struct wenda_auth *a, struct wenda_store *st,
         expires_in_seconds > WENDA_AUTH_MAX_EXPIRY)
         return WENDA_ERR_INVALID;
 
-    randombytes_buf(raw, sizeof(raw));
-    (void)snprintf(token_out, WENDA_TOKEN_PREFIX_LEN + 1, "%s",
-                   WENDA_TOKEN_PREFIX);
-    (void)sodium_bin2base64(token_out + WENDA_TOKEN_PREFIX_LEN, BODY_LEN + 1,
-                            raw, sizeof(raw),
-                            sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-    token_hash(a, token_out, hash);
+    wenda_auth_token_mint(a, token_out, hash);
     format_time(0, created);
     if (expires_in_seconds > 0)
         format_time(expires_in_seconds, expires);
-
-    if (sqlite3_prepare_v2(db,
-                           "INSERT INTO tokens(name, role, hash, created_at, "
-                           "expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                           -1, &s, NULL) != SQLITE_OK) {
-        rc = WENDA_ERR_DB;
-        goto cleanup;
-    }
-    (void)sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-    (void)sqlite3_bind_text(s, 2, wenda_auth_role_name(role), -1,
-                            SQLITE_STATIC);
-    (void)sqlite3_bind_blob(s, 3, hash, sizeof(hash), SQLITE_STATIC);
-    (void)sqlite3_bind_text(s, 4, created, -1, SQLITE_STATIC);
-    if (expires_in_seconds > 0)
-        (void)sqlite3_bind_text(s, 5, expires, -1, SQLITE_STATIC);
-    else
-        (void)sqlite3_bind_null(s, 5);
-    rc = write_done(db, sqlite3_step(s));
-    if (rc == WENDA_OK && id_out != NULL)
-        *id_out = (int64_t)sqlite3_last_insert_rowid(db);
-cleanup:
-    sqlite3_finalize(s);
+    rc = wenda_auth_token_insert(st, role, name, hash, created,
+                                 expires_in_seconds > 0 ? expires : NULL,
+                                 id_out);
     sodium_memzero(hash, sizeof(hash));
     if (rc != WENDA_OK)
         sodium_memzero(token_out, WENDA_TOKEN_LEN + 1);

@@ -114,6 +114,23 @@ static const char *const err_descriptions[] = {
         "The database file can no longer be written: its mode or owner "
         "changed under the server. Reads still work; the operator restores "
         "write access, and writes can then be sent again.",
+    [WENDA_ERR_NOT_LEADER] =
+        "This cluster node is not the leader, and only the leader takes "
+        "writes. The answer is a 307 whose Location is the same request at "
+        "the leader (also in the Wenda-Leader header): send it there, with "
+        "the same method and body (curl -L does).",
+    [WENDA_ERR_NO_LEADER] =
+        "The cluster has no leader this node knows of: an election is "
+        "under way, or too few nodes are up to make a majority. Nothing "
+        "was written. Retry after the seconds Retry-After gives.",
+    [WENDA_ERR_STALE_READ] =
+        "The read asked for min_index (or Wenda-Min-Index), and this node "
+        "had not applied that index of the cluster's log within the "
+        "server's --read-wait. Retry after Retry-After, or read from the "
+        "leader.",
+    [WENDA_ERR_NOT_A_CLUSTER] =
+        "The request is about a cluster, and this server runs alone "
+        "(without --cluster). Send it to a node of a cluster.",
 };
 
 static const struct err_row err_table[] = {
@@ -146,6 +163,10 @@ static const struct err_row err_table[] = {
                                      "Request Header Fields Too Large", 431},
     [WENDA_ERR_READ_ONLY] = {"read-only-database", "Read-Only Database",
                              503},
+    [WENDA_ERR_NOT_LEADER] = {"not-leader", "Not the Leader", 307},
+    [WENDA_ERR_NO_LEADER] = {"no-leader", "No Leader", 503},
+    [WENDA_ERR_STALE_READ] = {"stale-read", "Stale Read", 503},
+    [WENDA_ERR_NOT_A_CLUSTER] = {"not-a-cluster", "Not a Cluster", 404},
 };
 
 static_assert(sizeof(err_table) / sizeof(err_table[0]) == WENDA_ERR__COUNT,

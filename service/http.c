@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "metrics.h"
 #include "writer.h"
 #include "wenda/auth.h"
@@ -239,6 +240,44 @@ plan_daemon(const struct http_config *cfg, struct plan *p)
 }
 
 /*
+ * Starts this server's node of a Raft cluster (cfg->cluster), its Raft
+ * directory beside the database unless one is given, and its URL made of
+ * the address it listens on unless one is given.  Returns 0, or -1 after
+ * saying why on stderr.
+ */
+static int
+start_cluster(struct server *srv)
+{
+    const struct http_config *cfg = srv->cfg;
+    struct cluster_config cc;
+    char dir[4096], url[CLUSTER_URL_CAP], msg[512];
+    int v6 = strchr(cfg->bind, ':') != NULL;
+
+    if (cfg->raft_dir == NULL &&
+        snprintf(dir, sizeof(dir), "%s.raft", cfg->db_path) >=
+            (int)sizeof(dir)) {
+        fprintf(stderr, "wenda: the database path is too long\n");
+        return -1;
+    }
+    (void)snprintf(url, sizeof(url), "%s://%s%s%s:%u",
+                   cfg->tls_cert != NULL ? "https" : "http", v6 ? "[" : "",
+                   cfg->bind, v6 ? "]" : "", cfg->port);
+    memset(&cc, 0, sizeof(cc));
+    cc.id = cfg->node_id;
+    cc.raft_address = cfg->raft_address;
+    cc.peers = cfg->peers;
+    cc.raft_dir = cfg->raft_dir != NULL ? cfg->raft_dir : dir;
+    cc.advertise_url = cfg->advertise_url != NULL ? cfg->advertise_url : url;
+    cc.db_path = cfg->db_path;
+    cc.auth = srv->auth;
+    if (cluster_start(&cc, &srv->cluster, msg, sizeof(msg)) != WENDA_OK) {
+        fprintf(stderr, "wenda: %s\n", msg);
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * Opens what the requests share: the token key, the writer (a replica
  * takes no write, so it has none) and slots search slots.  Returns 0, or
  * -1 after saying why on stderr with nothing left open.
@@ -258,10 +297,17 @@ server_open(struct server *srv, unsigned int slots)
                 "token key");
         return -1;
     }
+    if (cfg->cluster && start_cluster(srv) != 0) {
+        wenda_auth_close(srv->auth);
+        return -1;
+    }
     if (!cfg->read_only &&
         writer_start(cfg->db_path, cfg->write_queue, cfg->write_batch,
-                     &srv->writer, msg, sizeof(msg)) != WENDA_OK) {
+                     srv->cluster, &srv->writer, msg, sizeof(msg)) !=
+            WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
+        cluster_stop(srv->cluster);
+        srv->cluster = NULL;
         wenda_auth_close(srv->auth);
         return -1;
     }
@@ -276,14 +322,17 @@ server_open(struct server *srv, unsigned int slots)
     return 0;
 }
 
-/* Stops the writer, if any, once every queued write is done; /metrics
- * stops asking it first. */
+/* Stops the writer, if any, once every queued write is done, and then the
+ * cluster's node, once what the writer handed it is answered (or, after a
+ * bound, failed); /metrics stops asking the writer first. */
 static void
 stop_writer(struct server *srv)
 {
     metrics_queue_depth_source(NULL, NULL);
     writer_stop(srv->writer);
     srv->writer = NULL;
+    cluster_stop(srv->cluster);
+    srv->cluster = NULL;
 }
 
 /* Closes what server_open() opened, and every I/O thread's database

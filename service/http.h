@@ -32,6 +32,13 @@ struct http_config {
     const char *tls_key;
     const char *tls_priorities; /* GnuTLS priority string of HTTPS */
     struct wenda_store_tuning tuning;   /* of every connection */
+    int cluster;                /* a node of a Raft cluster */
+    unsigned int node_id;       /* its id, 1..65535 */
+    const char *raft_address;   /* HOST:PORT it listens on for Raft */
+    const char *peers;          /* ID=HOST:PORT,...: bootstrap; or NULL */
+    const char *raft_dir;       /* NULL: db_path + ".raft" */
+    const char *advertise_url;  /* NULL: http(s)://bind:port */
+    unsigned int read_wait_ms;  /* the longest a min_index read waits */
 };
 
 /*

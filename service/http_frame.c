@@ -44,6 +44,7 @@
 #include "http_int.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -68,8 +69,6 @@ static const char *refuse_request(struct MHD_Connection *conn,
                                   const char *version, enum wenda_err *rc);
 static size_t head_bytes(struct MHD_Connection *conn);
 static int is_hex(char c);
-
-char http_target_refused;
 
 /* Counts, for refuse_request(), the header field key of the request (cls:
  * its struct header_scan). */
@@ -142,28 +141,38 @@ refuse_request(struct MHD_Connection *conn, const char *version,
 
 /*
  * libmicrohttpd's URI log callback: runs when the request line is in,
- * before libmicrohttpd splits the query into parameters.  Returns
- * &http_target_refused, after cutting the query off in place (uri points
- * into libmicrohttpd's own buffer, which holds the line and may be
- * written), when the target has more than TARGET_MAX bytes or more than
- * PARAMS_MAX parameters; NULL otherwise.
+ * before libmicrohttpd splits the query into parameters and decodes them
+ * and the path in place, so that this is the one look at the target as
+ * the client sent it.  The request's context is born here, with a copy of
+ * the target, unless the target has more than TARGET_MAX bytes or more
+ * than PARAMS_MAX parameters: then the context is marked long_target,
+ * after the query is cut off in place (uri points into libmicrohttpd's
+ * own buffer, which holds the line and may be written).
  */
 void *
 http_check_target(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     const char *query, *p;
     size_t params = 0, n;
+    struct request *r;
 
     (void)cls;
     if (uri == NULL)
-        return NULL;
+        return calloc(1, sizeof(*r) + 1);
     query = strchr(uri, '?');
     if (query != NULL && query[1] != '\0')
         for (params = 1, p = query + 1; (p = strchr(p, '&')) != NULL; p++)
             params++;
     n = strlen(uri);
-    if (n <= TARGET_MAX && params <= PARAMS_MAX)
-        return NULL;
+    if (n <= TARGET_MAX && params <= PARAMS_MAX) {
+        r = calloc(1, sizeof(*r) + n + 1);
+        if (r != NULL)
+            memcpy(r->target, uri, n + 1);
+        return r;
+    }
+    r = calloc(1, sizeof(*r) + 1);
+    if (r != NULL)
+        r->long_target = 1;
     if (query != NULL)
         ((char *)(uintptr_t)query)[1] = '\0';
     /* A line this long leaves too little of the pool for the headers and
@@ -173,7 +182,7 @@ http_check_target(void *cls, const char *uri, struct MHD_Connection *conn)
         while (MHD_set_connection_value(conn, MHD_FOOTER_KIND, "", "") ==
                MHD_YES)
             ;
-    return &http_target_refused;
+    return r;
 }
 
 /*

@@ -50,6 +50,7 @@ struct server {
     sem_t search_slots;
     size_t nroutes;
     struct writer *writer;
+    struct cluster *cluster;        /* NULL unless --cluster */
     struct wenda_auth *auth;
     /* Set once SIGTERM arrived: answers then close their connection, so
      * that keep-alive clients move on instead of holding the drain open. */
@@ -68,6 +69,11 @@ struct request {
     struct timespec start;
     struct write_job *job;      /* a write waiting for the writer */
     size_t route;               /* the write's route, for /metrics */
+    int begun;                  /* its headers are in (see begin()) */
+    int long_target;            /* http_check_target() refused its target */
+    char target[];              /* its target as the client sent it,
+                                 * path and query ("" when refused): a
+                                 * follower's 307 sends it to the leader */
 };
 
 /* The bytes of libmicrohttpd's memory pool per connection (see
@@ -119,14 +125,13 @@ enum MHD_Result http_send_response(const struct server *srv,
 
 /* ---- http_frame.c ------------------------------------------------------- */
 
-/* The *con_cls that http_check_target() gives a request whose target is
- * refused: the access handler answers it 414. */
-extern char http_target_refused;
-
 /*
  * libmicrohttpd's URI log callback: runs when the request line is in.
- * Returns &http_target_refused, the target's query cut off in place, when
- * the target is too long or has too many parameters; NULL otherwise.
+ * Returns the request's new struct request (its *con_cls, freed by
+ * http_on_completed()), with the target as sent; or, when the target is
+ * too long or has too many parameters, with long_target set, no target,
+ * and the target's query cut off in place, so that the access handler
+ * answers 414.  NULL when out of memory.
  */
 void *http_check_target(void *cls, const char *uri,
                         struct MHD_Connection *conn);

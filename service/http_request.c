@@ -41,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "metrics.h"
 #include "store_int.h"
 #include "writer.h"
@@ -71,8 +72,7 @@ static enum MHD_Result refuse(struct server *srv,
                               enum wenda_err rc, const char *why);
 static enum MHD_Result begin(struct server *srv, struct MHD_Connection *conn,
                              const char *url, const char *method,
-                             const char *version, int long_target,
-                             void **con_cls);
+                             const char *version, void **con_cls);
 static void take_body(const struct server *srv, struct request *r,
                       const char *data, size_t size);
 static void wake(struct write_job *job);
@@ -262,22 +262,24 @@ refuse(struct server *srv, struct MHD_Connection *conn, const char *method,
 }
 
 /*
- * The first call of the access handler, when the headers are in: attaches
- * a new struct request to *con_cls and counts it in flight, then refuses
- * the request at once if its head calls for it.  Returns MHD_NO when out
- * of memory.
+ * The first call of the access handler, when the headers are in: takes
+ * the struct request that http_check_target() attached to *con_cls (or
+ * attaches a new one, without the target, when it could not) and counts
+ * it in flight, then refuses the request at once if its head calls for
+ * it.  Returns MHD_NO when out of memory.
  */
 static enum MHD_Result
 begin(struct server *srv, struct MHD_Connection *conn, const char *url,
-      const char *method, const char *version, int long_target,
-      void **con_cls)
+      const char *method, const char *version, void **con_cls)
 {
-    struct request *r = calloc(1, sizeof(*r));
+    struct request *r = *con_cls != NULL ? *con_cls
+                                         : calloc(1, sizeof(*r) + 1);
     enum wenda_err rc;
     const char *why;
 
     if (r == NULL)
         return MHD_NO;
+    r->begun = 1;
     (void)clock_gettime(CLOCK_MONOTONIC, &r->start);
     request_id(conn, r->id);
     r->path = url;
@@ -286,7 +288,7 @@ begin(struct server *srv, struct MHD_Connection *conn, const char *url,
     *con_cls = r;
     /* Refused with the headers, before any body is read: a body framed in
      * a way libmicrohttpd misreads is never read at all. */
-    why = http_refusal(conn, version, long_target, &rc);
+    why = http_refusal(conn, version, r->long_target, &rc);
     if (why != NULL)
         return refuse(srv, conn, method, r, rc, why);
     return MHD_YES;
@@ -356,7 +358,8 @@ answer_write(struct server *srv, struct MHD_Connection *conn,
 
     if (!atomic_load(&r->job->done))
         return MHD_YES;
-    api_write_answer(r->job, &res);
+    api_write_answer(r->job, r->target[0] == '/' ? r->target : r->path,
+                     &res);
     res.route = r->route;
     write_job_cleanup(r->job);
     free(r->job);
@@ -375,6 +378,7 @@ answer(struct server *srv, struct MHD_Connection *conn, const char *url,
     struct api_response res;
     struct api_request req;
     struct arg_ctx args = {conn};
+    uint64_t seen;
 
     req.method = method;
     req.path = url;
@@ -391,6 +395,12 @@ answer(struct server *srv, struct MHD_Connection *conn, const char *url,
     req.private_reads = srv->cfg->private_reads;
     req.read_only = srv->cfg->read_only;
     req.primary_url = srv->cfg->primary_url;
+    req.cluster = srv->cluster;
+    req.read_wait_ms = srv->cfg->read_wait_ms;
+    /* What the node had applied before the snapshot of this read began
+     * (unless one that began earlier is held still, see
+     * wenda_store_hold_read()): an index the answer shows at least. */
+    seen = srv->cluster != NULL ? cluster_applied(srv->cluster) : 0;
     req.store = store_for_request(srv);
     if (req.store == NULL)
         return answer_problem(srv, conn, method, r, WENDA_ERR_UNAVAILABLE,
@@ -398,6 +408,8 @@ answer(struct server *srv, struct MHD_Connection *conn, const char *url,
     api_handle(&req, &res);
     if (res.job != NULL)
         return defer_write(srv, conn, r, &res);
+    if (res.index == 0)
+        res.index = seen;
     return http_send_response(srv, conn, method, r, &res);
 }
 
@@ -408,11 +420,10 @@ http_on_request(void *cls, struct MHD_Connection *conn, const char *url,
                 void **con_cls)
 {
     struct server *srv = cls;
-    int long_target = *con_cls == &http_target_refused;
-    struct request *r = long_target ? NULL : *con_cls;
+    struct request *r = *con_cls;
 
-    if (r == NULL)
-        return begin(srv, conn, url, method, version, long_target, con_cls);
+    if (r == NULL || !r->begun)
+        return begin(srv, conn, url, method, version, con_cls);
     if (*upload_data_size != 0) {
         take_body(srv, r, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -440,7 +451,9 @@ http_on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     struct request *r = *con_cls;
 
     (void)toe;
-    if (r == NULL || *con_cls == &http_target_refused) {
+    if (r == NULL || !r->begun) {
+        /* Its line came, and no code of ours saw its headers. */
+        free(r);
         *con_cls = NULL;
         return;
     }

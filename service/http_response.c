@@ -7,8 +7,9 @@
  * every route: gzip for a client that takes it when the body is larger
  * than GZIP_MIN, an ETag on every 200 answer to a read (a hash of its
  * body) with 304 and no body when If-None-Match names it, Vary, CORS for
- * the configured origin, the request id, and "Connection: close" once the
- * server drains.  Then the answer is counted for /metrics and written to
+ * the configured origin, the request id, "Connection: close" once the
+ * server drains, and on a cluster node Wenda-Index, the log index the
+ * answer reflects.  Then the answer is counted for /metrics and written to
  * the access log.
  */
 #include "http_int.h"
@@ -20,6 +21,7 @@
 #include <sys/types.h>
 #include <zlib.h>
 
+#include "cluster.h"
 #include "metrics.h"
 #include "wenda/content.h"
 
@@ -251,6 +253,16 @@ add_headers(const struct server *srv, struct MHD_Response *r,
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, vary + 2);
     if (req != NULL && req->id[0] != '\0')
         (void)MHD_add_response_header(r, "X-Request-Id", req->id);
+    if (srv->cluster != NULL) {
+        char index[24];
+
+        (void)snprintf(index, sizeof(index), "%llu",
+                       (unsigned long long)(res->index != 0
+                                                ? res->index
+                                                : cluster_applied(
+                                                      srv->cluster)));
+        (void)MHD_add_response_header(r, "Wenda-Index", index);
+    }
     if (atomic_load_explicit(&srv->draining, memory_order_relaxed))
         (void)MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION,
                                       "close");
@@ -286,7 +298,7 @@ add_cors(const struct http_config *cfg, struct MHD_Connection *conn,
     (void)MHD_add_response_header(r, "Access-Control-Allow-Origin", origin);
     (void)MHD_add_response_header(r, "Access-Control-Expose-Headers",
                                   "ETag, Link, Location, Retry-After, "
-                                  "X-Request-Id");
+                                  "Wenda-Index, Wenda-Leader, X-Request-Id");
     if (strcmp(method, "OPTIONS") != 0)
         return;
     if (strcmp(origin, "*") == 0)
@@ -299,7 +311,8 @@ add_cors(const struct http_config *cfg, struct MHD_Connection *conn,
                     r, "Access-Control-Allow-Methods", res->headers[i].value);
     (void)MHD_add_response_header(r, "Access-Control-Allow-Headers",
                                   "Authorization, Content-Type, If-Match, "
-                                  "If-None-Match, X-Request-Id");
+                                  "If-None-Match, Wenda-Min-Index, "
+                                  "X-Request-Id");
     (void)MHD_add_response_header(r, "Access-Control-Max-Age", "600");
 }
 

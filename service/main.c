@@ -87,6 +87,22 @@ open_store(const char *db, int flags, struct wenda_store **st, char *msg,
     return wenda_store_open_with(db, flags, &to, st, msg, msgcap);
 }
 
+/*
+ * Returns 1, with why in msg, when st (at db) belongs to a node of a
+ * cluster: a write of its own there would differ from the other nodes'
+ * copies, so it goes through the API instead.
+ */
+static int
+in_cluster(struct wenda_store *st, const char *db, char *msg, size_t msgcap)
+{
+    if (wenda_store_cluster_applied(st) <= 0)
+        return 0;
+    (void)snprintf(msg, msgcap, "%s is the database of a cluster's node: "
+                   "write through the API of any node instead (a write "
+                   "here would be this node's alone)", db);
+    return 1;
+}
+
 static int cmd_serve(int argc, char **argv);
 static int cmd_import(int argc, char **argv);
 static int cmd_export(int argc, char **argv);
@@ -173,9 +189,17 @@ import_open(const char *db, int dry, struct wenda_store **st, char *msg,
 {
     int flags = WENDA_STORE_CREATE;
 
+    enum wenda_err rc;
+
     if (dry && strcmp(db, ":memory:") != 0)
         flags = WENDA_STORE_READONLY;
-    return open_store(db, flags, st, msg, msgcap);
+    rc = open_store(db, flags, st, msg, msgcap);
+    if (rc == WENDA_OK && !dry && in_cluster(*st, db, msg, msgcap)) {
+        wenda_store_close(*st);
+        *st = NULL;
+        return WENDA_ERR_CONFLICT;
+    }
+    return rc;
 }
 
 /*
@@ -1018,14 +1042,20 @@ token_echo(const char *s)
 }
 
 
-/* Opens the database at db for writing (migrated, never created). */
+/*
+ * Opens the database at db for writing (migrated, never created); one
+ * that a cluster's node applies its log to is refused for a write.
+ */
 static struct wenda_store *
-token_store(const char *db)
+token_store(const char *db, int write)
 {
     struct wenda_store *st;
     char msg[512];
 
-    if (open_store(db, 0, &st, msg, sizeof(msg)) != WENDA_OK) {
+    if (open_store(db, 0, &st, msg, sizeof(msg)) != WENDA_OK ||
+        (write && in_cluster(st, db, msg, sizeof(msg)))) {
+        if (st != NULL)
+            wenda_store_close(st);
         fprintf(stderr, "wenda token: %s\n", msg);
         return NULL;
     }
@@ -1123,7 +1153,7 @@ token_make(const struct token_args *a, const char *key, char *token,
     enum wenda_err rc;
     char msg[512];
 
-    st = token_store(a->db);
+    st = token_store(a->db, 1);
     if (st == NULL)
         return 1;
     rc = wenda_auth_open(key, 1, &auth, msg, sizeof(msg));
@@ -1198,7 +1228,7 @@ token_list(int argc, char **argv)
     if (optind < argc)
         return bad_usage("token list", "unexpected argument '%s'",
                          token_echo(argv[optind]));
-    st = token_store(db);
+    st = token_store(db, 0);
     if (st == NULL)
         return 1;
     if (wenda_auth_token_list(st, &items, &n) != WENDA_OK) {
@@ -1250,7 +1280,7 @@ token_revoke(int argc, char **argv)
         return bad_usage("token revoke", "'%s' is not a token id: ID is "
                          "the number 'wenda token list' shows",
                          token_echo(argv[optind]));
-    st = token_store(db);
+    st = token_store(db, 1);
     if (st == NULL)
         return 1;
     rc = wenda_auth_token_revoke(st, (int64_t)id);

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "cluster.h"
+
 /* Statuses counted by name; the rest count as "other". */
 static const unsigned int statuses[] = {200, 304, 400, 404, 405,
                                         413, 414, 431, 500, 503};
@@ -401,4 +403,56 @@ metrics_render(struct buf *out)
     render_queue_depth(out);
     render_log(out);
     render_process(out);
+}
+
+void
+metrics_render_raft(struct buf *out, const struct cluster_status *s)
+{
+    /* The names cluster_role_name() gives, here again: the writer, which
+     * the cluster calls, counts in this module, so this one calls none of
+     * the cluster's functions (the modules' calls have no cycle). */
+    static const struct {
+        enum cluster_role role;
+        const char *name;
+    } roles[] = {{CLUSTER_LEADER, "leader"},
+                 {CLUSTER_FOLLOWER, "follower"},
+                 {CLUSTER_CANDIDATE, "candidate"},
+                 {CLUSTER_UNAVAILABLE, "unavailable"}};
+    size_t i;
+
+    wenda_buf_addf(out,
+                   "# HELP wenda_raft_term The Raft term this node is in.\n"
+                   "# TYPE wenda_raft_term gauge\n"
+                   "wenda_raft_term %llu\n",
+                   (unsigned long long)s->term);
+    wenda_buf_adds(out, "# HELP wenda_raft_role This node's Raft role: 1 "
+                        "for the current one, 0 for the others.\n"
+                        "# TYPE wenda_raft_role gauge\n");
+    for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+        wenda_buf_addf(out, "wenda_raft_role{role=\"%s\"} %d\n",
+                       roles[i].name, s->role == roles[i].role);
+    wenda_buf_addf(
+        out,
+        "# HELP wenda_raft_commit_index The index of the last log entry "
+        "this node knows a majority has.\n"
+        "# TYPE wenda_raft_commit_index gauge\n"
+        "wenda_raft_commit_index %llu\n"
+        "# HELP wenda_raft_applied_index The index of the last log entry "
+        "this node applied to its database.\n"
+        "# TYPE wenda_raft_applied_index gauge\n"
+        "wenda_raft_applied_index %llu\n"
+        "# HELP wenda_raft_lag Log entries committed and not yet applied "
+        "here.\n"
+        "# TYPE wenda_raft_lag gauge\n"
+        "wenda_raft_lag %llu\n"
+        "# HELP wenda_raft_leader_id The id of the leader this node knows, "
+        "0 for none.\n"
+        "# TYPE wenda_raft_leader_id gauge\n"
+        "wenda_raft_leader_id %u\n",
+        (unsigned long long)s->commit_index,
+        (unsigned long long)s->applied_index,
+        (unsigned long long)(s->commit_index > s->applied_index
+                                 ? s->commit_index - s->applied_index
+                                 : 0),
+        s->leader_id);
 }

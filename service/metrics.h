@@ -67,4 +67,14 @@ void metrics_search_rejected(void);
  */
 void metrics_render(struct buf *out);
 
+struct cluster_status;
+
+/*
+ * Appends the gauges of a cluster node's Raft state s to out, in the same
+ * format: its term, its role (one series per role, 1 for the current one),
+ * the commit and applied indexes and their difference, and the leader's
+ * id (0: none known).
+ */
+void metrics_render_raft(struct buf *out, const struct cluster_status *s);
+
 #endif /* WENDA_METRICS_H */

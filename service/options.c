@@ -9,7 +9,8 @@
  * its bounds and the noun its message uses, so that the message and the
  * check cannot drift apart.  Values are checked in the table's order and
  * the first bad one is the message; --tls-cert and --tls-key, which go
- * together, are checked last.
+ * together, are checked after them, and then the options of a cluster
+ * node, which go together too.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "options.h"
 #include "wenda/search.h"
 
@@ -31,7 +33,9 @@
 
 static options_parse_fn set_text, set_path, set_number, set_zero_or_number,
     set_slots, set_switch, set_on_off, set_origin, set_priorities,
-    set_primary;
+    set_primary, set_address, set_peers, set_advertise;
+static int cluster_checks(const struct options_serve *s, char *msg,
+                          size_t cap);
 
 #define AT(field) offsetof(struct options_serve, field)
 
@@ -129,6 +133,36 @@ static const struct options_serve_option table[] = {
      .def_help = "none", .parse = set_primary,
      .offset = AT(http.primary_url),
      .help = "a replica's primary, named in the answer to a write"},
+    {.name = "cluster", .env = "WENDA_CLUSTER", .def = "0",
+     .parse = set_switch, .type = OPTIONS_BOOL, .offset = AT(http.cluster),
+     .help = "a node of a Raft cluster: needs --node-id and --raft-address"},
+    {.name = "node-id", .arg = "N", .env = "WENDA_NODE_ID",
+     .def_help = "none", .parse = set_number, .type = OPTIONS_UINT,
+     .offset = AT(http.node_id), .min = 1, .max = 65535,
+     .noun = "a node id", .help = "this node's id in the cluster"},
+    {.name = "raft-address", .arg = "HOST:PORT", .env = "WENDA_RAFT_ADDRESS",
+     .def_help = "none", .parse = set_address,
+     .offset = AT(http.raft_address),
+     .help = "where this node listens for the other nodes' Raft messages"},
+    {.name = "peers", .arg = "LIST", .env = "WENDA_PEERS",
+     .def_help = "none: join a cluster", .parse = set_peers,
+     .offset = AT(http.peers),
+     .help = "ID=HOST:PORT,... the voters a new cluster starts with, this "
+             "node among them"},
+    {.name = "raft-dir", .arg = "DIR", .env = "WENDA_RAFT_DIR",
+     .def_help = "the --db file's name with .raft", .parse = set_path,
+     .offset = AT(http.raft_dir),
+     .help = "the Raft log and snapshots"},
+    {.name = "advertise-url", .arg = "URL", .env = "WENDA_ADVERTISE_URL",
+     .def_help = "http(s)://BIND:PORT", .parse = set_advertise,
+     .offset = AT(http.advertise_url),
+     .help = "this node's base URL, where the other nodes send writes"},
+    {.name = "read-wait", .arg = "MS", .env = "WENDA_READ_WAIT_MS",
+     .def = "2000", .parse = set_number, .type = OPTIONS_UINT,
+     .offset = AT(http.read_wait_ms), .min = 0, .max = 60000,
+     .noun = "a number of milliseconds",
+     .help = "how long a read with min_index waits for the node to apply "
+             "it before 503"},
     {.name = "cache-size", .arg = "KIB", .env = "WENDA_CACHE_SIZE",
      .def = "2000", .parse = set_number, .type = OPTIONS_INT64,
      .offset = AT(http.tuning.cache_kib), .min = 64, .max = 1UL << 24,
@@ -385,6 +419,93 @@ set_primary(const struct options_serve_option *o, const char *v,
     return 0;
 }
 
+/*
+ * Returns 1 when a is HOST:PORT as a Raft address is given: a host name
+ * or IPv4 address (letters, digits, dots and hyphens) or an IPv6 address
+ * in brackets, then a port from 1 to 65535, in fewer than
+ * CLUSTER_ADDRESS_CAP bytes.
+ */
+static int
+valid_address(const char *a)
+{
+    const char *colon = strrchr(a, ':');
+    unsigned long port;
+    size_t n, i;
+
+    if (colon == NULL || strlen(a) >= CLUSTER_ADDRESS_CAP ||
+        options_parse_uint(colon + 1, 1, 65535, &port) != 0)
+        return 0;
+    n = (size_t)(colon - a);
+    if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
+        for (i = 1; i + 1 < n; i++)
+            if (!isxdigit((unsigned char)a[i]) && a[i] != ':' && a[i] != '.')
+                return 0;
+        return n > 2;
+    }
+    for (i = 0; i < n; i++)
+        if (!isalnum((unsigned char)a[i]) && a[i] != '.' && a[i] != '-')
+            return 0;
+    return n > 0;
+}
+
+static int
+set_address(const struct options_serve_option *o, const char *v,
+            struct options_serve *s, char *msg, size_t cap)
+{
+    if (!valid_address(v)) {
+        (void)snprintf(msg, cap, "--%s: '%s' is not HOST:PORT such as "
+                       "10.0.0.1:7000 or [::1]:7000", o->name, v);
+        return -1;
+    }
+    store(o, s, v, 0);
+    return 0;
+}
+
+/* The bootstrap voters: cluster.c says what a list must be.  That it
+ * names this node is checked with the other options of a cluster. */
+static int
+set_peers(const struct options_serve_option *o, const char *v,
+          struct options_serve *s, char *msg, size_t cap)
+{
+    char why[256];
+
+    if (cluster_peers_valid(v, 0, why, sizeof(why)) != 0) {
+        (void)snprintf(msg, cap, "--%s: '%s' is not ID=HOST:PORT,...: %s",
+                       o->name, v, why);
+        return -1;
+    }
+    store(o, s, v, 0);
+    return 0;
+}
+
+/*
+ * This node's base URL: http:// or https://, a host and optionally a
+ * port, nothing after them (the API's paths are added to it), in printable
+ * ASCII of fewer than CLUSTER_URL_CAP bytes.
+ */
+static int
+set_advertise(const struct options_serve_option *o, const char *v,
+              struct options_serve *s, char *msg, size_t cap)
+{
+    size_t skip = strncmp(v, "https://", 8) == 0   ? 8
+                  : strncmp(v, "http://", 7) == 0 ? 7
+                                                  : 0;
+    size_t n = strlen(v), i;
+    int ok = skip > 0 && n > skip && n < CLUSTER_URL_CAP;
+
+    for (i = skip; ok && i < n; i++)
+        ok = isalnum((unsigned char)v[i]) || v[i] == '.' || v[i] == '-' ||
+             v[i] == ':' || v[i] == '[' || v[i] == ']';
+    if (!ok) {
+        (void)snprintf(msg, cap, "--%s: '%s' is not an http:// or https:// "
+                       "URL of a host and port such as "
+                       "http://10.0.0.1:8080 (no path)", o->name, v);
+        return -1;
+    }
+    store(o, s, v, 0);
+    return 0;
+}
+
 static int
 set_priorities(const struct options_serve_option *o, const char *v,
                struct options_serve *s, char *msg, size_t cap)
@@ -480,7 +601,55 @@ options_serve_parse(int argc, char **argv, struct options_serve *s, char *msg,
         (void)snprintf(msg, cap, "--tls-cert and --tls-key go together");
         return OPTIONS_BAD;
     }
+    if (cluster_checks(s, msg, cap) != 0)
+        return OPTIONS_BAD;
     return OPTIONS_OK;
+}
+
+/*
+ * Checks the options of a cluster together: --cluster needs --node-id and
+ * --raft-address and takes no --read-only (a node's writes go to its
+ * leader, not to a primary); the other options of a node mean nothing
+ * without it; --peers must name this node.  Returns 0, or -1 with the
+ * problem in msg.
+ */
+static int
+cluster_checks(const struct options_serve *s, char *msg, size_t cap)
+{
+    const struct http_config *h = &s->http;
+    const char *stray = h->node_id != 0            ? "--node-id"
+                        : h->raft_address != NULL  ? "--raft-address"
+                        : h->peers != NULL         ? "--peers"
+                        : h->raft_dir != NULL      ? "--raft-dir"
+                        : h->advertise_url != NULL ? "--advertise-url"
+                                                   : NULL;
+    char why[256];
+
+    if (!h->cluster) {
+        if (stray == NULL)
+            return 0;
+        (void)snprintf(msg, cap, "%s is an option of a cluster node: it "
+                       "needs --cluster", stray);
+        return -1;
+    }
+    if (h->node_id == 0 || h->raft_address == NULL) {
+        (void)snprintf(msg, cap, "--cluster needs --node-id and "
+                       "--raft-address");
+        return -1;
+    }
+    if (h->read_only) {
+        (void)snprintf(msg, cap, "--cluster and --read-only do not go "
+                       "together: a node that is not the leader sends "
+                       "writes to it");
+        return -1;
+    }
+    if (h->peers != NULL &&
+        cluster_peers_valid(h->peers, h->node_id, why, sizeof(why)) != 0) {
+        (void)snprintf(msg, cap, "--peers: '%s' must name this node "
+                       "(--node-id %u): %s", h->peers, h->node_id, why);
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- help --------------------------------------------------------------- */

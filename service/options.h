@@ -91,8 +91,11 @@ const struct options_serve_option *options_serve_find(const char *name);
  * argv, the environment or static storage); OPTIONS_HELP after printing
  * options_serve_help() on standard output; or OPTIONS_BAD with the first
  * problem in msg (cap bytes): an unknown option (getopt_long() has named
- * it on standard error), an argument, a bad value, or --tls-cert without
- * --tls-key or the other way round.
+ * it on standard error), an argument, a bad value, --tls-cert without
+ * --tls-key or the other way round, or options of a cluster node that do
+ * not go together (--cluster without --node-id or --raft-address, or with
+ * --read-only; a node's option without --cluster; --peers without this
+ * node).
  */
 enum options_result options_serve_parse(int argc, char **argv,
                                         struct options_serve *s, char *msg,

@@ -795,11 +795,32 @@ wenda_store_row_to_topic(sqlite3_stmt *s, int with_answer,
     return rc;
 }
 
+static _Thread_local char fixed_clock[32];
+
+void
+wenda_store_clock_set(const char *stamp)
+{
+    (void)snprintf(fixed_clock, sizeof(fixed_clock), "%s",
+                   stamp != NULL ? stamp : "");
+}
+
+int
+wenda_store_clock_now(char *out, size_t cap)
+{
+    if (fixed_clock[0] == '\0')
+        return 0;
+    (void)snprintf(out, cap, "%s", fixed_clock);
+    return 1;
+}
+
 void
 wenda_store_now(char *out, size_t cap)
 {
     time_t now = time(NULL);
     struct tm tm;
+
+    if (wenda_store_clock_now(out, cap))
+        return;
 
     (void)gmtime_r(&now, &tm);
     (void)strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -900,4 +921,18 @@ wenda_store_json_end(sqlite3_stmt *s, int step, struct buf *b, char **json,
     }
     *json = wenda_buf_take(b, len);
     return *json ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
+int64_t
+wenda_store_cluster_applied(struct wenda_store *st)
+{
+    sqlite3_stmt *s = NULL;
+    int64_t v = -1;
+
+    if (sqlite3_prepare_v2(st->db, "SELECT applied FROM cluster_log", -1, &s,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(s) == SQLITE_ROW)
+        v = (int64_t)sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    return v;
 }

@@ -156,6 +156,7 @@ enum wenda_err wenda_store_row_to_topic(struct sqlite3_stmt *s,
 /* Writes the time now, RFC 3339 in UTC, into out. */
 void wenda_store_now(char *out, size_t cap);
 
+
 /* The text columns of a topic row, as the store writes them. */
 struct topic_text {
     char *tags, *aliases, *corrections, *doc, *summary;

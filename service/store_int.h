@@ -151,4 +151,15 @@ enum wenda_err wenda_store_import_add_row(struct wenda_import *im,
 /* Frees row; NULL is fine. */
 void wenda_store_import_row_free(struct wenda_import_row *row);
 
+/*
+ * Makes stamp ("YYYY-MM-DDTHH:MM:SSZ") the time every write of the calling
+ * thread records, until it is called with NULL: a cluster node applies an
+ * entry at the time its leader fixed, so that every node writes the same.
+ */
+void wenda_store_clock_set(const char *stamp);
+
+/* Copies the calling thread's fixed time to out and returns 1, or returns
+ * 0 when none is set. */
+int wenda_store_clock_now(char *out, size_t cap);
+
 #endif /* WENDA_STORE_INT_H */

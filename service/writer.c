@@ -21,10 +21,12 @@
 #include "writer.h"
 
 #include <sodium.h>
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cluster.h"
 #include "metrics.h"
 #include "store_int.h"
 #include "wenda/auth.h"
@@ -48,7 +50,8 @@ static void drop_body(struct write_job *job);
     "was written"
 
 struct writer {
-    struct wenda_store *st;
+    struct wenda_store *st;          /* NULL in a cluster */
+    struct cluster *cluster;         /* NULL on a single server */
     struct wenda_queue *queue;
     struct wenda_pool *pool;
 };
@@ -156,10 +159,19 @@ apply_token_create(struct wenda_store *st, struct write_job *job)
     json_t *o;
     char *s;
     int64_t id = 0;
-    enum wenda_err rc = wenda_auth_token_create(
-        job->auth, st, (enum wenda_role)job->role, job->token_name,
-        job->expires, token, &id);
+    enum wenda_err rc;
 
+    if (job->minted) {   /* a cluster's entry: the leader made the token */
+        rc = wenda_auth_token_insert(
+            st, (enum wenda_role)job->role, job->token_name, job->token_hash,
+            job->token_created,
+            job->token_expires[0] ? job->token_expires : NULL, &id);
+        (void)snprintf(token, sizeof(token), "%s", job->token);
+    } else {
+        rc = wenda_auth_token_create(job->auth, st, (enum wenda_role)job->role,
+                                     job->token_name, job->expires, token,
+                                     &id);
+    }
     if (rc != WENDA_OK)
         return rc;
     o = json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)id, "token",
@@ -393,13 +405,13 @@ answer(struct wenda_store *st, struct write_job *job)
     }
 }
 
-/* Empties the log once it holds threshold pages, and counts the result. */
-static void
-keep_log_short(struct writer *w, unsigned int threshold, unsigned int wait_ms)
+void
+writer_keep_log_short(struct wenda_store *st, unsigned int threshold,
+                      unsigned int wait_ms)
 {
     long left = 0;
     enum wenda_checkpoint done =
-        wenda_store_checkpoint(w->st, threshold, wait_ms, &left);
+        wenda_store_checkpoint(st, threshold, wait_ms, &left);
 
     if (done != WENDA_CHECKPOINT_NONE)
         metrics_checkpoint(done == WENDA_CHECKPOINT_TRUNCATED ? "truncated"
@@ -408,17 +420,36 @@ keep_log_short(struct writer *w, unsigned int threshold, unsigned int wait_ms)
                            left);
 }
 
-static void
-run_batch(void *ctx, void **jobs, size_t n)
+/* Records index as the last entry of the cluster's log applied. */
+static enum wenda_err
+mark_applied(struct wenda_store *st, uint64_t index)
 {
-    struct writer *w = ctx;
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(wenda_store_db(st),
+                           "UPDATE cluster_log SET applied = ?1", -1, &s,
+                           NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    (void)sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
+enum wenda_err
+writer_apply_batch(struct wenda_store *st, struct write_job **jobs, size_t n,
+                   uint64_t index, int answers)
+{
     unsigned char ok[MAX_BATCH];
     enum wenda_err rc;
     size_t i;
 
-    rc = wenda_store_write_begin(w->st);
+    if (n > MAX_BATCH)
+        return WENDA_ERR_INVALID;
+    rc = wenda_store_write_begin(st);
     if (rc == WENDA_ERR_DB)
-        rc = log_db_error(w->st, "cannot begin a write");
+        rc = log_db_error(st, "cannot begin a write");
     for (i = 0; i < n; i++) {
         struct write_job *job = jobs[i];
 
@@ -430,49 +461,77 @@ run_batch(void *ctx, void **jobs, size_t n)
                                              "again");
             continue;
         }
-        if (wenda_store_savepoint(w->st) != WENDA_OK) {
+        if (wenda_store_savepoint(st) != WENDA_OK) {
             fail(job, WENDA_ERR_DB, NULL);
             continue;
         }
-        if (apply(w->st, job) == WENDA_OK &&
-            wenda_store_release(w->st) == WENDA_OK) {
+        if (apply(st, job) == WENDA_OK && wenda_store_release(st) == WENDA_OK) {
             ok[i] = 1;
         } else {
-            wenda_store_rollback_to(w->st);
+            wenda_store_rollback_to(st);
         }
     }
-    if (rc == WENDA_OK && wenda_store_write_commit(w->st) != WENDA_OK)
-        rc = log_db_error(w->st, "cannot commit");
+    if (rc == WENDA_OK && index > 0 && mark_applied(st, index) != WENDA_OK) {
+        rc = log_db_error(st, "cannot record the applied entry");
+        wenda_store_write_rollback(st);
+    } else if (rc == WENDA_OK && wenda_store_write_commit(st) != WENDA_OK) {
+        rc = log_db_error(st, "cannot commit");
+    }
     for (i = 0; i < n; i++) {
         struct write_job *job = jobs[i];
 
-        if (ok[i] && rc == WENDA_OK)
-            answer(w->st, job);
+        job->result.index = rc == WENDA_OK ? index : 0;
+        if (ok[i] && rc == WENDA_OK && answers)
+            answer(st, job);
+        else if (ok[i] && rc == WENDA_OK)
+            job->result.rc = WENDA_OK;
         else if (ok[i])
             fail(job, rc == WENDA_ERR_READ_ONLY ? rc : WENDA_ERR_UNAVAILABLE,
                  rc == WENDA_ERR_READ_ONLY ? READ_ONLY_DETAIL
                                            : "the change could not be "
                                              "saved; nothing was written");
+    }
+    return rc;
+}
+
+static void
+run_batch(void *ctx, void **jobs, size_t n)
+{
+    struct writer *w = ctx;
+    size_t i;
+
+    if (w->cluster != NULL) {   /* answered once the cluster applied it */
+        cluster_propose(w->cluster, (struct write_job **)jobs, n);
+        return;
+    }
+    (void)writer_apply_batch(w->st, (struct write_job **)jobs, n, 0, 1);
+    for (i = 0; i < n; i++) {
+        struct write_job *job = jobs[i];
 
         atomic_store(&job->done, 1);
         job->wake(job);
     }
-    keep_log_short(w, LOG_PAGES, LOG_WAIT_MS);
+    writer_keep_log_short(w->st, LOG_PAGES, LOG_WAIT_MS);
 }
 
 enum wenda_err
 writer_start(const char *db_path, size_t capacity, size_t max_batch,
-             struct writer **out, char *msg, size_t msgcap)
+             struct cluster *cluster, struct writer **out, char *msg,
+             size_t msgcap)
 {
     struct writer *w = calloc(1, sizeof(*w));
-    enum wenda_err rc;
+    enum wenda_err rc = WENDA_OK;
 
     *out = NULL;
     if (w == NULL)
         return WENDA_ERR_NOMEM;
-    rc = wenda_store_open(db_path, 0, &w->st, msg, msgcap);
-    if (rc == WENDA_OK)   /* whatever log a crash left; sets up the hook */
-        keep_log_short(w, 0, LOG_WAIT_MS);
+    msg[0] = '\0';
+    w->cluster = cluster;
+    if (cluster == NULL)
+        rc = wenda_store_open(db_path, 0, &w->st, msg, msgcap);
+    if (rc == WENDA_OK && w->st != NULL)   /* whatever log a crash left;
+                                              sets up the hook */
+        writer_keep_log_short(w->st, 0, LOG_WAIT_MS);
     if (rc == WENDA_OK)
         rc = wenda_queue_new(capacity, &w->queue);
     if (rc == WENDA_OK)
@@ -513,7 +572,8 @@ writer_stop(struct writer *w)
         return;
     wenda_pool_stop(w->pool);
     wenda_queue_free(w->queue);
-    keep_log_short(w, 0, LOG_STOP_WAIT_MS);
+    if (w->st != NULL)
+        writer_keep_log_short(w->st, 0, LOG_STOP_WAIT_MS);
     wenda_store_close(w->st);
     free(w);
 }

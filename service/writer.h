@@ -30,7 +30,9 @@ enum write_kind {
     WRITE_TOKEN_CREATE,  /* role, token_name, expires */
     WRITE_TOKEN_REVOKE,  /* id */
     WRITE_PROGRESS,      /* id (topic), role as the grade, token_id */
-    WRITE_LEXICON        /* lexicon, doc: replace a document of search's */
+    WRITE_LEXICON,       /* lexicon, doc: replace a document of search's */
+    WRITE_CLUSTER_ADD,   /* id (node), node_address, node_url: a voter */
+    WRITE_CLUSTER_REMOVE /* id (node) */
 };
 
 struct wenda_auth;
@@ -51,6 +53,8 @@ struct write_result {
                              * the lexicon's document as stored; NULL for
                              * a delete or a revocation */
     size_t len;
+    uint64_t index;         /* in a cluster: the log entry's index, once
+                             * applied; 0 otherwise */
 };
 
 /* Room for If-Match as the store takes it: WRITE_IF_MATCH_MAX tags. */
@@ -80,6 +84,16 @@ struct write_job {
                                          "dictionary" (static) */
     char *doc;                        /* lexicon: the checked document
                                          as compact JSON (owned) */
+    char node_address[128];           /* cluster add: HOST:PORT */
+    char node_url[256];               /* cluster add: its HTTP base URL */
+    char token[WENDA_TOKEN_LEN + 1];  /* token create in a cluster: the
+                                         token the leader made, shown once
+                                         (never in the log) */
+    int minted;                       /* token create in a cluster: the
+                                         token_* fields below are set */
+    unsigned char token_hash[WENDA_AUTH_HASH_LEN];
+    char token_created[WENDA_AUTH_TIME_CAP];
+    char token_expires[WENDA_AUTH_TIME_CAP];   /* "" never */
     struct write_result result;       /* filled in by the writer */
     void (*wake)(struct write_job *job);  /* called once result is final */
     void *conn;                       /* for wake */
@@ -88,14 +102,19 @@ struct write_job {
 
 struct writer;
 
+struct cluster;
+
 /*
  * Opens db_path for writing and starts the writer thread with a queue of
  * capacity jobs, committing up to max_batch of them at once (1: one
- * commit per write, no group commit; at most 64).  On failure writes a message to msg.
+ * commit per write, no group commit; at most 64).  With a cluster, the
+ * writer opens nothing: it hands each batch to cluster_propose(), and the
+ * cluster's nodes apply it with writer_apply_batch().  On failure writes a
+ * message to msg.
  */
 enum wenda_err writer_start(const char *db_path, size_t capacity,
-                            size_t max_batch, struct writer **out, char *msg,
-                            size_t msgcap);
+                            size_t max_batch, struct cluster *cluster,
+                            struct writer **out, char *msg, size_t msgcap);
 
 /*
  * Queues job without waiting.  WENDA_ERR_UNAVAILABLE when the queue is full
@@ -116,6 +135,24 @@ void writer_stop(struct writer *w);
 void write_job_cleanup(struct write_job *job);
 
 struct wenda_store;
+
+/*
+ * Applies n jobs (at most 64) in one transaction on st, each in its own
+ * savepoint, as the writer thread does, and fills in each job's result
+ * (with the topic's document as stored, and so on, when answers is 1;
+ * a bare WENDA_OK otherwise).  A cluster's index (> 0) is recorded in the
+ * same transaction and given in each result.  Returns WENDA_OK once
+ * committed, with the jobs' own outcomes in their results; otherwise
+ * nothing was written.  Wakes no job.
+ */
+enum wenda_err writer_apply_batch(struct wenda_store *st,
+                                  struct write_job **jobs, size_t n,
+                                  uint64_t index, int answers);
+
+/* Empties st's write-ahead log once it holds threshold pages, waiting at
+ * most wait_ms for readers, and counts the outcome in /metrics. */
+void writer_keep_log_short(struct wenda_store *st, unsigned int threshold,
+                           unsigned int wait_ms);
 
 /*
  * Adds a problem at "/category" to p when category is a slug that no

@@ -178,6 +178,47 @@ enum wenda_err wenda_auth_token_create(struct wenda_auth *a,
                                        char token_out[WENDA_TOKEN_LEN + 1],
                                        int64_t *id_out);
 
+/* The bytes of a token's keyed hash, as stored. */
+#define WENDA_AUTH_HASH_LEN 32
+
+/*
+ * Makes a new random token (written to token_out) and its hash under a's
+ * key (hash_out), without storing anything: a cluster's leader mints a
+ * token and puts only its hash in the log.
+ */
+void wenda_auth_token_mint(const struct wenda_auth *a,
+                           char token_out[WENDA_TOKEN_LEN + 1],
+                           unsigned char hash_out[WENDA_AUTH_HASH_LEN]);
+
+/*
+ * Stores a token by its hash, made at created and valid until expires
+ * (NULL: never), both "YYYY-MM-DDTHH:MM:SSZ"; its id goes to *id_out.
+ * WENDA_ERR_INVALID for a role, name or time out of range.
+ */
+enum wenda_err wenda_auth_token_insert(struct wenda_store *st,
+                                       enum wenda_role role, const char *name,
+                                       const unsigned char
+                                           hash[WENDA_AUTH_HASH_LEN],
+                                       const char *created,
+                                       const char *expires, int64_t *id_out);
+
+/* Writes now + offset seconds as "YYYY-MM-DDTHH:MM:SSZ". */
+void wenda_auth_time(int64_t offset, char out[WENDA_AUTH_TIME_CAP]);
+
+/* Copies a's key to out. */
+void wenda_auth_key_get(struct wenda_auth *a,
+                        unsigned char out[WENDA_AUTH_KEY_LEN]);
+
+/*
+ * Makes key a's key and replaces the key file at key_path with it (a new
+ * file renamed into place), unless it is the key already.  On failure
+ * writes why to msg and leaves both as they were.
+ */
+enum wenda_err wenda_auth_key_set(struct wenda_auth *a,
+                                  const unsigned char key[WENDA_AUTH_KEY_LEN],
+                                  const char *key_path, char *msg,
+                                  size_t msgcap);
+
 /*
  * Returns 1 when token has the form of a token: WENDA_TOKEN_PREFIX and 43
  * base64url characters ([A-Za-z0-9_-]), nothing else; else 0.

@@ -39,6 +39,11 @@ enum wenda_err {
     WENDA_ERR_URI_TOO_LONG,   /* a request target past the server's limit */
     WENDA_ERR_HEADERS_TOO_LARGE, /* request header fields past the limit */
     WENDA_ERR_READ_ONLY,      /* the database file cannot be written */
+    WENDA_ERR_NOT_LEADER,     /* a cluster node that is not the leader
+                                 was sent a write (307 to the leader) */
+    WENDA_ERR_NO_LEADER,      /* a cluster with no leader known yet */
+    WENDA_ERR_STALE_READ,     /* the node has not applied min_index yet */
+    WENDA_ERR_NOT_A_CLUSTER,  /* a cluster request to a single server */
     WENDA_ERR__COUNT
 };
 

@@ -495,4 +495,10 @@ int wenda_store_category_exists(struct wenda_store *st, const char *slug);
 /* Returns 1 when some topic has the tag tag, else 0. */
 int wenda_store_tag_exists(struct wenda_store *st, const char *tag);
 
+/*
+ * Returns the index of the last entry of a cluster's log applied to st's
+ * database: 0 for a database no cluster node has used, -1 on an error.
+ */
+int64_t wenda_store_cluster_applied(struct wenda_store *st);
+
 #endif /* WENDA_STORE_H */

@@ -695,11 +695,40 @@ harness_hold_port(unsigned short *port)
     return pick_port(port);
 }
 
+/*
+ * Returns the state letter of process pid in /proc (R, S, T, ...), or 0
+ * when it cannot be read.
+ */
+static char
+proc_state(pid_t pid)
+{
+    char path[64], line[512], *close_paren;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fgets(line, sizeof line, f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    close_paren = strrchr(line, ')');
+    return close_paren != NULL && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+
 void
 harness_signal(const struct wenda_server *srv, int sig)
 {
-    if (srv->pid > 0)
-        kill(srv->pid, sig);
+    double deadline = now_s() + 2.0;
+
+    if (srv->pid <= 0)
+        return;
+    kill(srv->pid, sig);
+    /* A stop reaches every thread a moment later: one may answer a request
+     * meanwhile.  Wait (2 s at most) until the process is stopped. */
+    while (sig == SIGSTOP && proc_state(srv->pid) != 'T' &&
+           proc_state(srv->pid) != 0 && now_s() < deadline)
+        sleep_ms(1);
 }
 
 double
@@ -1163,6 +1192,52 @@ harness_token(const struct wenda_server *srv, enum wenda_role role,
     wenda_auth_close(a);
     wenda_store_close(st);
     return (long long)id;
+}
+
+/* How long a cluster of one may take to lead and apply its log. */
+#define CLUSTER_READY_S 15
+
+void
+harness_start_cluster_or_fail(struct wenda_server *srv,
+                              const char *const *extra_args)
+{
+    char address[32], peers[48], tail[4096];
+    const char *args[26] = {"--cluster", "--node-id", "1", "--raft-address",
+                            address, "--peers", peers};
+    unsigned short port;
+    struct http_reply r;
+    double deadline;
+    long status = 0;
+    size_t n = 7, i;
+    int held, rc;
+
+    held = pick_port(&port);
+    cr_assert_geq(held, 0, "no free port for Raft: %s", strerror(errno));
+    (void)snprintf(address, sizeof(address), "127.0.0.1:%u",
+                   (unsigned)port);
+    (void)snprintf(peers, sizeof(peers), "1=%s", address);
+    for (i = 0; extra_args != NULL && extra_args[i] != NULL; i++) {
+        cr_assert_lt(n + 1, sizeof(args) / sizeof(args[0]));
+        args[n++] = extra_args[i];
+    }
+    args[n] = NULL;
+    rc = harness_start(srv, args);
+    close(held);
+    cr_assert_eq(rc, 0, "%s", srv->why);
+    /* harness_start() began srv afresh. */
+    (void)snprintf(srv->raft_address, sizeof(srv->raft_address), "%s",
+                   address);
+    deadline = now_s() + scaled(CLUSTER_READY_S);
+    while (now_s() < deadline) {
+        status = http_send(srv, "GET", "/readyz", NULL, NULL, NULL, NULL, &r);
+        http_reply_cleanup(&r);
+        if (status == 200)
+            return;
+        sleep_ms(50);
+    }
+    harness_log_tail(srv, tail, sizeof(tail));
+    cr_assert_fail("the node of one did not lead within %d s (last /readyz: "
+                   "%ld); its log:\n%s", CLUSTER_READY_S, status, tail);
 }
 
 void

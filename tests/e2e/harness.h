@@ -52,6 +52,8 @@ struct wenda_server {
     int port_fd;
     long timeout_ms;                  /* what a request to it may take in
                                          all; 0: 10 s (scaled either way) */
+    char raft_address[32];            /* "127.0.0.1:P" of a cluster's
+                                         node, or "" */
 };
 
 /* One HTTP response as seen by libcurl. */
@@ -119,6 +121,19 @@ void harness_start_or_fail(struct wenda_server *srv,
                            const char *const *extra_args);
 
 /*
+ * Starts srv as a cluster of one node: harness_start() with "--cluster
+ * --node-id 1 --raft-address 127.0.0.1:P --peers 1=127.0.0.1:P" (P a free
+ * port, held until the server runs) followed by extra_args (NULL-
+ * terminated, at most 16, or NULL), then polls GET /readyz until it
+ * answers 200 (the node elected itself and applied its log), for at most
+ * 15 s.  srv->raft_address holds 127.0.0.1:P.  Fails the current test
+ * (Criterion assertion), with the server's log, when the server does not
+ * start or lead in time.
+ */
+void harness_start_cluster_or_fail(struct wenda_server *srv,
+                                   const char *const *extra_args);
+
+/*
  * The server of a suite whose every test needs one plain server and no
  * more: TestSuite(name, .init = harness_suite_start, .fini =
  * harness_suite_stop) starts harness_srv with no extra arguments before
@@ -177,8 +192,9 @@ void harness_start_at_or_fail(struct wenda_server *srv,
 int harness_stop_keep(struct wenda_server *srv);
 
 /*
- * Sends sig (SIGSTOP, SIGCONT, ...) to the running server; does nothing
- * when it is not running.  harness_stop() and harness_kill() end a
+ * Sends sig (SIGSTOP, SIGCONT, ...) to the running server, and after a
+ * SIGSTOP waits until it is stopped (Linux: /proc; 2 s at most); does
+ * nothing when it is not running.  harness_stop() and harness_kill() end a
  * stopped server as well.
  */
 void harness_signal(const struct wenda_server *srv, int sig);

@@ -92,7 +92,20 @@ stop(void)
     harness_stop(&srv);
 }
 
+/* start() for a node of a cluster of one (see harness.h). */
+static void
+start_cluster(void)
+{
+    const char *const args[] = {"--read-wait", "100", NULL};
+
+    harness_start_cluster_or_fail(&srv, args);
+    (void)harness_token(&srv, WENDA_ROLE_ADMIN, "schema-admin", admin);
+    (void)harness_token(&srv, WENDA_ROLE_EDITOR, "schema-editor", editor);
+    doc = fetch_doc();
+}
+
 TestSuite(e2e_openapi_schema, .init = start, .fini = stop);
+TestSuite(e2e_openapi_cluster, .init = start_cluster, .fini = stop);
 
 /* ---- where in the document --------------------------------------------- */
 
@@ -674,6 +687,13 @@ Test(e2e_openapi_schema, answers_every_documented_get_as_documented)
         example_path(tmpl, op, path, sizeof(path));
         cr_expect_null(strchr(path, '{'), "%s: no example for %s", tmpl,
                        path);
+        /* A single server is no cluster: documented as 404. */
+        if (strncmp(tmpl, "/v1/cluster", 11) == 0) {
+            ask_only(&(struct req){.method = "GET", .path = path,
+                                   .token = admin, .want = 404});
+            gets++;
+            continue;
+        }
         /* An admin may read everything: each GET answers 200. */
         json_decref(get_etag(path, admin, etag));
         gets++;
@@ -995,4 +1015,41 @@ Test(e2e_openapi_schema, answers_refused_writes_as_documented)
         for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++)
             ask_only(&refused[i]);
     }
+}
+
+/* ---- a node of a cluster ------------------------------------------------ */
+
+Test(e2e_openapi_cluster, answers_a_cluster_node_as_documented)
+{
+    static const char topic[] =
+        "{\"slug\":\"schema-raft\",\"title\":\"Raft\","
+        "\"category\":\"networking\",\"tags\":[\"tcp\"],"
+        "\"answer\":\"A log.\"}";
+    static const struct req reqs[] = {
+        {"GET", "/v1/cluster", admin, NULL, NULL, NULL, NULL, 200},
+        {"HEAD", "/v1/cluster", admin, NULL, NULL, NULL, NULL, 200},
+        {"GET", "/v1/cluster", NULL, NULL, NULL, NULL, NULL, 401},
+        {"GET", "/readyz", NULL, NULL, NULL, NULL, NULL, 200},
+        {"GET", "/metrics", NULL, NULL, NULL, NULL, NULL, 200},
+        {"GET", "/v1/categories?min_index=1", NULL, NULL, NULL, NULL, NULL,
+         200},
+        {"GET", "/v1/categories?min_index=x", NULL, NULL, NULL, NULL, NULL,
+         400},
+        {"GET", "/v1/topics?min_index=9223372036854775807", NULL, NULL,
+         NULL, NULL, NULL, 503},
+        {"HEAD", "/v1/topics?min_index=9223372036854775807", NULL, NULL,
+         NULL, NULL, NULL, 503},
+        {"POST", "/v1/cluster/nodes", admin, "application/json", NULL, NULL,
+         "{\"id\":0,\"address\":\"x\",\"url\":\"ftp://x\"}", 400},
+        {"POST", "/v1/cluster/nodes", admin, "text/plain", NULL, NULL, "{}",
+         415},
+        {"DELETE", "/v1/cluster/nodes/0", admin, NULL, NULL, NULL, NULL,
+         404},
+        {"POST", "/v1/topics", editor, "application/json", NULL, NULL, topic,
+         201},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++)
+        ask_only(&reqs[i]);
 }

@@ -129,6 +129,13 @@ Test(options, without_flags_or_variables_every_setting_is_its_default)
     cr_expect_eq(s.http.tuning.mmap_bytes, 0);
     cr_expect_eq(s.http.tuning.search_cap, 1000);
     cr_expect_eq(s.http.tuning.search_count, 1000);
+    cr_expect_eq(s.http.cluster, 0);
+    cr_expect_eq(s.http.node_id, 0);
+    cr_expect_null(s.http.raft_address);
+    cr_expect_null(s.http.peers);
+    cr_expect_null(s.http.raft_dir, "NULL: the --db file's name + .raft");
+    cr_expect_null(s.http.advertise_url, "NULL: http://BIND:PORT");
+    cr_expect_eq(s.http.read_wait_ms, 2000);
 }
 
 Test(options, a_flag_wins_over_its_variable_and_a_variable_over_the_default)
@@ -183,11 +190,17 @@ Test(options, every_number_is_taken_at_its_bounds_and_refused_past_them)
     for (i = 0; i < nrows; i++) {
         const struct options_serve_option *o = &rows[i];
         char flag[64], lo[32], hi[32], msg[1024];
-        const char *args[] = {flag, lo, NULL};
+        const char *args[] = {flag, lo, NULL, NULL, NULL, NULL};
         struct options_serve s;
 
         if (o->noun == NULL)
             continue;
+        /* A node's id means something on a node of a cluster only. */
+        if (strcmp(o->name, "node-id") == 0) {
+            args[2] = "--cluster";
+            args[3] = "--raft-address";
+            args[4] = "127.0.0.1:7000";
+        }
         (void)snprintf(flag, sizeof(flag), "--%s", o->name);
         (void)snprintf(lo, sizeof(lo), "%lu", o->min);
         cr_assert_eq(parse(&s, msg, sizeof(msg), args), OPTIONS_OK,
@@ -235,6 +248,123 @@ Test(options, a_search_cap_is_0_or_at_least_a_page)
     cr_expect_eq(s.http.tuning.search_cap, 0);
     cr_expect_eq(options_serve_find("search-cap")->min,
                  WENDA_SEARCH_MAX_LIMIT);
+}
+
+Test(options, a_cluster_node_takes_its_id_address_peers_and_urls)
+{
+    const char *const node[] = {
+        "--cluster", "--node-id", "2", "--raft-address", "10.0.0.2:7000",
+        "--peers", "1=10.0.0.1:7000,2=10.0.0.2:7000,3=[::1]:7000",
+        "--raft-dir", "/var/lib/wenda/raft", "--advertise-url",
+        "https://node2.example:8443", "--read-wait", "500", NULL};
+    struct options_serve s;
+    char msg[1024];
+
+    cr_assert_eq(parse(&s, msg, sizeof(msg), node), OPTIONS_OK, "%s", msg);
+    cr_expect_eq(s.http.cluster, 1);
+    cr_expect_eq(s.http.node_id, 2);
+    cr_expect_str_eq(s.http.raft_address, "10.0.0.2:7000");
+    cr_expect_str_eq(s.http.peers,
+                     "1=10.0.0.1:7000,2=10.0.0.2:7000,3=[::1]:7000");
+    cr_expect_str_eq(s.http.raft_dir, "/var/lib/wenda/raft");
+    cr_expect_str_eq(s.http.advertise_url, "https://node2.example:8443");
+    cr_expect_eq(s.http.read_wait_ms, 500);
+
+    /* Without --peers, a node joins a cluster that exists. */
+    cr_assert_eq(setenv("WENDA_CLUSTER", "1", 1), 0);
+    cr_assert_eq(setenv("WENDA_NODE_ID", "4", 1), 0);
+    cr_assert_eq(setenv("WENDA_RAFT_ADDRESS", "node4:7000", 1), 0);
+    cr_assert_eq(parse(&s, msg, sizeof(msg), (const char *const[]){NULL}),
+                 OPTIONS_OK, "%s", msg);
+    cr_expect_eq(s.http.node_id, 4);
+    cr_expect_null(s.http.peers);
+}
+
+/* Expects args to be refused with a message that holds want. */
+static void
+expect_refused(const char *const *args, const char *want)
+{
+    struct options_serve s;
+    char msg[1024];
+
+    cr_assert_eq(parse(&s, msg, sizeof(msg), args), OPTIONS_BAD,
+                 "%s was taken", args[0]);
+    cr_expect_not_null(strstr(msg, want), "'%s' lacks '%s'", msg, want);
+}
+
+Test(options, a_cluster_needs_an_id_and_an_address_and_no_read_only)
+{
+    expect_refused((const char *const[]){"--cluster", NULL},
+                   "--cluster needs --node-id and --raft-address");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         NULL},
+                   "--cluster needs --node-id and --raft-address");
+    expect_refused((const char *const[]){"--cluster", "--raft-address",
+                                         "h:1", NULL},
+                   "--cluster needs --node-id and --raft-address");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1",
+                                         "--read-only", NULL},
+                   "--read-only");
+}
+
+Test(options, the_options_of_a_node_need_cluster)
+{
+    expect_refused((const char *const[]){"--node-id", "1", NULL},
+                   "--node-id is an option of a cluster node");
+    expect_refused((const char *const[]){"--raft-address", "h:1", NULL},
+                   "--raft-address is an option of a cluster node");
+    expect_refused((const char *const[]){"--peers", "1=h:1", NULL},
+                   "--peers is an option of a cluster node");
+    expect_refused((const char *const[]){"--raft-dir", "r", NULL},
+                   "--raft-dir is an option of a cluster node");
+    expect_refused((const char *const[]){"--advertise-url", "http://h:1",
+                                         NULL},
+                   "--advertise-url is an option of a cluster node");
+}
+
+Test(options, the_peers_name_this_node_and_are_a_valid_list)
+{
+    expect_refused((const char *const[]){"--cluster", "--node-id", "3",
+                                         "--raft-address", "h:1", "--peers",
+                                         "1=h:1,2=h:2", NULL},
+                   "--peers: '1=h:1,2=h:2' must name this node");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1", "--peers",
+                                         "1=h:1,1=h:2", NULL},
+                   "--peers: '1=h:1,1=h:2' is not ID=HOST:PORT");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1", "--peers",
+                                         "one=h:1", NULL},
+                   "--peers: 'one=h:1'");
+}
+
+Test(options, a_raft_address_is_host_and_port)
+{
+    static const char *const bad[] = {"h",      "h:",     ":1",
+                                      "h:0",    "h:65536", "h:1x",
+                                      "a b:1",  "[]:1",   "[::1:1",
+                                      "h/x:1",  ""};
+    size_t i;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                             "--raft-address", bad[i], NULL},
+                       "--raft-address: ");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1",
+                                         "--advertise-url", "ftp://h:1",
+                                         NULL},
+                   "--advertise-url: 'ftp://h:1'");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1",
+                                         "--advertise-url", "http://h:1/",
+                                         NULL},
+                   "(no path)");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1",
+                                         "--advertise-url", "http://", NULL},
+                   "--advertise-url: ");
 }
 
 Test(options, finds_its_options_by_name_only)
