@@ -11,6 +11,8 @@
 #   make asan       the whole test suite under ASan+UBSan
 #   make fuzz       every libFuzzer harness for SECONDS (default 10) each
 #   make eval       search quality against the public query set
+#   make bench-cluster  a three-node cluster's writes and reads against one
+#                   plain node's
 #   make browser-test  the study page at / in a headless Chromium
 #
 # Dependencies come from Debian's packages through pkg-config; `make deps`
@@ -25,9 +27,12 @@ PREFIX  ?= /usr/local
 # it by a test.
 VERSION := 0.1.0
 
+# libcurl is the client of "wenda cluster" (and of the tests, which link
+# what the binary links).
 PKGS      := libmicrohttpd gnutls sqlite3 jansson libsodium yaml-0.1 \
-             libutf8proc opencc icu-i18n icu-uc zlib libcmark raft libuv
-TEST_PKGS := criterion libcurl
+             libutf8proc opencc icu-i18n icu-uc zlib libcmark raft libuv \
+             libcurl
+TEST_PKGS := criterion
 
 # Debian packages, by group, from deploy/packages.txt (which .ci/run and
 # the Dockerfile read too).  npx for make openapi-lint is the node group,
@@ -211,8 +216,8 @@ eval: deps all $(BUILD)/tests/wenda-eval
 # database.  The migrations are compiled in, so they are not installed.
 DESTDIR ?=
 # The core's own dependencies; libmicrohttpd, gnutls and zlib are the
-# server's.
-PC_REQUIRES := $(filter-out libmicrohttpd gnutls zlib,$(PKGS))
+# server's, libcurl the cluster command's.
+PC_REQUIRES := $(filter-out libmicrohttpd gnutls zlib libcurl,$(PKGS))
 
 .PHONY: install pkgconfig-check FORCE
 FORCE:
@@ -334,6 +339,13 @@ bench-wal: deps deps-bench all $(BUILD)/tests/bench-queries
 bench-scale: deps deps-bench all $(BUILD)/tests/bench-gen \
              $(BUILD)/tests/bench-queries
 	BUILD=$(BUILD) tests/bench/scale.sh
+
+# make bench-cluster [BENCH_SECONDS=10]: a three-node cluster against one
+# plain node: writes (16 connections creating topics) on its leader, reads
+# (by id, the search mix) on each of its nodes; rates, p50, p99, ratios.
+.PHONY: bench-cluster
+bench-cluster: deps deps-bench all $(BUILD)/tests/bench-queries
+	BUILD=$(BUILD) tests/bench/cluster.sh
 
 # POST /v1/import of generated topics over HTTP (IMPORT_SIZES, default
 # 5000 20000), and how long an editor's POST waits meanwhile.

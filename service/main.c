@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "cluster_cli.h"
 #include "http.h"
 #include "ndjson.h"
 #include "options.h"
@@ -132,6 +133,7 @@ static const struct command commands[] = {
     {"search", cmd_search, "search the database from the command line"},
     {"token", cmd_token, "create, list and revoke API tokens"},
     {"snapshot", cmd_snapshot, "write a consistent copy of the database"},
+    {"cluster", cluster_cli_main, "show and change the members of a cluster"},
     {"version", cmd_version, "print the version (also --version)"},
 };
 

@@ -599,6 +599,7 @@ harness_start(struct wenda_server *srv, const char *const *extra_args)
     int n;
 
     memset(srv, 0, sizeof *srv);
+    srv->port_fd = -1;
     if (realpath(harness_binary(), bin) == NULL) {
         snprintf(srv->why, sizeof srv->why,
                  "wenda binary '%s' not usable: %s (set WENDA_BIN)",
@@ -631,13 +632,149 @@ harness_start(struct wenda_server *srv, const char *const *extra_args)
 }
 
 int
+harness_prepare(struct wenda_server *srv)
+{
+    int held, n;
+
+    memset(srv, 0, sizeof *srv);
+    srv->port_fd = -1;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    if (make_temp_dir(srv->dir, sizeof srv->dir, "node") != 0) {
+        snprintf(srv->why, sizeof srv->why, "mkdtemp: %s", strerror(errno));
+        srv->dir[0] = '\0';
+        return -1;
+    }
+    n = snprintf(srv->log_path, sizeof srv->log_path, "%s/server.log",
+                 srv->dir);
+    held = pick_port(&srv->port);
+    if (n < 0 || (size_t)n >= sizeof srv->log_path || held < 0) {
+        snprintf(srv->why, sizeof srv->why, "no log path or no free port");
+        if (held >= 0)
+            close(held);
+        harness_remove_dir(srv);
+        return -1;
+    }
+    srv->port_held = 1;
+    srv->port_fd = held;
+    snprintf(srv->base_url, sizeof srv->base_url, "http://127.0.0.1:%u",
+             (unsigned)srv->port);
+    return 0;
+}
+
+int
+harness_start_at(struct wenda_server *srv, const char *const *extra_args)
+{
+    char bin[PATH_MAX];
+    int early = 0;
+
+    if (srv->pid > 0) {
+        snprintf(srv->why, sizeof srv->why, "already running as %d",
+                 (int)srv->pid);
+        return -1;
+    }
+    if (realpath(harness_binary(), bin) == NULL) {
+        snprintf(srv->why, sizeof srv->why,
+                 "wenda binary '%s' not usable: %s (set WENDA_BIN)",
+                 harness_binary(), strerror(errno));
+        return -1;
+    }
+    return await_server(srv, bin, extra_args, &early);
+}
+
+void
+harness_start_at_or_fail(struct wenda_server *srv,
+                         const char *const *extra_args)
+{
+    cr_assert_eq(harness_start_at(srv, extra_args), 0,
+                 "server did not start: %s", srv->why);
+}
+
+int
+harness_hold_port(unsigned short *port)
+{
+    return pick_port(port);
+}
+
+/*
+ * Returns the state letter of process pid in /proc (R, S, T, ...), or 0
+ * when it cannot be read.
+ */
+static char
+proc_state(pid_t pid)
+{
+    char path[64], line[512], *close_paren;
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    if (fgets(line, sizeof line, f) == NULL)
+        line[0] = '\0';
+    fclose(f);
+    close_paren = strrchr(line, ')');
+    return close_paren != NULL && close_paren[1] == ' ' ? close_paren[2] : 0;
+}
+
+void
+harness_signal(const struct wenda_server *srv, int sig)
+{
+    double deadline = now_s() + 2.0;
+
+    if (srv->pid <= 0)
+        return;
+    kill(srv->pid, sig);
+    /* A stop reaches every thread a moment later: one may answer a request
+     * meanwhile.  Wait (2 s at most) until the process is stopped. */
+    while (sig == SIGSTOP && proc_state(srv->pid) != 'T' &&
+           proc_state(srv->pid) != 0 && now_s() < deadline)
+        sleep_ms(1);
+}
+
+double
+harness_now(void)
+{
+    return now_s();
+}
+
+void
+harness_sleep_ms(long ms)
+{
+    sleep_ms(ms);
+}
+
+double
+harness_scaled(double seconds)
+{
+    return scaled(seconds);
+}
+
+int
 harness_stop(struct wenda_server *srv)
+{
+    int code;
+
+    if (srv->pid <= 0)
+        return -1;
+    code = harness_stop_keep(srv);
+    if (srv->port_held) {
+        close(srv->port_fd);
+        srv->port_held = 0;
+        srv->port_fd = -1;
+    }
+    remove_dir(srv->dir);
+    return code;
+}
+
+int
+harness_stop_keep(struct wenda_server *srv)
 {
     int wstatus = 0, code;
 
     if (srv->pid <= 0)
         return -1;
     kill(srv->pid, SIGTERM);
+    kill(srv->pid, SIGCONT); /* a stopped server takes it only now */
     if (wait_bounded(srv->pid, scaled(STOP_TIMEOUT_S), &wstatus)) {
         code = decode_status(wstatus);
         untrack(srv->pid);
@@ -655,7 +792,6 @@ harness_stop(struct wenda_server *srv)
         cr_log_error("the server exited with %d on SIGTERM; log tail:\n%s",
                      code, tail);
     }
-    remove_dir(srv->dir);
     return code;
 }
 
@@ -671,6 +807,11 @@ harness_kill(struct wenda_server *srv)
 void
 harness_remove_dir(struct wenda_server *srv)
 {
+    if (srv->port_held) {
+        close(srv->port_fd);
+        srv->port_held = 0;
+        srv->port_fd = -1;
+    }
     if (srv->dir[0] != '\0')
         remove_dir(srv->dir);
     srv->dir[0] = '\0';
@@ -889,7 +1030,11 @@ http_request_on(CURL *easy, const struct wenda_server *srv,
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
                      (long)(scaled(2.0) * 1000));
-    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)(scaled(10.0) * 1000));
+    curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
+                     (long)(scaled(srv->timeout_ms > 0
+                                       ? (double)srv->timeout_ms / 1000.0
+                                       : 10.0) *
+                            1000));
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, hdrs);
     if (srv->cainfo[0] != '\0')
         curl_easy_setopt(easy, CURLOPT_CAINFO, srv->cainfo);

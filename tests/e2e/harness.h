@@ -47,6 +47,11 @@ struct wenda_server {
                                          https:// with --tls-cert */
     char cainfo[HARNESS_PATH_MAX];    /* the --tls-cert file, or "" */
     char why[8192];                   /* why harness_start() failed */
+    int port_held;                    /* port_fd keeps the port from other
+                                         tests (harness_prepare()) */
+    int port_fd;
+    long timeout_ms;                  /* what a request to it may take in
+                                         all; 0: 10 s (scaled either way) */
     char raft_address[32];            /* "127.0.0.1:P" of a cluster's
                                          node, or "" */
 };
@@ -156,6 +161,63 @@ int harness_stop(struct wenda_server *srv);
 void harness_kill(struct wenda_server *srv);
 
 /*
+ * Readies srv for harness_start_at(), for a server that keeps its address
+ * and its files across restarts (a node of a cluster): a fresh temporary
+ * directory DIR (its database is DIR/wenda.db, its log DIR/server.log,
+ * which every start appends to) and a free port, which srv keeps from
+ * other tests until harness_stop() or harness_remove_dir(); base_url is
+ * set.  Returns 0, or -1 with the reason in srv->why.
+ */
+int harness_prepare(struct wenda_server *srv);
+
+/*
+ * Starts the server that harness_prepare() readied: "wenda serve" with
+ * the arguments harness_start() gives, on srv's port and database, and
+ * extra_args; waits for GET /healthz as harness_start() does, but never
+ * tries another port.  A server stopped by harness_kill() or
+ * harness_stop_keep() starts again on its files this way.  Returns 0, or
+ * -1 with the reason in srv->why (the directory stays).
+ */
+int harness_start_at(struct wenda_server *srv, const char *const *extra_args);
+
+/* harness_start_at() that fails the current test when it returns -1. */
+void harness_start_at_or_fail(struct wenda_server *srv,
+                              const char *const *extra_args);
+
+/*
+ * harness_stop() that keeps the directory, the database and the port, so
+ * that the server can be started again (harness_start_at()) or its files
+ * read.  Returns what harness_stop() returns.
+ */
+int harness_stop_keep(struct wenda_server *srv);
+
+/*
+ * Sends sig (SIGSTOP, SIGCONT, ...) to the running server, and after a
+ * SIGSTOP waits until it is stopped (Linux: /proc; 2 s at most); does
+ * nothing when it is not running.  harness_stop() and harness_kill() end a
+ * stopped server as well.
+ */
+void harness_signal(const struct wenda_server *srv, int sig);
+
+/*
+ * Finds a free port on 127.0.0.1 for a listener the test names itself
+ * (say a server's second address), as harness_prepare() does for srv's:
+ * stores it in *port and returns the socket that keeps it from other
+ * tests (close it to let it go), or -1.  The server may listen on it
+ * meanwhile.
+ */
+int harness_hold_port(unsigned short *port);
+
+/* Seconds on the monotonic clock. */
+double harness_now(void);
+
+/* Sleeps ms milliseconds. */
+void harness_sleep_ms(long ms);
+
+/* seconds times $WENDA_TEST_TIMEOUT_SCALE when that is above 1. */
+double harness_scaled(double seconds);
+
+/*
  * Creates a token of role called name in srv's database, in this process,
  * as `wenda token create` would, and writes it into out.  Returns the
  * token's id.  Fails the current test when the token cannot be made.
@@ -163,7 +225,8 @@ void harness_kill(struct wenda_server *srv);
 long long harness_token(const struct wenda_server *srv, enum wenda_role role,
                         const char *name, char out[WENDA_TOKEN_LEN + 1]);
 
-/* Removes the server's temporary directory (after harness_kill()). */
+/* Removes the server's temporary directory (after harness_kill() or
+ * harness_stop_keep()) and lets its port go. */
 void harness_remove_dir(struct wenda_server *srv);
 
 /*
