@@ -1031,7 +1031,7 @@ cluster_stop(struct cluster *c)
 {
     struct timespec until;
 
-    if (c == NULL)
+    if (c == NULL || c->stopped)
         return;
     (void)clock_gettime(CLOCK_REALTIME, &until);
     until.tv_sec += STOP_WAIT_S;
@@ -1045,6 +1045,15 @@ cluster_stop(struct cluster *c)
     uv_async_send(&c->wake);
     pthread_join(c->thread, NULL);
     (void)uv_loop_close(&c->loop);
+    c->stopped = 1;
+}
+
+void
+cluster_close(struct cluster *c)
+{
+    if (c == NULL)
+        return;
+    cluster_stop(c);
     cluster_free(c);
 }
 

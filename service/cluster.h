@@ -60,9 +60,17 @@ int cluster_peers_valid(const char *peers, unsigned int self, char *msg,
 enum wenda_err cluster_start(const struct cluster_config *cfg,
                              struct cluster **out, char *msg, size_t cap);
 
-/* Stops the loop thread; every job it still holds is woken with
- * WENDA_ERR_UNAVAILABLE.  NULL is fine. */
+/*
+ * Stops the loop thread, once the jobs handed in are answered or after a
+ * bound; every job it still holds is woken with WENDA_ERR_UNAVAILABLE, and
+ * any handed in later is refused at once.  What the node published stays
+ * readable (cluster_applied(), cluster_status()) until cluster_close().
+ * NULL, and a second call, are fine.
+ */
 void cluster_stop(struct cluster *c);
+
+/* Stops the node if it runs, and frees it.  NULL is fine. */
+void cluster_close(struct cluster *c);
 
 /*
  * Hands the writer's batch of n jobs to the cluster and returns at once

@@ -113,6 +113,7 @@ struct cluster {
     uint64_t boot, seq;
     struct pending *pending;
     int seed_inflight, url_inflight, closing;
+    int stopped;               /* cluster_stop() is done (main thread) */
     int grown;                 /* every peer of --peers is a voter */
     int grow_inflight;
     struct raft_change grow_change;

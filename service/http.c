@@ -313,7 +313,7 @@ server_open(struct server *srv, unsigned int slots)
                      srv->cluster != NULL ? to_cluster : NULL, srv->cluster,
                      &srv->writer, msg, sizeof(msg)) != WENDA_OK) {
         fprintf(stderr, "wenda: %s\n", msg);
-        cluster_stop(srv->cluster);
+        cluster_close(srv->cluster);
         srv->cluster = NULL;
         wenda_auth_close(srv->auth);
         return -1;
@@ -323,6 +323,8 @@ server_open(struct server *srv, unsigned int slots)
         fprintf(stderr, "wenda: cannot create the search semaphore: %s\n",
                 strerror(errno));
         stop_writer(srv);
+        cluster_close(srv->cluster);
+        srv->cluster = NULL;
         wenda_auth_close(srv->auth);
         return -1;
     }
@@ -331,7 +333,8 @@ server_open(struct server *srv, unsigned int slots)
 
 /* Stops the writer, if any, once every queued write is done, and then the
  * cluster's node, once what the writer handed it is answered (or, after a
- * bound, failed); /metrics stops asking the writer first. */
+ * bound, failed); /metrics stops asking the writer first.  The node stays
+ * readable for the answers still being sent, until server_close(). */
 static void
 stop_writer(struct server *srv)
 {
@@ -339,7 +342,6 @@ stop_writer(struct server *srv)
     writer_stop(srv->writer);
     srv->writer = NULL;
     cluster_stop(srv->cluster);
-    srv->cluster = NULL;
 }
 
 /* Closes what server_open() opened, and every I/O thread's database
@@ -350,6 +352,8 @@ server_close(struct server *srv)
     size_t i;
 
     stop_writer(srv);
+    cluster_close(srv->cluster);
+    srv->cluster = NULL;
     wenda_auth_close(srv->auth);
     (void)sem_destroy(&srv->search_slots);
     pthread_mutex_lock(&srv->lock);
