@@ -563,6 +563,42 @@ read_page(struct wenda_search *se, const struct best *bs, size_t offset,
 }
 
 /*
+ * Whether the expression bound (filters included) matched nothing earlier
+ * in the search running on se.  A search may come to the same expression
+ * twice (a query of one word is its own any-word form), and what matched
+ * nothing then matches nothing now: the same snapshot, the same filters.
+ * The expressions of the topics of a whole title are narrower than the
+ * search's own, so an expression that matched nothing stands for both.
+ */
+static int
+known_empty(const struct wenda_search *se, const char *bound)
+{
+    size_t i;
+
+    for (i = 0; i < se->nempty; i++)
+        if (strcmp(se->empty[i], bound) == 0)
+            return 1;
+    return 0;
+}
+
+/* Notes that bound matched nothing (see known_empty()). */
+static void
+remember_empty(struct wenda_search *se, const char *bound)
+{
+    if (se->nempty < SEARCH_EMPTY_MAX && !known_empty(se, bound) &&
+        (se->empty[se->nempty] = strdup(bound)) != NULL)
+        se->nempty++;
+}
+
+/* Forgets the expressions of remember_empty(), as a search ends. */
+static void
+forget_empty(struct wenda_search *se)
+{
+    while (se->nempty > 0)
+        free(se->empty[--se->nempty]);
+}
+
+/*
  * Runs one MATCH expression: the best hits with their snippets, and the
  * number of matches.  key is the query's whole-title key and exact the
  * expression that finds the topics of that title (match without prefix
@@ -610,8 +646,11 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
         sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 11, bound_exact, -1, SQLITE_STATIC);
     }
-    rc = best_of(s, &bs);
+    if (!known_empty(se, bound))
+        rc = best_of(s, &bs);
     reset(s);
+    if (rc == WENDA_OK && params->scored == 0 && s == se->slot[SLOT_PLAIN])
+        remember_empty(se, bound);
     params_end(params);
     if (rc == WENDA_OK)
         rc = read_page(se, &bs, query->offset, out);
@@ -649,7 +688,8 @@ run_all(struct wenda_search *se, const struct wenda_search_query *query,
                                 &map, msg, msgcap);
     if (rc == WENDA_OK)
         rc = wenda_search_key_of(tk, q, n, &key);
-    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params->cap > 0) {
+    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params->cap > 0 &&
+        !wenda_search_below_cap(params)) {
         /*
          * The query ends in a word that is also a prefix.  FTS5 merges the
          * lists of every word a prefix begins before it gives the first
@@ -657,7 +697,8 @@ run_all(struct wenda_search *se, const struct wenda_search_query *query,
          * costs more than all the rest of the search.  So the word alone
          * goes first: when it fills the cap by itself, its candidates are
          * as good as the prefix's would be, and the prefix is not needed.
-         * Its total is then a floor.
+         * Its total is then a floor.  An index of fewer rows than the cap
+         * cannot fill it, and goes to the prefix at once.
          */
         rc = run_level(se, query, exact, exact, key.p ? key.p : "", NULL, 0,
                        out);
@@ -920,6 +961,7 @@ wenda_search_exec(struct wenda_search *se,
         if (out->relaxed)
             rc = note_unfound(se, query, out);
     }
+    forget_empty(se);
     if (rc == WENDA_OK)
         rc = mark_titles(tk, out->corrected ? out->corrected : query->q,
                          out);

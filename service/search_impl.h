@@ -93,6 +93,8 @@ struct rank_params {
     size_t nntok;           /* entries of ntok[] */
     unsigned int ntok_version; /* the database's version ntok[] is of */
     int ntok_usable;        /* 0: the version cannot be read, no cache */
+    int64_t nrow;           /* rows of the index at ntok_version; -1: not
+                               known */
 };
 
 /* The statements a connection's search keeps prepared. */
@@ -109,6 +111,9 @@ enum {
 struct word_set;
 struct wenda_search_lexicon;
 
+/* The most expressions a search remembers as matching nothing. */
+#define SEARCH_EMPTY_MAX 8
+
 /*
  * The search of one connection (see wenda_search_open()): the store holds
  * it, and search never reaches back into the store.
@@ -122,6 +127,9 @@ struct wenda_search {
     struct sound_set *sounds;    /* an import's stretches not yet written
                                     to sound_words; NULL outside one */
     struct wenda_search_lexicon *lex; /* synonyms, dictionary; or NULL */
+    char *empty[SEARCH_EMPTY_MAX]; /* expressions that matched nothing in
+                                      the search running (see run_level()) */
+    size_t nempty;
 };
 
 /* The tokens of a chunk: how many, and the bytes of the last. */
@@ -242,6 +250,12 @@ enum wenda_err wenda_search_build_map(const struct wenda_search *se,
 enum wenda_err wenda_search_in_transaction(
     struct wenda_search *se,
     enum wenda_err (*fill)(struct wenda_search *se, void *ctx), void *ctx);
+
+/*
+ * Returns 1 when the index is known to hold fewer rows than p->cap (as
+ * of the database's current version), so that no search can fill the cap.
+ */
+int wenda_search_below_cap(struct rank_params *p);
 
 /*
  * Looks up, once per query (params_begin() forgets it), the topics whose

@@ -229,7 +229,20 @@ ntok_check(struct rank_params *p)
             memset(p->ntok, 0, p->nntok * sizeof(*p->ntok));
         p->ntok_version = v;
         p->ntok_usable = 1;
+        p->nrow = -1;
     }
+}
+
+int
+wenda_search_below_cap(struct rank_params *p)
+{
+    unsigned int v = 0;
+
+    return p->cap > 0 && p->ntok_usable && p->nrow >= 0 &&
+           p->nrow < p->cap &&
+           sqlite3_file_control(p->db, "main", SQLITE_FCNTL_DATA_VERSION,
+                                &v) == SQLITE_OK &&
+           v == p->ntok_version;
 }
 
 /* The tokens of the current row of fts, from the cache or from FTS5. */
@@ -295,6 +308,8 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
         return NULL;
     }
     ntok_check(p);
+    if (p->ntok_usable)
+        p->nrow = nrow;
     ntok -= ncat;
     d->avgdl = nrow > 0 && ntok > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
@@ -444,6 +459,7 @@ wenda_search_open(sqlite3 *db, struct wenda_search **out)
     params->db = db;
     params->nidf = -1;
     params->nexact = -1;
+    params->nrow = -1;
     /* FTS5 owns params from here and frees them with the connection. */
     if (api->xCreateFunction(api, "wenda_rank", params, wenda_rank,
                              rank_params_free) != SQLITE_OK) {
