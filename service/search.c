@@ -562,16 +562,8 @@ read_page(struct wenda_search *se, const struct best *bs, size_t offset,
     return rc;
 }
 
-/*
- * Whether the expression bound (filters included) matched nothing earlier
- * in the search running on se.  A search may come to the same expression
- * twice (a query of one word is its own any-word form), and what matched
- * nothing then matches nothing now: the same snapshot, the same filters.
- * The expressions of the topics of a whole title are narrower than the
- * search's own, so an expression that matched nothing stands for both.
- */
-static int
-known_empty(const struct wenda_search *se, const char *bound)
+int
+wenda_search_known_empty(const struct wenda_search *se, const char *bound)
 {
     size_t i;
 
@@ -581,11 +573,12 @@ known_empty(const struct wenda_search *se, const char *bound)
     return 0;
 }
 
-/* Notes that bound matched nothing (see known_empty()). */
+/* Notes that bound matched nothing (see wenda_search_known_empty()). */
 static void
 remember_empty(struct wenda_search *se, const char *bound)
 {
-    if (se->nempty < SEARCH_EMPTY_MAX && !known_empty(se, bound) &&
+    if (se->nempty < SEARCH_EMPTY_MAX &&
+        !wenda_search_known_empty(se, bound) &&
         (se->empty[se->nempty] = strdup(bound)) != NULL)
         se->nempty++;
 }
@@ -646,7 +639,7 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
         sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(s, 11, bound_exact, -1, SQLITE_STATIC);
     }
-    if (!known_empty(se, bound))
+    if (!wenda_search_known_empty(se, bound))
         rc = best_of(s, &bs);
     reset(s);
     if (rc == WENDA_OK && params->scored == 0 && s == se->slot[SLOT_PLAIN])

@@ -252,6 +252,19 @@ enum wenda_err wenda_search_in_transaction(
     enum wenda_err (*fill)(struct wenda_search *se, void *ctx), void *ctx);
 
 /*
+ * Returns 1 when the expression bound (its filters included) matched
+ * nothing earlier in the search running on se.  A search may come to the
+ * same expression twice (a query of one word is its own any-word form, and
+ * a slipped word is looked up as the phrase it was searched as), and what
+ * matched nothing then matches nothing now: the same snapshot, the same
+ * filters.  The expressions of the topics of a whole title are narrower
+ * than the search's own, so an expression that matched nothing stands for
+ * both.  An expression with filters begins with its column filter, so it
+ * never stands for one without.
+ */
+int wenda_search_known_empty(const struct wenda_search *se, const char *bound);
+
+/*
  * Returns 1 when the index is known to hold fewer rows than p->cap (as
  * of the database's current version), so that no search can fill the cap.
  */
