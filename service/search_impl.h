@@ -100,7 +100,7 @@ struct rank_params {
 /* The statements a connection's search keeps prepared. */
 enum {
     SLOT_SEARCH, SLOT_PLAIN, SLOT_COUNT, SLOT_SNIPPET, /* search.c */
-    SLOT_TOPIC,                               /* search.c */
+    SLOT_TOPIC, SLOT_EXACT,                   /* search.c */
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
     SLOT_SOUND_ADD, SLOT_SOUND_GONE, SLOT_SOUND_TEXT, /* search_sound.c */

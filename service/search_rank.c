@@ -149,6 +149,25 @@ find_exact(struct rank_params *p, struct rank_data *d)
     return SQLITE_OK;
 }
 
+/*
+ * wenda_exact(rowid): 1 when the topic rowid has the running search's
+ * query as its whole title or alias (found by wenda_search_exact_lookup()),
+ * else 0: a search's statement leaves those topics to their own
+ * look-up (see run_level()) without a table of them built in SQL.
+ */
+static void
+exact_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const struct rank_params *p = sqlite3_user_data(ctx);
+    sqlite3_int64 id = sqlite3_value_int64(argv[0]);
+    int i, found = 0;
+
+    (void)argc;
+    for (i = 0; i < p->nexact && !found; i++)
+        found = p->exact[i].id == id;
+    sqlite3_result_int(ctx, found);
+}
+
 void
 wenda_search_free(struct wenda_search *se)
 {
@@ -468,6 +487,9 @@ wenda_search_open(sqlite3 *db, struct wenda_search **out)
     }
     se->rp = params;
     *out = se;
+    if (sqlite3_create_function_v2(db, "wenda_exact", 1, SQLITE_UTF8, params,
+                                   exact_fn, NULL, NULL, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
     return wenda_search_snippet_register(api, params);
 }
 
