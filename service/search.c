@@ -833,20 +833,125 @@ title_token(void *ctx, int flags, const char *tok, int ntok, int start,
 }
 
 /*
- * Writes title as HTML, its spans that hold a token of the query (t's
- * words) in <mark>, into a new string; NULL when out of memory.
+ * A title's tokens as a document reads them, kept by topic id for as long
+ * as the title is the same (compared in full): a page's titles are marked
+ * for every search that finds them, and tokenizing them again each time
+ * (normalizing, converting, cutting) was most of the marking.
+ */
+struct title_tok {
+    int start, end;   /* bytes of the title */
+    size_t off, len;  /* bytes of the token in title_entry.text */
+};
+
+struct title_entry {
+    int64_t id;
+    char *title;   /* NULL: the slot is empty */
+    struct buf text;
+    struct title_tok *v;
+    size_t n, cap;
+    int failed;
+};
+
+#define TITLE_SLOTS 256
+struct title_cache {
+    struct title_entry slot[TITLE_SLOTS];
+};
+
+static void
+title_entry_clear(struct title_entry *e)
+{
+    free(e->title);
+    wenda_buf_cleanup(&e->text);
+    free(e->v);
+    memset(e, 0, sizeof(*e));
+}
+
+void
+wenda_search_titles_free(struct title_cache *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < TITLE_SLOTS; i++)
+        title_entry_clear(&c->slot[i]);
+    free(c);
+}
+
+/* Keeps a token of the title in the entry ctx. */
+static int
+keep_title_token(void *ctx, int flags, const char *tok, int ntok, int start,
+                 int end)
+{
+    struct title_entry *e = ctx;
+
+    (void)flags;
+    if (wenda_buf_reserve(&e->v, &e->cap, e->n, sizeof(*e->v), 8) != 0) {
+        e->failed = 1;
+        return 1;
+    }
+    e->v[e->n].start = start;
+    e->v[e->n].end = end;
+    e->v[e->n].off = e->text.n;
+    e->v[e->n].len = (size_t)ntok;
+    e->n++;
+    wenda_buf_add(&e->text, tok, (size_t)ntok);
+    return 0;
+}
+
+/*
+ * The tokens of title, the title of topic id (borrowed from se's cache),
+ * tokenized now unless the cache holds them; NULL when they cannot be
+ * kept (out of memory, or the tokenizer failed).
+ */
+static const struct title_entry *
+title_tokens(struct wenda_search *se, struct wenda_tokenizer *tk, int64_t id,
+             const char *title, int len)
+{
+    struct title_entry *e;
+
+    if (se->titles == NULL &&
+        (se->titles = calloc(1, sizeof(*se->titles))) == NULL)
+        return NULL;
+    e = &se->titles->slot[(uint64_t)id % TITLE_SLOTS];
+    if (e->title != NULL && e->id == id && strcmp(e->title, title) == 0)
+        return e;
+    title_entry_clear(e);
+    e->id = id;
+    if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len,
+                       keep_title_token, e, NULL) != WENDA_OK ||
+        e->failed || wenda_buf_failed(&e->text) ||
+        (e->title = strdup(title)) == NULL) {
+        title_entry_clear(e);
+        return NULL;
+    }
+    return e;
+}
+
+/*
+ * Writes title, the title of topic id, as HTML, its spans that hold a
+ * token of the query (t's words) in <mark>, into a new string; NULL when
+ * out of memory.
  */
 static char *
-mark_title(struct wenda_tokenizer *tk, struct title_ctx *t,
-           const char *title)
+mark_title(struct wenda_search *se, struct wenda_tokenizer *tk,
+           struct title_ctx *t, int64_t id, const char *title)
 {
+    const struct title_entry *e;
     struct buf b = {0};
     int i, j, at = 0, len = (int)strlen(title);
+    size_t k;
 
     t->n = 0;
-    if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len, title_token,
-                       t, NULL) != WENDA_OK)
+    e = title_tokens(se, tk, id, title, len);
+    if (e != NULL) {
+        for (k = 0; k < e->n; k++)
+            (void)title_token(t, 0, e->text.p + e->v[k].off,
+                              (int)e->v[k].len, e->v[k].start, e->v[k].end);
+    } else if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len,
+                              title_token, t, NULL) != WENDA_OK) {
         t->n = 0;
+    }
     /* Tokens come in order of their starts; merge those that overlap. */
     for (i = 0, j = 0; i < t->n; i++) {
         if (j > 0 && t->marks[i].start <= t->marks[j - 1].end) {
@@ -870,8 +975,8 @@ mark_title(struct wenda_tokenizer *tk, struct title_ctx *t,
 
 /* Sets the title_html of each hit of out, for query q. */
 static enum wenda_err
-mark_titles(struct wenda_tokenizer *tk, const char *q,
-            struct wenda_search_result *out)
+mark_titles(struct wenda_search *se, struct wenda_tokenizer *tk,
+            const char *q, struct wenda_search_result *out)
 {
     struct title_ctx t;
     enum wenda_err rc;
@@ -885,7 +990,8 @@ mark_titles(struct wenda_tokenizer *tk, const char *q,
     for (i = 0; rc == WENDA_OK && i < out->n; i++) {
         const char *title = out->hits[i].title;
 
-        out->hits[i].title_html = mark_title(tk, &t, title ? title : "");
+        out->hits[i].title_html = mark_title(se, tk, &t, out->hits[i].id,
+                                             title ? title : "");
         if (out->hits[i].title_html == NULL)
             rc = WENDA_ERR_NOMEM;
     }
@@ -993,7 +1099,7 @@ wenda_search_exec(struct wenda_search *se,
     }
     forget_empty(se);
     if (rc == WENDA_OK)
-        rc = mark_titles(tk, out->corrected ? out->corrected : query->q,
+        rc = mark_titles(se, tk, out->corrected ? out->corrected : query->q,
                          out);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);

@@ -109,6 +109,7 @@ enum {
 };
 
 struct word_set;
+struct title_cache;
 struct wenda_search_lexicon;
 
 /* The most expressions a search remembers as matching nothing. */
@@ -127,6 +128,7 @@ struct wenda_search {
     struct sound_set *sounds;    /* an import's stretches not yet written
                                     to sound_words; NULL outside one */
     struct wenda_search_lexicon *lex; /* synonyms, dictionary; or NULL */
+    struct title_cache *titles;  /* hits' title tokens, or NULL */
     char *empty[SEARCH_EMPTY_MAX]; /* expressions that matched nothing in
                                       the search running (see run_level()) */
     size_t nempty;
@@ -263,6 +265,9 @@ enum wenda_err wenda_search_in_transaction(
  * never stands for one without.
  */
 int wenda_search_known_empty(const struct wenda_search *se, const char *bound);
+
+/* Frees the title tokens a search keeps (search.c); NULL is fine. */
+void wenda_search_titles_free(struct title_cache *c);
 
 /*
  * Returns 1 when the index is known to hold fewer rows than p->cap (as

@@ -191,6 +191,7 @@ wenda_search_free(struct wenda_search *se)
     wenda_search_words_forget(se);
     wenda_search_sounds_forget(se);
     wenda_search_lexicon_free(se->lex);
+    wenda_search_titles_free(se->titles);
     wenda_tokenizer_free(se->tk);
     free(se);
 }
