@@ -147,7 +147,8 @@ starts_with_any(const char *s, size_t n, const char *const *list)
     size_t best = 0, len, i;
 
     for (i = 0; list[i] != NULL; i++) {
-        if (list[i][0] != s[0])
+        /* each begins with a Han character: its three bytes first */
+        if (n < 3 || memcmp(list[i], s, 3) != 0)
             continue;
         len = strlen(list[i]);
         if (len <= n && len > best && memcmp(s, list[i], len) == 0)
@@ -347,14 +348,16 @@ wenda_search_count_token(void *ctx, int flags, const char *tok, int ntok,
 void
 wenda_search_add_quoted(struct buf *b, const char *s, size_t n)
 {
-    size_t i;
+    const char *q;
 
     wenda_buf_add(b, "\"", 1);
-    for (i = 0; i < n; i++) {
-        if (s[i] == '"')
-            wenda_buf_add(b, "\"", 1);
-        wenda_buf_add(b, s + i, 1);
+    while (n > 0 && (q = memchr(s, '"', n)) != NULL) {
+        wenda_buf_add(b, s, (size_t)(q - s) + 1);   /* through the quote */
+        wenda_buf_add(b, "\"", 1);                  /* and again */
+        n -= (size_t)(q - s) + 1;
+        s = q + 1;
     }
+    wenda_buf_add(b, s, n);
     wenda_buf_add(b, "\"", 1);
 }
 
