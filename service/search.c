@@ -217,7 +217,7 @@ read_snippet(sqlite3_stmt *s, const char *match, int strict,
 }
 
 /*
- * Sets the snippet of hit h, the current row of search statement s, from
+ * Sets the snippet of hit h, the current row of statement s, from
  * the marks wenda_search_snip_keep() kept for it while the search scored it,
  * with the answer in column col; leaves it NULL when there are none.
  */
