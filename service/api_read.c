@@ -13,7 +13,9 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <math.h>
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,6 +368,64 @@ busy:
     return 0;
 }
 
+/* Appends v in decimal. */
+static void
+add_int(struct buf *b, int64_t v)
+{
+    char d[24];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = sizeof(d);
+
+    do {
+        d[--n] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u > 0);
+    if (v < 0)
+        d[--n] = '-';
+    wenda_buf_add(b, d + n, sizeof(d) - n);
+}
+
+/*
+ * Appends score v as "%.4f" writes it, the same digits and the same
+ * rounding (to the nearest, ties to even, of v's exact binary value):
+ * v * 10^4 is m * 625 * 2^(e + 4) for v = m * 2^e with m of 53 bits, which
+ * fits 64 bits, so the rounding is exact in integers.  printf's general
+ * conversion of a double was a tenth of a search answer's writing.
+ * Values outside [0, 10^9) go through printf.
+ */
+static void
+add_score(struct buf *b, double v)
+{
+    char d[24];
+    uint64_t m, q, rem, half;
+    size_t n = sizeof(d);
+    int e, k;
+
+    if (!(v >= 0.0 && v < 1e9) || signbit(v)) {
+        wenda_buf_addf(b, "%.4f", v);
+        return;
+    }
+    m = (uint64_t)ldexp(frexp(v, &e), 53) * 625;
+    k = 53 - 4 - e;   /* v * 10^4 = m / 2^k, and k > 0 below 10^9 */
+    q = k >= 64 ? 0 : m >> k;
+    if (k > 0 && k < 64) {
+        rem = m & ((UINT64_C(1) << k) - 1);
+        half = UINT64_C(1) << (k - 1);
+        if (rem > half || (rem == half && (q & 1)))
+            q++;
+    } else if (k <= 0) {
+        wenda_buf_addf(b, "%.4f", v);
+        return;
+    }
+    do {
+        d[--n] = (char)('0' + q % 10);
+        q /= 10;
+        if (n == sizeof(d) - 4)
+            d[--n] = '.';
+    } while (q > 0 || n > sizeof(d) - 6);
+    wenda_buf_add(b, d + n, sizeof(d) - n);
+}
+
 void
 api_h_search(const struct api_request *req, const char *key,
              struct api_response *res)
@@ -426,8 +486,9 @@ api_h_search(const struct api_request *req, const char *key,
     for (i = 0; i < r.n; i++) {
         const struct wenda_search_hit *h = &r.hits[i];
 
-        wenda_buf_addf(&b, "%s{\"id\":%lld,\"slug\":", i ? "," : "",
-                       (long long)h->id);
+        wenda_buf_adds(&b, i ? ",{\"id\":" : "{\"id\":");
+        add_int(&b, h->id);
+        wenda_buf_adds(&b, ",\"slug\":");
         wenda_buf_add_json(&b, h->slug);
         wenda_buf_adds(&b, ",\"title\":");
         wenda_buf_add_json(&b, h->title);
@@ -437,7 +498,9 @@ api_h_search(const struct api_request *req, const char *key,
         wenda_buf_add_json(&b, h->title_en);
         wenda_buf_adds(&b, ",\"category\":");
         wenda_buf_add_json(&b, h->category);
-        wenda_buf_addf(&b, ",\"score\":%.4f,\"snippet\":", h->score);
+        wenda_buf_adds(&b, ",\"score\":");
+        add_score(&b, h->score);
+        wenda_buf_adds(&b, ",\"snippet\":");
         wenda_buf_add_json(&b, h->snippet);
         wenda_buf_add(&b, "}", 1);
     }

@@ -112,37 +112,38 @@ read_hit(sqlite3_stmt *s, struct wenda_search_hit *h)
 /*
  * The candidates are the first ?9 matches in id order (all of them when
  * ?9 is -1) and the first MAX_EXACT (32) topics whose whole title is the
- * query (key ?10, found and scored with ?11); only they are scored, and
- * SQLite keeps the best ?8 + ?12 of them as they come, and gives the ?8
- * after the first ?12.
+ * query (looked up once into rank_params.exact, and scored one by one
+ * with exact_sql); only they are scored, each with its rank, and
+ * run_level() keeps the best page of them as they come (struct best) and
+ * reads only that page's topics (topic_sql).  Sorting in SQLite instead
+ * took two temporary b-trees and a sorter that copied each page topic's
+ * answer, a fifth of a clean search; and the title's topics as a table
+ * in SQL (a UNION ALL of two scans, one of them NOT IN that table) took
+ * three times as long as the one scan.
  */
 static const char search_sql[] =
-    "WITH exact(id) AS (SELECT topic_id FROM title_keys WHERE key = ?10 "
-    "    ORDER BY weight DESC, topic_id LIMIT 32), "
-    "cand(id, r) AS ("
-    "  SELECT * FROM (SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
-    "    WHERE topics_fts MATCH ?1 AND rowid NOT IN exact "
-    FILTERS("topics_fts.rowid") "LIMIT ?9) "
-    "  UNION ALL "
-    "  SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
-    "    WHERE topics_fts MATCH ?11 AND rowid IN exact "
-    FILTERS("topics_fts.rowid") ") "
-    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r, t.answer "
-    "FROM (SELECT id, r FROM cand ORDER BY r, id LIMIT ?8 OFFSET ?12) c "
-    "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
+    "SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
+    "WHERE topics_fts MATCH ?1 AND NOT wenda_exact(rowid) "
+    FILTERS("topics_fts.rowid") "LIMIT ?9";
+
+/* One topic ?2 of the query's whole title, if it matches ?1. */
+static const char exact_sql[] =
+    "SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
+    "WHERE topics_fts MATCH ?1 AND rowid = ?2 " FILTERS("topics_fts.rowid");
 
 /*
  * search_sql for a query that no topic has as its title, which is most:
- * the same candidates and order without the tables of the title's topics,
- * which SQLite would otherwise build and drop on every search.
+ * the same candidates without the table of the title's topics, which
+ * SQLite would otherwise build and drop on every search.
  */
 static const char plain_sql[] =
-    "SELECT c.id, t.slug, t.title, t.title_en, t.category, c.r, t.answer "
-    "FROM (SELECT id, r FROM (SELECT rowid AS id, wenda_rank(topics_fts) "
-    "    AS r FROM topics_fts WHERE topics_fts MATCH ?1 "
-    FILTERS("topics_fts.rowid") "LIMIT ?9) "
-    "  ORDER BY r, id LIMIT ?8 OFFSET ?12) c "
-    "JOIN topics t ON t.id = c.id ORDER BY c.r, c.id";
+    "SELECT rowid, wenda_rank(topics_fts) FROM topics_fts "
+    "WHERE topics_fts MATCH ?1 " FILTERS("topics_fts.rowid") "LIMIT ?9";
+
+/* The row of a hit of the page: what read_hit() and its snippet read. */
+static const char topic_sql[] =
+    "SELECT id, slug, title, title_en, category, answer FROM topics "
+    "WHERE id = ?1";
 
 /* The matches, ?9 at most (-1: all). */
 static const char count_sql[] =
@@ -216,7 +217,7 @@ read_snippet(sqlite3_stmt *s, const char *match, int strict,
 }
 
 /*
- * Sets the snippet of hit h, the current row of search statement s, from
+ * Sets the snippet of hit h, the current row of statement s, from
  * the marks wenda_search_snip_keep() kept for it while the search scored it,
  * with the answer in column col; leaves it NULL when there are none.
  */
@@ -466,6 +467,168 @@ prepare_level(struct wenda_search *se, const char *key, const char *exact,
 }
 
 /*
+ * The best candidates of a search so far, in the order of the ranking
+ * (rank, then id, smallest first): at most want of them, the page and the
+ * hits before it.
+ */
+struct best {
+    struct cand {
+        double r;
+        int64_t id;
+    } *v;
+    size_t n, want;
+};
+
+/* Whether candidate a ranks before b, as ORDER BY rank, id would put it. */
+static int
+cand_before(const struct cand *a, const struct cand *b)
+{
+    return a->r < b->r || (a->r == b->r && a->id < b->id);
+}
+
+/* Keeps the candidate c in bs when it is among the best bs->want so far. */
+static void
+best_add(struct best *bs, struct cand c)
+{
+    size_t lo = 0, hi = bs->n;
+
+    if (bs->n == bs->want && !cand_before(&c, &bs->v[bs->n - 1]))
+        return;
+    while (lo < hi) {   /* the first that c ranks before */
+        size_t mid = (lo + hi) / 2;
+
+        if (cand_before(&c, &bs->v[mid]))
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (bs->n < bs->want)
+        bs->n++;
+    memmove(&bs->v[lo + 1], &bs->v[lo], (bs->n - 1 - lo) * sizeof(c));
+    bs->v[lo] = c;
+}
+
+/*
+ * Steps the candidates statement s to its end, keeping the best of them
+ * in bs.  WENDA_ERR_DB.
+ */
+static enum wenda_err
+best_of(sqlite3_stmt *s, struct best *bs)
+{
+    int step;
+
+    while ((step = sqlite3_step(s)) == SQLITE_ROW) {
+        struct cand c;
+
+        c.id = sqlite3_column_int64(s, 0);
+        /* ORDER BY puts a NULL first */
+        c.r = sqlite3_column_type(s, 1) == SQLITE_NULL
+                  ? -HUGE_VAL
+                  : sqlite3_column_double(s, 1);
+        if (bs->want > 0)
+            best_add(bs, c);
+    }
+    return step == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}
+
+/*
+ * Scores the topics of the query's whole title (rank_params.exact) that
+ * match bound_exact with query's filters, by id, each once, keeping the
+ * best in bs as best_of() does.
+ */
+static enum wenda_err
+best_of_exact(struct wenda_search *se, const struct wenda_search_query *query,
+              const char *bound_exact, struct best *bs)
+{
+    const struct rank_params *p = se->rp;
+    int64_t ids[MAX_EXACT];
+    sqlite3_stmt *s;
+    enum wenda_err rc = wenda_search_slot(se, SLOT_EXACT, exact_sql, &s);
+    int n = 0, i, j;
+
+    for (i = 0; i < p->nexact; i++) {   /* ids ascending, as IN gave them */
+        int64_t id = p->exact[i].id;
+
+        for (j = 0; j < n && ids[j] != id; j++)
+            ;
+        if (j < n)
+            continue;   /* a title and an alias of the same topic */
+        for (j = n++; j > 0 && ids[j - 1] > id; j--)
+            ids[j] = ids[j - 1];
+        ids[j] = id;
+    }
+    for (i = 0; rc == WENDA_OK && i < n; i++) {
+        bind_filters(s, bound_exact, query);
+        sqlite3_bind_int64(s, 2, ids[i]);
+        rc = best_of(s, bs);
+        reset(s);
+    }
+    return rc;
+}
+
+/*
+ * Reads the hits of the page, the candidates of bs after the first offset,
+ * from their topics' rows into out, each with the snippet the ranking kept
+ * for it when it kept one.
+ */
+static enum wenda_err
+read_page(struct wenda_search *se, const struct best *bs, size_t offset,
+          struct wenda_search_result *out)
+{
+    sqlite3_stmt *t;
+    enum wenda_err rc = wenda_search_slot(se, SLOT_TOPIC, topic_sql, &t);
+    size_t i;
+
+    for (i = offset; rc == WENDA_OK && i < bs->n; i++) {
+        struct wenda_search_hit *h = &out->hits[out->n];
+        int step;
+
+        sqlite3_bind_int64(t, 1, bs->v[i].id);
+        step = sqlite3_step(t);
+        if (step == SQLITE_ROW) {
+            out->n++;
+            rc = read_hit(t, h);
+            h->score = wenda_search_score(bs->v[i].r);
+            if (rc == WENDA_OK)
+                rc = snip_from_rank(se, se->rp, t, 5, h);
+        } else if (step != SQLITE_DONE) {
+            rc = WENDA_ERR_DB;
+        }
+        reset(t);
+    }
+    return rc;
+}
+
+int
+wenda_search_known_empty(const struct wenda_search *se, const char *bound)
+{
+    size_t i;
+
+    for (i = 0; i < se->nempty; i++)
+        if (strcmp(se->empty[i], bound) == 0)
+            return 1;
+    return 0;
+}
+
+/* Notes that bound matched nothing (see wenda_search_known_empty()). */
+static void
+remember_empty(struct wenda_search *se, const char *bound)
+{
+    if (se->nempty < SEARCH_EMPTY_MAX &&
+        !wenda_search_known_empty(se, bound) &&
+        (se->empty[se->nempty] = strdup(bound)) != NULL)
+        se->nempty++;
+}
+
+/* Forgets the expressions of remember_empty(), as a search ends. */
+static void
+forget_empty(struct wenda_search *se)
+{
+    while (se->nempty > 0)
+        free(se->empty[--se->nempty]);
+}
+
+/*
  * Runs one MATCH expression: the best hits with their snippets, and the
  * number of matches.  key is the query's whole-title key and exact the
  * expression that finds the topics of that title (match without prefix
@@ -482,8 +645,9 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     sqlite3_stmt *s, *count = NULL;
     char *filtered = NULL, *filtered_exact = NULL;
     const char *bound, *bound_exact;
+    struct best bs = {NULL, 0, (size_t)query->offset + query->limit};
     enum wenda_err rc;
-    int step = SQLITE_DONE, nfilter = 0;
+    int nfilter = 0;
 
     rc = wenda_search_slot(se, SLOT_COUNT, count_sql, &count);
     if (rc == WENDA_OK)
@@ -491,7 +655,8 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
                           &filtered, &filtered_exact, &nfilter);
     if (rc == WENDA_OK) {
         out->hits = calloc(query->limit, sizeof(*out->hits));
-        if (out->hits == NULL)
+        bs.v = malloc(bs.want * sizeof(*bs.v));
+        if (out->hits == NULL || bs.v == NULL)
             rc = WENDA_ERR_NOMEM;
     }
     if (rc != WENDA_OK)
@@ -506,32 +671,26 @@ run_level(struct wenda_search *se, const struct wenda_search_query *query,
     }
     snip_begin(params, query->offset + query->limit, match, exact, map);
     bind_filters(s, bound, query);
-    sqlite3_bind_int(s, 8, (int)query->limit);
-    sqlite3_bind_int(s, 12, (int)query->offset);
     sqlite3_bind_int64(s, 9, params->cap > 0 ? params->cap : -1);
-    if (s == se->slot[SLOT_SEARCH]) {
-        sqlite3_bind_text(s, 10, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(s, 11, bound_exact, -1, SQLITE_STATIC);
+    if (!wenda_search_known_empty(se, bound)) {
+        rc = best_of(s, &bs);
+        reset(s);
+        if (rc == WENDA_OK && s == se->slot[SLOT_SEARCH])
+            rc = best_of_exact(se, query, bound_exact, &bs);
     }
-    while (rc == WENDA_OK && out->n < query->limit &&
-           (step = sqlite3_step(s)) == SQLITE_ROW) {
-        struct wenda_search_hit *h = &out->hits[out->n++];
-
-        rc = read_hit(s, h);
-        h->score = wenda_search_score(sqlite3_column_double(s, 5));
-        if (rc == WENDA_OK)
-            rc = snip_from_rank(se, params, s, 6, h);
-    }
-    if (rc == WENDA_OK && out->n < query->limit && step != SQLITE_DONE)
-        rc = WENDA_ERR_DB;
     reset(s);
+    if (rc == WENDA_OK && params->scored == 0 && s == se->slot[SLOT_PLAIN])
+        remember_empty(se, bound);
     params_end(params);
+    if (rc == WENDA_OK)
+        rc = read_page(se, &bs, query->offset, out);
     if (rc == WENDA_OK)
         rc = add_snippets(se, match, exact, out->hits, out->n);
     if (rc != WENDA_OK)
         goto done;
     rc = count_total(se, count, bound, query, out);
 done:
+    free(bs.v);
     free(filtered);
     free(filtered_exact);
     return rc;
@@ -559,7 +718,8 @@ run_all(struct wenda_search *se, const struct wenda_search_query *query,
                                 &map, msg, msgcap);
     if (rc == WENDA_OK)
         rc = wenda_search_key_of(tk, q, n, &key);
-    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params->cap > 0) {
+    if (rc == WENDA_OK && strcmp(match, exact) != 0 && params->cap > 0 &&
+        !wenda_search_below_cap(params)) {
         /*
          * The query ends in a word that is also a prefix.  FTS5 merges the
          * lists of every word a prefix begins before it gives the first
@@ -567,7 +727,8 @@ run_all(struct wenda_search *se, const struct wenda_search_query *query,
          * costs more than all the rest of the search.  So the word alone
          * goes first: when it fills the cap by itself, its candidates are
          * as good as the prefix's would be, and the prefix is not needed.
-         * Its total is then a floor.
+         * Its total is then a floor.  An index of fewer rows than the cap
+         * cannot fill it, and goes to the prefix at once.
          */
         rc = run_level(se, query, exact, exact, key.p ? key.p : "", NULL, 0,
                        out);
@@ -672,20 +833,125 @@ title_token(void *ctx, int flags, const char *tok, int ntok, int start,
 }
 
 /*
- * Writes title as HTML, its spans that hold a token of the query (t's
- * words) in <mark>, into a new string; NULL when out of memory.
+ * A title's tokens as a document reads them, kept by topic id for as long
+ * as the title is the same (compared in full): a page's titles are marked
+ * for every search that finds them, and tokenizing them again each time
+ * (normalizing, converting, cutting) was most of the marking.
+ */
+struct title_tok {
+    int start, end;   /* bytes of the title */
+    size_t off, len;  /* bytes of the token in title_entry.text */
+};
+
+struct title_entry {
+    int64_t id;
+    char *title;   /* NULL: the slot is empty */
+    struct buf text;
+    struct title_tok *v;
+    size_t n, cap;
+    int failed;
+};
+
+#define TITLE_SLOTS 256
+struct title_cache {
+    struct title_entry slot[TITLE_SLOTS];
+};
+
+static void
+title_entry_clear(struct title_entry *e)
+{
+    free(e->title);
+    wenda_buf_cleanup(&e->text);
+    free(e->v);
+    memset(e, 0, sizeof(*e));
+}
+
+void
+wenda_search_titles_free(struct title_cache *c)
+{
+    size_t i;
+
+    if (c == NULL)
+        return;
+    for (i = 0; i < TITLE_SLOTS; i++)
+        title_entry_clear(&c->slot[i]);
+    free(c);
+}
+
+/* Keeps a token of the title in the entry ctx. */
+static int
+keep_title_token(void *ctx, int flags, const char *tok, int ntok, int start,
+                 int end)
+{
+    struct title_entry *e = ctx;
+
+    (void)flags;
+    if (wenda_buf_reserve(&e->v, &e->cap, e->n, sizeof(*e->v), 8) != 0) {
+        e->failed = 1;
+        return 1;
+    }
+    e->v[e->n].start = start;
+    e->v[e->n].end = end;
+    e->v[e->n].off = e->text.n;
+    e->v[e->n].len = (size_t)ntok;
+    e->n++;
+    wenda_buf_add(&e->text, tok, (size_t)ntok);
+    return 0;
+}
+
+/*
+ * The tokens of title, the title of topic id (borrowed from se's cache),
+ * tokenized now unless the cache holds them; NULL when they cannot be
+ * kept (out of memory, or the tokenizer failed).
+ */
+static const struct title_entry *
+title_tokens(struct wenda_search *se, struct wenda_tokenizer *tk, int64_t id,
+             const char *title, int len)
+{
+    struct title_entry *e;
+
+    if (se->titles == NULL &&
+        (se->titles = calloc(1, sizeof(*se->titles))) == NULL)
+        return NULL;
+    e = &se->titles->slot[(uint64_t)id % TITLE_SLOTS];
+    if (e->title != NULL && e->id == id && strcmp(e->title, title) == 0)
+        return e;
+    title_entry_clear(e);
+    e->id = id;
+    if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len,
+                       keep_title_token, e, NULL) != WENDA_OK ||
+        e->failed || wenda_buf_failed(&e->text) ||
+        (e->title = strdup(title)) == NULL) {
+        title_entry_clear(e);
+        return NULL;
+    }
+    return e;
+}
+
+/*
+ * Writes title, the title of topic id, as HTML, its spans that hold a
+ * token of the query (t's words) in <mark>, into a new string; NULL when
+ * out of memory.
  */
 static char *
-mark_title(struct wenda_tokenizer *tk, struct title_ctx *t,
-           const char *title)
+mark_title(struct wenda_search *se, struct wenda_tokenizer *tk,
+           struct title_ctx *t, int64_t id, const char *title)
 {
+    const struct title_entry *e;
     struct buf b = {0};
     int i, j, at = 0, len = (int)strlen(title);
+    size_t k;
 
     t->n = 0;
-    if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len, title_token,
-                       t, NULL) != WENDA_OK)
+    e = title_tokens(se, tk, id, title, len);
+    if (e != NULL) {
+        for (k = 0; k < e->n; k++)
+            (void)title_token(t, 0, e->text.p + e->v[k].off,
+                              (int)e->v[k].len, e->v[k].start, e->v[k].end);
+    } else if (wenda_tokenize(tk, WENDA_TOKENIZE_DOCUMENT, title, len,
+                              title_token, t, NULL) != WENDA_OK) {
         t->n = 0;
+    }
     /* Tokens come in order of their starts; merge those that overlap. */
     for (i = 0, j = 0; i < t->n; i++) {
         if (j > 0 && t->marks[i].start <= t->marks[j - 1].end) {
@@ -709,8 +975,8 @@ mark_title(struct wenda_tokenizer *tk, struct title_ctx *t,
 
 /* Sets the title_html of each hit of out, for query q. */
 static enum wenda_err
-mark_titles(struct wenda_tokenizer *tk, const char *q,
-            struct wenda_search_result *out)
+mark_titles(struct wenda_search *se, struct wenda_tokenizer *tk,
+            const char *q, struct wenda_search_result *out)
 {
     struct title_ctx t;
     enum wenda_err rc;
@@ -724,7 +990,8 @@ mark_titles(struct wenda_tokenizer *tk, const char *q,
     for (i = 0; rc == WENDA_OK && i < out->n; i++) {
         const char *title = out->hits[i].title;
 
-        out->hits[i].title_html = mark_title(tk, &t, title ? title : "");
+        out->hits[i].title_html = mark_title(se, tk, &t, out->hits[i].id,
+                                             title ? title : "");
         if (out->hits[i].title_html == NULL)
             rc = WENDA_ERR_NOMEM;
     }
@@ -830,8 +1097,9 @@ wenda_search_exec(struct wenda_search *se,
         if (out->relaxed)
             rc = note_unfound(se, query, out);
     }
+    forget_empty(se);
     if (rc == WENDA_OK)
-        rc = mark_titles(tk, out->corrected ? out->corrected : query->q,
+        rc = mark_titles(se, tk, out->corrected ? out->corrected : query->q,
                          out);
     if (rc != WENDA_OK)
         wenda_search_result_cleanup(out);

@@ -74,6 +74,8 @@ finds_any(struct wenda_search *se, const char *match)
     sqlite3_stmt *s;
     int found;
 
+    if (wenda_search_known_empty(se, match))
+        return 0;
     if (wenda_search_slot(se, SLOT_EXISTS, sql, &s) != WENDA_OK)
         return 1;   /* unknown: leave the word as it is */
     sqlite3_bind_text(s, 1, match, -1, SQLITE_STATIC);

@@ -93,11 +93,14 @@ struct rank_params {
     size_t nntok;           /* entries of ntok[] */
     unsigned int ntok_version; /* the database's version ntok[] is of */
     int ntok_usable;        /* 0: the version cannot be read, no cache */
+    int64_t nrow;           /* rows of the index at ntok_version; -1: not
+                               known */
 };
 
 /* The statements a connection's search keeps prepared. */
 enum {
     SLOT_SEARCH, SLOT_PLAIN, SLOT_COUNT, SLOT_SNIPPET, /* search.c */
+    SLOT_TOPIC, SLOT_EXACT,                   /* search.c */
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
     SLOT_SOUND_ADD, SLOT_SOUND_GONE, SLOT_SOUND_TEXT, /* search_sound.c */
@@ -106,7 +109,11 @@ enum {
 };
 
 struct word_set;
+struct title_cache;
 struct wenda_search_lexicon;
+
+/* The most expressions a search remembers as matching nothing. */
+#define SEARCH_EMPTY_MAX 8
 
 /*
  * The search of one connection (see wenda_search_open()): the store holds
@@ -121,6 +128,10 @@ struct wenda_search {
     struct sound_set *sounds;    /* an import's stretches not yet written
                                     to sound_words; NULL outside one */
     struct wenda_search_lexicon *lex; /* synonyms, dictionary; or NULL */
+    struct title_cache *titles;  /* hits' title tokens, or NULL */
+    char *empty[SEARCH_EMPTY_MAX]; /* expressions that matched nothing in
+                                      the search running (see run_level()) */
+    size_t nempty;
 };
 
 /* The tokens of a chunk: how many, and the bytes of the last. */
@@ -241,6 +252,28 @@ enum wenda_err wenda_search_build_map(const struct wenda_search *se,
 enum wenda_err wenda_search_in_transaction(
     struct wenda_search *se,
     enum wenda_err (*fill)(struct wenda_search *se, void *ctx), void *ctx);
+
+/*
+ * Returns 1 when the expression bound (its filters included) matched
+ * nothing earlier in the search running on se.  A search may come to the
+ * same expression twice (a query of one word is its own any-word form, and
+ * a slipped word is looked up as the phrase it was searched as), and what
+ * matched nothing then matches nothing now: the same snapshot, the same
+ * filters.  The expressions of the topics of a whole title are narrower
+ * than the search's own, so an expression that matched nothing stands for
+ * both.  An expression with filters begins with its column filter, so it
+ * never stands for one without.
+ */
+int wenda_search_known_empty(const struct wenda_search *se, const char *bound);
+
+/* Frees the title tokens a search keeps (search.c); NULL is fine. */
+void wenda_search_titles_free(struct title_cache *c);
+
+/*
+ * Returns 1 when the index is known to hold fewer rows than p->cap (as
+ * of the database's current version), so that no search can fill the cap.
+ */
+int wenda_search_below_cap(struct rank_params *p);
 
 /*
  * Looks up, once per query (params_begin() forgets it), the topics whose

@@ -147,6 +147,9 @@ starts_with_any(const char *s, size_t n, const char *const *list)
     size_t best = 0, len, i;
 
     for (i = 0; list[i] != NULL; i++) {
+        /* each begins with a Han character: its three bytes first */
+        if (n < 3 || memcmp(list[i], s, 3) != 0)
+            continue;
         len = strlen(list[i]);
         if (len <= n && len > best && memcmp(s, list[i], len) == 0)
             best = len;
@@ -234,13 +237,16 @@ split_han(const struct wenda_search *se, const char *q,
     size_t i = c->start, piece = c->start, len;
 
     while (i < c->end) {
+        if (((unsigned char)q[i] & 0xC0) == 0x80) {
+            i++;   /* inside a character: no word begins here */
+            continue;
+        }
         len = starts_with_any(q + i, c->end - i, zh_words);
         if (len == 0) {
             size_t one = starts_with_any(q + i, c->end - i, zh_particles);
-            size_t before = wenda_utf8_chars(q + piece, i - piece);
-            size_t after = one ? wenda_utf8_chars(q + i + one, c->end - i - one) : 0;
 
-            if (one && before != 1 && after != 1)
+            if (one && wenda_utf8_chars(q + piece, i - piece) != 1 &&
+                wenda_utf8_chars(q + i + one, c->end - i - one) != 1)
                 len = one;
         }
         if (len == 0 || in_dictionary_word(se, q, c, i, i + len)) {
@@ -342,14 +348,16 @@ wenda_search_count_token(void *ctx, int flags, const char *tok, int ntok,
 void
 wenda_search_add_quoted(struct buf *b, const char *s, size_t n)
 {
-    size_t i;
+    const char *q;
 
     wenda_buf_add(b, "\"", 1);
-    for (i = 0; i < n; i++) {
-        if (s[i] == '"')
-            wenda_buf_add(b, "\"", 1);
-        wenda_buf_add(b, s + i, 1);
+    while (n > 0 && (q = memchr(s, '"', n)) != NULL) {
+        wenda_buf_add(b, s, (size_t)(q - s) + 1);   /* through the quote */
+        wenda_buf_add(b, "\"", 1);                  /* and again */
+        n -= (size_t)(q - s) + 1;
+        s = q + 1;
     }
+    wenda_buf_add(b, s, n);
     wenda_buf_add(b, "\"", 1);
 }
 

@@ -149,6 +149,25 @@ find_exact(struct rank_params *p, struct rank_data *d)
     return SQLITE_OK;
 }
 
+/*
+ * wenda_exact(rowid): 1 when the topic rowid has the running search's
+ * query as its whole title or alias (found by wenda_search_exact_lookup()),
+ * else 0: a search's statement leaves those topics to their own
+ * look-up (see run_level()) without a table of them built in SQL.
+ */
+static void
+exact_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const struct rank_params *p = sqlite3_user_data(ctx);
+    sqlite3_int64 id = sqlite3_value_int64(argv[0]);
+    int i, found = 0;
+
+    (void)argc;
+    for (i = 0; i < p->nexact && !found; i++)
+        found = p->exact[i].id == id;
+    sqlite3_result_int(ctx, found);
+}
+
 void
 wenda_search_free(struct wenda_search *se)
 {
@@ -172,6 +191,7 @@ wenda_search_free(struct wenda_search *se)
     wenda_search_words_forget(se);
     wenda_search_sounds_forget(se);
     wenda_search_lexicon_free(se->lex);
+    wenda_search_titles_free(se->titles);
     wenda_tokenizer_free(se->tk);
     free(se);
 }
@@ -229,7 +249,20 @@ ntok_check(struct rank_params *p)
             memset(p->ntok, 0, p->nntok * sizeof(*p->ntok));
         p->ntok_version = v;
         p->ntok_usable = 1;
+        p->nrow = -1;
     }
+}
+
+int
+wenda_search_below_cap(struct rank_params *p)
+{
+    unsigned int v = 0;
+
+    return p->cap > 0 && p->ntok_usable && p->nrow >= 0 &&
+           p->nrow < p->cap &&
+           sqlite3_file_control(p->db, "main", SQLITE_FCNTL_DATA_VERSION,
+                                &v) == SQLITE_OK &&
+           v == p->ntok_version;
 }
 
 /* The tokens of the current row of fts, from the cache or from FTS5. */
@@ -295,6 +328,8 @@ rank_data_new(const Fts5ExtensionApi *api, Fts5Context *fts)
         return NULL;
     }
     ntok_check(p);
+    if (p->ntok_usable)
+        p->nrow = nrow;
     ntok -= ncat;
     d->avgdl = nrow > 0 && ntok > 0 ? (double)ntok / (double)nrow : 1.0;
     for (i = 0; i < d->nphrase; i++) {
@@ -444,6 +479,7 @@ wenda_search_open(sqlite3 *db, struct wenda_search **out)
     params->db = db;
     params->nidf = -1;
     params->nexact = -1;
+    params->nrow = -1;
     /* FTS5 owns params from here and frees them with the connection. */
     if (api->xCreateFunction(api, "wenda_rank", params, wenda_rank,
                              rank_params_free) != SQLITE_OK) {
@@ -452,6 +488,9 @@ wenda_search_open(sqlite3 *db, struct wenda_search **out)
     }
     se->rp = params;
     *out = se;
+    if (sqlite3_create_function_v2(db, "wenda_exact", 1, SQLITE_UTF8, params,
+                                   exact_fn, NULL, NULL, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
     return wenda_search_snippet_register(api, params);
 }
 
