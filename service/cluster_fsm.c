@@ -329,7 +329,9 @@ apply_url(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
         struct write_job *job = p->jobs[0];
 
         cluster_publish(c);
+        published_applied(c, index);   /* this entry counts as applied */
         cluster_status(c, &st);
+        st.ready = st.leader_id != 0 && st.applied_index >= st.commit_index;
         free(job->result.body);
         job->result.body = cluster_status_json(&st);
         job->result.len = job->result.body ? strlen(job->result.body) : 0;

@@ -987,6 +987,38 @@ expect_three_voters(json_t *doc, int leader)
     }
 }
 
+/*
+ * Takes a snapshot of node n's database while it runs (wenda snapshot),
+ * serves it as a read-only replica, as deploy/SNAPSHOTS.md does, and
+ * expects the topic slug there; the replica refuses writes.
+ */
+static void
+replica_from(const struct node *n, const char *slug)
+{
+    char db[HARNESS_PATH_MAX + 16], to[HARNESS_PATH_MAX + 16], path[128];
+    const char *const snap[] = {"snapshot", "--db", db, to, NULL};
+    const char *const ro[] = {"--read-only", NULL};
+    struct harness_run_result res;
+    struct http_reply r;
+
+    cr_assert_eq(harness_prepare(&plain), 0, "%s", plain.why);
+    (void)snprintf(db, sizeof(db), "%s/wenda.db", n->srv.dir);
+    (void)snprintf(to, sizeof(to), "%s/wenda.db", plain.dir);
+    run_cli(&res, snap);
+    cr_assert_eq(res.status, 0, "snapshot of node %d: %s", n->id, res.err);
+    harness_run_cleanup(&res);
+    harness_start_at_or_fail(&plain, ro);
+    (void)snprintf(path, sizeof(path), "/v1/topics/%s", slug);
+    cr_assert_eq(http_request(&plain, "GET", path, NULL, NULL, 0, &r), 0);
+    cr_expect_eq(r.status, 200, "the replica of node %d lacks %s: %s", n->id,
+                 slug, r.body);
+    http_reply_cleanup(&r);
+    cr_assert_eq(http_request(&plain, "DELETE", path, NULL, NULL, 0, &r), 0);
+    cr_expect_eq(r.status, 405, "%s", r.body);
+    http_reply_cleanup(&r);
+    harness_stop(&plain);
+}
+
 Test(e2e_cluster_nodes, three_nodes_form_a_cluster_that_redirects_and_replicates,
      .timeout = 240)
 {
@@ -1062,6 +1094,9 @@ Test(e2e_cluster_nodes, three_nodes_form_a_cluster_that_redirects_and_replicates
                        res.out);
     cr_expect_not_null(strstr(res.out, "follower"), "%s", res.out);
     harness_run_cleanup(&res);
+
+    /* A read replica fed from a follower's snapshot has the write. */
+    replica_from(&nodes[follower - 1], "formed-cluster");
 }
 
 /*
