@@ -30,10 +30,11 @@
 #include <string.h>
 
 #include "buf.h"
+#include "cli.h"
 #include "wenda/auth.h"
 
 #define EXIT_FAILED 1
-#define EXIT_USAGE 2
+#define EXIT_USAGE CLI_EXIT_USAGE
 
 #define DEFAULT_SERVER "http://127.0.0.1:8080"
 #define TIMEOUT_DEFAULT_S 10
@@ -79,8 +80,6 @@ struct sub {
     int (*run)(const struct cluster_args *a);
 };
 
-static int bad_usage(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
 static const char *echo(const char *s);
 static int is_digit(char c);
 static int is_alnum(char c);
@@ -203,20 +202,6 @@ static const struct sub subs[] = {
     {"remove", remove_help, remove_opts, check_remove, run_remove},
 };
 
-static int
-bad_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "wenda %s: ", cmd);
-    va_start(ap, fmt);
-    /* va_start is above; clang-analyzer 14 loses track of it. */
-    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\ntry 'wenda %s --help'\n", cmd);
-    return EXIT_USAGE;
-}
 
 /* Returns s when it is short enough to quote in a message (a token pasted
  * in the wrong place is not), else "...". */
@@ -353,17 +338,17 @@ set_option(struct cluster_args *a, int c, const char *value)
     case 'j': a->json = 1; return 0;
     case 'i':
         if (cluster_cli_parse_id(value, &a->id) != 0)
-            return bad_usage(a->cmd, "--id: '%s' is not a node id: a number "
+            return cli_bad_usage(a->cmd, "--id: '%s' is not a node id: a number "
                              "from 1 to %d", echo(value), NODE_ID_MAX);
         return 0;
     case 'T':
         if (parse_number(value, strlen(value), TIMEOUT_MAX_S, &v) != 0)
-            return bad_usage(a->cmd, "--timeout: '%s' is not a number of "
+            return cli_bad_usage(a->cmd, "--timeout: '%s' is not a number of "
                              "seconds from 1 to %d", echo(value),
                              TIMEOUT_MAX_S);
         a->timeout_s = (long)v;
         return 0;
-    default: return bad_usage(a->cmd, "%s", "bad option");
+    default: return cli_bad_usage(a->cmd, "%s", "bad option");
     }
 }
 
@@ -393,7 +378,7 @@ sub_options(const struct sub *sub, int argc, char **argv,
             return rc;
     }
     if (optind < argc)
-        return bad_usage(a->cmd, "unexpected argument '%s'",
+        return cli_bad_usage(a->cmd, "unexpected argument '%s'",
                          echo(argv[optind]));
     rc = check_common(a);
     return rc != 0 ? rc : sub->check(a);
@@ -404,19 +389,19 @@ static int
 check_common(struct cluster_args *a)
 {
     if (!cluster_cli_url_valid(a->server))
-        return bad_usage(a->cmd, "--server: '%s' is not a node's URL: "
+        return cli_bad_usage(a->cmd, "--server: '%s' is not a node's URL: "
                          "http:// or https://, a host and perhaps a port "
                          "(e.g. " DEFAULT_SERVER ")", echo(a->server));
     a->server_len = strlen(a->server);
     while (a->server_len > 0 && a->server[a->server_len - 1] == '/')
         a->server_len--;
     if (a->token == NULL)
-        return bad_usage(a->cmd, "%s", "needs an admin token: --token "
+        return cli_bad_usage(a->cmd, "%s", "needs an admin token: --token "
                          "TOKEN or WENDA_TOKEN (wenda token create --role "
                          "admin)");
     /* Never quoted: it may be a real token with a typo. */
     if (!wenda_auth_token_well_formed(a->token))
-        return bad_usage(a->cmd, "%s", "--token (or WENDA_TOKEN) is not a "
+        return cli_bad_usage(a->cmd, "%s", "--token (or WENDA_TOKEN) is not a "
                          "token: " WENDA_TOKEN_PREFIX " and 43 characters");
     return 0;
 }
@@ -425,7 +410,7 @@ static int
 check_status(struct cluster_args *a)
 {
     if (a->id != 0 || a->address != NULL || a->url != NULL)
-        return bad_usage(a->cmd, "%s", "takes no node");
+        return cli_bad_usage(a->cmd, "%s", "takes no node");
     return 0;
 }
 
@@ -433,20 +418,20 @@ static int
 check_add(struct cluster_args *a)
 {
     if (a->id == 0)
-        return bad_usage(a->cmd, "%s", "--id is required: the new node's "
+        return cli_bad_usage(a->cmd, "%s", "--id is required: the new node's "
                          "--node-id, 1 to 65535");
     if (a->address == NULL)
-        return bad_usage(a->cmd, "%s", "--address is required: the new "
+        return cli_bad_usage(a->cmd, "%s", "--address is required: the new "
                          "node's --raft-address, HOST:PORT");
     if (!cluster_cli_address_valid(a->address))
-        return bad_usage(a->cmd, "--address: '%s' is not HOST:PORT (a "
+        return cli_bad_usage(a->cmd, "--address: '%s' is not HOST:PORT (a "
                          "name, an IPv4 address or [an IPv6 one], and a "
                          "port from 1 to 65535)", echo(a->address));
     if (a->url == NULL)
-        return bad_usage(a->cmd, "%s", "--url is required: the new node's "
+        return cli_bad_usage(a->cmd, "%s", "--url is required: the new node's "
                          "--advertise-url, e.g. http://HOST:PORT");
     if (!cluster_cli_url_valid(a->url))
-        return bad_usage(a->cmd, "--url: '%s' is not a node's URL: http:// "
+        return cli_bad_usage(a->cmd, "--url: '%s' is not a node's URL: http:// "
                          "or https://, a host and perhaps a port",
                          echo(a->url));
     return 0;
@@ -456,7 +441,7 @@ static int
 check_remove(struct cluster_args *a)
 {
     if (a->id == 0)
-        return bad_usage(a->cmd, "%s", "--id is required: the id of the "
+        return cli_bad_usage(a->cmd, "%s", "--id is required: the id of the "
                          "node to remove, 1 to 65535");
     return 0;
 }
@@ -829,7 +814,7 @@ cluster_cli_main(int argc, char **argv)
     int rc;
 
     if (argc < 2)
-        return bad_usage("cluster", "%s", "needs a subcommand: status, add "
+        return cli_bad_usage("cluster", "%s", "needs a subcommand: status, add "
                          "or remove");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(cluster_help, stdout);
@@ -852,6 +837,6 @@ cluster_cli_main(int argc, char **argv)
         curl_global_cleanup();
         return rc;
     }
-    return bad_usage("cluster", "unknown subcommand '%s': status, add or "
+    return cli_bad_usage("cluster", "unknown subcommand '%s': status, add or "
                      "remove", echo(argv[1]));
 }

@@ -22,6 +22,7 @@
 
 #include "api.h"
 #include "buf.h"
+#include "cli.h"
 #include "cluster_cli.h"
 #include "http.h"
 #include "ndjson.h"
@@ -36,7 +37,7 @@
 #error "WENDA_VERSION comes from the Makefile's VERSION"
 #endif
 
-#define EXIT_USAGE 2
+#define EXIT_USAGE CLI_EXIT_USAGE
 
 #define DEFAULT_DB OPTIONS_DEFAULT_DB
 
@@ -148,23 +149,6 @@ usage(FILE *f)
     fputs("\n'wenda COMMAND --help' describes a command.\n", f);
 }
 
-static int bad_usage(const char *cmd, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-bad_usage(const char *cmd, const char *fmt, ...)
-{
-    va_list ap;
-
-    fprintf(stderr, "wenda %s: ", cmd);
-    va_start(ap, fmt);
-    /* va_start is above; clang-analyzer 14 loses track of it. */
-    /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\ntry 'wenda %s --help'\n", cmd);
-    return EXIT_USAGE;
-}
 
 static void
 print_diag(void *ctx, const char *file, unsigned long line, const char *msg)
@@ -382,7 +366,7 @@ cmd_serve(int argc, char **argv)
     switch (options_serve_parse(argc, argv, &s, msg, sizeof(msg))) {
     case OPTIONS_OK: break;
     case OPTIONS_HELP: return 0;
-    case OPTIONS_BAD: return bad_usage("serve", "%s", msg);
+    case OPTIONS_BAD: return cli_bad_usage("serve", "%s", msg);
     }
     if (serve_prepare_db(&s) != 0)
         return 1;
@@ -411,11 +395,11 @@ db_option(const char *cmd, const char *help, int argc, char **argv,
         switch (c) {
         case 'd': *db = optarg; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return bad_usage(cmd, "%s", "bad option");
+        default: return cli_bad_usage(cmd, "%s", "bad option");
         }
     }
     if ((*db)[0] == '\0')
-        return bad_usage(cmd, "--db: %s", "must not be empty");
+        return cli_bad_usage(cmd, "--db: %s", "must not be empty");
     return 0;
 }
 
@@ -429,7 +413,7 @@ db_command(const char *cmd, const char *help, int argc, char **argv,
     if (rc != 0)
         return rc;
     if (argc - optind != 1)
-        return bad_usage(cmd, "%s", "needs exactly one directory argument");
+        return cli_bad_usage(cmd, "%s", "needs exactly one directory argument");
     *dir = argv[optind];
     return 0;
 }
@@ -585,7 +569,7 @@ import_options(int argc, char **argv, struct import_args *a)
         case 'c': a->cats = optarg; break;
         case 't':
             if (options_parse_uint(optarg, 0, NDJSON_MAX_WORKERS, &v) != 0)
-                return bad_usage("import", "--threads: must be an integer "
+                return cli_bad_usage("import", "--threads: must be an integer "
                                  "from 0 to %u", NDJSON_MAX_WORKERS);
             a->nworkers = (unsigned int)v;
             break;
@@ -593,11 +577,11 @@ import_options(int argc, char **argv, struct import_args *a)
         case 'q': progress.import = 0; break;
         case 'n': a->dry_run = 1; break;
         case 'h': fputs(import_help, stdout); return -1;
-        default: return bad_usage("import", "%s", "bad option");
+        default: return cli_bad_usage("import", "%s", "bad option");
         }
     }
     if (a->db[0] == '\0')
-        return bad_usage("import", "--db: %s", "must not be empty");
+        return cli_bad_usage("import", "--db: %s", "must not be empty");
     if (a->dry_run)   /* it writes nothing to report */
         progress.import = 0;
     return 0;
@@ -624,7 +608,7 @@ import_source(struct import_args *a)
         a->is_dir = S_ISDIR(sb.st_mode);
     }
     if (a->is_dir && a->cats != NULL)
-        return bad_usage("import", "%s", "--categories goes with NDJSON; "
+        return cli_bad_usage("import", "%s", "--categories goes with NDJSON; "
                          "a content directory has its categories.yml");
     return 0;
 }
@@ -720,7 +704,7 @@ cmd_import(int argc, char **argv)
     if (rc != 0)
         return rc < 0 ? 0 : rc;
     if (argc - optind != 1)
-        return bad_usage("import", "%s", "needs exactly one SOURCE argument");
+        return cli_bad_usage("import", "%s", "needs exactly one SOURCE argument");
     a.src = argv[optind];
     rc = import_source(&a);
     if (rc != 0)
@@ -813,10 +797,10 @@ cmd_snapshot(int argc, char **argv)
     if (r != 0)
         return r < 0 ? 0 : r;
     if (argc - optind != 1)
-        return bad_usage("snapshot", "%s", "needs exactly one FILE argument");
+        return cli_bad_usage("snapshot", "%s", "needs exactly one FILE argument");
     dest = argv[optind];
     if (dest[0] == '\0')
-        return bad_usage("snapshot", "%s", "FILE must not be empty");
+        return cli_bad_usage("snapshot", "%s", "FILE must not be empty");
     if (lstat(dest, &sb) == 0) {
         fprintf(stderr, "wenda: %s exists; a snapshot never replaces a "
                 "file\n", dest);
@@ -889,7 +873,7 @@ cmd_check(int argc, char **argv)
         return 0;
     }
     if (argc != 2 || argv[1][0] == '-')
-        return bad_usage("check", "%s", "needs exactly one directory "
+        return cli_bad_usage("check", "%s", "needs exactly one directory "
                          "argument");
     if (wenda_content_load(argv[1], &c, print_diag, &problems) != WENDA_OK) {
         fprintf(stderr, "%s: %d problem%s\n", argv[1], problems,
@@ -966,7 +950,7 @@ cmd_search(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'l':
             if (options_parse_uint(optarg, 1, WENDA_SEARCH_MAX_LIMIT, &v) != 0)
-                return bad_usage("search", "--limit: '%s' is not a number "
+                return cli_bad_usage("search", "--limit: '%s' is not a number "
                                  "from 1 to %d", optarg,
                                  WENDA_SEARCH_MAX_LIMIT);
             q.limit = (unsigned int)v;
@@ -974,11 +958,11 @@ cmd_search(int argc, char **argv)
         case 'c': q.category = optarg; break;
         case 't': q.tag = optarg; break;
         case 'h': fputs(help, stdout); return 0;
-        default: return bad_usage("search", "%s", "bad option");
+        default: return cli_bad_usage("search", "%s", "bad option");
         }
     }
     if (argc - optind != 1)
-        return bad_usage("search", "%s", "needs exactly one QUERY argument "
+        return cli_bad_usage("search", "%s", "needs exactly one QUERY argument "
                          "(quote it when it has spaces)");
     q.q = argv[optind];
     rc = open_store(db, WENDA_STORE_READONLY, &st, msg, sizeof(msg));
@@ -1111,30 +1095,30 @@ token_create_options(int argc, char **argv, struct token_args *a)
         case 'e': expires = optarg; break;
         case 'd': a->db = optarg; break;
         case 'h': fputs(help, stdout); return -1;
-        default: return bad_usage("token create", "%s", "bad option");
+        default: return cli_bad_usage("token create", "%s", "bad option");
         }
     }
     if (optind < argc)
-        return bad_usage("token create", "unexpected argument '%s'",
+        return cli_bad_usage("token create", "unexpected argument '%s'",
                          token_echo(argv[optind]));
     if (role_s == NULL)
-        return bad_usage("token create", "%s", "--role is required: "
+        return cli_bad_usage("token create", "%s", "--role is required: "
                          "reader, editor or admin");
     a->role = wenda_auth_role_parse(role_s);
     if (a->role == WENDA_ROLE_NONE)
-        return bad_usage("token create", "--role: '%s' is not a role: "
+        return cli_bad_usage("token create", "--role: '%s' is not a role: "
                          "reader, editor or admin", token_echo(role_s));
     if (wenda_auth_parse_expiry(expires, &a->lifetime) != WENDA_OK)
-        return bad_usage("token create", "--expires: '%s' is not a "
+        return cli_bad_usage("token create", "--expires: '%s' is not a "
                          "lifetime: a number with d, h or m (30d, 12h, "
                          "90m), up to 100 years, or never",
                          token_echo(expires));
     if (!wenda_auth_name_valid(a->name))
-        return bad_usage("token create", "--name: %s", "must be UTF-8 "
+        return cli_bad_usage("token create", "--name: %s", "must be UTF-8 "
                          "text of at most 64 bytes without control "
                          "characters");
     if (a->db[0] == '\0')
-        return bad_usage("token create", "--db: %s", "must not be empty");
+        return cli_bad_usage("token create", "--db: %s", "must not be empty");
     return 0;
 }
 
@@ -1226,7 +1210,7 @@ token_list(int argc, char **argv)
     if (r != 0)
         return r < 0 ? 0 : r;
     if (optind < argc)
-        return bad_usage("token list", "unexpected argument '%s'",
+        return cli_bad_usage("token list", "unexpected argument '%s'",
                          token_echo(argv[optind]));
     st = token_store(db, 0);
     if (st == NULL)
@@ -1274,10 +1258,10 @@ token_revoke(int argc, char **argv)
     if (r != 0)
         return r < 0 ? 0 : r;
     if (argc - optind != 1)
-        return bad_usage("token revoke", "%s", "needs exactly one ID "
+        return cli_bad_usage("token revoke", "%s", "needs exactly one ID "
                          "argument");
     if (options_parse_uint(argv[optind], 1, (unsigned long)INT64_MAX, &id) != 0)
-        return bad_usage("token revoke", "'%s' is not a token id: ID is "
+        return cli_bad_usage("token revoke", "'%s' is not a token id: ID is "
                          "the number 'wenda token list' shows",
                          token_echo(argv[optind]));
     st = token_store(db, 1);
@@ -1313,7 +1297,7 @@ cmd_token(int argc, char **argv)
     size_t i;
 
     if (argc < 2)
-        return bad_usage("token", "%s", "needs a subcommand: create, list "
+        return cli_bad_usage("token", "%s", "needs a subcommand: create, list "
                          "or revoke");
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(token_help, stdout);
@@ -1322,7 +1306,7 @@ cmd_token(int argc, char **argv)
     for (i = 0; i < sizeof(subs) / sizeof(subs[0]); i++)
         if (strcmp(argv[1], subs[i].name) == 0)
             return subs[i].fn(argc - 1, argv + 1);
-    return bad_usage("token", "unknown subcommand '%s': create, list or "
+    return cli_bad_usage("token", "unknown subcommand '%s': create, list or "
                      "revoke", token_echo(argv[1]));
 }
 
@@ -1418,7 +1402,7 @@ cmd_version(int argc, char **argv)
         return 0;
     }
     if (argc > 1)
-        return bad_usage("version", "unexpected argument '%s'", argv[1]);
+        return cli_bad_usage("version", "unexpected argument '%s'", argv[1]);
     printf("wenda %s\n", WENDA_VERSION);
     return 0;
 }

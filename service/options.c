@@ -392,6 +392,15 @@ set_origin(const struct options_serve_option *o, const char *v,
     return 0;
 }
 
+/* Returns the length of v's "https://" or "http://", or 0 for neither. */
+static size_t
+scheme_len(const char *v)
+{
+    return strncmp(v, "https://", 8) == 0  ? 8
+           : strncmp(v, "http://", 7) == 0 ? 7
+                                           : 0;
+}
+
 /*
  * A replica's primary: http:// or https://, a host, and optionally a port
  * and a path, in printable ASCII without a query or fragment.
@@ -400,9 +409,7 @@ static int
 set_primary(const struct options_serve_option *o, const char *v,
             struct options_serve *s, char *msg, size_t cap)
 {
-    size_t skip = strncmp(v, "https://", 8) == 0   ? 8
-                  : strncmp(v, "http://", 7) == 0 ? 7
-                                                  : 0;
+    size_t skip = scheme_len(v);
     size_t n = strlen(v), i;
     int ok = skip > 0 && n > skip && n <= 200 && v[skip] != '/';
 
@@ -487,9 +494,7 @@ static int
 set_advertise(const struct options_serve_option *o, const char *v,
               struct options_serve *s, char *msg, size_t cap)
 {
-    size_t skip = strncmp(v, "https://", 8) == 0   ? 8
-                  : strncmp(v, "http://", 7) == 0 ? 7
-                                                  : 0;
+    size_t skip = scheme_len(v);
     size_t n = strlen(v), i;
     int ok = skip > 0 && n > skip && n < CLUSTER_URL_CAP;
 
