@@ -73,7 +73,7 @@ parse_peer(const char *s, size_t len, unsigned int *id, char *addr,
     if (colon == NULL || colon == addr || colon[1] == '\0' ||
         strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
         strtoul(colon + 1, NULL, 10) < 1 || strtoul(colon + 1, NULL, 10) >
-        65535 || strpbrk(addr, " \t,=") != NULL)
+        65535 || strpbrk(addr, " \t,=[]") != NULL)
         return 0;
     *id = (unsigned int)v;
     return 1;
@@ -573,7 +573,7 @@ raft_closed(struct raft *r)
     struct cluster *c = r->data;
 
     raft_uv_close(&c->io);
-    raft_uv_tcp_close(&c->transport);
+    cluster_net_close(&c->net);
     uv_close((uv_handle_t *)&c->look, close_done);
     uv_close((uv_handle_t *)&c->wake, close_done);
 }
@@ -869,10 +869,9 @@ start_raft(struct cluster *c, char *msg, size_t cap)
     }
     c->wake.data = c;
     c->look.data = c;
-    c->transport.data = NULL;
-    rv = raft_uv_tcp_init(&c->transport, &c->loop);
+    rv = cluster_net_init(&c->net, &c->loop);
     if (rv == 0)
-        rv = raft_uv_init(&c->io, &c->loop, c->raft_dir, &c->transport);
+        rv = raft_uv_init(&c->io, &c->loop, c->raft_dir, &c->net.outer);
     if (rv != 0) {
         (void)snprintf(msg, cap, "cannot open the Raft directory %s: %s",
                        c->raft_dir, c->io.errmsg[0] ? c->io.errmsg
@@ -882,8 +881,10 @@ start_raft(struct cluster *c, char *msg, size_t cap)
     cluster_fsm_setup(c);
     rv = raft_init(&c->raft, &c->io, &c->fsm, c->id, c->raft_address);
     if (rv != 0) {
-        (void)snprintf(msg, cap, "cannot start Raft: %s",
-                       raft_errmsg(&c->raft));
+        (void)snprintf(msg, cap, "cannot start Raft on %s: %s",
+                       c->raft_address,
+                       raft_errmsg(&c->raft)[0] ? raft_errmsg(&c->raft)
+                                                 : raft_strerror(rv));
         return WENDA_ERR_INTERNAL;
     }
     c->raft.data = c;
@@ -911,8 +912,10 @@ start_raft(struct cluster *c, char *msg, size_t cap)
     raft_set_snapshot_trailing(&c->raft, 128);
     rv = raft_start(&c->raft);
     if (rv != 0) {
-        (void)snprintf(msg, cap, "cannot start Raft: %s",
-                       raft_errmsg(&c->raft));
+        (void)snprintf(msg, cap, "cannot start Raft on %s: %s",
+                       c->raft_address,
+                       raft_errmsg(&c->raft)[0] ? raft_errmsg(&c->raft)
+                                                 : raft_strerror(rv));
         return WENDA_ERR_IO;
     }
     if (uv_timer_start(&c->look, on_look, LOOK_MS, LOOK_MS) != 0) {

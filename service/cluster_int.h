@@ -70,6 +70,24 @@ void cluster_entry_cleanup(struct cluster_entry *e);
 #define LOG_PAGES 1000           /* the log is emptied past this */
 #define LOG_WAIT_MS 100
 
+/* libraft's TCP transport, with host names (cluster_net.c). */
+struct resolve;
+struct cluster_net {
+    struct raft_uv_transport outer;   /* what raft_uv_init() is given */
+    struct raft_uv_transport tcp;     /* libraft's, IPv4 literals only */
+    uv_loop_t *loop;
+    struct resolve *pending;          /* names being resolved */
+    raft_uv_accept_cb accept_cb;
+    raft_uv_transport_close_cb close_cb;
+    int closing, tcp_closing;
+    char own[CLUSTER_ADDRESS_CAP];    /* this node's name, resolved */
+};
+
+/* Makes net a transport on loop; cluster_net_close() frees it once it is
+ * closed (after raft_close()). */
+int cluster_net_init(struct cluster_net *net, uv_loop_t *loop);
+void cluster_net_close(struct cluster_net *net);
+
 /* A batch handed in by the writer, waiting for the loop. */
 struct batch {
     struct write_job **jobs;
@@ -100,7 +118,7 @@ struct cluster {
     uv_loop_t loop;
     uv_async_t wake;
     uv_timer_t look;
-    struct raft_uv_transport transport;
+    struct cluster_net net;
     struct raft_io io;
     struct raft_fsm fsm;
     struct raft raft;

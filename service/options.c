@@ -428,9 +428,9 @@ set_primary(const struct options_serve_option *o, const char *v,
 
 /*
  * Returns 1 when a is HOST:PORT as a Raft address is given: a host name
- * or IPv4 address (letters, digits, dots and hyphens) or an IPv6 address
- * in brackets, then a port from 1 to 65535, in fewer than
- * CLUSTER_ADDRESS_CAP bytes.
+ * or IPv4 address (letters, digits, dots and hyphens; Raft runs over IPv4
+ * only), then a port from 1 to 65535, in fewer than CLUSTER_ADDRESS_CAP
+ * bytes.
  */
 static int
 valid_address(const char *a)
@@ -443,12 +443,6 @@ valid_address(const char *a)
         options_parse_uint(colon + 1, 1, 65535, &port) != 0)
         return 0;
     n = (size_t)(colon - a);
-    if (n >= 2 && a[0] == '[' && a[n - 1] == ']') {
-        for (i = 1; i + 1 < n; i++)
-            if (!isxdigit((unsigned char)a[i]) && a[i] != ':' && a[i] != '.')
-                return 0;
-        return n > 2;
-    }
     for (i = 0; i < n; i++)
         if (!isalnum((unsigned char)a[i]) && a[i] != '.' && a[i] != '-')
             return 0;
@@ -461,7 +455,8 @@ set_address(const struct options_serve_option *o, const char *v,
 {
     if (!valid_address(v)) {
         (void)snprintf(msg, cap, "--%s: '%s' is not HOST:PORT such as "
-                       "10.0.0.1:7000 or [::1]:7000", o->name, v);
+                       "10.0.0.1:7000 or wenda-1.example:7000 (a name or "
+                       "an IPv4 address)", o->name, v);
         return -1;
     }
     store(o, s, v, 0);

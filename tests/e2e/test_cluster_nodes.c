@@ -110,7 +110,9 @@ node_prepare(int id)
     n->id = id;
     n->prepared = 1;
     n->stopped = 0;
-    (void)snprintf(n->raft_addr, sizeof(n->raft_addr), "127.0.0.1:%u",
+    /* Node 3 goes by a name, as a pod does: the nodes resolve it. */
+    (void)snprintf(n->raft_addr, sizeof(n->raft_addr), "%s:%u",
+                   id == 3 ? "localhost" : "127.0.0.1",
                    (unsigned)n->raft_port);
     (void)snprintf(n->id_text, sizeof(n->id_text), "%d", id);
     return n;

@@ -1274,7 +1274,7 @@ Test(cluster_peers, accepts_a_list_of_distinct_ids_with_this_node)
     cr_expect_eq(cluster_peers_valid("1=127.0.0.1:9001,2=h:9002", 0, msg,
                                      sizeof(msg)),
                  0, "%s", msg);
-    cr_expect_eq(cluster_peers_valid("65535=[::1]:65535", 65535, msg,
+    cr_expect_eq(cluster_peers_valid("65535=10.0.0.1:65535", 65535, msg,
                                      sizeof(msg)),
                  0, "%s", msg);
     cr_expect_eq(cluster_peers_valid("3=a.example:1,1=b.example:2,"
@@ -1290,6 +1290,7 @@ Test(cluster_peers, refuses_duplicates_bad_ids_and_ports_and_a_missing_self)
         unsigned int self;
     } bad[] = {
         {"1=a:9001,1=b:9002", 1},       /* the same id twice */
+        {"1=[::1]:9001", 1},            /* IPv6: Raft runs over IPv4 */
         {"0=a:9001,2=b:9002", 2},       /* id 0 */
         {"65536=a:9001,2=b:9002", 2},   /* past 65535 */
         {"1=a,2=b:9002", 2},            /* no port */

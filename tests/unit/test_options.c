@@ -254,7 +254,7 @@ Test(options, a_cluster_node_takes_its_id_address_peers_and_urls)
 {
     const char *const node[] = {
         "--cluster", "--node-id", "2", "--raft-address", "10.0.0.2:7000",
-        "--peers", "1=10.0.0.1:7000,2=10.0.0.2:7000,3=[::1]:7000",
+        "--peers", "1=10.0.0.1:7000,2=10.0.0.2:7000,3=wenda-3.example:7000",
         "--raft-dir", "/var/lib/wenda/raft", "--advertise-url",
         "https://node2.example:8443", "--read-wait", "500", NULL};
     struct options_serve s;
@@ -265,7 +265,7 @@ Test(options, a_cluster_node_takes_its_id_address_peers_and_urls)
     cr_expect_eq(s.http.node_id, 2);
     cr_expect_str_eq(s.http.raft_address, "10.0.0.2:7000");
     cr_expect_str_eq(s.http.peers,
-                     "1=10.0.0.1:7000,2=10.0.0.2:7000,3=[::1]:7000");
+                     "1=10.0.0.1:7000,2=10.0.0.2:7000,3=wenda-3.example:7000");
     cr_expect_str_eq(s.http.raft_dir, "/var/lib/wenda/raft");
     cr_expect_str_eq(s.http.advertise_url, "https://node2.example:8443");
     cr_expect_eq(s.http.read_wait_ms, 500);
@@ -306,6 +306,18 @@ Test(options, a_cluster_needs_an_id_and_an_address_and_no_read_only)
                                          "--raft-address", "h:1",
                                          "--read-only", NULL},
                    "--read-only");
+}
+
+Test(options, raft_runs_on_ipv4_addresses_and_host_names)
+{
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "[::1]:7000",
+                                         NULL},
+                   "a name or an IPv4 address");
+    expect_refused((const char *const[]){"--cluster", "--node-id", "1",
+                                         "--raft-address", "h:1", "--peers",
+                                         "1=[::1]:7000", NULL},
+                   "--peers");
 }
 
 Test(options, the_options_of_a_node_need_cluster)
