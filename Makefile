@@ -450,7 +450,8 @@ $(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(BUILD)/tests/fuzz/fuzzutil.o \
 # (its fixed-address arena collides with TSan's shadow memory), so the
 # test runner itself is an ordinary build, and the queue and pool, whose
 # unit tests are Criterion's, are also driven by a plain stress program.
-TSAN_OPTIONS_CI := halt_on_error=1 exitcode=66 second_deadlock_stack=1
+TSAN_OPTIONS_CI := halt_on_error=1 exitcode=66 second_deadlock_stack=1 \
+                   suppressions=$(CURDIR)/tests/tsan/tsan.supp
 TSAN_BUILD ?= build-tsan
 tsan: deps all $(BUILD)/tests/wenda-tests
 	$(MAKE) BUILD=$(TSAN_BUILD) OPT="-O1 -g -fno-omit-frame-pointer" \
