@@ -970,9 +970,7 @@ cluster_start(const struct cluster_config *cfg, struct cluster **out,
         /* The log is gone (a wiped node), so what the database says it
          * applied belongs to another history: it is replaced as the node
          * catches up, and nothing of it may be skipped. */
-        if (sqlite3_exec(wenda_store_db(c->st),
-                         "UPDATE cluster_log SET applied = 0", NULL, NULL,
-                         NULL) != SQLITE_OK) {
+        if (wenda_store_cluster_mark(c->st, 0) != WENDA_OK) {
             (void)snprintf(msg, cap, "cannot reset %s", c->db_path);
             cluster_free(c);
             return WENDA_ERR_DB;

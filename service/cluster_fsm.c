@@ -198,12 +198,7 @@ restore_image(struct cluster *c, const unsigned char *buf, size_t len,
     }
     c->applied_db = img_applied;
     if (index > img_applied) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        if (sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK)
+        if (wenda_store_cluster_mark(c->st, (int64_t)index) != WENDA_OK)
             return RAFT_IOERR;
         c->applied_db = index;
     }
@@ -250,16 +245,8 @@ apply_jobs(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
     rc = e.n > 0 ? writer_apply_batch(c->st, ptrs, e.n, index, p != NULL)
                  : WENDA_OK;
     wenda_store_clock_set(NULL);
-    if (rc == WENDA_OK && e.n == 0) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        if (sqlite3_exec(wenda_store_db(c->st), sql, NULL, NULL, NULL) !=
-            SQLITE_OK)
-            rc = WENDA_ERR_DB;
-    }
+    if (rc == WENDA_OK && e.n == 0)
+        rc = wenda_store_cluster_mark(c->st, (int64_t)index);
     if (rc != WENDA_OK) {
         cluster_entry_cleanup(&e);
         return RAFT_IOERR;   /* libraft applies it again later */
@@ -305,15 +292,9 @@ apply_url(struct cluster *c, const struct raft_buffer *buf, uint64_t index)
         ok = sqlite3_step(s) == SQLITE_DONE;
     }
     sqlite3_finalize(s);
-    if (ok) {
-        char sql[80];
-
-        (void)snprintf(sql, sizeof(sql),
-                       "UPDATE cluster_log SET applied = %llu",
-                       (unsigned long long)index);
-        ok = sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK &&
+    if (ok)
+        ok = wenda_store_cluster_mark(c->st, (int64_t)index) == WENDA_OK &&
              sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK;
-    }
     if (!ok) {
         (void)sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         json_decref(o);
@@ -425,6 +406,7 @@ cluster_open_state(struct cluster *c, char *msg, size_t cap)
 {
     enum wenda_err rc = wenda_auth_key_path_for_db(c->db_path, c->key_path,
                                                    sizeof(c->key_path));
+    int64_t applied;
 
     if (rc == WENDA_OK)
         rc = wenda_store_open(c->db_path, 0, &c->st, msg, cap);
@@ -438,7 +420,8 @@ cluster_open_state(struct cluster *c, char *msg, size_t cap)
      * the database says which entry it has. */
     (void)sqlite3_exec(wenda_store_db(c->st), "PRAGMA synchronous = NORMAL",
                        NULL, NULL, NULL);
-    c->applied_db = db_applied(wenda_store_db(c->st));
+    applied = wenda_store_cluster_applied(c->st);
+    c->applied_db = applied > 0 ? (uint64_t)applied : 0;
     cluster_load_urls(c);
     return WENDA_OK;
 }

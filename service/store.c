@@ -936,3 +936,18 @@ wenda_store_cluster_applied(struct wenda_store *st)
     sqlite3_finalize(s);
     return v;
 }
+
+enum wenda_err
+wenda_store_cluster_mark(struct wenda_store *st, int64_t index)
+{
+    sqlite3_stmt *s = NULL;
+    int rc;
+
+    if (sqlite3_prepare_v2(st->db, "UPDATE cluster_log SET applied = ?1", -1,
+                           &s, NULL) != SQLITE_OK)
+        return WENDA_ERR_DB;
+    (void)sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
+}

@@ -21,7 +21,6 @@
 #include "writer.h"
 
 #include <sodium.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -421,23 +420,6 @@ writer_keep_log_short(struct wenda_store *st, unsigned int threshold,
                            left);
 }
 
-/* Records index as the last entry of the cluster's log applied. */
-static enum wenda_err
-mark_applied(struct wenda_store *st, uint64_t index)
-{
-    sqlite3_stmt *s = NULL;
-    int rc;
-
-    if (sqlite3_prepare_v2(wenda_store_db(st),
-                           "UPDATE cluster_log SET applied = ?1", -1, &s,
-                           NULL) != SQLITE_OK)
-        return WENDA_ERR_DB;
-    (void)sqlite3_bind_int64(s, 1, (sqlite3_int64)index);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_DONE ? WENDA_OK : WENDA_ERR_DB;
-}
-
 enum wenda_err
 writer_apply_batch(struct wenda_store *st, struct write_job **jobs, size_t n,
                    uint64_t index, int answers)
@@ -472,7 +454,7 @@ writer_apply_batch(struct wenda_store *st, struct write_job **jobs, size_t n,
             wenda_store_rollback_to(st);
         }
     }
-    if (rc == WENDA_OK && index > 0 && mark_applied(st, index) != WENDA_OK) {
+    if (rc == WENDA_OK && index > 0 && wenda_store_cluster_mark(st, (int64_t)index) != WENDA_OK) {
         rc = log_db_error(st, "cannot record the applied entry");
         wenda_store_write_rollback(st);
     } else if (rc == WENDA_OK && wenda_store_write_commit(st) != WENDA_OK) {

@@ -501,4 +501,9 @@ int wenda_store_tag_exists(struct wenda_store *st, const char *tag);
  */
 int64_t wenda_store_cluster_applied(struct wenda_store *st);
 
+/* Records index as the last entry of a cluster's log applied to st's
+ * database, inside the caller's transaction if one is open. */
+enum wenda_err wenda_store_cluster_mark(struct wenda_store *st,
+                                        int64_t index);
+
 #endif /* WENDA_STORE_H */
