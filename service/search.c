@@ -1057,6 +1057,195 @@ note_unfound(struct wenda_search *se, const struct wenda_search_query *query,
     return WENDA_OK;
 }
 
+/* ---- characters of the words no topic holds ------------------------------ */
+
+#define BACKOFF_SPANS 64   /* Han tokens of a query looked at */
+#define BACKOFF_CHARS 4    /* characters a relaxed query gains at most */
+#define BACKOFF_COMMON 3   /* a character in over 1/3 of the topics is none */
+
+/* The Han tokens of a query: byte spans of q, each found or not. */
+struct han_spans {
+    size_t base;   /* where the chunk being tokenized starts in q */
+    size_t n;
+    struct {
+        size_t start, end;
+        int found;
+    } v[BACKOFF_SPANS];
+};
+
+/* Keeps the span of a token of two Han characters (a bigram). */
+static int
+keep_bigram(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    struct han_spans *h = ctx;
+    utf8proc_int32_t c;
+    utf8proc_ssize_t len;
+    int i, chars = 0;
+
+    (void)flags;
+    for (i = 0; i < ntok; i += (int)len, chars++) {
+        len = utf8proc_iterate((const utf8proc_uint8_t *)tok + i, ntok - i,
+                               &c);
+        if (len <= 0 || !wenda_tokenize_is_han(c))
+            return 0;
+    }
+    if (chars == 2 && h->n < BACKOFF_SPANS) {
+        h->v[h->n].start = h->base + (size_t)start;
+        h->v[h->n].end = h->base + (size_t)end;
+        h->v[h->n].found = 0;
+        h->n++;
+    }
+    return 0;
+}
+
+/* Returns 1 when span s of q holds the character q[at..at+n). */
+static int
+span_holds(const char *q, size_t start, size_t end, size_t at, size_t n)
+{
+    size_t i;
+
+    for (i = start; i + n <= end; i++)
+        if (memcmp(q + i, q + at, n) == 0)
+            return 1;
+    return 0;
+}
+
+/* The bytes of the character at q[at], which ends by end. */
+static size_t
+char_len(const char *q, size_t at, size_t end)
+{
+    size_t n = 1;
+
+    while (at + n < end && ((unsigned char)q[at + n] & 0xC0) == 0x80)
+        n++;
+    return n;
+}
+
+/* The number of topics (0 on any error). */
+static int64_t
+topic_count(struct wenda_search *se)
+{
+    static const char sql[] =
+        "SELECT coalesce(sum(n), 0) FROM category_counts";
+    sqlite3_stmt *st;
+    int64_t n = 0;
+
+    if (wenda_search_slot(se, SLOT_TOPICS, sql, &st) == WENDA_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            n = sqlite3_column_int64(st, 0);
+        reset(st);
+    }
+    return n;
+}
+
+/*
+ * Returns 1 when the bigram h->v[i] may be a word: no character of it is
+ * a particle or in a bigram of h that topics hold.
+ */
+static int
+novel_word(const char *q, const struct han_spans *h, size_t i)
+{
+    size_t at = h->v[i].start, n, j;
+
+    for (; at < h->v[i].end; at += n) {
+        n = char_len(q, at, h->v[i].end);
+        if (wenda_search_function_word(q + at, n))
+            return 0;
+        for (j = 0; j < h->n; j++)
+            if (h->v[j].found &&
+                span_holds(q, h->v[j].start, h->v[j].end, at, n))
+                return 0;
+    }
+    return 1;
+}
+
+/*
+ * Adds to the any-word expression *match of query q the characters of its
+ * two-character Han words that no topic holds, each alone when some topic
+ * holds it: Chinese builds words of characters that mean something by
+ * themselves, so a description with a word the notes do not use (CPU 核心)
+ * still finds the topic that says it with another word of the same
+ * character (多核).  Only a word neither of whose characters is in a word
+ * of q that topics hold, and that is no particle, is read so: a bigram
+ * made across two words (同时各自: 时各) or of a word and a one-character
+ * verb (适合做: 合做) is no word, and its characters are already in
+ * others or weigh nothing.  Nor is a character that a third of the topics
+ * hold (有, 要): it says too little alone.  A character alone matches in
+ * the titles, aliases and tags only, where it is part of a word that names
+ * a topic; in the answers it would match nearly anything.
+ */
+static enum wenda_err
+add_characters(struct wenda_search *se, struct wenda_tokenizer *tk,
+               const char *q, char **match)
+{
+    struct han_spans h;
+    struct chunk_list w;
+    struct buf b = {0};
+    size_t last, i, k, added = 0;
+    size_t kept[2 * BACKOFF_CHARS];
+    int64_t topics = -1;
+    char msg[8];
+    enum wenda_err rc;
+
+    h.n = 0;
+    if (wenda_search_words(se, tk, q, strlen(q), &w, &last, msg,
+                           sizeof(msg)) != WENDA_OK)
+        return WENDA_OK;
+    for (i = 0; i < w.n; i++) {
+        h.base = w.v[i].start;
+        rc = wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, q + w.v[i].start,
+                            (int)(w.v[i].end - w.v[i].start), keep_bigram,
+                            &h, NULL);
+        if (rc != WENDA_OK)
+            return rc;
+    }
+    for (i = 0; i < h.n; i++)
+        h.v[i].found = wenda_search_term_docs(se, q + h.v[i].start,
+                                              h.v[i].end - h.v[i].start) > 0;
+    wenda_buf_adds(&b, *match);
+    for (i = 0; i < h.n && added < BACKOFF_CHARS; i++) {
+        size_t at = h.v[i].start;
+
+        if (h.v[i].found || !novel_word(q, &h, i))
+            continue;
+        while (at < h.v[i].end && added < BACKOFF_CHARS) {
+            size_t n = char_len(q, at, h.v[i].end);
+            int skip = 0;
+
+            for (k = 0; k < added && !skip; k++)
+                skip = kept[2 * k + 1] == n &&
+                       memcmp(q + kept[2 * k], q + at, n) == 0;
+            if (!skip) {
+                int64_t docs = wenda_search_term_docs(se, q + at, n);
+
+                if (topics < 0)
+                    topics = topic_count(se);
+                skip = docs == 0 || docs * BACKOFF_COMMON > topics;
+            }
+            if (!skip) {
+                kept[2 * added] = at;
+                kept[2 * added + 1] = n;
+                added++;
+                wenda_buf_adds(&b, " OR {title aliases tags} : ");
+                wenda_search_add_quoted(&b, q + at, n);
+            }
+            at += n;
+        }
+    }
+    if (wenda_buf_failed(&b)) {
+        wenda_buf_cleanup(&b);
+        return WENDA_ERR_NOMEM;
+    }
+    if (added == 0) {
+        wenda_buf_cleanup(&b);
+        return WENDA_OK;
+    }
+    free(*match);
+    *match = wenda_buf_take(&b, NULL);
+    return *match ? WENDA_OK : WENDA_ERR_NOMEM;
+}
+
 enum wenda_err
 wenda_search_exec(struct wenda_search *se,
                   const struct wenda_search_query *query,
@@ -1090,6 +1279,8 @@ wenda_search_exec(struct wenda_search *se,
         q = query->q;
         rc = wenda_search_build_map(se, tk, q, strlen(q), WENDA_SEARCH_ANY,
                                     &match, NULL, NULL, msg, msgcap);
+        if (rc == WENDA_OK)
+            rc = add_characters(se, tk, q, &match);
         if (rc == WENDA_OK)
             rc = run_level(se, query, match, NULL, NULL, NULL, 1, out);
         out->relaxed = rc == WENDA_OK && out->total > 0;

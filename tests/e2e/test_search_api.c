@@ -281,6 +281,19 @@ Test(e2e_search, says_what_a_query_that_found_nothing_was_corrected_to)
     json_decref(doc);
 }
 
+Test(e2e_search, a_description_with_a_word_the_notes_lack_finds_its_topic)
+{
+    /* No topic says 核心; parallelism's aliases say 多核.  Word for word,
+     * concurrency holds more of the description (多个, CPU, 同时, 各自). */
+    json_t *doc = search_doc("几个CPU核心各自同时跑程序"), *items;
+
+    cr_assert(json_is_true(json_object_get(doc, "relaxed")));
+    items = json_object_get(doc, "items");
+    cr_assert_gt(json_array_size(items), 0);
+    cr_assert_str_eq(first_slug(items), "parallelism");
+    json_decref(doc);
+}
+
 Test(e2e_search, takes_a_pasted_question_of_200_characters)
 {
     static const char question[] =

@@ -1266,6 +1266,32 @@ Test(search, both_things_a_question_compares_are_in_its_first_hit)
     }
 }
 
+Test(search, a_word_no_topic_holds_is_read_by_its_characters)
+{
+    /* 核心 is in no topic; 多核 is an alias of parallelism. */
+    expect_found_as("几个CPU核心各自同时跑程序", "parallelism", NULL);
+    expect_found_as("程序里的内存自动清理", "python-garbage-collection",
+                    NULL);
+}
+
+Test(search, a_character_of_a_word_topics_hold_is_not_read_alone)
+{
+    /* 适合做 gives the bigram 合做, which no topic holds, but 合 is in
+     * 适合: 做 alone would rank 如何做 code review first. */
+    struct wenda_search_query q = {"flask适合做什么样的项目", NULL, NULL, 3, 0};
+    struct wenda_search_result r;
+    size_t i;
+
+    search_ok(&q, &r);
+    cr_assert_eq(r.relaxed, 1);
+    cr_assert_eq(r.n, 3);
+    for (i = 0; i < 2; i++)
+        cr_expect_str_neq(r.hits[i].slug, "code-review");
+    cr_expect_not_null(strstr(r.hits[0].slug, "flask"), "%s",
+                       r.hits[0].slug);
+    wenda_search_result_cleanup(&r);
+}
+
 Test(search, a_query_of_only_question_words_still_answers)
 {
     struct wenda_search_query q = {"什么是", NULL, NULL, 10, 0};
