@@ -96,6 +96,54 @@ add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
     return WENDA_OK;
 }
 
+/*
+ * Appends to row->keys, at the weight of an alias, the key of title
+ * without its question and function words (什么是网络编程: 网络编程; HTTP 和
+ * HTTPS 的区别: HTTP HTTPS) and the key of that text's pinyin, when it
+ * has any: a query that names the thing a question title asks about
+ * equals a title as much as one that names an alias.
+ */
+static enum wenda_err
+add_content_keys(struct wenda_tokenizer *tk, struct wenda_search_row *row,
+                 const char *title, struct buf *key)
+{
+    struct chunk_list w;
+    struct buf text = {0}, col = {0}, whole = {0};
+    size_t last, i, n = strlen(title);
+    char msg[8];
+    enum wenda_err rc;
+
+    /* A title too long or of too many words for a query has no such key,
+     * as no query could equal it. */
+    if (row->nkeys == 0 ||
+        wenda_search_words(NULL, tk, title, n, &w, &last, msg,
+                           sizeof(msg)) != WENDA_OK)
+        return WENDA_OK;
+    for (i = 0; i < w.n; i++) {
+        if (i > 0)
+            wenda_buf_add(&text, " ", 1);
+        wenda_buf_add(&text, title + w.v[i].start, w.v[i].end - w.v[i].start);
+    }
+    rc = wenda_buf_failed(&text) ? WENDA_ERR_NOMEM : WENDA_OK;
+    if (rc == WENDA_OK)
+        rc = wenda_search_key_of(tk, text.p, text.n, key);
+    if (rc == WENDA_OK && key->n == row->keys[0].n &&
+        memcmp(key->p, row->keys[0].key, key->n) == 0) {
+        wenda_buf_cleanup(&text);
+        return WENDA_OK;   /* nothing left out: the title's own key */
+    }
+    if (rc == WENDA_OK)
+        rc = add_key(tk, row, text.p, 1, key);
+    if (rc == WENDA_OK)
+        rc = wenda_search_add_pinyin(tk, text.p, &col, &whole);
+    if (rc == WENDA_OK && whole.n > 0)
+        rc = add_key(tk, row, whole.p, 1, key);
+    wenda_buf_cleanup(&text);
+    wenda_buf_cleanup(&col);
+    wenda_buf_cleanup(&whole);
+    return rc;
+}
+
 /* Moves the text of b (or "" when b is empty) into *col. */
 static enum wenda_err
 take_col(struct buf *b, char **col)
@@ -190,6 +238,8 @@ wenda_search_prepare(struct wenda_tokenizer *tk, const struct wenda_topic *t,
         rc = add_key(tk, row, t->title_en, 2, &key);
     if (rc == WENDA_OK)
         rc = add_key(tk, row, whole.p, 2, &key);
+    if (rc == WENDA_OK)
+        rc = add_content_keys(tk, row, t->title, &key);
     for (i = 0; rc == WENDA_OK && i < t->aliases.n; i++)
         rc = add_key(tk, row, t->aliases.v[i], 1, &key);
     for (i = 0; rc == WENDA_OK && i < NCOLS; i++) {

@@ -101,10 +101,53 @@ phrase_rows(const struct hit_count *c, sqlite3_int64 nrow)
     return est < (double)c->hits ? (double)c->hits : est;
 }
 
+/*
+ * Writes key without its spaces to out (of outcap bytes) when it is two
+ * words or more of ASCII letters and digits only: pinyin typed a syllable
+ * at a time (duo xian cheng), whose key is that of the title's pinyin as
+ * one word.  Returns 0 otherwise.
+ */
+static int
+joined_key(const char *key, char *out, size_t outcap)
+{
+    size_t n = 0, words = 1;
+
+    for (; *key != '\0'; key++) {
+        if (*key == ' ') {
+            words++;
+            continue;
+        }
+        if (!((*key >= 'a' && *key <= 'z') || (*key >= '0' && *key <= '9')) ||
+            n + 1 >= outcap)
+            return 0;
+        out[n++] = *key;
+    }
+    out[n] = '\0';
+    return words > 1;
+}
+
+/* Adds the rows of title_keys under key to p->exact.  -1 on an error. */
+static int
+exact_rows(struct rank_params *p, const char *key)
+{
+    int step;
+
+    sqlite3_bind_text(p->keys, 1, key, -1, SQLITE_STATIC);
+    while ((step = sqlite3_step(p->keys)) == SQLITE_ROW &&
+           p->nexact < MAX_EXACT) {
+        p->exact[p->nexact].id = sqlite3_column_int64(p->keys, 0);
+        p->exact[p->nexact].weight = sqlite3_column_int(p->keys, 1);
+        p->nexact++;
+    }
+    (void)sqlite3_reset(p->keys);
+    (void)sqlite3_clear_bindings(p->keys);
+    return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
 int
 wenda_search_exact_lookup(struct rank_params *p)
 {
-    int step;
+    char joined[128];
 
     if (p->nexact >= 0)
         return p->nexact;
@@ -121,16 +164,9 @@ wenda_search_exact_lookup(struct rank_params *p)
         p->nexact = -1;
         return -1;
     }
-    sqlite3_bind_text(p->keys, 1, p->key, -1, SQLITE_STATIC);
-    while ((step = sqlite3_step(p->keys)) == SQLITE_ROW &&
-           p->nexact < MAX_EXACT) {
-        p->exact[p->nexact].id = sqlite3_column_int64(p->keys, 0);
-        p->exact[p->nexact].weight = sqlite3_column_int(p->keys, 1);
-        p->nexact++;
-    }
-    (void)sqlite3_reset(p->keys);
-    (void)sqlite3_clear_bindings(p->keys);
-    if (step != SQLITE_ROW && step != SQLITE_DONE)
+    if (exact_rows(p, p->key) != 0 ||
+        (p->nexact == 0 && joined_key(p->key, joined, sizeof(joined)) &&
+         exact_rows(p, joined) != 0))
         p->nexact = -1;
     return p->nexact;
 }

@@ -1292,6 +1292,20 @@ Test(search, a_character_of_a_word_topics_hold_is_not_read_alone)
     wenda_search_result_cleanup(&r);
 }
 
+Test(search, pinyin_typed_a_syllable_at_a_time_equals_a_title)
+{
+    expect_found_as("jin cheng", "process", NULL);
+    expect_found_as("xie cheng", "coroutine", NULL);
+}
+
+Test(search, a_query_naming_what_a_question_title_asks_about_equals_it)
+{
+    /* 什么是网络编程 asks about 网络编程; socket's alias 网络编程接口 has
+     * the same pinyin inside it. */
+    expect_found_as("wangluobiancheng", "network-programming", NULL);
+    expect_found_as("网络编程", "network-programming", NULL);
+}
+
 Test(search, a_query_of_only_question_words_still_answers)
 {
     struct wenda_search_query q = {"什么是", NULL, NULL, 10, 0};
