@@ -28,10 +28,13 @@
  * and SQLite computes snippets for the rows returned only.  Its value,
  * smaller first, is
  *
- *     bm25 - 1e6 * in_title - 1e9 * exact
+ *     -(bm25 + cover) - 1e6 * in_title - 1e9 * exact
  *
  * where bm25 is FTS5's formula (k1 = 1.2, b = 0.75) with the column weights
- * below, in_title is 1 when every chunk of the query has a phrase in the
+ * below, cover the share of the title column's tokens that are matches of
+ * the query (生产者消费者 fills more of 生产者消费者模式 than of
+ * 为什么要用到生产者消费者模型, and names the first rather than mentions
+ * it), in_title is 1 when every chunk of the query has a phrase in the
  * title, aliases or pinyin column, and exact is the weight of the row in
  * title_keys for the query's key: 2 when its title, English title or title
  * pinyin equals the query, 1 for an alias.
@@ -50,6 +53,7 @@
 
 #define RANK_TITLE 1e6
 #define RANK_EXACT 1e9
+#define RANK_COVER 1.0   /* for a title the query's words fill */
 #define TITLE_COLUMNS 3   /* title, aliases, pinyin */
 #define MAX_PHRASES WENDA_SEARCH_MAX_PHRASES
 
@@ -425,6 +429,7 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
     double freq[MAX_PHRASES] = {0}, score = 0.0, len;
     unsigned char in_title[MAX_PHRASES] = {0};
     int ninst = 0, i, phrase, col, off, titled = 1, exact = 0, ntok = 0;
+    int ntitle_hit = 0, ntitle = 0;
     sqlite3_int64 rowid;
 
     if (d == NULL) {
@@ -456,11 +461,19 @@ wenda_rank(const Fts5ExtensionApi *api, Fts5Context *fts,
         freq[phrase] += col_weight[col];
         if (col < TITLE_COLUMNS)
             in_title[d->chunk[phrase]] = 1;
+        if (col == COL_TITLE)
+            ntitle_hit++;
     }
     len = (double)ntok / d->avgdl;
     for (i = 0; i < d->nphrase; i++)
         score += d->idf[i] * (freq[i] * 2.2) /
                  (freq[i] + 1.2 * (0.25 + 0.75 * len));
+    if (ntitle_hit > 0 &&
+        api->xColumnSize(fts, COL_TITLE, &ntitle) == SQLITE_OK &&
+        ntitle > 0)
+        score += RANK_COVER * (ntitle_hit < ntitle
+                                   ? (double)ntitle_hit / (double)ntitle
+                                   : 1.0);
     for (i = 0; i < d->nchunk; i++)
         if (!in_title[i])
             titled = 0;

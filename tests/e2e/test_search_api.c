@@ -294,6 +294,31 @@ Test(e2e_search, a_description_with_a_word_the_notes_lack_finds_its_topic)
     json_decref(doc);
 }
 
+Test(e2e_search, the_synonyms_of_content_find_their_group)
+{
+    /* content/synonyms.yml: 好处, 优势 and benefits are 优点; drawbacks
+     * are 缺点. */
+    static const struct {
+        const char *q, *slug;
+    } cases[] = {
+        {"多道技术有哪些好处", "multiprogramming-advantages"},
+        {"协程相比线程有什么优势", "coroutine-pros-cons"},
+        {"what are the benefits of multiprocessing",
+         "multiprocessing-advantages"},
+        {"django drawbacks", "django-disadvantages"},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        json_t *items = hits(cases[i].q, NULL);
+
+        cr_assert_gt(json_array_size(items), 0, "q=%s: no hit", cases[i].q);
+        cr_expect_str_eq(first_slug(items), cases[i].slug, "q=%s",
+                         cases[i].q);
+        json_decref(items);
+    }
+}
+
 Test(e2e_search, takes_a_pasted_question_of_200_characters)
 {
     static const char question[] =

@@ -1306,6 +1306,26 @@ Test(search, a_query_naming_what_a_question_title_asks_about_equals_it)
     expect_found_as("网络编程", "network-programming", NULL);
 }
 
+Test(search, of_two_titles_holding_the_query_the_one_it_fills_comes_first)
+{
+    /* 生产者消费者模式 names the pattern; 为什么要用到生产者消费者模型
+     * asks about it. */
+    expect_found_as("生产者消费者", "producer-consumer-pattern", NULL);
+}
+
+Test(search, a_comparing_word_is_a_question_word)
+{
+    /* 相比 is in no topic: the two things compared decide. */
+    struct wenda_search_query q = {"协程相比线程", NULL, NULL, 3, 0};
+    struct wenda_search_result r;
+
+    search_ok(&q, &r);
+    cr_assert_gt(r.n, 0);
+    cr_expect_eq(r.relaxed, 0);
+    cr_expect_str_eq(r.hits[0].slug, "coroutine");
+    wenda_search_result_cleanup(&r);
+}
+
 Test(search, a_query_of_only_question_words_still_answers)
 {
     struct wenda_search_query q = {"什么是", NULL, NULL, 10, 0};
