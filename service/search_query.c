@@ -673,6 +673,16 @@ wenda_search_key_of(struct wenda_tokenizer *tk, const char *text, size_t n,
 
 /* ---- the pinyin column ------------------------------------------------- */
 
+/* Appends syllables from..to of syl, joined, as a word of col. */
+static void
+add_syllables(struct buf *col, char *const *syl, size_t from, size_t to)
+{
+    if (col->n > 0)
+        wenda_buf_add(col, " ", 1);
+    for (; from <= to; from++)
+        wenda_buf_adds(col, syl[from]);
+}
+
 enum wenda_err
 wenda_search_add_pinyin(struct wenda_tokenizer *tk, const char *text,
                         struct buf *col, struct buf *whole)
@@ -710,17 +720,12 @@ wenda_search_add_pinyin(struct wenda_tokenizer *tk, const char *text,
             nsyl--;
         }
         for (k = 0; k < nsyl; k++) {
-            for (j = k; j < nsyl && (j - k < 4 || (k == 0 && j == nsyl - 1));
-                 j++) {
-                size_t m;
+            size_t top = k + 3 < nsyl - 1 ? k + 3 : nsyl - 1;
 
-                if (j - k >= 4 && !(k == 0 && j == nsyl - 1))
-                    continue;
-                if (col->n > 0)
-                    wenda_buf_add(col, " ", 1);
-                for (m = k; m <= j; m++)
-                    wenda_buf_adds(col, syl[m]);
-            }
+            for (j = k; j <= top; j++)
+                add_syllables(col, syl, k, j);
+            if (k == 0 && top < nsyl - 1)   /* the whole run */
+                add_syllables(col, syl, 0, nsyl - 1);
             if (whole != NULL)
                 wenda_buf_adds(whole, syl[k]);
         }

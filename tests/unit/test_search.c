@@ -1306,6 +1306,12 @@ Test(search, a_query_naming_what_a_question_title_asks_about_equals_it)
     expect_found_as("网络编程", "network-programming", NULL);
 }
 
+Test(search, the_pinyin_of_a_title_of_six_syllables_or_more_finds_it)
+{
+    expect_found_as("ruheshixianxiecheng", "implementing-coroutines", NULL);
+    expect_found_as("xiechengyoudianquedian", "coroutine-pros-cons", NULL);
+}
+
 Test(search, of_two_titles_holding_the_query_the_one_it_fills_comes_first)
 {
     /* 生产者消费者模式 names the pattern; 为什么要用到生产者消费者模型
