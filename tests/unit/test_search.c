@@ -1234,6 +1234,7 @@ Test(search, a_question_finds_what_it_asks_about)
     expect_found_as("what does a semaphore do", "semaphore", NULL);
     expect_found_as("信号量有什么用", "semaphore", NULL);
     expect_found_as("交换机和路由器有什么不同", "router-vs-switch", NULL);
+    expect_found_as("ARP协议是做什么的", "arp", NULL);
 }
 
 Test(search, both_things_a_question_compares_are_in_its_first_hit)
