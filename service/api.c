@@ -15,6 +15,7 @@
 #include "api_int.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -413,19 +414,20 @@ api_facet_params(const struct api_request *req, const char **category,
 int
 api_parse_int(const char *s, long long min, long long max, long long *out)
 {
-    long long v = 0;
+    unsigned long long v = 0;
     size_t i;
 
-    if (s == NULL || s[0] == '\0' || strlen(s) > 18)
+    if (s == NULL || s[0] == '\0' || strlen(s) > 19)
         return -1;
     for (i = 0; s[i] != '\0'; i++) {
         if (s[i] < '0' || s[i] > '9')
             return -1;
-        v = v * 10 + (s[i] - '0');
+        v = v * 10 + (unsigned long long)(s[i] - '0');   /* 19 digits fit */
     }
-    if (v < min || v > max)
+    if (v > (unsigned long long)LLONG_MAX || (long long)v < min ||
+        (long long)v > max)
         return -1;
-    *out = v;
+    *out = (long long)v;
     return 0;
 }
 
@@ -743,30 +745,6 @@ params_known(const struct route *r, handler_fn fn,
 }
 
 /*
- * Parses s, a log index as min_index or Wenda-Min-Index give it: an
- * unsigned decimal (digits only) up to 2^63 - 1.  Returns 0 with the
- * value in *out, or -1.
- */
-static int
-parse_index(const char *s, uint64_t *out)
-{
-    uint64_t v = 0;
-    size_t i;
-
-    if (s == NULL || s[0] == '\0' || strlen(s) > 19)
-        return -1;
-    for (i = 0; s[i] != '\0'; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (uint64_t)(s[i] - '0');   /* 19 digits fit in 64 bits */
-    }
-    if (v > (uint64_t)INT64_MAX)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-/*
  * Reads the index a read must reflect, the larger of ?min_index and the
  * header Wenda-Min-Index, into *index (0 when neither is given).  Returns
  * 0, or -1 after answering 400 naming the one that is not an index.
@@ -776,22 +754,22 @@ min_index(const struct api_request *req, uint64_t *index,
           struct api_response *res)
 {
     const char *q, *h = req->header(req->arg_ctx, "Wenda-Min-Index");
-    uint64_t qi = 0, hi = 0;
+    long long qi = 0, hi = 0;
 
     if (api_text_param(req, "min_index", &q, res) != 0)
         return -1;
-    if (q != NULL && parse_index(q, &qi) != 0) {
+    if (q != NULL && api_parse_int(q, 0, LLONG_MAX, &qi) != 0) {
         api_bad_param(res, "min_index", "must be a log index, an integer "
                       "from 0 to 9223372036854775807");
         return -1;
     }
-    if (h != NULL && parse_index(h, &hi) != 0) {
+    if (h != NULL && api_parse_int(h, 0, LLONG_MAX, &hi) != 0) {
         api_problem(res, WENDA_ERR_INVALID, "header Wenda-Min-Index must "
                     "be a log index, an integer from 0 to "
                     "9223372036854775807", "Wenda-Min-Index");
         return -1;
     }
-    *index = qi > hi ? qi : hi;
+    *index = (uint64_t)(qi > hi ? qi : hi);
     return 0;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <jansson.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -178,4 +179,24 @@ Test(api_problem, a_bad_parameter_is_named_and_listed)
                      "100");
     json_decref(o);
     api_response_cleanup(&res);
+}
+
+Test(api_params, an_integer_takes_up_to_nineteen_digits_within_its_range)
+{
+    long long v = -1;
+
+    cr_assert_eq(api_parse_int("9223372036854775807", 0, LLONG_MAX, &v), 0);
+    cr_assert_eq(v, LLONG_MAX);
+    cr_assert_eq(api_parse_int("0", 0, 5, &v), 0);
+    cr_assert_eq(v, 0);
+    v = 7;
+    cr_assert_eq(api_parse_int("9223372036854775808", 0, LLONG_MAX, &v), -1);
+    cr_assert_eq(api_parse_int("99999999999999999999", 0, LLONG_MAX, &v),
+                 -1);
+    cr_assert_eq(api_parse_int("6", 0, 5, &v), -1);
+    cr_assert_eq(api_parse_int("1", 2, 5, &v), -1);
+    cr_assert_eq(api_parse_int("-1", 0, 5, &v), -1);
+    cr_assert_eq(api_parse_int("+1", 0, 5, &v), -1);
+    cr_assert_eq(api_parse_int("", 0, 5, &v), -1);
+    cr_assert_eq(v, 7, "a refused text leaves *out as it was");
 }
