@@ -70,7 +70,8 @@ static char **build_argv(const char *bin, const char *const *fixed,
                          const char *const *extra);
 static void free_argv(char **argv);
 static int listed(const char *const *vars, const char *entry);
-static char **build_env(const char *const *unset, const char *const *env);
+static char **build_env(const char *const *unset, const char *const *env,
+                        int no_config);
 static pid_t spawn(char **argv, char **envp, const char *out_path,
                    const char *err_path, const char *workdir, int as_nobody);
 static int decode_status(int wstatus);
@@ -262,11 +263,13 @@ listed(const char *const *vars, const char *entry)
 
 /*
  * Returns a heap copy of the environment without the variables named in
- * unset or set by env, then env's "NAME=value" strings, then NULL; free it
- * with free_argv().  NULL when out of memory.
+ * unset or set by env, nor with no_config any WENDA_ variable (wenda's
+ * configuration, which the shell running the tests may have set), then
+ * env's "NAME=value" strings, then NULL; free it with free_argv().  NULL
+ * when out of memory.
  */
 static char **
-build_env(const char *const *unset, const char *const *env)
+build_env(const char *const *unset, const char *const *env, int no_config)
 {
     size_t n = 0, i = 0, k;
     char **envp;
@@ -279,7 +282,8 @@ build_env(const char *const *unset, const char *const *env)
     if (envp == NULL)
         return NULL;
     for (k = 0; environ[k] != NULL; k++) {
-        if (listed(unset, environ[k]) || listed(env, environ[k]))
+        if (listed(unset, environ[k]) || listed(env, environ[k]) ||
+            (no_config && strncmp(environ[k], "WENDA_", 6) == 0))
             continue;
         envp[i] = strdup(environ[k]);
         if (envp[i++] == NULL)
@@ -500,7 +504,7 @@ await_server(struct wenda_server *srv, const char *bin,
 {
     char port_text[16], db_path[HARNESS_PATH_MAX + 16];
     const char *fixed[12];
-    char **argv;
+    char **argv, **envp;
     double deadline;
     int wstatus;
     pid_t pid;
@@ -533,8 +537,16 @@ await_server(struct wenda_server *srv, const char *bin,
         snprintf(srv->why, sizeof srv->why, "out of memory");
         return -1;
     }
-    pid = spawn(argv, NULL, srv->log_path, srv->log_path, NULL, 0);
+    /* The server is configured by its arguments alone. */
+    envp = build_env(NULL, NULL, 1);
+    if (envp == NULL) {
+        free_argv(argv);
+        snprintf(srv->why, sizeof srv->why, "out of memory");
+        return -1;
+    }
+    pid = spawn(argv, envp, srv->log_path, srv->log_path, NULL, 0);
     free_argv(argv);
+    free_argv(envp);
     if (pid < 0) {
         snprintf(srv->why, sizeof srv->why, "fork: %s", strerror(errno));
         return -1;
@@ -861,7 +873,7 @@ harness_run_with(const char *const *args, double timeout_s,
     snprintf(out_path, sizeof out_path, "%s/stdout", dir);
     snprintf(err_path, sizeof err_path, "%s/stderr", dir);
     argv = build_argv(bin, args, NULL);
-    envp = build_env(opts->unset, opts->env);
+    envp = build_env(opts->unset, opts->env, 0);
     if (argv == NULL || envp == NULL) {
         free_argv(argv);
         free_argv(envp);

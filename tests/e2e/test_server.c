@@ -65,6 +65,19 @@ Test(e2e_server, answers_503_with_retry_after_when_no_search_slot_frees)
     http_reply_cleanup(&r);
 }
 
+Test(e2e_server, a_test_server_ignores_the_wenda_variables_of_its_shell)
+{
+    struct http_reply r;
+
+    /* As a shell that runs wenda itself might have them. */
+    cr_assert_eq(setenv("WENDA_SEARCH_SLOTS", "0", 1), 0);
+    cr_assert_eq(setenv("WENDA_SEARCH_WAIT_MS", "10", 1), 0);
+    harness_start_or_fail(&srv, NULL);
+    cr_assert_eq(get("/v1/search?q=gil", NULL, &r), 200, "%.*s",
+                 (int)r.len, r.body);
+    http_reply_cleanup(&r);
+}
+
 Test(e2e_server, answers_413_to_a_body_past_the_limit)
 {
     static const char *const args[] = {"--max-body", "1024", NULL};
