@@ -73,11 +73,30 @@ first_slug(const json_t *items)
                                              "slug"));
 }
 
+/* A query and the topic it must find first. */
+struct first_case {
+    const char *q, *slug;
+};
+
+/* Expects each query of cases[0..n) to find its topic first. */
+static void
+expect_first(const struct first_case *cases, size_t n)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        json_t *items = hits(cases[i].q, NULL);
+
+        cr_assert_gt(json_array_size(items), 0, "q=%s: no hit", cases[i].q);
+        cr_expect_str_eq(first_slug(items), cases[i].slug, "q=%s",
+                         cases[i].q);
+        json_decref(items);
+    }
+}
+
 Test(e2e_search, ranks_the_right_topic_first_in_every_script)
 {
-    static const struct {
-        const char *q, *slug;
-    } cases[] = {
+    static const struct first_case cases[] = {
         {"死锁", "deadlock"},
         {"死鎖", "deadlock"},
         {"deadlock", "deadlock"},
@@ -88,16 +107,8 @@ Test(e2e_search, ranks_the_right_topic_first_in_every_script)
         {"執行緒", "thread"},
         {"Django优点", "django-advantages"},
     };
-    size_t i;
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *items = hits(cases[i].q, NULL);
-
-        cr_assert_gt(json_array_size(items), 0, "q=%s: no hit", cases[i].q);
-        cr_expect_str_eq(first_slug(items), cases[i].slug, "q=%s",
-                         cases[i].q);
-        json_decref(items);
-    }
+    expect_first(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(e2e_search, gives_each_hit_its_fields_and_a_marked_snippet)
@@ -298,25 +309,15 @@ Test(e2e_search, the_synonyms_of_content_find_their_group)
 {
     /* content/synonyms.yml: 好处, 优势 and benefits are 优点; drawbacks
      * are 缺点. */
-    static const struct {
-        const char *q, *slug;
-    } cases[] = {
+    static const struct first_case cases[] = {
         {"多道技术有哪些好处", "multiprogramming-advantages"},
         {"协程相比线程有什么优势", "coroutine-pros-cons"},
         {"what are the benefits of multiprocessing",
          "multiprocessing-advantages"},
         {"django drawbacks", "django-disadvantages"},
     };
-    size_t i;
 
-    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        json_t *items = hits(cases[i].q, NULL);
-
-        cr_assert_gt(json_array_size(items), 0, "q=%s: no hit", cases[i].q);
-        cr_expect_str_eq(first_slug(items), cases[i].slug, "q=%s",
-                         cases[i].q);
-        json_decref(items);
-    }
+    expect_first(cases, sizeof(cases) / sizeof(cases[0]));
 }
 
 Test(e2e_search, takes_a_pasted_question_of_200_characters)
