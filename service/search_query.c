@@ -131,13 +131,16 @@ static const char *const zh_particles[] = {
     NULL,
 };
 static const char *const en_words[] = {
-    "a", "about", "an", "and", "are", "between", "can", "could", "define",
-    "describe", "did", "difference", "differences", "different", "do",
-    "does", "explain", "for", "how", "in", "is", "it", "its", "me", "mean",
-    "means", "of", "on", "or", "please", "should", "tell", "the", "their",
-    "them", "there", "they", "this", "to", "versus", "vs", "was", "what",
-    "whats", "when", "where", "which", "who", "why", "with", "would", "you",
-    NULL,
+    "a", "about", "actually", "also", "am", "an", "and", "are", "as", "at",
+    "be", "been", "between", "by", "can", "could", "define", "describe",
+    "did", "difference", "differences", "different", "do", "does",
+    "exactly", "explain", "for", "from", "had", "has", "have", "how", "i",
+    "if", "in", "into", "is", "it", "its", "just", "me", "mean", "means",
+    "my", "of", "on", "or", "our", "please", "really", "should", "so",
+    "tell", "than", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "versus", "very", "vs", "was", "we",
+    "were", "what", "whats", "when", "where", "which", "who", "why", "will",
+    "with", "would", "you", "your", NULL,
 };
 
 /* Returns the bytes of the longest word of list that s[0..n) begins with,

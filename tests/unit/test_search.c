@@ -1333,6 +1333,24 @@ Test(search, a_comparing_word_is_a_question_word)
     wenda_search_result_cleanup(&r);
 }
 
+Test(search, no_topic_must_hold_an_english_function_word)
+{
+    static const char *const queries[] = {"tcp than udp",
+                                          "deadlock from my threads",
+                                          "we have a deadlock"};
+    size_t i;
+
+    for (i = 0; i < sizeof(queries) / sizeof(queries[0]); i++) {
+        struct wenda_search_query q = {queries[i], NULL, NULL, 3, 0};
+        struct wenda_search_result r;
+
+        search_ok(&q, &r);
+        cr_expect_gt(r.n, 0, "%s finds nothing", queries[i]);
+        cr_expect_eq(r.relaxed, 0, "%s is relaxed", queries[i]);
+        wenda_search_result_cleanup(&r);
+    }
+}
+
 Test(search, a_query_of_only_question_words_still_answers)
 {
     struct wenda_search_query q = {"什么是", NULL, NULL, 10, 0};
