@@ -343,10 +343,17 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
             const char *s = q + start + h[at].start;
             size_t n = h[at + len - 1].end - h[at].start;
 
-            if (len < count && phrase_found(se, s, n))
-                continue;
+            /* A stretch that some topic holds is left as it is; asked
+             * only when some word sounds like it, since most stretches
+             * have none, and a full-text statement costs some ten times
+             * the look-up of sound_words. */
             memset(&found, 0, sizeof(found));
             sound_words(se, h + at, len, q + start, &found);
+            if (found.n > 0 && len < count && phrase_found(se, s, n)) {
+                for (i = 0; i < found.n; i++)
+                    free(found.cand[i]);
+                continue;
+            }
             for (i = 0; i < found.n; i++) {
                 struct buf run = {0};
 
