@@ -469,14 +469,16 @@ api_h_search(const struct api_request *req, const char *key,
     /* Written directly: this is the hot path of the busiest endpoint. */
     wenda_buf_adds(&b, "{\"query\":");
     wenda_buf_add_json(&b, q.q);
-    wenda_buf_addf(&b, ",\"total\":%lld,\"total_exact\":%s,\"corrected\":",
-                   (long long)r.total, r.total_exact ? "true" : "false");
+    wenda_buf_adds(&b, ",\"total\":");
+    add_int(&b, r.total);
+    wenda_buf_adds(&b, r.total_exact ? ",\"total_exact\":true,\"corrected\":"
+                                     : ",\"total_exact\":false,\"corrected\":");
     if (r.corrected != NULL)
         wenda_buf_add_json(&b, r.corrected);
     else
         wenda_buf_adds(&b, "null");
-    wenda_buf_addf(&b, ",\"relaxed\":%s,\"unfound\":[",
-                   r.relaxed ? "true" : "false");
+    wenda_buf_adds(&b, r.relaxed ? ",\"relaxed\":true,\"unfound\":["
+                                 : ",\"relaxed\":false,\"unfound\":[");
     for (i = 0; i < r.dropped.n; i++) {
         if (i > 0)
             wenda_buf_add(&b, ",", 1);
