@@ -227,11 +227,19 @@ dictionary_sound(const char *word, const char *py, const struct hchar *want,
                  struct sounds *out)
 {
     const char *p = strchr(py, ' ');
-    size_t k = 0, at = 0, len = strlen(word);
+    size_t k = 0, at = 0, len = strlen(word), typed = 0;
     int differ = 0, shared = 0;
 
     if (p == NULL)
         return;   /* one syllable: a word of one character */
+    /* Only a word of as many bytes as the stretch can end the walk below
+     * with at == len: most of the dictionary is passed over before any
+     * syllable is folded. */
+    for (k = 0; k < n; k++)
+        typed += want[k].end - want[k].start;
+    if (typed != len)
+        return;
+    k = 0;
     while (k < n && p != NULL && *p == ' ') {
         char syl[SYLLABLE_MAX + 1], a[SYLLABLE_MAX + 1];
         const char *end = strchr(p + 1, ' ');
