@@ -251,6 +251,23 @@ snip_from_rank(struct wenda_search *se, const struct rank_params *p,
 }
 
 /*
+ * Whether the ranking of topic id already found that its answer holds no
+ * match of the expression without its prefix alternative (a row of
+ * rank_params.snip[] with n -1, see wenda_search_snip_keep()): its strict
+ * snippet would be none, and is not asked for.
+ */
+static int
+plain_unmarked(const struct rank_params *p, int64_t id)
+{
+    unsigned int i;
+
+    for (i = 0; i < p->snip_n; i++)
+        if (p->snip[i].rowid == id)
+            return p->snip[i].n == -1;
+    return 0;
+}
+
+/*
  * Sets the snippet of each of the n hits that has none yet, read with MATCH
  * expression match.
  * When plain is not NULL, it is match without its prefix alternative, and
@@ -273,7 +290,7 @@ add_snippets(struct wenda_search *se, const char *match, const char *plain,
     for (i = 0; rc == WENDA_OK && i < n; i++) {
         if (hits[i].snippet != NULL)
             continue;
-        if (plain != NULL)
+        if (plain != NULL && !plain_unmarked(se->rp, hits[i].id))
             rc = read_snippet(s, plain, 1, &hits[i]);
         if (rc == WENDA_OK && hits[i].snippet == NULL)
             rc = read_snippet(s, match, 0, &hits[i]);
