@@ -280,6 +280,83 @@ by_closeness(const void *pa, const void *pb)
     return strcmp(a->word, b->word);
 }
 
+/* A row of sound_words: its texts, at word_at and syls_at of the text of
+ * its look-up until that text stops growing. */
+struct sound_row {
+    const char *word, *syls;
+    size_t word_at, syls_at;
+    int64_t n;
+};
+
+/* Orders rows as ORDER BY n DESC, word, syllables would (BINARY). */
+static int
+by_seen(const void *pa, const void *pb)
+{
+    const struct sound_row *a = pa, *b = pb;
+    int c;
+
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    c = strcmp(a->word, b->word);
+    return c != 0 ? c : strcmp(a->syls, b->syls);
+}
+
+/*
+ * Notes in found the rows of sound_words under key, the most often met
+ * first (see indexed_sound()).  They are sorted here rather than by
+ * ORDER BY, which built and dropped a temporary b-tree for every look-up,
+ * most of them of no row or one: a thirtieth of the slips mix.  Returns
+ * -1 when the statement cannot be prepared, else 0.
+ */
+static int
+indexed_sounds(struct wenda_search *se, const char *key,
+               const struct hchar *want, size_t n, const char *base,
+               struct sounds *found)
+{
+    static const char sql[] =
+        "SELECT word, syllables, n FROM sound_words WHERE key = ?1";
+    struct buf text = {0};
+    struct sound_row *row = NULL;
+    size_t nrow = 0, cap = 0, i;
+    sqlite3_stmt *s;
+
+    if (wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *word = (const char *)sqlite3_column_text(s, 0);
+        const char *syls = (const char *)sqlite3_column_text(s, 1);
+        int64_t seen = sqlite3_column_int64(s, 2);
+
+        if (word == NULL || syls == NULL)
+            continue;
+        if (wenda_buf_reserve(&row, &cap, nrow, sizeof(*row), 8) != 0)
+            break;
+        row[nrow].word_at = text.n;
+        wenda_buf_add(&text, word, strlen(word) + 1);
+        row[nrow].syls_at = text.n;
+        wenda_buf_add(&text, syls, strlen(syls) + 1);
+        row[nrow++].n = seen;
+    }
+    (void)sqlite3_reset(s);
+    (void)sqlite3_clear_bindings(s);
+    if (!wenda_buf_failed(&text)) {
+        for (i = 0; i < nrow; i++) {
+            row[i].word = text.p + row[i].word_at;
+            row[i].syls = text.p + row[i].syls_at;
+        }
+        if (nrow > 1)
+            qsort(row, nrow, sizeof(*row), by_seen);
+        for (i = 0; i < nrow; i++)
+            indexed_sound(row[i].word, row[i].syls,
+                          row[i].n > INT_MAX ? INT_MAX : (int)row[i].n,
+                          want, n, base, found);
+    }
+    free(row);
+    wenda_buf_cleanup(&text);
+    return 0;
+}
+
 /*
  * Adds to x the words of the titles and aliases, and of the dictionary,
  * that sound like the stretch of n characters want (spans counted from
@@ -291,31 +368,15 @@ static void
 sound_words(struct wenda_search *se, const struct hchar *want, size_t n,
             const char *base, struct slip *x)
 {
-    static const char sql[] =
-        "SELECT word, syllables, n FROM sound_words WHERE key = ?1 "
-        "ORDER BY n DESC, word, syllables";
     char key[WENDA_SEARCH_SOUND_KEY], folded[SOUND_MAX][SYLLABLE_MAX + 1];
     const char *const *words, *const *syllables;
     struct sounds found;
-    sqlite3_stmt *s;
     size_t i, nwords;
 
-    if (wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK)
-        return;
     found.n = 0;
     wenda_search_sound_key(want, n, 1, key);
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *word = (const char *)sqlite3_column_text(s, 0);
-        const char *syls = (const char *)sqlite3_column_text(s, 1);
-        int64_t seen = sqlite3_column_int64(s, 2);
-
-        if (word != NULL && syls != NULL)
-            indexed_sound(word, syls, seen > INT_MAX ? INT_MAX : (int)seen,
-                          want, n, base, &found);
-    }
-    (void)sqlite3_reset(s);
-    (void)sqlite3_clear_bindings(s);
+    if (indexed_sounds(se, key, want, n, base, &found) != 0)
+        return;
     nwords = wenda_search_dictionary(se, &words, &syllables);
     for (i = 0; i < n; i++)
         wenda_search_fold(want[i].syl, folded[i]);
