@@ -99,6 +99,13 @@ add_json_text(struct buf *b, const char *s, size_t n)
             i++;
             continue;
         }
+        /* U+1000 to U+CFFF (most Han characters): never overlong, never a
+         * surrogate, so two continuation bytes make it whole. */
+        if (c >= 0xE1 && c <= 0xEC && n - i >= 3 &&
+            (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
         if (c >= 0x80 && (len = wenda_utf8_multibyte(p + i, n - i)) > 0) {
             i += len;
             continue;
