@@ -204,7 +204,7 @@ lookup_header(void *ctx, const char *name)
  * gave, used once, unknown to any other thread or client.
  */
 #define ID_BYTES 8
-#define ID_BLOCK (ID_BYTES * 64)
+#define ID_BLOCK ((size_t)ID_BYTES * 64)
 static _Thread_local unsigned char id_block[ID_BLOCK];
 static _Thread_local size_t id_used = ID_BLOCK;
 
