@@ -42,7 +42,9 @@ grow(struct buf *b, size_t need)
 void
 wenda_buf_add(struct buf *b, const void *s, size_t n)
 {
-    if (grow(b, b->n + n) != 0)
+    /* grow() only when the bytes and their NUL do not fit as they are */
+    if ((b->p == NULL || b->failed || b->n + n >= b->cap) &&
+        grow(b, b->n + n) != 0)
         return;
     if (n > 0)
         memcpy(b->p + b->n, s, n);
