@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8_int.h"
 #include "wenda/content.h"
 
 static int
@@ -41,7 +42,9 @@ grow(struct buf *b, size_t need)
 void
 wenda_buf_add(struct buf *b, const void *s, size_t n)
 {
-    if (grow(b, b->n + n) != 0)
+    /* grow() only when the bytes and their NUL do not fit as they are */
+    if ((b->p == NULL || b->failed || b->n + n >= b->cap) &&
+        grow(b, b->n + n) != 0)
         return;
     if (n > 0)
         memcpy(b->p + b->n, s, n);
@@ -76,22 +79,40 @@ wenda_buf_addf(struct buf *b, const char *fmt, ...)
     b->n += (size_t)len;
 }
 
-/* Appends n bytes of UTF-8 text, with '"', '\\' and controls escaped. */
+/*
+ * Appends s[0..n) as the inside of a JSON string: '"', '\\' and controls
+ * escaped, and each byte that begins no well-formed UTF-8 character (see
+ * wenda_utf8_valid()) as \u00XX.  One pass checks and escapes: the text
+ * between escapes is copied as it is.
+ */
 static void
 add_json_text(struct buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
-    const char *run = s, *end = s + n;
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0, run = 0, len;
 
-    for (; s < end; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[7];
+    while (i < n) {
+        unsigned char c = p[i];
+        char esc[6];
         size_t k = 2;
 
-        if (c >= 0x20 && c != '"' && c != '\\')
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            i++;
             continue;
-        wenda_buf_add(b, run, (size_t)(s - run));
-        run = s + 1;
+        }
+        /* U+1000 to U+CFFF (most Han characters): never overlong, never a
+         * surrogate, so two continuation bytes make it whole. */
+        if (c >= 0xE1 && c <= 0xEC && n - i >= 3 &&
+            (p[i + 1] & 0xC0) == 0x80 && (p[i + 2] & 0xC0) == 0x80) {
+            i += 3;
+            continue;
+        }
+        if (c >= 0x80 && (len = wenda_utf8_multibyte(p + i, n - i)) > 0) {
+            i += len;
+            continue;
+        }
+        wenda_buf_add(b, s + run, i - run);
         esc[0] = '\\';
         switch (c) {
         case '"': esc[1] = '"'; break;
@@ -99,7 +120,7 @@ add_json_text(struct buf *b, const char *s, size_t n)
         case '\n': esc[1] = 'n'; break;
         case '\t': esc[1] = 't'; break;
         case '\r': esc[1] = 'r'; break;
-        default:
+        default:   /* a control, or a byte of no character */
             esc[1] = 'u';
             esc[2] = '0';
             esc[3] = '0';
@@ -109,15 +130,15 @@ add_json_text(struct buf *b, const char *s, size_t n)
             break;
         }
         wenda_buf_add(b, esc, k);
+        run = ++i;
     }
-    wenda_buf_add(b, run, (size_t)(s - run));
+    wenda_buf_add(b, s + run, i - run);
 }
 
 int
 wenda_buf_add_json_max(struct buf *b, const char *s, size_t max)
 {
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(s), i = 0, ok;
+    size_t n = strlen(s);
     int cut = n > max;
 
     if (cut) {
@@ -127,18 +148,7 @@ wenda_buf_add_json_max(struct buf *b, const char *s, size_t max)
             n--;
     }
     wenda_buf_add(b, "\"", 1);
-    while (i < n) {
-        if (wenda_utf8_valid(s + i, n - i, &ok))
-            ok = n - i;
-        add_json_text(b, s + i, ok);
-        i += ok;
-        if (i < n) {
-            unsigned char c = (unsigned char)s[i++];
-            char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-
-            wenda_buf_add(b, esc, sizeof(esc));
-        }
-    }
+    add_json_text(b, s, n);
     wenda_buf_add(b, "\"", 1);
     return cut;
 }

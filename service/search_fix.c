@@ -119,6 +119,42 @@ add_candidate(struct slip *x, const char *c, size_t n)
 
 /* ---- Latin typos --------------------------------------------------------- */
 
+/* Counts the tokens of a word, colocated ones too. */
+static int
+count_token(void *ctx, int flags, const char *tok, int ntok, int start,
+            int end)
+{
+    (void)flags;
+    (void)tok;
+    (void)ntok;
+    (void)start;
+    (void)end;
+    ++*(int *)ctx;
+    return 0;
+}
+
+/*
+ * Returns 1 when some topic holds the term of the Latin word w[0..n)
+ * (wenda_search_term_docs() > 0).  A word of one token, the usual, is
+ * asked of the index as a phrase, which finds the same topics: FTS5 reads
+ * the phrase through the same tokenizer.  One statement that stops at the
+ * first topic costs less than half of counting in topics_terms, which
+ * walks the term's whole list.
+ */
+static int
+latin_found(struct wenda_search *se, const char *w, size_t n)
+{
+    struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
+    int ntok = 0;
+
+    if (tk != NULL && n <= INT_MAX &&
+        wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, w, (int)n, count_token,
+                       &ntok, NULL) == WENDA_OK &&
+        ntok == 1)
+        return phrase_found(se, w, n);
+    return wenda_search_term_docs(se, w, n) > 0;
+}
+
 /* Looks for what the Latin word q[start..end) may have been, into x. */
 static void
 fix_latin(struct wenda_search *se, const char *q, size_t start, size_t end,
@@ -127,7 +163,7 @@ fix_latin(struct wenda_search *se, const char *q, size_t start, size_t end,
     struct wenda_typo typos[FIX_CANDIDATES];
     size_t n, i;
 
-    if (wenda_search_term_docs(se, q + start, end - start) > 0)
+    if (latin_found(se, q + start, end - start))
         return;
     n = wenda_search_typos(se, q + start, end - start, typos,
                            FIX_CANDIDATES);
@@ -227,11 +263,19 @@ dictionary_sound(const char *word, const char *py, const struct hchar *want,
                  struct sounds *out)
 {
     const char *p = strchr(py, ' ');
-    size_t k = 0, at = 0, len = strlen(word);
+    size_t k = 0, at = 0, len = strlen(word), typed = 0;
     int differ = 0, shared = 0;
 
     if (p == NULL)
         return;   /* one syllable: a word of one character */
+    /* Only a word of as many bytes as the stretch can end the walk below
+     * with at == len: most of the dictionary is passed over before any
+     * syllable is folded. */
+    for (k = 0; k < n; k++)
+        typed += want[k].end - want[k].start;
+    if (typed != len)
+        return;
+    k = 0;
     while (k < n && p != NULL && *p == ' ') {
         char syl[SYLLABLE_MAX + 1], a[SYLLABLE_MAX + 1];
         const char *end = strchr(p + 1, ' ');
@@ -272,6 +316,83 @@ by_closeness(const void *pa, const void *pb)
     return strcmp(a->word, b->word);
 }
 
+/* A row of sound_words: its texts, at word_at and syls_at of the text of
+ * its look-up until that text stops growing. */
+struct sound_row {
+    const char *word, *syls;
+    size_t word_at, syls_at;
+    int64_t n;
+};
+
+/* Orders rows as ORDER BY n DESC, word, syllables would (BINARY). */
+static int
+by_seen(const void *pa, const void *pb)
+{
+    const struct sound_row *a = pa, *b = pb;
+    int c;
+
+    if (a->n != b->n)
+        return a->n > b->n ? -1 : 1;
+    c = strcmp(a->word, b->word);
+    return c != 0 ? c : strcmp(a->syls, b->syls);
+}
+
+/*
+ * Notes in found the rows of sound_words under key, the most often met
+ * first (see indexed_sound()).  They are sorted here rather than by
+ * ORDER BY, which built and dropped a temporary b-tree for every look-up,
+ * most of them of no row or one: a thirtieth of the slips mix.  Returns
+ * -1 when the statement cannot be prepared, else 0.
+ */
+static int
+indexed_sounds(struct wenda_search *se, const char *key,
+               const struct hchar *want, size_t n, const char *base,
+               struct sounds *found)
+{
+    static const char sql[] =
+        "SELECT word, syllables, n FROM sound_words WHERE key = ?1";
+    struct buf text = {0};
+    struct sound_row *row = NULL;
+    size_t nrow = 0, cap = 0, i;
+    sqlite3_stmt *s;
+
+    if (wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK)
+        return -1;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        const char *word = (const char *)sqlite3_column_text(s, 0);
+        const char *syls = (const char *)sqlite3_column_text(s, 1);
+        int64_t seen = sqlite3_column_int64(s, 2);
+
+        if (word == NULL || syls == NULL)
+            continue;
+        if (wenda_buf_reserve(&row, &cap, nrow, sizeof(*row), 8) != 0)
+            break;
+        row[nrow].word_at = text.n;
+        wenda_buf_add(&text, word, strlen(word) + 1);
+        row[nrow].syls_at = text.n;
+        wenda_buf_add(&text, syls, strlen(syls) + 1);
+        row[nrow++].n = seen;
+    }
+    (void)sqlite3_reset(s);
+    (void)sqlite3_clear_bindings(s);
+    if (!wenda_buf_failed(&text)) {
+        for (i = 0; i < nrow; i++) {
+            row[i].word = text.p + row[i].word_at;
+            row[i].syls = text.p + row[i].syls_at;
+        }
+        if (nrow > 1)
+            qsort(row, nrow, sizeof(*row), by_seen);
+        for (i = 0; i < nrow; i++)
+            indexed_sound(row[i].word, row[i].syls,
+                          row[i].n > INT_MAX ? INT_MAX : (int)row[i].n,
+                          want, n, base, found);
+    }
+    free(row);
+    wenda_buf_cleanup(&text);
+    return 0;
+}
+
 /*
  * Adds to x the words of the titles and aliases, and of the dictionary,
  * that sound like the stretch of n characters want (spans counted from
@@ -283,31 +404,15 @@ static void
 sound_words(struct wenda_search *se, const struct hchar *want, size_t n,
             const char *base, struct slip *x)
 {
-    static const char sql[] =
-        "SELECT word, syllables, n FROM sound_words WHERE key = ?1 "
-        "ORDER BY n DESC, word, syllables";
     char key[WENDA_SEARCH_SOUND_KEY], folded[SOUND_MAX][SYLLABLE_MAX + 1];
     const char *const *words, *const *syllables;
     struct sounds found;
-    sqlite3_stmt *s;
     size_t i, nwords;
 
-    if (wenda_search_slot(se, SLOT_SOUND, sql, &s) != WENDA_OK)
-        return;
     found.n = 0;
     wenda_search_sound_key(want, n, 1, key);
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    while (sqlite3_step(s) == SQLITE_ROW) {
-        const char *word = (const char *)sqlite3_column_text(s, 0);
-        const char *syls = (const char *)sqlite3_column_text(s, 1);
-        int64_t seen = sqlite3_column_int64(s, 2);
-
-        if (word != NULL && syls != NULL)
-            indexed_sound(word, syls, seen > INT_MAX ? INT_MAX : (int)seen,
-                          want, n, base, &found);
-    }
-    (void)sqlite3_reset(s);
-    (void)sqlite3_clear_bindings(s);
+    if (indexed_sounds(se, key, want, n, base, &found) != 0)
+        return;
     nwords = wenda_search_dictionary(se, &words, &syllables);
     for (i = 0; i < n; i++)
         wenda_search_fold(want[i].syl, folded[i]);
@@ -343,10 +448,17 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
             const char *s = q + start + h[at].start;
             size_t n = h[at + len - 1].end - h[at].start;
 
-            if (len < count && phrase_found(se, s, n))
-                continue;
+            /* A stretch that some topic holds is left as it is; asked
+             * only when some word sounds like it, since most stretches
+             * have none, and a full-text statement costs some ten times
+             * the look-up of sound_words. */
             memset(&found, 0, sizeof(found));
             sound_words(se, h + at, len, q + start, &found);
+            if (found.n > 0 && len < count && phrase_found(se, s, n)) {
+                for (i = 0; i < found.n; i++)
+                    free(found.cand[i]);
+                continue;
+            }
             for (i = 0; i < found.n; i++) {
                 struct buf run = {0};
 

@@ -150,9 +150,13 @@ starts_with_any(const char *s, size_t n, const char *const *list)
 {
     size_t best = 0, len, i;
 
+    if (n < 3)
+        return 0;
     for (i = 0; list[i] != NULL; i++) {
-        /* each begins with a Han character: its three bytes first */
-        if (n < 3 || memcmp(list[i], s, 3) != 0)
+        /* each begins with a Han character: its three bytes first, the
+         * last (which tells most apart) first of all, compared in place
+         * rather than by a call to memcmp() for each word */
+        if (list[i][2] != s[2] || list[i][1] != s[1] || list[i][0] != s[0])
             continue;
         len = strlen(list[i]);
         if (len <= n && len > best && memcmp(s, list[i], len) == 0)

@@ -22,6 +22,7 @@
 #include "search_impl.h"
 #include "search_int.h"
 
+#include <assert.h>
 #include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,11 @@
 #define TYPO_TWO 8       /* from here a query word may have two edits */
 #define KEYS_TWO 6       /* from here a word is kept under two deletions */
 #define MAX_KEYS 512
+#define KEY_SLOTS 1024   /* of struct keys' index: a power of two */
 #define TERM_MAX 96      /* bytes of a stemmed term looked up */
+
+static_assert(MAX_KEYS < KEY_SLOTS / 2 + 1 && MAX_KEYS <= 65535,
+              "struct keys' index must keep an empty slot");
 
 /* The words this connection has put in vocab_keys: open addressing. */
 struct word_set {
@@ -43,10 +48,14 @@ struct word_set {
     size_t n;
 };
 
-/* The deletion keys of one word. */
+/* The deletion keys of one word, in the order they were made, and an
+ * index of them by hash (open addressing: 1 + the key's place, 0 for an
+ * empty slot), since comparing each new key with all the others was
+ * most of the time of a typo's look-up. */
 struct keys {
     char v[MAX_KEYS][WORD_MAX + 1];
     size_t n;
+    unsigned short at[KEY_SLOTS];
 };
 
 static uint64_t
@@ -112,13 +121,31 @@ wenda_search_words_forget(struct wenda_search *se)
     se->words = NULL;
 }
 
+/* Adds the key d[0..n) (NUL-terminated) to k unless it is there or k is
+ * full. */
+static void
+add_key(struct keys *k, const char *d, size_t n)
+{
+    size_t i = (size_t)hash_of(d, n) & (KEY_SLOTS - 1);
+
+    while (k->at[i] != 0) {
+        if (strcmp(k->v[k->at[i] - 1], d) == 0)
+            return;
+        i = (i + 1) & (KEY_SLOTS - 1);
+    }
+    if (k->n == MAX_KEYS)
+        return;
+    memcpy(k->v[k->n], d, n + 1);
+    k->at[i] = (unsigned short)++k->n;
+}
+
 /* Adds to k every form of w[0..n) with one to depth letters deleted, each
  * once. */
 static void
 add_deletions(struct keys *k, const char *w, size_t n, int depth)
 {
     char d[WORD_MAX + 1];
-    size_t i, j;
+    size_t i;
 
     if (depth == 0 || n <= 1)
         return;
@@ -129,10 +156,7 @@ add_deletions(struct keys *k, const char *w, size_t n, int depth)
         memcpy(d, w, i);
         memcpy(d + i, w + i + 1, n - i - 1);
         d[n - 1] = '\0';
-        for (j = 0; j < k->n && strcmp(k->v[j], d) != 0; j++)
-            ;
-        if (j == k->n && k->n < MAX_KEYS)
-            memcpy(k->v[k->n++], d, n);
+        add_key(k, d, n - 1);
         add_deletions(k, d, n - 1, depth - 1);
     }
 }
@@ -141,9 +165,13 @@ add_deletions(struct keys *k, const char *w, size_t n, int depth)
 static void
 keys_of(struct keys *k, const char *w, size_t n, int depth)
 {
-    memcpy(k->v[0], w, n);
-    k->v[0][n] = '\0';
-    k->n = 1;
+    char self[WORD_MAX + 1];
+
+    memset(k->at, 0, sizeof(k->at));
+    k->n = 0;
+    memcpy(self, w, n);
+    self[n] = '\0';
+    add_key(k, self, n);
     add_deletions(k, w, n, depth);
 }
 

@@ -13,45 +13,23 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "utf8_int.h"
+
 int
 wenda_utf8_valid(const char *s, size_t n, size_t *bad)
 {
     const unsigned char *p = (const unsigned char *)s;
-    size_t i = 0;
+    size_t i = 0, len;
 
     while (i < n) {
-        unsigned char c = p[i];
-        size_t len, k;
-        unsigned long cp;
-
-        if (c == 0)
+        if (p[i] == 0)
             goto invalid;
-        if (c < 0x80) {
+        if (p[i] < 0x80) {
             i++;
             continue;
         }
-        if (c >= 0xC2 && c <= 0xDF) {
-            len = 2;
-            cp = c & 0x1F;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            len = 3;
-            cp = c & 0x0F;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            len = 4;
-            cp = c & 0x07;
-        } else {
-            goto invalid;
-        }
-        if (n - i < len)
-            goto invalid;
-        for (k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                goto invalid;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        /* Overlong forms, surrogates and code points past U+10FFFF. */
-        if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+        len = wenda_utf8_multibyte(p + i, n - i);
+        if (len == 0)
             goto invalid;
         i += len;
     }

@@ -685,6 +685,11 @@ Test(search, an_import_leaves_fts5_merging_as_it_found_it)
     assert_fts5_merging_as_by_default(st);
 }
 
+Test(search, an_import_writes_the_index_in_leaves_of_1000_bytes)
+{
+    cr_assert_eq(fts_config(st, "pgsz"), 1000);
+}
+
 Test(search, filters_by_category_and_tag)
 {
     struct wenda_search_query q = {"锁", "concurrency", NULL, 50, 0};
