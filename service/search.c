@@ -1089,6 +1089,7 @@ note_unfound(struct wenda_search *se, const struct wenda_search_query *query,
 #define BACKOFF_SPANS 64   /* Han tokens of a query looked at */
 #define BACKOFF_CHARS 4    /* characters a relaxed query gains at most */
 #define BACKOFF_COMMON 3   /* a character in over 1/3 of the topics is none */
+#define COLUMNS_NAMING "{title aliases tags} : "
 
 /* The Han tokens of a query: byte spans of q, each found or not. */
 struct han_spans {
@@ -1227,9 +1228,13 @@ add_characters(struct wenda_search *se, struct wenda_tokenizer *tk,
         if (rc != WENDA_OK)
             return rc;
     }
-    for (i = 0; i < h.n; i++)
-        h.v[i].found = wenda_search_term_docs(se, q + h.v[i].start,
-                                              h.v[i].end - h.v[i].start) > 0;
+    for (i = 0, k = 0; i < h.n; i++) {
+        h.v[i].found = wenda_search_phrase_found(se, q + h.v[i].start,
+                                                 h.v[i].end - h.v[i].start);
+        k += (size_t)h.v[i].found;
+    }
+    if (k == 0 && h.n > 1)
+        return WENDA_OK;   /* a string of characters that are no words */
     wenda_buf_adds(&b, *match);
     for (i = 0; i < h.n && added < BACKOFF_CHARS; i++) {
         size_t at = h.v[i].start;
@@ -1244,18 +1249,29 @@ add_characters(struct wenda_search *se, struct wenda_tokenizer *tk,
                 skip = kept[2 * k + 1] == n &&
                        memcmp(q + kept[2 * k], q + at, n) == 0;
             if (!skip) {
-                int64_t docs = wenda_search_term_docs(se, q + at, n);
+                /* In a title, alias or tag first: the cheaper question,
+                 * and the one most characters fail. */
+                size_t mark = b.n;
 
-                if (topics < 0)
-                    topics = topic_count(se);
-                skip = docs == 0 || docs * BACKOFF_COMMON > topics;
+                wenda_buf_adds(&b, " OR ");
+                wenda_buf_adds(&b, COLUMNS_NAMING);
+                wenda_search_add_quoted(&b, q + at, n);
+                skip = wenda_buf_failed(&b) ||
+                       !wenda_search_finds_any(se, b.p + mark + 4);
+                if (!skip) {
+                    int64_t docs = wenda_search_term_docs(se, q + at, n);
+
+                    if (topics < 0)
+                        topics = topic_count(se);
+                    skip = docs * BACKOFF_COMMON > topics;
+                }
+                if (skip && !wenda_buf_failed(&b))
+                    b.n = mark, b.p[mark] = '\0';
             }
             if (!skip) {
                 kept[2 * added] = at;
                 kept[2 * added + 1] = n;
                 added++;
-                wenda_buf_adds(&b, " OR {title aliases tags} : ");
-                wenda_search_add_quoted(&b, q + at, n);
             }
             at += n;
         }

@@ -65,9 +65,8 @@ is_ascii_letter(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Returns 1 when the FTS5 expression match finds some topic. */
-static int
-finds_any(struct wenda_search *se, const char *match)
+int
+wenda_search_finds_any(struct wenda_search *se, const char *match)
 {
     static const char sql[] =
         "SELECT 1 FROM topics_fts WHERE topics_fts MATCH ?1 LIMIT 1";
@@ -85,9 +84,8 @@ finds_any(struct wenda_search *se, const char *match)
     return found;
 }
 
-/* Returns 1 when some topic holds the phrase s[0..n). */
-static int
-phrase_found(struct wenda_search *se, const char *s, size_t n)
+int
+wenda_search_phrase_found(struct wenda_search *se, const char *s, size_t n)
 {
     struct buf b = {0};
     int found;
@@ -95,7 +93,7 @@ phrase_found(struct wenda_search *se, const char *s, size_t n)
     wenda_search_add_quoted(&b, s, n);
     if (wenda_buf_failed(&b))
         return 1;
-    found = finds_any(se, b.p);
+    found = wenda_search_finds_any(se, b.p);
     wenda_buf_cleanup(&b);
     return found;
 }
@@ -151,7 +149,7 @@ latin_found(struct wenda_search *se, const char *w, size_t n)
         wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, w, (int)n, count_token,
                        &ntok, NULL) == WENDA_OK &&
         ntok == 1)
-        return phrase_found(se, w, n);
+        return wenda_search_phrase_found(se, w, n);
     return wenda_search_term_docs(se, w, n) > 0;
 }
 
@@ -439,7 +437,7 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
     struct slip found;
     size_t count, len, at, i;
 
-    if (tk == NULL || phrase_found(se, q + start, end - start))
+    if (tk == NULL || wenda_search_phrase_found(se, q + start, end - start))
         return;
     count = wenda_search_syllables(tk, q + start, end - start, h, RUN_MAX);
     for (len = count < SOUND_MAX ? count : SOUND_MAX; len >= 2 && x->n == 0;
@@ -454,7 +452,7 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
              * the look-up of sound_words. */
             memset(&found, 0, sizeof(found));
             sound_words(se, h + at, len, q + start, &found);
-            if (found.n > 0 && len < count && phrase_found(se, s, n)) {
+            if (found.n > 0 && len < count && wenda_search_phrase_found(se, s, n)) {
                 for (i = 0; i < found.n; i++)
                     free(found.cand[i]);
                 continue;

@@ -496,6 +496,17 @@ enum wenda_err wenda_search_words_clear(struct wenda_search *se);
 void wenda_search_words_forget(struct wenda_search *se);
 
 /*
+ * Returns 1 when the FTS5 expression match finds some topic (or when that
+ * cannot be told): one statement that stops at the first topic, and none
+ * for an expression this search already found empty.
+ */
+int wenda_search_finds_any(struct wenda_search *se, const char *match);
+
+/* wenda_search_finds_any() of the phrase s[0..n). */
+int wenda_search_phrase_found(struct wenda_search *se, const char *s,
+                              size_t n);
+
+/*
  * Returns how many topics hold the stem of word w[0..n) (its first token,
  * as a query reads it), from the index's own list of terms; 0 when none
  * or when it cannot be told.
