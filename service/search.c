@@ -1189,6 +1189,38 @@ novel_word(const char *q, const struct han_spans *h, size_t i)
 }
 
 /*
+ * ORs the character c[0..n) alone, in the titles, aliases and tags, to the
+ * expression b when some topic has it there and no more than a third of
+ * the topics (*topics, counted once a search; -1 until then) have it at
+ * all.  Returns 1 when it did.
+ */
+static int
+or_character(struct wenda_search *se, const char *c, size_t n,
+             struct buf *b, int64_t *topics)
+{
+    size_t mark = b->n;
+    int64_t docs;
+
+    wenda_buf_adds(b, " OR ");
+    wenda_buf_adds(b, COLUMNS_NAMING);
+    wenda_search_add_quoted(b, c, n);
+    if (wenda_buf_failed(b))
+        return 0;
+    /* In a title, alias or tag first: the cheaper question, and the one
+     * most characters fail. */
+    if (wenda_search_finds_any(se, b->p + mark + 4)) {
+        docs = wenda_search_term_docs(se, c, n);
+        if (*topics < 0)
+            *topics = topic_count(se);
+        if (docs * BACKOFF_COMMON <= *topics)
+            return 1;
+    }
+    b->n = mark;
+    b->p[mark] = '\0';
+    return 0;
+}
+
+/*
  * Adds to the any-word expression *match of query q the characters of its
  * two-character Han words that no topic holds, each alone when some topic
  * holds it: Chinese builds words of characters that mean something by
@@ -1248,27 +1280,7 @@ add_characters(struct wenda_search *se, struct wenda_tokenizer *tk,
             for (k = 0; k < added && !skip; k++)
                 skip = kept[2 * k + 1] == n &&
                        memcmp(q + kept[2 * k], q + at, n) == 0;
-            if (!skip) {
-                /* In a title, alias or tag first: the cheaper question,
-                 * and the one most characters fail. */
-                size_t mark = b.n;
-
-                wenda_buf_adds(&b, " OR ");
-                wenda_buf_adds(&b, COLUMNS_NAMING);
-                wenda_search_add_quoted(&b, q + at, n);
-                skip = wenda_buf_failed(&b) ||
-                       !wenda_search_finds_any(se, b.p + mark + 4);
-                if (!skip) {
-                    int64_t docs = wenda_search_term_docs(se, q + at, n);
-
-                    if (topics < 0)
-                        topics = topic_count(se);
-                    skip = docs * BACKOFF_COMMON > topics;
-                }
-                if (skip && !wenda_buf_failed(&b))
-                    b.n = mark, b.p[mark] = '\0';
-            }
-            if (!skip) {
+            if (!skip && or_character(se, q + at, n, &b, &topics)) {
                 kept[2 * added] = at;
                 kept[2 * added + 1] = n;
                 added++;

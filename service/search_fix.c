@@ -117,20 +117,6 @@ add_candidate(struct slip *x, const char *c, size_t n)
 
 /* ---- Latin typos --------------------------------------------------------- */
 
-/* Counts the tokens of a word, colocated ones too. */
-static int
-count_token(void *ctx, int flags, const char *tok, int ntok, int start,
-            int end)
-{
-    (void)flags;
-    (void)tok;
-    (void)ntok;
-    (void)start;
-    (void)end;
-    ++*(int *)ctx;
-    return 0;
-}
-
 /*
  * Returns 1 when some topic holds the term of the Latin word w[0..n)
  * (wenda_search_term_docs() > 0).  A word of one token, the usual, is
@@ -143,12 +129,12 @@ static int
 latin_found(struct wenda_search *se, const char *w, size_t n)
 {
     struct wenda_tokenizer *tk = wenda_search_tokenizer(se);
-    int ntok = 0;
+    struct count_ctx cc = {0};
 
     if (tk != NULL && n <= INT_MAX &&
-        wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, w, (int)n, count_token,
-                       &ntok, NULL) == WENDA_OK &&
-        ntok == 1)
+        wenda_tokenize(tk, WENDA_TOKENIZE_QUERY, w, (int)n,
+                       wenda_search_count_token, &cc, NULL) == WENDA_OK &&
+        cc.n == 1)
         return wenda_search_phrase_found(se, w, n);
     return wenda_search_term_docs(se, w, n) > 0;
 }
