@@ -1090,6 +1090,7 @@ note_unfound(struct wenda_search *se, const struct wenda_search_query *query,
 #define BACKOFF_CHARS 4    /* characters a relaxed query gains at most */
 #define BACKOFF_COMMON 3   /* a character in over 1/3 of the topics is none */
 #define COLUMNS_NAMING "{title aliases tags} : "
+#define COMMON_SAMPLE 256  /* topics read to tell a common character */
 
 /* The Han tokens of a query: byte spans of q, each found or not. */
 struct han_spans {
@@ -1150,21 +1151,65 @@ char_len(const char *q, size_t at, size_t end)
     return n;
 }
 
-/* The number of topics (0 on any error). */
-static int64_t
-topic_count(struct wenda_search *se)
+/* The number of topics and their highest id into t (zeros on any
+ * error). */
+struct topic_span {
+    int64_t n, max_id;
+};
+
+static struct topic_span
+topic_span(struct wenda_search *se)
 {
     static const char sql[] =
-        "SELECT coalesce(sum(n), 0) FROM category_counts";
+        "SELECT coalesce(sum(n), 0), "
+        "(SELECT coalesce(max(id), 0) FROM topics) FROM category_counts";
+    struct topic_span t = {0, 0};
     sqlite3_stmt *st;
-    int64_t n = 0;
 
     if (wenda_search_slot(se, SLOT_TOPICS, sql, &st) == WENDA_OK) {
-        if (sqlite3_step(st) == SQLITE_ROW)
-            n = sqlite3_column_int64(st, 0);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            t.n = sqlite3_column_int64(st, 0);
+            t.max_id = sqlite3_column_int64(st, 1);
+        }
         reset(st);
     }
-    return n;
+    return t;
+}
+
+/*
+ * Returns 1 when more than a third of the topics (t) hold the phrase
+ * match.  Reads at most COMMON_SAMPLE of its topics, in id order, and
+ * from how far into the ids they reach tells the rest, so that a common
+ * character costs no more to judge at a million topics than at a hundred
+ * (counting it, as topics_terms does, walks its whole list).  1 on an
+ * error: the character is then left out.
+ */
+static int
+common_phrase(struct wenda_search *se, const char *match,
+              const struct topic_span *t)
+{
+    static const char sql[] =
+        "SELECT rowid FROM topics_fts WHERE topics_fts MATCH ?1 LIMIT ?2";
+    sqlite3_stmt *st;
+    int64_t k = 0, last = 0;
+    double docs;
+    int step;
+
+    if (wenda_search_slot(se, SLOT_SAMPLE, sql, &st) != WENDA_OK)
+        return 1;
+    sqlite3_bind_text(st, 1, match, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, COMMON_SAMPLE);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        k++;
+        last = sqlite3_column_int64(st, 0);
+    }
+    reset(st);
+    if (step != SQLITE_DONE)
+        return 1;
+    docs = (double)k;
+    if (k == COMMON_SAMPLE && last > 0 && t->max_id > last)
+        docs = (double)k * (double)t->max_id / (double)last;
+    return docs * BACKOFF_COMMON > (double)t->n;
 }
 
 /*
@@ -1191,28 +1236,27 @@ novel_word(const char *q, const struct han_spans *h, size_t i)
 /*
  * ORs the character c[0..n) alone, in the titles, aliases and tags, to the
  * expression b when some topic has it there and no more than a third of
- * the topics (*topics, counted once a search; -1 until then) have it at
+ * the topics (*topics, read once a search; n is -1 until then) have it at
  * all.  Returns 1 when it did.
  */
 static int
 or_character(struct wenda_search *se, const char *c, size_t n,
-             struct buf *b, int64_t *topics)
+             struct buf *b, struct topic_span *topics)
 {
-    size_t mark = b->n;
-    int64_t docs;
+    size_t mark = b->n, phrase;
 
     wenda_buf_adds(b, " OR ");
     wenda_buf_adds(b, COLUMNS_NAMING);
+    phrase = b->n;
     wenda_search_add_quoted(b, c, n);
     if (wenda_buf_failed(b))
         return 0;
     /* In a title, alias or tag first: the cheaper question, and the one
      * most characters fail. */
     if (wenda_search_finds_any(se, b->p + mark + 4)) {
-        docs = wenda_search_term_docs(se, c, n);
-        if (*topics < 0)
-            *topics = topic_count(se);
-        if (docs * BACKOFF_COMMON <= *topics)
+        if (topics->n < 0)
+            *topics = topic_span(se);
+        if (!common_phrase(se, b->p + phrase, topics))
             return 1;
     }
     b->n = mark;
@@ -1244,7 +1288,7 @@ add_characters(struct wenda_search *se, struct wenda_tokenizer *tk,
     struct buf b = {0};
     size_t last, i, k, added = 0;
     size_t kept[2 * BACKOFF_CHARS];
-    int64_t topics = -1;
+    struct topic_span topics = {-1, 0};
     char msg[8];
     enum wenda_err rc;
 

@@ -104,7 +104,7 @@ enum {
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
     SLOT_SOUND_ADD, SLOT_SOUND_GONE, SLOT_SOUND_TEXT, /* search_sound.c */
-    SLOT_DOCS, SLOT_TOPICS,                   /* search.c */
+    SLOT_DOCS, SLOT_TOPICS, SLOT_SAMPLE,      /* search.c */
     SLOT__COUNT
 };
 
