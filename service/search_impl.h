@@ -496,6 +496,16 @@ enum wenda_err wenda_search_words_clear(struct wenda_search *se);
 void wenda_search_words_forget(struct wenda_search *se);
 
 /*
+ * Adds to the any-word expression *match (replaced, on success) of query
+ * q the characters of its two-character Han words that no topic holds,
+ * each alone, in the titles, aliases and tags, where they may name the
+ * same thing (CPU 核心: 多核); see search_chars.c for which are read so.
+ */
+enum wenda_err wenda_search_add_characters(struct wenda_search *se,
+                                           struct wenda_tokenizer *tk,
+                                           const char *q, char **match);
+
+/*
  * Returns 1 when the FTS5 expression match finds some topic (or when that
  * cannot be told): one statement that stops at the first topic, and none
  * for an expression this search already found empty.
