@@ -41,6 +41,7 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
 
+#include "options.h"
 #include "wenda/auth.h"
 #include "wenda/store.h"
 
@@ -262,11 +263,28 @@ listed(const char *const *vars, const char *entry)
 }
 
 /*
+ * Returns 1 when the environment entry "NAME=value" sets a variable that
+ * wenda serve reads for an option (options_serve_table()).
+ */
+static int
+serve_variable(const char *entry)
+{
+    const struct options_serve_option *t;
+    size_t n = options_serve_table(&t), len = strcspn(entry, "=");
+
+    for (size_t k = 0; k < n; k++)
+        if (t[k].env != NULL && strlen(t[k].env) == len &&
+            strncmp(t[k].env, entry, len) == 0)
+            return 1;
+    return 0;
+}
+
+/*
  * Returns a heap copy of the environment without the variables named in
- * unset or set by env, nor with no_config any WENDA_ variable (wenda's
- * configuration, which the shell running the tests may have set), then
- * env's "NAME=value" strings, then NULL; free it with free_argv().  NULL
- * when out of memory.
+ * unset or set by env, nor with no_config a variable that configures wenda
+ * serve (which the shell running the tests may have set; a wrapper's own,
+ * such as tests/valgrind.sh's, stay), then env's "NAME=value" strings,
+ * then NULL; free it with free_argv().  NULL when out of memory.
  */
 static char **
 build_env(const char *const *unset, const char *const *env, int no_config)
@@ -283,7 +301,7 @@ build_env(const char *const *unset, const char *const *env, int no_config)
         return NULL;
     for (k = 0; environ[k] != NULL; k++) {
         if (listed(unset, environ[k]) || listed(env, environ[k]) ||
-            (no_config && strncmp(environ[k], "WENDA_", 6) == 0))
+            (no_config && serve_variable(environ[k])))
             continue;
         envp[i] = strdup(environ[k]);
         if (envp[i++] == NULL)
