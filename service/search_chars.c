@@ -29,6 +29,7 @@ struct han_spans {
     struct {
         size_t start, end;
         int found;
+        int tried;   /* its characters were weighed */
     } v[BACKOFF_SPANS];
 };
 
@@ -53,6 +54,7 @@ keep_bigram(void *ctx, int flags, const char *tok, int ntok, int start,
         h->v[h->n].start = h->base + (size_t)start;
         h->v[h->n].end = h->base + (size_t)end;
         h->v[h->n].found = 0;
+        h->v[h->n].tried = 0;
         h->n++;
     }
     return 0;
@@ -81,8 +83,7 @@ char_len(const char *q, size_t at, size_t end)
     return n;
 }
 
-/* The number of topics and their highest id into t (zeros on any
- * error). */
+/* The number of topics and their highest id (zeros on any error). */
 struct topic_span {
     int64_t n, max_id;
 };
@@ -165,6 +166,23 @@ novel_word(const char *q, const struct han_spans *h, size_t i)
 }
 
 /*
+ * Returns 1 when the character q[at..at+n), of the bigram h->v[i], was
+ * weighed already: it is in a bigram before i whose characters were, or
+ * earlier in h->v[i] itself.
+ */
+static int
+tried_before(const char *q, const struct han_spans *h, size_t i, size_t at,
+             size_t n)
+{
+    size_t j;
+
+    for (j = 0; j < i; j++)
+        if (h->v[j].tried && span_holds(q, h->v[j].start, h->v[j].end, at, n))
+            return 1;
+    return span_holds(q, h->v[i].start, at, at, n);
+}
+
+/*
  * ORs the character c[0..n) alone, in the titles, aliases and tags, to the
  * expression b when some topic has it there and no more than a third of
  * the topics (*topics, read once a search; n is -1 until then) have it at
@@ -219,7 +237,6 @@ wenda_search_add_characters(struct wenda_search *se,
     struct chunk_list w;
     struct buf b = {0};
     size_t last, i, k, added = 0;
-    size_t kept[2 * BACKOFF_CHARS];
     struct topic_span topics = {-1, 0};
     char msg[8];
     enum wenda_err rc;
@@ -245,24 +262,17 @@ wenda_search_add_characters(struct wenda_search *se,
         return WENDA_OK;   /* a string of characters that are no words */
     wenda_buf_adds(&b, *match);
     for (i = 0; i < h.n && added < BACKOFF_CHARS; i++) {
-        size_t at = h.v[i].start;
+        size_t at = h.v[i].start, n;
 
         if (h.v[i].found || !novel_word(q, &h, i))
             continue;
-        while (at < h.v[i].end && added < BACKOFF_CHARS) {
-            size_t n = char_len(q, at, h.v[i].end);
-            int skip = 0;
-
-            for (k = 0; k < added && !skip; k++)
-                skip = kept[2 * k + 1] == n &&
-                       memcmp(q + kept[2 * k], q + at, n) == 0;
-            if (!skip && or_character(se, q + at, n, &b, &topics)) {
-                kept[2 * added] = at;
-                kept[2 * added + 1] = n;
+        for (; at < h.v[i].end && added < BACKOFF_CHARS; at += n) {
+            n = char_len(q, at, h.v[i].end);
+            if (!tried_before(q, &h, i, at, n) &&
+                or_character(se, q + at, n, &b, &topics))
                 added++;
-            }
-            at += n;
         }
+        h.v[i].tried = 1;
     }
     if (wenda_buf_failed(&b)) {
         wenda_buf_cleanup(&b);

@@ -104,7 +104,8 @@ enum {
     SLOT_WORD, SLOT_TERM, SLOT_TYPO,          /* search_typo.c */
     SLOT_EXISTS, SLOT_SOUND,                  /* search_fix.c */
     SLOT_SOUND_ADD, SLOT_SOUND_GONE, SLOT_SOUND_TEXT, /* search_sound.c */
-    SLOT_DOCS, SLOT_TOPICS, SLOT_SAMPLE,      /* search.c */
+    SLOT_DOCS,                                /* search.c */
+    SLOT_TOPICS, SLOT_SAMPLE,                 /* search_chars.c */
     SLOT__COUNT
 };
 
