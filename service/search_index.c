@@ -69,19 +69,14 @@ struct wenda_search_row {
     struct sound_set *sounds; /* stretches of the titles and aliases */
 };
 
-/* Appends the key of text (when it has one) to row->keys. */
+/* Appends key (when it is not empty) to row->keys. */
 static enum wenda_err
-add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
-        const char *text, int weight, struct buf *key)
+append_key(struct wenda_search_row *row, const struct buf *key, int weight)
 {
     struct title_key *k;
-    enum wenda_err rc;
 
-    if (text == NULL || text[0] == '\0')
+    if (key->n == 0)
         return WENDA_OK;
-    rc = wenda_search_key_of(tk, text, strlen(text), key);
-    if (rc != WENDA_OK || key->n == 0)
-        return rc;
     if (wenda_buf_reserve(&row->keys, &row->cap_keys, row->nkeys,
                           sizeof(*row->keys), 8) != 0)
         return WENDA_ERR_NOMEM;
@@ -94,6 +89,19 @@ add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
     k->weight = weight;
     row->nkeys++;
     return WENDA_OK;
+}
+
+/* Appends the key of text (when it has one) to row->keys. */
+static enum wenda_err
+add_key(struct wenda_tokenizer *tk, struct wenda_search_row *row,
+        const char *text, int weight, struct buf *key)
+{
+    enum wenda_err rc;
+
+    if (text == NULL || text[0] == '\0')
+        return WENDA_OK;
+    rc = wenda_search_key_of(tk, text, strlen(text), key);
+    return rc == WENDA_OK ? append_key(row, key, weight) : rc;
 }
 
 /*
@@ -133,7 +141,7 @@ add_content_keys(struct wenda_tokenizer *tk, struct wenda_search_row *row,
         return WENDA_OK;   /* nothing left out: the title's own key */
     }
     if (rc == WENDA_OK)
-        rc = add_key(tk, row, text.p, 1, key);
+        rc = append_key(row, key, 1);
     if (rc == WENDA_OK)
         rc = wenda_search_add_pinyin(tk, text.p, &col, &whole);
     if (rc == WENDA_OK && whole.n > 0)
