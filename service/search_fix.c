@@ -422,6 +422,7 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
     struct hchar h[RUN_MAX];
     struct slip found;
     size_t count, len, at, i;
+    int held;   /* some topic holds the stretch: not corrected */
 
     if (tk == NULL || wenda_search_phrase_found(se, q + start, end - start))
         return;
@@ -438,20 +439,20 @@ fix_han(struct wenda_search *se, const char *q, size_t start, size_t end,
              * the look-up of sound_words. */
             memset(&found, 0, sizeof(found));
             sound_words(se, h + at, len, q + start, &found);
-            if (found.n > 0 && len < count && wenda_search_phrase_found(se, s, n)) {
-                for (i = 0; i < found.n; i++)
-                    free(found.cand[i]);
-                continue;
-            }
+            held = found.n > 0 && len < count &&
+                   wenda_search_phrase_found(se, s, n);
             for (i = 0; i < found.n; i++) {
                 struct buf run = {0};
 
-                wenda_buf_add(&run, q + start, h[at].start);
-                wenda_buf_adds(&run, found.cand[i]);
-                wenda_buf_add(&run, s + n, end - start - h[at + len - 1].end);
-                if (!wenda_buf_failed(&run))
-                    add_candidate(x, run.p, run.n);
-                wenda_buf_cleanup(&run);
+                if (!held) {
+                    wenda_buf_add(&run, q + start, h[at].start);
+                    wenda_buf_adds(&run, found.cand[i]);
+                    wenda_buf_add(&run, s + n,
+                                  end - start - h[at + len - 1].end);
+                    if (!wenda_buf_failed(&run))
+                        add_candidate(x, run.p, run.n);
+                    wenda_buf_cleanup(&run);
+                }
                 free(found.cand[i]);
             }
         }

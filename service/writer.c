@@ -454,7 +454,8 @@ writer_apply_batch(struct wenda_store *st, struct write_job **jobs, size_t n,
             wenda_store_rollback_to(st);
         }
     }
-    if (rc == WENDA_OK && index > 0 && wenda_store_cluster_mark(st, (int64_t)index) != WENDA_OK) {
+    if (rc == WENDA_OK && index > 0 &&
+        wenda_store_cluster_mark(st, (int64_t)index) != WENDA_OK) {
         rc = log_db_error(st, "cannot record the applied entry");
         wenda_store_write_rollback(st);
     } else if (rc == WENDA_OK && wenda_store_write_commit(st) != WENDA_OK) {
